@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `npm test`: build, then run every compiled test file with Node's test runner inside a private
+// network namespace (see ../shared/brief/testbed.md). Arguments narrow the run to test paths,
+// e.g. `npm test -- test/transport`.
+import { readdirSync, statSync, existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ensurePrivateNamespace } from './netns-guard.mjs';
+
+ensurePrivateNamespace(import.meta.url);
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+process.chdir(root);
+
+const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('build failed: fix the type errors above');
+  process.exit(1);
+}
+
+function collect(path, out) {
+  if (!existsSync(path)) return out;
+  if (statSync(path).isDirectory()) {
+    for (const entry of readdirSync(path).sort()) collect(join(path, entry), out);
+  } else if (path.endsWith('.test.js')) {
+    out.push(path);
+  }
+  return out;
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const targets = wanted.length ? wanted.map((p) => join('dist', p.replace(/\.ts$/, '.js'))) : ['dist/test'];
+const files = targets.flatMap((t) => collect(t, []));
+if (files.length === 0) {
+  console.error(`no test files under ${targets.map((t) => relative(root, t)).join(', ')}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, MCSHELL_TEST: '1' },
+});
+process.exit(result.status ?? 1);
