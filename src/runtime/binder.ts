@@ -1,0 +1,353 @@
+// Parameter binding in PowerShell's order: named arguments, positional arguments, then per
+// pipeline object by value and by property name. Arguments are converted to the declared type
+// and validated; every failure is an error record naming the parameter (and the allowed values).
+import type { SourceSpan } from '../language/ast.js';
+import type { CmdletDeclaration, ParameterDeclaration, ParameterDeclarations } from './cmdlet.js';
+import { canonicalise, convertArgument, isExactType, validateArgument } from './convert.js';
+import { ErrorRecord, RuntimeError, type ErrorInit } from './errors.js';
+import { didYouMean } from './suggest.js';
+import { ConversionError, getMember, hasProperty } from './values.js';
+
+/** An evaluated command-line argument. */
+export type ArgumentValue =
+  | { kind: 'named'; name: string; value: unknown; hasValue: boolean; span: SourceSpan | null }
+  | { kind: 'positional'; value: unknown; span: SourceSpan | null };
+
+export const ERROR_ACTIONS = ['Stop', 'Continue', 'SilentlyContinue'] as const;
+export type ErrorAction = (typeof ERROR_ACTIONS)[number];
+
+/** Parameters every cmdlet accepts. */
+export const COMMON_PARAMETERS: ParameterDeclarations = {
+  Verbose: { type: 'switch', aliases: ['vb'], description: 'Writes verbose messages about what the command does.' },
+  ErrorAction: {
+    type: 'enum',
+    values: ERROR_ACTIONS,
+    aliases: ['ea'],
+    description: 'What to do on a non-terminating error: Stop (terminate), Continue (report and go on), SilentlyContinue (go on quietly).',
+  },
+  OutVariable: { type: 'string', aliases: ['ov'], description: 'Also stores the output in the named variable.' },
+};
+
+/** Parameters of cmdlets that declare an impact (state-changing cmdlets). */
+export const SHOULD_PROCESS_PARAMETERS: ParameterDeclarations = {
+  WhatIf: { type: 'switch', aliases: ['wi'], description: 'Shows what would happen without changing anything.' },
+  Confirm: { type: 'switch', aliases: ['cf'], description: 'Asks for confirmation before changing anything; -Confirm:$false never asks.' },
+};
+
+const ALL_SETS = '__AllParameterSets';
+
+interface ParameterInfo {
+  name: string;
+  decl: ParameterDeclaration;
+  common: boolean;
+}
+
+export interface CommonValues {
+  verbose: boolean;
+  errorAction: ErrorAction | undefined;
+  outVariable: string | undefined;
+  whatIf: boolean;
+  /** undefined when not given, so impact-based confirmation can apply. */
+  confirm: boolean | undefined;
+}
+
+export interface Binding {
+  values: Record<string, unknown>;
+  bound: Set<string>;
+  common: CommonValues;
+  /** Parameter sets still possible. */
+  sets: string[];
+  /** Positional arguments a simple function receives as $args. */
+  extra: unknown[];
+}
+
+export interface BindOptions {
+  /** Binding in a .mcs file: abbreviated parameter names warn. */
+  scriptFile: boolean;
+  warn(message: string, span: SourceSpan | null): void;
+  /** The command is not first in its pipeline: mandatory pipeline parameters wait for input. */
+  expectingInput: boolean;
+}
+
+type Bindable = Pick<CmdletDeclaration, 'name' | 'parameters' | 'defaultParameterSet' | 'impact'> & {
+  /** Simple functions put unbound positional arguments in $args instead of failing. */
+  acceptsExtraArguments?: boolean;
+};
+
+const tables = new WeakMap<object, ParameterInfo[]>();
+
+function parameterTable(target: Bindable): ParameterInfo[] {
+  let table = tables.get(target);
+  if (!table) {
+    table = Object.entries(target.parameters).map(([name, decl]) => ({ name, decl, common: false }));
+    for (const [name, decl] of Object.entries(COMMON_PARAMETERS)) table.push({ name, decl, common: true });
+    if (target.impact) for (const [name, decl] of Object.entries(SHOULD_PROCESS_PARAMETERS)) table.push({ name, decl, common: true });
+    tables.set(target, table);
+  }
+  return table;
+}
+
+function allSets(target: Bindable): string[] {
+  const sets = new Set<string>();
+  for (const decl of Object.values(target.parameters)) for (const s of decl.sets ?? []) sets.add(s);
+  return sets.size ? [...sets] : [ALL_SETS];
+}
+
+const inSets = (decl: ParameterDeclaration, sets: readonly string[]) => !decl.sets || decl.sets.some((s) => sets.includes(s));
+
+const typeLabel = (decl: ParameterDeclaration) => (decl.type === 'enum' || decl.type === 'enum[]' ? `one of ${(decl.values ?? []).join(', ')}` : decl.type);
+
+export class Binder {
+  private readonly table: ParameterInfo[];
+
+  constructor(private readonly target: Bindable) {
+    this.table = parameterTable(target);
+  }
+
+  private fail(init: Omit<ErrorInit, 'category'> & { category?: ErrorInit['category'] }): RuntimeError {
+    return new RuntimeError(new ErrorRecord({ category: 'InvalidArgument', ...init, command: this.target.name }));
+  }
+
+  /** Finds a parameter by name, alias or unique prefix. */
+  private resolveName(written: string, span: SourceSpan | null, options: BindOptions): ParameterInfo {
+    const lower = written.toLowerCase();
+    const exact = this.table.find((p) => p.name.toLowerCase() === lower || p.decl.aliases?.some((a) => a.toLowerCase() === lower));
+    if (exact) return exact;
+    const matches = this.table.filter((p) => p.name.toLowerCase().startsWith(lower) || p.decl.aliases?.some((a) => a.toLowerCase().startsWith(lower)));
+    if (matches.length === 1) {
+      const match = matches[0]!;
+      if (options.scriptFile) {
+        options.warn(`-${written} is an abbreviation of -${match.name}: write the full name in scripts, a later version of ${this.target.name} may make it ambiguous.`, span);
+      }
+      return match;
+    }
+    if (matches.length > 1) {
+      throw this.fail({
+        id: 'AmbiguousParameter',
+        message: `Parameter name -${written} is ambiguous: it could be ${matches.map((m) => `-${m.name}`).join(', ')}.`,
+        target: written,
+        span,
+      });
+    }
+    const names = this.table.flatMap((p) => [p.name, ...(p.decl.aliases ?? [])]);
+    throw this.fail({
+      id: 'NamedParameterNotFound',
+      message: `${this.target.name} has no parameter -${written}.${didYouMean(written, names, '-')}`,
+      target: written,
+      span,
+      hint: `Run Get-Help ${this.target.name} to see its parameters.`,
+    });
+  }
+
+  /** Converts and validates one argument; `source` names where it came from for the message. */
+  private convert(info: ParameterInfo, value: unknown, span: SourceSpan | null): unknown {
+    let converted: unknown;
+    try {
+      converted = convertArgument(value, info.decl);
+    } catch (e) {
+      if (!(e instanceof ConversionError)) throw e;
+      throw this.fail({
+        id: 'ParameterArgumentTransformation',
+        message: `Cannot bind -${info.name}: ${e.message}`,
+        target: value,
+        span,
+        hint: `-${info.name} takes ${typeLabel(info.decl)}.`,
+      });
+    }
+    const problem = validateArgument(converted, info.decl);
+    if (problem) {
+      throw this.fail({ id: 'ParameterBindingValidation', message: `Cannot validate argument on parameter -${info.name}: ${problem}`, target: value, span });
+    }
+    return canonicalise(converted, info.decl);
+  }
+
+  private assign(binding: Binding, info: ParameterInfo, value: unknown, span: SourceSpan | null): void {
+    if (binding.bound.has(info.name)) {
+      throw this.fail({ id: 'ParameterAlreadyBound', message: `Parameter -${info.name} is specified more than once.`, target: info.name, span });
+    }
+    const converted = this.convert(info, value, span);
+    if (info.common) {
+      const c = binding.common;
+      if (info.name === 'Verbose') c.verbose = converted as boolean;
+      else if (info.name === 'ErrorAction') c.errorAction = converted as ErrorAction;
+      else if (info.name === 'OutVariable') c.outVariable = converted as string;
+      else if (info.name === 'WhatIf') c.whatIf = converted as boolean;
+      else if (info.name === 'Confirm') c.confirm = converted as boolean;
+    } else {
+      binding.values[info.name] = converted;
+      const narrowed = binding.sets.filter((s) => inSets(info.decl, [s]));
+      if (narrowed.length === 0) {
+        const others = [...binding.bound].filter((n) => this.target.parameters[n]?.sets).map((n) => `-${n}`);
+        throw this.fail({
+          id: 'AmbiguousParameterSet',
+          message: `Parameter set cannot be resolved: -${info.name} cannot be used together with ${others.join(', ') || 'the other parameters given'}.`,
+          target: info.name,
+          span,
+        });
+      }
+      binding.sets = narrowed;
+    }
+    binding.bound.add(info.name);
+  }
+
+  /** Binds named then positional arguments. Throws a statement-terminating RuntimeError. */
+  bindArguments(args: readonly ArgumentValue[], options: BindOptions): Binding {
+    const binding: Binding = {
+      values: {},
+      bound: new Set(),
+      common: { verbose: false, errorAction: undefined, outVariable: undefined, whatIf: false, confirm: undefined },
+      sets: allSets(this.target),
+      extra: [],
+    };
+    const positionals: { value: unknown; span: SourceSpan | null }[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i]!;
+      if (arg.kind === 'positional') {
+        positionals.push(arg);
+        continue;
+      }
+      const info = this.resolveName(arg.name, arg.span, options);
+      if (arg.hasValue) {
+        this.assign(binding, info, arg.value, arg.span);
+      } else if (info.decl.type === 'switch') {
+        this.assign(binding, info, true, arg.span);
+      } else {
+        const next = args[i + 1];
+        if (!next || next.kind !== 'positional') {
+          throw this.fail({
+            id: 'MissingArgument',
+            message: `Missing an argument for parameter -${info.name}. Specify ${typeLabel(info.decl)} and try again.`,
+            target: info.name,
+            span: arg.span,
+          });
+        }
+        i++;
+        this.assign(binding, info, next.value, next.span ?? arg.span);
+      }
+    }
+    for (const positional of positionals) this.bindPositional(binding, positional.value, positional.span);
+    return binding;
+  }
+
+  private bindPositional(binding: Binding, value: unknown, span: SourceSpan | null): void {
+    const candidates = this.table
+      .filter((p) => !p.common && p.decl.position !== undefined && !binding.bound.has(p.name) && inSets(p.decl, binding.sets))
+      .sort((a, b) => a.decl.position! - b.decl.position!);
+    const next = candidates[0];
+    if (next) {
+      this.assign(binding, next, value, span);
+      return;
+    }
+    const rest = this.table.find((p) => p.decl.remaining && inSets(p.decl, binding.sets));
+    if (rest) {
+      const previous = (binding.values[rest.name] as unknown[] | undefined) ?? [];
+      binding.values[rest.name] = [...previous, ...(this.convert(rest, value, span) as unknown[])];
+      binding.bound.add(rest.name);
+      return;
+    }
+    if (this.target.acceptsExtraArguments) {
+      binding.extra.push(value);
+      return;
+    }
+    throw this.fail({
+      id: 'PositionalParameterNotFound',
+      message: `${this.target.name} has no positional parameter that accepts the argument '${String(value)}'.`,
+      target: value,
+      span,
+      hint: `Run Get-Help ${this.target.name} to see its parameters.`,
+    });
+  }
+
+  /** The parameters a pipeline object could bind to, in the current candidate sets. */
+  private pipelineParameters(binding: Binding): ParameterInfo[] {
+    return this.table.filter((p) => !p.common && p.decl.pipeline && !binding.bound.has(p.name) && inSets(p.decl, binding.sets));
+  }
+
+  /** Binds one pipeline object (by value, then by property name) on top of the command-line binding. */
+  bindInput(binding: Binding, item: unknown, span: SourceSpan | null): Binding | ErrorRecord {
+    const perItem: Binding = { ...binding, values: { ...binding.values }, bound: new Set(binding.bound) };
+    const candidates = this.pipelineParameters(binding);
+    const byValue = candidates.filter((p) => p.decl.pipeline === 'value' || p.decl.pipeline === 'both');
+    let boundAny = false;
+    let failure: ErrorRecord | null = null;
+    const exact = byValue.find((p) => isExactType(item, p.decl));
+    for (const info of exact ? [exact, ...byValue.filter((p) => p !== exact)] : byValue) {
+      try {
+        this.assign(perItem, info, item, span);
+        boundAny = true;
+        break;
+      } catch (e) {
+        if (!(e instanceof RuntimeError)) throw e;
+        failure ??= e.record;
+      }
+    }
+    for (const info of candidates.filter((p) => p.decl.pipeline === 'property' || p.decl.pipeline === 'both')) {
+      if (perItem.bound.has(info.name)) continue;
+      const name = [info.name, ...(info.decl.aliases ?? [])].find((n) => hasProperty(item, n));
+      if (name === undefined) continue;
+      try {
+        this.assign(perItem, info, getMember(item, name), span);
+        boundAny = true;
+      } catch (e) {
+        if (e instanceof RuntimeError) return e.record;
+        throw e;
+      }
+    }
+    if (!boundAny && candidates.length > 0) {
+      if (failure) return failure;
+      return new ErrorRecord({
+        id: 'InputObjectNotBound',
+        category: 'InvalidArgument',
+        message: `The input object cannot be bound to any parameter of ${this.target.name}: it is not ${candidates.map((c) => typeLabel(c.decl)).join(' or ')} and has no property ${candidates.map((c) => c.name).join(' or ')}.`,
+        target: item,
+        span,
+        command: this.target.name,
+      });
+    }
+    const missing = this.missingMandatory(perItem, false);
+    return missing ?? perItem;
+  }
+
+  private chooseSet(binding: Binding): string {
+    if (binding.sets.length === 1) return binding.sets[0]!;
+    const satisfied = binding.sets.filter((s) => !this.table.some((p) => p.decl.mandatory && p.decl.sets?.includes(s) && !binding.bound.has(p.name)));
+    const preferred = this.target.defaultParameterSet;
+    if (preferred && satisfied.includes(preferred)) return preferred;
+    if (satisfied.length >= 1) return satisfied[0]!;
+    return preferred && binding.sets.includes(preferred) ? preferred : binding.sets[0]!;
+  }
+
+  /** A missing mandatory parameter (skipping those pipeline input may still supply), or null. */
+  private missingMandatory(binding: Binding, waitForInput: boolean): ErrorRecord | null {
+    const set = this.chooseSet(binding);
+    const missing = this.table.filter((p) => p.decl.mandatory && inSets(p.decl, [set]) && !binding.bound.has(p.name) && !(waitForInput && p.decl.pipeline));
+    if (missing.length === 0) return null;
+    return new ErrorRecord({
+      id: 'MissingMandatoryParameter',
+      category: 'InvalidArgument',
+      message: `${this.target.name} needs ${missing.map((m) => `-${m.name}`).join(', ')}: ${missing.length > 1 ? 'they are' : 'it is'} mandatory.`,
+      target: missing.map((m) => m.name).join(','),
+      command: this.target.name,
+    });
+  }
+
+  /** After command-line binding: fails on missing mandatory parameters that input cannot supply. */
+  checkMandatory(binding: Binding, expectingInput: boolean, span: SourceSpan | null): void {
+    const missing = this.missingMandatory(binding, expectingInput);
+    if (missing) {
+      missing.span = span;
+      throw new RuntimeError(missing);
+    }
+  }
+
+  /** The values a block receives: bound values, then declared defaults, switches false. */
+  finalValues(binding: Binding): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [name, decl] of Object.entries(this.target.parameters)) {
+      if (name in binding.values) values[name] = binding.values[name];
+      else if (decl.type === 'switch') values[name] = false;
+      else values[name] = decl.default;
+    }
+    return values;
+  }
+}

@@ -1,0 +1,208 @@
+// The cmdlet declaration API. Every cmdlet is one file: `export default defineCmdlet({...})`
+// holding the declaration (name, parameters, examples, output type, …) beside its code.
+// Get-Help, Get-Command, completion, the docs and the example tests all read the declaration.
+import type { ErrorInit, ErrorRecord, RuntimeError } from './errors.js';
+import type { ScriptBlock } from './scriptblock.js';
+import type { Hashtable } from './values.js';
+
+/** How a parameter's argument is converted before the cmdlet sees it. */
+export type ParameterType =
+  | 'string'
+  | 'string[]'
+  | 'int'
+  | 'int[]'
+  /** Any number (double). */
+  | 'number'
+  /** Bytes: a number or text such as `4MB`, `1.5GB`. */
+  | 'size'
+  | 'bool'
+  | 'switch'
+  | 'date'
+  /** One of `values`, matched case-insensitively and returned in the declared spelling. */
+  | 'enum'
+  | 'enum[]'
+  | 'scriptblock'
+  | 'hashtable'
+  /** Anything, unchanged. */
+  | 'object'
+  /** Anything, as an array (a single value is wrapped). */
+  | 'object[]';
+
+export interface ParameterValidation {
+  /** Allowed values (case-insensitive; canonicalised to the declared spelling). */
+  set?: readonly string[];
+  /** Inclusive numeric range. */
+  range?: readonly [number, number];
+  /** Regular expression the text must match (case-insensitive). */
+  pattern?: string;
+  /** Rejects null, empty strings and empty arrays. */
+  notEmpty?: boolean;
+}
+
+export interface CompletionRequest {
+  /** What the user has typed of the value so far. */
+  prefix: string;
+  /** Parameters already on the command line. */
+  boundParameters: Readonly<Record<string, unknown>>;
+}
+
+export interface ParameterDeclaration {
+  type: ParameterType;
+  description: string;
+  /** For `enum` / `enum[]`. */
+  values?: readonly string[];
+  /** 0-based position for positional arguments. */
+  position?: number;
+  mandatory?: boolean;
+  /** Parameter sets this parameter belongs to; absent means every set. */
+  sets?: readonly string[];
+  /** Binding from pipeline input: the object itself (`value`), its property of the same name or alias (`property`), or both. */
+  pipeline?: 'value' | 'property' | 'both';
+  aliases?: readonly string[];
+  validate?: ParameterValidation;
+  /** Collects the positional arguments no other parameter takes (ValueFromRemainingArguments). */
+  remaining?: boolean;
+  /** Default shown in help; the runtime passes it when the parameter is not bound. */
+  default?: unknown;
+  /** Completion values for the interactive shell (e.g. image names from the engine). */
+  complete?: (request: CompletionRequest) => readonly string[] | Promise<readonly string[]>;
+}
+
+export type ParameterDeclarations = Record<string, ParameterDeclaration>;
+
+/** A declared output type: a name (stamped on emitted objects) and the default text view. */
+export interface OutputType {
+  name: string;
+  /** Properties shown by default, in order; others stay in the object (and in JSON). */
+  view?: { properties: readonly string[]; layout?: 'table' | 'list'; widths?: Readonly<Record<string, number>> };
+  description?: string;
+}
+
+export interface CmdletExample {
+  title: string;
+  code: string;
+  /** Expected pipeline output as JSON data (objects compared by their properties). */
+  output?: readonly unknown[];
+  /** Expected text rendering of the output: a regular expression it must match. */
+  outputMatches?: RegExp;
+  /** Expected error id (the example demonstrates a failure). */
+  error?: string;
+}
+
+type ValueOfType<P extends ParameterDeclaration> = P['type'] extends 'switch' | 'bool'
+  ? boolean
+  : P['type'] extends 'string'
+    ? string
+    : P['type'] extends 'string[]'
+      ? string[]
+      : P['type'] extends 'int' | 'number' | 'size'
+        ? number
+        : P['type'] extends 'int[]'
+          ? number[]
+          : P['type'] extends 'date'
+            ? Date
+            : P['type'] extends 'enum'
+              ? P['values'] extends readonly (infer V)[]
+                ? V
+                : string
+              : P['type'] extends 'enum[]'
+                ? P['values'] extends readonly (infer V)[]
+                  ? V[]
+                  : string[]
+                : P['type'] extends 'scriptblock'
+                  ? ScriptBlock
+                  : P['type'] extends 'hashtable'
+                    ? Hashtable
+                    : P['type'] extends 'object[]'
+                      ? unknown[]
+                      : unknown;
+
+/** The values a cmdlet's code receives: switches are booleans; mandatory (or defaulted) values are present. */
+export type BoundParameters<P extends ParameterDeclarations> = {
+  [K in keyof P]: P[K]['type'] extends 'switch'
+    ? boolean
+    : P[K] extends { mandatory: true } | { default: {} }
+      ? ValueOfType<P[K]>
+      : ValueOfType<P[K]> | undefined;
+};
+
+export interface HostInfo {
+  /** stdout is a terminal. */
+  readonly isTerminal: boolean;
+  readonly columns: number;
+  readonly color: boolean;
+  /** The chosen --output format. */
+  readonly output: 'text' | 'json' | 'jsonl' | 'csv';
+}
+
+/** What a command can see of the commands available (for Get-Command, Get-Help, completion). */
+export interface CommandSummary {
+  name: string;
+  kind: 'Cmdlet' | 'Function';
+  aliases: readonly string[];
+  load(): Promise<CmdletDeclaration>;
+}
+
+export interface CmdletContext {
+  /** The cmdlet's name, as declared. */
+  readonly command: string;
+  /** Fires when the pipeline is stopped (Ctrl+C): pass it to anything that waits. */
+  readonly signal: AbortSignal;
+  /** Names of the parameters the caller bound (PowerShell's $PSBoundParameters keys). */
+  readonly boundParameters: ReadonlySet<string>;
+  /** The cmdlet receives pipeline input (it is not first in the pipeline). */
+  readonly expectingInput: boolean;
+  readonly host: HostInfo;
+  /** The site directory from `--site`, if given. */
+  readonly site: string | undefined;
+  /** A non-terminating error: the pipeline goes on unless -ErrorAction Stop. */
+  writeError(error: ErrorInit | ErrorRecord): void;
+  /** A terminating error to `throw`: `throw ctx.error({ id: 'ImageNotFound', … })`. */
+  error(error: ErrorInit): RuntimeError;
+  writeWarning(message: string): void;
+  writeVerbose(message: string): void;
+  /** Text for the user, not the pipeline (Write-Host). */
+  writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** -WhatIf / -Confirm: true when the change should go ahead. */
+  shouldProcess(target: string, action: string): Promise<boolean>;
+  /** Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object). */
+  invoke(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): AsyncIterable<unknown>;
+  /** The same, collecting the output. */
+  invokeCollect(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): Promise<unknown[]>;
+  getVariable(name: string): unknown;
+  setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
+  listVariables(): { name: string; value: unknown }[];
+  /** A path relative to the session's working directory. */
+  resolvePath(path: string): string;
+  /** Every command available here: cmdlets (lazy) and functions. */
+  listCommands(): CommandSummary[];
+  /** The view declared for an output type name, for formatting cmdlets. */
+  views: ReadonlyMap<string, NonNullable<OutputType['view']>>;
+}
+
+/** Each block may return nothing, a promise, or an (async) iterable of output objects. */
+export type CmdletBlockResult = AsyncIterable<unknown> | Iterable<unknown> | Promise<void> | void;
+
+export interface CmdletDeclaration<P extends ParameterDeclarations = ParameterDeclarations> {
+  /** `Verb-Noun` with an approved verb. */
+  name: string;
+  aliases?: readonly string[];
+  synopsis: string;
+  description?: string;
+  parameters: P;
+  defaultParameterSet?: string;
+  outputType?: OutputType;
+  /** Declared by state-changing cmdlets: enables -WhatIf and -Confirm; `high` asks for confirmation by default. */
+  impact?: 'low' | 'medium' | 'high';
+  examples: readonly CmdletExample[];
+  // Method syntax (not properties) so a declaration with specific parameters is a CmdletDeclaration.
+  begin?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
+  /** Called once per pipeline input object (or once when there is no input). */
+  process?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
+  end?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
+}
+
+/** Identity function that gives `process(params)` precise types from the parameter declarations. */
+export function defineCmdlet<const P extends ParameterDeclarations>(declaration: CmdletDeclaration<P>): CmdletDeclaration<P> {
+  return declaration;
+}

@@ -1,0 +1,122 @@
+// Error records: the one shape every error takes, whatever raised it. A record has a stable id
+// (`Id,Cmdlet` once a cmdlet is known), a category, the target object, a message and the source
+// span that caused it. Terminating errors travel as RuntimeError exceptions; non-terminating ones
+// are written to the error stream and the pipeline goes on.
+import type { SourceSpan } from '../language/ast.js';
+
+export type ErrorCategory =
+  | 'NotSpecified'
+  | 'InvalidArgument'
+  | 'InvalidData'
+  | 'InvalidOperation'
+  | 'InvalidType'
+  | 'ObjectNotFound'
+  | 'ResourceExists'
+  | 'ResourceUnavailable'
+  | 'PermissionDenied'
+  | 'OperationStopped'
+  | 'OperationTimeout'
+  | 'ParserError'
+  | 'ReadError'
+  | 'WriteError'
+  | 'ConnectionError'
+  | 'LimitsExceeded'
+  | 'NotImplemented';
+
+export interface ErrorInit {
+  /** Stable identifier in PascalCase, e.g. `ImageNotFound`. The cmdlet name is appended for you. */
+  id: string;
+  message: string;
+  category?: ErrorCategory;
+  target?: unknown;
+  /** One line telling the user what to do about it. */
+  hint?: string;
+  span?: SourceSpan | null;
+  cause?: unknown;
+}
+
+export class ErrorRecord {
+  readonly id: string;
+  readonly category: ErrorCategory;
+  readonly message: string;
+  readonly targetObject: unknown;
+  readonly hint: string | null;
+  /** The command that raised it (`Set-Foo`), or null for language errors. */
+  command: string | null;
+  span: SourceSpan | null;
+  readonly cause: unknown;
+
+  constructor(init: ErrorInit & { command?: string | null }) {
+    this.id = init.id;
+    this.category = init.category ?? 'NotSpecified';
+    this.message = init.message;
+    this.targetObject = init.target ?? null;
+    this.hint = init.hint ?? null;
+    this.command = init.command ?? null;
+    this.span = init.span ?? null;
+    this.cause = init.cause;
+  }
+
+  /** `Id,Cmdlet` as PowerShell's FullyQualifiedErrorId. */
+  get fullyQualifiedId(): string {
+    return this.command ? `${this.id},${this.command}` : this.id;
+  }
+
+  /** `file:line:col`, or null when the error has no source location. */
+  get location(): string | null {
+    const s = this.span;
+    return s ? `${s.file}:${s.startLine}:${s.startColumn}` : null;
+  }
+
+  /** `$_.Exception.Message` in catch blocks, as PowerShell scripts write it. */
+  get exception(): { Message: string } {
+    return { Message: this.message };
+  }
+
+  /** The properties shown by `Format-List *`, JSON output and `Get-Error`. */
+  toJSON(): Record<string, unknown> {
+    const s = this.span;
+    return {
+      ErrorId: this.fullyQualifiedId,
+      Category: this.category,
+      Message: this.message,
+      TargetObject: this.targetObject,
+      Hint: this.hint,
+      Location: s ? { File: s.file, Line: s.startLine, Column: s.startColumn, EndLine: s.endLine, EndColumn: s.endColumn } : null,
+    };
+  }
+
+  toString(): string {
+    return this.message;
+  }
+}
+
+/** A terminating error. `scriptTerminating` errors (`throw`, `-ErrorAction Stop`) end the script
+ * unless caught; statement-terminating ones end only the statement that raised them. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly record: ErrorRecord,
+    readonly scriptTerminating = false,
+  ) {
+    super(record.message);
+  }
+}
+
+export function runtimeError(init: ErrorInit & { command?: string | null }, scriptTerminating = false): RuntimeError {
+  return new RuntimeError(new ErrorRecord(init), scriptTerminating);
+}
+
+/** Raised when the pipeline's AbortSignal fires (Ctrl+C): stops the pipeline, not the shell. */
+export class PipelineStoppedError extends Error {
+  constructor() {
+    super('The pipeline has been stopped.');
+  }
+}
+
+// Control flow travels as exceptions through the (generator-based) interpreter.
+export class BreakSignal {}
+export class ContinueSignal {}
+export class ReturnSignal {}
+export class ExitSignal {
+  constructor(readonly code: number) {}
+}

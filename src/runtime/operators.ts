@@ -1,0 +1,225 @@
+// PowerShell's operator semantics: the left operand's type drives conversion, string comparison
+// is case-insensitive unless the `-c` form is used, an array on the left filters.
+import { formatOperator } from './textformat.js';
+import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
+import { wildcardToRegExp } from './wildcard.js';
+
+const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
+
+/** `-ceq` → `{ base: 'eq', caseSensitive: true }`; `-ieq` / `-eq` are case-insensitive. */
+export function parseComparison(operator: string): { base: string; caseSensitive: boolean } | null {
+  const name = operator.slice(1).toLowerCase();
+  if (COMPARISONS.has(name)) return { base: name, caseSensitive: false };
+  if ((name[0] === 'c' || name[0] === 'i') && COMPARISONS.has(name.slice(1))) return { base: name.slice(1), caseSensitive: name[0] === 'c' };
+  return null;
+}
+
+const collators = {
+  insensitive: new Intl.Collator('en', { sensitivity: 'accent', numeric: false }),
+  sensitive: new Intl.Collator('en', { sensitivity: 'variant', caseFirst: 'lower' }),
+};
+
+export function compareStrings(a: string, b: string, caseSensitive = false): number {
+  return (caseSensitive ? collators.sensitive : collators.insensitive).compare(a, b);
+}
+
+export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
+  if (left === null || left === undefined) return right === null || right === undefined;
+  if (right === null || right === undefined) return false;
+  if (typeof left === 'string') {
+    const r = toStr(right);
+    return caseSensitive ? left === r : left.length === r.length && compareStrings(left, r) === 0;
+  }
+  if (typeof left === 'number') {
+    const r = typeof right === 'number' ? right : tryToNumber(right);
+    return r !== undefined && left === r;
+  }
+  if (typeof left === 'boolean') return left === toBool(right);
+  if (left instanceof Date) {
+    const r = tryToDate(right);
+    return r !== undefined && r.getTime() === left.getTime();
+  }
+  return left === right;
+}
+
+/** Ordering with the left operand's type; null sorts first. */
+export function compareValues(left: unknown, right: unknown, caseSensitive = false): number {
+  const lNull = left === null || left === undefined;
+  const rNull = right === null || right === undefined;
+  if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
+  if (typeof left === 'number' || typeof left === 'boolean') {
+    const l = Number(left);
+    const r = tryToNumber(right);
+    if (r === undefined) return compareStrings(toStr(left), toStr(right), caseSensitive);
+    return l < r ? -1 : l > r ? 1 : 0;
+  }
+  if (left instanceof Date) {
+    const r = tryToDate(right);
+    if (r) return Math.sign(left.getTime() - r.getTime());
+  }
+  return compareStrings(toStr(left), toStr(right), caseSensitive);
+}
+
+/** Named groups and numbered groups as the `$Matches` hashtable. */
+function matchesTable(m: RegExpExecArray): Hashtable {
+  const table = new Hashtable();
+  m.forEach((v, i) => {
+    if (v !== undefined) table.set(i, v);
+  });
+  for (const [name, v] of Object.entries(m.groups ?? {})) if (v !== undefined) table.set(name, v);
+  return table;
+}
+
+export function regex(pattern: unknown, caseSensitive: boolean, global = false): RegExp {
+  const source = toStr(pattern).replace(/\(\?<([A-Za-z_]\w*)>/g, '(?<$1>');
+  try {
+    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}u`);
+  } catch {
+    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}`);
+  }
+}
+
+function scalarComparison(base: string, left: unknown, right: unknown, cs: boolean, onMatch: ((m: Hashtable) => void) | null): boolean {
+  switch (base) {
+    case 'eq':
+      return valuesEqual(left, right, cs);
+    case 'ne':
+      return !valuesEqual(left, right, cs);
+    case 'gt':
+      return compareValues(left, right, cs) > 0;
+    case 'ge':
+      return compareValues(left, right, cs) >= 0;
+    case 'lt':
+      return compareValues(left, right, cs) < 0;
+    case 'le':
+      return compareValues(left, right, cs) <= 0;
+    case 'like':
+      return wildcardToRegExp(toStr(right), cs).test(toStr(left));
+    case 'notlike':
+      return !wildcardToRegExp(toStr(right), cs).test(toStr(left));
+    case 'match':
+    case 'notmatch': {
+      const m = regex(right, cs).exec(toStr(left));
+      if (m && onMatch) onMatch(matchesTable(m));
+      return base === 'match' ? m !== null : m === null;
+    }
+  }
+  throw new ConversionError(`Unknown comparison -${base}.`);
+}
+
+/** PowerShell's replacement syntax (`$1`, `${name}`) in JavaScript's (`$1`, `$<name>`). */
+function replacement(text: string): string {
+  return text.replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
+}
+
+export function comparison(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
+  const parsed = parseComparison(operator);
+  if (!parsed) throw new ConversionError(`Unknown operator ${operator}.`);
+  const { base, caseSensitive: cs } = parsed;
+  switch (base) {
+    case 'contains':
+      return enumerate(left).some((l) => valuesEqual(l, right, cs));
+    case 'notcontains':
+      return !enumerate(left).some((l) => valuesEqual(l, right, cs));
+    case 'in':
+      return enumerate(right).some((r) => valuesEqual(r, left, cs));
+    case 'notin':
+      return !enumerate(right).some((r) => valuesEqual(r, left, cs));
+    case 'replace': {
+      const [pattern, by = ''] = Array.isArray(right) ? right : [right];
+      const re = regex(pattern, cs, true);
+      const apply = (v: unknown) => toStr(v).replace(re, replacement(toStr(by)));
+      return Array.isArray(left) ? left.map(apply) : apply(left);
+    }
+    case 'split': {
+      const [pattern, max] = Array.isArray(right) ? right : [right];
+      const parts = enumerate(left).flatMap((v) => toStr(v).split(regex(pattern, cs)));
+      if (max === undefined || toNumber(max) <= 0 || parts.length <= toNumber(max)) return parts;
+      return parts.slice(0, toNumber(max));
+    }
+  }
+  if (Array.isArray(left)) return left.filter((l) => scalarComparison(base, l, right, cs, null));
+  return scalarComparison(base, left, right, cs, setMatches);
+}
+
+function addHashtables(left: Hashtable, right: unknown): Hashtable {
+  if (!(right instanceof Hashtable)) throw new ConversionError('A hashtable can only be added to another hashtable.');
+  const result = Hashtable.fromEntries(left.entries());
+  for (const [k, v] of right.entries()) {
+    if (result.has(k)) throw new ConversionError(`Item has already been added. Key in dictionary: '${toStr(k)}'.`);
+    result.set(k, v);
+  }
+  return result;
+}
+
+function repeat<T>(items: T[], times: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < times; i++) out.push(...items);
+  return out;
+}
+
+export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
+  if (operator === '+') {
+    if (left === null || left === undefined) return right;
+    if (Array.isArray(left)) return [...left, ...(Array.isArray(right) ? right : [right])];
+    if (left instanceof Hashtable) return addHashtables(left, right);
+    if (typeof left === 'string') return left + toStr(right);
+    if (left instanceof Date) return new Date(left.getTime() + toNumber(right));
+    return toNumber(left) + toNumber(right);
+  }
+  if (operator === '*') {
+    if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
+    if (Array.isArray(left)) return repeat(left, toNumber(right));
+    return toNumber(left) * toNumber(right);
+  }
+  if (operator === '-' && left instanceof Date) {
+    const d = tryToDate(right);
+    return d ? left.getTime() - d.getTime() : new Date(left.getTime() - toNumber(right));
+  }
+  const l = toNumber(left);
+  const r = toNumber(right);
+  switch (operator) {
+    case '-':
+      return l - r;
+    case '/':
+      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      return l / r;
+    case '%':
+      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      return l % r;
+  }
+  throw new ConversionError(`Unknown operator ${operator}.`);
+}
+
+export function range(from: unknown, to: unknown): number[] {
+  const a = Math.trunc(toNumber(from));
+  const b = Math.trunc(toNumber(to));
+  const count = Math.abs(b - a) + 1;
+  if (count > 50_000_000) throw new ConversionError(`The range ${a}..${b} is too large.`);
+  const step = a <= b ? 1 : -1;
+  return Array.from({ length: count }, (_, i) => a + i * step);
+}
+
+export function binaryOperator(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
+  switch (operator) {
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return arithmetic(operator, left, right);
+    case '..':
+      return range(left, right);
+    case '-f':
+      return formatOperator(toStr(left), Array.isArray(right) ? right : [right]);
+    case '-join':
+      return enumerate(left).map(toStr).join(toStr(right));
+    case '-and':
+      return toBool(left) && toBool(right);
+    case '-or':
+      return toBool(left) || toBool(right);
+    case '-xor':
+      return toBool(left) !== toBool(right);
+  }
+  return comparison(operator, left, right, setMatches);
+}

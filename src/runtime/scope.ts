@@ -1,0 +1,121 @@
+// Variable and function scopes. PowerShell scoping is dynamic: a function's scope is a child of
+// its caller's; reads walk up the chain, writes go to the current scope unless a scope is named.
+import type { FunctionDefinition } from '../language/ast.js';
+
+export type ScopeKind = 'global' | 'script' | 'function';
+
+interface Variable {
+  name: string;
+  value: unknown;
+}
+
+export class Scope {
+  private readonly variables = new Map<string, Variable>();
+  private readonly functions = new Map<string, FunctionDefinition>();
+
+  /**
+   * A transparent scope holds only the variables `define`d in it ($_, $PSItem for one script-block
+   * run); every other write goes to its parent. That is how Where-Object / ForEach-Object / catch
+   * blocks run "in the caller's scope" while interleaved pipeline stages each keep their own $_.
+   */
+  constructor(
+    readonly kind: ScopeKind,
+    readonly parent: Scope | null,
+    private readonly transparent = false,
+  ) {}
+
+  child(kind: ScopeKind = 'function'): Scope {
+    return new Scope(kind, this);
+  }
+
+  transparentChild(locals: Record<string, unknown>): Scope {
+    const scope = new Scope(this.kind, this, true);
+    for (const [name, value] of Object.entries(locals)) scope.define(name, value);
+    return scope;
+  }
+
+  /** Creates or sets a variable in exactly this scope (even a transparent one). */
+  define(name: string, value: unknown): void {
+    this.variables.set(name.toLowerCase(), { name, value });
+  }
+
+  private lookup(name: string): Variable | undefined {
+    const key = name.toLowerCase();
+    for (let s: Scope | null = this; s; s = s.parent) {
+      const v = s.variables.get(key);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  has(name: string): boolean {
+    return this.lookup(name) !== undefined;
+  }
+
+  get(name: string): unknown {
+    return this.lookup(name)?.value ?? null;
+  }
+
+  /** Sets in this scope (PowerShell's default for assignment). */
+  setLocal(name: string, value: unknown): void {
+    const key = name.toLowerCase();
+    const existing = this.variables.get(key);
+    if (!existing && this.transparent) {
+      this.parent!.setLocal(name, value);
+      return;
+    }
+    if (existing) existing.value = value;
+    else this.variables.set(key, { name, value });
+  }
+
+  removeLocal(name: string): void {
+    this.variables.delete(name.toLowerCase());
+  }
+
+  /** The nearest enclosing scope of a kind (`script` falls back to global outside a script). */
+  find(kind: 'global' | 'script'): Scope {
+    let s: Scope = this;
+    for (let cur: Scope | null = this; cur; cur = cur.parent) {
+      if (cur.kind === kind && !cur.transparent) return cur;
+      s = cur;
+    }
+    return s;
+  }
+
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null): void {
+    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value);
+    else this.setLocal(name, value);
+  }
+
+  /** Visible variables, innermost first, each name once. */
+  list(): { name: string; value: unknown }[] {
+    const seen = new Map<string, { name: string; value: unknown }>();
+    for (let s: Scope | null = this; s; s = s.parent) {
+      for (const [key, v] of s.variables) if (!seen.has(key)) seen.set(key, { name: v.name, value: v.value });
+    }
+    return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  defineFunction(definition: FunctionDefinition): void {
+    if (this.transparent) {
+      this.parent!.defineFunction(definition);
+      return;
+    }
+    this.functions.set(definition.name.toLowerCase(), definition);
+  }
+
+  getFunction(name: string): FunctionDefinition | undefined {
+    const key = name.toLowerCase();
+    for (let s: Scope | null = this; s; s = s.parent) {
+      const f = s.functions.get(key);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  listFunctions(): FunctionDefinition[] {
+    const seen = new Map<string, FunctionDefinition>();
+    for (let s: Scope | null = this; s; s = s.parent) for (const [k, f] of s.functions) if (!seen.has(k)) seen.set(k, f);
+    return [...seen.values()];
+  }
+}

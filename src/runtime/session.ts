@@ -1,0 +1,168 @@
+// A shell session: global scope, the command table, error history ($Error, $?), and the host the
+// runtime writes errors, warnings and messages to (the CLI provides it; tests provide a fake).
+import { homedir } from 'node:os';
+import type { Script, SourceSpan } from '../language/ast.js';
+import type { ArgumentValue } from './binder.js';
+import type { CmdletDeclaration, CommandSummary, HostInfo, OutputType } from './cmdlet.js';
+import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
+import { Scope } from './scope.js';
+
+export interface Host extends HostInfo {
+  writeError(record: ErrorRecord): void;
+  writeWarning(message: string, span: SourceSpan | null): void;
+  writeVerbose(message: string): void;
+  writeHost(text: string, noNewline: boolean): void;
+  /** Asks a yes/no question; absent when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean>;
+}
+
+/** A registry entry: names and a lazy loader, so start-up imports only the cmdlets that run. */
+export interface CommandEntry {
+  name: string;
+  aliases: readonly string[];
+  load(): Promise<{ default: CmdletDeclaration }>;
+}
+
+export interface SessionOptions {
+  host: Host;
+  commands: readonly CommandEntry[];
+  cwd?: string;
+  site?: string;
+}
+
+export interface RunOptions {
+  /** Receives every object the script outputs, as it is produced. */
+  onOutput(item: unknown): void | Promise<void>;
+  signal?: AbortSignal;
+  /** Arguments for the script's top `param()` block. */
+  args?: readonly ArgumentValue[];
+  /** Running a .mcs file: its own script scope, and abbreviated parameters warn. */
+  scriptFile?: boolean;
+}
+
+export interface RunResult {
+  /** The code given to `exit N`, or null when the script ran to its end. */
+  exitCode: number | null;
+}
+
+export class Session {
+  readonly global = new Scope('global', null);
+  readonly host: Host;
+  readonly cwd: string;
+  readonly site: string | undefined;
+  readonly views = new Map<string, NonNullable<OutputType['view']>>();
+  /** $Error: newest first. */
+  readonly errors: ErrorRecord[] = [];
+  /** Any error was written (drives exit code 1). */
+  errorWritten = false;
+  /** Number of errors raised so far (for $?). */
+  errorCount = 0;
+  /** $? */
+  lastSuccess = true;
+  private readonly byName = new Map<string, CommandEntry>();
+  private readonly loaded = new Map<CommandEntry, Promise<CmdletDeclaration>>();
+  private readonly warned = new Set<string>();
+
+  constructor(readonly options: SessionOptions) {
+    this.host = options.host;
+    this.cwd = options.cwd ?? process.cwd();
+    this.site = options.site;
+    for (const entry of options.commands) {
+      for (const n of [entry.name, ...entry.aliases]) this.byName.set(n.toLowerCase(), entry);
+    }
+    const g = this.global;
+    g.setLocal('Error', this.errors);
+    g.setLocal('ErrorActionPreference', 'Continue');
+    g.setLocal('VerbosePreference', 'SilentlyContinue');
+    g.setLocal('WarningPreference', 'Continue');
+    g.setLocal('ConfirmPreference', 'High');
+    g.setLocal('WhatIfPreference', false);
+    g.setLocal('LASTEXITCODE', 0);
+    g.setLocal('HOME', homedir());
+    g.setLocal('PID', process.pid);
+    g.setLocal('PWD', this.cwd);
+  }
+
+  get commandEntries(): readonly CommandEntry[] {
+    return this.options.commands;
+  }
+
+  findCmdlet(name: string): CommandEntry | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** Loads a cmdlet's module once and registers its output view. */
+  loadCmdlet(entry: CommandEntry): Promise<CmdletDeclaration> {
+    let pending = this.loaded.get(entry);
+    if (!pending) {
+      pending = entry.load().then((module) => {
+        const decl = module.default;
+        if (decl.outputType?.view) this.views.set(decl.outputType.name, decl.outputType.view);
+        return decl;
+      });
+      this.loaded.set(entry, pending);
+    }
+    return pending;
+  }
+
+  /** Every command visible from a scope: registered cmdlets and defined functions. */
+  listCommands(scope: Scope): CommandSummary[] {
+    const cmdlets: CommandSummary[] = this.options.commands.map((entry) => ({
+      name: entry.name,
+      kind: 'Cmdlet',
+      aliases: entry.aliases,
+      load: () => this.loadCmdlet(entry),
+    }));
+    return [...cmdlets, ...scope.listFunctions().map((f) => functionSummary(f.name, f.span))];
+  }
+
+  /** Writes a non-terminating (or uncaught) error: $Error, $?, the host, the exit code. */
+  reportError(record: ErrorRecord, silently = false): void {
+    this.errors.unshift(record);
+    if (this.errors.length > 256) this.errors.length = 256;
+    this.errorCount++;
+    this.lastSuccess = false;
+    if (silently) return;
+    this.errorWritten = true;
+    this.host.writeError(record);
+  }
+
+  warn(message: string, span: SourceSpan | null): void {
+    if (this.global.get('WarningPreference') === 'SilentlyContinue') return;
+    this.host.writeWarning(message, span);
+  }
+
+  /** A warning given once per source location (abbreviations inside loops). */
+  warnOnce(message: string, span: SourceSpan | null): void {
+    const key = span ? `${span.file}:${span.startOffset}:${message}` : message;
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.warn(message, span);
+  }
+
+  /** Runs a parsed script. Uncaught errors are reported; `exit N` gives the exit code. */
+  async run(script: Script, options: RunOptions): Promise<RunResult> {
+    const { execute } = await import('./interpreter.js');
+    const signal = options.signal ?? new AbortController().signal;
+    try {
+      await execute(this, script, { ...options, signal });
+      return { exitCode: null };
+    } catch (e) {
+      if (e instanceof ExitSignal) return { exitCode: e.code };
+      if (e instanceof RuntimeError) this.reportError(e.record);
+      else if (e instanceof PipelineStoppedError) this.reportError(new ErrorRecord({ id: 'PipelineStopped', category: 'OperationStopped', message: e.message }));
+      else if (!(e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) throw e;
+      return { exitCode: null };
+    }
+  }
+}
+
+function functionSummary(name: string, span: SourceSpan): CommandSummary {
+  const decl: CmdletDeclaration = {
+    name,
+    synopsis: `Function defined at ${span.file}:${span.startLine}.`,
+    parameters: {},
+    examples: [],
+  };
+  return { name, kind: 'Function', aliases: [], load: async () => decl };
+}

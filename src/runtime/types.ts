@@ -1,0 +1,325 @@
+// Type literals (`[int]`, `[Math]`), casts, `-is` / `-as`, and the common .NET methods and static
+// members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
+import { basename, dirname, extname, join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { valuesEqual } from './operators.js';
+import { ScriptBlock } from './scriptblock.js';
+import { formatDate, formatNumber, formatOperator } from './textformat.js';
+import {
+  ConversionError,
+  Hashtable,
+  enumerate,
+  isPlainObject,
+  roundHalfEven,
+  toBool,
+  toInt,
+  toNumber,
+  toStr,
+  tryToDate,
+} from './values.js';
+
+/** The value of a type literal such as `[Math]`. */
+export class TypeRef {
+  constructor(readonly name: string) {}
+  toString(): string {
+    return this.name;
+  }
+}
+
+export function normaliseTypeName(type: string): string {
+  return type.toLowerCase().replace(/^system\./, '');
+}
+
+const INT_TYPES = new Set(['int', 'int32', 'int64', 'long', 'int16', 'short', 'byte', 'uint32', 'uint64', 'uint16', 'sbyte']);
+const FLOAT_TYPES = new Set(['double', 'float', 'single', 'decimal']);
+
+/** `[type]value`. Throws ConversionError for a value that does not convert. */
+export function cast(type: string, value: unknown): unknown {
+  const t = normaliseTypeName(type);
+  if (t.endsWith('[]')) {
+    const element = t.slice(0, -2);
+    const items = enumerate(value);
+    return element === 'object' ? [...items] : items.map((v) => cast(element, v));
+  }
+  if (INT_TYPES.has(t)) return toInt(value);
+  if (FLOAT_TYPES.has(t)) return toNumber(value);
+  switch (t) {
+    case 'string':
+      return value === null || value === undefined ? '' : toStr(value);
+    case 'bool':
+    case 'boolean':
+    case 'switch':
+      return toBool(value);
+    case 'char':
+      return typeof value === 'number' ? String.fromCharCode(value) : toStr(value).charAt(0);
+    case 'array':
+      return [...enumerate(value)];
+    case 'hashtable':
+    case 'ordered':
+      if (value instanceof Hashtable) return value;
+      if (isPlainObject(value)) return Hashtable.fromEntries(Object.entries(value));
+      break;
+    case 'pscustomobject':
+    case 'psobject':
+      if (value instanceof Hashtable) return Object.fromEntries(value.entries().map(([k, v]) => [toStr(k), v]));
+      return value;
+    case 'datetime': {
+      const d = tryToDate(value);
+      if (d) return d;
+      break;
+    }
+    case 'regex':
+    case 'object':
+      return value;
+    case 'scriptblock':
+      if (value instanceof ScriptBlock) return value;
+      break;
+    case 'void':
+      return undefined;
+    default:
+      throw new ConversionError(`Unable to find type [${type}].`);
+  }
+  throw new ConversionError(`Cannot convert "${toStr(value)}" to type [${type}].`);
+}
+
+export function isType(value: unknown, type: string): boolean {
+  const t = normaliseTypeName(type);
+  if (t.endsWith('[]') || t === 'array') return Array.isArray(value);
+  if (INT_TYPES.has(t)) return typeof value === 'number' && Number.isInteger(value);
+  if (FLOAT_TYPES.has(t)) return typeof value === 'number';
+  switch (t) {
+    case 'string':
+      return typeof value === 'string';
+    case 'bool':
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'hashtable':
+      return value instanceof Hashtable;
+    case 'pscustomobject':
+      return isPlainObject(value);
+    case 'datetime':
+      return value instanceof Date;
+    case 'scriptblock':
+      return value instanceof ScriptBlock;
+    case 'object':
+    case 'psobject':
+      return value !== null && value !== undefined;
+  }
+  return false;
+}
+
+/** The .NET-style type name of a value (for `.GetType().Name`). */
+export function dotNetTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'Null';
+  if (typeof value === 'string') return 'String';
+  if (typeof value === 'boolean') return 'Boolean';
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? 'Int32' : Number.isInteger(value) ? 'Int64' : 'Double';
+  if (value instanceof Date) return 'DateTime';
+  if (Array.isArray(value)) return 'Object[]';
+  if (value instanceof Hashtable) return 'Hashtable';
+  if (value instanceof ScriptBlock) return 'ScriptBlock';
+  if (isPlainObject(value)) return 'PSCustomObject';
+  return value.constructor?.name ?? 'Object';
+}
+
+function roundTo(n: number, digits: number): number {
+  const factor = 10 ** digits;
+  return roundHalfEven(Number((n * factor).toPrecision(15))) / factor;
+}
+
+function noMethod(value: unknown, name: string): never {
+  throw new ConversionError(`Method invocation failed because [${dotNetTypeName(value)}] does not contain a method named '${name}'.`);
+}
+
+const arg = (args: unknown[], i: number) => toStr(args[i]);
+
+function stringMethod(s: string, lower: string, args: unknown[]): unknown {
+  switch (lower) {
+    case 'toupper':
+    case 'toupperinvariant':
+      return s.toUpperCase();
+    case 'tolower':
+    case 'tolowerinvariant':
+      return s.toLowerCase();
+    case 'trim':
+    case 'trimstart':
+    case 'trimend': {
+      if (args.length === 0) return lower === 'trim' ? s.trim() : lower === 'trimstart' ? s.trimStart() : s.trimEnd();
+      const chars = new Set(args.map(toStr).join(''));
+      let start = 0;
+      let end = s.length;
+      if (lower !== 'trimend') while (start < end && chars.has(s[start]!)) start++;
+      if (lower !== 'trimstart') while (end > start && chars.has(s[end - 1]!)) end--;
+      return s.slice(start, end);
+    }
+    case 'split': {
+      if (args.length === 0) return s.split(/\s/);
+      const separators = enumerate(args[0]).map(toStr);
+      const pattern = new RegExp(separators.map((x) => (x.length === 1 ? x : x).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
+      return s.split(pattern);
+    }
+    case 'replace':
+      return s.split(arg(args, 0)).join(arg(args, 1));
+    case 'contains':
+      return s.includes(arg(args, 0));
+    case 'startswith':
+      return s.startsWith(arg(args, 0));
+    case 'endswith':
+      return s.endsWith(arg(args, 0));
+    case 'indexof':
+      return s.indexOf(arg(args, 0), args.length > 1 ? toNumber(args[1]) : 0);
+    case 'lastindexof':
+      return s.lastIndexOf(arg(args, 0));
+    case 'substring': {
+      const start = toNumber(args[0]);
+      if (start > s.length) throw new ConversionError('startIndex cannot be larger than length of string.');
+      return args.length > 1 ? s.substr(start, toNumber(args[1])) : s.slice(start);
+    }
+    case 'padleft':
+      return s.padStart(toNumber(args[0]), args.length > 1 ? arg(args, 1) : ' ');
+    case 'padright':
+      return s.padEnd(toNumber(args[0]), args.length > 1 ? arg(args, 1) : ' ');
+    case 'insert':
+      return s.slice(0, toNumber(args[0])) + arg(args, 1) + s.slice(toNumber(args[0]));
+    case 'remove':
+      return s.slice(0, toNumber(args[0])) + (args.length > 1 ? s.slice(toNumber(args[0]) + toNumber(args[1])) : '');
+    case 'tochararray':
+      return [...s];
+    case 'equals':
+      return s === arg(args, 0);
+  }
+  return noMethod(s, lower);
+}
+
+function dateMethod(d: Date, lower: string, args: unknown[]): unknown {
+  const n = () => toNumber(args[0]);
+  const plus = (ms: number) => new Date(d.getTime() + ms);
+  switch (lower) {
+    case 'adddays':
+      return plus(n() * 86_400_000);
+    case 'addhours':
+      return plus(n() * 3_600_000);
+    case 'addminutes':
+      return plus(n() * 60_000);
+    case 'addseconds':
+      return plus(n() * 1000);
+    case 'addmilliseconds':
+      return plus(n());
+    case 'addmonths':
+    case 'addyears': {
+      const copy = new Date(d);
+      if (lower === 'addmonths') copy.setMonth(copy.getMonth() + n());
+      else copy.setFullYear(copy.getFullYear() + n());
+      return copy;
+    }
+    case 'touniversaltime':
+    case 'tolocaltime':
+      return new Date(d);
+  }
+  return noMethod(d, lower);
+}
+
+/** `$value.Method(args)` for built-in types. Script-block `.Invoke()` is handled by the interpreter. */
+export function callMethod(value: unknown, name: string, args: unknown[]): unknown {
+  const lower = name.toLowerCase();
+  if (lower === 'tostring') {
+    if (args.length > 0 && typeof value === 'number') return formatNumber(value, toStr(args[0]));
+    if (args.length > 0 && value instanceof Date) return formatDate(value, toStr(args[0]));
+    return toStr(value);
+  }
+  if (lower === 'gettype') {
+    const typeName = dotNetTypeName(value);
+    return { Name: typeName, FullName: typeName === 'PSCustomObject' ? 'System.Management.Automation.PSCustomObject' : `System.${typeName}` };
+  }
+  if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
+  if (typeof value === 'string') return stringMethod(value, lower, args);
+  if (value instanceof Date) return dateMethod(value, lower, args);
+  if (Array.isArray(value)) {
+    if (lower === 'contains') return value.some((v) => valuesEqual(v, args[0], true));
+    if (lower === 'indexof') return value.findIndex((v) => valuesEqual(v, args[0], true));
+  }
+  if (value instanceof Hashtable) {
+    switch (lower) {
+      case 'containskey':
+        return value.has(args[0]);
+      case 'containsvalue':
+        return value.values().some((v) => valuesEqual(v, args[0]));
+      case 'add':
+        if (value.has(args[0])) throw new ConversionError(`Item has already been added. Key in dictionary: '${arg(args, 0)}'.`);
+        value.set(args[0], args[1]);
+        return undefined;
+      case 'remove':
+        value.delete(args[0]);
+        return undefined;
+      case 'clear':
+        for (const k of value.keys()) value.delete(k);
+        return undefined;
+    }
+  }
+  if (typeof value === 'number' && lower === 'equals') return value === toNumber(args[0]);
+  if (typeof value === 'number' && lower === 'compareto') return Math.sign(value - toNumber(args[0]));
+  return noMethod(value, name);
+}
+
+const MATH_CONSTANTS: Record<string, number> = { pi: Math.PI, e: Math.E };
+const MATH: Record<string, (...a: number[]) => number> = {
+  abs: Math.abs,
+  ceiling: Math.ceil,
+  floor: Math.floor,
+  truncate: Math.trunc,
+  sqrt: Math.sqrt,
+  pow: Math.pow,
+  exp: Math.exp,
+  log10: Math.log10,
+  sign: Math.sign,
+  max: Math.max,
+  min: Math.min,
+  round: (n, digits = 0) => roundTo(n, digits),
+  log: (n, base?: number) => (base === undefined ? Math.log(n) : Math.log(n) / Math.log(base)),
+};
+
+/** `[Type]::Member` */
+export function getStatic(type: TypeRef, member: string): unknown {
+  const t = normaliseTypeName(type.name);
+  const m = member.toLowerCase();
+  if (t === 'math' && m in MATH_CONSTANTS) return MATH_CONSTANTS[m];
+  if (INT_TYPES.has(t) && (m === 'maxvalue' || m === 'minvalue')) {
+    const big = t === 'int64' || t === 'long';
+    return m === 'maxvalue' ? (big ? Number.MAX_SAFE_INTEGER : 2 ** 31 - 1) : big ? Number.MIN_SAFE_INTEGER : -(2 ** 31);
+  }
+  if (t === 'string' && m === 'empty') return '';
+  if (t === 'datetime' && m === 'now') return new Date();
+  if (t === 'datetime' && m === 'utcnow') return new Date();
+  if (t === 'datetime' && m === 'today') {
+    const d = new Date();
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate());
+  }
+  throw new ConversionError(`[${type.name}] has no static member '${member}'.`);
+}
+
+/** `[Type]::Method(args)` */
+export function callStatic(type: TypeRef, method: string, args: unknown[]): unknown {
+  const t = normaliseTypeName(type.name);
+  const m = method.toLowerCase();
+  if (t === 'math' && MATH[m]) return MATH[m]!(...args.map(toNumber));
+  if (t === 'string') {
+    if (m === 'isnullorempty') return args[0] === null || args[0] === undefined || toStr(args[0]) === '';
+    if (m === 'isnullorwhitespace') return toStr(args[0]).trim() === '';
+    if (m === 'join') return (args.length === 2 ? enumerate(args[1]) : args.slice(1)).map(toStr).join(toStr(args[0]));
+    if (m === 'format') return formatOperator(toStr(args[0]), args.length === 2 ? enumerate(args[1]) : args.slice(1));
+  }
+  if (t === 'datetime' && m === 'parse') return cast('datetime', args[0]);
+  if (t === 'guid' && m === 'newguid') return randomUUID();
+  if (t === 'regex' && m === 'escape') return toStr(args[0]).replace(/[.*+?^${}()|[\]\\#\s]/g, '\\$&');
+  if (t === 'io.path' || t === 'path') {
+    if (m === 'combine') return join(...args.map(toStr));
+    if (m === 'getfilename') return basename(toStr(args[0]));
+    if (m === 'getextension') return extname(toStr(args[0]));
+    if (m === 'getdirectoryname') return dirname(toStr(args[0]));
+    if (m === 'getfilenamewithoutextension') return basename(toStr(args[0]), extname(toStr(args[0])));
+  }
+  if (INT_TYPES.has(t) || FLOAT_TYPES.has(t) || t === 'bool' || t === 'datetime') {
+    if (m === 'parse') return cast(t, args[0]);
+  }
+  throw new ConversionError(`[${type.name}] has no static method '${method}'.`);
+}
