@@ -1,0 +1,737 @@
+// The receiving side: find a session, fetch the manifest, collect symbols per block, decode, verify,
+// write, and report what is still missing until the whole image is verified.
+//
+// Memory is bounded by a pool of block buffers, whatever the image size. Blocks are written as they
+// complete (a file or block device is written in place; stdout only in order); the whole-image
+// SHA-256 is computed by a cursor that follows the completed prefix, from memory when it can and
+// by reading the output back when it must (after a resume, or when the pool ran short).
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, read, readFileSync, renameSync, statSync, unlinkSync, write, writeFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { decodeBlock } from './fec.js';
+import { blockHash, Geometry, parseManifest, sha256, type Manifest } from './manifest.js';
+import { impair, openSocket, resolveInterface, udpReceiveOverruns, type Impairment } from './net.js';
+import {
+  ANNOUNCE_GROUP,
+  ANNOUNCE_PORT,
+  decodeAnnounce,
+  encodeStatus,
+  HEADER_BYTES,
+  packetType,
+  PacketType,
+  ReceiverState,
+  sessionOf,
+  seqOf,
+  statusCapacity,
+  SYMBOL_HEADER_BYTES,
+  type Announcement,
+  type Ranges,
+} from './wire.js';
+
+export interface ReceiveOptions {
+  interface: string;
+  /** Output path, a block device, or '-' for stdout. */
+  out: string;
+  /** Session group and port; without them the receiver takes the session announced on the well-known channel. */
+  group?: string;
+  port?: number;
+  announceGroup?: string;
+  announcePort?: number;
+  /** Bytes of block buffers (default 48 MiB): bounds memory whatever the image size. */
+  memoryBytes?: number;
+  /** Give up when the sender has been silent this long after the session was found (default 30 s). */
+  senderTimeoutMs?: number;
+  /** Where '-' writes (default process.stdout). */
+  stdout?: Writable;
+  /** TEST ONLY: impair arriving datagrams (see net.ts). */
+  impairment?: Impairment;
+  onProgress?: (p: ReceiveProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ReceiveProgress {
+  phase: 'discovering' | 'receiving' | 'finishing';
+  blocksDone: number;
+  blockCount: number;
+  imageBytes: number;
+}
+
+export interface ReceiveCounters {
+  datagrams: number;
+  /** Sender datagrams inferred lost from gaps in sequence numbers. */
+  lost: number;
+  duplicates: number;
+  /** Datagrams that are not ours or are malformed (ignored). */
+  malformed: number;
+  /** Datagrams of other sessions (ignored). */
+  foreign: number;
+  /** Blocks that failed their SHA-256 check after decoding (discarded and fetched again). */
+  corruptBlocks: number;
+  decodedBlocks: number;
+  /** Symbols dropped because the block-buffer pool was full. */
+  poolDrops: number;
+  /** Blocks found complete in the state file of an earlier run. */
+  resumedBlocks: number;
+  /** Blocks received in this run. */
+  fetchedBlocks: number;
+  /** Blocks read back from the output to hash them. */
+  readBackBlocks: number;
+}
+
+export interface ReceiveSummary {
+  ok: boolean;
+  message: string;
+  receiver: string;
+  session: string | null;
+  imageBytes: number;
+  sha256: string | null;
+  elapsedSeconds: number;
+  counters: ReceiveCounters;
+}
+
+interface Partial {
+  buf: Uint8Array;
+  /** Symbol ids held (index = symbol id). */
+  have: Uint8Array;
+  /** Which slots are filled, and with which symbol id. */
+  filled: Uint8Array;
+  slotIds: Uint8Array;
+  count: number;
+}
+
+interface Held {
+  buf: Uint8Array;
+  written: boolean;
+  hashed: boolean;
+}
+
+const DEFAULT_MEMORY = 48 << 20;
+const REPORT_BYTES = 1400;
+const DONE_RESEND_MS = 100;
+const DONE_LINGER_MS = 2000;
+const STATE_SAVE_MS = 1000;
+
+export async function receive(opts: ReceiveOptions): Promise<ReceiveSummary> {
+  return new Receiver(opts).run();
+}
+
+/** Where the data goes: a regular file (via a temporary name), a block device in place, or a stream. */
+type Output =
+  | { kind: 'file'; fd: number; part: string; state: string }
+  | { kind: 'device'; fd: number }
+  | { kind: 'stream'; stream: Writable };
+
+class Receiver {
+  private readonly started = performance.now();
+  private ifaceAddress = '';
+  private receiverId = (Math.random() * 2 ** 32) >>> 0;
+  private readonly sockets: Socket[] = [];
+  private dataSocket: Socket | null = null;
+  private senderAddress = '';
+  private senderPort = 0;
+  private lastFromSender = 0;
+
+  private ann: Announcement | null = null;
+  private g!: Geometry;
+  private manifest: Manifest | null = null;
+  private manifestBytes!: Buffer;
+  private manifestHave!: Uint8Array;
+  private manifestChunks = 0;
+  private manifestMissingCount = 0;
+
+  private out!: Output;
+  private complete!: Uint8Array;
+  private written!: Uint8Array;
+  private blocksDone = 0;
+  private blocksWritten = 0;
+  private readonly partials = new Map<number, Partial>();
+  private readonly held = new Map<number, Held>();
+  private readonly awaitingVerify: number[] = [];
+  private readonly pool: Uint8Array[] = [];
+  private allocated = 0;
+  private maxBuffers = 0;
+  private firstIncomplete = 0;
+  private maxBlockSeen = -1;
+  private highestSeq = -1;
+  private overrunBase = 0;
+
+  private hash: Hash = createHash('sha256');
+  private hashCursor = 0;
+  private hashBusy = false;
+  private scratch: Uint8Array | null = null;
+  private pendingWrites = 0;
+  private stateDirty = false;
+
+  private state: ReceiverState = ReceiverState.Receiving;
+  private reportSeq = 0;
+  private reportTimer: NodeJS.Timeout | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly reportBuf = Buffer.alloc(REPORT_BYTES + 64);
+  private finalSha: Buffer | null = null;
+  private doneAt = 0;
+  private resolve!: (s: ReceiveSummary) => void;
+  private settled = false;
+
+  readonly counters: ReceiveCounters = {
+    datagrams: 0,
+    lost: 0,
+    duplicates: 0,
+    malformed: 0,
+    foreign: 0,
+    corruptBlocks: 0,
+    decodedBlocks: 0,
+    poolDrops: 0,
+    resumedBlocks: 0,
+    fetchedBlocks: 0,
+    readBackBlocks: 0,
+  };
+
+  constructor(private readonly opts: ReceiveOptions) {}
+
+  async run(): Promise<ReceiveSummary> {
+    this.ifaceAddress = resolveInterface(this.opts.interface);
+    const result = new Promise<ReceiveSummary>((resolve) => (this.resolve = resolve));
+    this.overrunBase = udpReceiveOverruns();
+    if (this.opts.group !== undefined || this.opts.port !== undefined) {
+      if (this.opts.group === undefined || this.opts.port === undefined) throw new Error('give both a group and a port, or neither');
+      this.dataSocket = await this.listen(this.opts.group, this.opts.port);
+    } else {
+      await this.listen(this.opts.announceGroup ?? ANNOUNCE_GROUP, this.opts.announcePort ?? ANNOUNCE_PORT);
+    }
+    this.timers.push(setInterval(() => this.watchdog(), 500));
+    if (this.opts.onProgress) this.timers.push(setInterval(() => this.opts.onProgress!(this.progress()), 500));
+    this.opts.signal?.addEventListener('abort', () => this.fail('aborted'), { once: true });
+    return result;
+  }
+
+  private async listen(group: string, port: number): Promise<Socket> {
+    const socket = await openSocket({ interfaceAddress: this.ifaceAddress, port, reuse: true, recvBuffer: 4 << 20 });
+    socket.addMembership(group, this.ifaceAddress);
+    const handler = (msg: Buffer, rinfo: RemoteInfo): void => this.onMessage(msg, rinfo);
+    socket.on('message', this.opts.impairment ? impair(handler, this.opts.impairment) : handler);
+    socket.on('error', () => {});
+    this.sockets.push(socket);
+    return socket;
+  }
+
+  // ---- datagrams ------------------------------------------------------------------------------
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    this.counters.datagrams++;
+    const type = packetType(msg);
+    if (type === 0) {
+      this.counters.malformed++;
+      return;
+    }
+    if (type === PacketType.Announce) return this.onAnnounce(msg, rinfo);
+    if (!this.ann || sessionOf(msg) !== this.ann.session) {
+      this.counters.foreign++;
+      return;
+    }
+    this.fromSender(msg);
+    switch (type) {
+      case PacketType.Symbol:
+        return this.onSymbol(msg);
+      case PacketType.Manifest:
+        return this.onManifestChunk(msg);
+      case PacketType.End:
+        if (this.state !== ReceiverState.Done) this.fail('the sender ended the session before this receiver had the image');
+        else this.succeed();
+        return;
+      case PacketType.DoneAck:
+        if (msg.length >= HEADER_BYTES + 4 && msg.readUInt32BE(HEADER_BYTES) === this.receiverId && this.state === ReceiverState.Done) this.succeed();
+        return;
+      default:
+        this.counters.malformed++;
+    }
+  }
+
+  /** Tracks the sender's sequence numbers: the highest one seen is the report's ackSeq, gaps count as loss. */
+  private fromSender(msg: Buffer): void {
+    this.lastFromSender = performance.now();
+    const seq = seqOf(msg);
+    if (seq > this.highestSeq) {
+      if (this.highestSeq >= 0) this.counters.lost += seq - this.highestSeq - 1;
+      this.highestSeq = seq;
+    }
+  }
+
+  private onAnnounce(msg: Buffer, rinfo: RemoteInfo): void {
+    const a = decodeAnnounce(msg);
+    if (!a) {
+      this.counters.malformed++;
+      return;
+    }
+    if (this.ann) {
+      if (a.session !== this.ann.session) {
+        this.counters.foreign++;
+        return;
+      }
+      this.fromSender(msg);
+      const passEnded = a.frontier === this.g.blockCount && this.ann.frontier < this.g.blockCount;
+      this.ann = a;
+      this.senderAddress = rinfo.address;
+      this.senderPort = rinfo.port;
+      if (passEnded) this.scheduleReport(Math.random() * 20); // the tail needs repair now, not at the next tick
+      return;
+    }
+    this.adopt(a, rinfo).catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
+  }
+
+  private async adopt(a: Announcement, rinfo: RemoteInfo): Promise<void> {
+    this.ann = a;
+    this.senderAddress = rinfo.address;
+    this.senderPort = rinfo.port;
+    this.lastFromSender = performance.now();
+    this.g = new Geometry(a.imageSize, a.symbolSize, a.k);
+    this.manifestChunks = Math.ceil(a.manifestSize / a.symbolSize);
+    this.manifestBytes = Buffer.alloc(a.manifestSize);
+    this.manifestHave = new Uint8Array(this.manifestChunks);
+    this.manifestMissingCount = this.manifestChunks;
+    this.complete = new Uint8Array(this.g.blockCount);
+    this.written = new Uint8Array(this.g.blockCount);
+    this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
+    this.openOutput(a);
+    if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port);
+    if (this.out.kind === 'file') this.timers.push(setInterval(() => this.saveState(), STATE_SAVE_MS));
+    this.scheduleReport(Math.random() * 20);
+    this.advanceHash();
+  }
+
+  private onManifestChunk(msg: Buffer): void {
+    if (this.manifest || msg.length < SYMBOL_HEADER_BYTES) return;
+    const chunk = msg.readUInt32BE(HEADER_BYTES);
+    const size = this.ann!.symbolSize;
+    const expected = Math.min(size, this.manifestBytes.length - chunk * size);
+    if (chunk >= this.manifestChunks || msg.length - SYMBOL_HEADER_BYTES !== expected) {
+      this.counters.malformed++;
+      return;
+    }
+    if (this.manifestHave[chunk]) {
+      this.counters.duplicates++;
+      return;
+    }
+    msg.copy(this.manifestBytes, chunk * size, SYMBOL_HEADER_BYTES);
+    this.manifestHave[chunk] = 1;
+    if (--this.manifestMissingCount > 0) return;
+    const m = sha256(this.manifestBytes).equals(this.ann!.manifestDigest) ? parseManifest(this.manifestBytes) : null;
+    const g = m?.geometry;
+    if (!m || g!.imageSize !== this.g.imageSize || g!.k !== this.g.k || g!.symbolSize !== this.g.symbolSize) {
+      // A corrupt chunk slipped in: start over rather than trust any of it.
+      this.counters.corruptBlocks++;
+      this.manifestHave.fill(0);
+      this.manifestMissingCount = this.manifestChunks;
+      return;
+    }
+    this.manifest = m;
+    for (const b of this.awaitingVerify.splice(0)) this.verify(b);
+    this.checkDone();
+  }
+
+  private onSymbol(msg: Buffer): void {
+    const g = this.g;
+    if (msg.length < SYMBOL_HEADER_BYTES) {
+      this.counters.malformed++;
+      return;
+    }
+    const block = msg.readUInt32BE(HEADER_BYTES);
+    const id = msg[3]!;
+    if (block >= g.blockCount) {
+      this.counters.malformed++;
+      return;
+    }
+    const k = g.symbolsIn(block);
+    const payload = msg.length - SYMBOL_HEADER_BYTES;
+    if (payload !== (id < k ? g.symbolBytes(block, id) : g.symbolSize)) {
+      this.counters.malformed++;
+      return;
+    }
+    if (block > this.maxBlockSeen) this.maxBlockSeen = block;
+    if (this.complete[block]) {
+      this.counters.duplicates++;
+      return;
+    }
+    let p = this.partials.get(block);
+    if (!p) {
+      const buf = this.acquire(block);
+      if (!buf) {
+        this.counters.poolDrops++;
+        return;
+      }
+      p = { buf, have: new Uint8Array(256), filled: new Uint8Array(k), slotIds: new Uint8Array(k), count: 0 };
+      this.partials.set(block, p);
+    }
+    if (p.have[id]) {
+      this.counters.duplicates++;
+      return;
+    }
+    if (p.count === k) return; // complete, waiting for the manifest to verify it
+    const size = g.symbolSize;
+    let slot: number;
+    if (id < k) {
+      slot = id;
+      if (p.filled[id]) {
+        // A repair symbol sits in this source's slot: move it to a free one.
+        const to = p.filled.indexOf(0);
+        p.buf.copyWithin(to * size, id * size, id * size + size);
+        p.filled[to] = 1;
+        p.slotIds[to] = p.slotIds[id]!;
+      }
+    } else {
+      slot = p.filled.indexOf(0);
+    }
+    const off = slot * size;
+    p.buf.set(msg.subarray(SYMBOL_HEADER_BYTES), off);
+    if (payload < size) p.buf.fill(0, off + payload, off + size);
+    p.filled[slot] = 1;
+    p.slotIds[slot] = id;
+    p.have[id] = 1;
+    if (++p.count === k) this.blockComplete(block, p);
+  }
+
+  private blockComplete(block: number, p: Partial): void {
+    const k = this.g.symbolsIn(block);
+    for (let s = 0; s < k; s++) {
+      if (p.slotIds[s] !== s) {
+        decodeBlock(p.buf, k, this.g.symbolSize, p.slotIds);
+        this.counters.decodedBlocks++;
+        break;
+      }
+    }
+    if (this.manifest) this.verify(block);
+    else this.awaitingVerify.push(block);
+  }
+
+  /** Checks a decoded block against the manifest; a good one is written, a bad one fetched again. */
+  private verify(block: number): void {
+    const p = this.partials.get(block)!;
+    this.partials.delete(block);
+    const data = p.buf.subarray(0, this.g.bytesIn(block));
+    if (!sha256(data).equals(blockHash(this.manifest!, block))) {
+      this.counters.corruptBlocks++;
+      this.pool.push(p.buf);
+      return;
+    }
+    this.complete[block] = 1;
+    this.blocksDone++;
+    this.counters.fetchedBlocks++;
+    const h: Held = { buf: p.buf, written: false, hashed: false };
+    this.held.set(block, h);
+    if (this.out.kind === 'stream') h.written = true; // streamed by the hash cursor, in order
+    else this.writeBlock(block, h);
+    this.advanceHash();
+  }
+
+  // ---- memory -----------------------------------------------------------------------------------
+
+  /** A block buffer for `block`, evicting something less urgent if the pool is exhausted; null to drop. */
+  private acquire(block: number): Uint8Array | null {
+    const free = this.pool.pop();
+    if (free) return free;
+    if (this.allocated < this.maxBuffers) {
+      this.allocated++;
+      return new Uint8Array(this.g.blockBytes);
+    }
+    // Written blocks ahead of the hash cursor can be read back later.
+    let victim = -1;
+    for (const [b, h] of this.held) if (h.written && !h.hashed && this.out.kind !== 'stream' && b > victim) victim = b;
+    if (victim >= 0) {
+      const buf = this.held.get(victim)!.buf;
+      this.held.delete(victim);
+      return buf;
+    }
+    // Otherwise give up the partial block farthest ahead, if it is ahead of this one.
+    for (const b of this.partials.keys()) if (b > victim && this.partials.get(b)!.count < this.g.symbolsIn(b)) victim = b;
+    if (victim > block) {
+      const buf = this.partials.get(victim)!.buf;
+      this.partials.delete(victim);
+      return buf;
+    }
+    return null;
+  }
+
+  private release(block: number, h: Held): void {
+    if (h.written && h.hashed && this.held.get(block) === h) {
+      this.held.delete(block);
+      this.pool.push(h.buf);
+    }
+  }
+
+  // ---- output -----------------------------------------------------------------------------------
+
+  private openOutput(a: Announcement): void {
+    const path = this.opts.out;
+    if (path === '-') {
+      this.out = { kind: 'stream', stream: this.opts.stdout ?? process.stdout };
+      return;
+    }
+    if (existsSync(path) && statSync(path).isBlockDevice()) {
+      const fd = openSync(path, 'r+');
+      if (fstatSync(fd).size > 0 && fstatSync(fd).size < a.imageSize) throw new Error(`${path} is smaller than the image (${a.imageSize} bytes)`);
+      this.out = { kind: 'device', fd };
+      return;
+    }
+    const part = `${path}.mcpart`;
+    const state = `${path}.mcstate`;
+    const resumed = this.loadState(state, part, a);
+    const fd = openSync(part, resumed ? 'r+' : 'w+');
+    ftruncateSync(fd, a.imageSize);
+    this.out = { kind: 'file', fd, part, state };
+  }
+
+  /** Restores the blocks an earlier run verified and wrote, if its state file matches this manifest. */
+  private loadState(state: string, part: string, a: Announcement): boolean {
+    if (!existsSync(state) || !existsSync(part)) return false;
+    try {
+      const s = JSON.parse(readFileSync(state, 'utf8')) as { version: number; manifest: string; receiver: number; written: string };
+      if (s.version !== 1 || s.manifest !== a.manifestDigest.toString('hex')) return false;
+      const bits = Buffer.from(s.written, 'base64');
+      for (let b = 0; b < this.g.blockCount; b++) {
+        if (bits[b >> 3]! & (1 << (b & 7))) {
+          this.complete[b] = 1;
+          this.written[b] = 1;
+          this.blocksDone++;
+          this.blocksWritten++;
+          this.counters.resumedBlocks++;
+        }
+      }
+      this.receiverId = s.receiver >>> 0; // the sender keeps counting us as the same receiver
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private saveState(): void {
+    if (!this.stateDirty || this.out.kind !== 'file' || this.state !== ReceiverState.Receiving) return;
+    this.stateDirty = false;
+    const bits = Buffer.alloc(Math.ceil(this.g.blockCount / 8));
+    for (let b = 0; b < this.g.blockCount; b++) if (this.written[b]) bits[b >> 3]! |= 1 << (b & 7);
+    const body = JSON.stringify({ version: 1, manifest: this.ann!.manifestDigest.toString('hex'), receiver: this.receiverId, written: bits.toString('base64') });
+    writeFileSync(`${this.out.state}.tmp`, body);
+    renameSync(`${this.out.state}.tmp`, this.out.state);
+  }
+
+  private writeBlock(block: number, h: Held): void {
+    const fd = (this.out as { fd: number }).fd;
+    this.pendingWrites++;
+    write(fd, h.buf, 0, this.g.bytesIn(block), this.g.offsetOf(block), (err) => {
+      this.pendingWrites--;
+      if (err) return this.fail(`cannot write ${this.opts.out}: ${err.message}`);
+      h.written = true;
+      this.written[block] = 1;
+      this.blocksWritten++;
+      this.stateDirty = true;
+      this.release(block, h);
+      this.checkDone();
+    });
+  }
+
+  /** Feeds the whole-image hash (and stdout) with the completed prefix, in order. */
+  private advanceHash(): void {
+    if (this.hashBusy) return;
+    const g = this.g;
+    while (this.hashCursor < g.blockCount && this.complete[this.hashCursor]) {
+      const b = this.hashCursor;
+      const h = this.held.get(b);
+      if (!h) return this.readBack(b);
+      const data = h.buf.subarray(0, g.bytesIn(b));
+      this.hash.update(data);
+      h.hashed = true;
+      this.hashCursor++;
+      if (this.out.kind === 'stream') {
+        this.hashBusy = true;
+        const more = this.out.stream.write(data, (err) => {
+          if (err) return this.fail(`cannot write to stdout: ${err.message}`);
+          this.release(b, h);
+        });
+        if (!more) {
+          this.out.stream.once('drain', () => {
+            this.hashBusy = false;
+            this.advanceHash();
+          });
+          return;
+        }
+        this.hashBusy = false;
+      } else {
+        this.release(b, h);
+      }
+    }
+    this.checkDone();
+  }
+
+  private readBack(block: number): void {
+    const fd = (this.out as { fd: number }).fd;
+    this.scratch ??= new Uint8Array(this.g.blockBytes);
+    this.hashBusy = true;
+    const n = this.g.bytesIn(block);
+    read(fd, this.scratch, 0, n, this.g.offsetOf(block), (err, got) => {
+      this.hashBusy = false;
+      if (err || got !== n) return this.fail(`cannot read back ${this.opts.out}: ${err?.message ?? 'short read'}`);
+      this.counters.readBackBlocks++;
+      this.hash.update(this.scratch!.subarray(0, n));
+      this.hashCursor++;
+      this.advanceHash();
+    });
+  }
+
+  private checkDone(): void {
+    if (this.state !== ReceiverState.Receiving || !this.manifest || this.hashBusy) return;
+    if (this.hashCursor < this.g.blockCount || this.pendingWrites > 0) return;
+    if (this.out.kind !== 'stream' && this.blocksWritten < this.g.blockCount) return;
+    const digest = this.hash.digest();
+    if (!digest.equals(this.manifest.imageSha256)) {
+      // Every block matched its hash yet the whole does not: the output cannot be trusted.
+      if (this.out.kind === 'file') {
+        closeSync(this.out.fd);
+        unlinkSync(this.out.part);
+        if (existsSync(this.out.state)) unlinkSync(this.out.state);
+      }
+      return this.fail(`the image's SHA-256 does not match the manifest (${digest.toString('hex')})`);
+    }
+    if (this.out.kind === 'file') {
+      closeSync(this.out.fd);
+      renameSync(this.out.part, this.opts.out);
+      if (existsSync(this.out.state)) unlinkSync(this.out.state);
+    } else if (this.out.kind === 'device') {
+      closeSync(this.out.fd);
+    }
+    this.finalSha = digest;
+    this.state = ReceiverState.Done;
+    this.doneAt = performance.now();
+    this.scheduleReport(0);
+  }
+
+  // ---- reports ----------------------------------------------------------------------------------
+
+  private scheduleReport(delayMs: number): void {
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    this.reportTimer = setTimeout(() => this.report(), delayMs);
+  }
+
+  private report(): void {
+    this.reportTimer = null;
+    if (this.settled || !this.ann) return;
+    if (this.state === ReceiverState.Done && performance.now() - this.doneAt > DONE_LINGER_MS) return this.succeed(); // the sender is gone
+    const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
+    this.dataSocket?.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+    // Random spread so many receivers' reports do not arrive together.
+    const interval = this.state === ReceiverState.Done ? DONE_RESEND_MS : this.ann.reportIntervalMs * (0.5 + Math.random());
+    this.scheduleReport(interval);
+  }
+
+  private status() {
+    const g = this.g;
+    const cap = statusCapacity(REPORT_BYTES);
+    let used = 0;
+    const manifestMissing: Ranges = [];
+    if (!this.manifest) used += this.ranges((i) => !this.manifestHave[i], 0, this.manifestChunks, manifestMissing, cap);
+    // Blocks the sender has already sent once (below the frontier) are the ones to ask for.
+    const frontier = this.ann!.frontier >= g.blockCount ? g.blockCount : Math.max(this.ann!.frontier, this.maxBlockSeen);
+    const partial: { block: number; need: number }[] = [];
+    for (const [block, p] of this.partials) {
+      if (used >= cap) break;
+      const need = g.symbolsIn(block) - p.count;
+      if (block < frontier && need > 0) {
+        partial.push({ block, need });
+        used++;
+      }
+    }
+    while (this.firstIncomplete < g.blockCount && this.complete[this.firstIncomplete]) this.firstIncomplete++;
+    const blocksMissing: Ranges = [];
+    const coveredTo = this.firstIncomplete + this.ranges((b) => !this.complete[b] && !this.partials.has(b), this.firstIncomplete, frontier, blocksMissing, cap - used, true);
+    return {
+      receiver: this.receiverId,
+      state: this.state,
+      ackSeq: Math.max(0, this.highestSeq),
+      blocksDone: this.blocksDone,
+      received: this.counters.datagrams,
+      lost: this.counters.lost,
+      overruns: udpReceiveOverruns() - this.overrunBase,
+      sha256: this.finalSha ?? Buffer.alloc(32),
+      manifestMissing,
+      blocksMissing,
+      coveredTo: Math.min(coveredTo, frontier),
+      partial,
+    };
+  }
+
+  /**
+   * Appends up to `cap` ranges [start, end) of indices in [from, to) where `missing` holds.
+   * Returns the number of ranges, or with `extent` the number of indices examined.
+   */
+  private ranges(missing: (i: number) => boolean, from: number, to: number, out: Ranges, cap: number, extent = false): number {
+    let i = from;
+    while (i < to && out.length / 2 < cap) {
+      if (!missing(i)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < to && missing(i)) i++;
+      out.push(start, i);
+    }
+    return extent ? (i < to ? i : to) - from : out.length / 2;
+  }
+
+  // ---- ending -----------------------------------------------------------------------------------
+
+  private watchdog(): void {
+    if (!this.ann || this.state !== ReceiverState.Receiving) return;
+    const limit = this.opts.senderTimeoutMs ?? 30_000;
+    if (performance.now() - this.lastFromSender > limit) this.fail(`no datagram from the sender for ${Math.round(limit / 1000)} s`);
+  }
+
+  private succeed(): void {
+    this.settle(true, 'image verified');
+  }
+
+  private fail(message: string): void {
+    if (this.settled) return;
+    if (this.state === ReceiverState.Receiving && this.ann && this.dataSocket) {
+      this.state = ReceiverState.Failed;
+      const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
+      this.dataSocket.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+    }
+    if (this.out?.kind === 'file' || this.out?.kind === 'device') {
+      this.saveState();
+      try {
+        closeSync(this.out.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.settle(false, message);
+  }
+
+  private settle(ok: boolean, message: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.reportTimer) clearTimeout(this.reportTimer);
+    // Give the last report a moment to leave before closing.
+    setTimeout(() => {
+      for (const s of this.sockets) s.close();
+      this.resolve({
+        ok,
+        message,
+        receiver: this.receiverId.toString(16).padStart(8, '0'),
+        session: this.ann ? this.ann.session.toString(16).padStart(8, '0') : null,
+        imageBytes: this.ann?.imageSize ?? 0,
+        sha256: this.finalSha ? this.finalSha.toString('hex') : null,
+        elapsedSeconds: (performance.now() - this.started) / 1000,
+        counters: this.counters,
+      });
+    }, 10);
+  }
+
+  private progress(): ReceiveProgress {
+    return {
+      phase: !this.ann ? 'discovering' : this.state === ReceiverState.Receiving ? 'receiving' : 'finishing',
+      blocksDone: this.blocksDone,
+      blockCount: this.ann ? this.g.blockCount : 0,
+      imageBytes: this.ann?.imageSize ?? 0,
+    };
+  }
+}

@@ -1,0 +1,626 @@
+// The sending side of a session: announce, serve the manifest, stream every block once, and repair.
+//
+// Repair follows NORM: receivers report per block how many symbols they still need; the sender sends
+// that many *fresh* repair symbols for the worst receiver (one repair symbol fixes different losses
+// at different receivers), interleaved with new data, never stop-and-wait. Blocks a receiver holds
+// nothing of (late join, resume) are sent again from source after the first pass, looping until
+// nobody needs anything. A report only counts for a block if it was written after the receiver saw
+// the sender's latest packet for that block (its ackSeq), so stale reports never cause resends.
+import type { Socket, RemoteInfo } from 'node:dgram';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { encodeRepair, MAX_SYMBOLS } from './fec.js';
+import { buildManifest, type Manifest } from './manifest.js';
+import { isUsableGroup, openSocket, resolveInterface } from './net.js';
+import {
+  ANNOUNCE_GROUP,
+  ANNOUNCE_PORT,
+  DEFAULT_GROUP,
+  DEFAULT_PORT,
+  decodeStatus,
+  EndReason,
+  encodeAnnounce,
+  FRAME_OVERHEAD,
+  HEADER_BYTES,
+  packetType,
+  PacketType,
+  ReceiverState,
+  sessionOf,
+  SYMBOL_HEADER_BYTES,
+  writeHeader,
+  type Status,
+} from './wire.js';
+
+export const DEFAULT_SYMBOL_SIZE = 1456; // 1456 + 16 header + 28 UDP/IP = 1500-byte MTU
+export const DEFAULT_K = 64;
+
+export interface SendOptions {
+  file: string;
+  /** Interface name or address: required, never guessed. */
+  interface: string;
+  group?: string;
+  port?: number;
+  /** Where the session is announced (a well-known channel by default). */
+  announceGroup?: string;
+  announcePort?: number;
+  /** Receivers that must join before data flows and that must all verify for success (default 1). */
+  minClients?: number;
+  /** Seconds to wait for minClients; then the session runs with whoever joined. Default: no limit. */
+  maxWaitSeconds?: number;
+  /** Rate cap in bits per second; without it the rate adapts from receivers' reports and socket back-pressure. */
+  rate?: number;
+  symbolSize?: number;
+  k?: number;
+  /** A receiver silent for this long is dropped and reported failed (default 10 s). */
+  receiverTimeoutMs?: number;
+  onProgress?: (p: SendProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface SendProgress {
+  phase: 'waiting' | 'sending';
+  joined: number;
+  verified: number;
+  blocksSent: number;
+  blockCount: number;
+  wireBytes: number;
+  rateBitsPerSecond: number;
+}
+
+export interface ReceiverResult {
+  id: string;
+  address: string;
+  status: 'verified' | 'failed';
+  sha256: string | null;
+  reason?: string;
+}
+
+export interface SendSummary {
+  ok: boolean;
+  message: string;
+  session: string;
+  elapsedSeconds: number;
+  imageBytes: number;
+  imageSha256: string;
+  /** Bytes of the datagrams sent, counted as Ethernet frames (payload + UDP/IP/Ethernet headers). */
+  wireBytes: number;
+  wireRatio: number;
+  packets: number;
+  sourceSymbols: number;
+  resentSourceSymbols: number;
+  repairSymbols: number;
+  manifestChunks: number;
+  finalRateBitsPerSecond: number | null;
+  receivers: ReceiverResult[];
+}
+
+interface Peer {
+  id: number;
+  address: string;
+  port: number;
+  lastHeard: number;
+  status: 'active' | 'verified' | 'failed';
+  reason?: string;
+  sha256: Buffer | null;
+  /** Latest report's blocks with nothing received, its ackSeq, and the extent it covered. */
+  missing: number[];
+  missingAck: number;
+  coveredTo: number;
+  received: number;
+  overruns: number;
+}
+
+const BUFFERS = 128; // datagrams in flight in the socket layer: bounds the send queue
+const BATCH = 64; // datagrams per turn of the event loop before letting reports in
+const BLOCK_CACHE = 16;
+const ANNOUNCE_MS = 100;
+const CONTROL_MS = 200;
+const AUTO_START_RATE = 400e6;
+const AUTO_MAX_RATE = 20e9;
+const MIN_RATE = 1e6;
+/** A receiver-side overrun share above this slows the sender down; random loss never does. */
+const OVERRUN_THRESHOLD = 0.002;
+
+export async function send(opts: SendOptions): Promise<SendSummary> {
+  const sender = new Sender(opts);
+  return sender.run();
+}
+
+class Sender {
+  private readonly started = performance.now();
+  private readonly session = (Math.random() * 2 ** 32) >>> 0;
+  private readonly group: string;
+  private readonly port: number;
+  private readonly announceGroup: string;
+  private readonly announcePort: number;
+  private readonly minClients: number;
+  private readonly timeoutMs: number;
+  private readonly cap: number;
+  private manifest!: Manifest;
+  private socket!: Socket;
+  private fd = -1;
+
+  private seq = 0;
+  private readonly bufs: Buffer[] = [];
+  private readonly free: number[] = [];
+  private readonly sentCallbacks: ((err: Error | null) => void)[] = [];
+  private waitingForBuffers = false;
+  private scheduled = false;
+  private destAddress = '';
+  private destPort = 0;
+
+  // rate
+  private rate: number;
+  private tokens = 0;
+  private lastRefill = performance.now();
+
+  // schedule state
+  private running = false;
+  private finished = false;
+  private announceDue = 0;
+  private cursor = 0;
+  private cursorSymbol = 0;
+  private loopBlock = -1;
+  private loopSymbol = 0;
+  private loopFrom = 0;
+  private manifestChunks = 0;
+  private readonly manifestQueue: number[] = [];
+  private manifestQueued!: Uint8Array;
+  private manifestLastSeq!: Float64Array;
+  private readonly repairQueue: number[] = [];
+  private readonly repairPending = new Map<number, number>();
+  private lastSeq!: Float64Array;
+  private nextRepair!: Uint16Array;
+  private readonly cache = new Map<number, Uint8Array>();
+
+  private readonly peers = new Map<number, Peer>();
+  private overrunsSeen = 0;
+  private receivedSeen = 0;
+
+  // counters
+  private wireBytes = 0;
+  private packets = 0;
+  private sourceSymbols = 0;
+  private resentSourceSymbols = 0;
+  private repairSymbols = 0;
+  private manifestSent = 0;
+
+  private finish!: (s: SendSummary) => void;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly opts: SendOptions) {
+    this.group = opts.group ?? DEFAULT_GROUP;
+    this.port = opts.port ?? DEFAULT_PORT;
+    this.announceGroup = opts.announceGroup ?? ANNOUNCE_GROUP;
+    this.announcePort = opts.announcePort ?? ANNOUNCE_PORT;
+    for (const g of [this.group, this.announceGroup]) {
+      if (!isUsableGroup(g)) throw new Error(`${g} is not a usable multicast group (use 224.0.1.0–239.255.255.255, e.g. 239.255.x.y)`);
+    }
+    this.minClients = opts.minClients ?? 1;
+    this.timeoutMs = opts.receiverTimeoutMs ?? 10_000;
+    this.cap = opts.rate ?? Infinity;
+    this.rate = Math.min(this.cap, AUTO_START_RATE);
+  }
+
+  async run(): Promise<SendSummary> {
+    const ifaceAddress = resolveInterface(this.opts.interface);
+    this.manifest = buildManifest(this.opts.file, this.opts.symbolSize ?? DEFAULT_SYMBOL_SIZE, this.opts.k ?? DEFAULT_K);
+    const g = this.manifest.geometry;
+    this.manifestChunks = Math.ceil(this.manifest.bytes.length / g.symbolSize);
+    this.manifestQueued = new Uint8Array(this.manifestChunks);
+    this.manifestLastSeq = new Float64Array(this.manifestChunks).fill(-1);
+    this.lastSeq = new Float64Array(g.blockCount).fill(-1);
+    this.nextRepair = new Uint16Array(g.blockCount);
+    this.fd = openSync(this.opts.file, 'r');
+    // A modest send buffer on purpose: when a shaped link's queue is full the kernel then pushes
+    // back on the socket (EAGAIN, queued by libuv) instead of silently dropping in the qdisc.
+    this.socket = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20, sendBuffer: 256 << 10 });
+    const size = SYMBOL_HEADER_BYTES + g.symbolSize;
+    for (let i = 0; i < BUFFERS; i++) {
+      this.bufs.push(Buffer.allocUnsafeSlow(size)); // own ArrayBuffer: 4-byte aligned for the coder
+      this.free.push(i);
+      this.sentCallbacks.push(() => {
+        this.free.push(i);
+        if (this.waitingForBuffers && this.free.length >= BUFFERS / 2) {
+          this.waitingForBuffers = false;
+          this.kick();
+        }
+      });
+    }
+    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.socket.on('error', () => {}); // per-datagram send errors arrive in the callbacks
+    const done = new Promise<SendSummary>((resolve) => (this.finish = resolve));
+    this.every(ANNOUNCE_MS, () => {
+      this.announceDue = 2;
+      this.kick();
+    });
+    this.every(CONTROL_MS, () => this.control());
+    if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
+    this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'aborted'), { once: true });
+    this.announceDue = 2;
+    this.kick();
+    return done;
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  private kick(): void {
+    if (this.scheduled || this.finished) return;
+    this.scheduled = true;
+    setImmediate(this.pump);
+  }
+
+  private refill(now: number): void {
+    const burst = Math.max(16 * 1514, (this.rate / 8) * 0.002);
+    this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) * this.rate) / 8000);
+    this.lastRefill = now;
+  }
+
+  private readonly pump = (): void => {
+    this.scheduled = false;
+    if (this.finished) return;
+    this.refill(performance.now());
+    for (let n = 0; n < BATCH; n++) {
+      if (this.tokens <= 0) {
+        this.scheduled = true;
+        setTimeout(this.pump, Math.max(1, (-this.tokens * 8000) / this.rate));
+        return;
+      }
+      const i = this.free.pop();
+      if (i === undefined) {
+        this.waitingForBuffers = true;
+        return;
+      }
+      const buf = this.bufs[i]!;
+      const len = this.fillNext(buf);
+      if (len === 0) {
+        this.free.push(i);
+        return; // idle until a report, a timer or the start makes work
+      }
+      this.socket.send(buf, 0, len, this.destPort, this.destAddress, this.sentCallbacks[i]);
+      this.tokens -= len + FRAME_OVERHEAD;
+      this.wireBytes += len + FRAME_OVERHEAD;
+      this.packets++;
+    }
+    this.kick();
+  };
+
+  private nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  /** Writes the next datagram to send into buf and sets its destination; 0 when there is nothing to send. */
+  private fillNext(buf: Buffer): number {
+    if (this.announceDue > 0) {
+      const toAnnounceChannel = this.announceDue === 2;
+      this.announceDue--;
+      this.destAddress = toAnnounceChannel ? this.announceGroup : this.group;
+      this.destPort = toAnnounceChannel ? this.announcePort : this.port;
+      return this.fillAnnounce(buf);
+    }
+    this.destAddress = this.group;
+    this.destPort = this.port;
+    const chunk = this.manifestQueue.shift();
+    if (chunk !== undefined) return this.fillManifest(buf, chunk);
+    if (!this.running) return 0;
+    while (this.repairQueue.length > 0) {
+      const b = this.repairQueue[0]!;
+      const left = this.repairPending.get(b)! - 1;
+      if (left > 0) this.repairPending.set(b, left);
+      else {
+        this.repairPending.delete(b);
+        this.repairQueue.shift();
+      }
+      return this.fillRepair(buf, b);
+    }
+    const g = this.manifest.geometry;
+    if (this.cursor < g.blockCount) {
+      const len = this.fillSource(buf, this.cursor, this.cursorSymbol);
+      this.sourceSymbols++;
+      if (++this.cursorSymbol === g.symbolsIn(this.cursor)) {
+        this.cursorSymbol = 0;
+        if (++this.cursor === g.blockCount) this.announceDue = 2; // tell receivers at once that the pass is over
+      }
+      return len;
+    }
+    if (this.loopBlock < 0) this.loopBlock = this.nextWanted();
+    if (this.loopBlock < 0) return 0;
+    const len = this.fillSource(buf, this.loopBlock, this.loopSymbol);
+    this.resentSourceSymbols++;
+    if (++this.loopSymbol === g.symbolsIn(this.loopBlock)) {
+      this.loopSymbol = 0;
+      this.loopFrom = this.loopBlock + 1;
+      this.loopBlock = -1;
+    }
+    return len;
+  }
+
+  private fillAnnounce(buf: Buffer): number {
+    const g = this.manifest.geometry;
+    const active = [...this.peers.values()].filter((p) => p.status === 'active').length;
+    return encodeAnnounce(
+      buf,
+      {
+        session: this.session,
+        group: this.group,
+        port: this.port,
+        imageSize: g.imageSize,
+        symbolSize: g.symbolSize,
+        k: g.k,
+        manifestSize: this.manifest.bytes.length,
+        manifestDigest: this.manifest.digest,
+        frontier: this.cursor,
+        // Scale the report interval with the audience so feedback stays near 200 reports/s at most.
+        reportIntervalMs: Math.min(2000, Math.max(100, active * 5)),
+      },
+      this.nextSeq(),
+    );
+  }
+
+  private fillManifest(buf: Buffer, chunk: number): number {
+    const size = this.manifest.geometry.symbolSize;
+    const seq = this.nextSeq();
+    writeHeader(buf, PacketType.Manifest, 0, this.session, seq);
+    buf.writeUInt32BE(chunk, HEADER_BYTES);
+    const n = this.manifest.bytes.copy(buf, SYMBOL_HEADER_BYTES, chunk * size, (chunk + 1) * size);
+    this.manifestQueued[chunk] = 0;
+    this.manifestLastSeq[chunk] = seq;
+    this.manifestSent++;
+    return SYMBOL_HEADER_BYTES + n;
+  }
+
+  private fillSource(buf: Buffer, block: number, symbol: number): number {
+    const g = this.manifest.geometry;
+    const data = this.blockData(block);
+    const seq = this.nextSeq();
+    writeHeader(buf, PacketType.Symbol, symbol, this.session, seq);
+    buf.writeUInt32BE(block, HEADER_BYTES);
+    const n = g.symbolBytes(block, symbol);
+    buf.set(data.subarray(symbol * g.symbolSize, symbol * g.symbolSize + n), SYMBOL_HEADER_BYTES);
+    this.lastSeq[block] = seq;
+    return SYMBOL_HEADER_BYTES + n;
+  }
+
+  private fillRepair(buf: Buffer, block: number): number {
+    const g = this.manifest.geometry;
+    const k = g.symbolsIn(block);
+    // Fresh repair ids first; once all 256-k are used, start over (they still help whoever lost them).
+    const id = k + (this.nextRepair[block]! % (MAX_SYMBOLS - k));
+    this.nextRepair[block]!++;
+    const seq = this.nextSeq();
+    writeHeader(buf, PacketType.Symbol, id, this.session, seq);
+    buf.writeUInt32BE(block, HEADER_BYTES);
+    encodeRepair(this.blockData(block), k, g.symbolSize, id, buf, SYMBOL_HEADER_BYTES);
+    this.lastSeq[block] = seq;
+    this.repairSymbols++;
+    return SYMBOL_HEADER_BYTES + g.symbolSize;
+  }
+
+  /** The block's bytes, zero-padded to whole symbols; a small cache serves the sequential pass and repairs of recent blocks. */
+  private blockData(block: number): Uint8Array {
+    const hit = this.cache.get(block);
+    if (hit) return hit;
+    const g = this.manifest.geometry;
+    let buf: Uint8Array;
+    if (this.cache.size >= BLOCK_CACHE) {
+      const oldest = this.cache.keys().next().value!;
+      buf = this.cache.get(oldest)!;
+      this.cache.delete(oldest);
+    } else {
+      buf = new Uint8Array(g.blockBytes);
+    }
+    const n = g.bytesIn(block);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(this.fd, buf, got, n - got, g.offsetOf(block) + got);
+      if (r === 0) throw new Error(`${this.opts.file} shrank during the session`);
+      got += r;
+    }
+    buf.fill(0, n);
+    this.cache.set(block, buf);
+    return buf;
+  }
+
+  /** The next block (cyclically from loopFrom) that some receiver reported holding nothing of, or -1. */
+  private nextWanted(): number {
+    const count = this.manifest.geometry.blockCount;
+    let best = -1;
+    let bestDistance = Infinity;
+    for (const p of this.peers.values()) {
+      if (p.status !== 'active') continue;
+      for (let r = 0; r < p.missing.length; r += 2) {
+        for (let b = p.missing[r]!; b < p.missing[r + 1]! && b < count; b++) {
+          if (p.missingAck < this.lastSeq[b]!) continue; // already resent since that report
+          const distance = (b - this.loopFrom + count) % count;
+          if (distance < bestDistance) {
+            bestDistance = distance;
+            best = b;
+          }
+          break; // later blocks of this range are farther
+        }
+      }
+    }
+    return best;
+  }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    if (packetType(msg) !== PacketType.Status || sessionOf(msg) !== this.session) return;
+    const s = decodeStatus(msg);
+    if (s) this.onStatus(s, rinfo);
+  }
+
+  private onStatus(s: Status, rinfo: RemoteInfo): void {
+    if (this.finished) return;
+    const now = performance.now();
+    let p = this.peers.get(s.receiver);
+    if (!p) {
+      p = {
+        id: s.receiver,
+        address: rinfo.address,
+        port: rinfo.port,
+        lastHeard: now,
+        status: 'active',
+        sha256: null,
+        missing: [],
+        missingAck: 0,
+        coveredTo: 0,
+        received: s.received,
+        overruns: s.overruns,
+      };
+      this.peers.set(s.receiver, p);
+    }
+    p.lastHeard = now;
+    p.address = rinfo.address;
+    p.port = rinfo.port;
+    this.overrunsSeen += Math.max(0, s.overruns - p.overruns);
+    this.receivedSeen += Math.max(0, s.received - p.received);
+    p.overruns = s.overruns;
+    p.received = s.received;
+    if (s.state === ReceiverState.Done) {
+      if (p.status !== 'verified') {
+        p.status = 'verified';
+        p.sha256 = s.sha256;
+        delete p.reason;
+      }
+      this.sendDoneAck(p);
+      this.checkComplete();
+      return;
+    }
+    if (s.state === ReceiverState.Failed) {
+      p.status = 'failed';
+      p.reason = 'the receiver gave up';
+      this.checkComplete();
+      return;
+    }
+    if (p.status === 'failed') {
+      p.status = 'active'; // it came back before the session ended
+      delete p.reason;
+    }
+    for (let r = 0; r < s.manifestMissing.length; r += 2) {
+      for (let c = s.manifestMissing[r]!; c < s.manifestMissing[r + 1]! && c < this.manifestChunks; c++) {
+        if (this.manifestQueued[c] || s.ackSeq < this.manifestLastSeq[c]!) continue;
+        this.manifestQueued[c] = 1;
+        this.manifestQueue.push(c);
+      }
+    }
+    const count = this.manifest.geometry.blockCount;
+    for (const { block, need } of s.partial) {
+      if (block >= count || this.lastSeq[block]! < 0 || s.ackSeq < this.lastSeq[block]!) continue;
+      const pending = this.repairPending.get(block);
+      if (pending === undefined) this.repairQueue.push(block);
+      if (need > (pending ?? 0)) this.repairPending.set(block, Math.min(need, MAX_SYMBOLS));
+    }
+    p.missing = s.blocksMissing;
+    p.missingAck = s.ackSeq;
+    p.coveredTo = s.coveredTo;
+    this.maybeStart();
+    this.kick();
+  }
+
+  private sendDoneAck(p: Peer): void {
+    const buf = Buffer.alloc(HEADER_BYTES + 4);
+    writeHeader(buf, PacketType.DoneAck, 0, this.session, this.nextSeq());
+    buf.writeUInt32BE(p.id, HEADER_BYTES);
+    this.socket.send(buf, p.port, p.address);
+  }
+
+  private maybeStart(): void {
+    if (this.running) return;
+    const waited = (performance.now() - this.started) / 1000;
+    if (this.peers.size >= this.minClients || (this.opts.maxWaitSeconds !== undefined && waited >= this.opts.maxWaitSeconds && this.peers.size > 0)) {
+      this.running = true;
+      this.kick();
+    }
+  }
+
+  /** Periodic: start on --max-wait, drop silent receivers, adapt the rate to overruns. */
+  private control(): void {
+    const now = performance.now();
+    if (!this.running && this.opts.maxWaitSeconds !== undefined && (now - this.started) / 1000 >= this.opts.maxWaitSeconds) {
+      if (this.peers.size === 0) return this.end(EndReason.Aborted, `no receiver joined within --max-wait ${this.opts.maxWaitSeconds} s`);
+      this.maybeStart();
+    }
+    for (const p of this.peers.values()) {
+      if (p.status === 'active' && now - p.lastHeard > this.timeoutMs) {
+        p.status = 'failed';
+        p.reason = `silent for more than ${Math.round(this.timeoutMs / 1000)} s`;
+      }
+    }
+    // Only receive-buffer overruns mean "too fast"; random loss on the link is repaired, not obeyed.
+    if (this.receivedSeen > 0) {
+      const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
+      if (share > OVERRUN_THRESHOLD) this.rate = Math.max(MIN_RATE, this.rate * 0.75);
+      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.1);
+    }
+    this.overrunsSeen = 0;
+    this.receivedSeen = 0;
+    this.checkComplete();
+  }
+
+  private checkComplete(): void {
+    if (!this.running || this.finished) return;
+    const all = [...this.peers.values()];
+    if (all.length === 0 || all.some((p) => p.status === 'active')) return;
+    const verified = all.filter((p) => p.status === 'verified').length;
+    if (verified === all.length && verified >= this.minClients) this.end(EndReason.Complete, `all ${verified} receiver(s) verified the image`);
+    else if (verified < this.minClients && all.length >= this.minClients) this.end(EndReason.Complete, `${all.length - verified} of ${all.length} receiver(s) failed`);
+    else this.end(EndReason.Complete, `${all.length - verified} of ${all.length} receiver(s) failed`);
+  }
+
+  private end(reason: EndReason, message: string): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const t of this.timers) clearInterval(t);
+    const buf = Buffer.alloc(HEADER_BYTES);
+    writeHeader(buf, PacketType.End, reason, this.session, this.nextSeq());
+    for (let i = 0; i < 3; i++) this.socket.send(buf, this.port, this.group);
+    const receivers: ReceiverResult[] = [...this.peers.values()].map((p) => ({
+      id: p.id.toString(16).padStart(8, '0'),
+      address: p.address,
+      status: p.status === 'verified' ? 'verified' : 'failed',
+      sha256: p.sha256 ? p.sha256.toString('hex') : null,
+      ...(p.status === 'verified' ? {} : { reason: p.reason ?? 'unfinished when the session ended' }),
+    }));
+    const verified = receivers.filter((r) => r.status === 'verified').length;
+    const ok = reason === EndReason.Complete && verified === receivers.length && verified >= this.minClients;
+    const imageBytes = this.manifest.geometry.imageSize;
+    const summary: SendSummary = {
+      ok,
+      message: ok ? message : verified < this.minClients && reason === EndReason.Complete ? `${message}; fewer than --min-clients ${this.minClients} verified` : message,
+      session: this.session.toString(16).padStart(8, '0'),
+      elapsedSeconds: (performance.now() - this.started) / 1000,
+      imageBytes,
+      imageSha256: this.manifest.imageSha256.toString('hex'),
+      wireBytes: this.wireBytes,
+      wireRatio: imageBytes > 0 ? this.wireBytes / imageBytes : 0,
+      packets: this.packets,
+      sourceSymbols: this.sourceSymbols,
+      resentSourceSymbols: this.resentSourceSymbols,
+      repairSymbols: this.repairSymbols,
+      manifestChunks: this.manifestSent,
+      finalRateBitsPerSecond: Number.isFinite(this.rate) ? Math.round(this.rate) : null,
+      receivers,
+    };
+    // Let the END datagrams leave before the socket closes.
+    setTimeout(() => {
+      this.socket.close();
+      closeSync(this.fd);
+      this.finish(summary);
+    }, 20);
+  }
+
+  private progress(): SendProgress {
+    const all = [...this.peers.values()];
+    return {
+      phase: this.running ? 'sending' : 'waiting',
+      joined: all.length,
+      verified: all.filter((p) => p.status === 'verified').length,
+      blocksSent: this.cursor,
+      blockCount: this.manifest.geometry.blockCount,
+      wireBytes: this.wireBytes,
+      rateBitsPerSecond: this.rate,
+    };
+  }
+}

@@ -1,0 +1,216 @@
+// The datagram format. Every datagram starts with a 12-byte header, big-endian:
+//   0 u8  magic 0x4D ('M')      1 u8  protocol version (1)
+//   2 u8  packet type           3 u8  type-specific (the symbol id for SYMBOL packets)
+//   4 u32 session id            8 u32 sequence number (per sender, or per receiver for STATUS)
+// Everything is addressed by ids (session, block, symbol, manifest chunk), never by stream
+// position, which is what makes late join, rejoin and resume work.
+
+export const MAGIC = 0x4d;
+export const VERSION = 1;
+export const HEADER_BYTES = 12;
+/** SYMBOL and MANIFEST packets carry a u32 (block / chunk index) after the header, then the payload. */
+export const SYMBOL_HEADER_BYTES = 16;
+/** UDP + IPv4 + Ethernet header bytes per datagram: what the wire carries besides our payload. */
+export const FRAME_OVERHEAD = 8 + 20 + 14;
+
+/** Well-known channel where senders announce sessions, so receivers need no arguments. */
+export const ANNOUNCE_GROUP = '239.255.77.77';
+export const ANNOUNCE_PORT = 7777;
+export const DEFAULT_GROUP = '239.255.77.1';
+export const DEFAULT_PORT = 7771;
+
+export const enum PacketType {
+  /** sender → announce group and session group: session parameters. */
+  Announce = 1,
+  /** sender → session group: one chunk of the manifest. */
+  Manifest = 2,
+  /** sender → session group: one symbol of a block (id < k: source data; id ≥ k: repair). */
+  Symbol = 3,
+  /** sender → session group: the session is over (byte 3: EndReason). */
+  End = 4,
+  /** sender → one receiver (unicast): acknowledges its DONE report. */
+  DoneAck = 5,
+  /** receiver → sender (unicast): join, progress, needs, DONE with the verified hash. */
+  Status = 6,
+}
+
+export const enum EndReason {
+  Complete = 0,
+  Aborted = 1,
+}
+
+export const enum ReceiverState {
+  Receiving = 0,
+  Done = 1,
+  Failed = 2,
+}
+
+export function writeHeader(buf: Buffer, type: PacketType, byte3: number, session: number, seq: number): void {
+  buf[0] = MAGIC;
+  buf[1] = VERSION;
+  buf[2] = type;
+  buf[3] = byte3;
+  buf.writeUInt32BE(session, 4);
+  buf.writeUInt32BE(seq >>> 0, 8);
+}
+
+/** The packet type of a datagram that carries our magic and version, else 0. */
+export function packetType(buf: Buffer): number {
+  if (buf.length < HEADER_BYTES || buf[0] !== MAGIC || buf[1] !== VERSION) return 0;
+  return buf[2]!;
+}
+
+export function sessionOf(buf: Buffer): number {
+  return buf.readUInt32BE(4);
+}
+
+export function seqOf(buf: Buffer): number {
+  return buf.readUInt32BE(8);
+}
+
+// ---- ANNOUNCE -----------------------------------------------------------------------------------
+
+export interface Announcement {
+  session: number;
+  group: string;
+  port: number;
+  imageSize: number;
+  symbolSize: number;
+  k: number;
+  manifestSize: number;
+  manifestDigest: Buffer;
+  /** Blocks below this have had their first transmission: receivers may ask for what they lack there. */
+  frontier: number;
+  /** How often receivers should report, chosen by the sender from the number of receivers. */
+  reportIntervalMs: number;
+}
+
+const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 1 + 1 + 2 + 8 + 4 + 4 + 32;
+
+export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number): number {
+  writeHeader(buf, PacketType.Announce, 0, a.session, seq);
+  let o = HEADER_BYTES;
+  for (const part of a.group.split('.')) buf[o++] = Number(part);
+  o = buf.writeUInt16BE(a.port, o);
+  o = buf.writeUInt16BE(a.symbolSize, o);
+  o = buf.writeUInt8(a.k, o);
+  o = buf.writeUInt8(0, o);
+  o = buf.writeUInt16BE(a.reportIntervalMs, o);
+  o = buf.writeBigUInt64BE(BigInt(a.imageSize), o);
+  o = buf.writeUInt32BE(a.manifestSize, o);
+  o = buf.writeUInt32BE(a.frontier, o);
+  o += a.manifestDigest.copy(buf, o);
+  return o;
+}
+
+export function decodeAnnounce(buf: Buffer): Announcement | null {
+  if (buf.length < ANNOUNCE_BYTES) return null;
+  let o = HEADER_BYTES;
+  const group = `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
+  o += 4;
+  const a: Announcement = {
+    session: sessionOf(buf),
+    group,
+    port: buf.readUInt16BE(o),
+    symbolSize: buf.readUInt16BE(o + 2),
+    k: buf.readUInt8(o + 4),
+    reportIntervalMs: buf.readUInt16BE(o + 6),
+    imageSize: Number(buf.readBigUInt64BE(o + 8)),
+    manifestSize: buf.readUInt32BE(o + 16),
+    frontier: buf.readUInt32BE(o + 20),
+    manifestDigest: Buffer.from(buf.subarray(o + 24, o + 56)),
+  };
+  if (a.k < 1 || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0) return null;
+  return a;
+}
+
+// ---- STATUS (receiver → sender) -------------------------------------------------------------------
+
+/** Half-open ranges [start, end) of block or chunk indices, flattened as start0, end0, start1, end1, … */
+export type Ranges = number[];
+
+export interface Status {
+  receiver: number;
+  state: ReceiverState;
+  /** Highest sender sequence number seen: tells the sender which of its packets this report reflects. */
+  ackSeq: number;
+  blocksDone: number;
+  /** Cumulative datagrams of the session received / inferred lost from sequence gaps / socket overruns. */
+  received: number;
+  lost: number;
+  overruns: number;
+  /** SHA-256 of the verified image (state Done), else zeros. */
+  sha256: Buffer;
+  /** Manifest chunks still missing. */
+  manifestMissing: Ranges;
+  /** Blocks below the frontier of which this receiver holds nothing. */
+  blocksMissing: Ranges;
+  /** The ranges above cover blocks [0, coveredTo); later blocks were left out for space. */
+  coveredTo: number;
+  /** Partly received blocks below the frontier and how many more symbols each needs. */
+  partial: { block: number; need: number }[];
+}
+
+const STATUS_FIXED = HEADER_BYTES + 4 + 4 + 1 + 1 + 2 + 2 + 2 + 4 + 4 + 4 + 4 + 4 + 32;
+
+/** Largest number of range pairs and partial entries that fit a report of `maxBytes`. */
+export function statusCapacity(maxBytes: number): number {
+  return Math.max(1, Math.floor((maxBytes - STATUS_FIXED) / 8));
+}
+
+export function encodeStatus(buf: Buffer, session: number, seq: number, s: Status): number {
+  writeHeader(buf, PacketType.Status, 0, session, seq);
+  let o = HEADER_BYTES;
+  o = buf.writeUInt32BE(s.receiver, o);
+  o = buf.writeUInt32BE(s.ackSeq >>> 0, o);
+  o = buf.writeUInt8(s.state, o);
+  o = buf.writeUInt8(0, o);
+  o = buf.writeUInt16BE(s.manifestMissing.length / 2, o);
+  o = buf.writeUInt16BE(s.blocksMissing.length / 2, o);
+  o = buf.writeUInt16BE(s.partial.length, o);
+  o = buf.writeUInt32BE(s.blocksDone, o);
+  o = buf.writeUInt32BE(s.coveredTo, o);
+  o = buf.writeUInt32BE(s.received >>> 0, o);
+  o = buf.writeUInt32BE(s.lost >>> 0, o);
+  o = buf.writeUInt32BE(s.overruns >>> 0, o);
+  o += s.sha256.copy(buf, o, 0, 32);
+  for (const v of s.manifestMissing) o = buf.writeUInt32BE(v, o);
+  for (const v of s.blocksMissing) o = buf.writeUInt32BE(v, o);
+  for (const p of s.partial) {
+    o = buf.writeUInt32BE(p.block, o);
+    o = buf.writeUInt32BE(p.need, o);
+  }
+  return o;
+}
+
+export function decodeStatus(buf: Buffer): Status | null {
+  if (buf.length < STATUS_FIXED) return null;
+  let o = HEADER_BYTES;
+  const receiver = buf.readUInt32BE(o);
+  const ackSeq = buf.readUInt32BE(o + 4);
+  const state = buf.readUInt8(o + 8);
+  const nManifest = buf.readUInt16BE(o + 10);
+  const nMissing = buf.readUInt16BE(o + 12);
+  const nPartial = buf.readUInt16BE(o + 14);
+  if (state > ReceiverState.Failed || buf.length !== STATUS_FIXED + 8 * (nManifest + nMissing + nPartial)) return null;
+  o += 16;
+  const s: Status = {
+    receiver,
+    ackSeq,
+    state,
+    blocksDone: buf.readUInt32BE(o),
+    coveredTo: buf.readUInt32BE(o + 4),
+    received: buf.readUInt32BE(o + 8),
+    lost: buf.readUInt32BE(o + 12),
+    overruns: buf.readUInt32BE(o + 16),
+    sha256: Buffer.from(buf.subarray(o + 20, o + 52)),
+    manifestMissing: [],
+    blocksMissing: [],
+    partial: [],
+  };
+  o += 52;
+  for (let i = 0; i < nManifest * 2; i++, o += 4) s.manifestMissing.push(buf.readUInt32BE(o));
+  for (let i = 0; i < nMissing * 2; i++, o += 4) s.blocksMissing.push(buf.readUInt32BE(o));
+  for (let i = 0; i < nPartial; i++, o += 8) s.partial.push({ block: buf.readUInt32BE(o), need: buf.readUInt32BE(o + 4) });
+  return s;
+}
