@@ -1,5 +1,61 @@
-// Placeholder until the transport lands: `mcshell receive` is implemented by the transport work (issue 3).
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('mcshell receive: not implemented yet\n');
-  return 2;
+// `mcshell receive --interface <name|address> --out <path|-> …`: fetch one image and verify it.
+import { integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+
+const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
+                       [--json] [--progress] [--sender-timeout <seconds>]
+Without --group/--port the receiver joins the session announced on the link. Exits 0 only after the
+image is verified. With --out - the image goes to stdout and the --json summary to stderr.
+Test only: MCSHELL_TEST_DROP, _DUPLICATE, _REORDER, _CORRUPT (probabilities) and _SEED impair arriving datagrams.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('receive', USAGE, async () => {
+    const { values } = parse(
+      argv,
+      {
+        interface: { type: 'string' },
+        out: { type: 'string' },
+        group: { type: 'string' },
+        port: { type: 'string' },
+        json: { type: 'boolean' },
+        progress: { type: 'boolean' },
+        'sender-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      false,
+    );
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (!values.interface) throw new UsageError('--interface is required (an interface name such as lo or eth0, or one of its IPv4 addresses)');
+    if (!values.out) throw new UsageError('--out is required (a file, a block device, or - for stdout)');
+    if ((values.group === undefined) !== (values.port === undefined)) throw new UsageError('--group and --port go together (or leave both out to use the announced session)');
+    const port = integer('port', values.port, 1, 65535);
+    const timeout = seconds('sender-timeout', values['sender-timeout']);
+    const transport = await import('../../engine/transport/index.js');
+    const show = progressWriter(values.progress === true);
+    const summary = await transport.receive({
+      interface: values.interface,
+      out: values.out,
+      group: values.group,
+      port,
+      senderTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      impairment: transport.impairmentFromEnv(process.env),
+      onProgress: show
+        ? (p) =>
+            show(
+              p.phase === 'discovering'
+                ? 'waiting for a session announcement'
+                : `received ${p.blocksDone}/${p.blockCount} blocks of ${mib(p.imageBytes)}`,
+            )
+        : undefined,
+    });
+    if (show && process.stderr.isTTY) process.stderr.write('\n');
+    const report = values.out === '-' ? process.stderr : process.stdout;
+    if (values.json) report.write(`${JSON.stringify(summary)}\n`);
+    else if (summary.ok) report.write(`done: ${summary.message}, ${mib(summary.imageBytes)} in ${summary.elapsedSeconds.toFixed(2)} s, sha256 ${summary.sha256}\n`);
+    if (!summary.ok) process.stderr.write(`mcshell receive: ${summary.message}\n`);
+    return summary.ok ? 0 : 1;
+  });
 }

@@ -1,5 +1,84 @@
-// Placeholder until the transport lands: `mcshell send` is implemented by the transport work (issue 3).
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('mcshell send: not implemented yet\n');
-  return 2;
+// `mcshell send <file> --interface <name|address> …`: serve one image to every receiver that joins.
+import { integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+
+const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clients N] [--max-wait <seconds>]
+                    [--rate <bits/s, e.g. 95M, 1G, 500k>] [--group <239.x.y.z>] [--port <n>]
+                    [--json] [--progress] [--receiver-timeout <seconds>] [--symbol-size <bytes>] [--k <symbols>]
+Exits 0 when every joined receiver (at least --min-clients, default 1) has verified the image.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('send', USAGE, async () => {
+    const { values, positionals } = parse(
+      argv,
+      {
+        interface: { type: 'string' },
+        'min-clients': { type: 'string' },
+        'max-wait': { type: 'string' },
+        rate: { type: 'string' },
+        group: { type: 'string' },
+        port: { type: 'string' },
+        json: { type: 'boolean' },
+        progress: { type: 'boolean' },
+        'receiver-timeout': { type: 'string' },
+        'symbol-size': { type: 'string' },
+        k: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      true,
+    );
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the image file to send' : `expected one file, got ${positionals.length}`);
+    if (!values.interface) throw new UsageError('--interface is required (an interface name such as lo or eth0, or one of its IPv4 addresses)');
+    const transport = await import('../../engine/transport/index.js');
+    let rate: number | undefined;
+    if (values.rate !== undefined) {
+      try {
+        rate = transport.parseRate(values.rate);
+      } catch (e) {
+        throw new UsageError(`--rate: ${(e as Error).message}`);
+      }
+    }
+    const timeout = seconds('receiver-timeout', values['receiver-timeout']);
+    const symbolSize = integer('symbol-size', values['symbol-size'], 64, 65_000);
+    if (symbolSize !== undefined && symbolSize % 4 !== 0) throw new UsageError(`--symbol-size must be a multiple of 4 (got ${symbolSize})`);
+    const show = progressWriter(values.progress === true);
+    const summary = await transport.send({
+      file: positionals[0]!,
+      interface: values.interface,
+      group: values.group,
+      port: integer('port', values.port, 1, 65535),
+      minClients: integer('min-clients', values['min-clients'], 1, 100_000),
+      maxWaitSeconds: seconds('max-wait', values['max-wait']),
+      rate,
+      symbolSize,
+      k: integer('k', values.k, 1, 255),
+      receiverTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      onProgress: show
+        ? (p) =>
+            show(
+              p.phase === 'waiting'
+                ? `waiting for receivers: ${p.joined} joined`
+                : `sent ${p.blocksSent}/${p.blockCount} blocks, ${mib(p.wireBytes)} on the wire, ${(p.rateBitsPerSecond / 1e6).toFixed(0)} Mbit/s pace, ${p.verified}/${p.joined} verified`,
+            )
+        : undefined,
+    });
+    if (show && process.stderr.isTTY) process.stderr.write('\n');
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      const lines = [
+        `${summary.ok ? 'done' : 'FAILED'}: ${summary.message}`,
+        `time ${summary.elapsedSeconds.toFixed(2)} s, image ${mib(summary.imageBytes)}, wire ${mib(summary.wireBytes)} (${summary.wireRatio.toFixed(3)} × image), ` +
+          `${summary.repairSymbols} repair symbols, ${summary.resentSourceSymbols} source symbols resent`,
+        ...summary.receivers.map((r) => `  ${r.id} ${r.address} ${r.status}${r.reason ? ` (${r.reason})` : ''}`),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    if (!summary.ok) process.stderr.write(`mcshell send: ${summary.message}\n`);
+    return summary.ok ? 0 : 1;
+  });
 }

@@ -1,0 +1,52 @@
+// Argument helpers shared by `mcshell send` and `mcshell receive`: usage errors name the flag and
+// what it accepts, and exit with status 2.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+export class UsageError extends Error {}
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, allowPositionals: boolean) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message.split('\n')[0]! : String(e));
+  }
+}
+
+export function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`--${flag} must be an integer from ${min} to ${max} (got '${text}')`);
+  return n;
+}
+
+export function seconds(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new UsageError(`--${flag} must be a number of seconds ≥ 0 (got '${text}')`);
+  return n;
+}
+
+/** Runs a command body, turning usage errors into exit status 2 and other errors into 1. */
+export async function runCommand(name: string, usage: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`mcshell ${name}: ${e.message}\n${usage}`);
+      return 2;
+    }
+    process.stderr.write(`mcshell ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+/** Progress goes to stderr when it is a terminal, or when --progress asks for it. */
+export function progressWriter(asked: boolean): ((line: string) => void) | undefined {
+  const tty = process.stderr.isTTY === true;
+  if (!tty && !asked) return undefined;
+  return (line) => process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
+}
+
+export function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
