@@ -233,11 +233,19 @@ export class Binder {
     const candidates = this.table
       .filter((p) => !p.common && p.decl.position !== undefined && !binding.bound.has(p.name) && inSets(p.decl, binding.sets))
       .sort((a, b) => a.decl.position! - b.decl.position!);
-    const next = candidates[0];
-    if (next) {
-      this.assign(binding, next, value, span);
-      return;
+    // Parameters of different sets may share a position (Where-Object's -FilterScript and
+    // -Property): the first whose type accepts the argument takes it.
+    const lowest = candidates.filter((c) => c.decl.position === candidates[0]?.decl.position);
+    let failure: unknown = null;
+    for (const candidate of lowest) {
+      try {
+        this.assign(binding, candidate, value, span);
+        return;
+      } catch (e) {
+        failure ??= e;
+      }
     }
+    if (failure) throw failure;
     const rest = this.table.find((p) => p.decl.remaining && inSets(p.decl, binding.sets));
     if (rest) {
       const previous = (binding.values[rest.name] as unknown[] | undefined) ?? [];

@@ -22,6 +22,7 @@ export type ParameterType =
   | 'enum'
   | 'enum[]'
   | 'scriptblock'
+  | 'scriptblock[]'
   | 'hashtable'
   /** Anything, unchanged. */
   | 'object'
@@ -111,6 +112,8 @@ type ValueOfType<P extends ParameterDeclaration> = P['type'] extends 'switch' | 
                   : string[]
                 : P['type'] extends 'scriptblock'
                   ? ScriptBlock
+                  : P['type'] extends 'scriptblock[]'
+                  ? ScriptBlock[]
                   : P['type'] extends 'hashtable'
                     ? Hashtable
                     : P['type'] extends 'object[]'
@@ -165,6 +168,8 @@ export interface CmdletContext {
   writeHost(text: string, options?: { noNewline?: boolean }): void;
   /** -WhatIf / -Confirm: true when the change should go ahead. */
   shouldProcess(target: string, action: string): Promise<boolean>;
+  /** Ends the pipeline's upstream work (Select-Object -First): the commands before this one stop; end blocks still run. */
+  stopUpstream(): never;
   /** Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object). */
   invoke(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): AsyncIterable<unknown>;
   /** The same, collecting the output. */

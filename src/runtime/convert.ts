@@ -76,6 +76,8 @@ export function convertArgument(value: unknown, decl: ParameterDeclaration): unk
       if (v instanceof ScriptBlock) return v;
       throw new ConversionError(`Expected a script block such as { $_ -gt 1 }, got ${describe(v)}.`);
     }
+    case 'scriptblock[]':
+      return (Array.isArray(value) ? value : [value]).map((v) => convertArgument(v, { ...decl, type: 'scriptblock' }));
     case 'hashtable': {
       const v = single(value);
       if (v instanceof Hashtable) return v;

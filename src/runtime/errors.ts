@@ -117,6 +117,8 @@ export class PipelineStoppedError extends Error {
 export class BreakSignal {}
 export class ContinueSignal {}
 export class ReturnSignal {}
+/** Thrown by `ctx.stopUpstream()`: the runtime closes the upstream stages and runs end blocks. */
+export class StopUpstreamSignal {}
 export class ExitSignal {
   constructor(readonly code: number) {}
 }

@@ -23,6 +23,7 @@ import {
   PipelineStoppedError,
   ReturnSignal,
   RuntimeError,
+  StopUpstreamSignal,
   runtimeError,
   type ErrorCategory,
   type ErrorInit,
@@ -823,6 +824,9 @@ class Context implements CmdletContext {
   error(error: ErrorInit): RuntimeError {
     return new RuntimeError(this.record(error));
   }
+  stopUpstream(): never {
+    throw new StopUpstreamSignal();
+  }
   writeWarning(message: string): void {
     this.env.session.warn(message, null);
   }
@@ -909,18 +913,23 @@ async function* cmdletStage(
   try {
     const initial = binder.finalValues(binding);
     yield* run(decl.begin, initial);
-    if (upstream) {
-      for await (const item of upstream) {
-        if (env.signal.aborted) throw new PipelineStoppedError();
-        const perItem = binder.bindInput(binding, item, span);
-        if (perItem instanceof ErrorRecord) {
-          ctx.writeError(perItem);
-          continue;
+    try {
+      if (upstream) {
+        for await (const item of upstream) {
+          if (env.signal.aborted) throw new PipelineStoppedError();
+          const perItem = binder.bindInput(binding, item, span);
+          if (perItem instanceof ErrorRecord) {
+            ctx.writeError(perItem);
+            continue;
+          }
+          yield* run(decl.process, binder.finalValues(perItem));
         }
-        yield* run(decl.process, binder.finalValues(perItem));
+      } else {
+        yield* run(decl.process, initial);
       }
-    } else {
-      yield* run(decl.process, initial);
+    } catch (e) {
+      // Leaving the for-await closes the upstream generators: their work stops here.
+      if (!(e instanceof StopUpstreamSignal)) throw e;
     }
     yield* run(decl.end, initial);
   } catch (e) {
