@@ -1,0 +1,657 @@
+// The CST visitor: turns the parser's concrete syntax tree into the typed AST of ast.ts. One
+// method per grammar rule (a test checks none is missing).
+import type { CstNode, IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import { ScriptSyntaxError } from './errors.js';
+import { scanParens } from './lexer.js';
+
+type Children = CstNode['children'];
+
+function tokensOf(c: Children, name: string): IToken[] {
+  return (c[name] as IToken[] | undefined) ?? [];
+}
+function tokenOf(c: Children, name: string): IToken | undefined {
+  return (c[name] as IToken[] | undefined)?.[0];
+}
+function nodesOf(c: Children, name: string): CstNode[] {
+  return (c[name] as CstNode[] | undefined) ?? [];
+}
+function nodeOf(c: Children, name: string): CstNode | undefined {
+  return (c[name] as CstNode[] | undefined)?.[0];
+}
+function must<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('internal error: the CST lacks a node the grammar requires');
+  return value;
+}
+
+const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
+
+/** `4MB` → 4194304, `0x1F` → 31, `-5` → -5 (command mode), `1.5e3` → 1500. */
+export function numberValue(raw: string): number {
+  const negative = raw.startsWith('-');
+  let text = (negative ? raw.slice(1) : raw).toLowerCase();
+  let factor = 1;
+  const suffix = text.slice(-2);
+  if (suffix in sizeSuffixes) {
+    factor = sizeSuffixes[suffix]!;
+    text = text.slice(0, -2);
+  }
+  const value = (text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text)) * factor;
+  return negative ? -value : value;
+}
+
+const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
+const scopes = new Set(['global', 'script', 'local']);
+
+/** 1-based line/column of offsets in the script, for spans built inside string tokens. */
+class LineIndex {
+  private starts: number[] | undefined;
+  constructor(private readonly source: string) {}
+
+  position(offset: number): { line: number; column: number } {
+    if (this.starts === undefined) {
+      this.starts = [0];
+      const breaks = /\r\n|\n|\r/g;
+      for (let m = breaks.exec(this.source); m !== null; m = breaks.exec(this.source)) this.starts.push(m.index + m[0].length);
+    }
+    let low = 0;
+    let high = this.starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if (this.starts[mid]! <= offset) low = mid;
+      else high = mid - 1;
+    }
+    return { line: low + 1, column: offset - this.starts[low]! + 1 };
+  }
+}
+
+/** Parses `$( … )` found inside a double-quoted string: absolute offsets into the script. */
+export type EmbeddedParser = (start: number, end: number) => A.Statement[];
+
+export class AstBuilder {
+  private readonly lines: LineIndex;
+  /** `$i++` / `$i--` nodes; each must turn out to be a whole statement (see pipelineStatement). */
+  private readonly increments = new Set<A.Expression>();
+
+  constructor(
+    private readonly file: string,
+    private readonly source: string,
+    private readonly parseEmbedded: EmbeddedParser,
+  ) {
+    this.lines = new LineIndex(source);
+  }
+
+  // ------------------------------------------------------------ spans
+
+  private span(from: CstNode | IToken, to: CstNode | IToken = from): A.SourceSpan {
+    const start = 'children' in from ? from.location! : from;
+    const end = 'children' in to ? to.location! : to;
+    return {
+      file: this.file,
+      startOffset: start.startOffset,
+      endOffset: end.endOffset! + 1,
+      startLine: start.startLine!,
+      startColumn: start.startColumn!,
+      endLine: end.endLine!,
+      endColumn: end.endColumn!,
+    };
+  }
+
+  private join(from: A.SourceSpan, to: A.SourceSpan): A.SourceSpan {
+    return { ...from, endOffset: to.endOffset, endLine: to.endLine, endColumn: to.endColumn };
+  }
+
+  /** Span of `[start, end)` offsets in the script. */
+  private spanAt(start: number, end: number): A.SourceSpan {
+    const first = this.lines.position(start);
+    const last = this.lines.position(Math.max(start, end - 1));
+    return { file: this.file, startOffset: start, endOffset: end, startLine: first.line, startColumn: first.column, endLine: last.line, endColumn: last.column };
+  }
+
+  private error(message: string, span: A.SourceSpan, expected: string[] = []): ScriptSyntaxError {
+    return new ScriptSyntaxError(message, span, expected, this.source, false);
+  }
+
+  // ------------------------------------------------------------ script and statements
+
+  script(node: CstNode): A.Script {
+    const c = node.children;
+    const params = nodeOf(c, 'paramBlock');
+    const body = this.statementList(must(nodeOf(c, 'statementList')));
+    for (const increment of this.increments) throw this.error('The ++ and -- suffix operators are only supported as a statement of their own', increment.span);
+    return { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+  }
+
+  embeddedStatements(node: CstNode): A.Statement[] {
+    return this.statementList(must(nodeOf(node.children, 'statementList')));
+  }
+
+  statementList(node: CstNode): A.Statement[] {
+    return nodesOf(node.children, 'statement').map((s) => this.statement(s));
+  }
+
+  block(node: CstNode): A.Block {
+    return { kind: 'Block', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+  }
+
+  statement(node: CstNode): A.Statement {
+    const c = node.children;
+    const [name, [child]] = Object.entries(c)[0]! as [string, (CstNode | IToken)[]];
+    switch (name) {
+      case 'ifStatement':
+        return this.ifStatement(child as CstNode);
+      case 'foreachStatement':
+        return this.foreachStatement(child as CstNode);
+      case 'whileStatement':
+        return this.whileStatement(child as CstNode);
+      case 'tryStatement':
+        return this.tryStatement(child as CstNode);
+      case 'functionDefinition':
+        return this.functionDefinition(child as CstNode);
+      case 'Break':
+        return { kind: 'Break', span: this.span(child as IToken) };
+      case 'Continue':
+        return { kind: 'Continue', span: this.span(child as IToken) };
+      case 'flowStatement':
+        return this.flowStatement(child as CstNode);
+      case 'exitStatement':
+        return this.exitStatement(child as CstNode);
+      default:
+        return this.pipelineStatement(child as CstNode);
+    }
+  }
+
+  flowStatement(node: CstNode): A.ReturnStatement | A.ThrowStatement {
+    const c = node.children;
+    const keyword = tokenOf(c, 'Return') ?? must(tokenOf(c, 'Throw'));
+    const valueNode = nodeOf(c, 'pipelineStatement');
+    const value = valueNode ? this.asPipeline(this.pipelineStatement(valueNode)) : null;
+    const span = value ? this.join(this.span(keyword), value.span) : this.span(keyword);
+    return keyword.tokenType.name === 'Return' ? { kind: 'Return', span, value } : { kind: 'Throw', span, value };
+  }
+
+  exitStatement(node: CstNode): A.ExitStatement {
+    const c = node.children;
+    const keyword = must(tokenOf(c, 'Exit'));
+    const codeNode = nodeOf(c, 'expression');
+    const code = codeNode ? this.expression(codeNode) : null;
+    return { kind: 'Exit', span: code ? this.join(this.span(keyword), code.span) : this.span(keyword), code };
+  }
+
+  /** Conditions and values are pipelines; an assignment there (`if ($x = f)`) acts as `($x = f)`. */
+  private asPipeline(statement: A.Statement): A.Pipeline | A.PipelineChain {
+    if (statement.kind === 'Pipeline' || statement.kind === 'PipelineChain') return statement;
+    const paren: A.ParenExpression = { kind: 'Paren', span: statement.span, pipeline: statement };
+    return { kind: 'Pipeline', span: statement.span, elements: [{ kind: 'ExpressionElement', span: statement.span, expression: paren }] };
+  }
+
+  ifStatement(node: CstNode): A.IfStatement {
+    const c = node.children;
+    const conditions = nodesOf(c, 'condition');
+    const blocks = nodesOf(c, 'block');
+    const elseNode = nodeOf(c, 'elseBody');
+    return {
+      kind: 'If',
+      span: this.span(node),
+      clauses: conditions.map((cond, i) => ({ condition: this.condition(cond), body: this.block(blocks[i]!) })),
+      elseBody: elseNode ? this.block(elseNode) : null,
+    };
+  }
+
+  condition(node: CstNode): A.Pipeline | A.PipelineChain {
+    return this.asPipeline(this.pipelineStatement(must(nodeOf(node.children, 'pipelineStatement'))));
+  }
+
+  foreachStatement(node: CstNode): A.ForeachStatement {
+    const c = node.children;
+    return {
+      kind: 'Foreach',
+      span: this.span(node),
+      variable: this.variable(must(tokenOf(c, 'Variable'))).name,
+      iterable: this.asPipeline(this.pipelineStatement(must(nodeOf(c, 'pipelineStatement')))),
+      body: this.block(must(nodeOf(c, 'block'))),
+    };
+  }
+
+  whileStatement(node: CstNode): A.WhileStatement {
+    const c = node.children;
+    return { kind: 'While', span: this.span(node), condition: this.condition(must(nodeOf(c, 'condition'))), body: this.block(must(nodeOf(c, 'block'))) };
+  }
+
+  tryStatement(node: CstNode): A.TryStatement {
+    const c = node.children;
+    const catches = nodesOf(c, 'catchClause').map((n) => this.catchClause(n));
+    const finallyNode = nodeOf(c, 'finallyBody');
+    if (catches.length === 0 && finallyNode === undefined) {
+      const tryToken = must(tokenOf(c, 'Try'));
+      throw this.error('The try statement is missing its catch or finally block', this.span(tryToken), ["'catch'", "'finally'"]);
+    }
+    return { kind: 'Try', span: this.span(node), body: this.block(must(nodeOf(c, 'block'))), catches, finallyBody: finallyNode ? this.block(finallyNode) : null };
+  }
+
+  catchClause(node: CstNode): A.TryStatement['catches'][number] {
+    const c = node.children;
+    return { types: nodesOf(c, 'typeLiteral').map((t) => this.typeLiteral(t)), body: this.block(must(nodeOf(c, 'block'))), span: this.span(node) };
+  }
+
+  functionDefinition(node: CstNode): A.FunctionDefinition {
+    const c = node.children;
+    const body = this.scriptBlock(must(nodeOf(c, 'scriptBlock')));
+    const list = nodeOf(c, 'parameterList');
+    let params = body.params;
+    if (list !== undefined) {
+      const open = must(tokenOf(c, 'LParen'));
+      const close = must(tokenOf(c, 'RParen'));
+      params = { kind: 'ParamBlock', span: this.span(open, close), params: this.parameterList(list) };
+      body.params = params;
+    }
+    return { kind: 'FunctionDefinition', span: this.span(node), name: must(tokenOf(c, 'FunctionName')).image, params, body };
+  }
+
+  // ------------------------------------------------------------ param blocks
+
+  paramBlock(node: CstNode): A.ParamBlock {
+    return { kind: 'ParamBlock', span: this.span(node), params: this.parameterList(must(nodeOf(node.children, 'parameterList'))) };
+  }
+
+  parameterList(node: CstNode): A.ParameterDeclaration[] {
+    return nodesOf(node.children, 'parameter').map((p) => this.parameter(p));
+  }
+
+  parameter(node: CstNode): A.ParameterDeclaration {
+    const c = node.children;
+    const attributes: A.AttributeNode[] = [];
+    let type: string | null = null;
+    for (const a of nodesOf(c, 'attribute')) {
+      const attribute = this.attribute(a);
+      // `[int]` without arguments is a type constraint; `[Name(…)]` is an attribute.
+      if (tokenOf(a.children, 'CallParen') === undefined) type = attribute.name.toLowerCase();
+      else attributes.push(attribute);
+    }
+    const defaultNode = nodeOf(c, 'expression');
+    return {
+      kind: 'ParameterDeclaration',
+      span: this.span(node),
+      name: this.variable(must(tokenOf(c, 'Variable'))).name,
+      type,
+      defaultValue: defaultNode ? this.expression(defaultNode) : null,
+      attributes,
+    };
+  }
+
+  attribute(node: CstNode): A.AttributeNode {
+    const c = node.children;
+    const positional: A.Expression[] = [];
+    const named: A.AttributeNode['named'] = [];
+    for (const arg of nodesOf(c, 'attributeArgument')) {
+      const { name, value } = this.attributeArgument(arg);
+      if (name !== null) named.push({ name, value });
+      else positional.push(must(value ?? undefined));
+    }
+    return { kind: 'Attribute', span: this.span(node), name: this.typeName(must(nodeOf(c, 'typeName'))), positional, named };
+  }
+
+  /** `Mandatory` (named, no value), `Position = 0` (named), `'a'` (positional). */
+  attributeArgument(node: CstNode): { name: string | null; value: A.Expression | null } {
+    const c = node.children;
+    const valueNode = nodeOf(c, 'expression');
+    return { name: tokenOf(c, 'Identifier')?.image ?? null, value: valueNode ? this.expression(valueNode) : null };
+  }
+
+  /** Lower-cased type name: `int`, `string[]`, `system.io.file`. */
+  typeLiteral(node: CstNode): string {
+    return this.typeName(must(nodeOf(node.children, 'typeName'))).toLowerCase();
+  }
+
+  /** The type name as written. */
+  typeName(node: CstNode): string {
+    const c = node.children;
+    let name = tokensOf(c, 'Identifier')
+      .map((t) => t.image)
+      .join('.');
+    if (tokenOf(c, 'LBracket') !== undefined) name += `[${nodesOf(c, 'typeName').map((t) => this.typeName(t)).join(',')}]`;
+    return name;
+  }
+
+  // ------------------------------------------------------------ pipelines and commands
+
+  pipelineStatement(node: CstNode): A.Statement {
+    const c = node.children;
+    const pipelines = nodesOf(c, 'pipeline');
+    const first = this.pipeline(pipelines[0]!);
+    const assign = tokenOf(c, 'AssignOp');
+    const single = first.elements.length === 1 && first.elements[0]!.kind === 'ExpressionElement' ? first.elements[0].expression : undefined;
+    if (assign !== undefined) {
+      if (single === undefined || (single.kind !== 'Variable' && single.kind !== 'Member' && single.kind !== 'Index')) {
+        throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
+      }
+      const value = this.statement(must(nodeOf(c, 'statement')));
+      return { kind: 'Assignment', span: this.join(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
+    }
+    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single)) {
+      // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
+      const increment = single as A.UnaryExpression;
+      const one: A.NumberLiteral = { kind: 'Number', span: increment.span, value: 1, raw: '1' };
+      const target = increment.operand as A.Assignment['target'];
+      return { kind: 'Assignment', span: increment.span, target, operator: increment.operator === '++' ? '+=' : '-=', value: this.pipelineOf(one) };
+    }
+    let result: A.Pipeline | A.PipelineChain = first;
+    tokensOf(c, 'ChainOp').forEach((op, i) => {
+      const right = this.pipeline(pipelines[i + 1]!);
+      result = { kind: 'PipelineChain', span: this.join(result.span, right.span), left: result, operator: op.image as '&&' | '||', right };
+    });
+    return result;
+  }
+
+  private pipelineOf(expression: A.Expression): A.Pipeline {
+    return { kind: 'Pipeline', span: expression.span, elements: [{ kind: 'ExpressionElement', span: expression.span, expression }] };
+  }
+
+  pipeline(node: CstNode): A.Pipeline {
+    const c = node.children;
+    const commands = nodesOf(c, 'command').map((n) => this.command(n));
+    const expression = nodeOf(c, 'expression');
+    const elements: A.PipelineElement[] = expression ? [this.pipelineOf(this.expression(expression)).elements[0]!, ...commands] : commands;
+    return { kind: 'Pipeline', span: this.span(node), elements };
+  }
+
+  command(node: CstNode): A.CommandCall {
+    const c = node.children;
+    const name = tokenOf(c, 'CommandName');
+    return {
+      kind: 'Command',
+      span: this.span(node),
+      name: name ? name.image : this.commandValue(must(nodeOf(c, 'commandValue'))),
+      invoked: name === undefined,
+      args: nodesOf(c, 'commandElement').map((e) => this.commandElement(e)),
+    };
+  }
+
+  commandElement(node: CstNode): A.CommandArgument {
+    const c = node.children;
+    const span = this.span(node);
+    const parameter = tokenOf(c, 'Parameter');
+    if (parameter) return { kind: 'ParameterArgument', span, name: parameter.image.slice(1), value: null };
+    const withColon = tokenOf(c, 'ParameterColon');
+    const argument = nodeOf(c, 'commandArgument');
+    if (withColon) return { kind: 'ParameterArgument', span, name: withColon.image.slice(1, -1), value: this.commandArgument(must(argument)) };
+    const splat = tokenOf(c, 'Splat');
+    if (splat) return { kind: 'SplatArgument', span, variable: splat.image.slice(1) };
+    return { kind: 'PositionalArgument', span, value: this.commandArgument(must(argument)) };
+  }
+
+  commandArgument(node: CstNode): A.Expression {
+    const values = nodesOf(node.children, 'commandValue').map((v) => this.commandValue(v));
+    return values.length === 1 ? values[0]! : { kind: 'ArrayLiteral', span: this.span(node), elements: values };
+  }
+
+  commandValue(node: CstNode): A.Expression {
+    const c = node.children;
+    const word = tokenOf(c, 'Bareword');
+    if (word) return { kind: 'String', span: this.span(word), value: word.image, quote: 'bare' };
+    return this.postfixExpression(must(nodeOf(c, 'postfixExpression')));
+  }
+
+  // ------------------------------------------------------------ expressions
+
+  /** Folds `a op b op c` left-associatively. */
+  private binary(node: CstNode, operand: string, operator: string, build: (n: CstNode) => A.Expression): A.Expression {
+    const c = node.children;
+    const operands = nodesOf(c, operand);
+    let result = build(operands[0]!);
+    tokensOf(c, operator).forEach((op, i) => {
+      const right = build(operands[i + 1]!);
+      result = { kind: 'Binary', span: this.join(result.span, right.span), operator: op.image.toLowerCase(), left: result, right };
+    });
+    return result;
+  }
+
+  expression(node: CstNode): A.Expression {
+    return this.binary(node, 'comparison', 'LogicalOp', (n) => this.comparison(n));
+  }
+  comparison(node: CstNode): A.Expression {
+    return this.binary(node, 'additive', 'ComparisonOp', (n) => this.additive(n));
+  }
+  additive(node: CstNode): A.Expression {
+    return this.binary(node, 'multiplicative', 'AdditiveOp', (n) => this.multiplicative(n));
+  }
+  multiplicative(node: CstNode): A.Expression {
+    return this.binary(node, 'format', 'MultiplicativeOp', (n) => this.format(n));
+  }
+  format(node: CstNode): A.Expression {
+    return this.binary(node, 'range', 'FormatOp', (n) => this.range(n));
+  }
+  range(node: CstNode): A.Expression {
+    return this.binary(node, 'array', 'DotDot', (n) => this.array(n));
+  }
+
+  array(node: CstNode): A.Expression {
+    const elements = nodesOf(node.children, 'unary').map((u) => this.unary(u));
+    return elements.length === 1 ? elements[0]! : { kind: 'ArrayLiteral', span: this.span(node), elements };
+  }
+
+  unary(node: CstNode): A.Expression {
+    const c = node.children;
+    const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma');
+    if (op) {
+      const operand = this.unary(must(nodeOf(c, 'unary')));
+      return { kind: 'Unary', span: this.join(this.span(op), operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
+    }
+    const typed = nodeOf(c, 'typeExpression');
+    return typed ? this.typeExpression(typed) : this.postfixExpression(must(nodeOf(c, 'postfixExpression')));
+  }
+
+  typeExpression(node: CstNode): A.Expression {
+    const c = node.children;
+    const literal = must(nodeOf(c, 'typeLiteral'));
+    const type = this.typeLiteral(literal);
+    const operandNode = nodeOf(c, 'castOperand');
+    let result: A.Expression;
+    if (operandNode) {
+      const operand = this.unary(operandNode);
+      result = { kind: 'Cast', span: this.join(this.span(literal), operand.span), type, operand };
+    } else result = { kind: 'TypeLiteral', span: this.span(literal), type };
+    return this.applyPostfix(result, nodesOf(c, 'postfixOperator'));
+  }
+
+  postfixExpression(node: CstNode): A.Expression {
+    const c = node.children;
+    return this.applyPostfix(this.primary(must(nodeOf(c, 'primary'))), nodesOf(c, 'postfixOperator'));
+  }
+
+  private applyPostfix(start: A.Expression, operators: CstNode[]): A.Expression {
+    return operators.reduce((object, op) => this.postfixOperator(op, object), start);
+  }
+
+  postfixOperator(node: CstNode, object: A.Expression): A.Expression {
+    const c = node.children;
+    const span = this.join(object.span, this.span(node));
+    const memberNode = nodeOf(c, 'memberName');
+    if (memberNode) {
+      const member = this.memberName(memberNode);
+      const isStatic = tokenOf(c, 'ColonColon') !== undefined;
+      if (tokenOf(c, 'CallParen') === undefined) return { kind: 'Member', span, object, member, isStatic };
+      if (typeof member !== 'string') throw this.error('A method name must be a plain name', this.span(memberNode));
+      return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic };
+    }
+    const index = nodeOf(c, 'expression');
+    if (index) return { kind: 'Index', span, object, index: this.expression(index) };
+    // `$i++`: kept as a marker until pipelineStatement sees it is a whole statement.
+    const increment: A.UnaryExpression = { kind: 'Unary', span, operator: tokenOf(c, 'PlusPlus') ? '++' : '--', operand: object };
+    if (object.kind !== 'Variable' && object.kind !== 'Member' && object.kind !== 'Index') {
+      throw this.error('The ++ and -- operators need a variable, a property or an array element', span);
+    }
+    this.increments.add(increment);
+    return increment;
+  }
+
+  memberName(node: CstNode): string | A.Expression {
+    const c = node.children;
+    const name = tokenOf(c, 'Identifier');
+    if (name) return name.image;
+    const str = tokenOf(c, 'StringToken');
+    if (str) {
+      const value = this.string(str);
+      return value.kind === 'String' ? value.value : value;
+    }
+    const variable = tokenOf(c, 'Variable');
+    return variable ? this.variable(variable) : this.subexpression(must(nodeOf(c, 'subexpression')));
+  }
+
+  primary(node: CstNode): A.Expression {
+    const c = node.children;
+    const [name, [child]] = Object.entries(c)[0]! as [string, (CstNode | IToken)[]];
+    switch (name) {
+      case 'Number': {
+        const t = child as IToken;
+        return { kind: 'Number', span: this.span(t), value: numberValue(t.image), raw: t.image };
+      }
+      case 'StringToken':
+        return this.string(child as IToken);
+      case 'Variable':
+        return this.variable(child as IToken);
+      case 'subexpression':
+        return this.subexpression(child as CstNode);
+      case 'arraySubexpression':
+        return this.arraySubexpression(child as CstNode);
+      case 'hashLiteral':
+        return this.hashLiteral(child as CstNode);
+      case 'scriptBlock':
+        return this.scriptBlock(child as CstNode);
+      default:
+        return this.parenExpression(child as CstNode);
+    }
+  }
+
+  subexpression(node: CstNode): A.Subexpression {
+    return { kind: 'Subexpression', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+  }
+
+  arraySubexpression(node: CstNode): A.ArraySubexpression {
+    return { kind: 'ArraySubexpression', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+  }
+
+  parenExpression(node: CstNode): A.ParenExpression {
+    return { kind: 'Paren', span: this.span(node), pipeline: this.statement(must(nodeOf(node.children, 'statement'))) };
+  }
+
+  hashLiteral(node: CstNode): A.HashtableLiteral {
+    return { kind: 'Hashtable', span: this.span(node), entries: nodesOf(node.children, 'hashEntry').map((e) => this.hashEntry(e)) };
+  }
+
+  hashEntry(node: CstNode): A.HashtableLiteral['entries'][number] {
+    const c = node.children;
+    const name = tokenOf(c, 'Identifier');
+    const number = tokenOf(c, 'Number');
+    const str = tokenOf(c, 'StringToken');
+    const variable = tokenOf(c, 'Variable');
+    const key: A.Expression = name
+      ? { kind: 'String', span: this.span(name), value: name.image, quote: 'bare' }
+      : number
+        ? { kind: 'Number', span: this.span(number), value: numberValue(number.image), raw: number.image }
+        : str
+          ? this.string(str)
+          : variable
+            ? this.variable(variable)
+            : this.parenExpression(must(nodeOf(c, 'parenExpression')));
+    return { key, value: this.statement(must(nodeOf(c, 'statement'))), span: this.span(node) };
+  }
+
+  scriptBlock(node: CstNode): A.ScriptBlockExpression {
+    const c = node.children;
+    const params = nodeOf(c, 'paramBlock');
+    const open = must(tokenOf(c, 'LCurly'));
+    const close = must(tokenOf(c, 'RCurly'));
+    return {
+      kind: 'ScriptBlock',
+      span: this.span(node),
+      params: params ? this.paramBlock(params) : null,
+      body: this.statementList(must(nodeOf(c, 'statementList'))),
+      text: this.source.slice(open.endOffset! + 1, close.startOffset),
+    };
+  }
+
+  // ------------------------------------------------------------ variables and strings
+
+  variable(token: IToken): A.VariableExpression {
+    return this.variableNamed(token.image, this.span(token));
+  }
+
+  private variableNamed(image: string, span: A.SourceSpan): A.VariableExpression {
+    let name = image.slice(1);
+    if (name.startsWith('{')) name = name.slice(1, -1);
+    let scope: A.VariableExpression['scope'] = null;
+    const colon = name.indexOf(':');
+    const prefix = name.slice(0, colon).toLowerCase();
+    if (colon > 0 && scopes.has(prefix)) {
+      scope = prefix as A.VariableExpression['scope'];
+      name = name.slice(colon + 1);
+    }
+    return { kind: 'Variable', span, name, scope };
+  }
+
+  string(token: IToken): A.StringLiteral | A.ExpandableString {
+    const span = this.span(token);
+    const image = token.image;
+    switch (token.tokenType.name) {
+      case 'SingleString':
+        return { kind: 'String', span, value: image.slice(1, -1).replaceAll("''", "'"), quote: 'single' };
+      case 'HereSingle':
+        return { kind: 'String', span, value: hereStringBody(image).text, quote: 'here-single' };
+      case 'HereDouble': {
+        const body = hereStringBody(image);
+        return this.expandable(body.text, token.startOffset + body.offset, true, span);
+      }
+      default:
+        return this.expandable(image.slice(1, -1), token.startOffset + 1, false, span);
+    }
+  }
+
+  /** Splits `"a $x `n $(…)"` (its text between the quotes, at `start` in the script) into parts. */
+  private expandable(body: string, start: number, here: boolean, span: A.SourceSpan): A.StringLiteral | A.ExpandableString {
+    const parts: (string | A.Expression)[] = [];
+    let text = '';
+    let i = 0;
+    const flush = (): void => {
+      if (text !== '') parts.push(text);
+      text = '';
+    };
+    while (i < body.length) {
+      const c = body[i]!;
+      if (c === '`') {
+        const next = body[i + 1] ?? '';
+        text += escapes[next] ?? next;
+        i += 2;
+      } else if (c === '"' && !here && body[i + 1] === '"') {
+        text += '"';
+        i += 2;
+      } else if (c === '$' && body[i + 1] === '(') {
+        const end = scanParens(body, i + 1);
+        flush();
+        parts.push({ kind: 'Subexpression', span: this.spanAt(start + i, start + end), statements: this.parseEmbedded(start + i + 2, start + end - 1) });
+        i = end;
+      } else if (c === '$' && (embeddedVariable.lastIndex = i) >= 0 && embeddedVariable.test(body)) {
+        const end = embeddedVariable.lastIndex;
+        flush();
+        parts.push(this.variableNamed(body.slice(i, end), this.spanAt(start + i, start + end)));
+        i = end;
+      } else {
+        text += c;
+        i++;
+      }
+    }
+    flush();
+    if (parts.every((p) => typeof p === 'string')) {
+      return { kind: 'String', span, value: parts.join(''), quote: here ? 'here-double' : 'double' };
+    }
+    return { kind: 'ExpandableString', span, parts, here };
+  }
+}
+
+/** The text of `@'⏎…⏎'@` between the header line and the terminator line, and where it starts. */
+function hereStringBody(image: string): { text: string; offset: number } {
+  const header = /^@["'][ \t]*(?:\r\n|\n|\r)/.exec(image)![0].length;
+  const inner = image.slice(header, -2);
+  return { text: inner.replace(/(?:\r\n|\n|\r)$/, ''), offset: header };
+}
