@@ -377,6 +377,9 @@ async function runOnce(tool, options, work, image, imageHash, run) {
       notes.push(`h${bad.host}: ${bad.time === null ? lastLine(receivers[bad.host - 1].proc.tail) : 'hash mismatch'}`);
     }
     if (row.verified === n) {
+      // A sender that exits 0 has heard every receiver confirm the whole image (all three tools),
+      // so the run also ends there when a receiver still lingers (udp-receiver waits 0.5 s to re-ACK).
+      if (sender.code === 0) last = Math.min(last, (sender.exitedAt - t0) / 1000);
       row.time = last;
       row.mbps = (options.size * 8) / last / 1e6;
       if (row.ideal) row.ratio = last / row.ideal;
@@ -415,6 +418,25 @@ function table(rows) {
   return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
 }
 
+// With --repeat, one row per tool with the median of each figure over its runs.
+function medians(rows) {
+  const median = (xs) => {
+    const v = xs.filter((x) => x !== null).sort((a, b) => a - b);
+    return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  const tools = [...new Set(rows.map((r) => r.tool))];
+  return tools.map((tool) => {
+    const runs = rows.filter((r) => r.tool === tool);
+    const pick = (key) => median(runs.map((r) => r[key]));
+    return {
+      ...runs[0], run: 'median', time: pick('time'), mbps: pick('mbps'), ratio: pick('ratio'), wireRatio: pick('wireRatio'),
+      senderCpu: pick('senderCpu'), maxReceiverRssMiB: pick('maxReceiverRssMiB'),
+      verified: Math.min(...runs.map((r) => r.verified)),
+      note: `median of ${runs.length} runs, ${runs.filter((r) => r.verified === r.receivers).length} fully verified`,
+    };
+  });
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 async function main() {
@@ -451,9 +473,9 @@ async function main() {
       }
     }
     log(table(rows));
-    if (options.json) {
-      console.log(JSON.stringify({ options: { ...options, timeoutMs: options.timeoutMs }, cpus: cpus().length, rows }, null, 2));
-    }
+    const summary = options.repeat > 1 ? medians(rows) : null;
+    if (summary) log(`\n${table(summary)}`);
+    if (options.json) console.log(JSON.stringify({ options, cpus: cpus().length, rows, ...(summary ? { medians: summary } : {}) }, null, 2));
     if (options.keep) log(`kept ${work}`);
     return rows.every((r) => r.verified === r.receivers) ? 0 : 1;
   } finally {
