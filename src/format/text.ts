@@ -6,7 +6,7 @@ import type { OutputType } from '../runtime/cmdlet.js';
 import { ErrorRecord } from '../runtime/errors.js';
 import { Hashtable, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
 import { renderErrorFull } from './errors.js';
-import type { Style } from './style.js';
+import { createStyle, type Style } from './style.js';
 
 export type View = NonNullable<OutputType['view']>;
 
@@ -212,4 +212,9 @@ export function renderText(items: readonly unknown[], options: TextOptions): str
   for (const item of items) formatter.add(item);
   formatter.end();
   return lines;
+}
+
+/** Text options for cmdlets that produce text (Format-*, Out-String, Out-File): no colour codes in the strings. */
+export function cmdletTextOptions(ctx: { host: { columns: number }; views: ReadonlyMap<string, View> }, width?: number): TextOptions {
+  return { columns: width ?? ctx.host.columns, style: createStyle(false), views: ctx.views };
 }

@@ -146,7 +146,9 @@ export interface CommandSummary {
   load(): Promise<CmdletDeclaration>;
 }
 
-export interface CmdletContext {
+export interface CmdletContext<S = unknown> {
+  /** Per-invocation state from the declaration's `state()` (fields of a PowerShell cmdlet class). */
+  readonly state: S;
   /** The cmdlet's name, as declared. */
   readonly command: string;
   /** Fires when the pipeline is stopped (Ctrl+C): pass it to anything that waits. */
@@ -188,7 +190,7 @@ export interface CmdletContext {
 /** Each block may return nothing, a promise, or an (async) iterable of output objects. */
 export type CmdletBlockResult = AsyncIterable<unknown> | Iterable<unknown> | Promise<void> | void;
 
-export interface CmdletDeclaration<P extends ParameterDeclarations = ParameterDeclarations> {
+export interface CmdletDeclaration<P extends ParameterDeclarations = ParameterDeclarations, S = any> {
   /** `Verb-Noun` with an approved verb. */
   name: string;
   aliases?: readonly string[];
@@ -200,14 +202,16 @@ export interface CmdletDeclaration<P extends ParameterDeclarations = ParameterDe
   /** Declared by state-changing cmdlets: enables -WhatIf and -Confirm; `high` asks for confirmation by default. */
   impact?: 'low' | 'medium' | 'high';
   examples: readonly CmdletExample[];
+  /** Creates the per-invocation state the blocks share as `ctx.state` (counters, buffers). */
+  state?(): S;
   // Method syntax (not properties) so a declaration with specific parameters is a CmdletDeclaration.
-  begin?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
+  begin?(params: BoundParameters<P>, ctx: CmdletContext<S>): CmdletBlockResult;
   /** Called once per pipeline input object (or once when there is no input). */
-  process?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
-  end?(params: BoundParameters<P>, ctx: CmdletContext): CmdletBlockResult;
+  process?(params: BoundParameters<P>, ctx: CmdletContext<S>): CmdletBlockResult;
+  end?(params: BoundParameters<P>, ctx: CmdletContext<S>): CmdletBlockResult;
 }
 
 /** Identity function that gives `process(params)` precise types from the parameter declarations. */
-export function defineCmdlet<const P extends ParameterDeclarations>(declaration: CmdletDeclaration<P>): CmdletDeclaration<P> {
+export function defineCmdlet<const P extends ParameterDeclarations, S = undefined>(declaration: CmdletDeclaration<P, S>): CmdletDeclaration<P, S> {
   return declaration;
 }

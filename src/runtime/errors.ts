@@ -68,6 +68,11 @@ export class ErrorRecord {
     return s ? `${s.file}:${s.startLine}:${s.startColumn}` : null;
   }
 
+  /** PowerShell's name for the id, as scripts read it (`$_.FullyQualifiedErrorId`). */
+  get fullyQualifiedErrorId(): string {
+    return this.fullyQualifiedId;
+  }
+
   /** `$_.Exception.Message` in catch blocks, as PowerShell scripts write it. */
   get exception(): { Message: string } {
     return { Message: this.message };

@@ -784,6 +784,7 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
 
 class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
+  readonly state: unknown;
   constructor(
     private readonly decl: CmdletDeclaration,
     private readonly binding: Binding,
@@ -792,6 +793,7 @@ class Context implements CmdletContext {
     readonly expectingInput: boolean,
   ) {
     this.boundParameters = binding.bound;
+    this.state = decl.state?.();
   }
   get command() {
     return this.decl.name;

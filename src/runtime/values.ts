@@ -215,12 +215,16 @@ export function findKey(obj: object, name: string): string | undefined {
 /** The displayable property names of an object (hashtables show their keys). */
 export function propertyNames(value: unknown): string[] {
   if (value instanceof Hashtable) return value.keys().map(toStr);
+  const shown = publicView(value);
+  if (shown) return Object.keys(shown);
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) return Object.keys(value);
   return [];
 }
 
 export function hasProperty(value: unknown, name: string): boolean {
   if (value instanceof Hashtable) return value.has(name);
+  const shown = publicView(value);
+  if (shown) return findKey(shown, name) !== undefined;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return findKey(value, name) !== undefined;
   return false;
 }
@@ -255,6 +259,15 @@ function dateMember(d: Date, lower: string): unknown {
   return undefined;
 }
 
+/** Class instances (error records) show the properties of their toJSON(), not their internal fields. */
+function publicView(value: unknown): Record<string, unknown> | undefined {
+  if (value === null || typeof value !== 'object' || isPlainObject(value) || value instanceof Date || Array.isArray(value)) return undefined;
+  const json = (value as { toJSON?: () => unknown }).toJSON;
+  if (typeof json !== 'function') return undefined;
+  const shown = json.call(value);
+  return isPlainObject(shown) ? shown : undefined;
+}
+
 /** `$x.Name`: properties case-insensitively, `.Count`/`.Length`, member enumeration over arrays. */
 export function getMember(value: unknown, name: string): unknown {
   if (value === null || value === undefined) return null;
@@ -281,6 +294,9 @@ export function getMember(value: unknown, name: string): unknown {
   }
   if (value instanceof Date) return dateMember(value, lower) ?? null;
   if (typeof value === 'object') {
+    const shown = publicView(value);
+    const shownKey = shown && findKey(shown, name);
+    if (shown && shownKey !== undefined) return shown[shownKey] ?? null;
     const key = findKey(value, name);
     if (key !== undefined) return (value as Record<string, unknown>)[key] ?? null;
     // Getters on class instances (error records) are matched case-insensitively too.

@@ -1,0 +1,41 @@
+import { renderHelp } from '../../src/format/help.js';
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { didYouMean } from '../../src/runtime/suggest.js';
+
+export default defineCmdlet({
+  name: 'Get-Help',
+  aliases: ['help', 'man'],
+  synopsis: 'Shows help for a command: synopsis, syntax, parameters and examples.',
+  description: 'Help is generated from the command\'s declaration. -Full adds every parameter\'s details; -Examples shows only the examples; -Parameter shows one parameter.',
+  parameters: {
+    Name: { type: 'string', position: 0, description: 'The command (or alias). Without it, lists the commands.' },
+    Full: { type: 'switch', sets: ['Full'], description: 'All the details, including each parameter\'s type, position, pipeline input and allowed values.' },
+    Examples: { type: 'switch', sets: ['Examples'], description: 'Only the examples.' },
+    Parameter: { type: 'string', sets: ['Parameter'], description: 'Only this parameter (a prefix is enough).' },
+  },
+  examples: [
+    { title: 'Help for a cmdlet', code: 'Get-Help Where-Object', outputMatches: /SYNOPSIS\s+Keeps the pipeline objects/ },
+    { title: 'Full parameter details', code: 'Get-Help Select-Object -Full', outputMatches: /-First <int>[\s\S]*Required\?\s+false/ },
+    { title: 'Examples only', code: 'Get-Help sort -Examples', outputMatches: /Example 1/ },
+  ],
+  async *process(params, ctx) {
+    const commands = ctx.listCommands();
+    if (params.Name === undefined) {
+      const lines = ['Commands (Get-Help <name> for details, Get-Command to list with wildcards):', ''];
+      for (const c of commands) lines.push(`  ${c.name.padEnd(24)} ${(await c.load()).synopsis}`);
+      yield lines.join('\n');
+      return;
+    }
+    const wanted = params.Name.toLowerCase();
+    const command = commands.find((c) => c.name.toLowerCase() === wanted || c.aliases.some((a) => a.toLowerCase() === wanted));
+    if (!command) {
+      throw ctx.error({
+        id: 'HelpNotFound',
+        category: 'ObjectNotFound',
+        message: `No help for '${params.Name}': there is no such command.${didYouMean(params.Name, commands.flatMap((c) => [c.name, ...c.aliases]))}`,
+        target: params.Name,
+      });
+    }
+    yield renderHelp(await command.load(), { full: params.Full, examplesOnly: params.Examples, parameter: params.Parameter });
+  },
+});

@@ -1,0 +1,44 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { comparison } from '../../src/runtime/operators.js';
+import { getMember, toBool, unwrap } from '../../src/runtime/values.js';
+
+const OPERATORS = ['EQ', 'NE', 'GT', 'GE', 'LT', 'LE', 'Like', 'NotLike', 'Match', 'NotMatch', 'Contains', 'NotContains', 'In', 'NotIn', 'CEQ', 'CNE', 'CLike', 'CMatch'] as const;
+
+const operatorSwitches = Object.fromEntries(
+  OPERATORS.map((op) => [op, { type: 'switch', sets: ['Simple'], description: `Keeps objects whose property is -${op.toLowerCase()} the value.` }]),
+) as Record<(typeof OPERATORS)[number], { type: 'switch'; sets: ['Simple']; description: string }>;
+
+export default defineCmdlet({
+  name: 'Where-Object',
+  aliases: ['where', '?'],
+  synopsis: 'Keeps the pipeline objects that match a condition.',
+  description:
+    'With a script block, keeps each object for which the block is true ($_ is the object). The simplified form `Where-Object Prop -gt 3` compares one property with a value; `Where-Object Prop` keeps objects whose property is true.',
+  defaultParameterSet: 'ScriptBlock',
+  parameters: {
+    FilterScript: { type: 'scriptblock', position: 0, mandatory: true, sets: ['ScriptBlock'], description: 'The condition; $_ is the current object.' },
+    Property: { type: 'string', position: 0, mandatory: true, sets: ['Simple'], description: 'The property to compare (simplified form).' },
+    Value: { type: 'object', position: 1, sets: ['Simple'], description: 'The value to compare the property with.' },
+    ...operatorSwitches,
+    InputObject: { type: 'object', pipeline: 'value', description: 'The objects to filter.' },
+  },
+  examples: [
+    { title: 'Even numbers', code: '1..10 | Where-Object { $_ % 2 -eq 0 }', output: [2, 4, 6, 8, 10] },
+    { title: 'Simplified form on a property', code: "@{Name='a'; Size=1}, @{Name='b'; Size=5} | ForEach-Object { [pscustomobject]$_ } | Where-Object Size -gt 3 | ForEach-Object Name", output: ['b'] },
+    { title: 'Wildcards', code: "'alpha', 'beta', 'gamma' | Where-Object { $_ -like '*a' }", output: ['alpha', 'beta', 'gamma'] },
+  ],
+  async *process(params, ctx) {
+    const item = params.InputObject;
+    if (params.FilterScript) {
+      if (toBool(unwrap(await ctx.invokeCollect(params.FilterScript, { input: item, dotSource: true })))) yield item;
+      return;
+    }
+    const value = getMember(item, params.Property!);
+    const op = OPERATORS.find((o) => params[o]);
+    if (!op) {
+      if (toBool(value)) yield item;
+      return;
+    }
+    if (toBool(comparison(`-${op.toLowerCase()}`, value, params.Value, () => {}))) yield item;
+  },
+});
