@@ -1,0 +1,183 @@
+// The site's persistent state: what an admin configures with the shell (ConfigMgr's four steps)
+// plus the history of finished sessions. Plain JSON so it can live in a `conf` store.
+import { EngineError } from '../errors.js';
+import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
+
+export const SITE_SCHEMA_VERSION = 1;
+
+export type SlowClientPolicy = 'None' | 'Disconnect';
+
+export interface DPMulticastSettings {
+  enabled: boolean;
+  /** Interface the DP serves on. The embedded default is loopback; a LAN needs an explicit name. */
+  interface: string;
+  /** `null` = any address in 239.0.0.0/8 (ConfigMgr's "use any range"); else an explicit range. */
+  addressRange: { start: string; end: string } | null;
+  portRange: { start: number; end: number };
+  maximumClients: number;
+  /** Cap on the multicast rate in bits per second; `null` = adapt to the receivers. */
+  transferRateBps: number | null;
+  scheduled: { enabled: boolean; startDelayMinutes: number; minimumSessionSize: number };
+  slowClients: { policy: SlowClientPolicy; thresholdBps: number; unicastFallback: boolean };
+}
+
+export interface ImageMulticastSettings {
+  allow: boolean;
+  encrypt: boolean;
+  multicastOnly: boolean;
+}
+
+export interface ImageRecord {
+  id: string;
+  name: string;
+  version: string;
+  description: string;
+  /** File name inside the content library. */
+  file: string;
+  sizeBytes: number;
+  sha256: string;
+  importedAt: string;
+  multicast: ImageMulticastSettings;
+}
+
+export interface DeviceRecord {
+  id: string;
+  name: string;
+  mac: string | null;
+}
+
+export interface CollectionRecord {
+  id: string;
+  name: string;
+  description: string;
+  memberIds: string[];
+}
+
+export type TaskStep =
+  | { type: 'ApplyImage'; imageId: string; target: string }
+  | { type: 'Verify' }
+  | { type: 'RunCommand'; command: string };
+
+export interface TaskSequenceRecord {
+  id: string;
+  name: string;
+  steps: TaskStep[];
+}
+
+export type DeploymentOption = 'DownloadWhenNeeded' | 'DownloadAllFirst' | 'AccessDirectly';
+
+export interface DeploymentRecord {
+  id: string;
+  taskSequenceId: string;
+  collectionId: string;
+  option: DeploymentOption;
+  availability: 'Clients' | 'ClientsMediaAndPxe' | 'MediaAndPxe';
+  purpose: 'Available' | 'Required';
+  availableAfter: string | null;
+  expiresAt: string | null;
+  createdAt: string;
+}
+
+export interface SessionHistoryRecord {
+  id: string;
+  imageId: string;
+  group: string;
+  port: number;
+  startedAt: string;
+  endedAt: string;
+  state: 'Completed' | 'Failed' | 'Stopped';
+  clients: { id: string; name: string; state: string; sha256: string | null }[];
+}
+
+export interface SiteState {
+  schemaVersion: number;
+  dp: DPMulticastSettings;
+  images: ImageRecord[];
+  devices: DeviceRecord[];
+  collections: CollectionRecord[];
+  taskSequences: TaskSequenceRecord[];
+  deployments: DeploymentRecord[];
+  sessionHistory: SessionHistoryRecord[];
+}
+
+/** ConfigMgr's defaults, except that the embedded site serves on loopback only. */
+export function defaultDPSettings(): DPMulticastSettings {
+  return {
+    enabled: false,
+    interface: 'lo',
+    addressRange: null,
+    portRange: { start: 63000, end: 64000 },
+    maximumClients: 100,
+    transferRateBps: null,
+    scheduled: { enabled: false, startDelayMinutes: 0, minimumSessionSize: 1 },
+    slowClients: { policy: 'None', thresholdBps: 0, unicastFallback: true },
+  };
+}
+
+export function emptySite(): SiteState {
+  return {
+    schemaVersion: SITE_SCHEMA_VERSION,
+    dp: defaultDPSettings(),
+    images: [],
+    devices: [],
+    collections: [],
+    taskSequences: [],
+    deployments: [],
+    sessionHistory: [],
+  };
+}
+
+/** WDS caps one multicast session at 200 clients; one DP may serve several sessions. */
+export const MAX_CLIENTS_LIMIT = 1000;
+
+function invalid(id: string, message: string, target?: unknown): never {
+  throw new EngineError(id, 'InvalidArgument', message, target);
+}
+
+function requireWholeNumber(value: number, name: string, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    invalid('ValueOutOfRange', `${name} must be a whole number from ${min} to ${max}; got ${value}.`, value);
+  }
+}
+
+/**
+ * Checks DP settings as a whole (cross-field rules included) and returns them normalised.
+ * Throws an EngineError naming the setting and what is allowed; never partially applies.
+ */
+export function validateDPSettings(settings: DPMulticastSettings): DPMulticastSettings {
+  if (!settings.interface.trim()) invalid('InvalidInterface', 'Interface must name a network interface (e.g. lo, eth0) or an address.');
+  let addressRange = settings.addressRange;
+  if (addressRange) {
+    const start = parseMulticastAddress(addressRange.start, 'StartIPAddress');
+    const end = parseMulticastAddress(addressRange.end, 'EndIPAddress');
+    if (start > end) {
+      invalid('InvalidAddressRange', `StartIPAddress ${addressRange.start} is above EndIPAddress ${addressRange.end}; the range must run from low to high.`, addressRange);
+    }
+    if (!hasUsableGroup(start, end)) {
+      invalid('InvalidAddressRange', `The range ${addressRange.start}–${addressRange.end} has no usable group: every address aliases 224.0.0.x at the Ethernet layer (avoid 239.0.0.x and 239.128.0.x).`, addressRange);
+    }
+    addressRange = { start: formatIPv4(start), end: formatIPv4(end) };
+  }
+  const { start: startPort, end: endPort } = settings.portRange;
+  requireWholeNumber(startPort, 'StartUdpPort', 1024, 65535);
+  requireWholeNumber(endPort, 'EndUdpPort', 1024, 65535);
+  if (startPort > endPort) invalid('InvalidPortRange', `StartUdpPort ${startPort} is above EndUdpPort ${endPort}; the range must run from low to high.`, settings.portRange);
+  requireWholeNumber(settings.maximumClients, 'MaximumClientCount', 1, MAX_CLIENTS_LIMIT);
+  if (settings.transferRateBps !== null && !(settings.transferRateBps >= 64_000)) {
+    invalid('ValueOutOfRange', `TransferRate must be at least 64 kbit/s (64000 bits per second); got ${settings.transferRateBps}.`, settings.transferRateBps);
+  }
+  requireWholeNumber(settings.scheduled.startDelayMinutes, 'SessionStartDelayMins', 0, 1440);
+  requireWholeNumber(settings.scheduled.minimumSessionSize, 'MinimumSessionSize', 1, settings.maximumClients);
+  if (settings.slowClients.policy === 'Disconnect' && !(settings.slowClients.thresholdBps > 0)) {
+    invalid('InvalidSlowClientPolicy', 'SlowClientPolicy Disconnect needs SlowClientThreshold above 0 bits per second.', settings.slowClients);
+  }
+  return { ...settings, interface: settings.interface.trim(), addressRange };
+}
+
+/** True when [start, end] holds a group that does not alias 224.0.0.x (aliasing runs are 256 long, so this loop is short). */
+export function hasUsableGroup(start: number, end: number): boolean {
+  for (let address = start; address <= end; address++) {
+    if (!aliasesLinkLocalControl(address)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,99 @@
+// JSON schema of the site store (validated by conf on every read and write). It guards the
+// shape of the data; the rules between fields (ranges, start ≤ end) live in model.ts.
+
+const id = { type: 'string', minLength: 1 } as const;
+const text = { type: 'string' } as const;
+const nullableText = { type: ['string', 'null'] } as const;
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+
+function record(properties: Record<string, object>, required: string[] = Object.keys(properties)) {
+  return { type: 'object', properties, required, additionalProperties: false } as const;
+}
+
+const dpSettings = record({
+  enabled: { type: 'boolean' },
+  interface: text,
+  addressRange: { anyOf: [{ type: 'null' }, record({ start: text, end: text })] },
+  portRange: record({ start: port, end: port }),
+  maximumClients: { type: 'integer', minimum: 1 },
+  transferRateBps: { type: ['number', 'null'] },
+  scheduled: record({
+    enabled: { type: 'boolean' },
+    startDelayMinutes: { type: 'integer', minimum: 0 },
+    minimumSessionSize: { type: 'integer', minimum: 1 },
+  }),
+  slowClients: record({
+    policy: { enum: ['None', 'Disconnect'] },
+    thresholdBps: { type: 'number', minimum: 0 },
+    unicastFallback: { type: 'boolean' },
+  }),
+});
+
+const image = record({
+  id,
+  name: id,
+  version: text,
+  description: text,
+  file: id,
+  sizeBytes: { type: 'integer', minimum: 0 },
+  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+  importedAt: text,
+  multicast: record({ allow: { type: 'boolean' }, encrypt: { type: 'boolean' }, multicastOnly: { type: 'boolean' } }),
+});
+
+const device = record({ id, name: id, mac: nullableText });
+
+const collection = record({ id, name: id, description: text, memberIds: { type: 'array', items: id } });
+
+const step = {
+  oneOf: [
+    record({ type: { const: 'ApplyImage' }, imageId: id, target: id }),
+    record({ type: { const: 'Verify' } }),
+    record({ type: { const: 'RunCommand' }, command: id }),
+  ],
+} as const;
+
+const taskSequence = record({ id, name: id, steps: { type: 'array', items: step } });
+
+const deployment = record({
+  id,
+  taskSequenceId: id,
+  collectionId: id,
+  option: { enum: ['DownloadWhenNeeded', 'DownloadAllFirst', 'AccessDirectly'] },
+  availability: { enum: ['Clients', 'ClientsMediaAndPxe', 'MediaAndPxe'] },
+  purpose: { enum: ['Available', 'Required'] },
+  availableAfter: nullableText,
+  expiresAt: nullableText,
+  createdAt: text,
+});
+
+const session = record({
+  id,
+  imageId: id,
+  group: text,
+  port,
+  startedAt: text,
+  endedAt: text,
+  state: { enum: ['Completed', 'Failed', 'Stopped'] },
+  clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
+});
+
+const list = (items: object) => ({ type: 'array', items }) as const;
+
+/** conf's `schema`: one JSON schema per top-level property of the store. */
+export const siteSchemaProperties = {
+  schemaVersion: { type: 'integer', minimum: 1 },
+  dp: dpSettings,
+  images: list(image),
+  devices: list(device),
+  collections: list(collection),
+  taskSequences: list(taskSequence),
+  deployments: list(deployment),
+  sessionHistory: list(session),
+};
+
+/** conf's `rootSchema`: the rules for the document as a whole (conf adds the properties). */
+export const siteRootSchema = {
+  required: Object.keys(siteSchemaProperties),
+  additionalProperties: false,
+};
