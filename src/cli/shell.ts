@@ -1,5 +1,327 @@
-// Placeholder until the shell lands (issue 2): the command-line front end of the language runtime.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('mcshell: the shell is not implemented yet\n');
-  return 2;
+// The shell's command line: `mcshell -c '<script>'`, `mcshell script.mcs [args…]`, a script on
+// stdin, or (stdin a terminal, no script) a plain line prompt. Options are parsed by hand on the
+// fast path; yargs is imported only to print --help or to report a usage error.
+import { readFile } from 'node:fs/promises';
+import type { SourceSpan } from '../language/ast.js';
+import type { ArgumentValue } from '../runtime/binder.js';
+import type { ErrorRecord } from '../runtime/errors.js';
+import type { Host, Session } from '../runtime/session.js';
+import type { OutputFormat } from '../format/output.js';
+
+const VERSION = '0.1.0';
+
+/** The options, described once: the hand parser and the yargs help both read this table. */
+const OPTIONS = {
+  command: { alias: 'c', type: 'string', describe: 'Run this script text and exit', requiresArg: true },
+  output: { alias: 'o', type: 'string', choices: ['text', 'json', 'jsonl', 'csv'], describe: 'Output format (default: text on a terminal, jsonl otherwise)', requiresArg: true },
+  'error-format': { type: 'string', choices: ['text', 'json'], describe: 'Error format on stderr (default: json with --output json/jsonl, else text)', requiresArg: true },
+  site: { type: 'string', describe: 'Site directory (default: $MCSHELL_HOME or the user config directory)', requiresArg: true },
+  help: { alias: 'h', type: 'boolean', describe: 'Show this help' },
+  version: { alias: 'V', type: 'boolean', describe: 'Show the version' },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
+export interface CliOptions {
+  command?: string;
+  output?: OutputFormat;
+  errorFormat?: 'text' | 'json';
+  site?: string;
+  help: boolean;
+  version: boolean;
+  /** A script file and the arguments for its param() block. */
+  file?: string;
+  fileArgs: string[];
+}
+
+class UsageError extends Error {}
+
+function optionNamed(token: string): OptionName | undefined {
+  if (token.startsWith('--')) {
+    const name = token.slice(2);
+    return name in OPTIONS ? (name as OptionName) : undefined;
+  }
+  const short = token.slice(1);
+  return (Object.keys(OPTIONS) as OptionName[]).find((k) => (OPTIONS[k] as { alias?: string }).alias === short);
+}
+
+/** Options come before the script file; everything after the file belongs to the script. */
+export function parseCommandLine(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { help: false, version: false, fileArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') {
+      if (argv[i + 1] !== undefined) {
+        options.file = argv[i + 1];
+        options.fileArgs = argv.slice(i + 2);
+      }
+      break;
+    }
+    if (!token.startsWith('-') || token === '-') {
+      options.file = token;
+      options.fileArgs = argv.slice(i + 1);
+      break;
+    }
+    const [flag, inline] = token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
+    const name = optionNamed(flag!);
+    if (!name) throw new UsageError(`Unknown option ${flag}`);
+    const spec = OPTIONS[name];
+    if (spec.type === 'boolean') {
+      options[name as 'help' | 'version'] = true;
+      continue;
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new UsageError(`Option --${name} needs a value`);
+    const choices = (spec as { choices?: readonly string[] }).choices;
+    if (choices && !choices.includes(value)) throw new UsageError(`Invalid value for --${name}: "${value}" (choose from ${choices.join(', ')})`);
+    if (name === 'command') options.command = value;
+    else if (name === 'output') options.output = value as OutputFormat;
+    else if (name === 'error-format') options.errorFormat = value as 'text' | 'json';
+    else if (name === 'site') options.site = value;
+  }
+  if (options.command !== undefined && options.file !== undefined) {
+    // `mcshell -c '…' extra` — PowerShell would append the words to the command; we refuse to guess.
+    throw new UsageError(`Unexpected argument "${options.file}" after -c: quote the whole script as one argument`);
+  }
+  return options;
+}
+
+async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
+  const { default: yargs } = await import('yargs');
+  const { help: _help, version: _version, ...valueOptions } = OPTIONS;
+  const parser = yargs([])
+    .scriptName('mcshell')
+    .usage('Usage: $0 [options] [script.mcs [script arguments…]]\n\nA PowerShell-style shell for deploying OS images over IP multicast.')
+    .options(valueOptions as never)
+    .example("$0 -c '1..10 | Where-Object { $_ % 2 -eq 0 } | Measure-Object -Sum'", 'Run a command line')
+    .example('$0 deploy.mcs -Image win11 -Collection lab1', 'Run a script; arguments bind to its param() block')
+    .example("echo 'Get-Command' | $0", 'Run a script read from stdin')
+    .example('$0 send|receive …', 'Transport commands (see mcshell send --help)')
+    .epilog('Exit codes: 0 success, 1 an error was written (or exit N), 2 usage or syntax error.\nIn the shell: Get-Help <command>, Get-Command.')
+    .help('help', OPTIONS.help.describe)
+    .alias('help', 'h')
+    .version('version', OPTIONS.version.describe, VERSION)
+    .alias('version', 'V')
+    .wrap(Math.min(100, stream.columns ?? 100));
+  const text = await parser.getHelp();
+  stream.write(`${text}\n`);
+  if (error) stream.write(`\n${error}\n`);
+}
+
+/** CLI words after a script file as binder arguments: `-Name value`, `-Switch`, `-Name:value`, positionals. */
+export function scriptArguments(words: readonly string[]): ArgumentValue[] {
+  return words.map((word) => {
+    const m = /^-([A-Za-z_][\w-]*)(?::(.*))?$/s.exec(word);
+    if (!m) return { kind: 'positional', value: word, span: null };
+    return m[2] !== undefined ? { kind: 'named', name: m[1]!, value: m[2], hasValue: true, span: null } : { kind: 'named', name: m[1]!, value: undefined, hasValue: false, span: null };
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+interface Shell {
+  session: Session;
+  sources: Map<string, string>;
+  write(chunk: string): void;
+  format: OutputFormat;
+  /** Runs source text; returns the exit code for this run. */
+  run(source: string, file: string, options?: { args?: ArgumentValue[]; scriptFile?: boolean; signal?: AbortSignal }): Promise<number>;
+}
+
+async function createShell(options: CliOptions, interactive: boolean): Promise<Shell> {
+  const [{ Session }, { commands }, { createOutputSink }, errors, { createStyle, colorWanted }, language] = await Promise.all([
+    import('../runtime/session.js'),
+    import('../../cmdlets/index.js'),
+    import('../format/output.js'),
+    import('../format/errors.js'),
+    import('../format/style.js'),
+    import('../language/index.js'),
+  ]);
+  const stdout = process.stdout;
+  const stderr = process.stderr;
+  const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
+  const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
+  const outStyle = createStyle(colorWanted(Boolean(stdout.isTTY)));
+  const errStyle = createStyle(colorWanted(Boolean(stderr.isTTY)));
+  const sources = new Map<string, string>();
+  const columns = stdout.columns ?? (Number(process.env['COLUMNS']) || 120);
+  const write = (chunk: string) => void stdout.write(chunk);
+  const located = (message: string, span: SourceSpan | null) => (span ? `${span.file}:${span.startLine}:${span.startColumn}: ${message}` : message);
+  const canAsk = interactive || (Boolean(process.stdin.isTTY) && Boolean(stderr.isTTY));
+
+  const host: Host = {
+    isTerminal: Boolean(stdout.isTTY),
+    columns,
+    color: outStyle.enabled,
+    output: format,
+    writeError: (record: ErrorRecord) => {
+      stderr.write(`${errorFormat === 'json' ? errors.errorToJson(record) : errors.renderErrorConcise(record, errStyle, sources)}\n`);
+    },
+    writeWarning: (message, span) => {
+      stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${located(message, span)}`)}\n`);
+    },
+    writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${message}`)}\n`),
+    // Write-Host text is for people: keep it out of JSON/CSV on stdout.
+    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(noNewline ? text : `${text}\n`),
+    ...(canAsk
+      ? {
+          confirm: async (question: string) => {
+            const { createInterface } = await import('node:readline/promises');
+            const rl = createInterface({ input: process.stdin, output: stderr });
+            try {
+              const answer = await rl.question(`${question} [y/N] `);
+              return /^y(es)?$/i.test(answer.trim());
+            } finally {
+              rl.close();
+            }
+          },
+        }
+      : {}),
+  };
+  const session = new Session({ host, commands, site: options.site });
+
+  return {
+    session,
+    sources,
+    write,
+    format,
+    async run(source, file, runOptions = {}) {
+      sources.set(file, source);
+      let script;
+      try {
+        script = language.parseScript(source, file);
+      } catch (e) {
+        if (!(e instanceof language.ScriptSyntaxError)) throw e;
+        if (errorFormat === 'json') {
+          const s = e.span;
+          stderr.write(`${JSON.stringify({ error: { id: 'ParseError', category: 'ParserError', message: e.message, expected: e.expected, location: { file: s.file, line: s.startLine, column: s.startColumn, endLine: s.endLine, endColumn: s.endColumn } } })}\n`);
+        } else stderr.write(`${errStyle.red(e.format())}\n`);
+        return 2;
+      }
+      const sink = createOutputSink(format, write, { columns, style: outStyle, views: session.views, sources });
+      const errorsBefore = session.errorWritten;
+      session.errorWritten = false;
+      try {
+        const result = await session.run(script, { onOutput: (item) => sink.write(item), args: runOptions.args, scriptFile: runOptions.scriptFile, signal: runOptions.signal });
+        if (result.exitCode !== null) {
+          session.global.setLocal('LASTEXITCODE', result.exitCode);
+          return result.exitCode;
+        }
+        return session.errorWritten ? 1 : 0;
+      } finally {
+        sink.end();
+        session.errorWritten ||= errorsBefore;
+      }
+    },
+  };
+}
+
+async function repl(options: CliOptions): Promise<number> {
+  const shell = await createShell(options, true);
+  const { createInterface } = await import('node:readline');
+  const { isIncomplete } = await import('../language/index.js');
+  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'mcs> ', terminal: true });
+  process.stdout.write(`mcshell ${VERSION} — Get-Help for help, Get-Command to list commands, Ctrl+D to exit.\n`);
+  let buffer = '';
+  let running: AbortController | null = null;
+  let lineNumber = 0;
+  let exitCode = 0;
+  rl.on('SIGINT', () => {
+    if (running) running.abort();
+    else {
+      buffer = '';
+      process.stdout.write('^C\n');
+      rl.setPrompt('mcs> ');
+      rl.prompt();
+    }
+  });
+  rl.prompt();
+  for await (const line of rl) {
+    buffer = buffer ? `${buffer}\n${line}` : line;
+    if (isIncomplete(buffer)) {
+      rl.setPrompt('>> ');
+      rl.prompt();
+      continue;
+    }
+    const source = buffer;
+    buffer = '';
+    rl.setPrompt('mcs> ');
+    if (source.trim()) {
+      running = new AbortController();
+      rl.pause();
+      const code = await shell.run(source, `<prompt:${++lineNumber}>`, { signal: running.signal });
+      running = null;
+      rl.resume();
+      if (/^\s*exit\b/i.test(source)) {
+        exitCode = code;
+        break;
+      }
+    }
+    rl.prompt();
+  }
+  rl.close();
+  return exitCode;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCommandLine(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    await printHelp(process.stderr, `mcshell: ${e.message}`);
+    return 2;
+  }
+  if (options.help) {
+    await printHelp(process.stdout);
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(`mcshell ${VERSION}\n`);
+    return 0;
+  }
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    // `mcshell -c … | head`: the reader went away; stop quietly.
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+  if (options.command !== undefined) {
+    const shell = await createShell(options, false);
+    return withCtrlC((signal) => shell.run(options.command!, '<command line>', { signal }));
+  }
+  if (options.file !== undefined && options.file !== '-') {
+    let source: string;
+    try {
+      source = await readFile(options.file, 'utf8');
+    } catch (e) {
+      process.stderr.write(`mcshell: cannot read script ${options.file}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    const shell = await createShell(options, false);
+    const args = scriptArguments(options.fileArgs);
+    return withCtrlC((signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
+  }
+  if (process.stdin.isTTY && options.file === undefined) return repl(options);
+  const source = await readStdin();
+  const shell = await createShell(options, false);
+  return withCtrlC((signal) => shell.run(source, '<stdin>', { signal }));
+}
+
+/** Ctrl+C stops the running pipeline (its cmdlets see the signal); a second Ctrl+C exits at once. */
+async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await run(controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

@@ -260,9 +260,7 @@ async function* runTry(statement: Extract<Statement, { kind: 'Try' }>, env: Env)
     const scope = env.scope.transparentChild({ _: e.record, PSItem: e.record });
     yield* executeStatements(handler.body.statements, { ...env, scope });
   } finally {
-    if (statement.finallyBody) {
-      for await (const item of executeStatements(statement.finallyBody.statements, env)) void item;
-    }
+    if (statement.finallyBody) yield* executeStatements(statement.finallyBody.statements, env);
   }
 }
 
