@@ -1,0 +1,141 @@
+// The content library: imported OS images, stored content-addressed as `<sha256>.img` under the
+// site's content directory. An import copies and hashes in one pass into a temporary file and
+// renames it only when complete, then records the image in the site store; if recording fails,
+// the copy is removed again, so a failed import leaves neither a record nor a file.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, stat, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { EngineError } from '../errors.js';
+import type { ImageRecord, SiteState } from '../site/model.js';
+import type { SiteStore } from '../site/store.js';
+
+export interface ImportProgress {
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export interface ImportRequest {
+  path: string;
+  /** Defaults to the file name without its extension. */
+  name?: string;
+  version?: string;
+  description?: string;
+  onProgress?: (progress: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function importImage(store: SiteStore, request: ImportRequest): Promise<ImageRecord> {
+  const name = (request.name ?? basename(request.path).replace(/\.[^.]*$/, '')).trim();
+  if (!name) throw new EngineError('InvalidImageName', 'InvalidArgument', 'Name must not be empty.');
+  assertNameFree(store.read(), name);
+  const source = await stat(request.path).catch(() => null);
+  if (!source?.isFile()) {
+    throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
+  }
+  const partial = join(store.contentDir, `import-${randomUUID()}.partial`);
+  let sha256: string;
+  try {
+    sha256 = await copyAndHash(request.path, partial, source.size, request);
+  } catch (error) {
+    await unlink(partial).catch(() => undefined);
+    throw error;
+  }
+  const file = `${sha256}.img`;
+  await rename(partial, join(store.contentDir, file));
+  try {
+    return await store.update((site) => {
+      assertNameFree(site, name);
+      const image: ImageRecord = {
+        id: nextImageId(site),
+        name,
+        version: request.version ?? '1.0',
+        description: request.description ?? '',
+        file,
+        sizeBytes: source.size,
+        sha256,
+        importedAt: new Date().toISOString(),
+        multicast: { allow: true, encrypt: false, multicastOnly: false },
+      };
+      site.images.push(image);
+      return image;
+    });
+  } catch (error) {
+    // Another image may hold the same content; only an unreferenced copy is removed.
+    if (!store.read().images.some((image) => image.file === file)) await unlink(join(store.contentDir, file)).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Full path of an image's content. */
+export function imagePath(store: SiteStore, image: ImageRecord): string {
+  return join(store.contentDir, image.file);
+}
+
+export function findImage(site: SiteState, nameOrId: string): ImageRecord {
+  const wanted = nameOrId.toLowerCase();
+  const image = site.images.find((candidate) => candidate.id.toLowerCase() === wanted || candidate.name.toLowerCase() === wanted);
+  if (!image) {
+    const known = site.images.map((candidate) => candidate.name).join(', ') || 'none imported yet';
+    throw new EngineError('ImageNotFound', 'ObjectNotFound', `No image named or with id '${nameOrId}' (images: ${known}).`, nameOrId);
+  }
+  return image;
+}
+
+/** Deployments whose task sequence applies the image. */
+export function deploymentsUsing(site: SiteState, imageId: string): string[] {
+  const sequences = new Set(site.taskSequences.filter((sequence) => sequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === imageId)).map((sequence) => sequence.id));
+  return site.deployments.filter((deployment) => sequences.has(deployment.taskSequenceId)).map((deployment) => deployment.id);
+}
+
+/** Removes an image; refuses while a deployment uses it unless `force`. Returns the removed record. */
+export async function removeImage(store: SiteStore, nameOrId: string, force: boolean): Promise<ImageRecord> {
+  const removed = await store.update((site) => {
+    const image = findImage(site, nameOrId);
+    const deployments = deploymentsUsing(site, image.id);
+    if (deployments.length > 0 && !force) {
+      throw new EngineError('ImageInUse', 'InvalidOperation', `Image '${image.name}' is used by deployment(s) ${deployments.join(', ')}; remove them first, or use -Force.`, image.id);
+    }
+    site.images = site.images.filter((candidate) => candidate.id !== image.id);
+    return image;
+  });
+  if (!store.read().images.some((image) => image.file === removed.file)) {
+    await unlink(join(store.contentDir, removed.file)).catch(() => undefined);
+  }
+  return removed;
+}
+
+function assertNameFree(site: SiteState, name: string): void {
+  if (site.images.some((image) => image.name.toLowerCase() === name.toLowerCase())) {
+    throw new EngineError('ImageExists', 'ResourceExists', `An image named '${name}' is already in the library; choose another -Name or remove the old one with Remove-OSImage.`, name);
+  }
+}
+
+/** Ids in the style of ConfigMgr package ids (IMG00001, IMG00002, …): one above the highest in use. */
+function nextImageId(site: SiteState): string {
+  const highest = site.images.reduce((max, image) => Math.max(max, Number.parseInt(image.id.replace(/^IMG/, ''), 10) || 0), 0);
+  return `IMG${String(highest + 1).padStart(5, '0')}`;
+}
+
+async function copyAndHash(from: string, to: string, total: number, request: ImportRequest): Promise<string> {
+  const hash = createHash('sha256');
+  let done = 0;
+  let lastReport = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      done += chunk.length;
+      const now = Date.now();
+      if (request.onProgress && now - lastReport >= 100) {
+        lastReport = now;
+        request.onProgress({ bytesDone: done, bytesTotal: total });
+      }
+      callback(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), meter, createWriteStream(to, { flags: 'wx' }), { signal: request.signal });
+  request.onProgress?.({ bytesDone: done, bytesTotal: total });
+  return hash.digest('hex');
+}
