@@ -71,7 +71,7 @@ test('scopes: functions get their own scope; $global: and $script: reach out; Fo
 });
 
 test('functions: param() with types and defaults, $args, $input, return, pipeline parameters', async () => {
-  assert.deepEqual(await v('function add { param([int]$a, [int]$b = 10)\n return $a + $b; 'unreached' }; add 1; add 1 2; add -b 5 -a 1'), [11, 3, 6]);
+  assert.deepEqual(await v('function add { param([int]$a, [int]$b = 10)\n return $a + $b; "unreached" }; add 1; add 1 2; add -b 5 -a 1'), [11, 3, 6]);
   assert.deepEqual(await v('function rest { $args.Count }; rest 1 2 3'), [3]);
   assert.deepEqual(await v('function total { ($input | Measure-Object -Sum).Sum }; 1..4 | total'), [10]);
   assert.deepEqual(await v('function double { param([Parameter(ValueFromPipeline)][int]$n) $n * 2 }; 1..3 | double'), [2, 4, 6]);
