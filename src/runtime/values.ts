@@ -225,7 +225,11 @@ export function hasProperty(value: unknown, name: string): boolean {
   if (value instanceof Hashtable) return value.has(name);
   const shown = publicView(value);
   if (shown) return findKey(shown, name) !== undefined;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return findKey(value, name) !== undefined;
+  const lower = name.toLowerCase();
+  if (typeof value === 'string') return lower === 'length';
+  if (Array.isArray(value)) return lower === 'count' || lower === 'length';
+  if (value instanceof Date) return dateMember(value, lower) !== undefined;
+  if (value !== null && typeof value === 'object') return findKey(value, name) !== undefined;
   return false;
 }
 
