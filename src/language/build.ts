@@ -3,7 +3,7 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
-import { scanParens } from './lexer.js';
+import { Comma, DotDot, FormatOp, scanParens } from './lexer.js';
 
 type Children = CstNode['children'];
 
@@ -38,6 +38,25 @@ export function numberValue(raw: string): number {
   }
   const value = (text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text)) * factor;
   return negative ? -value : value;
+}
+
+/** Binary operator precedence, loosest first (PowerShell's about_Operator_Precedence). */
+function precedence(op: IToken): number {
+  switch (op.tokenType.name) {
+    case 'LogicalOp':
+      return 1;
+    case 'ComparisonOp':
+      return 2;
+    case 'Plus':
+    case 'Minus':
+      return 3;
+    case 'Star':
+    case 'Slash':
+    case 'Percent':
+      return 4;
+    default:
+      return op.tokenType === FormatOp ? 5 : op.tokenType === DotDot ? 6 : 7; // 7: the comma
+  }
 }
 
 const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
@@ -84,9 +103,11 @@ export class AstBuilder {
 
   // ------------------------------------------------------------ spans
 
-  private span(from: CstNode | IToken, to: CstNode | IToken = from): A.SourceSpan {
-    const start = 'children' in from ? from.location! : from;
-    const end = 'children' in to ? to.location! : to;
+  /** From the start of `from` to the end of `to` (tokens, or spans of nodes already built). */
+  private span(from: IToken | A.SourceSpan, to: IToken | A.SourceSpan = from): A.SourceSpan {
+    if ('file' in from && 'file' in to) return this.join(from, to);
+    const start = 'file' in from ? { startOffset: from.startOffset, startLine: from.startLine, startColumn: from.startColumn } : from;
+    const end = 'file' in to ? { endOffset: to.endOffset - 1, endLine: to.endLine, endColumn: to.endColumn } : to;
     return {
       file: this.file,
       startOffset: start.startOffset,
@@ -96,6 +117,11 @@ export class AstBuilder {
       endLine: end.endLine!,
       endColumn: end.endColumn!,
     };
+  }
+
+  /** The span of a node from its opening to its closing token (e.g. `{` … `}`). */
+  private between(node: CstNode, open: string, close: string): A.SourceSpan {
+    return this.span(must(tokenOf(node.children, open)), must(tokenOf(node.children, close)));
   }
 
   private join(from: A.SourceSpan, to: A.SourceSpan): A.SourceSpan {
@@ -132,7 +158,7 @@ export class AstBuilder {
   }
 
   block(node: CstNode): A.Block {
-    return { kind: 'Block', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+    return { kind: 'Block', span: this.between(node, 'LCurly', 'RCurly'), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
   }
 
   statement(node: CstNode): A.Statement {
@@ -191,12 +217,10 @@ export class AstBuilder {
     const conditions = nodesOf(c, 'condition');
     const blocks = nodesOf(c, 'block');
     const elseNode = nodeOf(c, 'elseBody');
-    return {
-      kind: 'If',
-      span: this.span(node),
-      clauses: conditions.map((cond, i) => ({ condition: this.condition(cond), body: this.block(blocks[i]!) })),
-      elseBody: elseNode ? this.block(elseNode) : null,
-    };
+    const clauses = conditions.map((cond, i) => ({ condition: this.condition(cond), body: this.block(blocks[i]!) }));
+    const elseBody = elseNode ? this.block(elseNode) : null;
+    const last = elseBody ?? clauses[clauses.length - 1]!.body;
+    return { kind: 'If', span: this.span(must(tokenOf(c, 'If')), last.span), clauses, elseBody };
   }
 
   condition(node: CstNode): A.Pipeline | A.PipelineChain {
@@ -205,18 +229,20 @@ export class AstBuilder {
 
   foreachStatement(node: CstNode): A.ForeachStatement {
     const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
     return {
       kind: 'Foreach',
-      span: this.span(node),
+      span: this.span(must(tokenOf(c, 'Foreach')), body.span),
       variable: this.variable(must(tokenOf(c, 'Variable'))).name,
       iterable: this.asPipeline(this.pipelineStatement(must(nodeOf(c, 'pipelineStatement')))),
-      body: this.block(must(nodeOf(c, 'block'))),
+      body,
     };
   }
 
   whileStatement(node: CstNode): A.WhileStatement {
     const c = node.children;
-    return { kind: 'While', span: this.span(node), condition: this.condition(must(nodeOf(c, 'condition'))), body: this.block(must(nodeOf(c, 'block'))) };
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { kind: 'While', span: this.span(must(tokenOf(c, 'While')), body.span), condition: this.condition(must(nodeOf(c, 'condition'))), body };
   }
 
   tryStatement(node: CstNode): A.TryStatement {
@@ -227,12 +253,16 @@ export class AstBuilder {
       const tryToken = must(tokenOf(c, 'Try'));
       throw this.error('The try statement is missing its catch or finally block', this.span(tryToken), ["'catch'", "'finally'"]);
     }
-    return { kind: 'Try', span: this.span(node), body: this.block(must(nodeOf(c, 'block'))), catches, finallyBody: finallyNode ? this.block(finallyNode) : null };
+    const body = this.block(must(nodeOf(c, 'block')));
+    const finallyBody = finallyNode ? this.block(finallyNode) : null;
+    const last = finallyBody?.span ?? catches[catches.length - 1]!.span;
+    return { kind: 'Try', span: this.span(must(tokenOf(c, 'Try')), last), body, catches, finallyBody };
   }
 
   catchClause(node: CstNode): A.TryStatement['catches'][number] {
     const c = node.children;
-    return { types: nodesOf(c, 'typeLiteral').map((t) => this.typeLiteral(t)), body: this.block(must(nodeOf(c, 'block'))), span: this.span(node) };
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { types: nodesOf(c, 'typeLiteral').map((t) => this.typeLiteral(t)), body, span: this.span(must(tokenOf(c, 'Catch')), body.span) };
   }
 
   functionDefinition(node: CstNode): A.FunctionDefinition {
@@ -246,13 +276,16 @@ export class AstBuilder {
       params = { kind: 'ParamBlock', span: this.span(open, close), params: this.parameterList(list) };
       body.params = params;
     }
-    return { kind: 'FunctionDefinition', span: this.span(node), name: must(tokenOf(c, 'FunctionName')).image, params, body };
+    return { kind: 'FunctionDefinition', span: this.span(must(tokenOf(c, 'Function')), body.span), name: must(tokenOf(c, 'FunctionName')).image, params, body };
   }
 
   // ------------------------------------------------------------ param blocks
 
   paramBlock(node: CstNode): A.ParamBlock {
-    return { kind: 'ParamBlock', span: this.span(node), params: this.parameterList(must(nodeOf(node.children, 'parameterList'))) };
+    const c = node.children;
+    const first = nodeOf(c, 'attribute');
+    const start = first ? must(tokenOf(first.children, 'LBracket')) : must(tokenOf(c, 'Param'));
+    return { kind: 'ParamBlock', span: this.span(start, must(tokenOf(c, 'RParen'))), params: this.parameterList(must(nodeOf(c, 'parameterList'))) };
   }
 
   parameterList(node: CstNode): A.ParameterDeclaration[] {
@@ -270,14 +303,11 @@ export class AstBuilder {
       else attributes.push(attribute);
     }
     const defaultNode = nodeOf(c, 'expression');
-    return {
-      kind: 'ParameterDeclaration',
-      span: this.span(node),
-      name: this.variable(must(tokenOf(c, 'Variable'))).name,
-      type,
-      defaultValue: defaultNode ? this.expression(defaultNode) : null,
-      attributes,
-    };
+    const defaultValue = defaultNode ? this.expression(defaultNode) : null;
+    const variable = must(tokenOf(c, 'Variable'));
+    const first = nodeOf(c, 'attribute');
+    const start = first ? must(tokenOf(first.children, 'LBracket')) : variable;
+    return { kind: 'ParameterDeclaration', span: this.span(start, defaultValue?.span ?? variable), name: this.variable(variable).name, type, defaultValue, attributes };
   }
 
   attribute(node: CstNode): A.AttributeNode {
@@ -289,7 +319,7 @@ export class AstBuilder {
       if (name !== null) named.push({ name, value });
       else positional.push(must(value ?? undefined));
     }
-    return { kind: 'Attribute', span: this.span(node), name: this.typeName(must(nodeOf(c, 'typeName'))), positional, named };
+    return { kind: 'Attribute', span: this.between(node, 'LBracket', 'RBracket'), name: this.typeName(must(nodeOf(c, 'typeName'))), positional, named };
   }
 
   /** `Mandatory` (named, no value), `Position = 0` (named), `'a'` (positional). */
@@ -353,37 +383,38 @@ export class AstBuilder {
     const commands = nodesOf(c, 'command').map((n) => this.command(n));
     const expression = nodeOf(c, 'expression');
     const elements: A.PipelineElement[] = expression ? [this.pipelineOf(this.expression(expression)).elements[0]!, ...commands] : commands;
-    return { kind: 'Pipeline', span: this.span(node), elements };
+    return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }
 
   command(node: CstNode): A.CommandCall {
     const c = node.children;
     const name = tokenOf(c, 'CommandName');
-    return {
-      kind: 'Command',
-      span: this.span(node),
-      name: name ? name.image : this.commandValue(must(nodeOf(c, 'commandValue'))),
-      invoked: name === undefined,
-      args: nodesOf(c, 'commandElement').map((e) => this.commandElement(e)),
-    };
+    const args = nodesOf(c, 'commandElement').map((e) => this.commandElement(e));
+    const start = name ?? must(tokenOf(c, 'Amp'));
+    const invoked = name ? null : this.commandValue(must(nodeOf(c, 'commandValue')));
+    const end = args[args.length - 1]?.span ?? invoked?.span ?? start;
+    return { kind: 'Command', span: this.span(start, end), name: invoked ?? start.image, invoked: invoked !== null, args };
   }
 
   commandElement(node: CstNode): A.CommandArgument {
     const c = node.children;
-    const span = this.span(node);
     const parameter = tokenOf(c, 'Parameter');
-    if (parameter) return { kind: 'ParameterArgument', span, name: parameter.image.slice(1), value: null };
-    const withColon = tokenOf(c, 'ParameterColon');
+    if (parameter) return { kind: 'ParameterArgument', span: this.span(parameter), name: parameter.image.slice(1), value: null };
     const argument = nodeOf(c, 'commandArgument');
-    if (withColon) return { kind: 'ParameterArgument', span, name: withColon.image.slice(1, -1), value: this.commandArgument(must(argument)) };
+    const withColon = tokenOf(c, 'ParameterColon');
+    if (withColon) {
+      const value = this.commandArgument(must(argument));
+      return { kind: 'ParameterArgument', span: this.span(withColon, value.span), name: withColon.image.slice(1, -1), value };
+    }
     const splat = tokenOf(c, 'Splat');
-    if (splat) return { kind: 'SplatArgument', span, variable: splat.image.slice(1) };
-    return { kind: 'PositionalArgument', span, value: this.commandArgument(must(argument)) };
+    if (splat) return { kind: 'SplatArgument', span: this.span(splat), variable: splat.image.slice(1) };
+    const value = this.commandArgument(must(argument));
+    return { kind: 'PositionalArgument', span: value.span, value };
   }
 
   commandArgument(node: CstNode): A.Expression {
     const values = nodesOf(node.children, 'commandValue').map((v) => this.commandValue(v));
-    return values.length === 1 ? values[0]! : { kind: 'ArrayLiteral', span: this.span(node), elements: values };
+    return values.length === 1 ? values[0]! : { kind: 'ArrayLiteral', span: this.span(values[0]!.span, values[values.length - 1]!.span), elements: values };
   }
 
   commandValue(node: CstNode): A.Expression {
@@ -395,40 +426,41 @@ export class AstBuilder {
 
   // ------------------------------------------------------------ expressions
 
-  /** Folds `a op b op c` left-associatively. */
-  private binary(node: CstNode, operand: string, operator: string, build: (n: CstNode) => A.Expression): A.Expression {
-    const c = node.children;
-    const operands = nodesOf(c, operand);
-    let result = build(operands[0]!);
-    tokensOf(c, operator).forEach((op, i) => {
-      const right = build(operands[i + 1]!);
-      result = { kind: 'Binary', span: this.join(result.span, right.span), operator: op.image.toLowerCase(), left: result, right };
-    });
-    return result;
-  }
-
+  /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
   expression(node: CstNode): A.Expression {
-    return this.binary(node, 'comparison', 'LogicalOp', (n) => this.comparison(n));
-  }
-  comparison(node: CstNode): A.Expression {
-    return this.binary(node, 'additive', 'ComparisonOp', (n) => this.additive(n));
-  }
-  additive(node: CstNode): A.Expression {
-    return this.binary(node, 'multiplicative', 'AdditiveOp', (n) => this.multiplicative(n));
-  }
-  multiplicative(node: CstNode): A.Expression {
-    return this.binary(node, 'format', 'MultiplicativeOp', (n) => this.format(n));
-  }
-  format(node: CstNode): A.Expression {
-    return this.binary(node, 'range', 'FormatOp', (n) => this.range(n));
-  }
-  range(node: CstNode): A.Expression {
-    return this.binary(node, 'array', 'DotDot', (n) => this.array(n));
-  }
-
-  array(node: CstNode): A.Expression {
-    const elements = nodesOf(node.children, 'unary').map((u) => this.unary(u));
-    return elements.length === 1 ? elements[0]! : { kind: 'ArrayLiteral', span: this.span(node), elements };
+    const c = node.children;
+    const operands = nodesOf(c, 'unary').map((u) => this.unary(u));
+    if (operands.length === 1) return operands[0]!;
+    const operators = [...tokensOf(c, 'BinaryOp'), ...tokensOf(c, 'Comma')].sort((a, b) => a.startOffset - b.startOffset);
+    const values: A.Expression[] = [operands[0]!];
+    const pending: IToken[] = [];
+    const arrays = new Set<A.Expression>(); // arrays built by `,` here, which later commas extend
+    const reduce = (): void => {
+      const op = pending.pop()!;
+      const right = values.pop()!;
+      const left = values.pop()!;
+      const span = this.join(left.span, right.span);
+      if (op.tokenType !== Comma) {
+        values.push({ kind: 'Binary', span, operator: op.image.toLowerCase(), left, right });
+      } else if (arrays.has(left)) {
+        const array = left as A.ArrayLiteral;
+        array.elements.push(right);
+        array.span = span;
+        values.push(array);
+      } else {
+        const array: A.ArrayLiteral = { kind: 'ArrayLiteral', span, elements: [left, right] };
+        arrays.add(array);
+        values.push(array);
+      }
+    };
+    operators.forEach((op, i) => {
+      const level = precedence(op);
+      while (pending.length > 0 && precedence(pending[pending.length - 1]!) >= level) reduce();
+      pending.push(op);
+      values.push(operands[i + 1]!);
+    });
+    while (pending.length > 0) reduce();
+    return values[0]!;
   }
 
   unary(node: CstNode): A.Expression {
@@ -446,18 +478,19 @@ export class AstBuilder {
     const c = node.children;
     const literal = must(nodeOf(c, 'typeLiteral'));
     const type = this.typeLiteral(literal);
+    const literalSpan = this.between(literal, 'LBracket', 'RBracket');
     const operandNode = nodeOf(c, 'castOperand');
     let result: A.Expression;
     if (operandNode) {
       const operand = this.unary(operandNode);
-      result = { kind: 'Cast', span: this.join(this.span(literal), operand.span), type, operand };
-    } else result = { kind: 'TypeLiteral', span: this.span(literal), type };
+      result = { kind: 'Cast', span: this.join(literalSpan, operand.span), type, operand };
+    } else result = { kind: 'TypeLiteral', span: literalSpan, type };
     return this.applyPostfix(result, nodesOf(c, 'postfixOperator'));
   }
 
   postfixExpression(node: CstNode): A.Expression {
     const c = node.children;
-    return this.applyPostfix(this.primary(must(nodeOf(c, 'primary'))), nodesOf(c, 'postfixOperator'));
+    return this.applyPostfix(this.primary(c), nodesOf(c, 'postfixOperator'));
   }
 
   private applyPostfix(start: A.Expression, operators: CstNode[]): A.Expression {
@@ -466,17 +499,22 @@ export class AstBuilder {
 
   postfixOperator(node: CstNode, object: A.Expression): A.Expression {
     const c = node.children;
-    const span = this.join(object.span, this.span(node));
     const memberNode = nodeOf(c, 'memberName');
     if (memberNode) {
       const member = this.memberName(memberNode);
       const isStatic = tokenOf(c, 'ColonColon') !== undefined;
-      if (tokenOf(c, 'CallParen') === undefined) return { kind: 'Member', span, object, member, isStatic };
-      if (typeof member !== 'string') throw this.error('A method name must be a plain name', this.span(memberNode));
+      const close = tokenOf(c, 'RParen');
+      if (close === undefined) {
+        const end = typeof member === 'string' ? must(tokenOf(memberNode.children, 'Identifier') ?? tokenOf(memberNode.children, 'StringToken')) : member.span;
+        return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic };
+      }
+      const span = this.span(object.span, close);
+      if (typeof member !== 'string') throw this.error('A method name must be a plain name', member.span);
       return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic };
     }
     const index = nodeOf(c, 'expression');
-    if (index) return { kind: 'Index', span, object, index: this.expression(index) };
+    if (index) return { kind: 'Index', span: this.span(object.span, must(tokenOf(c, 'RBracket'))), object, index: this.expression(index) };
+    const span = this.span(object.span, must(tokenOf(c, 'PlusPlus') ?? tokenOf(c, 'MinusMinus')));
     // `$i++`: kept as a marker until pipelineStatement sees it is a whole statement.
     const increment: A.UnaryExpression = { kind: 'Unary', span, operator: tokenOf(c, 'PlusPlus') ? '++' : '--', operand: object };
     if (object.kind !== 'Variable' && object.kind !== 'Member' && object.kind !== 'Index') {
@@ -499,9 +537,9 @@ export class AstBuilder {
     return variable ? this.variable(variable) : this.subexpression(must(nodeOf(c, 'subexpression')));
   }
 
-  primary(node: CstNode): A.Expression {
-    const c = node.children;
-    const [name, [child]] = Object.entries(c)[0]! as [string, (CstNode | IToken)[]];
+  /** The value a postfixExpression starts with. */
+  private primary(c: Children): A.Expression {
+    const [name, [child]] = Object.entries(c).find(([key]) => key !== 'postfixOperator')! as [string, (CstNode | IToken)[]];
     switch (name) {
       case 'Number': {
         const t = child as IToken;
@@ -525,19 +563,19 @@ export class AstBuilder {
   }
 
   subexpression(node: CstNode): A.Subexpression {
-    return { kind: 'Subexpression', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+    return { kind: 'Subexpression', span: this.between(node, 'DollarParen', 'RParen'), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
   }
 
   arraySubexpression(node: CstNode): A.ArraySubexpression {
-    return { kind: 'ArraySubexpression', span: this.span(node), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
+    return { kind: 'ArraySubexpression', span: this.between(node, 'AtParen', 'RParen'), statements: this.statementList(must(nodeOf(node.children, 'statementList'))) };
   }
 
   parenExpression(node: CstNode): A.ParenExpression {
-    return { kind: 'Paren', span: this.span(node), pipeline: this.statement(must(nodeOf(node.children, 'statement'))) };
+    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline: this.statement(must(nodeOf(node.children, 'statement'))) };
   }
 
   hashLiteral(node: CstNode): A.HashtableLiteral {
-    return { kind: 'Hashtable', span: this.span(node), entries: nodesOf(node.children, 'hashEntry').map((e) => this.hashEntry(e)) };
+    return { kind: 'Hashtable', span: this.between(node, 'AtCurly', 'RCurly'), entries: nodesOf(node.children, 'hashEntry').map((e) => this.hashEntry(e)) };
   }
 
   hashEntry(node: CstNode): A.HashtableLiteral['entries'][number] {
@@ -555,7 +593,8 @@ export class AstBuilder {
           : variable
             ? this.variable(variable)
             : this.parenExpression(must(nodeOf(c, 'parenExpression')));
-    return { key, value: this.statement(must(nodeOf(c, 'statement'))), span: this.span(node) };
+    const value = this.statement(must(nodeOf(c, 'statement')));
+    return { key, value, span: this.span(key.span, value.span) };
   }
 
   scriptBlock(node: CstNode): A.ScriptBlockExpression {
@@ -565,7 +604,7 @@ export class AstBuilder {
     const close = must(tokenOf(c, 'RCurly'));
     return {
       kind: 'ScriptBlock',
-      span: this.span(node),
+      span: this.span(open, close),
       params: params ? this.paramBlock(params) : null,
       body: this.statementList(must(nodeOf(c, 'statementList'))),
       text: this.source.slice(open.endOffset! + 1, close.startOffset),

@@ -128,8 +128,7 @@ function guarded(regexp: RegExp, when: (tokens: IToken[], text: string, offset: 
   return (text, offset, tokens) => {
     if (!when(tokens, text, offset)) return null;
     sticky.lastIndex = offset;
-    const m = sticky.exec(text);
-    return m === null ? null : matched(m[0]);
+    return sticky.test(text) ? matched(text.slice(offset, sticky.lastIndex)) : null;
   };
 }
 
@@ -179,8 +178,7 @@ function category(name: string, label: string): TokenType {
 export const Separator = category('Separator', "';' or a newline");
 export const AssignOp = category('AssignOp', "'='");
 export const ChainOp = category('ChainOp', "'&&' or '||'");
-export const AdditiveOp = category('AdditiveOp', "'+' or '-'");
-export const MultiplicativeOp = category('MultiplicativeOp', "'*', '/' or '%'");
+export const BinaryOp = category('BinaryOp', 'an operator');
 export const PrefixOp = category('PrefixOp', 'a unary operator');
 export const StringToken = category('StringToken', 'a string');
 
@@ -211,31 +209,29 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   if (prev === undefined) return false;
   const type = prev.tokenType;
   if (lineContinuers.has(type)) return true;
-  const next = nextNonBlank(text, offset);
-  if (text.charCodeAt(next) === 123 /* { */) {
-    // Braces on their own line: `if ($x)⏎{`, `else⏎{`, `function f⏎{`, `catch [T]⏎{`.
-    if (type === Else || type === Try || type === Finally || type === Catch || type === FunctionName) return true;
-    const closed = tracker.lastClosed;
-    if (type === RParen && closed !== null) {
-      return closed.kind === 'cond' || closed.kind === 'foreach' || (closed.kind === 'param' && closed.before === FunctionName);
-    }
-    if (type === RBracket && closed !== null) return closed.before === Catch || closed.before === Comma;
-    return false;
-  }
   // `}⏎else {`, `}⏎catch {`
   if (type === RCurly) {
-    continuationKeyword.lastIndex = next;
+    continuationKeyword.lastIndex = nextNonBlank(text, offset);
     return continuationKeyword.test(text);
   }
-  return false;
+  // Braces on their own line: `if ($x)⏎{`, `else⏎{`, `function f⏎{`, `catch [T]⏎{`.
+  const closed = tracker.lastClosed;
+  const beforeBody =
+    type === Else ||
+    type === Try ||
+    type === Finally ||
+    type === Catch ||
+    type === FunctionName ||
+    (type === RParen && closed !== null && (closed.kind === 'cond' || closed.kind === 'foreach' || (closed.kind === 'param' && closed.before === FunctionName))) ||
+    (type === RBracket && closed !== null && (closed.before === Catch || closed.before === Comma));
+  return beforeBody && text.charCodeAt(nextNonBlank(text, offset)) === 123; /* { */
 }
 
 export const Newline = token(
   'Newline',
   (text, offset, tokens) => {
     lineBreak.lastIndex = offset;
-    const m = lineBreak.exec(text);
-    return m !== null && !lineBreakContinues(text, offset, tokens) ? matched(m[0]) : null;
+    return lineBreak.test(text) && !lineBreakContinues(text, offset, tokens) ? matched(text.slice(offset, lineBreak.lastIndex)) : null;
   },
   { categories: [Separator], label: 'a newline', hint: codes('\r\n'), lineBreaks: true },
 );
@@ -406,10 +402,10 @@ export const ComparisonOp = token(
     /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|join|isnot|is|as)(?!\w)/i,
     notInCommand,
   ),
-  { label: 'a comparison operator', hint: codes('-') },
+  { categories: [BinaryOp], label: 'a comparison operator', hint: codes('-') },
 );
-export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { label: "'-and', '-or' or '-xor'", hint: codes('-') });
-export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { label: "'-f'", hint: codes('-') });
+export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-and', '-or' or '-xor'", hint: codes('-') });
+export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-f'", hint: codes('-') });
 export const NotOp = token('NotOp', guarded(/-not(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", hint: codes('-') });
 
 /** `-Name:` — the value follows the colon. */
@@ -426,13 +422,12 @@ export const NumberToken = token(
   (text, offset, tokens) => {
     const regexp = inCommandMode(tokens) ? commandNumber : expressionNumber;
     regexp.lastIndex = offset;
-    const m = regexp.exec(text);
-    return m === null ? null : matched(m[0]);
+    return regexp.test(text) ? matched(text.slice(offset, regexp.lastIndex)) : null;
   },
   { label: 'a number', hint: codes('0123456789.-') },
 );
 
-export const DotDot = token('DotDot', expressionOnly('..'), { label: "'..'", hint: codes('.') });
+export const DotDot = token('DotDot', expressionOnly('..'), { categories: [BinaryOp], label: "'..'", hint: codes('.') });
 export const ColonColon = token('ColonColon', expressionOnly('::'), { label: "'::'", hint: codes(':') });
 export const Dot = token(
   'Dot',
@@ -457,11 +452,11 @@ export const PercentAssign = assignment('PercentAssign', '%=');
 export const Assign = assignment('Assign', '=');
 export const PlusPlus = token('PlusPlus', expressionOnly('++'), { categories: [PrefixOp], label: "'++'", hint: codes('+') });
 export const MinusMinus = token('MinusMinus', expressionOnly('--'), { categories: [PrefixOp], label: "'--'", hint: codes('-') });
-export const Plus = token('Plus', expressionOnly('+'), { categories: [AdditiveOp, PrefixOp], label: "'+'", hint: codes('+') });
-export const Minus = token('Minus', expressionOnly('-'), { categories: [AdditiveOp, PrefixOp], label: "'-'", hint: codes('-') });
-export const Star = token('Star', expressionOnly('*'), { categories: [MultiplicativeOp], label: "'*'", hint: codes('*') });
-export const Slash = token('Slash', expressionOnly('/'), { categories: [MultiplicativeOp], label: "'/'", hint: codes('/') });
-export const Percent = token('Percent', expressionOnly('%'), { categories: [MultiplicativeOp], label: "'%'", hint: codes('%') });
+export const Plus = token('Plus', expressionOnly('+'), { categories: [BinaryOp, PrefixOp], label: "'+'", hint: codes('+') });
+export const Minus = token('Minus', expressionOnly('-'), { categories: [BinaryOp, PrefixOp], label: "'-'", hint: codes('-') });
+export const Star = token('Star', expressionOnly('*'), { categories: [BinaryOp], label: "'*'", hint: codes('*') });
+export const Slash = token('Slash', expressionOnly('/'), { categories: [BinaryOp], label: "'/'", hint: codes('/') });
+export const Percent = token('Percent', expressionOnly('%'), { categories: [BinaryOp], label: "'%'", hint: codes('%') });
 export const Bang = token('Bang', expressionOnly('!'), { categories: [PrefixOp], label: "'!'", hint: codes('!') });
 
 /** A member or type name (`.Name`, `[int]`, hashtable keys, attribute arguments). */
@@ -505,7 +500,7 @@ export const allTokens: TokenType[] = [
   PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign, Assign,
   PlusPlus, MinusMinus, Plus, Minus, Star, Slash, Percent, Bang,
   Identifier, Bareword, Unterminated,
-  Separator, AssignOp, ChainOp, AdditiveOp, MultiplicativeOp, PrefixOp, StringToken,
+  Separator, AssignOp, ChainOp, BinaryOp, PrefixOp, StringToken,
 ];
 
 // ---------------------------------------------------------------- tokenizing

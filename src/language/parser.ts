@@ -1,6 +1,5 @@
-// The mcshell grammar (Chevrotain CstParser). Precedence, loosest first: statement, pipeline chain
-// (`&&` `||`), pipeline, logical (`-and -or -xor`), comparison (`-eq`, `-replace`, `-join`, …),
-// additive, multiplicative, format (`-f`), range (`..`), array (`,`), unary, postfix (`.x [i]`).
+// The mcshell grammar (Chevrotain CstParser): statements, pipeline chains (`&&` `||`), pipelines,
+// commands, and expressions (binary operator precedence is applied by the builder, build.ts).
 import type { CstNode, IParserErrorMessageProvider, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
@@ -30,7 +29,7 @@ const errorMessages: IParserErrorMessageProvider = {
 
 export class McshellParser extends chevrotain.CstParser {
   constructor(skipValidations: boolean) {
-    super(T.allTokens, { recoveryEnabled: false, nodeLocationTracking: 'full', maxLookahead: 3, skipValidations, errorMessageProvider: errorMessages });
+    super(T.allTokens, { recoveryEnabled: false, nodeLocationTracking: 'none', maxLookahead: 3, skipValidations, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
   }
 
@@ -297,61 +296,17 @@ export class McshellParser extends chevrotain.CstParser {
 
   // ------------------------------------------------------------ expressions
 
-  /** `noComma`: inside argument lists and defaults, where `,` separates instead of building arrays. */
+  /**
+   * Operands and binary operators as a flat list; the builder applies precedence (a precedence
+   * cascade of rules would build ~8 CST nodes per operand). `noComma`: inside argument lists and
+   * defaults, where `,` separates arguments instead of building an array.
+   */
   expression = this.RULE('expression', (noComma?: boolean) => {
-    this.SUBRULE(this.comparison, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.LogicalOp);
-      this.SUBRULE2(this.comparison, { ARGS: [noComma] });
-    });
-  });
-
-  comparison = this.RULE('comparison', (noComma?: boolean) => {
-    this.SUBRULE(this.additive, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.ComparisonOp);
-      this.SUBRULE2(this.additive, { ARGS: [noComma] });
-    });
-  });
-
-  additive = this.RULE('additive', (noComma?: boolean) => {
-    this.SUBRULE(this.multiplicative, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.AdditiveOp);
-      this.SUBRULE2(this.multiplicative, { ARGS: [noComma] });
-    });
-  });
-
-  multiplicative = this.RULE('multiplicative', (noComma?: boolean) => {
-    this.SUBRULE(this.format, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.MultiplicativeOp);
-      this.SUBRULE2(this.format, { ARGS: [noComma] });
-    });
-  });
-
-  format = this.RULE('format', (noComma?: boolean) => {
-    this.SUBRULE(this.range, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.FormatOp);
-      this.SUBRULE2(this.range, { ARGS: [noComma] });
-    });
-  });
-
-  range = this.RULE('range', (noComma?: boolean) => {
-    this.SUBRULE(this.array, { ARGS: [noComma] });
-    this.MANY(() => {
-      this.CONSUME(T.DotDot);
-      this.SUBRULE2(this.array, { ARGS: [noComma] });
-    });
-  });
-
-  array = this.RULE('array', (noComma?: boolean) => {
     this.SUBRULE(this.unary);
     this.MANY({
-      GATE: () => noComma !== true,
+      GATE: () => noComma !== true || this.LA(1).tokenType !== T.Comma,
       DEF: () => {
-        this.CONSUME(T.Comma);
+        this.OR([{ ALT: () => this.CONSUME(T.BinaryOp) }, { ALT: () => this.CONSUME(T.Comma) }]);
         this.SUBRULE2(this.unary);
       },
     });
@@ -386,8 +341,18 @@ export class McshellParser extends chevrotain.CstParser {
     this.MANY(() => this.SUBRULE(this.postfixOperator));
   });
 
+  /** A primary value (a literal, variable, bracketed expression) with `.x`, `::x`, `[i]` after it. */
   postfixExpression = this.RULE('postfixExpression', () => {
-    this.SUBRULE(this.primary);
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberToken) },
+      { ALT: () => this.CONSUME(T.StringToken) },
+      { ALT: () => this.CONSUME(T.Variable) },
+      { ALT: () => this.SUBRULE(this.subexpression) },
+      { ALT: () => this.SUBRULE(this.arraySubexpression) },
+      { ALT: () => this.SUBRULE(this.hashLiteral) },
+      { ALT: () => this.SUBRULE(this.scriptBlock) },
+      { ALT: () => this.SUBRULE(this.parenExpression) },
+    ]);
     this.MANY(() => this.SUBRULE(this.postfixOperator));
   });
 
@@ -422,19 +387,6 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.Variable) },
       { ALT: () => this.SUBRULE(this.subexpression) },
-    ]);
-  });
-
-  primary = this.RULE('primary', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.NumberToken) },
-      { ALT: () => this.CONSUME(T.StringToken) },
-      { ALT: () => this.CONSUME(T.Variable) },
-      { ALT: () => this.SUBRULE(this.subexpression) },
-      { ALT: () => this.SUBRULE(this.arraySubexpression) },
-      { ALT: () => this.SUBRULE(this.hashLiteral) },
-      { ALT: () => this.SUBRULE(this.scriptBlock) },
-      { ALT: () => this.SUBRULE(this.parenExpression) },
     ]);
   });
 
