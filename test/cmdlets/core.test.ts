@@ -35,7 +35,8 @@ test('Select-Object: properties with wildcards, -ExcludeProperty, -Skip, -Last, 
 
 test('Sort-Object: by property, descending, script block key, stable', async () => {
   assert.deepEqual(await values(`${objects}; $items | Sort-Object Size | ForEach-Object Name`), ['db', 'lab', 'web']);
-  assert.deepEqual(await values(`${objects}; $items | Sort-Object Kind, Size -Descending | ForEach-Object Name`), ['web', 'lab', 'db']);
+  assert.deepEqual(await values(`${objects}; $items | Sort-Object Kind, Size -Descending | ForEach-Object Name`), ['web', 'db', 'lab']);
+  assert.deepEqual(await values(`${objects}; $items | Sort-Object Kind, @{e='Size'; Descending=$true} | ForEach-Object Name`), ['lab', 'web', 'db']);
   assert.deepEqual(await values("'ccc', 'a', 'bb' | Sort-Object { $_.Length }"), ['a', 'bb', 'ccc']);
   assert.deepEqual(await values("10, 9, 100 | Sort-Object"), [9, 10, 100]);
 });
@@ -55,10 +56,13 @@ test('Measure-Object: count, sum, average, min, max, property; non-numeric input
 });
 
 test('Format-Table streams rows, cuts wide values with a visible …, and starts a new table on a new shape', async () => {
-  const lines = (await values(`[pscustomobject]@{Name='short'; Note='x'}; [pscustomobject]@{Name='${'w'.repeat(300)}'; Note='y'} | Format-Table`)) as string[];
-  assert.equal(lines[0], 'Name  Note');
-  assert.ok(lines.some((l) => l.includes('…')), 'truncation is visible');
-  assert.ok(lines.every((l) => l.length <= 120));
+  // Widths come from the first rows; a later, wider value is cut visibly instead of re-flowing the table.
+  const rows = "(1..6 | ForEach-Object { [pscustomobject]@{Name = \"n$_\"; Note = 'x'} }) + [pscustomobject]@{Name = 'a-much-longer-name'; Note = 'y'}";
+  const lines = (await values(`${rows} | Format-Table`)) as string[];
+  assert.deepEqual(lines.slice(0, 3), ['Name Note', '---- ----', 'n1   x']);
+  assert.equal(lines[lines.length - 1], 'a-m… y');
+  const wide = (await values(`[pscustomobject]@{Name='${'w'.repeat(300)}'; Note='y'} | Format-Table`)) as string[];
+  assert.ok(wide.some((l) => l.includes('…')) && wide.every((l) => l.length <= 120));
   const shapes = (await values("[pscustomobject]@{A=1}, [pscustomobject]@{B=2} | Format-Table")) as string[];
   assert.deepEqual(shapes, ['A', '-', '1', '', 'B', '-', '2']);
   const calc = (await values("[pscustomobject]@{Size=2048} | Format-Table @{n='KB'; e={ $_.Size / 1KB }}")) as string[];
@@ -157,7 +161,7 @@ test('Get-Help: synopsis, syntax, parameters, -Full, -Examples, -Parameter, alia
   assert.match(help!, /-First\s+Outputs only the first N objects/);
   const [full] = (await values('Get-Help Start-Sleep -Full')) as string[];
   assert.match(full!, /-Seconds <number>[\s\S]*Required\?\s+true[\s\S]*Position\?\s+0[\s\S]*Allowed range\s+0 to 2147483/);
-  assert.match(full!, /Start-Sleep \[-Seconds\] <number>.*\nStart-Sleep -Milliseconds <int>/);
+  assert.match(full!, /Start-Sleep \[-Seconds\] <number>.*\n\s+Start-Sleep -Milliseconds <int>/);
   const [param] = (await values('Get-Help where -Parameter FilterS')) as string[];
   assert.match(param!, /^-FilterScript <scriptblock>/);
   const [examples] = (await values('Get-Help ForEach-Object -Examples')) as string[];
