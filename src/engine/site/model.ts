@@ -78,6 +78,17 @@ export interface DeploymentRecord {
   createdAt: string;
 }
 
+/** Where one device stands with one deployment, as its client agent reported. */
+export interface DeploymentStatusRecord {
+  deploymentId: string;
+  deviceId: string;
+  state: 'InProgress' | 'Succeeded' | 'Failed';
+  /** 1-based index of the task-sequence step last reported. */
+  step: number;
+  message: string;
+  updatedAt: string;
+}
+
 export interface SessionHistoryRecord {
   id: string;
   imageId: string;
@@ -97,6 +108,7 @@ export interface SiteState {
   collections: CollectionRecord[];
   taskSequences: TaskSequenceRecord[];
   deployments: DeploymentRecord[];
+  deploymentStatus: DeploymentStatusRecord[];
   sessionHistory: SessionHistoryRecord[];
 }
 
@@ -123,6 +135,7 @@ export function emptySite(): SiteState {
     collections: [],
     taskSequences: [],
     deployments: [],
+    deploymentStatus: [],
     sessionHistory: [],
   };
 }

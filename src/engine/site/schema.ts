@@ -67,6 +67,15 @@ const deployment = record({
   createdAt: text,
 });
 
+const deploymentStatus = record({
+  deploymentId: id,
+  deviceId: id,
+  state: { enum: ['InProgress', 'Succeeded', 'Failed'] },
+  step: { type: 'integer', minimum: 0 },
+  message: text,
+  updatedAt: text,
+});
+
 const session = record({
   id,
   imageId: id,
@@ -89,6 +98,7 @@ export const siteSchemaProperties = {
   collections: list(collection),
   taskSequences: list(taskSequence),
   deployments: list(deployment),
+  deploymentStatus: list(deploymentStatus),
   sessionHistory: list(session),
 };
 

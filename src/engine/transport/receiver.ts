@@ -128,6 +128,8 @@ class Receiver {
   private receiverId = (Math.random() * 2 ** 32) >>> 0;
   private readonly sockets: Socket[] = [];
   private dataSocket: Socket | null = null;
+  /** Own ephemeral port for reports, so the sender's unicast answers reach this receiver even when several share a host. */
+  private feedback!: Socket;
   private senderAddress = '';
   private senderPort = 0;
   private lastFromSender = 0;
@@ -193,6 +195,10 @@ class Receiver {
     this.ifaceAddress = resolveInterface(this.opts.interface);
     const result = new Promise<ReceiveSummary>((resolve) => (this.resolve = resolve));
     this.overrunBase = udpReceiveOverruns();
+    this.feedback = await openSocket({ interfaceAddress: this.ifaceAddress });
+    this.feedback.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.feedback.on('error', () => {});
+    this.sockets.push(this.feedback);
     if (this.opts.group !== undefined || this.opts.port !== undefined) {
       if (this.opts.group === undefined || this.opts.port === undefined) throw new Error('give both a group and a port, or neither');
       this.dataSocket = await this.listen(this.opts.group, this.opts.port);
@@ -236,15 +242,15 @@ class Receiver {
       case PacketType.Manifest:
         return this.onManifestChunk(msg);
       case PacketType.End:
+        if (msg.length !== HEADER_BYTES) break;
         if (this.state !== ReceiverState.Done) this.fail('the sender ended the session before this receiver had the image');
         else this.succeed();
         return;
       case PacketType.DoneAck:
-        if (msg.length >= HEADER_BYTES + 4 && msg.readUInt32BE(HEADER_BYTES) === this.receiverId && this.state === ReceiverState.Done) this.succeed();
+        if (msg.length === HEADER_BYTES + 4 && msg.readUInt32BE(HEADER_BYTES) === this.receiverId && this.state === ReceiverState.Done) this.succeed();
         return;
-      default:
-        this.counters.malformed++;
     }
+    this.counters.malformed++;
   }
 
   /** Tracks the sender's sequence numbers: the highest one seen is the report's ackSeq, gaps count as loss. */
@@ -615,7 +621,7 @@ class Receiver {
     if (this.settled || !this.ann) return;
     if (this.state === ReceiverState.Done && performance.now() - this.doneAt > DONE_LINGER_MS) return this.succeed(); // the sender is gone
     const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
-    this.dataSocket?.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+    this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
     // Random spread so many receivers' reports do not arrive together.
     const interval = this.state === ReceiverState.Done ? DONE_RESEND_MS : this.ann.reportIntervalMs * (0.5 + Math.random());
     this.scheduleReport(interval);
@@ -689,10 +695,10 @@ class Receiver {
 
   private fail(message: string): void {
     if (this.settled) return;
-    if (this.state === ReceiverState.Receiving && this.ann && this.dataSocket) {
+    if (this.state === ReceiverState.Receiving && this.ann) {
       this.state = ReceiverState.Failed;
       const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
-      this.dataSocket.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+      this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
     }
     if (this.out?.kind === 'file' || this.out?.kind === 'device') {
       this.saveState();

@@ -1,0 +1,75 @@
+// The distribution point service: the site's multicast sessions plus the control endpoint that
+// client agents talk to. The embedded default serves on loopback only; serving a LAN needs the
+// DP's interface set explicitly (Set-DPMulticast -Interface).
+import type { AddressInfo } from 'node:net';
+import { EngineError } from '../errors.js';
+import type { SiteStore } from '../site/store.js';
+import { resolveInterface } from '../transport/index.js';
+import { ControlEndpoint } from './control.js';
+import { MulticastSessions } from './sessions.js';
+
+/** Default TCP port of the control endpoint. */
+export const DEFAULT_CONTROL_PORT = 8734;
+
+export interface DPServiceOptions {
+  /** Control endpoint port (0 = any free port). */
+  port?: number;
+  /** Overrides the DP's configured interface for this run. */
+  interface?: string;
+  joinWaitSeconds?: number;
+  receiverTimeoutSeconds?: number;
+}
+
+export class DPService {
+  readonly sessions: MulticastSessions;
+  private readonly control: ControlEndpoint;
+  private address: AddressInfo | null = null;
+  readonly interface: string;
+
+  constructor(
+    readonly store: SiteStore,
+    private readonly options: DPServiceOptions = {},
+  ) {
+    this.interface = options.interface ?? store.read().dp.interface;
+    this.sessions = new MulticastSessions({
+      store,
+      interface: this.interface,
+      ...(options.joinWaitSeconds !== undefined ? { joinWaitSeconds: options.joinWaitSeconds } : {}),
+      ...(options.receiverTimeoutSeconds !== undefined ? { receiverTimeoutSeconds: options.receiverTimeoutSeconds } : {}),
+    });
+    this.control = new ControlEndpoint(store, this.sessions);
+  }
+
+  /** Starts listening on the DP interface's address; returns where clients reach it. */
+  async start(): Promise<{ host: string; port: number }> {
+    if (this.address) throw new EngineError('DPServiceRunning', 'InvalidOperation', `The DP service already listens on ${this.endpoint}.`);
+    let host: string;
+    try {
+      host = resolveInterface(this.interface);
+    } catch (error) {
+      throw new EngineError('InterfaceNotFound', 'ObjectNotFound', `The DP interface '${this.interface}' cannot be used: ${(error as Error).message}. Set it with Set-DPMulticast -Interface.`, this.interface);
+    }
+    try {
+      this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT);
+    } catch (error) {
+      throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
+    }
+    return { host: this.address.address, port: this.address.port };
+  }
+
+  get running(): boolean {
+    return this.address !== null;
+  }
+
+  /** `host:port` of the control endpoint. */
+  get endpoint(): string {
+    return this.address ? `${this.address.address}:${this.address.port}` : '';
+  }
+
+  /** Stops the sessions (their transmissions end) and the control endpoint. */
+  async stop(): Promise<void> {
+    await this.sessions.close();
+    await this.control.close();
+    this.address = null;
+  }
+}

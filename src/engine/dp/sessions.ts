@@ -1,0 +1,272 @@
+// The distribution point's multicast sessions. One active session per image: it waits for
+// client requests (auto-cast starts on the first, scheduled-cast at the minimum size or after the
+// start delay, an admin can start it at any time), then transmits with the transport while later
+// clients join the running transmission. Each session has its own group and port; when it ends
+// its outcome goes into the site's session history and its channel is free again.
+import { EventEmitter } from 'node:events';
+import { EngineError } from '../errors.js';
+import { allocateChannel, type Channel } from '../scheduler/allocation.js';
+import { decideStart } from '../scheduler/start-policy.js';
+import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
+import type { SiteStore } from '../site/store.js';
+import { imagePath } from '../content/library.js';
+import { send, type SendProgress, type SendSummary } from '../transport/index.js';
+
+export type SessionState = 'Waiting' | 'Running' | 'Completed' | 'Failed' | 'Stopped';
+export type ClientState = 'Waiting' | 'Receiving' | 'Verifying' | 'Done' | 'Failed' | 'Disconnected';
+
+export interface SessionClient {
+  deviceId: string;
+  name: string;
+  address: string;
+  state: ClientState;
+  /** Disconnected with -Force: the client must end its installation rather than fall back to unicast. */
+  forcedDisconnect: boolean;
+  percent: number;
+  message: string;
+  requestedAt: number;
+  updatedAt: number;
+}
+
+export interface MulticastSession {
+  id: string;
+  image: ImageRecord;
+  channel: Channel;
+  state: SessionState;
+  startReason: string | null;
+  requestedAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+  clients: Map<string, SessionClient>;
+  progress: SendProgress | null;
+  summary: SendSummary | null;
+  manualStart: boolean;
+}
+
+export interface SessionsOptions {
+  store: SiteStore;
+  /** Interface the multicast goes out on (name or address). */
+  interface: string;
+  /** Seconds a started session waits for its requested clients to join (default 30). */
+  joinWaitSeconds?: number;
+  /** Seconds of silence after which a joined receiver is dropped (transport default when unset). */
+  receiverTimeoutSeconds?: number;
+}
+
+export interface SessionEvents {
+  started: [MulticastSession];
+  progress: [MulticastSession];
+  client: [MulticastSession, SessionClient];
+  ended: [MulticastSession];
+}
+
+const ACTIVE: ReadonlySet<SessionState> = new Set(['Waiting', 'Running']);
+
+export class MulticastSessions extends EventEmitter<SessionEvents> {
+  private readonly sessions = new Map<string, MulticastSession>();
+  private readonly aborts = new Map<string, AbortController>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | null = null;
+  private nextId = 1;
+
+  constructor(private readonly options: SessionsOptions) {
+    super();
+  }
+
+  list(): MulticastSession[] {
+    return [...this.sessions.values()];
+  }
+
+  get(id: string): MulticastSession {
+    const session = this.sessions.get(id) ?? this.list().find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
+    if (!session) throw new EngineError('SessionNotFound', 'ObjectNotFound', `No multicast session '${id}' (sessions: ${this.list().map((s) => s.id).join(', ') || 'none'}).`, id);
+    return session;
+  }
+
+  /** The session an image's clients join: the active one, else a new waiting one. */
+  private activeFor(image: ImageRecord): MulticastSession {
+    const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state));
+    if (existing) return existing;
+    const session: MulticastSession = {
+      id: `MC${String(this.nextId++).padStart(4, '0')}`,
+      image,
+      channel: allocateChannel(this.options.store.read().dp, this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel)),
+      state: 'Waiting',
+      startReason: null,
+      requestedAt: Date.now(),
+      startedAt: null,
+      endedAt: null,
+      clients: new Map(),
+      progress: null,
+      summary: null,
+      manualStart: false,
+    };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** Clients counted against the DP's maximum: those in active sessions that are not finished. */
+  activeClientCount(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) {
+      if (!ACTIVE.has(session.state)) continue;
+      for (const client of session.clients.values()) if (client.state !== 'Done' && client.state !== 'Failed' && client.state !== 'Disconnected') count++;
+    }
+    return count;
+  }
+
+  /**
+   * A client asks for an image. Returns the session to join, or null when the DP already serves
+   * its maximum number of clients (the caller falls back to unicast or asks the client to wait).
+   */
+  request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): MulticastSession | null {
+    const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId));
+    if (!existing && this.activeClientCount() >= this.options.store.read().dp.maximumClients) return null;
+    const session = existing ?? this.activeFor(image);
+    const now = Date.now();
+    session.clients.set(client.deviceId, { ...client, state: 'Waiting', forcedDisconnect: false, percent: 0, message: '', requestedAt: session.clients.get(client.deviceId)?.requestedAt ?? now, updatedAt: now });
+    this.schedule();
+    return session;
+  }
+
+  /** Start-MulticastSession: start the image's waiting session now, or open one that starts at once. */
+  startNow(image: ImageRecord): MulticastSession {
+    const session = this.activeFor(image);
+    session.manualStart = true;
+    this.schedule();
+    return session;
+  }
+
+  /** A client's own report of how it is doing (the agent posts these to the control endpoint). */
+  report(sessionId: string, deviceId: string, update: { state: ClientState; percent?: number; message?: string }): SessionClient {
+    const session = this.get(sessionId);
+    const client = session.clients.get(deviceId);
+    if (!client) throw new EngineError('ClientNotInSession', 'ObjectNotFound', `Device '${deviceId}' has not joined session ${session.id}.`, deviceId);
+    if (client.state === 'Disconnected') return client;
+    client.state = update.state;
+    if (update.percent !== undefined) client.percent = Math.max(0, Math.min(100, update.percent));
+    if (update.message !== undefined) client.message = update.message;
+    client.updatedAt = Date.now();
+    this.emit('client', session, client);
+    return client;
+  }
+
+  /**
+   * Disconnect-MulticastClient: the client is told to leave at its next report. It falls back to
+   * unicast if the image allows it, unless `force`, which ends its installation.
+   */
+  disconnect(sessionId: string, deviceId: string, force: boolean): SessionClient {
+    const session = this.get(sessionId);
+    const client = session.clients.get(deviceId) ?? [...session.clients.values()].find((c) => c.name.toLowerCase() === deviceId.toLowerCase());
+    if (!client) throw new EngineError('ClientNotInSession', 'ObjectNotFound', `No client '${deviceId}' in session ${session.id} (clients: ${[...session.clients.values()].map((c) => c.name).join(', ') || 'none'}).`, deviceId);
+    client.state = 'Disconnected';
+    client.forcedDisconnect = force;
+    client.updatedAt = Date.now();
+    this.emit('client', session, client);
+    return client;
+  }
+
+  /** Stop-MulticastSession: ends the transmission; clients see the session end and fail or fall back. */
+  stop(sessionId: string): MulticastSession {
+    const session = this.get(sessionId);
+    if (session.state === 'Waiting') {
+      this.finish(session, 'Stopped', null);
+    } else if (session.state === 'Running') {
+      this.aborts.get(session.id)?.abort();
+    }
+    return session;
+  }
+
+  /** Stops every active session and waits for their transmissions to end. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const session of this.list()) if (ACTIVE.has(session.state)) this.stop(session.id);
+    await Promise.all(this.running);
+  }
+
+  /** Starts what the start policy says should start, and sets a timer for the next deadline. */
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const scheduled = this.options.store.read().dp.scheduled;
+    const now = Date.now();
+    let nextCheck: number | null = null;
+    for (const session of this.sessions.values()) {
+      if (session.state !== 'Waiting') continue;
+      const requestTimes = [...session.clients.values()].map((client) => client.requestedAt).sort((a, b) => a - b);
+      const decision = decideStart(scheduled, { requestTimes, manualStart: session.manualStart }, now);
+      if (decision.start) this.launch(session, decision.reason);
+      else if (decision.recheckAt !== null) nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+    }
+    if (nextCheck !== null) this.timer = setTimeout(() => this.schedule(), Math.max(0, nextCheck - Date.now())).unref();
+  }
+
+  private launch(session: MulticastSession, reason: string): void {
+    const dp = this.options.store.read().dp;
+    const abort = new AbortController();
+    session.state = 'Running';
+    session.startReason = reason;
+    session.startedAt = Date.now();
+    this.aborts.set(session.id, abort);
+    this.emit('started', session);
+    const transmission = send({
+      file: imagePath(this.options.store, session.image),
+      interface: this.options.interface,
+      group: session.channel.group,
+      port: session.channel.port,
+      // Announce on the session's own port pair, so concurrent sessions never mix announcements.
+      announceGroup: session.channel.group,
+      announcePort: session.channel.port,
+      minClients: Math.max(1, session.clients.size),
+      maxWaitSeconds: this.options.joinWaitSeconds ?? 30,
+      ...(dp.transferRateBps ? { rate: dp.transferRateBps } : {}),
+      ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
+      signal: abort.signal,
+      onProgress: (progress) => {
+        session.progress = progress;
+        this.emit('progress', session);
+      },
+    })
+      .then(
+        (summary) => this.finish(session, abort.signal.aborted ? 'Stopped' : summary.ok ? 'Completed' : 'Failed', summary),
+        (error: unknown) => {
+          session.summary = null;
+          for (const client of session.clients.values()) if (client.state !== 'Done') client.message ||= (error as Error).message;
+          this.finish(session, abort.signal.aborted ? 'Stopped' : 'Failed', null);
+        },
+      )
+      .finally(() => {
+        this.running.delete(transmission);
+        this.aborts.delete(session.id);
+      });
+    this.running.add(transmission);
+  }
+
+  private finish(session: MulticastSession, state: SessionState, summary: SendSummary | null): void {
+    session.state = state;
+    session.summary = summary;
+    session.endedAt = Date.now();
+    const record: SessionHistoryRecord = {
+      // Session ids restart with the DP service; the end time makes the history id unique.
+      id: `${session.id}-${session.endedAt}`,
+      imageId: session.image.id,
+      group: session.channel.group,
+      port: session.channel.port,
+      startedAt: new Date(session.startedAt ?? session.requestedAt).toISOString(),
+      endedAt: new Date(session.endedAt).toISOString(),
+      state: state === 'Completed' ? 'Completed' : state === 'Stopped' ? 'Stopped' : 'Failed',
+      clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
+    };
+    this.options.store
+      .update((site) => {
+        site.sessionHistory.push(record);
+      })
+      .catch((error: unknown) => {
+        // The transmission is over either way; losing its history line must not crash the DP.
+        process.emitWarning(`session ${session.id}: history not saved: ${(error as Error).message}`);
+      })
+      .finally(() => this.emit('ended', session));
+    this.schedule();
+  }
+}

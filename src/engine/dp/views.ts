@@ -1,0 +1,71 @@
+// Plain, serialisable views of sessions and their clients: what Get-MulticastSession,
+// Get-MulticastClient and the control endpoint's /v1/sessions show.
+import type { MulticastSession, SessionClient } from './sessions.js';
+
+export interface SessionView {
+  Id: string;
+  State: string;
+  Image: string;
+  ImageId: string;
+  Group: string;
+  Port: number;
+  Clients: number;
+  Verified: number;
+  Percent: number;
+  RateMbps: number | null;
+  WireRatio: number | null;
+  StartReason: string | null;
+  RequestedAt: string;
+  StartedAt: string | null;
+  EndedAt: string | null;
+}
+
+export interface ClientView {
+  SessionId: string;
+  DeviceId: string;
+  Name: string;
+  Address: string;
+  State: string;
+  Percent: number;
+  Message: string;
+  UpdatedAt: string;
+}
+
+const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
+
+export function sessionView(session: MulticastSession): SessionView {
+  const clients = [...session.clients.values()];
+  const progress = session.progress;
+  const sent = progress && progress.blockCount > 0 ? (100 * progress.blocksSent) / progress.blockCount : 0;
+  const percent = session.state === 'Completed' ? 100 : Math.min(100, Math.round(sent * 10) / 10);
+  return {
+    Id: session.id,
+    State: session.state,
+    Image: session.image.name,
+    ImageId: session.image.id,
+    Group: session.channel.group,
+    Port: session.channel.port,
+    Clients: clients.length,
+    Verified: clients.filter((client) => client.state === 'Done').length,
+    Percent: percent,
+    RateMbps: progress && session.state === 'Running' ? Math.round(progress.rateBitsPerSecond / 1e4) / 100 : null,
+    WireRatio: session.summary ? Math.round(session.summary.wireRatio * 1000) / 1000 : null,
+    StartReason: session.startReason,
+    RequestedAt: new Date(session.requestedAt).toISOString(),
+    StartedAt: iso(session.startedAt),
+    EndedAt: iso(session.endedAt),
+  };
+}
+
+export function clientView(session: MulticastSession, client: SessionClient): ClientView {
+  return {
+    SessionId: session.id,
+    DeviceId: client.deviceId,
+    Name: client.name,
+    Address: client.address,
+    State: client.state,
+    Percent: client.percent,
+    Message: client.message,
+    UpdatedAt: new Date(client.updatedAt).toISOString(),
+  };
+}
