@@ -90,11 +90,17 @@ const expressionStarts = new Set<TokenType>([
   T.PrefixOp, T.NotOp, T.Bang, T.Plus, T.Minus, T.PlusPlus, T.MinusMinus,
 ]);
 
+/** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */
+const statementStarts = new Set<TokenType>([
+  T.If, T.Foreach, T.While, T.Try, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp,
+]);
+
 function describeExpected(types: TokenType[]): string[] {
   const expression = types.includes(T.NumberToken);
   const labels = new Set<string>();
   for (const type of types) {
     if (expression && expressionStarts.has(type)) labels.add('an expression');
+    else if (expression && statementStarts.has(type)) continue;
     else if (type === T.Amp && types.includes(T.CommandName)) continue;
     else labels.add(type.LABEL ?? type.name);
   }

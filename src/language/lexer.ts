@@ -192,6 +192,7 @@ const Comment = token('Comment', /#[^\r\n]*/, { group: Lexer.SKIPPED });
 const lineBreak = /\r\n|\n|\r/y;
 const afterBlankSpace = /[ \t\r\n]*/y;
 const continuationKeyword = /(?:elseif|else|catch|finally)(?![\w-])/iy;
+const paramKeyword = /param\s*\(/iy;
 
 /** Text after the blank space (including line breaks) that follows `offset`. */
 function nextNonBlank(text: string, offset: number): number {
@@ -213,6 +214,11 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   if (type === RCurly) {
     continuationKeyword.lastIndex = nextNonBlank(text, offset);
     return continuationKeyword.test(text);
+  }
+  // `[CmdletBinding()]⏎param(…)`
+  if (type === RBracket) {
+    paramKeyword.lastIndex = nextNonBlank(text, offset);
+    if (paramKeyword.test(text)) return true;
   }
   // Braces on their own line: `if ($x)⏎{`, `else⏎{`, `function f⏎{`, `catch [T]⏎{`.
   const closed = tracker.lastClosed;
