@@ -1,0 +1,140 @@
+// End-to-end sessions over loopback with real sockets, files and hashes; loss and other impairments
+// are injected per receiver by the test-only hook.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
+import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
+
+const RATE = 200e6;
+
+async function session(size: number, impairments: (Impairment | undefined)[], extra: { k?: number; symbolSize?: number } = {}) {
+  const dir = tempDir();
+  const image = makeImage(dir, size);
+  const ch = channel();
+  const outs = impairments.map((_, i) => join(dir, `out${i}`));
+  const receivers = impairments.map((impairment, i) => receive({ ...ch, out: outs[i]!, impairment }));
+  await sleep(50);
+  const summary = await send({ ...ch, file: image.path, minClients: impairments.length, rate: RATE, ...extra });
+  const results = await Promise.all(receivers);
+  return { image, outs, summary, results };
+}
+
+function assertAllVerified(r: Awaited<ReturnType<typeof session>>): void {
+  assert.equal(r.summary.ok, true, r.summary.message);
+  assert.equal(r.summary.receivers.length, r.outs.length);
+  for (const [i, res] of r.results.entries()) {
+    assert.equal(res.ok, true, `receiver ${i}: ${res.message}`);
+    assert.equal(res.sha256, r.image.sha256);
+    assert.equal(fileSha256(r.outs[i]!), r.image.sha256, `receiver ${i} wrote a different image`);
+    assert.equal(existsSync(`${r.outs[i]}.mcpart`), false);
+    assert.equal(existsSync(`${r.outs[i]}.mcstate`), false);
+  }
+  for (const rec of r.summary.receivers) {
+    assert.equal(rec.status, 'verified');
+    assert.equal(rec.sha256, r.image.sha256);
+  }
+}
+
+for (const loss of [0, 0.01, 0.05, 0.2]) {
+  test(`three receivers with ${loss * 100}% independent loss each verify the image`, async () => {
+    const r = await session(3_000_000, [0, 1, 2].map((i) => (loss ? { drop: loss, seed: 100 + i } : undefined)));
+    assertAllVerified(r);
+    if (loss === 0) {
+      assert.equal(r.summary.repairSymbols, 0);
+      assert.ok(r.summary.wireRatio < 1.05, `wire ratio ${r.summary.wireRatio}`);
+    } else {
+      assert.ok(r.summary.repairSymbols > 0);
+      assert.ok(r.results.every((x) => x.counters.decodedBlocks > 0));
+      // Repair is sized for the worst receiver, not the union of losses.
+      assert.ok(r.summary.wireRatio < 1.04 + 3 * loss, `wire ratio ${r.summary.wireRatio}`);
+    }
+  });
+}
+
+test('duplicated and reordered datagrams are harmless', async () => {
+  const r = await session(2_000_000, [{ duplicate: 0.05, reorder: 0.05, seed: 7 }, { reorder: 0.2, drop: 0.02, seed: 8 }]);
+  assertAllVerified(r);
+  assert.ok(r.results[0]!.counters.duplicates > 0);
+});
+
+test('corrupted datagrams are caught by the block hashes and fetched again', async () => {
+  const r = await session(2_000_000, [{ corrupt: 0.01, seed: 9 }, undefined]);
+  assertAllVerified(r);
+  const c = r.results[0]!.counters;
+  assert.ok(c.corruptBlocks + c.malformed + c.foreign > 0, JSON.stringify(c));
+});
+
+test('an empty image and an image that is not a multiple of the block size', async () => {
+  for (const size of [0, 100_001, 1456 * 64 + 3]) {
+    assertAllVerified(await session(size, [undefined, { drop: 0.05, seed: size }]));
+  }
+});
+
+test('small blocks and short symbols (k=8, 256-byte symbols) with loss', async () => {
+  assertAllVerified(await session(300_000, [{ drop: 0.1, seed: 3 }, { drop: 0.1, seed: 4 }], { k: 8, symbolSize: 256 }));
+});
+
+test('a receiver started before the sender finds the session by its announcement', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 1_000_000, 5);
+  const ch = channel();
+  // No group or port: the receiver listens on the announce channel only.
+  const pending = receive({ interface: 'lo', announceGroup: ch.announceGroup, announcePort: ch.announcePort, out: join(dir, 'out') });
+  await sleep(300);
+  const summary = await send({ ...ch, file: image.path, rate: RATE });
+  const result = await pending;
+  assert.equal(summary.ok, true, summary.message);
+  assert.equal(result.ok, true, result.message);
+  assert.equal(fileSha256(join(dir, 'out')), image.sha256);
+});
+
+test('a late joiner gets everything it missed before the session ends', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 4_000_000, 6);
+  const ch = channel();
+  const first = receive({ ...ch, out: join(dir, 'early') });
+  await sleep(50);
+  // 30 Mbit/s: the first pass takes about a second; the second receiver joins in the middle.
+  const sending = send({ ...ch, file: image.path, minClients: 1, rate: 30e6 });
+  await sleep(500);
+  const late = await receive({ ...ch, out: join(dir, 'late'), impairment: { drop: 0.01, seed: 11 } });
+  const summary = await sending;
+  assert.equal((await first).ok, true);
+  assert.equal(late.ok, true, late.message);
+  assert.equal(summary.ok, true, summary.message);
+  assert.equal(summary.receivers.length, 2);
+  assert.ok(summary.resentSourceSymbols > 0, 'the blocks sent before the join were sent again');
+  assert.equal(fileSha256(join(dir, 'late')), image.sha256);
+});
+
+test('malformed and foreign datagrams on the session port are ignored and counted', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 2_000_000, 12);
+  const ch = channel();
+  const pending = receive({ ...ch, out: join(dir, 'out') });
+  const noise = createSocket('udp4');
+  await new Promise<void>((r) => noise.bind(0, r));
+  noise.setMulticastInterface('127.0.0.1');
+  const junk = [
+    Buffer.from('hello, not mcshell'),
+    Buffer.from([0x4d, 1, 3, 0, 1, 2, 3, 4, 0, 0, 0, 1, 0, 0, 0, 0, 9, 9]), // a symbol of another session
+    Buffer.from([0x4d, 1, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // unknown packet type
+    Buffer.alloc(0),
+  ];
+  const timer = setInterval(() => {
+    for (const j of junk) noise.send(j, ch.port, ch.group);
+  }, 20);
+  await sleep(100);
+  const summary = await send({ ...ch, file: image.path, rate: 50e6 });
+  const result: ReceiveSummary = await pending;
+  clearInterval(timer);
+  noise.close();
+  assert.equal(summary.ok, true, summary.message);
+  assert.equal(result.ok, true, result.message);
+  assert.ok(result.counters.malformed > 0, JSON.stringify(result.counters));
+  assert.ok(result.counters.foreign > 0, JSON.stringify(result.counters));
+  assert.equal(fileSha256(join(dir, 'out')), image.sha256);
+});
