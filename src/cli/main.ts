@@ -5,6 +5,9 @@
 const subcommands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   send: () => import('./commands/send.js'),
   receive: () => import('./commands/receive.js'),
+  client: () => import('./commands/client.js'),
+  serve: () => import('./commands/serve.js'),
+  demo: () => import('./commands/demo.js'),
 };
 
 async function run(argv: string[]): Promise<number> {

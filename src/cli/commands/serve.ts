@@ -1,0 +1,42 @@
+// `mcshell serve`: the distribution point service, headless, for a server. Logs one JSON object
+// per line to stdout; SIGTERM / SIGINT stop it cleanly (running transmissions are ended and
+// recorded in the session history).
+import { integer, parse, runCommand } from './transport-args.js';
+
+const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, default 8734>] [--interface <name|address>]
+Runs the distribution point: the control endpoint client agents talk to and the multicast sessions.
+The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  return runCommand('serve', USAGE, async () => {
+    const { values } = parse(argv, { site: { type: 'string' }, port: { type: 'string' }, interface: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    const port = integer('port', values.port, 0, 65535);
+    const { SiteStore, resolveSiteHome } = await import('../../engine/site/store.js');
+    const { DPService, DEFAULT_CONTROL_PORT } = await import('../../engine/dp/service.js');
+    const { sessionView, clientView } = await import('../../engine/dp/views.js');
+    const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
+    if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
+    const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}) });
+    const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
+    service.sessions.on('started', (session) => log('session-started', sessionView(session)));
+    service.sessions.on('ended', (session) => log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) }));
+    service.sessions.on('client', (session, client) => {
+      if (client.state !== 'Receiving') log('client', clientView(session, client));
+    });
+    const address = await service.start();
+    log('listening', { site: store.home, interface: service.interface, ...address });
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    log('stopping', {});
+    await service.stop();
+    log('stopped', {});
+    return 0;
+  });
+}
