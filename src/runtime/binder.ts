@@ -75,6 +75,17 @@ type Bindable = Pick<CmdletDeclaration, 'name' | 'parameters' | 'defaultParamete
 };
 
 const tables = new WeakMap<object, ParameterInfo[]>();
+const unbound = new WeakMap<object, Record<string, unknown>>();
+
+/** What each parameter is when not bound: switches false, others their declared default. */
+function unboundValues(target: Bindable): Record<string, unknown> {
+  let values = unbound.get(target);
+  if (!values) {
+    values = Object.fromEntries(Object.entries(target.parameters).map(([name, decl]) => [name, decl.type === 'switch' ? false : decl.default]));
+    unbound.set(target, values);
+  }
+  return values;
+}
 
 function parameterTable(target: Bindable): ParameterInfo[] {
   let table = tables.get(target);
@@ -350,12 +361,6 @@ export class Binder {
 
   /** The values a block receives: bound values, then declared defaults, switches false. */
   finalValues(binding: Binding): Record<string, unknown> {
-    const values: Record<string, unknown> = {};
-    for (const [name, decl] of Object.entries(this.target.parameters)) {
-      if (name in binding.values) values[name] = binding.values[name];
-      else if (decl.type === 'switch') values[name] = false;
-      else values[name] = decl.default;
-    }
-    return values;
+    return Object.assign({}, unboundValues(this.target), binding.values);
   }
 }

@@ -96,7 +96,13 @@ export async function* executeStatements(statements: readonly Statement[], env: 
     }
     const before = env.session.errorCount;
     try {
-      yield* executeStatement(statement, env);
+      // Assignments and lone expressions are the bulk of scripts: run them without a generator.
+      if (statement.kind === 'Assignment') await assign(statement, env);
+      else if (statement.kind === 'Pipeline' && statement.elements.length === 1 && statement.elements[0]!.kind === 'ExpressionElement') {
+        const value = await evaluate(statement.elements[0]!.expression, env);
+        if (Array.isArray(value)) yield* value;
+        else if (value !== undefined) yield value;
+      } else yield* executeStatement(statement, env);
       if (statement.kind === 'Pipeline' || statement.kind === 'Assignment') env.session.lastSuccess = env.session.errorCount === before;
     } catch (e) {
       if (e instanceof RuntimeError && !e.scriptTerminating && !env.inTry) {
@@ -154,6 +160,10 @@ async function* runChain(chain: PipelineChain, env: Env): Output {
 }
 
 async function* runAssignment(statement: Assignment, env: Env): Output {
+  await assign(statement, env);
+}
+
+async function assign(statement: Assignment, env: Env): Promise<void> {
   let value = await statementValue(statement.value, env);
   const target = statement.target;
   if (statement.operator !== '=') {
@@ -278,7 +288,7 @@ async function statementValue(statement: Statement, env: Env): Promise<unknown> 
     return evaluate(statement.elements[0]!.expression, env);
   }
   if (statement.kind === 'Assignment') {
-    for await (const item of runAssignment(statement, env)) void item;
+    await assign(statement, env);
     return evaluate(statement.target, env);
   }
   return unwrap(await collect(executeStatement(statement, env)));

@@ -14,13 +14,13 @@ export function parseComparison(operator: string): { base: string; caseSensitive
   return null;
 }
 
-const collators = {
-  insensitive: new Intl.Collator('en', { sensitivity: 'accent', numeric: false }),
-  sensitive: new Intl.Collator('en', { sensitivity: 'variant', caseFirst: 'lower' }),
-};
+// Created on first use: building an ICU collator costs ~10 ms of start-up.
+let insensitive: Intl.Collator | undefined;
+let sensitive: Intl.Collator | undefined;
 
 export function compareStrings(a: string, b: string, caseSensitive = false): number {
-  return (caseSensitive ? collators.sensitive : collators.insensitive).compare(a, b);
+  if (caseSensitive) return (sensitive ??= new Intl.Collator('en', { sensitivity: 'variant', caseFirst: 'lower' })).compare(a, b);
+  return (insensitive ??= new Intl.Collator('en', { sensitivity: 'accent' })).compare(a, b);
 }
 
 export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
@@ -28,7 +28,8 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
   if (right === null || right === undefined) return false;
   if (typeof left === 'string') {
     const r = toStr(right);
-    return caseSensitive ? left === r : left.length === r.length && compareStrings(left, r) === 0;
+    if (caseSensitive || left === r) return left === r;
+    return left.length === r.length && (left.toLowerCase() === r.toLowerCase() || compareStrings(left, r) === 0);
   }
   if (typeof left === 'number') {
     const r = typeof right === 'number' ? right : tryToNumber(right);
