@@ -86,7 +86,7 @@ class LineIndex {
 }
 
 /** Parses `$( … )` found inside a double-quoted string: absolute offsets into the script. */
-export type EmbeddedParser = (start: number, end: number) => A.Statement[];
+export type EmbeddedParser = (start: number, end: number, origin: { line: number; column: number }) => A.Statement[];
 
 export class AstBuilder {
   private readonly lines: LineIndex;
@@ -163,7 +163,10 @@ export class AstBuilder {
 
   statement(node: CstNode): A.Statement {
     const c = node.children;
-    const [name, [child]] = Object.entries(c)[0]! as [string, (CstNode | IToken)[]];
+    // The one child's key tells the alternative (a for-in loop allocates nothing).
+    let name = '';
+    for (name in c) break;
+    const child = c[name]![0];
     switch (name) {
       case 'ifStatement':
         return this.ifStatement(child as CstNode);
@@ -539,7 +542,9 @@ export class AstBuilder {
 
   /** The value a postfixExpression starts with. */
   private primary(c: Children): A.Expression {
-    const [name, [child]] = Object.entries(c).find(([key]) => key !== 'postfixOperator')! as [string, (CstNode | IToken)[]];
+    let name = '';
+    for (name in c) if (name !== 'postfixOperator') break;
+    const child = c[name]![0];
     switch (name) {
       case 'Number': {
         const t = child as IToken;
@@ -668,7 +673,7 @@ export class AstBuilder {
       } else if (c === '$' && body[i + 1] === '(') {
         const end = scanParens(body, i + 1);
         flush();
-        parts.push({ kind: 'Subexpression', span: this.spanAt(start + i, start + end), statements: this.parseEmbedded(start + i + 2, start + end - 1) });
+        parts.push({ kind: 'Subexpression', span: this.spanAt(start + i, start + end), statements: this.parseEmbedded(start + i + 2, start + end - 1, this.lines.position(start + i + 2)) });
         i = end;
       } else if (c === '$' && (embeddedVariable.lastIndex = i) >= 0 && embeddedVariable.test(body)) {
         const end = embeddedVariable.lastIndex;

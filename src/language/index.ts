@@ -26,8 +26,7 @@ export function parseScript(source: string, file = '<script>'): Script {
   const where: T.Where = { file, source };
   const lexed = T.tokenize(source, where);
   const cst = run(lexed, where, (p) => p.script());
-  const builder: AstBuilder = new AstBuilder(file, source, (start, end) => {
-    const origin = positionAfter(source, start);
+  const builder: AstBuilder = new AstBuilder(file, source, (start, end, origin) => {
     const inner = T.tokenize(source.slice(start, end), where, { offset: start, ...origin });
     return builder.embeddedStatements(run(inner, where, (p) => p.embeddedStatements()));
   });
@@ -56,17 +55,6 @@ function run<R>(lexed: T.Tokens, where: T.Where, rule: (p: McshellParser) => R):
   const error = p.errors[0];
   if (error !== undefined) throw syntaxError(error, lexed, where);
   return result;
-}
-
-/** Line and column of `offset` (for `$( … )` inside strings, lexed on their own). */
-function positionAfter(source: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = source.indexOf('\n'); i !== -1 && i < offset; i = source.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
 }
 
 // ---------------------------------------------------------------- error messages
