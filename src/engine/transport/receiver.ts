@@ -201,9 +201,9 @@ class Receiver {
     this.sockets.push(this.feedback);
     if (this.opts.group !== undefined || this.opts.port !== undefined) {
       if (this.opts.group === undefined || this.opts.port === undefined) throw new Error('give both a group and a port, or neither');
-      this.dataSocket = await this.listen(this.opts.group, this.opts.port);
+      this.dataSocket = await this.listen(this.opts.group, this.opts.port, true);
     } else {
-      await this.listen(this.opts.announceGroup ?? ANNOUNCE_GROUP, this.opts.announcePort ?? ANNOUNCE_PORT);
+      await this.listen(this.opts.announceGroup ?? ANNOUNCE_GROUP, this.opts.announcePort ?? ANNOUNCE_PORT, false);
     }
     this.timers.push(setInterval(() => this.watchdog(), 500));
     if (this.opts.onProgress) this.timers.push(setInterval(() => this.opts.onProgress!(this.progress()), 500));
@@ -211,10 +211,12 @@ class Receiver {
     return result;
   }
 
-  private async listen(group: string, port: number): Promise<Socket> {
+  private async listen(group: string, port: number, session: boolean): Promise<Socket> {
     const socket = await openSocket({ interfaceAddress: this.ifaceAddress, port, reuse: true, recvBuffer: 4 << 20 });
     socket.addMembership(group, this.ifaceAddress);
-    const handler = (msg: Buffer, rinfo: RemoteInfo): void => this.onMessage(msg, rinfo);
+    // Only the session socket's datagrams count for sequence tracking: the announce socket is read
+    // at a different moment, and its datagrams would make ackSeq run ahead of what was processed.
+    const handler = (msg: Buffer, rinfo: RemoteInfo): void => (session ? this.onMessage(msg, rinfo) : this.onAnnounceChannel(msg, rinfo));
     socket.on('message', this.opts.impairment ? impair(handler, this.opts.impairment) : handler);
     socket.on('error', () => {});
     this.sockets.push(socket);
@@ -251,6 +253,14 @@ class Receiver {
         return;
     }
     this.counters.malformed++;
+  }
+
+  /** The well-known channel only serves to find a session; everything else arrives on the session's group. */
+  private onAnnounceChannel(msg: Buffer, rinfo: RemoteInfo): void {
+    this.counters.datagrams++;
+    if (this.ann) return;
+    if (packetType(msg) === PacketType.Announce) this.onAnnounce(msg, rinfo);
+    else this.counters.malformed++;
   }
 
   /** Tracks the sender's sequence numbers: the highest one seen is the report's ackSeq, gaps count as loss. */
@@ -299,7 +309,7 @@ class Receiver {
     this.written = new Uint8Array(this.g.blockCount);
     this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
     this.openOutput(a);
-    if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port);
+    if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port, true);
     if (this.out.kind === 'file') this.timers.push(setInterval(() => this.saveState(), STATE_SAVE_MS));
     this.scheduleReport(Math.random() * 20);
     this.advanceHash();
