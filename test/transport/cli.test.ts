@@ -1,0 +1,133 @@
+// The `mcshell send` / `mcshell receive` commands as separate processes: exit codes, JSON summaries,
+// a receiver killed mid-transfer and restarted (it resumes), and one that vanishes (reported failed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
+
+const bin = resolve(import.meta.dirname, '../../../bin/mcshell.js');
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+function mcshell(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.on('close', (code) => r({ code, stdout, stderr })));
+  return { child, done };
+}
+
+function sessionArgs(ch: ReturnType<typeof channel>): string[] {
+  return ['--interface', ch.interface, '--group', ch.group, '--port', String(ch.port)];
+}
+
+test('usage errors exit 2 and name the flag', async () => {
+  const cases: [string[], RegExp][] = [
+    [['send'], /missing the image file/],
+    [['send', 'x.img'], /--interface is required/],
+    [['send', 'x.img', '--interface', 'lo', '--rate', 'fast'], /--rate: 'fast' is not a bit rate/],
+    [['send', 'x.img', '--interface', 'lo', '--port', '70000'], /--port must be an integer from 1 to 65535/],
+    [['send', 'x.img', '--interface', 'lo', '--bogus'], /bogus/],
+    [['receive', '--interface', 'lo'], /--out is required/],
+    [['receive', '--out', 'x'], /--interface is required/],
+    [['receive', '--interface', 'lo', '--out', 'x', '--group', '239.1.2.3'], /--group and --port go together/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await mcshell(args).done;
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  const bad = await mcshell(['receive', '--interface', 'nonexistent0', '--out', 'x']).done;
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /no IPv4 interface named 'nonexistent0'/);
+});
+
+test('send and receive as processes, with JSON summaries', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 1_500_000, 21);
+  const ch = channel();
+  const receivers = [0, 1].map((i) => mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, `out${i}`), '--json'], { MCSHELL_TEST_DROP: '0.02', MCSHELL_TEST_SEED: String(i + 1) }));
+  await sleep(300);
+  const sender = await mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--rate', '200M', '--json']).done;
+  assert.equal(sender.code, 0, sender.stderr);
+  const summary = JSON.parse(sender.stdout) as { imageBytes: number; wireBytes: number; wireRatio: number; repairSymbols: number; elapsedSeconds: number; receivers: { id: string; address: string; status: string; sha256: string }[] };
+  assert.equal(summary.imageBytes, 1_500_000);
+  assert.ok(summary.wireRatio > 1 && summary.wireBytes > summary.imageBytes);
+  assert.equal(summary.receivers.length, 2);
+  for (const r of summary.receivers) assert.deepEqual([r.status, r.sha256, r.address], ['verified', image.sha256, '127.0.0.1']);
+  for (const [i, r] of receivers.entries()) {
+    const res = await r.done;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(JSON.parse(res.stdout).sha256, image.sha256);
+    assert.equal(fileSha256(join(dir, `out${i}`)), image.sha256);
+  }
+});
+
+test('a receiver killed mid-transfer and restarted fetches only what it lacked', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 6_000_000, 22);
+  const ch = channel();
+  const out = join(dir, 'out');
+  const first = mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']);
+  await sleep(300);
+  // 16 Mbit/s: about three seconds for the image, so the kill lands in the middle.
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '16M', '--json', '--receiver-timeout', '20']);
+  await sleep(1800);
+  first.child.kill('SIGKILL');
+  await first.done;
+  assert.ok(existsSync(`${out}.mcstate`), 'the state file records what the first run held');
+  assert.equal(existsSync(out), false, 'no complete-looking output after a kill');
+  const second = await mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']).done;
+  assert.equal(second.code, 0, second.stderr);
+  const counters = (JSON.parse(second.stdout) as { counters: { resumedBlocks: number; fetchedBlocks: number } }).counters;
+  const blocks = Math.ceil(6_000_000 / (1456 * 64));
+  assert.ok(counters.resumedBlocks > 0, JSON.stringify(counters));
+  assert.equal(counters.resumedBlocks + counters.fetchedBlocks, blocks, JSON.stringify(counters));
+  assert.equal(fileSha256(out), image.sha256);
+  const s = await sender.done;
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(JSON.parse(s.stdout).receivers.length, 1, 'the restarted receiver kept its identity');
+});
+
+test('a receiver that vanishes is reported failed and the others finish', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 4_000_000, 23);
+  const ch = channel();
+  const stays = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'stays'), '--json']);
+  const vanishes = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'vanishes'), '--json']);
+  await sleep(300);
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--rate', '16M', '--json', '--receiver-timeout', '1']);
+  await sleep(800);
+  vanishes.child.kill('SIGKILL');
+  const s = await sender.done;
+  assert.equal(s.code, 1, 'not every receiver verified');
+  const summary = JSON.parse(s.stdout) as { receivers: { status: string; reason?: string }[] };
+  assert.deepEqual(summary.receivers.map((r) => r.status).sort(), ['failed', 'verified']);
+  assert.match(summary.receivers.find((r) => r.status === 'failed')!.reason!, /silent/);
+  assert.match(s.stderr, /1 of 2 receiver\(s\) failed/);
+  const ok = await stays.done;
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(fileSha256(join(dir, 'stays')), image.sha256);
+});
+
+test('--out - streams the image to stdout in order', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 2_000_000, 24);
+  const ch = channel();
+  const r = mcshell(['receive', ...sessionArgs(ch), '--out', '-'], { MCSHELL_TEST_DROP: '0.03', MCSHELL_TEST_SEED: '5' });
+  const chunks: Buffer[] = [];
+  r.child.stdout!.on('data', (d: Buffer) => chunks.push(d));
+  await sleep(300);
+  const s = await mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '100M']).done;
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal((await r.done).code, 0);
+  const { createHash } = await import('node:crypto');
+  assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), image.sha256);
+});
