@@ -145,8 +145,12 @@ export class AstBuilder {
     const c = node.children;
     const params = nodeOf(c, 'paramBlock');
     const body = this.statementList(must(nodeOf(c, 'statementList')));
-    for (const increment of this.increments) throw this.error('The ++ and -- suffix operators are only supported as a statement of their own', increment.span);
     return { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+  }
+
+  /** Call when the whole script is built: reports what only the whole can tell. */
+  finish(): void {
+    for (const increment of this.increments) throw this.error('The ++ and -- suffix operators are only supported as a statement of their own', increment.span);
   }
 
   embeddedStatements(node: CstNode): A.Statement[] {

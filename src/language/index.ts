@@ -25,12 +25,32 @@ function getParser(): McshellParser {
 export function parseScript(source: string, file = '<script>'): Script {
   const where: T.Where = { file, source };
   const lexed = T.tokenize(source, where);
-  const cst = run(lexed, where, (p) => p.script());
   const builder: AstBuilder = new AstBuilder(file, source, (start, end, origin) => {
     const inner = T.tokenize(source.slice(start, end), where, { offset: start, ...origin });
-    return builder.embeddedStatements(run(inner, where, (p) => p.embeddedStatements()));
+    return builder.embeddedStatements(run(inner.tokens, inner, where, (p) => p.embeddedStatements()));
   });
-  return builder.script(cst);
+  // Parsed in slices of whole top-level statements, each slice's CST dropped once built: keeping
+  // the CST of a 10,000-line script alive at once makes garbage collection dominate.
+  const chunks = chunksOf(lexed);
+  const script = builder.script(run(chunks[0]!, lexed, where, (p) => p.script()));
+  for (const chunk of chunks.slice(1)) script.body.push(...builder.embeddedStatements(run(chunk, lexed, where, (p) => p.embeddedStatements())));
+  builder.finish();
+  return script;
+}
+
+const chunkSize = 2000;
+
+/** The tokens cut at top-level separators into slices of at least `chunkSize` tokens. */
+function chunksOf(lexed: T.Tokens): IToken[][] {
+  const chunks: IToken[][] = [];
+  let start = 0;
+  for (const index of lexed.breaks) {
+    if (index + 1 - start < chunkSize) continue;
+    chunks.push(lexed.tokens.slice(start, index + 1));
+    start = index + 1;
+  }
+  if (start < lexed.tokens.length || chunks.length === 0) chunks.push(lexed.tokens.slice(start));
+  return chunks;
 }
 
 /**
@@ -48,12 +68,12 @@ export function isIncomplete(source: string): boolean {
   }
 }
 
-function run<R>(lexed: T.Tokens, where: T.Where, rule: (p: McshellParser) => R): R {
+function run<R>(tokens: IToken[], lexed: T.Tokens, where: T.Where, rule: (p: McshellParser) => R): R {
   const p = getParser();
-  p.input = lexed.tokens;
+  p.input = tokens;
   const result = rule(p);
   const error = p.errors[0];
-  if (error !== undefined) throw syntaxError(error, lexed, where);
+  if (error !== undefined) throw syntaxError(error, tokens, lexed, where);
   return result;
 }
 
@@ -99,17 +119,19 @@ function orList(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
-function syntaxError(error: IRecognitionException, lexed: T.Tokens, where: T.Where): ScriptSyntaxError {
+/** `tokens`: the slice being parsed (its end may be a top-level separator rather than the input's end). */
+function syntaxError(error: IRecognitionException, tokens: IToken[], lexed: T.Tokens, where: T.Where): ScriptSyntaxError {
   const token = error.token;
   const expected = describeExpected(decodeDetail(error.message).expected);
   if (token.tokenType === chevrotain.EOF) {
+    const atInputEnd = tokens[tokens.length - 1] === lexed.tokens[lexed.tokens.length - 1];
     const open = lexed.unclosed[lexed.unclosed.length - 1];
-    if (open !== undefined) {
+    if (open !== undefined && atInputEnd) {
       const { closer, message } = closers[open.kind]!;
       return new ScriptSyntaxError(message, T.spanOfToken(open.opener!, where.file), [closer], where.source, true);
     }
-    const span = endOfInput(lexed.tokens, where);
-    return new ScriptSyntaxError(`Unexpected end of input; expected ${orList(expected)}`, span, expected, where.source, true);
+    const span = endOfInput(tokens, where);
+    return new ScriptSyntaxError(`Unexpected end of input; expected ${orList(expected)}`, span, expected, where.source, atInputEnd);
   }
   const span = T.spanOfToken(token, where.file);
   const previous = (error as IRecognitionException & { previousToken?: IToken }).previousToken;

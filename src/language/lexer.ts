@@ -42,6 +42,8 @@ class ModeTracker {
   private seen = 0;
   frames: Frame[] = [];
   lastClosed: Frame | null = null;
+  /** Indexes of the separators between top-level statements (where the parser may split). */
+  breaks: number[] = [];
 
   sync(tokens: IToken[]): void {
     if (tokens !== this.tokens) {
@@ -49,6 +51,7 @@ class ModeTracker {
       this.seen = 0;
       this.frames = [{ kind: 'top', command: false, opener: null, before: undefined }];
       this.lastClosed = null;
+      this.breaks = [];
     }
     while (this.seen < tokens.length) {
       this.apply(tokens[this.seen]!, this.seen > 0 ? tokens[this.seen - 1] : undefined);
@@ -79,7 +82,10 @@ class ModeTracker {
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
     } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp) this.frame.command = true;
-    else if (endsCommand.has(type)) this.frame.command = false;
+    else if (endsCommand.has(type)) {
+      this.frame.command = false;
+      if (this.frames.length === 1 && (type === Newline || type === Semi)) this.breaks.push(this.seen);
+    }
   }
 }
 
@@ -543,6 +549,8 @@ export interface Tokens {
   tokens: IToken[];
   /** Brackets still open at the end of the text, outermost first. */
   unclosed: Frame[];
+  /** Indexes of top-level statement separators. */
+  breaks: number[];
 }
 
 export function spanOfToken(token: IToken, file: string): SourceSpan {
@@ -562,11 +570,12 @@ export function tokenize(text: string, where: Where, origin?: Origin): Tokens {
   if (origin !== undefined) shift(result.tokens, origin);
   tracker.sync(result.tokens);
   const unclosed = tracker.frames.slice(1);
+  const breaks = tracker.breaks;
   const error = result.errors[0];
   if (error !== undefined) throw lexingError(error, text, where, origin);
   const unterminated = result.tokens.find((t) => t.tokenType === Unterminated);
   if (unterminated !== undefined) throw unterminatedError(unterminated, where);
-  return { tokens: result.tokens, unclosed };
+  return { tokens: result.tokens, unclosed, breaks };
 }
 
 function shift(tokens: IToken[], origin: Origin): void {

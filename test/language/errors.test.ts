@@ -95,3 +95,12 @@ test('Chevrotain grammar and lexer validations pass (production skips them for s
   const missing = Object.keys(parser.getGAstProductions()).filter((rule) => typeof (AstBuilder.prototype as unknown as Record<string, unknown>)[rule] !== 'function');
   assert.deepEqual(missing, []);
 });
+
+test('long scripts (parsed in slices of statements) keep every statement and exact error lines', () => {
+  const lines = Array.from({ length: 3000 }, (_, i) => (i % 2 ? `$total = $total + ${i}` : `if ($total -gt ${i}) {\n  Write-Output "at $i"\n}`));
+  assert.equal(parseScript(lines.join('\n')).body.length, 3000);
+  const broken = [...lines.slice(0, 2001), '$x = 1 +* 2', ...lines.slice(2001)].join('\n');
+  const line = lines.slice(0, 2001).join('\n').split('\n').length + 1;
+  assert.deepEqual(where(broken).slice(0, 3), [line, 9, "Unexpected token '*'; expected an expression"]);
+  assert.deepEqual(where(`${lines.join('\n')}\nif ($x) {`).slice(0, 3), [lines.join('\n').split('\n').length + 1, 9, "Missing closing '}' in statement block"]);
+});
