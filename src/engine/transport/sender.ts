@@ -136,7 +136,10 @@ class Sender {
   private readonly timeoutMs: number;
   private readonly cap: number;
   private manifest!: Manifest;
-  private socket!: Socket;
+  /** Connected to the session group: Node skips the per-datagram address lookup on connected sockets. */
+  private data!: Socket;
+  /** Announcements and unicast answers go out here, and receivers' reports come in here. */
+  private control!: Socket;
   private fd = -1;
 
   private seq = 0;
@@ -145,6 +148,8 @@ class Sender {
   private readonly sentCallbacks: ((err: Error | null) => void)[] = [];
   private waitingForBuffers = false;
   private scheduled = false;
+  /** Where fillNext's datagram goes: the control socket to destAddress:destPort, or the connected data socket. */
+  private viaControl = false;
   private destAddress = '';
   private destPort = 0;
 
@@ -213,7 +218,9 @@ class Sender {
     this.fd = openSync(this.opts.file, 'r');
     // A modest send buffer on purpose: when a shaped link's queue is full the kernel then pushes
     // back on the socket (EAGAIN, queued by libuv) instead of silently dropping in the qdisc.
-    this.socket = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20, sendBuffer: 256 << 10 });
+    this.data = await openSocket({ interfaceAddress: ifaceAddress, sendBuffer: 256 << 10 });
+    await new Promise<void>((resolve) => this.data.connect(this.port, this.group, resolve));
+    this.control = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20 });
     const size = SYMBOL_HEADER_BYTES + g.symbolSize;
     for (let i = 0; i < BUFFERS; i++) {
       this.bufs.push(Buffer.allocUnsafeSlow(size)); // own ArrayBuffer: 4-byte aligned for the coder
@@ -226,14 +233,14 @@ class Sender {
         }
       });
     }
-    this.socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-    this.socket.on('error', () => {}); // per-datagram send errors arrive in the callbacks
+    this.control.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    for (const s of [this.data, this.control]) s.on('error', () => {}); // per-datagram send errors arrive in the callbacks
     const done = new Promise<SendSummary>((resolve) => (this.finish = resolve));
     this.every(ANNOUNCE_MS, () => {
       this.announceDue = 2;
       this.kick();
     });
-    this.every(CONTROL_MS, () => this.control());
+    this.every(CONTROL_MS, () => this.regulate());
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
     this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'aborted'), { once: true });
     this.announceDue = 2;
@@ -280,7 +287,8 @@ class Sender {
         this.free.push(i);
         return; // idle until a report, a timer or the start makes work
       }
-      this.socket.send(buf, 0, len, this.destPort, this.destAddress, this.sentCallbacks[i]);
+      if (this.viaControl) this.control.send(buf, 0, len, this.destPort, this.destAddress, this.sentCallbacks[i]);
+      else this.data.send(buf, 0, len, this.sentCallbacks[i]);
       this.tokens -= len + FRAME_OVERHEAD;
       this.wireBytes += len + FRAME_OVERHEAD;
       this.packets++;
@@ -298,12 +306,12 @@ class Sender {
     if (this.announceDue > 0) {
       const toAnnounceChannel = this.announceDue === 2;
       this.announceDue--;
+      this.viaControl = true;
       this.destAddress = toAnnounceChannel ? this.announceGroup : this.group;
       this.destPort = toAnnounceChannel ? this.announcePort : this.port;
       return this.fillAnnounce(buf);
     }
-    this.destAddress = this.group;
-    this.destPort = this.port;
+    this.viaControl = false;
     const chunk = this.manifestQueue.shift();
     if (chunk !== undefined) return this.fillManifest(buf, chunk);
     if (!this.running) return 0;
@@ -525,7 +533,7 @@ class Sender {
     const buf = Buffer.alloc(HEADER_BYTES + 4);
     writeHeader(buf, PacketType.DoneAck, 0, this.session, this.nextSeq());
     buf.writeUInt32BE(p.id, HEADER_BYTES);
-    this.socket.send(buf, p.port, p.address);
+    this.control.send(buf, p.port, p.address);
   }
 
   private maybeStart(): void {
@@ -538,7 +546,7 @@ class Sender {
   }
 
   /** Periodic: start on --max-wait, drop silent receivers, adapt the rate to overruns. */
-  private control(): void {
+  private regulate(): void {
     const now = performance.now();
     if (!this.running && this.opts.maxWaitSeconds !== undefined && (now - this.started) / 1000 >= this.opts.maxWaitSeconds) {
       if (this.peers.size === 0) return this.end(EndReason.Aborted, `no receiver joined within --max-wait ${this.opts.maxWaitSeconds} s`);
@@ -577,7 +585,7 @@ class Sender {
     for (const t of this.timers) clearInterval(t);
     const buf = Buffer.alloc(HEADER_BYTES);
     writeHeader(buf, PacketType.End, reason, this.session, this.nextSeq());
-    for (let i = 0; i < 3; i++) this.socket.send(buf, this.port, this.group);
+    for (let i = 0; i < 3; i++) this.data.send(buf);
     const receivers: ReceiverResult[] = [...this.peers.values()].map((p) => ({
       id: p.id.toString(16).padStart(8, '0'),
       address: p.address,
@@ -607,7 +615,8 @@ class Sender {
     };
     // Let the END datagrams leave before the socket closes.
     setTimeout(() => {
-      this.socket.close();
+      this.data.close();
+      this.control.close();
       closeSync(this.fd);
       this.finish(summary);
     }, 20);
