@@ -69,11 +69,17 @@ export class SiteStore {
 
   /** A validated snapshot of the whole site. */
   read(): SiteState {
+    let site: SiteState;
     try {
-      return this.conf.store;
+      site = this.conf.store;
     } catch (error) {
       throw unreadable(this.path, error);
     }
+    // conf answers a deleted file with an empty store; say what happened instead.
+    if (site.schemaVersion === undefined) {
+      throw new EngineError('SiteStoreMissing', 'ResourceUnavailable', `The site store ${this.path} has disappeared while mcshell was using it; restore it, or open the site again to start a new one.`);
+    }
+    return site;
   }
 
   /**

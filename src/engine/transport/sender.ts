@@ -114,7 +114,7 @@ const BATCH = 64; // datagrams per turn of the event loop before letting reports
 const BLOCK_CACHE = 16;
 const ANNOUNCE_MS = 100;
 const CONTROL_MS = 200;
-const AUTO_START_RATE = 400e6;
+const AUTO_START_RATE = 500e6;
 const AUTO_MAX_RATE = 20e9;
 const MIN_RATE = 1e6;
 /** A receiver-side overrun share above this slows the sender down; random loss never does. */
@@ -562,7 +562,7 @@ class Sender {
     if (this.receivedSeen > 0) {
       const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
       if (share > OVERRUN_THRESHOLD) this.rate = Math.max(MIN_RATE, this.rate * 0.75);
-      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.1);
+      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.25);
     }
     this.overrunsSeen = 0;
     this.receivedSeen = 0;

@@ -30,7 +30,7 @@ test('mcshell demo rejects bad arguments with a usage error', () => {
 });
 
 test('mcshell serve and two mcshell client processes: clients verify, serve logs and stops on SIGTERM', async (t) => {
-  const lab = await makeLab(t, { devices: 2, dp: { scheduled: { enabled: true, startDelayMinutes: 10, minimumSessionSize: 2 } } });
+  const lab = await makeLab({ devices: 2, dp: { scheduled: { enabled: true, startDelayMinutes: 10, minimumSessionSize: 2 } } });
   const serve = spawn(process.execPath, [bin, 'serve', '--site', lab.store.home, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => void serve.kill('SIGKILL'));
   const events: { event: string; port?: number; State?: string }[] = [];

@@ -24,7 +24,7 @@ async function startDP(t: { after(fn: () => Promise<void>): void }, store: DPSer
 }
 
 test('scheduled-cast waits for the minimum session size, then every client ends with a verified image', async (t) => {
-  const lab = await makeLab(t, { devices: 3, dp: { scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 3 } } });
+  const lab = await makeLab({ devices: 3, dp: { scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 3 } } });
   const { dp, server } = await startDP(t, lab.store);
   const run = (device: (typeof lab.devices)[number]) => runClient({ server, mac: device.mac!, interface: 'lo' });
   const early = [run(lab.devices[0]!), run(lab.devices[1]!)];
@@ -51,7 +51,7 @@ test('scheduled-cast waits for the minimum session size, then every client ends 
 });
 
 test('a device outside the collection gets no deployment, and unknown devices are refused', async (t) => {
-  const lab = await makeLab(t, { devices: 1 });
+  const lab = await makeLab({ devices: 1 });
   const { server } = await startDP(t, lab.store);
   const unknown = await runClient({ server, mac: '02:99:99:99:99:99', interface: 'lo' });
   assert.equal(unknown.ok, false);
@@ -63,7 +63,7 @@ test('a device outside the collection gets no deployment, and unknown devices ar
 });
 
 test('access-directly deployments never use multicast; the unicast copy is verified', async (t) => {
-  const lab = await makeLab(t, { devices: 1, option: 'AccessDirectly' });
+  const lab = await makeLab({ devices: 1, option: 'AccessDirectly' });
   const { dp, server } = await startDP(t, lab.store);
   const result = await runClient({ server, name: 'lab-01', interface: 'lo' });
   assert.equal(result.ok, true, result.message);
@@ -73,7 +73,7 @@ test('access-directly deployments never use multicast; the unicast copy is verif
 });
 
 test('a multicast-only image is never served by unicast', async (t) => {
-  const lab = await makeLab(t, { devices: 1, multicast: { multicastOnly: true } });
+  const lab = await makeLab({ devices: 1, multicast: { multicastOnly: true } });
   const { server } = await startDP(t, lab.store);
   const response = await fetch(`http://${server}/v1/content/${lab.image.id}`);
   assert.equal(response.status, 403);
@@ -81,7 +81,7 @@ test('a multicast-only image is never served by unicast', async (t) => {
 });
 
 test('the unicast endpoint resumes with Range requests', async (t) => {
-  const lab = await makeLab(t, { devices: 1 });
+  const lab = await makeLab({ devices: 1 });
   const { server } = await startDP(t, lab.store);
   const whole = await readFile(`${lab.store.contentDir}/${lab.image.file}`);
   const response = await fetch(`http://${server}/v1/content/${lab.image.id}`, { headers: { range: 'bytes=1000-' } });
@@ -93,7 +93,7 @@ test('the unicast endpoint resumes with Range requests', async (t) => {
 });
 
 test('malformed and oversized requests get clear errors, and the DP keeps serving', async (t) => {
-  const lab = await makeLab(t, { devices: 1 });
+  const lab = await makeLab({ devices: 1 });
   const { server } = await startDP(t, lab.store);
   const post = (path: string, body: string) => fetch(`http://${server}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
   const notJson = await post('/v1/hello', '{nope');

@@ -1,6 +1,7 @@
 // A small real site for DP tests: an imported random image, N devices in one collection, a task
 // sequence (apply to <dir>/<name>.img, verify, run a command) and a deployment of it.
 import { randomBytes, createHash } from 'node:crypto';
+import { after } from 'node:test';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,14 @@ export interface LabOptions {
   option?: DeploymentOption;
 }
 
-export async function makeLab(t: { after(fn: () => Promise<void>): void }, options: LabOptions) {
+// Labs are removed when the whole test file is done: a test's own after-hooks (stopping a DP
+// that still uses the site) run first, because node:test runs after-hooks in registration order.
+const labDirs: string[] = [];
+after(() => Promise.all(labDirs.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+export async function makeLab(options: LabOptions) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-dp-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  labDirs.push(dir);
   const store = await SiteStore.open(join(dir, 'site'));
   const bytes = randomBytes(options.imageBytes ?? 2 * 1024 * 1024 + 333);
   await writeFile(join(dir, 'source.img'), bytes);

@@ -130,3 +130,10 @@ test('the site home comes from --site, then MCSHELL_HOME, then the user config d
   assert.equal(resolveSiteHome({ env: { MCSHELL_HOME: '/x' } }), '/x');
   assert.equal(resolveSiteHome({ env: { XDG_CONFIG_HOME: '/cfg' } }), '/cfg/mcshell');
 });
+
+test('a store file deleted while in use is reported as missing, not read as an empty site', async (t) => {
+  const store = await SiteStore.open(await tempHome(t));
+  await rm(store.path);
+  assert.throws(() => store.read(), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreMissing');
+  await assert.rejects(store.update(() => undefined), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreMissing');
+});

@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DPService } from '../../../src/engine/dp/service.js';
+import { runClient } from '../../../src/engine/client/agent.js';
+import { importImage } from '../../../src/engine/content/library.js';
+import { makeLab } from './fixtures.js';
+
+const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
+
+async function startDP(t: { after(fn: () => Promise<void>): void }, store: DPService['store']) {
+  const dp = new DPService(store, { port: 0, joinWaitSeconds: 10 });
+  const { host, port } = await dp.start();
+  t.after(() => dp.stop());
+  return { dp, server: `${host}:${port}` };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('two images deployed at once run as two sessions on different groups and ports', async (t) => {
+  const lab = await makeLab({ devices: 2 });
+  const otherBytes = randomBytes(1024 * 1024 + 7);
+  await writeFile(join(lab.dir, 'other.img'), otherBytes);
+  const other = await importImage(lab.store, { path: join(lab.dir, 'other.img'), name: 'Server2022' });
+  await lab.store.update((site) => {
+    site.collections.push({ id: 'COL002', name: 'Servers', description: '', memberIds: ['DEV002'] });
+    site.collections[0]!.memberIds = ['DEV001'];
+    site.taskSequences.push({ id: 'TS002', name: 'Image servers', steps: [{ type: 'ApplyImage', imageId: other.id, target: join(lab.dir, '{name}.img') }] });
+    site.deployments.push({ id: 'DEP002', taskSequenceId: 'TS002', collectionId: 'COL002', option: 'DownloadWhenNeeded', availability: 'Clients', purpose: 'Required', availableAfter: null, expiresAt: null, createdAt: new Date().toISOString() });
+  });
+  const { dp, server } = await startDP(t, lab.store);
+  const [first, second] = await Promise.all([runClient({ server, name: 'lab-01', interface: 'lo' }), runClient({ server, name: 'lab-02', interface: 'lo' })]);
+  assert.equal(first.ok, true, first.message);
+  assert.equal(second.ok, true, second.message);
+  assert.equal(await sha256Of(lab.target('lab-01')), lab.sha256);
+  assert.equal(await sha256Of(lab.target('lab-02')), createHash('sha256').update(otherBytes).digest('hex'));
+  const sessions = dp.sessions.list();
+  assert.equal(sessions.length, 2);
+  assert.notEqual(sessions[0]!.channel.group, sessions[1]!.channel.group);
+  assert.notEqual(sessions[0]!.channel.port, sessions[1]!.channel.port);
+  assert.deepEqual(sessions.map((session) => session.state), ['Completed', 'Completed']);
+});
+
+test('beyond the maximum client count, clients get unicast when the image allows it and an error when it is multicast-only', async (t) => {
+  const lab = await makeLab({ devices: 2, dp: { maximumClients: 1, scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 1 } } });
+  const { dp, server } = await startDP(t, lab.store);
+  // Hold the one multicast place: a waiting request that has not started receiving.
+  await lab.store.update((site) => void (site.dp.scheduled.minimumSessionSize = 1));
+  const holder = dp.sessions.request(lab.image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' });
+  assert.ok(holder);
+  const offer = (await (await fetch(`http://${server}/v1/content`, { method: 'POST', body: JSON.stringify({ deviceId: 'DEV002', deploymentId: 'DEP001', imageId: lab.image.id }) })).json()) as { mode: string; reason?: string };
+  assert.equal(offer.mode, 'unicast');
+  assert.match(offer.reason ?? '', /maximum of 1 multicast clients/);
+  await lab.store.update((site) => void (site.images[0]!.multicast.multicastOnly = true));
+  const refused = await fetch(`http://${server}/v1/content`, { method: 'POST', body: JSON.stringify({ deviceId: 'DEV002', deploymentId: 'DEP001', imageId: lab.image.id }) });
+  assert.equal(refused.status, 503);
+  assert.equal(((await refused.json()) as { error: { id: string } }).error.id, 'DPAtMaximumClients');
+});
+
+for (const force of [false, true]) {
+  test(`a client disconnected ${force ? 'with -Force ends its installation' : 'without -Force falls back to unicast and verifies'}`, async (t) => {
+    const lab = await makeLab({ devices: 2, imageBytes: 8 * 1024 * 1024, dp: { transferRateBps: 16e6, scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 2 } } });
+    const { dp, server } = await startDP(t, lab.store);
+    const clients = lab.devices.map((device) => runClient({ server, name: device.name, interface: 'lo' }));
+    await until(() => dp.sessions.list()[0]?.clients.get('DEV001')?.state === 'Receiving', 'lab-01 to report that it is receiving');
+    const session = dp.sessions.list()[0]!;
+    dp.sessions.disconnect(session.id, 'lab-01', force);
+    const [disconnected, stayed] = await Promise.all(clients);
+    assert.equal(stayed.ok, true, stayed.message);
+    assert.equal(stayed.steps[0]!.mode, 'multicast');
+    assert.equal(await sha256Of(lab.target('lab-02')), lab.sha256);
+    if (force) {
+      assert.equal(disconnected.ok, false);
+      assert.match(disconnected.message, /disconnected by the administrator \(forced\)/);
+      await assert.rejects(readFile(lab.target('lab-01')), /ENOENT/, 'no file that looks complete');
+    } else {
+      assert.equal(disconnected.ok, true, disconnected.message);
+      assert.equal(disconnected.steps[0]!.mode, 'unicast');
+      assert.match(disconnected.steps[0]!.message, /unicast after multicast ended: disconnected by the administrator/);
+      assert.equal(await sha256Of(lab.target('lab-01')), lab.sha256);
+    }
+    assert.equal(session.clients.get('DEV001')!.state, 'Disconnected');
+  });
+}
