@@ -137,10 +137,10 @@ const TOOLS = {
     need: [['udp-sender', 'udpcast'], ['udp-receiver', 'udpcast']],
     sender: ({ image, receivers, rate }) => [
       'udp-sender', '--interface', 'mcv0', '--file', image, '--min-receivers', String(receivers), '--nokbd',
-      '--portbase', PORTBASE, '--start-timeout', '30', ...(rate ? ['--max-bitrate', String(rate)] : []),
+      '--portbase', PORTBASE, '--start-timeout', '30', '--rexmit-hello-interval', '100', ...(rate ? ['--max-bitrate', String(rate)] : []),
     ],
     receiver: ({ i, out }) => [
-      'udp-receiver', '--interface', `mcv${i}`, '--nokbd', '--file', out, '--portbase', PORTBASE, '--start-timeout', '30',
+      'udp-receiver', '--interface', `mcv${i}`, '--nokbd', '--file', out, '--portbase', PORTBASE,
     ],
     output: ({ out }) => out,
     done: /Transfer complete/,
