@@ -1,6 +1,6 @@
 // The `mcshell send` / `mcshell receive` commands as separate processes: exit codes, JSON summaries,
 // a receiver killed mid-transfer and restarted (it resumes), and one that vanishes (reported failed).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,13 +14,25 @@ interface Run {
   done: Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
+const running = new Set<ChildProcess>();
+// A failed assertion must not leave processes behind that keep the test file alive.
+after(() => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 function mcshell(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
   child.stderr!.on('data', (d: Buffer) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) => child.on('close', (code) => r({ code, stdout, stderr })));
+  running.add(child);
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((r) =>
+    child.on('close', (code) => {
+      running.delete(child);
+      r({ code, stdout, stderr });
+    }),
+  );
   return { child, done };
 }
 
@@ -79,7 +91,8 @@ test('a receiver killed mid-transfer and restarted fetches only what it lacked',
   await sleep(300);
   // 16 Mbit/s: about three seconds for the image, so the kill lands in the middle.
   const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '16M', '--json', '--receiver-timeout', '20']);
-  await sleep(1800);
+  // Kill once the first run has recorded some blocks (the state file is saved every second).
+  for (let i = 0; i < 100 && !existsSync(`${out}.mcstate`); i++) await sleep(50);
   first.child.kill('SIGKILL');
   await first.done;
   assert.ok(existsSync(`${out}.mcstate`), 'the state file records what the first run held');

@@ -106,6 +106,7 @@ interface Peer {
   missingAck: number;
   coveredTo: number;
   received: number;
+  lost: number;
   overruns: number;
 }
 
@@ -113,8 +114,9 @@ const BUFFERS = 128; // datagrams in flight in the socket layer: bounds the send
 const BATCH = 64; // datagrams per turn of the event loop before letting reports in
 const BLOCK_CACHE = 16;
 const ANNOUNCE_MS = 100;
+const TAIL_BLOCKS = 8;
 const CONTROL_MS = 200;
-const AUTO_START_RATE = 500e6;
+const AUTO_START_RATE = 400e6;
 const AUTO_MAX_RATE = 20e9;
 const MIN_RATE = 1e6;
 /** A receiver-side overrun share above this slows the sender down; random loss never does. */
@@ -309,7 +311,7 @@ class Sender {
       this.viaControl = true;
       this.destAddress = toAnnounceChannel ? this.announceGroup : this.group;
       this.destPort = toAnnounceChannel ? this.announcePort : this.port;
-      return this.fillAnnounce(buf);
+      return this.fillAnnounce(buf, toAnnounceChannel);
     }
     this.viaControl = false;
     const chunk = this.manifestQueue.shift();
@@ -331,7 +333,10 @@ class Sender {
       this.sourceSymbols++;
       if (++this.cursorSymbol === g.symbolsIn(this.cursor)) {
         this.cursorSymbol = 0;
-        if (++this.cursor === g.blockCount) this.announceDue = 2; // tell receivers at once that the pass is over
+        if (++this.cursor === g.blockCount) {
+          this.announceDue = 2; // tell receivers at once that the pass is over
+          this.repairTail();
+        }
       }
       return len;
     }
@@ -347,7 +352,27 @@ class Sender {
     return len;
   }
 
-  private fillAnnounce(buf: Buffer): number {
+  /**
+   * Proactive repair for the last blocks of the pass: their losses would otherwise cost a report
+   * round trip or two at the very end, when nothing else is left to send. Sized from the worst loss
+   * rate receivers report; during the pass proactive repair would only add bytes, since reactive
+   * repair is interleaved with new data anyway.
+   */
+  private repairTail(): void {
+    let worst = 0;
+    for (const p of this.peers.values()) {
+      if (p.status === 'active' && p.received + p.lost > 0) worst = Math.max(worst, p.lost / (p.received + p.lost));
+    }
+    if (worst === 0) return;
+    const g = this.manifest.geometry;
+    for (let b = Math.max(0, g.blockCount - TAIL_BLOCKS); b < g.blockCount; b++) {
+      const extra = Math.ceil(g.symbolsIn(b) * worst * 1.5);
+      if (!this.repairPending.has(b)) this.repairQueue.push(b);
+      this.repairPending.set(b, (this.repairPending.get(b) ?? 0) + extra);
+    }
+  }
+
+  private fillAnnounce(buf: Buffer, toAnnounceChannel: boolean): number {
     const g = this.manifest.geometry;
     const active = [...this.peers.values()].filter((p) => p.status === 'active').length;
     return encodeAnnounce(
@@ -365,7 +390,8 @@ class Sender {
         // Scale the report interval with the audience so feedback stays near 200 reports/s at most.
         reportIntervalMs: Math.min(2000, Math.max(100, active * 5)),
       },
-      this.nextSeq(),
+      // Session receivers never see the announce channel's copy: it must not leave a gap in their sequence.
+      toAnnounceChannel ? this.seq : this.nextSeq(),
     );
   }
 
@@ -477,6 +503,7 @@ class Sender {
         missingAck: 0,
         coveredTo: 0,
         received: s.received,
+        lost: s.lost,
         overruns: s.overruns,
       };
       this.peers.set(s.receiver, p);
@@ -488,6 +515,7 @@ class Sender {
     this.receivedSeen += Math.max(0, s.received - p.received);
     p.overruns = s.overruns;
     p.received = s.received;
+    p.lost = s.lost;
     if (s.state === ReceiverState.Done) {
       if (p.status !== 'verified') {
         p.status = 'verified';
@@ -531,7 +559,7 @@ class Sender {
 
   private sendDoneAck(p: Peer): void {
     const buf = Buffer.alloc(HEADER_BYTES + 4);
-    writeHeader(buf, PacketType.DoneAck, 0, this.session, this.nextSeq());
+    writeHeader(buf, PacketType.DoneAck, 0, this.session, this.seq); // unicast: must not leave a gap in the others' sequence
     buf.writeUInt32BE(p.id, HEADER_BYTES);
     this.control.send(buf, p.port, p.address);
   }
@@ -562,7 +590,7 @@ class Sender {
     if (this.receivedSeen > 0) {
       const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
       if (share > OVERRUN_THRESHOLD) this.rate = Math.max(MIN_RATE, this.rate * 0.75);
-      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.25);
+      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.1);
     }
     this.overrunsSeen = 0;
     this.receivedSeen = 0;
