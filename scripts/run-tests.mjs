@@ -2,7 +2,8 @@
 // `npm test`: build, then run every compiled test file with Node's test runner inside a private
 // network namespace (see ../shared/brief/testbed.md). Arguments narrow the run to test paths,
 // e.g. `npm test -- test/transport`.
-import { readdirSync, statSync, existsSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ensurePrivateNamespace } from './netns-guard.mjs';
@@ -35,8 +36,11 @@ if (files.length === 0) {
   console.error(`no test files under ${targets.map((t) => relative(root, t)).join(', ')}`);
   process.exit(1);
 }
+// Tests that forget to name a site get a throwaway one, never the user's own.
+const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, MCSHELL_TEST: '1' },
+  env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome },
 });
+rmSync(siteHome, { recursive: true, force: true });
 process.exit(result.status ?? 1);

@@ -5,7 +5,6 @@ export type EngineErrorCategory =
   | 'InvalidArgument'
   | 'ObjectNotFound'
   | 'ResourceExists'
-  | 'ResourceBusy'
   | 'InvalidOperation'
   | 'ResourceUnavailable';
 

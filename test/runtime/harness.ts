@@ -1,5 +1,6 @@
 // Runs mcshell source in a fresh session with a recording host: output objects, error records,
 // warnings and host text, as the CLI would see them (without a terminal).
+import { join } from 'node:path';
 import { parseScript } from '../../src/language/index.js';
 import type { ArgumentValue } from '../../src/runtime/binder.js';
 import type { ErrorRecord } from '../../src/runtime/errors.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   scriptFile?: boolean;
   args?: ArgumentValue[];
   cwd?: string;
+  /** The engine's site directory; by default a `site` folder inside `cwd`, so tests never touch a real site. */
+  site?: string;
   signal?: AbortSignal;
   confirm?: (question: string) => Promise<boolean>;
   /** Called for each output object as it is produced. */
@@ -49,7 +52,13 @@ export function recordingHost(into: Pick<Recorded, 'errors' | 'warnings' | 'verb
 export async function run(source: string, options: RunOptions = {}): Promise<Recorded> {
   const recorded: Recorded = { output: [], data: [], errors: [], warnings: [], verbose: [], hostText: [], exitCode: null, session: undefined as never };
   const session =
-    options.session ?? new Session({ host: recordingHost(recorded, options.confirm), commands: options.commands ?? coreCommands, cwd: options.cwd });
+    options.session ??
+    new Session({
+      host: recordingHost(recorded, options.confirm),
+      commands: options.commands ?? coreCommands,
+      cwd: options.cwd,
+      site: options.site ?? (options.cwd ? join(options.cwd, 'site') : undefined),
+    });
   recorded.session = session;
   const script = parseScript(source, options.file ?? '<test>');
   const result = await session.run(script, {

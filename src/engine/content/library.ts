@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../errors.js';
-import type { ImageRecord, SiteState } from '../site/model.js';
+import type { ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
+import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import type { SiteStore } from '../site/store.js';
 
 export interface ImportProgress {
@@ -28,8 +29,7 @@ export interface ImportRequest {
 }
 
 export async function importImage(store: SiteStore, request: ImportRequest): Promise<ImageRecord> {
-  const name = (request.name ?? basename(request.path).replace(/\.[^.]*$/, '')).trim();
-  if (!name) throw new EngineError('InvalidImageName', 'InvalidArgument', 'Name must not be empty.');
+  const name = requireName(request.name ?? basename(request.path).replace(/\.[^.]*$/, ''), 'image');
   assertNameFree(store.read(), name);
   const source = await stat(request.path).catch(() => null);
   if (!source?.isFile()) {
@@ -49,7 +49,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     return await store.update((site) => {
       assertNameFree(site, name);
       const image: ImageRecord = {
-        id: nextImageId(site),
+        id: nextId('IMG', site.images),
         name,
         version: request.version ?? '1.0',
         description: request.description ?? '',
@@ -75,19 +75,35 @@ export function imagePath(store: SiteStore, image: ImageRecord): string {
 }
 
 export function findImage(site: SiteState, nameOrId: string): ImageRecord {
-  const wanted = nameOrId.toLowerCase();
-  const image = site.images.find((candidate) => candidate.id.toLowerCase() === wanted || candidate.name.toLowerCase() === wanted);
-  if (!image) {
-    const known = site.images.map((candidate) => candidate.name).join(', ') || 'none imported yet';
-    throw new EngineError('ImageNotFound', 'ObjectNotFound', `No image named or with id '${nameOrId}' (images: ${known}).`, nameOrId);
-  }
-  return image;
+  return findRecord(site.images, nameOrId, 'image', 'ImageNotFound');
 }
 
 /** Deployments whose task sequence applies the image. */
 export function deploymentsUsing(site: SiteState, imageId: string): string[] {
   const sequences = new Set(site.taskSequences.filter((sequence) => sequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === imageId)).map((sequence) => sequence.id));
   return site.deployments.filter((deployment) => sequences.has(deployment.taskSequenceId)).map((deployment) => deployment.id);
+}
+
+/**
+ * Changes an image's multicast settings. Multicast-only needs multicast allowed, and (ConfigMgr's
+ * rule) every deployment of the image must download content locally when needed.
+ */
+export async function setImageMulticast(store: SiteStore, nameOrId: string, change: Partial<ImageMulticastSettings>): Promise<ImageRecord> {
+  return store.update((site) => {
+    const image = findImage(site, nameOrId);
+    const settings = { ...image.multicast, ...change };
+    if (settings.multicastOnly && !settings.allow) {
+      throw new EngineError('MulticastOnlyNeedsMulticast', 'InvalidArgument', `Image '${image.name}' cannot be multicast-only while multicast is not allowed; use -Allow with -MulticastOnly.`, image.id);
+    }
+    if (settings.multicastOnly) {
+      const conflicting = site.deployments.filter((deployment) => deploymentsUsing(site, image.id).includes(deployment.id) && deployment.option !== 'DownloadWhenNeeded');
+      if (conflicting.length > 0) {
+        throw new EngineError('MulticastOnlyNeedsDownload', 'InvalidOperation', `Image '${image.name}' cannot be multicast-only: deployment(s) ${conflicting.map((d) => d.id).join(', ')} do not use -DeploymentOption DownloadWhenNeeded.`, image.id);
+      }
+    }
+    image.multicast = settings;
+    return image;
+  });
 }
 
 /** Removes an image; refuses while a deployment uses it unless `force`. Returns the removed record. */
@@ -108,15 +124,7 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
 }
 
 function assertNameFree(site: SiteState, name: string): void {
-  if (site.images.some((image) => image.name.toLowerCase() === name.toLowerCase())) {
-    throw new EngineError('ImageExists', 'ResourceExists', `An image named '${name}' is already in the library; choose another -Name or remove the old one with Remove-OSImage.`, name);
-  }
-}
-
-/** Ids in the style of ConfigMgr package ids (IMG00001, IMG00002, …): one above the highest in use. */
-function nextImageId(site: SiteState): string {
-  const highest = site.images.reduce((max, image) => Math.max(max, Number.parseInt(image.id.replace(/^IMG/, ''), 10) || 0), 0);
-  return `IMG${String(highest + 1).padStart(5, '0')}`;
+  assertUnique(site.images, name, 'image', 'ImageExists', 'choose another -Name or remove the old one with Remove-OSImage');
 }
 
 async function copyAndHash(from: string, to: string, total: number, request: ImportRequest): Promise<string> {

@@ -43,11 +43,10 @@ class HttpError extends Error {
   }
 }
 
-const STATUS_FOR_CATEGORY: Record<string, number> = {
+const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
   ObjectNotFound: 404,
   ResourceExists: 409,
-  ResourceBusy: 503,
   InvalidOperation: 409,
   ResourceUnavailable: 503,
 };
@@ -252,6 +251,6 @@ function sendError(response: ServerResponse, error: unknown): void {
     return;
   }
   if (error instanceof HttpError) return sendJson(response, error.status, { error: { id: error.id, message: error.message } });
-  if (error instanceof EngineError) return sendJson(response, STATUS_FOR_CATEGORY[error.category] ?? 400, { error: { id: error.id, message: error.message } });
+  if (error instanceof EngineError) return sendJson(response, STATUS_FOR_CATEGORY[error.category], { error: { id: error.id, message: error.message } });
   sendJson(response, 500, { error: { id: 'InternalError', message: (error as Error)?.message ?? String(error) } });
 }

@@ -155,7 +155,7 @@ async function withSiteLock<T>(home: string, body: () => T): Promise<T> {
         continue;
       }
       if (Date.now() > deadline) {
-        throw new EngineError('SiteBusy', 'ResourceBusy', `The site at ${home} is locked by another mcshell (${lockPath}); try again, or remove the lock file if no mcshell is running.`);
+        throw new EngineError('SiteBusy', 'ResourceUnavailable', `The site at ${home} is locked by another mcshell (${lockPath}); try again, or remove the lock file if no mcshell is running.`);
       }
       await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
     }

@@ -1,0 +1,72 @@
+// The bridge from cmdlets to the engine: opening the site, turning engine errors into error
+// records, and the distribution point service a shell runs in-process. Engine modules are
+// imported on first use, so loading a declaration (Get-Command, Get-Help) stays cheap.
+import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import { matchesWildcard } from '../src/runtime/wildcard.js';
+import type { SiteStore } from '../src/engine/site/store.js';
+import type { DPService } from '../src/engine/dp/service.js';
+
+const openSites = new Map<string, Promise<SiteStore>>();
+const services = new Map<string, DPService>();
+
+/** The site of this shell (`--site`, MCSHELL_HOME, or the user's config directory), opened once. */
+export async function openSite(ctx: CmdletContext<unknown>): Promise<SiteStore> {
+  const { SiteStore, resolveSiteHome } = await import('../src/engine/site/store.js');
+  const home = resolveSiteHome({ site: ctx.site });
+  let store = openSites.get(home);
+  if (!store) {
+    store = SiteStore.open(home);
+    openSites.set(home, store);
+    store.catch(() => openSites.delete(home));
+  }
+  return store;
+}
+
+/**
+ * Runs an engine action. An engine error becomes a non-terminating error record of this cmdlet
+ * (so a pipeline over many items goes on) and the result is undefined.
+ */
+export async function engine<T>(ctx: CmdletContext<unknown>, action: (store: SiteStore) => Promise<T> | T): Promise<T | undefined> {
+  const { EngineError } = await import('../src/engine/errors.js');
+  try {
+    return await action(await openSite(ctx));
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    ctx.writeError({ id: error.id, category: error.category, message: error.message, target: error.target });
+    return undefined;
+  }
+}
+
+/** The DP service this shell runs for its site, if started. */
+export function runningService(store: SiteStore): DPService | undefined {
+  return services.get(store.home);
+}
+
+export function registerService(store: SiteStore, service: DPService | null): void {
+  if (service) services.set(store.home, service);
+  else services.delete(store.home);
+}
+
+/** The running DP service, or an error that says how to start one. */
+export async function requireService(store: SiteStore): Promise<DPService> {
+  const service = runningService(store);
+  if (service) return service;
+  const { EngineError } = await import('../src/engine/errors.js');
+  throw new EngineError('DPServiceNotRunning', 'InvalidOperation', 'The distribution point service is not running in this shell; start it with Start-DPService (or run `mcshell serve` for a headless server).');
+}
+
+/** Bits per second as an admin writes them: `95M`, `1G`, `500k`, or a plain number. */
+export async function parseBitsPerSecond(text: string, parameter: string): Promise<number> {
+  const { parseRate } = await import('../src/engine/transport/index.js');
+  const { EngineError } = await import('../src/engine/errors.js');
+  try {
+    return parseRate(text);
+  } catch (error) {
+    throw new EngineError('InvalidRate', 'InvalidArgument', `${parameter} '${text}' is not a rate: ${(error as Error).message} (e.g. 95M, 1G, 500k bits per second).`, text);
+  }
+}
+
+/** A Get-* cmdlet's -Name filter: no pattern keeps everything; otherwise a wildcard on any of the keys. */
+export function matchesName(pattern: string | undefined, ...candidates: string[]): boolean {
+  return !pattern || candidates.some((candidate) => matchesWildcard(candidate, pattern));
+}

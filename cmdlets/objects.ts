@@ -1,0 +1,119 @@
+// What the deployment cmdlets emit: engine records shaped as PowerShell-style objects
+// (PascalCase properties, names resolved, sizes readable). One shape per kind, shared by every
+// cmdlet that outputs that kind.
+import type { CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+const rateText = (bps: number | null) => (bps === null ? null : `${Math.round(bps / 1e4) / 100} Mbit/s`);
+
+export function dpObject(dp: DPMulticastSettings) {
+  return {
+    Enabled: dp.enabled,
+    Interface: dp.interface,
+    AddressRange: dp.addressRange ? `${dp.addressRange.start}-${dp.addressRange.end}` : 'Any (239.0.0.0/8)',
+    StartIPAddress: dp.addressRange?.start ?? null,
+    EndIPAddress: dp.addressRange?.end ?? null,
+    StartUdpPort: dp.portRange.start,
+    EndUdpPort: dp.portRange.end,
+    MaximumClients: dp.maximumClients,
+    TransferRate: rateText(dp.transferRateBps) ?? 'Adaptive',
+    ScheduledMulticast: dp.scheduled.enabled,
+    SessionStartDelayMins: dp.scheduled.startDelayMinutes,
+    MinimumSessionSize: dp.scheduled.minimumSessionSize,
+    SlowClientPolicy: dp.slowClients.policy,
+    SlowClientThreshold: rateText(dp.slowClients.thresholdBps || null),
+    UnicastFallback: dp.slowClients.unicastFallback,
+  };
+}
+
+export function imageObject(image: ImageRecord) {
+  return {
+    Id: image.id,
+    Name: image.name,
+    Version: image.version,
+    Size: formatBytes(image.sizeBytes),
+    SizeBytes: image.sizeBytes,
+    Sha256: image.sha256,
+    Description: image.description,
+    ImportedAt: image.importedAt,
+    MulticastAllow: image.multicast.allow,
+    MulticastEncrypt: image.multicast.encrypt,
+    MulticastOnly: image.multicast.multicastOnly,
+  };
+}
+
+export function imageMulticastObject(image: ImageRecord) {
+  return { Id: image.id, Name: image.name, Allow: image.multicast.allow, Encrypt: image.multicast.encrypt, MulticastOnly: image.multicast.multicastOnly };
+}
+
+export function collectionObject(site: SiteState, collection: CollectionRecord) {
+  const members = site.devices.filter((device) => collection.memberIds.includes(device.id));
+  return { Id: collection.id, Name: collection.name, MemberCount: members.length, Members: members.map((device) => device.name), Description: collection.description };
+}
+
+export function deviceObject(site: SiteState, device: DeviceRecord) {
+  return {
+    Id: device.id,
+    Name: device.name,
+    MacAddress: device.mac,
+    Collections: site.collections.filter((collection) => collection.memberIds.includes(device.id)).map((collection) => collection.name),
+  };
+}
+
+function stepText(site: SiteState, step: TaskStep): string {
+  switch (step.type) {
+    case 'ApplyImage':
+      return `ApplyImage ${site.images.find((image) => image.id === step.imageId)?.name ?? step.imageId} -> ${step.target}`;
+    case 'Verify':
+      return 'Verify';
+    case 'RunCommand':
+      return `RunCommand ${step.command}`;
+  }
+}
+
+export function taskSequenceObject(site: SiteState, sequence: TaskSequenceRecord) {
+  return { Id: sequence.id, Name: sequence.name, StepCount: sequence.steps.length, Steps: sequence.steps.map((step) => stepText(site, step)) };
+}
+
+export function deploymentObject(site: SiteState, deployment: DeploymentRecord) {
+  const statuses = site.deploymentStatus.filter((status) => status.deploymentId === deployment.id);
+  const count = (state: string) => statuses.filter((status) => status.state === state).length;
+  const collection = site.collections.find((candidate) => candidate.id === deployment.collectionId);
+  return {
+    Id: deployment.id,
+    TaskSequence: site.taskSequences.find((sequence) => sequence.id === deployment.taskSequenceId)?.name ?? deployment.taskSequenceId,
+    Collection: collection?.name ?? deployment.collectionId,
+    Purpose: deployment.purpose,
+    DeploymentOption: deployment.option,
+    Availability: deployment.availability,
+    AvailableAfter: deployment.availableAfter,
+    ExpiresAt: deployment.expiresAt,
+    Targeted: collection?.memberIds.length ?? 0,
+    Succeeded: count('Succeeded'),
+    Failed: count('Failed'),
+    InProgress: count('InProgress'),
+    Status: statuses.map((status) => ({ Device: site.devices.find((device) => device.id === status.deviceId)?.name ?? status.deviceId, State: status.state, Step: status.step, Message: status.message, UpdatedAt: status.updatedAt })),
+    CreatedAt: deployment.createdAt,
+  };
+}
+
+// Default text views: the properties a table or list shows (JSON always has them all).
+export const DP_VIEW = { properties: ['Enabled', 'Interface', 'AddressRange', 'StartUdpPort', 'EndUdpPort', 'MaximumClients', 'TransferRate', 'ScheduledMulticast', 'SessionStartDelayMins', 'MinimumSessionSize', 'SlowClientPolicy'], layout: 'list' } as const;
+export const IMAGE_VIEW = { properties: ['Id', 'Name', 'Version', 'Size'] } as const;
+export const IMAGE_MULTICAST_VIEW = { properties: ['Name', 'Allow', 'Encrypt', 'MulticastOnly'] } as const;
+export const COLLECTION_VIEW = { properties: ['Id', 'Name', 'MemberCount', 'Description'] } as const;
+export const DEVICE_VIEW = { properties: ['Id', 'Name', 'MacAddress', 'Collections'] } as const;
+export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Steps'] } as const;
+export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
+export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent'], layout: 'table' } as const;
+export const CLIENT_VIEW = { properties: ['SessionId', 'Name', 'Address', 'State', 'Percent'] } as const;

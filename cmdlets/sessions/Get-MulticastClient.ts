@@ -1,0 +1,24 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, matchesName, requireService } from '../engine.js';
+import { CLIENT_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Get-MulticastClient',
+  synopsis: 'Shows the clients of multicast sessions with their state and progress.',
+  description: "State is Waiting, Receiving, Verifying, Done, Failed or Disconnected, as the client agent last reported; Percent is its share of the image's blocks received.",
+  parameters: {
+    SessionId: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], description: 'Only clients of this session.' },
+    Name: { type: 'string', description: 'Client name or device id (wildcards allowed).' },
+  },
+  outputType: { name: 'MulticastClient', view: CLIENT_VIEW },
+  examples: [{ title: 'The DP service must run', code: 'Get-MulticastClient', error: 'DPServiceNotRunning' }],
+  async *process(params, ctx) {
+    const clients = await engine(ctx, async (store) => {
+      const service = await requireService(store);
+      const { clientView } = await import('../../src/engine/dp/views.js');
+      const sessions = params.SessionId ? [service.sessions.get(params.SessionId)] : service.sessions.list();
+      return sessions.flatMap((session) => [...session.clients.values()].map((client) => clientView(session, client)));
+    });
+    for (const client of clients ?? []) if (matchesName(params.Name, client.Name, client.DeviceId)) yield client;
+  },
+});

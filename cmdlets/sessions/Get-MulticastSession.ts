@@ -1,0 +1,41 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, matchesName, runningService } from '../engine.js';
+import { SESSION_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Get-MulticastSession',
+  synopsis: "Shows the DP's multicast sessions: state, image, group/port, clients, progress, rate.",
+  description: 'Without -History: the sessions of the DP service running in this shell (waiting, running and ended since it started). With -History: every finished session recorded in the site, with each client’s result.',
+  parameters: {
+    Id: { type: 'string', position: 0, description: 'Session id (wildcards allowed).' },
+    History: { type: 'switch', description: 'Finished sessions from the site history.' },
+  },
+  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  examples: [{ title: 'No session has run on a new site', code: '@(Get-MulticastSession -History).Count', output: [0] }],
+  async *process(params, ctx) {
+    const sessions = await engine(ctx, async (store) => {
+      if (params.History) {
+        const site = store.read();
+        return site.sessionHistory.map((record) => ({
+          Id: record.id,
+          State: record.state,
+          Image: site.images.find((image) => image.id === record.imageId)?.name ?? record.imageId,
+          ImageId: record.imageId,
+          Group: record.group,
+          Port: record.port,
+          Clients: record.clients.length,
+          Verified: record.clients.filter((client) => client.state === 'Done').length,
+          Percent: record.state === 'Completed' ? 100 : null,
+          StartedAt: record.startedAt,
+          EndedAt: record.endedAt,
+          ClientResults: record.clients.map((client) => ({ Name: client.name, State: client.state, Sha256: client.sha256 })),
+        }));
+      }
+      const service = runningService(store);
+      if (!service) return [];
+      const { sessionView } = await import('../../src/engine/dp/views.js');
+      return service.sessions.list().map(sessionView);
+    });
+    for (const session of sessions ?? []) if (matchesName(params.Id, session.Id)) yield session;
+  },
+});

@@ -1,0 +1,30 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, requireService } from '../engine.js';
+import { SESSION_VIEW } from '../objects.js';
+import { watchSessions } from '../watch.js';
+
+export default defineCmdlet({
+  name: 'Start-MulticastSession',
+  synopsis: "Starts an image's multicast session now (manual start), without waiting for the schedule.",
+  description:
+    "Starts the waiting session of the image at once, or opens one that starts immediately; clients that ask for the image later join the running transmission. Needs the DP service (Start-DPService). -Wait shows progress until the session ends and outputs its final state.",
+  impact: 'medium',
+  parameters: {
+    Image: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'ImageId'], description: 'Name or id of the image.' },
+    Wait: { type: 'switch', description: 'Wait until the session has ended, showing progress on a terminal.' },
+  },
+  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  examples: [{ title: 'The DP service must run first', code: 'Start-MulticastSession Win11', error: 'DPServiceNotRunning' }],
+  async *process(params, ctx) {
+    if (!(await ctx.shouldProcess(params.Image, 'Start multicast session'))) return;
+    const started = await engine(ctx, async (store) => {
+      const service = await requireService(store);
+      const { findImage } = await import('../../src/engine/content/library.js');
+      return { service, session: service.sessions.startNow(findImage(store.read(), params.Image)) };
+    });
+    if (!started) return;
+    const { sessionView } = await import('../../src/engine/dp/views.js');
+    if (params.Wait) await watchSessions(ctx, started.service, [started.session.id], 1);
+    yield sessionView(started.session);
+  },
+});

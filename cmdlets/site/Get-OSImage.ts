@@ -1,0 +1,24 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, matchesName } from '../engine.js';
+import { imageObject, IMAGE_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Get-OSImage',
+  synopsis: 'Lists the images in the content library.',
+  description: 'Shows each image with its id, version, size, SHA-256 and multicast settings. -Name filters by name or id and accepts wildcards.',
+  parameters: {
+    Name: { type: 'string', position: 0, aliases: ['Id'], description: 'Name or id of the images to show (wildcards allowed).' },
+  },
+  outputType: { name: 'OSImage', view: IMAGE_VIEW },
+  examples: [
+    {
+      title: 'Images whose name starts with Win',
+      code: "Set-Content a.img 'a'; Set-Content b.img 'b'; Import-OSImage a.img -Name Win11 | Out-Null; Import-OSImage b.img -Name Ubuntu | Out-Null; Get-OSImage Win* | Select-Object Name, SizeBytes",
+      output: [{ Name: 'Win11', SizeBytes: 2 }],
+    },
+  ],
+  async *process(params, ctx) {
+    const images = await engine(ctx, (store) => store.read().images);
+    for (const image of images ?? []) if (matchesName(params.Name, image.name, image.id)) yield imageObject(image);
+  },
+});

@@ -1,0 +1,27 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, matchesName } from '../engine.js';
+import { taskSequenceObject, TASK_SEQUENCE_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Get-TaskSequence',
+  synopsis: 'Lists task sequences and their steps.',
+  description: '-Name filters by name or id and accepts wildcards.',
+  parameters: {
+    Name: { type: 'string', position: 0, aliases: ['Id'], description: 'Name or id (wildcards allowed).' },
+  },
+  outputType: { name: 'TaskSequence', view: TASK_SEQUENCE_VIEW },
+  examples: [
+    {
+      title: 'All task sequences',
+      code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; Get-TaskSequence | Select-Object Id, Name, StepCount",
+      output: [{ Id: 'TS00001', Name: 'Lab', StepCount: 1 }],
+    },
+  ],
+  async *process(params, ctx) {
+    const sequences = await engine(ctx, (store) => {
+      const site = store.read();
+      return site.taskSequences.filter((sequence) => matchesName(params.Name, sequence.name, sequence.id)).map((sequence) => taskSequenceObject(site, sequence));
+    });
+    yield* sequences ?? [];
+  },
+});

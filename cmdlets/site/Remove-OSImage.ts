@@ -1,0 +1,32 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine } from '../engine.js';
+import { imageObject, IMAGE_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Remove-OSImage',
+  synopsis: 'Removes an image from the content library.',
+  description: "Refuses while a deployment's task sequence applies the image, unless -Force. The content file is deleted when no other image refers to the same content.",
+  impact: 'medium',
+  parameters: {
+    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], description: 'Name or id of the image.' },
+    Force: { type: 'switch', description: 'Remove even while deployments use the image.' },
+    PassThru: { type: 'switch', description: 'Outputs the removed image.' },
+  },
+  outputType: { name: 'OSImage', view: IMAGE_VIEW },
+  examples: [
+    {
+      title: 'Remove an image by piping it',
+      code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Old | Out-Null; Get-OSImage Old | Remove-OSImage; @(Get-OSImage).Count",
+      output: [0],
+    },
+    { title: 'An unknown image is an error', code: 'Remove-OSImage NoSuchImage', error: 'ImageNotFound' },
+  ],
+  async *process(params, ctx) {
+    if (!(await ctx.shouldProcess(params.Name, 'Remove image'))) return;
+    const removed = await engine(ctx, async (store) => {
+      const { removeImage } = await import('../../src/engine/content/library.js');
+      return removeImage(store, params.Name, params.Force);
+    });
+    if (removed && params.PassThru) yield imageObject(removed);
+  },
+});

@@ -1,0 +1,76 @@
+import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { engine, parseBitsPerSecond } from '../engine.js';
+import { dpObject, DP_VIEW } from '../objects.js';
+
+export default defineCmdlet({
+  name: 'Set-DPMulticast',
+  synopsis: "Changes the distribution point's multicast settings (ConfigMgr's DP Multicast tab).",
+  description:
+    "Only the parameters given change; the result is checked as a whole (multicast addresses in 239.0.0.0/8, start ≤ end, ports 1024–65535, minimum session size ≤ maximum clients) and an invalid change leaves the settings as they were. ConfigMgr's parameter names are accepted as aliases. Serving a real network needs an explicit -Interface; a new site serves on loopback (lo) only.",
+  impact: 'medium',
+  parameters: {
+    Enable: { type: 'switch', aliases: ['EnableMulticast'], description: 'Turns multicast on (-Enable:$false turns it off; clients then get unicast).' },
+    Interface: { type: 'string', validate: { notEmpty: true }, description: 'The network interface (name or IPv4 address) the DP serves on, e.g. eth0. The default lo keeps everything on this machine.' },
+    StartIPAddress: { type: 'string', description: 'First multicast group of the range sessions take their groups from (239.x.y.z).' },
+    EndIPAddress: { type: 'string', description: 'Last multicast group of the range.' },
+    UseAnyRangeIP: { type: 'switch', description: 'Take groups from anywhere in 239.0.0.0/8 (the default) instead of an explicit range.' },
+    StartUdpPort: { type: 'int', validate: { range: [1024, 65535] }, description: 'First UDP port sessions take their ports from (default 63000).' },
+    EndUdpPort: { type: 'int', validate: { range: [1024, 65535] }, description: 'Last UDP port (default 64000).' },
+    MaximumClients: { type: 'int', aliases: ['MaximumClientCount', 'MulticastMaximumClientCount'], validate: { range: [1, 1000] }, description: 'Most clients served by multicast at once; further clients get unicast if the image allows it, or wait.' },
+    TransferRate: { type: 'string', description: "Cap on the multicast rate in bits per second (e.g. 95M, 1G), or 'Adaptive' for no cap (the rate then follows the receivers)." },
+    EnableScheduledMulticast: { type: 'switch', description: 'Scheduled-cast: wait for -MinimumSessionSize clients or -SessionStartDelayMins after the first request, whichever comes first (-EnableScheduledMulticast:$false: auto-cast).' },
+    SessionStartDelayMins: { type: 'int', validate: { range: [0, 1440] }, description: 'Minutes to wait after the first client request before starting a scheduled session.' },
+    MinimumSessionSize: { type: 'int', aliases: ['MinimumClientCount'], validate: { range: [1, 1000] }, description: 'Client requests that start a scheduled session at once.' },
+    SlowClientPolicy: { type: 'enum', values: ['None', 'Disconnect'], description: 'None keeps everyone at the slowest pace; Disconnect drops clients below -SlowClientThreshold.' },
+    SlowClientThreshold: { type: 'string', description: 'Rate below which a client is disconnected under the Disconnect policy (e.g. 10M).' },
+    UnicastFallback: { type: 'switch', description: 'Disconnected clients continue by unicast when the image allows it (default on).' },
+    PassThru: { type: 'switch', description: 'Outputs the new settings.' },
+  },
+  outputType: { name: 'DPMulticast', view: DP_VIEW },
+  examples: [
+    {
+      title: 'Enable multicast with scheduled-cast for a lab of 40',
+      code: 'Set-DPMulticast -Enable -EnableScheduledMulticast -MinimumSessionSize 40 -SessionStartDelayMins 15 -PassThru | Select-Object Enabled, ScheduledMulticast, MinimumSessionSize',
+      output: [{ Enabled: true, ScheduledMulticast: true, MinimumSessionSize: 40 }],
+    },
+    {
+      title: "ConfigMgr's names: an explicit address and port range",
+      code: 'Set-DPMulticast -StartIPAddress 239.255.10.1 -EndIPAddress 239.255.10.50 -StartUdpPort 63000 -EndUdpPort 63100 -MaximumClientCount 100 -PassThru | Select-Object AddressRange, MaximumClients',
+      output: [{ AddressRange: '239.255.10.1-239.255.10.50', MaximumClients: 100 }],
+    },
+    { title: 'An address outside 239.0.0.0/8 is refused and nothing changes', code: 'Set-DPMulticast -StartIPAddress 224.1.1.1 -EndIPAddress 224.1.1.9', error: 'AddressNotMulticast' },
+  ],
+  async *process(params, ctx) {
+    const bound = ctx.boundParameters;
+    if (bound.has('UseAnyRangeIP') && (bound.has('StartIPAddress') || bound.has('EndIPAddress'))) {
+      throw ctx.error({ id: 'ConflictingParameters', category: 'InvalidArgument', message: '-UseAnyRangeIP and -StartIPAddress/-EndIPAddress contradict each other; give one or the other.' });
+    }
+    const settings = await engine(ctx, async (store) => {
+      const { setDPSettings } = await import('../../src/engine/site/dp-settings.js');
+      const rate = params.TransferRate === undefined ? undefined : /^adaptive$/i.test(params.TransferRate) ? null : await parseBitsPerSecond(params.TransferRate, 'TransferRate');
+      const threshold = params.SlowClientThreshold === undefined ? undefined : await parseBitsPerSecond(params.SlowClientThreshold, 'SlowClientThreshold');
+      const change = {
+        ...(bound.has('Enable') ? { enabled: params.Enable } : {}),
+        ...(params.Interface !== undefined ? { interface: params.Interface } : {}),
+        ...(params.UseAnyRangeIP ? { addressRange: null } : {}),
+        ...(params.StartIPAddress !== undefined || params.EndIPAddress !== undefined ? { addressRange: { start: params.StartIPAddress, end: params.EndIPAddress } } : {}),
+        portRange: { ...(params.StartUdpPort !== undefined ? { start: params.StartUdpPort } : {}), ...(params.EndUdpPort !== undefined ? { end: params.EndUdpPort } : {}) },
+        ...(params.MaximumClients !== undefined ? { maximumClients: params.MaximumClients } : {}),
+        ...(rate !== undefined ? { transferRateBps: rate } : {}),
+        scheduled: {
+          ...(bound.has('EnableScheduledMulticast') ? { enabled: params.EnableScheduledMulticast } : {}),
+          ...(params.SessionStartDelayMins !== undefined ? { startDelayMinutes: params.SessionStartDelayMins } : {}),
+          ...(params.MinimumSessionSize !== undefined ? { minimumSessionSize: params.MinimumSessionSize } : {}),
+        },
+        slowClients: {
+          ...(params.SlowClientPolicy !== undefined ? { policy: params.SlowClientPolicy } : {}),
+          ...(threshold !== undefined ? { thresholdBps: threshold } : {}),
+          ...(bound.has('UnicastFallback') ? { unicastFallback: params.UnicastFallback } : {}),
+        },
+      };
+      if (!(await ctx.shouldProcess('distribution point multicast settings', 'Set'))) return undefined;
+      return setDPSettings(store, change as Parameters<typeof setDPSettings>[1]);
+    });
+    if (settings && params.PassThru) yield dpObject(settings);
+  },
+});

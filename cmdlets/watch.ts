@@ -1,0 +1,29 @@
+// Plain-text watching of multicast sessions, shared by Watch-MulticastSession and
+// Start-MulticastSession -Wait: one line per session per interval on a terminal, until every
+// watched session has ended or the pipeline is stopped.
+import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import type { DPService } from '../src/engine/dp/service.js';
+
+export async function watchSessions(ctx: CmdletContext<unknown>, service: DPService, ids: readonly string[], intervalSeconds: number): Promise<void> {
+  const { sessionView } = await import('../src/engine/dp/views.js');
+  const sessions = ids.map((id) => service.sessions.get(id));
+  const ended = () => sessions.every((session) => session.state !== 'Waiting' && session.state !== 'Running');
+  while (!ended() && !ctx.signal.aborted) {
+    if (ctx.host.isTerminal) {
+      for (const session of sessions) {
+        const view = sessionView(session);
+        const rate = view.RateMbps === null ? '' : `, ${view.RateMbps} Mbit/s`;
+        ctx.writeHost(`${view.Id} ${view.Image} ${view.State}: ${view.Percent}% sent${rate}, ${view.Verified}/${view.Clients} clients verified`);
+      }
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, intervalSeconds * 1000);
+      const finish = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      service.sessions.once('ended', finish);
+      ctx.signal.addEventListener('abort', finish, { once: true });
+    });
+  }
+}

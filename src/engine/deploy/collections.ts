@@ -1,0 +1,67 @@
+// Device collections and their members. A member is named by device name, MAC address or id;
+// adding one that the site does not know yet creates the device.
+import { EngineError } from '../errors.js';
+import type { CollectionRecord, DeviceRecord, SiteState } from '../site/model.js';
+import { assertNameFree, findRecord, nextId, requireName } from '../site/records.js';
+import type { SiteStore } from '../site/store.js';
+import { normalizeMac } from './targeting.js';
+
+export function findCollection(site: SiteState, nameOrId: string): CollectionRecord {
+  return findRecord(site.collections, nameOrId, 'collection', 'CollectionNotFound');
+}
+
+export async function newCollection(store: SiteStore, request: { name: string; description?: string }): Promise<CollectionRecord> {
+  const name = requireName(request.name, 'collection');
+  return store.update((site) => {
+    assertNameFree(site.collections, name, 'collection', 'CollectionExists', 'choose another -Name');
+    const collection: CollectionRecord = { id: nextId('COL', site.collections), name, description: request.description ?? '', memberIds: [] };
+    site.collections.push(collection);
+    return collection;
+  });
+}
+
+export interface MemberSpec {
+  name?: string | undefined;
+  mac?: string | undefined;
+}
+
+/** Adds a device to a collection (creating the device when new); returns the device. */
+export async function addCollectionMember(store: SiteStore, collectionName: string, member: MemberSpec): Promise<DeviceRecord> {
+  const mac = member.mac ? normalizeMac(member.mac) : null;
+  if (member.mac && !mac) throw new EngineError('InvalidMacAddress', 'InvalidArgument', `'${member.mac}' is not a MAC address; expected six hex pairs such as 00:11:22:33:44:55.`, member.mac);
+  const name = member.name?.trim();
+  if (!name && !mac) throw new EngineError('MemberNotIdentified', 'InvalidArgument', 'A member needs a -Name or a -MacAddress (or an object with Name / MacAddress properties).', member);
+  return store.update((site) => {
+    const collection = findCollection(site, collectionName);
+    const byMac = mac ? site.devices.find((device) => device.mac === mac) : undefined;
+    const byName = name ? site.devices.find((device) => device.name.toLowerCase() === name.toLowerCase() || device.id.toLowerCase() === name.toLowerCase()) : undefined;
+    if (byMac && byName && byMac !== byName) {
+      throw new EngineError('DeviceConflict', 'InvalidArgument', `MAC ${mac} belongs to device '${byMac.name}' but the name '${name}' to another device; fix the input or remove one of them.`, member);
+    }
+    let device = byMac ?? byName;
+    if (!device) {
+      device = { id: nextId('DEV', site.devices), name: name ?? mac!, mac };
+      site.devices.push(device);
+    } else if (mac && !device.mac) {
+      device.mac = mac;
+    } else if (mac && device.mac !== mac) {
+      throw new EngineError('DeviceConflict', 'InvalidArgument', `Device '${device.name}' has MAC ${device.mac}, not ${mac}.`, member);
+    }
+    if (!collection.memberIds.includes(device.id)) collection.memberIds.push(device.id);
+    return device;
+  });
+}
+
+export async function removeCollectionMember(store: SiteStore, collectionName: string, member: string): Promise<DeviceRecord> {
+  return store.update((site) => {
+    const collection = findCollection(site, collectionName);
+    const mac = normalizeMac(member);
+    const members = site.devices.filter((device) => collection.memberIds.includes(device.id));
+    const device = (mac && members.find((candidate) => candidate.mac === mac)) || members.find((candidate) => [candidate.id, candidate.name].some((key) => key.toLowerCase() === member.trim().toLowerCase()));
+    if (!device) {
+      throw new EngineError('MemberNotFound', 'ObjectNotFound', `'${member}' is not a member of collection '${collection.name}' (members: ${members.map((d) => d.name).join(', ') || 'none'}).`, member);
+    }
+    collection.memberIds = collection.memberIds.filter((id) => id !== device.id);
+    return device;
+  });
+}

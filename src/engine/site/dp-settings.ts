@@ -1,0 +1,44 @@
+// Changing the distribution point's multicast settings: the change is merged into the current
+// settings, validated as a whole, and saved in one transaction, so an invalid combination is
+// refused and leaves the site as it was.
+import type { DPMulticastSettings, SlowClientPolicy } from './model.js';
+import { validateDPSettings } from './model.js';
+import type { SiteStore } from './store.js';
+
+export interface DPSettingsChange {
+  enabled?: boolean;
+  interface?: string;
+  /** `null` switches back to "any address in 239.0.0.0/8". */
+  addressRange?: { start?: string; end?: string } | null;
+  portRange?: { start?: number; end?: number };
+  maximumClients?: number;
+  /** `null` removes the cap. */
+  transferRateBps?: number | null;
+  scheduled?: Partial<DPMulticastSettings['scheduled']>;
+  slowClients?: { policy?: SlowClientPolicy; thresholdBps?: number; unicastFallback?: boolean };
+}
+
+export function applyDPChange(current: DPMulticastSettings, change: DPSettingsChange): DPMulticastSettings {
+  let addressRange = current.addressRange;
+  if (change.addressRange === null) addressRange = null;
+  else if (change.addressRange) {
+    const start = change.addressRange.start ?? current.addressRange?.start ?? change.addressRange.end;
+    const end = change.addressRange.end ?? current.addressRange?.end ?? change.addressRange.start;
+    addressRange = { start: start!, end: end! };
+  }
+  return validateDPSettings({
+    ...current,
+    ...(change.enabled !== undefined ? { enabled: change.enabled } : {}),
+    ...(change.interface !== undefined ? { interface: change.interface } : {}),
+    ...(change.maximumClients !== undefined ? { maximumClients: change.maximumClients } : {}),
+    ...(change.transferRateBps !== undefined ? { transferRateBps: change.transferRateBps } : {}),
+    addressRange,
+    portRange: { ...current.portRange, ...change.portRange },
+    scheduled: { ...current.scheduled, ...change.scheduled },
+    slowClients: { ...current.slowClients, ...change.slowClients },
+  });
+}
+
+export async function setDPSettings(store: SiteStore, change: DPSettingsChange): Promise<DPMulticastSettings> {
+  return store.update((site) => (site.dp = applyDPChange(site.dp, change)));
+}
