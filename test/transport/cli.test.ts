@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { DEFAULT_K, DEFAULT_SYMBOL_SIZE } from '../../src/engine/transport/index.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
 
 const bin = resolve(import.meta.dirname, '../../../bin/mcshell.js');
@@ -100,7 +101,7 @@ test('a receiver killed mid-transfer and restarted fetches only what it lacked',
   const second = await mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']).done;
   assert.equal(second.code, 0, second.stderr);
   const counters = (JSON.parse(second.stdout) as { counters: { resumedBlocks: number; fetchedBlocks: number } }).counters;
-  const blocks = Math.ceil(6_000_000 / (1456 * 64));
+  const blocks = Math.ceil(6_000_000 / (DEFAULT_SYMBOL_SIZE * DEFAULT_K));
   assert.ok(counters.resumedBlocks > 0, JSON.stringify(counters));
   assert.equal(counters.resumedBlocks + counters.fetchedBlocks, blocks, JSON.stringify(counters));
   assert.equal(fileSha256(out), image.sha256);

@@ -78,6 +78,26 @@ test('decoding from only repair symbols and from a single missing source', () =>
   assert.deepEqual(decodeFrom(source, k, size, oneMissing), source);
 });
 
+test('repair symbols match the Cauchy generator computed byte by byte', () => {
+  const rand = rng(3);
+  const k = 5;
+  const size = 20; // not a multiple of 16: exercises the coder's padding
+  const source = randomBlock(k, size, rand);
+  const out = new Uint8Array(size);
+  for (const id of [k, 100, 255]) {
+    encodeRepair(source, k, size, id, out, 0, 42);
+    const expected = new Uint8Array(size);
+    for (let i = 0; i < k; i++) for (let t = 0; t < size; t++) expected[t]! ^= gfMul(gfInv(id ^ i), source[i * size + t]!);
+    assert.deepEqual(out, expected, `repair ${id}`);
+  }
+  // A decode in between replaces what the coder holds: the same key must not reuse stale data.
+  decodeFrom(randomBlock(k, size, rand), k, size, [0, 1, 2, 3, 200]);
+  encodeRepair(source, k, size, 7, out, 0, 42);
+  const expected = new Uint8Array(size);
+  for (let i = 0; i < k; i++) for (let t = 0; t < size; t++) expected[t]! ^= gfMul(gfInv(7 ^ i), source[i * size + t]!);
+  assert.deepEqual(out, expected);
+});
+
 test('encodeRepair rejects ids that are not repair ids', () => {
   const out = new Uint8Array(4);
   assert.throws(() => encodeRepair(new Uint8Array(8), 2, 4, 1, out), RangeError);

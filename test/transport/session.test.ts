@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
+import { DEFAULT_K, DEFAULT_SYMBOL_SIZE, receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
 
 const RATE = 200e6;
@@ -68,7 +68,7 @@ test('corrupted datagrams are caught by the block hashes and fetched again', asy
 });
 
 test('an empty image and an image that is not a multiple of the block size', async () => {
-  for (const size of [0, 100_001, 1456 * 64 + 3]) {
+  for (const size of [0, 100_001, DEFAULT_SYMBOL_SIZE * DEFAULT_K + 3]) {
     assertAllVerified(await session(size, [undefined, { drop: 0.05, seed: size }]));
   }
 });
