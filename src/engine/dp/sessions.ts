@@ -243,30 +243,52 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     this.running.add(transmission);
   }
 
+  /** Ends a session: records it in the site history once its clients have said how they ended. */
   private finish(session: MulticastSession, state: SessionState, summary: SendSummary | null): void {
     session.state = state;
     session.summary = summary;
     session.endedAt = Date.now();
-    const record: SessionHistoryRecord = {
-      // Session ids restart with the DP service; the end time makes the history id unique.
-      id: `${session.id}-${session.endedAt}`,
-      imageId: session.image.id,
-      group: session.channel.group,
-      port: session.channel.port,
-      startedAt: new Date(session.startedAt ?? session.requestedAt).toISOString(),
-      endedAt: new Date(session.endedAt).toISOString(),
-      state: state === 'Completed' ? 'Completed' : state === 'Stopped' ? 'Stopped' : 'Failed',
-      clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
-    };
-    this.options.store
-      .update((site) => {
-        site.sessionHistory.push(record);
-      })
+    this.schedule();
+    const recorded = this.settle(session)
+      .then(() => this.options.store.update((site) => void site.sessionHistory.push(historyRecord(session))))
       .catch((error: unknown) => {
         // The transmission is over either way; losing its history line must not crash the DP.
         process.emitWarning(`session ${session.id}: history not saved: ${(error as Error).message}`);
       })
-      .finally(() => this.emit('ended', session));
-    this.schedule();
+      .finally(() => {
+        this.running.delete(recorded);
+        this.emit('ended', session);
+      });
+    this.running.add(recorded);
   }
+
+  /**
+   * The transport ends the transmission the moment the last receiver verified; that client's own
+   * report ("Done") reaches the control endpoint a moment later. Wait briefly for every client to
+   * report a final state, so the history says what really happened to each.
+   */
+  private async settle(session: MulticastSession): Promise<void> {
+    const deadline = Date.now() + CLIENT_SETTLE_MS;
+    const unsettled = () => [...session.clients.values()].some((client) => !FINAL_CLIENT_STATES.has(client.state));
+    while (session.startedAt !== null && unsettled() && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+const FINAL_CLIENT_STATES: ReadonlySet<ClientState> = new Set(['Done', 'Failed', 'Disconnected']);
+const CLIENT_SETTLE_MS = 5000;
+
+function historyRecord(session: MulticastSession): SessionHistoryRecord {
+  return {
+    // Session ids restart with the DP service; the end time makes the history id unique.
+    id: `${session.id}-${session.endedAt}`,
+    imageId: session.image.id,
+    group: session.channel.group,
+    port: session.channel.port,
+    startedAt: new Date(session.startedAt ?? session.requestedAt).toISOString(),
+    endedAt: new Date(session.endedAt ?? Date.now()).toISOString(),
+    state: session.state === 'Completed' ? 'Completed' : session.state === 'Stopped' ? 'Stopped' : 'Failed',
+    clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
+  };
 }
