@@ -1,5 +1,5 @@
 // `mcshell receive --interface <name|address> --out <path|-> …`: fetch one image and verify it.
-import { integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+import { abortOnSignals, integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
                        [--json] [--progress] [--sender-timeout <seconds>]
@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
     const transport = await import('../../engine/transport/index.js');
     const show = progressWriter(values.progress === true);
     const summary = await transport.receive({
+      signal: abortOnSignals(),
       interface: values.interface,
       out: values.out,
       group: values.group,

@@ -1,5 +1,5 @@
 // `mcshell send <file> --interface <name|address> …`: serve one image to every receiver that joins.
-import { integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+import { abortOnSignals, integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
 
 const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clients N] [--max-wait <seconds>]
                     [--rate <bits/s, e.g. 95M, 1G, 500k>] [--group <239.x.y.z>] [--port <n>]
@@ -47,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
     if (symbolSize !== undefined && symbolSize % 4 !== 0) throw new UsageError(`--symbol-size must be a multiple of 4 (got ${symbolSize})`);
     const show = progressWriter(values.progress === true);
     const summary = await transport.send({
+      signal: abortOnSignals(),
       file: positionals[0]!,
       interface: values.interface,
       group: values.group,

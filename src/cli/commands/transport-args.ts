@@ -50,3 +50,13 @@ export function progressWriter(asked: boolean): ((line: string) => void) | undef
 export function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
+
+/**
+ * Ctrl-C or SIGTERM ends the session cleanly: a sender tells receivers it aborted, a receiver saves
+ * its resume state, and neither leaves a complete-looking output.
+ */
+export function abortOnSignals(): AbortSignal {
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+  return controller.signal;
+}

@@ -216,7 +216,7 @@ class Receiver {
     }
     this.timers.push(setInterval(() => this.watchdog(), 500));
     if (this.opts.onProgress) this.timers.push(setInterval(() => this.opts.onProgress!(this.progress()), 500));
-    this.opts.signal?.addEventListener('abort', () => this.fail('aborted'), { once: true });
+    this.opts.signal?.addEventListener('abort', () => this.fail('interrupted'), { once: true });
     return result;
   }
 

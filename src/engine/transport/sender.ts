@@ -249,7 +249,7 @@ class Sender {
     });
     this.every(CONTROL_MS, () => this.regulate());
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
-    this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'aborted'), { once: true });
+    this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
     this.announceDue = 2;
     this.kick();
     return done;
@@ -606,10 +606,8 @@ class Sender {
     if (!this.running || this.finished) return;
     const all = [...this.peers.values()];
     if (all.length === 0 || all.some((p) => p.status === 'active')) return;
-    const verified = all.filter((p) => p.status === 'verified').length;
-    if (verified === all.length && verified >= this.minClients) this.end(EndReason.Complete, `all ${verified} receiver(s) verified the image`);
-    else if (verified < this.minClients && all.length >= this.minClients) this.end(EndReason.Complete, `${all.length - verified} of ${all.length} receiver(s) failed`);
-    else this.end(EndReason.Complete, `${all.length - verified} of ${all.length} receiver(s) failed`);
+    const failed = all.filter((p) => p.status !== 'verified').length;
+    this.end(EndReason.Complete, failed === 0 ? `all ${all.length} receiver(s) verified the image` : `${failed} of ${all.length} receiver(s) failed`);
   }
 
   private end(reason: EndReason, message: string): void {
@@ -631,7 +629,7 @@ class Sender {
     const imageBytes = this.manifest.geometry.imageSize;
     const summary: SendSummary = {
       ok,
-      message: ok ? message : verified < this.minClients && reason === EndReason.Complete ? `${message}; fewer than --min-clients ${this.minClients} verified` : message,
+      message: reason === EndReason.Complete && verified < this.minClients ? `${message}; fewer than --min-clients ${this.minClients} verified` : message,
       session: this.session.toString(16).padStart(8, '0'),
       elapsedSeconds: (performance.now() - this.started) / 1000,
       imageBytes,
