@@ -90,3 +90,13 @@ for (const force of [false, true]) {
     assert.equal(session.clients.get('DEV001')!.state, 'Disconnected');
   });
 }
+
+test('scheduled-cast starts on the delay rule when the delay has passed, without waiting for the minimum size', async (t) => {
+  const lab = await makeLab({ devices: 3, dp: { scheduled: { enabled: true, startDelayMinutes: 0, minimumSessionSize: 3 } } });
+  const { dp, server } = await startDP(t, lab.store);
+  const result = await runClient({ server, name: 'lab-01', interface: 'lo' });
+  assert.equal(result.ok, true, result.message);
+  const [session] = dp.sessions.list();
+  assert.equal(session!.startReason, 'start-delay');
+  assert.equal(session!.clients.size, 1);
+});
