@@ -9,13 +9,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const netlan = fileURLToPath(new URL('../../../scripts/netlan.sh', import.meta.url));
-const isRoot = process.getuid?.() === 0;
 const hasTools = ['ip', 'tc', 'nft'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-const skip = !isRoot
-  ? 'needs root: the namespace LAN is made with ip netns'
-  : !hasTools
-    ? 'needs iproute2 and nftables: apt-get install -y iproute2 nftables'
-    : false;
+
+// Under `unshare -rn` a normal user looks like root but cannot make named namespaces: try one.
+function namespacesUsable(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root: the namespace LAN is made with ip netns';
+  if (!hasTools) return 'needs iproute2 and nftables: apt-get install -y iproute2 nftables';
+  const probe = `mcq${process.pid}`;
+  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
+  spawnSync('ip', ['netns', 'delete', probe]);
+  return made.status === 0 ? false : `needs real root: ip netns add failed (${made.stderr.trim()})`;
+}
+const skip = namespacesUsable();
 
 const GROUP = '239.255.42.1';
 let serial = 0;
