@@ -189,13 +189,20 @@ function netlanRun(args) {
   if (result.status !== 0) throw new Error(`netlan.sh ${args.join(' ')} failed: ${(result.stderr || result.error?.message || '').trim()}`);
 }
 
-// Namespaces of earlier bench runs whose process is gone (killed hard): remove them.
-function sweepStale() {
+// Namespaces and work directories of earlier bench runs whose process is gone (killed hard): remove them.
+function sweepStale(dir) {
   const list = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
   const prefixes = new Set([...list.matchAll(/^(mcb(\d+))-/gm)].filter((m) => !existsSync(`/proc/${m[2]}`)).map((m) => m[1]));
   for (const prefix of prefixes) {
     console.error(`removing namespaces of a dead earlier run: ${prefix}-*`);
     netlanRun(['down', '--prefix', prefix]);
+  }
+  for (const name of readdirSync(dir)) {
+    const m = /^mcbench-(\d+)-/.exec(name);
+    if (m && !existsSync(`/proc/${m[1]}`)) {
+      console.error(`removing the work directory of a dead earlier run: ${join(dir, name)}`);
+      rmSync(join(dir, name), { recursive: true, force: true });
+    }
   }
 }
 
@@ -443,8 +450,8 @@ async function main() {
   const options = readOptions();
   checkEnvironment(options);
   ensurePrivateNamespace(import.meta.url); // re-runs the harness in a namespace of its own, with only lo
-  sweepStale();
-  const work = mkdtempSync(join(options.dir, 'mcbench-'));
+  sweepStale(options.dir);
+  const work = mkdtempSync(join(options.dir, `mcbench-${process.pid}-`));
   const cleanup = () => {
     for (const p of [...live]) killGroup(p, 'SIGKILL');
     spawnSync(netlan, ['down', '--prefix', `mcb${process.pid}`], { stdio: 'ignore', timeout: 60_000 });
