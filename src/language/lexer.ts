@@ -2,12 +2,12 @@
 // tracker, because PowerShell lexes differently in command mode (after a command name: `-x` is a
 // parameter, `*.txt` and `C:\x` are strings, `-5` is a number) and in expression mode (`-eq` is an
 // operator, `-5` is negation, `*` multiplies).
-import type { CustomPatternMatcherReturn, ILexingError, IToken, Lexer as ChevrotainLexer, TokenType } from 'chevrotain';
+import type { IToken, TokenType } from 'chevrotain';
 import type { SourceSpan } from './ast.js';
 import { chevrotain } from './chevrotain.js';
 import { ScriptSyntaxError } from './errors.js';
 
-const { createToken, Lexer } = chevrotain;
+const { createToken } = chevrotain;
 
 // ---------------------------------------------------------------- the mode tracker
 
@@ -122,61 +122,67 @@ function touchesValue(tokens: IToken[], offset: number): boolean {
 
 // ---------------------------------------------------------------- pattern helpers
 
-type Exec = (text: string, offset: number, tokens: IToken[]) => CustomPatternMatcherReturn | null;
+/**
+ * Recognises a token at `offset` of `text`: returns the end of the match (exclusive) or -1.
+ * `tokens` are the tokens produced so far (skipped trivia excluded), for the mode tracker.
+ */
+type Match = (text: string, offset: number, tokens: IToken[]) => number;
 
-function matched(image: string): CustomPatternMatcherReturn {
-  return [image] as CustomPatternMatcherReturn;
+/** Which first characters a token can start with: the characters, or a test of the char code. */
+type Starts = string | ((code: number) => boolean);
+
+interface Rule {
+  type: TokenType;
+  match: Match;
+  starts: (code: number) => boolean;
+  /** Trivia: consumed but not produced (whitespace, comments, continued lines). */
+  skipped: boolean;
 }
 
+const rules = new Map<TokenType, Rule>();
+
 /** A sticky regexp tried only when `when` holds. */
-function guarded(regexp: RegExp, when: (tokens: IToken[], text: string, offset: number) => boolean): Exec {
-  const sticky = new RegExp(regexp.source, regexp.flags.includes('y') ? regexp.flags : regexp.flags + 'y');
+function guarded(regexp: RegExp, when: (tokens: IToken[], text: string, offset: number) => boolean): Match {
+  const sticky = new RegExp(regexp.source, regexp.flags + 'y');
   return (text, offset, tokens) => {
-    if (!when(tokens, text, offset)) return null;
+    if (!when(tokens, text, offset)) return -1;
     sticky.lastIndex = offset;
-    return sticky.test(text) ? matched(text.slice(offset, sticky.lastIndex)) : null;
+    return sticky.test(text) ? sticky.lastIndex : -1;
   };
 }
 
 /** An operator that exists only in expression mode (in command mode `*` or `+x` are strings). */
-function expressionOnly(literal: string): Exec {
-  return (text, offset, tokens) => (text.startsWith(literal, offset) && !inCommandMode(tokens) ? matched(literal) : null);
+function expressionOnly(literal: string): Match {
+  return (text, offset, tokens) => (text.startsWith(literal, offset) && !inCommandMode(tokens) ? offset + literal.length : -1);
 }
 
-function codes(chars: string): number[] {
-  return [...chars].map((c) => c.charCodeAt(0));
-}
-
-/** Chevrotain buckets char codes above 255 in groups of 255: one code per bucket covers them all. */
-const nonLatinBuckets: number[] = [];
-for (let code = 256; code < 65536; code += 255) nonLatinBuckets.push(code);
-const latin1 = Array.from({ length: 0x40 }, (_, i) => 0xc0 + i);
-const wordStart = [...codes('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_'), ...latin1, ...nonLatinBuckets];
-const barewordStart = [
-  ...Array.from({ length: 0x7f - 0x21 }, (_, i) => 0x21 + i).filter((c) => !`;|&(){},'"\`$@#`.includes(String.fromCharCode(c))),
-  ...Array.from({ length: 0x80 }, (_, i) => 0x80 + i),
-  ...nonLatinBuckets,
-];
+const isWordStart = (code: number): boolean => (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || code === 95 || code >= 0xc0;
+const isBarewordStart = (code: number): boolean => (code > 0x20 && code < 0x7f && !`;|&(){},'"\`$@#`.includes(String.fromCharCode(code))) || code >= 0x80;
 
 function token(
   name: string,
-  pattern: RegExp | string | Exec,
-  options: { label?: string; categories?: TokenType[]; group?: string; hint?: number[]; lineBreaks?: boolean } = {},
+  pattern: RegExp | string | Match,
+  options: { label?: string; categories?: TokenType[]; skipped?: boolean; starts?: Starts } = {},
 ): TokenType {
-  return createToken({
+  const type = createToken({
     name,
-    pattern: typeof pattern === 'function' ? { exec: pattern } : pattern,
     ...(options.label !== undefined && { label: options.label }),
     ...(options.categories !== undefined && { categories: options.categories }),
-    ...(options.group !== undefined && { group: options.group }),
-    ...(options.hint !== undefined && { start_chars_hint: options.hint }),
-    // Chevrotain cannot see whether a custom pattern spans lines; it must be told.
-    ...((options.lineBreaks !== undefined || typeof pattern === 'function') && { line_breaks: options.lineBreaks ?? false }),
   });
+  const match: Match =
+    typeof pattern === 'string'
+      ? (text, offset) => (text.startsWith(pattern, offset) ? offset + pattern.length : -1)
+      : pattern instanceof RegExp
+        ? guarded(pattern, () => true)
+        : pattern;
+  const starts = options.starts ?? (typeof pattern === 'string' ? pattern[0]! : undefined);
+  if (starts === undefined) throw new Error(`internal error: token ${name} needs its possible first characters`);
+  rules.set(type, { type, match, starts: typeof starts === 'string' ? (code) => starts.includes(String.fromCharCode(code)) : starts, skipped: options.skipped === true });
+  return type;
 }
 
 function category(name: string, label: string): TokenType {
-  return createToken({ name, pattern: Lexer.NA, label });
+  return createToken({ name, label });
 }
 
 // ---------------------------------------------------------------- categories
@@ -190,10 +196,10 @@ export const StringToken = category('StringToken', 'a string');
 
 // ---------------------------------------------------------------- trivia
 
-const Whitespace = token('Whitespace', /[ \t\f\v\u00a0\ufeff]+/, { group: Lexer.SKIPPED });
-const LineContinuation = token('LineContinuation', /`(?:\r\n|\n|\r)/, { group: Lexer.SKIPPED, lineBreaks: true });
-const BlockComment = token('BlockComment', /<#[\s\S]*?#>/, { group: Lexer.SKIPPED, lineBreaks: true });
-const Comment = token('Comment', /#[^\r\n]*/, { group: Lexer.SKIPPED });
+const Whitespace = token('Whitespace', /[ \t\f\v\u00a0\ufeff]+/, { skipped: true, starts: ' \t\f\v\u00a0\ufeff' });
+const LineContinuation = token('LineContinuation', /`(?:\r\n|\n|\r)/, { skipped: true, starts: '`' });
+const BlockComment = token('BlockComment', /<#[\s\S]*?#>/, { skipped: true, starts: '<' });
+const Comment = token('Comment', /#[^\r\n]*/, { skipped: true, starts: '#' });
 
 const lineBreak = /\r\n|\n|\r/y;
 const afterBlankSpace = /[ \t\r\n]*/y;
@@ -243,11 +249,11 @@ export const Newline = token(
   'Newline',
   (text, offset, tokens) => {
     lineBreak.lastIndex = offset;
-    return lineBreak.test(text) && !lineBreakContinues(text, offset, tokens) ? matched(text.slice(offset, lineBreak.lastIndex)) : null;
+    return lineBreak.test(text) && !lineBreakContinues(text, offset, tokens) ? lineBreak.lastIndex : -1;
   },
-  { categories: [Separator], label: 'a newline', hint: codes('\r\n'), lineBreaks: true },
+  { categories: [Separator], label: 'a newline', starts: '\r\n' },
 );
-const SkippedNewline = token('SkippedNewline', /\r\n|\n|\r/, { group: Lexer.SKIPPED, lineBreaks: true });
+const SkippedNewline = token('SkippedNewline', /\r\n|\n|\r/, { skipped: true, starts: '\r\n' });
 
 // ---------------------------------------------------------------- strings
 
@@ -295,22 +301,21 @@ export function scanParens(text: string, start: number): number {
 export const HereSingle = token('HereSingle', /@'[ \t]*(?:\r\n|\n|\r)(?:[\s\S]*?(?:\r\n|\n|\r))??'@/, {
   categories: [StringToken],
   label: 'a string',
-  lineBreaks: true,
+  starts: '@',
 });
 export const HereDouble = token('HereDouble', /@"[ \t]*(?:\r\n|\n|\r)(?:[\s\S]*?(?:\r\n|\n|\r))??"@/, {
   categories: [StringToken],
   label: 'a string',
-  lineBreaks: true,
+  starts: '@',
 });
-export const SingleString = token('SingleString', /'(?:[^']|'')*'/, { categories: [StringToken], label: 'a string', lineBreaks: true });
+export const SingleString = token('SingleString', /'(?:[^']|'')*'/, { categories: [StringToken], label: 'a string', starts: "'" });
 export const DoubleString = token(
   'DoubleString',
   (text, offset) => {
-    if (text.charCodeAt(offset) !== 34 /* " */) return null;
-    const end = scanDoubleQuoted(text, offset);
-    return end === -1 ? null : matched(text.slice(offset, end));
+    if (text.charCodeAt(offset) !== 34 /* " */) return -1;
+    return scanDoubleQuoted(text, offset);
   },
-  { categories: [StringToken], label: 'a string', hint: codes('"'), lineBreaks: true },
+  { categories: [StringToken], label: 'a string', starts: '"' },
 );
 /** A string or block comment that never ends: reported as a syntax error (and as incomplete input). */
 const unterminatedStart = /['"]|@['"]|<#/y;
@@ -318,9 +323,9 @@ export const Unterminated = token(
   'Unterminated',
   (text, offset) => {
     unterminatedStart.lastIndex = offset;
-    return unterminatedStart.test(text) ? matched(text.slice(offset)) : null;
+    return unterminatedStart.test(text) ? text.length : -1;
   },
-  { hint: codes(`'"@<`), lineBreaks: true },
+  { starts: `'"@<` },
 );
 
 // ---------------------------------------------------------------- brackets and punctuation
@@ -328,11 +333,11 @@ export const Unterminated = token(
 export const DollarParen = token('DollarParen', '$(', { label: "'$('" });
 export const AtParen = token('AtParen', '@(', { label: "'@('" });
 export const AtCurly = token('AtCurly', '@{', { label: "'@{'" });
-export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variable' });
+export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variable', starts: '@' });
 export const Variable = token(
   'Variable',
   /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/i,
-  { label: 'a variable' },
+  { label: 'a variable', starts: '$' },
 );
 
 export const Semi = token('Semi', ';', { categories: [Separator], label: "';'" });
@@ -346,8 +351,8 @@ export const RCurly = token('RCurly', '}', { label: "'}'" });
 export const CallParen = token(
   'CallParen',
   (text, offset, tokens) =>
-    text.charCodeAt(offset) === 40 && touchesValue(tokens, offset) && previous(tokens)!.tokenType === Identifier ? matched('(') : null,
-  { label: "'('", hint: codes('(') },
+    text.charCodeAt(offset) === 40 && touchesValue(tokens, offset) && previous(tokens)!.tokenType === Identifier ? offset + 1 : -1,
+  { label: "'('", starts: '(' },
 );
 export const LParen = token('LParen', '(', { label: "'('" });
 export const RParen = token('RParen', ')', { label: "')'" });
@@ -356,11 +361,11 @@ export const Comma = token('Comma', ',', { label: "','" });
 // ---------------------------------------------------------------- keywords and names
 
 function keyword(name: string, word: string, also?: (prev: IToken | undefined) => boolean): TokenType {
-  const exec = guarded(
+  const match = guarded(
     new RegExp(`${word}(?![\\w-])`, 'i'),
     (tokens) => atStatementStart(tokens) || (also !== undefined && !tracker.frame.command && also(previous(tokens))),
   );
-  return token(name, exec, { label: `'${word}'`, hint: codes(word[0]! + word[0]!.toUpperCase()) });
+  return token(name, match, { label: `'${word}'`, starts: word[0]! + word[0]!.toUpperCase() });
 }
 
 const afterBlock = (prev: IToken | undefined): boolean => prev?.tokenType === RCurly;
@@ -387,13 +392,13 @@ export const In = token(
     tracker.sync(tokens);
     return tracker.frame.kind === 'foreach' && previous(tokens)?.tokenType === Variable;
   }),
-  { label: "'in'", hint: codes('iI') },
+  { label: "'in'", starts: 'iI' },
 );
 
 export const FunctionName = token(
   'FunctionName',
   guarded(/(?:(?:global|script|local):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*/i, (tokens) => previous(tokens)?.tokenType === Function),
-  { label: 'a function name', hint: wordStart },
+  { label: 'a function name', starts: isWordStart },
 );
 export const CommandName = token(
   'CommandName',
@@ -401,7 +406,7 @@ export const CommandName = token(
     /(?:[A-Za-z_\u00c0-\uffff]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
     (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp,
   ),
-  { label: 'a command', hint: [...wordStart, ...codes('./\\~%?')] },
+  { label: 'a command', starts: (code) => isWordStart(code) || './\\~%?'.includes(String.fromCharCode(code)) },
 );
 
 // ---------------------------------------------------------------- operators
@@ -414,16 +419,16 @@ export const ComparisonOp = token(
     /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|join|isnot|is|as)(?!\w)/i,
     notInCommand,
   ),
-  { categories: [BinaryOp], label: 'a comparison operator', hint: codes('-') },
+  { categories: [BinaryOp], label: 'a comparison operator', starts: '-' },
 );
-export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-and', '-or' or '-xor'", hint: codes('-') });
-export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-f'", hint: codes('-') });
-export const NotOp = token('NotOp', guarded(/-not(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", hint: codes('-') });
+export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-and', '-or' or '-xor'", starts: '-' });
+export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-f'", starts: '-' });
+export const NotOp = token('NotOp', guarded(/-not(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", starts: '-' });
 
 /** `-Name:` — the value follows the colon. */
-export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label: 'a parameter' });
+export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label: 'a parameter', starts: '-' });
 /** `-Name` in command mode; in expression mode an unknown `-word` (reported as unexpected). */
-export const Parameter = token('Parameter', /-[A-Za-z_]\w*/, { label: 'a parameter' });
+export const Parameter = token('Parameter', /-[A-Za-z_]\w*/, { label: 'a parameter', starts: '-' });
 
 const numberBody = String.raw`(?:0x[0-9a-f]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:kb|mb|gb|tb|pb)?`;
 const expressionNumber = new RegExp(`${numberBody}(?!\\w)`, 'iy');
@@ -434,27 +439,27 @@ export const NumberToken = token(
   (text, offset, tokens) => {
     const regexp = inCommandMode(tokens) ? commandNumber : expressionNumber;
     regexp.lastIndex = offset;
-    return regexp.test(text) ? matched(text.slice(offset, regexp.lastIndex)) : null;
+    return regexp.test(text) ? regexp.lastIndex : -1;
   },
-  { label: 'a number', hint: codes('0123456789.-') },
+  { label: 'a number', starts: '0123456789.-' },
 );
 
-export const DotDot = token('DotDot', expressionOnly('..'), { categories: [BinaryOp], label: "'..'", hint: codes('.') });
-export const ColonColon = token('ColonColon', expressionOnly('::'), { label: "'::'", hint: codes(':') });
+export const DotDot = token('DotDot', expressionOnly('..'), { categories: [BinaryOp], label: "'..'", starts: '.' });
+export const ColonColon = token('ColonColon', expressionOnly('::'), { label: "'::'", starts: ':' });
 export const Dot = token(
   'Dot',
-  (text, offset, tokens) => (text.charCodeAt(offset) === 46 && text.charCodeAt(offset + 1) !== 46 && touchesValue(tokens, offset) ? matched('.') : null),
-  { label: "'.'", hint: codes('.') },
+  (text, offset, tokens) => (text.charCodeAt(offset) === 46 && text.charCodeAt(offset + 1) !== 46 && touchesValue(tokens, offset) ? offset + 1 : -1),
+  { label: "'.'", starts: '.' },
 );
 export const LBracket = token(
   'LBracket',
-  (text, offset, tokens) => (text.charCodeAt(offset) === 91 && (!inCommandMode(tokens) || touchesValue(tokens, offset)) ? matched('[') : null),
-  { label: "'['", hint: codes('[') },
+  (text, offset, tokens) => (text.charCodeAt(offset) === 91 && (!inCommandMode(tokens) || touchesValue(tokens, offset)) ? offset + 1 : -1),
+  { label: "'['", starts: '[' },
 );
 export const RBracket = token('RBracket', ']', { label: "']'" });
 
 function assignment(name: string, literal: string): TokenType {
-  return token(name, expressionOnly(literal), { categories: [AssignOp], label: `'${literal}'`, hint: codes(literal[0]!) });
+  return token(name, expressionOnly(literal), { categories: [AssignOp], label: `'${literal}'`, starts: literal[0]! });
 }
 export const PlusAssign = assignment('PlusAssign', '+=');
 export const MinusAssign = assignment('MinusAssign', '-=');
@@ -462,14 +467,14 @@ export const StarAssign = assignment('StarAssign', '*=');
 export const SlashAssign = assignment('SlashAssign', '/=');
 export const PercentAssign = assignment('PercentAssign', '%=');
 export const Assign = assignment('Assign', '=');
-export const PlusPlus = token('PlusPlus', expressionOnly('++'), { categories: [PrefixOp], label: "'++'", hint: codes('+') });
-export const MinusMinus = token('MinusMinus', expressionOnly('--'), { categories: [PrefixOp], label: "'--'", hint: codes('-') });
-export const Plus = token('Plus', expressionOnly('+'), { categories: [BinaryOp, PrefixOp], label: "'+'", hint: codes('+') });
-export const Minus = token('Minus', expressionOnly('-'), { categories: [BinaryOp, PrefixOp], label: "'-'", hint: codes('-') });
-export const Star = token('Star', expressionOnly('*'), { categories: [BinaryOp], label: "'*'", hint: codes('*') });
-export const Slash = token('Slash', expressionOnly('/'), { categories: [BinaryOp], label: "'/'", hint: codes('/') });
-export const Percent = token('Percent', expressionOnly('%'), { categories: [BinaryOp], label: "'%'", hint: codes('%') });
-export const Bang = token('Bang', expressionOnly('!'), { categories: [PrefixOp], label: "'!'", hint: codes('!') });
+export const PlusPlus = token('PlusPlus', expressionOnly('++'), { categories: [PrefixOp], label: "'++'", starts: '+' });
+export const MinusMinus = token('MinusMinus', expressionOnly('--'), { categories: [PrefixOp], label: "'--'", starts: '-' });
+export const Plus = token('Plus', expressionOnly('+'), { categories: [BinaryOp, PrefixOp], label: "'+'", starts: '+' });
+export const Minus = token('Minus', expressionOnly('-'), { categories: [BinaryOp, PrefixOp], label: "'-'", starts: '-' });
+export const Star = token('Star', expressionOnly('*'), { categories: [BinaryOp], label: "'*'", starts: '*' });
+export const Slash = token('Slash', expressionOnly('/'), { categories: [BinaryOp], label: "'/'", starts: '/' });
+export const Percent = token('Percent', expressionOnly('%'), { categories: [BinaryOp], label: "'%'", starts: '%' });
+export const Bang = token('Bang', expressionOnly('!'), { categories: [PrefixOp], label: "'!'", starts: '!' });
 
 /** A member or type name (`.Name`, `[int]`, hashtable keys, attribute arguments). */
 export const Identifier = token(
@@ -479,12 +484,12 @@ export const Identifier = token(
     const prev = previous(tokens);
     return prev !== undefined && (prev.tokenType === Dot || prev.tokenType === ColonColon) && prev.endOffset! + 1 === offset;
   }),
-  { label: 'a name', hint: wordStart },
+  { label: 'a name', starts: isWordStart },
 );
 /** An unquoted command argument: `Where-Object`, `./x.mcs`, `C:\x`, `*.txt`. */
 export const Bareword = token('Bareword', guarded(/[^\s;|&(){},'"`$@#][^\s;|&(){},'"`$]*/, inCommandMode), {
   label: 'an argument',
-  hint: barewordStart,
+  starts: isBarewordStart,
 });
 
 // Token types that change or end command mode, start statements, continue lines, end values.
@@ -517,19 +522,82 @@ export const allTokens: TokenType[] = [
 
 // ---------------------------------------------------------------- tokenizing
 
-let lexer: ChevrotainLexer | undefined;
+// A hand-written loop rather than Chevrotain's Lexer: the same first-match-in-priority-order scan,
+// but without the lexer's set-up (it analyses every regexp: ~40 ms of start-up) and without its
+// custom-pattern protocol, which allocates an array and a string per attempt.
 
-function getLexer(): ChevrotainLexer {
-  // Validations cost start-up time; the test suite builds the lexer with them (see lexerDefinitionErrors).
-  lexer ??= new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true, skipValidations: true });
-  return lexer;
+/** The rules (in allTokens order) that can start with each char code below 256; others are cached as met. */
+let latinRules: Rule[][] | undefined;
+const otherRules = new Map<number, Rule[]>();
+
+function rulesStartingWith(code: number): Rule[] {
+  return allTokens.flatMap((type) => {
+    const rule = rules.get(type);
+    return rule !== undefined && rule.starts(code) ? [rule] : [];
+  });
 }
 
-/** Builds the lexer with Chevrotain's validations on; returns what they found (for the tests). */
-export function lexerDefinitionErrors(): string[] {
-  return new Lexer(allTokens, { positionTracking: 'full', ensureOptimizations: true, deferDefinitionErrorsHandling: true }).lexerDefinitionErrors.map(
-    (e) => e.message,
-  );
+function candidates(code: number): Rule[] {
+  if (code < 256) {
+    latinRules ??= Array.from({ length: 256 }, (_, c) => rulesStartingWith(c));
+    return latinRules[code]!;
+  }
+  let list = otherRules.get(code);
+  if (list === undefined) otherRules.set(code, (list = rulesStartingWith(code)));
+  return list;
+}
+
+/**
+ * Splits `text` into tokens with 1-based lines and columns (Chevrotain's conventions: `\r\n` is one
+ * line break; a token ending in its only line break ends on its first line).
+ */
+function lex(text: string, where: Where, origin: Origin | undefined): IToken[] {
+  const tokens: IToken[] = [];
+  let offset = 0;
+  let line = 1;
+  let column = 1;
+  while (offset < text.length) {
+    let rule: Rule | undefined;
+    let end = -1;
+    for (const candidate of candidates(text.charCodeAt(offset))) {
+      end = candidate.match(text, offset, tokens);
+      if (end > offset) {
+        rule = candidate;
+        break;
+      }
+    }
+    if (rule === undefined) throw lexingError(text, offset, line, column, where, origin);
+    const length = end - offset;
+    const startLine = line;
+    const startColumn = column;
+    let breaks = 0;
+    let lastBreak = -1; // offset of the last character of the last line break
+    for (let i = offset; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 13 && i + 1 < end && text.charCodeAt(i + 1) === 10) i++;
+      else if (c !== 10 && c !== 13) continue;
+      breaks++;
+      lastBreak = i;
+    }
+    let endLine = startLine;
+    let endColumn = startColumn + length - 1;
+    if (breaks === 0) column += length;
+    else {
+      line += breaks;
+      column = end - lastBreak;
+      const endsWithBreak = lastBreak === end - 1;
+      if (breaks > 1 || !endsWithBreak) {
+        endLine = endsWithBreak ? line - 1 : line;
+        endColumn = endsWithBreak ? column : column - 1;
+      }
+    }
+    if (!rule.skipped) {
+      const type = rule.type;
+      tokens.push({ image: text.slice(offset, end), startOffset: offset, endOffset: end - 1, startLine, endLine, startColumn, endColumn, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type });
+    }
+    offset = end;
+  }
+  return tokens;
 }
 
 export interface Where {
@@ -566,16 +634,12 @@ export function spanOfToken(token: IToken, file: string): SourceSpan {
 }
 
 export function tokenize(text: string, where: Where, origin?: Origin): Tokens {
-  const result = getLexer().tokenize(text);
-  if (origin !== undefined) shift(result.tokens, origin);
-  tracker.sync(result.tokens);
-  const unclosed = tracker.frames.slice(1);
-  const breaks = tracker.breaks;
-  const error = result.errors[0];
-  if (error !== undefined) throw lexingError(error, text, where, origin);
-  const unterminated = result.tokens.find((t) => t.tokenType === Unterminated);
-  if (unterminated !== undefined) throw unterminatedError(unterminated, where);
-  return { tokens: result.tokens, unclosed, breaks };
+  const tokens = lex(text, where, origin);
+  if (origin !== undefined) shift(tokens, origin);
+  tracker.sync(tokens);
+  const unterminated = tokens[tokens.length - 1];
+  if (unterminated?.tokenType === Unterminated) throw unterminatedError(unterminated, where);
+  return { tokens, unclosed: tracker.frames.slice(1), breaks: tracker.breaks };
 }
 
 function shift(tokens: IToken[], origin: Origin): void {
@@ -589,14 +653,15 @@ function shift(tokens: IToken[], origin: Origin): void {
   }
 }
 
-function lexingError(error: ILexingError, text: string, where: Where, origin?: Origin): ScriptSyntaxError {
-  const char = text[error.offset] ?? '';
-  const line = error.line! + (origin ? origin.line - 1 : 0);
-  const column = error.column! + (origin && error.line === 1 ? origin.column - 1 : 0);
-  const offset = error.offset + (origin?.offset ?? 0);
+/** No token matches at `at` (line `atLine`, column `atColumn` of `text`). */
+function lexingError(text: string, at: number, atLine: number, atColumn: number, where: Where, origin: Origin | undefined): ScriptSyntaxError {
+  const char = text[at] ?? '';
+  const line = atLine + (origin ? origin.line - 1 : 0);
+  const column = atColumn + (origin && atLine === 1 ? origin.column - 1 : 0);
+  const offset = at + (origin?.offset ?? 0);
   const span: SourceSpan = { file: where.file, startOffset: offset, endOffset: offset + 1, startLine: line, startColumn: column, endLine: line, endColumn: column };
   // A lone backtick at the very end is an unfinished line continuation.
-  const incomplete = char === '`' && error.offset === text.length - 1;
+  const incomplete = char === '`' && at === text.length - 1;
   return new ScriptSyntaxError(`Unexpected character '${char}'`, span, [], where.source, incomplete);
 }
 
