@@ -25,7 +25,7 @@ export default defineCmdlet({
     const commands = ctx.listCommands();
     const any = (patterns: string[] | undefined, value: string) => !patterns || patterns.some((p) => matchesWildcard(value, p));
     const matched = new Set<string>();
-    const results: Record<string, unknown>[] = [];
+    const selected: { command: (typeof commands)[number]; verb: string; noun: string }[] = [];
     for (const command of commands) {
       const [verb = '', noun = ''] = command.name.includes('-') ? [command.name.slice(0, command.name.indexOf('-')), command.name.slice(command.name.indexOf('-') + 1)] : [];
       if (!any(params.Verb, verb) || !any(params.Noun, noun)) continue;
@@ -35,17 +35,19 @@ export default defineCmdlet({
         if (hit.length === 0) continue;
         hit.forEach((h) => matched.add(h.toLowerCase()));
       }
-      const decl = await command.load();
-      results.push({
-        Name: command.name,
-        CommandType: command.kind,
-        Verb: verb,
-        Noun: noun,
-        Aliases: [...command.aliases],
-        Synopsis: decl.synopsis,
-        Parameters: Object.keys(decl.parameters),
-      });
+      selected.push({ command, verb, noun });
     }
+    // Loaded together: the module loader overlaps their file reads (one by one, start-up waited on each).
+    const decls = await Promise.all(selected.map(({ command }) => command.load()));
+    const results: Record<string, unknown>[] = selected.map(({ command, verb, noun }, i) => ({
+      Name: command.name,
+      CommandType: command.kind,
+      Verb: verb,
+      Noun: noun,
+      Aliases: [...command.aliases],
+      Synopsis: decls[i]!.synopsis,
+      Parameters: Object.keys(decls[i]!.parameters),
+    }));
     for (const name of params.Name ?? []) {
       if (!isWildcard(name) && !matched.has(name.toLowerCase())) {
         const known = commands.flatMap((c) => [c.name, ...c.aliases]);
