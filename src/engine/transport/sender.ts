@@ -266,9 +266,9 @@ class Sender {
   }
 
   private refill(now: number): void {
-    // Timers fire late and the event loop stalls now and then (GC, a busy CPU): a bucket of 25 ms
+    // Timers fire late and the event loop stalls now and then (GC, a busy CPU): a bucket of 50 ms
     // lets the pace catch up afterwards, so the average stays at the rate.
-    const burst = Math.max(32 * 1514, (this.rate / 8) * 0.025);
+    const burst = Math.max(32 * 1514, (this.rate / 8) * 0.05);
     this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) * this.rate) / 8000);
     this.lastRefill = now;
   }
