@@ -7,6 +7,7 @@ import type { ArgumentValue } from '../runtime/binder.js';
 import type { ErrorRecord } from '../runtime/errors.js';
 import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
+import type { LiveViewHost } from '../runtime/live.js';
 
 const VERSION = '0.1.0';
 
@@ -123,7 +124,7 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-interface Shell {
+export interface Shell {
   session: Session;
   sources: Map<string, string>;
   write(chunk: string): void;
@@ -132,7 +133,14 @@ interface Shell {
   run(source: string, file: string, options?: { args?: ArgumentValue[]; scriptFile?: boolean; signal?: AbortSignal }): Promise<number>;
 }
 
-async function createShell(options: CliOptions, interactive: boolean): Promise<Shell> {
+/** Where a shell writes: the process streams, or the interactive UI (which also adds host abilities). */
+export interface ShellIO {
+  stdout: { isTTY?: boolean; columns?: number; write(chunk: string): unknown };
+  stderr: { isTTY?: boolean; write(chunk: string): unknown };
+  host?: Partial<Host & LiveViewHost>;
+}
+
+async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
   const [{ Session }, { commands }, { createOutputSink }, errors, { createStyle, colorWanted }, language] = await Promise.all([
     import('../runtime/session.js'),
     import('../../cmdlets/index.js'),
@@ -141,8 +149,7 @@ async function createShell(options: CliOptions, interactive: boolean): Promise<S
     import('../format/style.js'),
     import('../language/index.js'),
   ]);
-  const stdout = process.stdout;
-  const stderr = process.stderr;
+  const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
   const outStyle = createStyle(colorWanted(Boolean(stdout.isTTY)));
@@ -171,7 +178,7 @@ async function createShell(options: CliOptions, interactive: boolean): Promise<S
       ? {
           confirm: async (question: string) => {
             const { createInterface } = await import('node:readline/promises');
-            const rl = createInterface({ input: process.stdin, output: stderr });
+            const rl = createInterface({ input: process.stdin, output: process.stderr });
             try {
               const answer = await rl.question(`${question} [y/N] `);
               return /^y(es)?$/i.test(answer.trim());
@@ -181,6 +188,7 @@ async function createShell(options: CliOptions, interactive: boolean): Promise<S
           },
         }
       : {}),
+    ...io.host,
   };
   const session = new Session({ host, commands, site: options.site });
 
@@ -304,6 +312,10 @@ export async function main(argv: string[]): Promise<number> {
     const shell = await createShell(options, false);
     const args = scriptArguments(options.fileArgs);
     return withCtrlC((signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
+  }
+  if (process.stdin.isTTY && process.stdout.isTTY && options.file === undefined) {
+    const { runInteractive } = await import('../ui/interactive.js');
+    return runInteractive({ version: VERSION, site: options.site, createShell: (io) => createShell(options, true, io) });
   }
   if (process.stdin.isTTY && options.file === undefined) return repl(options);
   const source = await readStdin();

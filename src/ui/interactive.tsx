@@ -1,0 +1,58 @@
+// `mcshell` on a terminal: the Ink prompt. The shell's output and errors go to the screen's
+// scrollback (formatted as in batch runs, with colour unless NO_COLOR), cmdlets can show live
+// views and ask questions in the live area, and the history lives in the site home.
+import { join } from 'node:path';
+import { render } from 'ink';
+import type { Shell, ShellIO } from '../cli/shell.js';
+import { complete } from '../runtime/completion.js';
+import { isIncomplete } from '../language/index.js';
+import { resolveSiteHome } from '../engine/site/store.js';
+import { ShellApp } from './app.js';
+import { History } from './history.js';
+import { Screen } from './screen.js';
+
+export interface InteractiveOptions {
+  version: string;
+  site: string | undefined;
+  createShell(io: ShellIO): Promise<Shell>;
+}
+
+export async function runInteractive(options: InteractiveOptions): Promise<number> {
+  const screen = new Screen();
+  const terminal = { isTTY: true, get columns() { return process.stdout.columns; }, write: (chunk: string) => void screen.write(chunk) };
+  const historyFile = join(resolveSiteHome({ site: options.site }), 'history');
+  const [shell, history] = await Promise.all([
+    options.createShell({
+      stdout: terminal,
+      stderr: terminal,
+      host: { confirm: (question) => screen.confirm(question), showLiveView: (view) => screen.showLiveView(view as never) },
+    }),
+    History.load(historyFile).catch((error: unknown) => {
+      process.stderr.write(`mcshell: history not loaded (${(error as Error).message})\n`);
+      return History.inMemory();
+    }),
+  ]);
+  screen.write(`mcshell ${options.version} — Get-Help for help, Get-Command to list commands, Tab completes, Ctrl+R searches history, Ctrl+D exits.\n`);
+  screen.flush();
+
+  let exitCode = 0;
+  const app = render(
+    <ShellApp
+      screen={screen}
+      history={history}
+      shell={{
+        run: (source, signal) => shell.run(source, `<prompt:${history.entries.length}>`, { signal }),
+        isIncomplete,
+        complete: (line, cursor) => complete(shell.session, line, cursor),
+      }}
+      onExit={(code) => {
+        exitCode = code;
+        app.unmount();
+      }}
+    />,
+    // Ctrl+C belongs to the shell (cancel the pipeline or the line), not to Ink.
+    { exitOnCtrlC: false, maxFps: 15 },
+  );
+  await app.waitUntilExit();
+  return exitCode;
+}

@@ -1,0 +1,97 @@
+// What the interactive shell shows, as a small store the Ink app subscribes to: finished output
+// (scrollback, rendered once through <Static>), live views handed over by cmdlets, and a pending
+// yes/no question. The shell's host writes here instead of to the process streams, so output and
+// the prompt never overwrite each other.
+import type { ReactNode } from 'react';
+import type { LiveView } from '../runtime/live.js';
+
+export type ScrollItem = { id: number; text: string } | { id: number; element: ReactNode };
+
+export interface Question {
+  text: string;
+  answer(yes: boolean): void;
+}
+
+/** Output is gathered for this long, so a fast producer costs one render per batch. */
+const FLUSH_MS = 30;
+
+export class Screen {
+  items: ScrollItem[] = [];
+  live: { id: number; element: ReactNode }[] = [];
+  question: Question | null = null;
+  private pending = '';
+  private timer: NodeJS.Timeout | null = null;
+  private nextId = 0;
+  private version = 0;
+  private readonly listeners = new Set<() => void>();
+
+  // Arrow properties: React's useSyncExternalStore calls these unbound.
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  snapshot = (): number => this.version;
+
+  private changed(): void {
+    this.version++;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Text for the scrollback; complete lines are shown at the next flush. */
+  write(chunk: string): void {
+    this.pending += chunk;
+    this.timer ??= setTimeout(() => this.flush(false), FLUSH_MS);
+  }
+
+  /** Moves buffered output to the scrollback; a partial last line only when `all`. */
+  flush(all = true): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const end = all ? this.pending.length : this.pending.lastIndexOf('\n') + 1;
+    if (end === 0) return;
+    const text = this.pending.slice(0, end);
+    this.pending = this.pending.slice(end);
+    this.items = [...this.items, { id: this.nextId++, text: text.endsWith('\n') ? text.slice(0, -1) : text }];
+    if (this.pending) this.timer = setTimeout(() => this.flush(false), FLUSH_MS);
+    this.changed();
+  }
+
+  /** Adds a finished element (e.g. a dashboard's last frame) to the scrollback. */
+  append(element: ReactNode): void {
+    this.flush();
+    this.items = [...this.items, { id: this.nextId++, element }];
+    this.changed();
+  }
+
+  showLiveView(element: ReactNode): LiveView {
+    const entry = { id: this.nextId++, element };
+    this.flush();
+    this.live = [...this.live, entry];
+    this.changed();
+    return {
+      close: (finalFrame?: unknown) => {
+        if (!this.live.includes(entry)) return;
+        this.live = this.live.filter((e) => e !== entry);
+        if (finalFrame) this.append(finalFrame as ReactNode);
+        else this.changed();
+      },
+    };
+  }
+
+  /** Asks a yes/no question in the live area (a cmdlet's -Confirm). */
+  confirm(text: string): Promise<boolean> {
+    this.flush();
+    return new Promise((resolve) => {
+      const answer = (yes: boolean) => {
+        if (this.question !== question) return;
+        this.question = null;
+        this.changed();
+        resolve(yes);
+      };
+      const question: Question = { text, answer };
+      this.question = question;
+      this.changed();
+    });
+  }
+}
