@@ -1,10 +1,16 @@
-// Plain-text watching of multicast sessions, shared by Watch-MulticastSession and
-// Start-MulticastSession -Wait: one line per session per interval on a terminal, until every
-// watched session has ended or the pipeline is stopped.
+// Watching multicast sessions, shared by Watch-MulticastSession and Start-MulticastSession -Wait,
+// until every watched session has ended or the pipeline is stopped: in the interactive shell a
+// live dashboard (src/ui), elsewhere one plain line per session per interval on a terminal.
 import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import { liveViewHost } from '../src/runtime/live.js';
 import type { DPService } from '../src/engine/dp/service.js';
 
 export async function watchSessions(ctx: CmdletContext<unknown>, service: DPService, ids: readonly string[], intervalSeconds: number): Promise<void> {
+  const live = liveViewHost(ctx.host);
+  if (live) {
+    const { watchLive } = await import('../src/ui/session-watch.js');
+    return watchLive(live, service, ids, ctx.signal);
+  }
   const { sessionView } = await import('../src/engine/dp/views.js');
   const sessions = ids.map((id) => service.sessions.get(id));
   const ended = () => sessions.every((session) => session.state !== 'Waiting' && session.state !== 'Running');

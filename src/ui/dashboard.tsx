@@ -1,0 +1,200 @@
+// The live multicast session dashboard: per session its state, image, group/port, elapsed time,
+// rate (now, average, cap), percent, ETA and wire overhead, then a row per client with a progress
+// bar, rate and state. It renders the data it is given (see session-watch.tsx for the engine
+// side) and never grows taller than `rows`: beyond that, client rows are windowed around the
+// selection and the rest summarised. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
+import { Box, Text, useInput } from 'ink';
+import { useState } from 'react';
+
+export type ClientPhase = 'waiting' | 'receiving' | 'verifying' | 'done' | 'failed' | 'disconnected';
+
+export interface ClientRow {
+  id: string;
+  name: string;
+  address: string;
+  state: ClientPhase;
+  percent: number;
+  /** Bits per second, from the client's recent progress; null until known. */
+  rateBps: number | null;
+  message: string;
+}
+
+export interface SessionPanel {
+  id: string;
+  state: string;
+  image: string;
+  group: string;
+  port: number;
+  elapsedSeconds: number | null;
+  rateBps: number | null;
+  averageBps: number | null;
+  capBps: number | null;
+  percent: number;
+  etaSeconds: number | null;
+  /** Extra bytes on the wire (repairs, headers) relative to the image bytes sent, e.g. 0.04. */
+  overhead: number | null;
+  clients: ClientRow[];
+}
+
+export interface DashboardProps {
+  sessions: readonly SessionPanel[];
+  rows: number;
+  columns: number;
+  /** False for the final frame kept in the scrollback: no keys, no footer. */
+  interactive?: boolean;
+  onLeave?(): void;
+  onDisconnect?(sessionId: string, clientId: string): void;
+}
+
+export function formatRate(bps: number | null): string {
+  if (bps === null) return '—';
+  if (bps >= 1e9) return `${(bps / 1e9).toFixed(2)} Gbit/s`;
+  if (bps >= 1e6) return `${(bps / 1e6).toFixed(1)} Mbit/s`;
+  return `${(bps / 1e3).toFixed(0)} kbit/s`;
+}
+
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+}
+
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A bar of `width` cells with eighth-cell precision. */
+export function progressBar(percent: number, width: number): string {
+  const eighths = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const partial = EIGHTHS[eighths % 8]!;
+  return ('█'.repeat(full) + partial).padEnd(width, '░');
+}
+
+const STATE_COLOR: Record<string, string | undefined> = {
+  waiting: 'yellow',
+  receiving: 'cyan',
+  verifying: 'blue',
+  done: 'green',
+  failed: 'red',
+  disconnected: 'magenta',
+  Waiting: 'yellow',
+  Running: 'cyan',
+  Completed: 'green',
+  Failed: 'red',
+  Stopped: 'magenta',
+};
+
+const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
+
+interface Layout {
+  /** Sessions shown, each with the slice of its clients shown and a summary of the rest. */
+  panels: { panel: SessionPanel; shown: ClientRow[]; hidden: ClientRow[] }[];
+  hiddenSessions: number;
+}
+
+/** Fits the sessions into `rows` lines: two header lines each, then client rows shared evenly. */
+function layout(sessions: readonly SessionPanel[], rows: number, selected: string | null): Layout {
+  const fitting = Math.max(1, Math.min(sessions.length, Math.floor(rows / 3)));
+  const shownSessions = sessions.slice(0, fitting);
+  const hiddenSessions = sessions.length - fitting;
+  let budget = rows - 2 * fitting - (hiddenSessions > 0 ? 1 : 0);
+  const panels = shownSessions.map((panel, i) => {
+    const share = Math.max(0, Math.floor(budget / (shownSessions.length - i)));
+    let shown = panel.clients;
+    let hidden: ClientRow[] = [];
+    if (panel.clients.length > share) {
+      // One row goes to the summary; the window follows the selected client.
+      const size = Math.max(0, share - 1);
+      const at = panel.clients.findIndex((c) => `${panel.id}/${c.id}` === selected);
+      const start = Math.max(0, Math.min(at - Math.floor(size / 2), panel.clients.length - size));
+      shown = panel.clients.slice(start, start + size);
+      hidden = [...panel.clients.slice(0, start), ...panel.clients.slice(start + size)];
+    }
+    budget -= shown.length + (hidden.length > 0 ? 1 : 0);
+    return { panel, shown, hidden };
+  });
+  return { panels, hiddenSessions };
+}
+
+function summary(clients: readonly ClientRow[]): string {
+  const counts = new Map<string, number>();
+  for (const c of clients) counts.set(c.state, (counts.get(c.state) ?? 0) + 1);
+  return `… ${clients.length} more: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
+}
+
+export function SessionDashboard({ sessions, rows, columns, interactive = true, onLeave, onDisconnect }: DashboardProps) {
+  const keys = sessions.flatMap((s) => s.clients.map((c) => ({ key: `${s.id}/${c.id}`, session: s, client: c })));
+  const [selected, setSelected] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<(typeof keys)[number] | null>(null);
+  const current = keys.find((k) => k.key === selected) ?? null;
+
+  useInput(
+    (input, key) => {
+      if (confirming) {
+        if (/^y$/i.test(input)) onDisconnect?.(confirming.session.id, confirming.client.id);
+        setConfirming(null);
+        return;
+      }
+      if (input === 'q' || key.escape) onLeave?.();
+      else if (key.upArrow || key.downArrow) {
+        const at = keys.findIndex((k) => k.key === selected);
+        const next = key.upArrow ? (at <= 0 ? keys.length - 1 : at - 1) : (at + 1) % keys.length;
+        setSelected(keys[next]?.key ?? null);
+      } else if (input === 'd' && current) setConfirming(current);
+    },
+    { isActive: interactive },
+  );
+
+  const footerRows = interactive ? 1 : 0;
+  const { panels, hiddenSessions } = layout(sessions, Math.max(3, rows - footerRows), selected);
+  const nameWidth = Math.min(16, Math.max(4, ...keys.map((k) => k.client.name.length)));
+  const addressWidth = Math.min(15, Math.max(7, ...keys.map((k) => k.client.address.length)));
+  // name, address, bar, percent (5), rate (12), state (12), separators
+  const barWidth = Math.max(8, Math.min(30, columns - nameWidth - addressWidth - 2 - 5 - 12 - 13 - 6));
+  const headerBar = Math.max(8, Math.min(30, columns - 70));
+
+  return (
+    <Box flexDirection="column">
+      {panels.map(({ panel, shown, hidden }) => (
+        <Box key={panel.id} flexDirection="column">
+          <Text wrap="truncate-end">
+            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text> {panel.image}{' '}
+            <Text dimColor>
+              {panel.group}:{panel.port}
+            </Text>
+            {'  '}elapsed {formatDuration(panel.elapsedSeconds)}
+            {panel.overhead !== null ? `  overhead ${(panel.overhead * 100).toFixed(1)}%` : ''}
+          </Text>
+          <Text wrap="truncate-end">
+            {'  '}
+            {progressBar(panel.percent, headerBar)} {panel.percent.toFixed(1).padStart(5)}% {formatRate(panel.rateBps)} now, {formatRate(panel.averageBps)} avg
+            {panel.capBps !== null ? ` / cap ${formatRate(panel.capBps)}` : ''}
+            {'  '}ETA {formatDuration(panel.etaSeconds)}
+          </Text>
+          {shown.map((client) => {
+            const isSelected = interactive && `${panel.id}/${client.id}` === selected;
+            return (
+              <Text key={client.id} wrap="truncate-end" inverse={isSelected}>
+                {isSelected ? '▸ ' : '  '}
+                {fit(client.name, nameWidth)} <Text dimColor>{fit(client.address, addressWidth)}</Text> {progressBar(client.percent, barWidth)} {`${Math.round(client.percent)}%`.padStart(4)}{' '}
+                {formatRate(client.state === 'receiving' ? client.rateBps : null).padStart(12)} <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
+                {client.message && client.state !== 'done' ? <Text dimColor> {client.message}</Text> : null}
+              </Text>
+            );
+          })}
+          {hidden.length > 0 ? <Text dimColor>{`  ${summary(hidden)}`}</Text> : null}
+        </Box>
+      ))}
+      {hiddenSessions > 0 ? <Text dimColor>… {hiddenSessions} more sessions</Text> : null}
+      {interactive ? (
+        confirming ? (
+          <Text>
+            Disconnect {confirming.client.name} from {confirming.session.id}? <Text bold>[y/N]</Text>
+          </Text>
+        ) : (
+          <Text dimColor>↑/↓ select a client · d disconnect it · q leave (the sessions go on)</Text>
+        )
+      ) : null}
+    </Box>
+  );
+}

@@ -1,0 +1,147 @@
+// The engine side of the session dashboard: turns the DP's multicast sessions into dashboard
+// data and shows it as a live view. Engine events only mark the data stale; a 10 fps tick
+// rebuilds it, so a burst of progress reports costs one render.
+import { useStdout } from 'ink';
+import { useSyncExternalStore } from 'react';
+import type { DPService } from '../engine/dp/service.js';
+import type { MulticastSession } from '../engine/dp/sessions.js';
+import { sessionView } from '../engine/dp/views.js';
+import type { LiveViewHost } from '../runtime/live.js';
+import { SessionDashboard, type ClientPhase, type ClientRow, type SessionPanel } from './dashboard.js';
+
+const FRAME_MS = 100;
+/** A client's rate is measured over at least this long (it reports about once a second). */
+const RATE_WINDOW_MS = 1000;
+
+const isActive = (session: MulticastSession) => session.state === 'Waiting' || session.state === 'Running';
+
+/** Builds dashboard panels from sessions, remembering recent progress to derive client rates. */
+export class SessionPanels {
+  private readonly samples = new Map<string, { percent: number; at: number; rateBps: number | null }>();
+
+  constructor(private readonly capBps: number | null) {}
+
+  panel(session: MulticastSession, now = Date.now()): SessionPanel {
+    const view = sessionView(session);
+    const progress = session.progress;
+    const size = session.image.sizeBytes;
+    const fraction = progress && progress.blockCount > 0 ? progress.blocksSent / progress.blockCount : 0;
+    const elapsed = session.startedAt === null ? null : ((session.endedAt ?? now) - session.startedAt) / 1000;
+    const averageBps = elapsed && fraction > 0 ? (fraction * size * 8) / elapsed : null;
+    const rateBps = session.state === 'Running' && progress ? progress.rateBitsPerSecond : null;
+    const speed = rateBps || averageBps;
+    const overhead = session.summary ? session.summary.wireRatio - 1 : progress && fraction > 0 ? progress.wireBytes / (fraction * size) - 1 : null;
+    return {
+      id: view.Id,
+      state: view.State,
+      image: view.Image,
+      group: view.Group,
+      port: view.Port,
+      elapsedSeconds: elapsed,
+      rateBps,
+      averageBps,
+      capBps: this.capBps,
+      percent: view.Percent,
+      etaSeconds: session.state === 'Running' && speed ? ((1 - fraction) * size * 8) / speed : null,
+      overhead,
+      clients: [...session.clients.values()].sort((a, b) => a.name.localeCompare(b.name)).map((client) => {
+        const key = `${session.id}/${client.deviceId}`;
+        const sample = this.samples.get(key);
+        let rate = sample?.rateBps ?? null;
+        if (!sample) this.samples.set(key, { percent: client.percent, at: now, rateBps: null });
+        else if (now - sample.at >= RATE_WINDOW_MS) {
+          rate = Math.max(0, ((client.percent - sample.percent) / 100) * size * 8) / ((now - sample.at) / 1000);
+          this.samples.set(key, { percent: client.percent, at: now, rateBps: rate });
+        }
+        const row: ClientRow = {
+          id: client.deviceId,
+          name: client.name,
+          address: client.address,
+          state: client.state.toLowerCase() as ClientPhase,
+          percent: client.percent,
+          rateBps: rate,
+          message: client.message,
+        };
+        return row;
+      }),
+    };
+  }
+}
+
+/** Dashboard data that changes over time, as a store React subscribes to. */
+export class DashboardStore {
+  private listeners = new Set<() => void>();
+  constructor(public sessions: SessionPanel[]) {}
+  subscribe = (listener: () => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  snapshot = () => this.sessions;
+  set(sessions: SessionPanel[]): void {
+    this.sessions = sessions;
+    for (const listener of this.listeners) listener();
+  }
+}
+
+export function LiveDashboard({ store, onLeave, onDisconnect }: { store: DashboardStore; onLeave(): void; onDisconnect(sessionId: string, clientId: string): void }) {
+  const sessions = useSyncExternalStore(store.subscribe, store.snapshot);
+  const { stdout } = useStdout();
+  // Leave room for the line the terminal scrolls when the live area is redrawn.
+  return <SessionDashboard sessions={sessions} rows={(stdout.rows || 24) - 1} columns={stdout.columns || 80} onLeave={onLeave} onDisconnect={onDisconnect} />;
+}
+
+/** Shows the sessions until they have all ended, `q` is pressed, or `signal` aborts. */
+export function watchLive(live: LiveViewHost, service: DPService, ids: readonly string[], signal: AbortSignal): Promise<void> {
+  const sessions = ids.map((id) => service.sessions.get(id));
+  const panels = new SessionPanels(service.store.read().dp.transferRateBps);
+  const build = () => sessions.map((session) => panels.panel(session));
+  const store = new DashboardStore(build());
+  let stale = false;
+  let lastBuild = Date.now();
+  const markStale = () => void (stale = true);
+  const events = ['started', 'progress', 'client'] as const;
+  // A session is over once `ended` has fired: its clients have reported how they ended by then.
+  const over = new Set(sessions.filter((session) => !isActive(session)).map((session) => session.id));
+  const onEnded = (session: MulticastSession) => {
+    over.add(session.id);
+    stale = true;
+  };
+
+  return new Promise<void>((resolve) => {
+    const finish = (finalFrame: boolean) => {
+      clearInterval(timer);
+      for (const event of events) service.sessions.off(event, markStale);
+      service.sessions.off('ended', onEnded);
+      signal.removeEventListener('abort', onAbort);
+      const columns = process.stdout.columns || 80;
+      view.close(finalFrame ? <SessionDashboard sessions={build()} rows={Number.MAX_SAFE_INTEGER} columns={columns} interactive={false} /> : undefined);
+      resolve();
+    };
+    const onAbort = () => finish(false);
+    const view = live.showLiveView(
+      <LiveDashboard
+        store={store}
+        onLeave={() => finish(false)}
+        onDisconnect={(sessionId, clientId) => {
+          try {
+            service.sessions.disconnect(sessionId, clientId, false);
+          } catch {
+            // The client ended meanwhile: its row shows how.
+          }
+          stale = true;
+        }}
+      />,
+    );
+    const timer = setInterval(() => {
+      if (sessions.every((session) => over.has(session.id))) return finish(true);
+      // Elapsed time and ETA move even without events: refresh at least once a second.
+      if (!stale && Date.now() - lastBuild < 1000) return;
+      stale = false;
+      lastBuild = Date.now();
+      store.set(build());
+    }, FRAME_MS);
+    for (const event of events) service.sessions.on(event, markStale);
+    service.sessions.on('ended', onEnded);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

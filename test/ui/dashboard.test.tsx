@@ -1,0 +1,192 @@
+// The session dashboard with ink-testing-library: frames of a session progressing to completion
+// with a failing client, the height limit, the keys, and the engine adapter fed by events.
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { test } from 'node:test';
+import { render } from 'ink-testing-library';
+import type { DPService } from '../../src/engine/dp/service.js';
+import type { ClientState, MulticastSession, SessionEvents } from '../../src/engine/dp/sessions.js';
+import { SessionDashboard, formatDuration, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
+import { SessionPanels, watchLive } from '../../src/ui/session-watch.js';
+
+const tick = (ms = 25) => new Promise((resolve) => setTimeout(resolve, ms));
+const MB = 1024 * 1024;
+
+/** A session as the engine holds it, with `count` clients named pc-01…; times in ms from `t0`. */
+function fakeSession(count: number, t0: number): MulticastSession {
+  const clients = new Map(
+    Array.from({ length: count }, (_, i) => {
+      const id = `dev-${i + 1}`;
+      const name = `pc-${String(i + 1).padStart(2, '0')}`;
+      return [id, { deviceId: id, name, address: `10.0.0.${11 + i}`, state: 'Waiting' as ClientState, forcedDisconnect: false, percent: 0, message: '', requestedAt: t0, updatedAt: t0 }];
+    }),
+  );
+  return {
+    id: 'MC0001',
+    image: { id: 'img1', name: 'win11', version: '1', description: '', file: 'win11.wim', sizeBytes: 100 * MB, sha256: 'x', importedAt: '', multicast: {} as never },
+    channel: { group: '239.192.0.1', port: 5000 },
+    state: 'Waiting',
+    startReason: null,
+    requestedAt: t0,
+    startedAt: null,
+    endedAt: null,
+    clients,
+    progress: null,
+    summary: null,
+    manualStart: false,
+  };
+}
+
+/** Moves the session on to `percent`, clients along with it; `pc-03` fails at 50 %. */
+function advance(session: MulticastSession, percent: number, now: number): void {
+  session.state = percent >= 100 ? 'Completed' : 'Running';
+  session.startedAt ??= now;
+  if (percent >= 100) session.endedAt = now;
+  const blockCount = 1000;
+  session.progress = { phase: 'sending', joined: session.clients.size, verified: 0, blocksSent: (percent / 100) * blockCount, blockCount, wireBytes: (percent / 100) * 100 * MB * 1.05, rateBitsPerSecond: 80e6 };
+  if (percent >= 100) session.summary = { wireRatio: 1.05 } as never;
+  for (const client of session.clients.values()) {
+    if (client.name === 'pc-03' && percent >= 50) {
+      client.state = 'Failed';
+      client.message = 'checksum mismatch';
+      continue;
+    }
+    client.percent = percent;
+    client.state = percent >= 100 ? 'Done' : percent > 0 ? 'Receiving' : 'Waiting';
+  }
+}
+
+test('formatting: rates, durations, bars with eighth-cell precision', () => {
+  assert.equal(formatRate(84_120_000), '84.1 Mbit/s');
+  assert.equal(formatRate(1_500_000_000), '1.50 Gbit/s');
+  assert.equal(formatRate(null), '—');
+  assert.equal(formatDuration(65), '1:05');
+  assert.equal(formatDuration(3725), '1:02:05');
+  assert.equal(progressBar(50, 10), '█████░░░░░');
+  assert.equal(progressBar(55, 10), '█████▌░░░░');
+  assert.equal(progressBar(100, 4), '████');
+});
+
+test('frames of a session progressing to completion, with a failing client', async (t) => {
+  const t0 = 1_000_000;
+  const session = fakeSession(4, t0);
+  const panels = new SessionPanels(95e6);
+  const frame = (now: number) => render(<SessionDashboard sessions={[panels.panel(session, now)]} rows={20} columns={110} />);
+
+  const waiting = frame(t0);
+  t.after(() => waiting.unmount());
+  assert.match(waiting.lastFrame()!, /MC0001 Waiting win11 239\.192\.0\.1:5000/);
+  assert.match(waiting.lastFrame()!, /pc-01 +10\.0\.0\.11 +░+ +0% +— waiting/);
+
+  advance(session, 40, t0);
+  const running = frame(t0 + 5000);
+  t.after(() => running.unmount());
+  const text = running.lastFrame()!;
+  assert.match(text, /MC0001 Running win11 .* elapsed 0:05 {2}overhead 5\.0%/);
+  assert.match(text, /40\.0% 80\.0 Mbit\/s now, 67\.1 Mbit\/s avg \/ cap 95\.0 Mbit\/s {2}ETA 0:06/);
+  assert.match(text, /pc-02 .*█+░+ +40% +67\.1 Mbit\/s receiving/, '40 % of 100 MB in 5 s');
+
+  advance(session, 60, t0 + 7000);
+  const failing = frame(t0 + 7000);
+  t.after(() => failing.unmount());
+  assert.match(failing.lastFrame()!, /pc-02 .* 60% +83\.9 Mbit\/s receiving/, '20 % of 100 MiB in 2 s');
+  assert.match(failing.lastFrame()!, /pc-03 .* 40% .* failed checksum mismatch/);
+
+  advance(session, 100, t0 + 12000);
+  const done = frame(t0 + 12000);
+  t.after(() => done.unmount());
+  const final = done.lastFrame()!;
+  assert.match(final, /MC0001 Completed win11 .* elapsed 0:12/);
+  assert.match(final, /100\.0% — now, .* avg .* ETA —/);
+  assert.equal((final.match(/ done/g) ?? []).length, 3);
+  assert.match(final, /pc-03 .* failed/);
+});
+
+const panel = (id: string, clients: number): SessionPanel => ({
+  id,
+  state: 'Running',
+  image: 'win11',
+  group: '239.192.0.1',
+  port: 5000,
+  elapsedSeconds: 10,
+  rateBps: 1e8,
+  averageBps: 1e8,
+  capBps: null,
+  percent: 50,
+  etaSeconds: 10,
+  overhead: null,
+  clients: Array.from({ length: clients }, (_, i) => ({ id: `d${i}`, name: `pc-${i}`, address: `10.0.0.${i}`, state: i % 5 === 0 ? 'done' : 'receiving', percent: 50, rateBps: 1e7, message: '' })),
+});
+
+test('the live area never grows taller than the terminal: rows beyond are summarised, sessions too', async (t) => {
+  const one = render(<SessionDashboard sessions={[panel('MC0001', 16)]} rows={10} columns={100} />);
+  t.after(() => one.unmount());
+  const lines = one.lastFrame()!.split('\n');
+  assert.ok(lines.length <= 10, `${lines.length} lines`);
+  assert.match(one.lastFrame()!, /… 10 more: 8 receiving, 2 done/);
+
+  const many = render(<SessionDashboard sessions={[panel('MC0001', 16), panel('MC0002', 16), panel('MC0003', 2), panel('MC0004', 2)]} rows={12} columns={100} />);
+  t.after(() => many.unmount());
+  const manyLines = many.lastFrame()!.split('\n');
+  assert.ok(manyLines.length <= 12, `${manyLines.length} lines`);
+  assert.match(many.lastFrame()!, /… 1 more sessions/);
+});
+
+test('keys: arrows select a client, d asks before disconnecting it, q leaves', async (t) => {
+  const disconnected: string[] = [];
+  let left = 0;
+  const view = render(<SessionDashboard sessions={[panel('MC0001', 3)]} rows={20} columns={100} onLeave={() => left++} onDisconnect={(s, c) => disconnected.push(`${s}/${c}`)} />);
+  t.after(() => view.unmount());
+  await tick();
+  for (const key of ['\x1b[B', '\x1b[B', 'd']) {
+    view.stdin.write(key);
+    await tick();
+  }
+  assert.match(view.lastFrame()!, /▸ pc-1 /);
+  assert.match(view.lastFrame()!, /Disconnect pc-1 from MC0001\? \[y\/N\]/);
+  view.stdin.write('n');
+  await tick();
+  assert.deepEqual(disconnected, []);
+  view.stdin.write('d');
+  await tick();
+  view.stdin.write('y');
+  await tick();
+  assert.deepEqual(disconnected, ['MC0001/d1']);
+  view.stdin.write('q');
+  await tick();
+  assert.equal(left, 1);
+});
+
+test('watchLive: engine events refresh the view in batches; it ends with the sessions and keeps the final frame', async (t) => {
+  const session = fakeSession(16, Date.now());
+  const sessions = Object.assign(new EventEmitter<SessionEvents>(), {
+    get: (id: string) => (id === session.id ? session : assert.fail(`no session ${id}`)),
+    disconnect: () => assert.fail('not expected'),
+  });
+  const service = { sessions, store: { read: () => ({ dp: { transferRateBps: null } }) } } as unknown as DPService;
+  let shown: ReturnType<typeof render> | null = null;
+  let finalFrame: unknown;
+  const live = {
+    showLiveView: (element: unknown) => {
+      shown = render(element as never);
+      return { close: (final?: unknown) => void (finalFrame = final) };
+    },
+  };
+  const watching = watchLive(live, service, [session.id], new AbortController().signal);
+  t.after(() => shown?.unmount());
+  await tick();
+  assert.match(shown!.lastFrame()!, /MC0001 Waiting/);
+  const renders = shown!.frames.length;
+  advance(session, 30, Date.now());
+  for (let i = 0; i < 50; i++) sessions.emit('progress', session); // a burst of reports
+  await tick(250);
+  assert.match(shown!.lastFrame()!, /MC0001 Running .* 30\.0%/s);
+  assert.ok(shown!.frames.length - renders <= 4, `${shown!.frames.length - renders} renders for a burst of 50 events`);
+  advance(session, 100, Date.now());
+  sessions.emit('ended', session);
+  await watching;
+  const final = render(finalFrame as never);
+  t.after(() => final.unmount());
+  assert.match(final.lastFrame()!, /MC0001 Completed/);
+  assert.equal(final.lastFrame()!.split('\n').length, 2 + 16, 'the kept frame lists every client');
+});
