@@ -17,7 +17,7 @@ export interface InteractiveOptions {
   createShell(io: ShellIO): Promise<Shell>;
 }
 
-export async function runInteractive(options: InteractiveOptions): Promise<number> {
+export async function runInteractive(options: InteractiveOptions): Promise<never> {
   const screen = new Screen();
   const terminal = { isTTY: true, get columns() { return process.stdout.columns; }, write: (chunk: string) => void screen.write(chunk) };
   const historyFile = join(resolveSiteHome({ site: options.site }), 'history');
@@ -54,5 +54,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
     { exitOnCtrlC: false, maxFps: 15 },
   );
   await app.waitUntilExit();
-  return exitCode;
+  // Leaving the shell ends what it runs in-process (the DP service, sessions), as closing a
+  // PowerShell window ends its jobs: exit instead of waiting for their sockets to close.
+  process.exit(exitCode);
 }

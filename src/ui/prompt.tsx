@@ -134,8 +134,13 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
     else if (key.backspace || key.delete) update(edit.backspace(s));
     else if (input && !key.ctrl && !key.meta) {
-      // A paste may hold line breaks: keep them as multi-line input.
-      update(edit.insert(s, input.replace(/\r\n?/g, '\n').replace(/[\x00-\x09\x0b-\x1f]/g, '')));
+      // Pasted (or fast-typed) text may hold line breaks: each one is an Enter.
+      const [first, ...rest] = input.replace(/[\x00-\x09\x0b\x0c\x0e-\x1f]/g, '').split(/\r\n?|\n/);
+      update(edit.insert(s, first!));
+      for (const text of rest) {
+        enter(ref.current.line.text);
+        update(edit.insert(ref.current.line, text));
+      }
     }
   });
 

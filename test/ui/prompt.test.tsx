@@ -229,3 +229,12 @@ test('a question from a cmdlet is answered in the live area', async (t) => {
   await type('y');
   assert.equal(await answer, true);
 });
+
+test('pasted lines run one after the other; a pasted incomplete command continues', async (t) => {
+  const { app, ran, type } = setup();
+  t.after(() => app.unmount());
+  await tick();
+  await type('if ($x) {\r  1\r}\r');
+  await tick();
+  assert.deepEqual(ran, ['if ($x) {\n  1\n}']);
+});

@@ -1,0 +1,113 @@
+// The real binary in a real terminal (tmux): type a command with Tab completion and see its
+// table; start the DP, let two client agents ask for an image over `lo`, watch the session in
+// the dashboard until it finishes, and exit with Ctrl+D.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const bin = join(root, 'bin/mcshell.js');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** A tmux server of our own (-L), so the test never touches the user's sessions. */
+export class Tmux {
+  readonly socket = `mcshell-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  readonly target = 'shell';
+
+  tmux(...args: string[]): string {
+    const result = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`tmux ${args[0]}: ${result.stderr}`);
+    return result.stdout;
+  }
+
+  start(command: string[], size = { columns: 120, rows: 40 }): void {
+    this.tmux('new-session', '-d', '-s', this.target, '-x', String(size.columns), '-y', String(size.rows), ...command);
+    this.tmux('set-option', '-t', this.target, 'remain-on-exit', 'on');
+  }
+
+  /** Literal text (-l: no key names), or key names like Tab, Enter, C-d. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', this.target, '-l', '--', text);
+  }
+
+  keys(...names: string[]): void {
+    this.tmux('send-keys', '-t', this.target, ...names);
+  }
+
+  screen(): string {
+    return this.tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', this.target);
+  }
+
+  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = this.screen();
+      if (pattern.test(screen)) return screen;
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${pattern}; the screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('the interactive shell in tmux: Tab completion, a table, the session dashboard, Ctrl+D', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcshell-tmux-'));
+  const site = join(dir, 'site');
+  const tmux = new Tmux();
+  t.after(async () => {
+    tmux.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await writeFile(join(dir, 'lab.img'), randomBytes(8 * 1024 * 1024));
+  await writeFile(join(dir, 'lab.csv'), 'Name,MAC\npc-1,02:00:00:00:20:01\npc-2,02:00:00:00:20:02\n');
+  const setup = spawnSync(process.execPath, [bin, '--site', site, join(root, 'examples/deploy-lab.mcs'), '-Image', join(dir, 'lab.img'), '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, '{name}.out')], { encoding: 'utf8' });
+  assert.equal(setup.status, 0, setup.stderr);
+
+  tmux.start(['env', `MCSHELL_HOME=${site}`, process.execPath, bin, '--site', site]);
+  await tmux.waitFor(/^mcs>/m);
+  tmux.type('Get-Comm');
+  tmux.keys('Tab');
+  await tmux.waitFor(/^mcs> Get-Command +$/m);
+  tmux.type('-Verb Get');
+  tmux.keys('Enter');
+  const table = await tmux.waitFor(/Get-OSImage[\s\S]*\nmcs>/);
+  assert.match(table, /mcs> Get-Command -Verb Get\n/);
+  assert.match(table, /CommandType +Name +Synopsis/);
+
+  const port = await freePort();
+  tmux.type(`Start-DPService -Port ${port}`);
+  tmux.keys('Enter');
+  await tmux.waitFor(new RegExp(`127\\.0\\.0\\.1:${port}[\\s\\S]*\\nmcs>`));
+
+  const clients = ['02:00:00:00:20:01', '02:00:00:00:20:02'].map((mac) => spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--mac', mac], { stdio: 'ignore' }));
+  t.after(() => clients.forEach((client) => client.kill('SIGKILL')));
+  // Watch once the clients' requests have opened the session.
+  tmux.type('while (-not (Get-MulticastSession)) { Start-Sleep -Milliseconds 100 }; Watch-MulticastSession');
+  tmux.keys('Enter');
+  const final = await tmux.waitFor(/MC0001 Completed[\s\S]*\nmcs>/, 60_000);
+  // The dashboard's final frame stays in the scrollback: both clients done, then the session object.
+  assert.match(final, /pc-1 +127\.0\.0\.1 +█+ +100% +— done/);
+  assert.match(final, /pc-2 +127\.0\.0\.1 +█+ +100% +— done/);
+  assert.doesNotMatch(final, /q leave/, 'the key help leaves with the live view');
+  assert.deepEqual(await Promise.all(clients.map((client) => new Promise((resolve) => (client.exitCode !== null ? resolve(client.exitCode) : client.on('exit', resolve))))), [0, 0]);
+
+  tmux.keys('C-d');
+  await tmux.waitFor(/Pane is dead \(status 0/);
+});
