@@ -106,10 +106,9 @@ interface Peer {
   status: 'active' | 'verified' | 'failed';
   reason?: string;
   sha256: Buffer | null;
-  /** Latest report's blocks with nothing received, its ackSeq, and the extent it covered. */
+  /** Latest report's blocks with nothing received, and its ackSeq. */
   missing: number[];
   missingAck: number;
-  coveredTo: number;
   received: number;
   lost: number;
   overruns: number;
@@ -506,7 +505,6 @@ class Sender {
         sha256: null,
         missing: [],
         missingAck: 0,
-        coveredTo: 0,
         received: s.received,
         lost: s.lost,
         overruns: s.overruns,
@@ -521,6 +519,7 @@ class Sender {
     p.overruns = s.overruns;
     p.received = s.received;
     p.lost = s.lost;
+    this.maybeStart();
     if (s.state === ReceiverState.Done) {
       if (p.status !== 'verified') {
         p.status = 'verified';
@@ -557,8 +556,6 @@ class Sender {
     }
     p.missing = s.blocksMissing;
     p.missingAck = s.ackSeq;
-    p.coveredTo = s.coveredTo;
-    this.maybeStart();
     this.kick();
   }
 
