@@ -314,7 +314,7 @@ export async function main(argv: string[]): Promise<number> {
     return withCtrlC((signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
   }
   if (process.stdin.isTTY && process.stdout.isTTY && options.file === undefined) {
-    const { runInteractive } = await import('../ui/interactive.js');
+    const { runInteractive } = await import('../ui/start.js');
     return runInteractive({ version: VERSION, site: options.site, createShell: (io) => createShell(options, true, io) });
   }
   if (process.stdin.isTTY && options.file === undefined) return repl(options);

@@ -42,6 +42,8 @@ export interface DashboardProps {
   columns: number;
   /** False for the final frame kept in the scrollback: no keys, no footer. */
   interactive?: boolean;
+  /** Colour on: bars are coloured blanks (plain ASCII is far cheaper for Ink to lay out than block glyphs). */
+  color?: boolean;
   onLeave?(): void;
   onDisconnect?(sessionId: string, clientId: string): void;
 }
@@ -84,6 +86,18 @@ const STATE_COLOR: Record<string, string | undefined> = {
   Stopped: 'magenta',
 };
 
+/** A progress bar: coloured blanks with colour, block glyphs without. */
+function Bar({ percent, width, color }: { percent: number; width: number; color: boolean }) {
+  if (!color) return <>{progressBar(percent, width)}</>;
+  const full = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
+  return (
+    <>
+      <Text backgroundColor="cyan">{' '.repeat(full)}</Text>
+      <Text backgroundColor="gray">{' '.repeat(width - full)}</Text>
+    </>
+  );
+}
+
 const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
 
 interface Layout {
@@ -122,7 +136,7 @@ function summary(clients: readonly ClientRow[]): string {
   return `… ${clients.length} more: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
 }
 
-export function SessionDashboard({ sessions, rows, columns, interactive = true, onLeave, onDisconnect }: DashboardProps) {
+export function SessionDashboard({ sessions, rows, columns, interactive = true, color = false, onLeave, onDisconnect }: DashboardProps) {
   const keys = sessions.flatMap((s) => s.clients.map((c) => ({ key: `${s.id}/${c.id}`, session: s, client: c })));
   const [selected, setSelected] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<(typeof keys)[number] | null>(null);
@@ -167,7 +181,7 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
           </Text>
           <Text wrap="truncate-end">
             {'  '}
-            {progressBar(panel.percent, headerBar)} {panel.percent.toFixed(1).padStart(5)}% {formatRate(panel.rateBps)} now, {formatRate(panel.averageBps)} avg
+            <Bar percent={panel.percent} width={headerBar} color={color} /> {panel.percent.toFixed(1).padStart(5)}% {formatRate(panel.rateBps)} now, {formatRate(panel.averageBps)} avg
             {panel.capBps !== null ? ` / cap ${formatRate(panel.capBps)}` : ''}
             {'  '}ETA {formatDuration(panel.etaSeconds)}
           </Text>
@@ -176,7 +190,7 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
             return (
               <Text key={client.id} wrap="truncate-end" inverse={isSelected}>
                 {isSelected ? '▸ ' : '  '}
-                {fit(client.name, nameWidth)} <Text dimColor>{fit(client.address, addressWidth)}</Text> {progressBar(client.percent, barWidth)} {`${Math.round(client.percent)}%`.padStart(4)}{' '}
+                {fit(client.name, nameWidth)} <Text dimColor>{fit(client.address, addressWidth)}</Text> <Bar percent={client.percent} width={barWidth} color={color} /> {`${Math.round(client.percent)}%`.padStart(4)}{' '}
                 {formatRate(client.state === 'receiving' ? client.rateBps : null).padStart(12)} <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
                 {client.message && client.state !== 'done' ? <Text dimColor> {client.message}</Text> : null}
               </Text>

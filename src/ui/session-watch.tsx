@@ -7,6 +7,7 @@ import type { DPService } from '../engine/dp/service.js';
 import type { MulticastSession } from '../engine/dp/sessions.js';
 import { sessionView } from '../engine/dp/views.js';
 import type { LiveViewHost } from '../runtime/live.js';
+import { colorWanted } from '../format/style.js';
 import { SessionDashboard, type ClientPhase, type ClientRow, type SessionPanel } from './dashboard.js';
 
 const FRAME_MS = 100;
@@ -87,7 +88,7 @@ export function LiveDashboard({ store, onLeave, onDisconnect }: { store: Dashboa
   const sessions = useSyncExternalStore(store.subscribe, store.snapshot);
   const { stdout } = useStdout();
   // Leave room for the line the terminal scrolls when the live area is redrawn.
-  return <SessionDashboard sessions={sessions} rows={(stdout.rows || 24) - 1} columns={stdout.columns || 80} onLeave={onLeave} onDisconnect={onDisconnect} />;
+  return <SessionDashboard sessions={sessions} rows={(stdout.rows || 24) - 1} columns={stdout.columns || 80} color={colorWanted(Boolean(stdout.isTTY))} onLeave={onLeave} onDisconnect={onDisconnect} />;
 }
 
 /** Shows the sessions until they have all ended, `q` is pressed, or `signal` aborts. */
@@ -113,8 +114,8 @@ export function watchLive(live: LiveViewHost, service: DPService, ids: readonly 
       for (const event of events) service.sessions.off(event, markStale);
       service.sessions.off('ended', onEnded);
       signal.removeEventListener('abort', onAbort);
-      const columns = process.stdout.columns || 80;
-      view.close(finalFrame ? <SessionDashboard sessions={build()} rows={Number.MAX_SAFE_INTEGER} columns={columns} interactive={false} /> : undefined);
+      const terminal = process.stdout;
+      view.close(finalFrame ? <SessionDashboard sessions={build()} rows={Number.MAX_SAFE_INTEGER} columns={terminal.columns || 80} interactive={false} color={colorWanted(Boolean(terminal.isTTY))} /> : undefined);
       resolve();
     };
     const onAbort = () => finish(false);
