@@ -60,6 +60,7 @@ function startupBenchmark() {
 }
 
 async function dashboardBenchmark() {
+  process.env.NODE_ENV ??= 'production'; // as the interactive shell runs React (src/ui/start.ts)
   const [{ render }, React, { SessionDashboard }] = await Promise.all([import('ink'), import('react'), import(join(root, 'dist/src/ui/dashboard.js'))]);
   // A terminal that swallows what it is sent: the cost measured is building and writing frames.
   const terminal = Object.assign(new Writable({ write: (_chunk, _encoding, done) => done() }), { isTTY: true, columns: 120, rows: 40 });
