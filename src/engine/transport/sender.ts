@@ -321,7 +321,8 @@ class Sender {
     const chunk = this.manifestQueue.shift();
     if (chunk !== undefined) return this.fillManifest(buf, chunk);
     if (!this.running) return 0;
-    while (this.repairQueue.length > 0) {
+    // Repair first: it is small, and it completes blocks receivers are holding in memory.
+    if (this.repairQueue.length > 0) {
       const b = this.repairQueue[0]!;
       const left = this.repairPending.get(b)! - 1;
       if (left > 0) this.repairPending.set(b, left);
