@@ -1,7 +1,7 @@
 // The bridge from cmdlets to the engine: opening the site, turning engine errors into error
 // records, and the distribution point service a shell runs in-process. Engine modules are
 // imported on first use, so loading a declaration (Get-Command, Get-Help) stays cheap.
-import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import type { CmdletContext, CompletionRequest } from '../src/runtime/cmdlet.js';
 import { matchesWildcard } from '../src/runtime/wildcard.js';
 import type { SiteStore } from '../src/engine/site/store.js';
 import type { DPService } from '../src/engine/dp/service.js';
@@ -10,9 +10,9 @@ const openSites = new Map<string, Promise<SiteStore>>();
 const services = new Map<string, DPService>();
 
 /** The site of this shell (`--site`, MCSHELL_HOME, or the user's config directory), opened once. */
-export async function openSite(ctx: CmdletContext<unknown>): Promise<SiteStore> {
+export async function openSite(site: string | undefined): Promise<SiteStore> {
   const { SiteStore, resolveSiteHome } = await import('../src/engine/site/store.js');
-  const home = resolveSiteHome({ site: ctx.site });
+  const home = resolveSiteHome({ site });
   let store = openSites.get(home);
   if (!store) {
     store = SiteStore.open(home);
@@ -29,7 +29,7 @@ export async function openSite(ctx: CmdletContext<unknown>): Promise<SiteStore> 
 export async function engine<T>(ctx: CmdletContext<unknown>, action: (store: SiteStore) => Promise<T> | T): Promise<T | undefined> {
   const { EngineError } = await import('../src/engine/errors.js');
   try {
-    return await action(await openSite(ctx));
+    return await action(await openSite(ctx.site));
   } catch (error) {
     if (!(error instanceof EngineError)) throw error;
     ctx.writeError({ id: error.id, category: error.category, message: error.message, target: error.target });
@@ -70,3 +70,25 @@ export async function parseBitsPerSecond(text: string, parameter: string): Promi
 export function matchesName(pattern: string | undefined, ...candidates: string[]): boolean {
   return !pattern || candidates.some((candidate) => matchesWildcard(candidate, pattern));
 }
+
+/**
+ * A value completer listing live names from the site (Tab in the interactive shell). A site that
+ * cannot be opened completes nothing rather than interrupting the prompt with an error.
+ */
+function namesFrom(list: (store: SiteStore) => readonly string[]) {
+  return async (request: CompletionRequest): Promise<readonly string[]> => {
+    try {
+      return list(await openSite(request.site));
+    } catch {
+      return [];
+    }
+  };
+}
+
+export const completeImages = namesFrom((store) => store.read().images.map((image) => image.name));
+export const completeCollections = namesFrom((store) => store.read().collections.map((collection) => collection.name));
+export const completeDevices = namesFrom((store) => store.read().devices.map((device) => device.name));
+export const completeTaskSequences = namesFrom((store) => store.read().taskSequences.map((sequence) => sequence.name));
+export const completeDeployments = namesFrom((store) => store.read().deployments.map((deployment) => deployment.id));
+export const completeSessions = namesFrom((store) => runningService(store)?.sessions.list().map((session) => session.id) ?? []);
+export const completeClients = namesFrom((store) => runningService(store)?.sessions.list().flatMap((session) => [...session.clients.values()].map((client) => client.name)) ?? []);

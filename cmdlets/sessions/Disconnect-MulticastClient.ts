@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, requireService } from '../engine.js';
+import { completeClients, completeSessions, engine, requireService } from '../engine.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -8,8 +8,8 @@ export default defineCmdlet({
   description: 'The client leaves the session at its next report (within a second or so). Without -Force it continues by unicast if the image allows it; with -Force its installation ends (as WDS does).',
   impact: 'high',
   parameters: {
-    SessionId: { type: 'string', mandatory: true, pipeline: 'property', aliases: ['Id'], description: 'The session, e.g. MC0001.' },
-    Client: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'DeviceId'], description: 'Client name or device id.' },
+    SessionId: { type: 'string', mandatory: true, pipeline: 'property', aliases: ['Id'], complete: completeSessions, description: 'The session, e.g. MC0001.' },
+    Client: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'DeviceId'], complete: completeClients, description: 'Client name or device id.' },
     Force: { type: 'switch', description: 'End the client’s installation instead of letting it fall back to unicast.' },
     PassThru: { type: 'switch', description: 'Outputs the client.' },
   },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName, requireService } from '../engine.js';
+import { completeSessions, engine, matchesName, requireService } from '../engine.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: 'Shows the clients of multicast sessions with their state and progress.',
   description: "State is Waiting, Receiving, Verifying, Done, Failed or Disconnected, as the client agent last reported; Percent is its share of the image's blocks received.",
   parameters: {
-    SessionId: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], description: 'Only clients of this session.' },
+    SessionId: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], complete: completeSessions, description: 'Only clients of this session.' },
     Name: { type: 'string', description: 'Client name or device id (wildcards allowed).' },
   },
   outputType: { name: 'MulticastClient', view: CLIENT_VIEW },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName, runningService } from '../engine.js';
+import { completeSessions, engine, matchesName, runningService } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: "Shows the DP's multicast sessions: state, image, group/port, clients, progress, rate.",
   description: 'Without -History: the sessions of the DP service running in this shell (waiting, running and ended since it started). With -History: every finished session recorded in the site, with each client’s result.',
   parameters: {
-    Id: { type: 'string', position: 0, description: 'Session id (wildcards allowed).' },
+    Id: { type: 'string', position: 0, complete: completeSessions, description: 'Session id (wildcards allowed).' },
     History: { type: 'switch', description: 'Finished sessions from the site history.' },
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, requireService } from '../engine.js';
+import { completeImages, engine, requireService } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
@@ -10,7 +10,7 @@ export default defineCmdlet({
     "Starts the waiting session of the image at once, or opens one that starts immediately; clients that ask for the image later join the running transmission. Needs the DP service (Start-DPService). -Wait shows progress until the session ends and outputs its final state.",
   impact: 'medium',
   parameters: {
-    Image: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'ImageId'], description: 'Name or id of the image.' },
+    Image: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'ImageId'], complete: completeImages, description: 'Name or id of the image.' },
     Wait: { type: 'switch', description: 'Wait until the session has ended, showing progress on a terminal.' },
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },

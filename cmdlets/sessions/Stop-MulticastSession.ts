@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, requireService } from '../engine.js';
+import { completeSessions, engine, requireService } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -8,7 +8,7 @@ export default defineCmdlet({
   description: 'A waiting session is cancelled; a running transmission ends (its clients fall back to unicast where the image allows it). The session is recorded in the history as Stopped.',
   impact: 'medium',
   parameters: {
-    Id: { type: 'string', position: 0, mandatory: true, pipeline: 'property', description: 'Session id, e.g. MC0001.' },
+    Id: { type: 'string', position: 0, mandatory: true, pipeline: 'property', complete: completeSessions, description: 'Session id, e.g. MC0001.' },
     PassThru: { type: 'switch', description: 'Outputs the session.' },
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, requireService } from '../engine.js';
+import { completeSessions, engine, requireService } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
@@ -8,7 +8,7 @@ export default defineCmdlet({
   synopsis: 'Follows multicast sessions until they end, showing their progress.',
   description: 'Watches the given sessions, or every waiting and running one, printing a progress line per session at each interval on a terminal; then outputs their final state. Ctrl+C stops watching (the sessions go on).',
   parameters: {
-    Id: { type: 'string[]', position: 0, pipeline: 'property', description: 'Sessions to watch (default: all waiting and running ones).' },
+    Id: { type: 'string[]', position: 0, pipeline: 'property', complete: completeSessions, description: 'Sessions to watch (default: all waiting and running ones).' },
     Interval: { type: 'number', default: 1, validate: { range: [0.1, 60] }, description: 'Seconds between progress lines.' },
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },

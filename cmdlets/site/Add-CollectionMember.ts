@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeCollections, engine } from '../engine.js';
 import { deviceObject, DEVICE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -9,7 +9,7 @@ export default defineCmdlet({
     "A machine the site does not know yet is created. Piped objects bind by property name: Name (or ComputerName, Hostname) and MacAddress (or MAC), so `Import-Csv lab.csv | Add-CollectionMember -Collection Lab1` works for a CSV with Name and MAC columns. A bad row is reported and the others are still added.",
   impact: 'low',
   parameters: {
-    Collection: { type: 'string', mandatory: true, aliases: ['CollectionName'], description: 'Name or id of the collection.' },
+    Collection: { type: 'string', mandatory: true, aliases: ['CollectionName'], complete: completeCollections, description: 'Name or id of the collection.' },
     Name: { type: 'string[]', position: 0, pipeline: 'property', aliases: ['ComputerName', 'Hostname', 'DeviceName'], description: 'Device name(s).' },
     MacAddress: { type: 'string', pipeline: 'property', aliases: ['MAC', 'Mac'], description: 'MAC address of the device (00:11:22:33:44:55, 00-11-22-33-44-55 or 001122334455).' },
   },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeCollections, completeDevices, engine, matchesName } from '../engine.js';
 import { deviceObject, DEVICE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,8 +7,8 @@ export default defineCmdlet({
   synopsis: 'Lists the machines the site knows, with their collections.',
   description: '-Name filters by name, id or MAC address (wildcards allowed); -Collection keeps the members of one collection.',
   parameters: {
-    Name: { type: 'string', position: 0, aliases: ['Id', 'MacAddress'], description: 'Name, id or MAC address (wildcards allowed).' },
-    Collection: { type: 'string', description: 'Only members of this collection (name or id).' },
+    Name: { type: 'string', position: 0, aliases: ['Id', 'MacAddress'], complete: completeDevices, description: 'Name, id or MAC address (wildcards allowed).' },
+    Collection: { type: 'string', complete: completeCollections, description: 'Only members of this collection (name or id).' },
   },
   outputType: { name: 'Device', view: DEVICE_VIEW },
   examples: [

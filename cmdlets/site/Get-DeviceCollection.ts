@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeCollections, engine, matchesName } from '../engine.js';
 import { collectionObject, COLLECTION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: 'Lists device collections and their members.',
   description: '-Name filters by name or id and accepts wildcards.',
   parameters: {
-    Name: { type: 'string', position: 0, aliases: ['Id'], description: 'Name or id of the collections (wildcards allowed).' },
+    Name: { type: 'string', position: 0, aliases: ['Id'], complete: completeCollections, description: 'Name or id of the collections (wildcards allowed).' },
   },
   outputType: { name: 'DeviceCollection', view: COLLECTION_VIEW },
   examples: [

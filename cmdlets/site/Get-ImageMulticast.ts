@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeImages, engine, matchesName } from '../engine.js';
 import { imageMulticastObject, IMAGE_MULTICAST_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: "Shows images' multicast settings (ConfigMgr's Distribution Settings tab).",
   description: 'Allow: the image may be sent by multicast. Encrypt: multicast packets are encrypted. MulticastOnly: never sent by unicast.',
   parameters: {
-    Name: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], description: 'Name or id of the images (wildcards allowed).' },
+    Name: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], complete: completeImages, description: 'Name or id of the images (wildcards allowed).' },
   },
   outputType: { name: 'ImageMulticast', view: IMAGE_MULTICAST_VIEW },
   examples: [

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeImages, engine, matchesName } from '../engine.js';
 import { imageObject, IMAGE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: 'Lists the images in the content library.',
   description: 'Shows each image with its id, version, size, SHA-256 and multicast settings. -Name filters by name or id and accepts wildcards.',
   parameters: {
-    Name: { type: 'string', position: 0, aliases: ['Id'], description: 'Name or id of the images to show (wildcards allowed).' },
+    Name: { type: 'string', position: 0, aliases: ['Id'], complete: completeImages, description: 'Name or id of the images to show (wildcards allowed).' },
   },
   outputType: { name: 'OSImage', view: IMAGE_VIEW },
   examples: [

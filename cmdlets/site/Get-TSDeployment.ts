@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeCollections, completeDeployments, engine, matchesName } from '../engine.js';
 import { deploymentObject, DEPLOYMENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,8 +7,8 @@ export default defineCmdlet({
   synopsis: 'Lists task-sequence deployments with the status their clients reported.',
   description: 'Succeeded, Failed and InProgress count the devices by their last report; Status holds one entry per device (state, step, message, time).',
   parameters: {
-    Id: { type: 'string', position: 0, description: 'Deployment id (wildcards allowed).' },
-    Collection: { type: 'string', description: 'Only deployments to this collection (name or id).' },
+    Id: { type: 'string', position: 0, complete: completeDeployments, description: 'Deployment id (wildcards allowed).' },
+    Collection: { type: 'string', complete: completeCollections, description: 'Only deployments to this collection (name or id).' },
   },
   outputType: { name: 'TSDeployment', view: DEPLOYMENT_VIEW },
   examples: [

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { completeTaskSequences, engine, matchesName } from '../engine.js';
 import { taskSequenceObject, TASK_SEQUENCE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: 'Lists task sequences and their steps.',
   description: '-Name filters by name or id and accepts wildcards.',
   parameters: {
-    Name: { type: 'string', position: 0, aliases: ['Id'], description: 'Name or id (wildcards allowed).' },
+    Name: { type: 'string', position: 0, aliases: ['Id'], complete: completeTaskSequences, description: 'Name or id (wildcards allowed).' },
   },
   outputType: { name: 'TaskSequence', view: TASK_SEQUENCE_VIEW },
   examples: [

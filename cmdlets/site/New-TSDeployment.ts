@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeCollections, completeTaskSequences, engine } from '../engine.js';
 import { deploymentObject, DEPLOYMENT_VIEW } from '../objects.js';
 import type { DeploymentOption } from '../../src/engine/site/model.js';
 
@@ -20,8 +20,8 @@ export default defineCmdlet({
     "DownloadWhenNeeded and DownloadAllFirst can use multicast; AccessDirectly always downloads by unicast. A multicast-only image requires DownloadWhenNeeded (ConfigMgr's rule). Clients get a deployment from -AvailableAfter until -ExpiresAt; required deployments run automatically, available ones on request. ConfigMgr's option names (DownloadContentLocallyWhenNeededByRunningTaskSequence, …) and -DeployPurpose are accepted.",
   impact: 'medium',
   parameters: {
-    TaskSequence: { type: 'string', mandatory: true, position: 0, aliases: ['TaskSequenceName'], description: 'Name or id of the task sequence.' },
-    Collection: { type: 'string', mandatory: true, position: 1, aliases: ['CollectionName'], description: 'Name or id of the target collection.' },
+    TaskSequence: { type: 'string', mandatory: true, position: 0, aliases: ['TaskSequenceName'], complete: completeTaskSequences, description: 'Name or id of the task sequence.' },
+    Collection: { type: 'string', mandatory: true, position: 1, aliases: ['CollectionName'], complete: completeCollections, description: 'Name or id of the target collection.' },
     DeploymentOption: { type: 'enum', values: Object.keys(OPTION_NAMES), default: 'DownloadWhenNeeded', description: 'How clients get the content: DownloadWhenNeeded, DownloadAllFirst (both multicast-capable) or AccessDirectly (unicast only).' },
     Availability: { type: 'enum', values: ['Clients', 'ClientsMediaAndPxe', 'MediaAndPxe'], default: 'Clients', description: 'Who may run it: client agents, and/or media and PXE.' },
     Purpose: { type: 'enum', values: ['Available', 'Required'], aliases: ['DeployPurpose'], default: 'Required', description: 'Required deployments run automatically; available ones when asked for.' },

@@ -1,6 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { getMember, toStr } from '../../src/runtime/values.js';
-import { engine } from '../engine.js';
+import { completeImages, engine } from '../engine.js';
 import { taskSequenceObject, TASK_SEQUENCE_VIEW } from '../objects.js';
 import type { StepSpec } from '../../src/engine/deploy/task-sequences.js';
 
@@ -13,7 +13,7 @@ export default defineCmdlet({
   defaultParameterSet: 'Simple',
   parameters: {
     Name: { type: 'string', position: 0, mandatory: true, validate: { notEmpty: true }, description: 'Name of the task sequence.' },
-    Image: { type: 'string', mandatory: true, sets: ['Simple'], description: 'The image to apply (name or id).' },
+    Image: { type: 'string', mandatory: true, sets: ['Simple'], complete: completeImages, description: 'The image to apply (name or id).' },
     Target: { type: 'string', mandatory: true, sets: ['Simple'], description: 'Where the client writes the image: a block device (/dev/sda) or a file path.' },
     Verify: { type: 'switch', sets: ['Simple'], description: 'Add a step that re-reads the target and checks its SHA-256.' },
     Command: { type: 'string[]', sets: ['Simple'], description: 'Commands to run after the image, in order (sh -c).' },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeCollections, completeDevices, engine } from '../engine.js';
 import { deviceObject, DEVICE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -8,8 +8,8 @@ export default defineCmdlet({
   description: 'The device stays known to the site (and in its other collections).',
   impact: 'medium',
   parameters: {
-    Collection: { type: 'string', mandatory: true, aliases: ['CollectionName'], description: 'Name or id of the collection.' },
-    Member: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'Id', 'MacAddress'], description: 'Device name, id or MAC address.' },
+    Collection: { type: 'string', mandatory: true, aliases: ['CollectionName'], complete: completeCollections, description: 'Name or id of the collection.' },
+    Member: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'Id', 'MacAddress'], complete: completeDevices, description: 'Device name, id or MAC address.' },
     PassThru: { type: 'switch', description: 'Outputs the removed device.' },
   },
   outputType: { name: 'Device', view: DEVICE_VIEW },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeImages, engine } from '../engine.js';
 import { imageObject, IMAGE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -8,7 +8,7 @@ export default defineCmdlet({
   description: "Refuses while a deployment's task sequence applies the image, unless -Force. The content file is deleted when no other image refers to the same content.",
   impact: 'medium',
   parameters: {
-    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], description: 'Name or id of the image.' },
+    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], complete: completeImages, description: 'Name or id of the image.' },
     Force: { type: 'switch', description: 'Remove even while deployments use the image.' },
     PassThru: { type: 'switch', description: 'Outputs the removed image.' },
   },

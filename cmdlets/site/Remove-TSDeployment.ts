@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeDeployments, engine } from '../engine.js';
 import { deploymentObject, DEPLOYMENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -8,7 +8,7 @@ export default defineCmdlet({
   description: 'The status clients reported for it goes too. Running multicast sessions are not stopped (use Stop-MulticastSession).',
   impact: 'medium',
   parameters: {
-    Id: { type: 'string', position: 0, mandatory: true, pipeline: 'property', description: 'Deployment id.' },
+    Id: { type: 'string', position: 0, mandatory: true, pipeline: 'property', complete: completeDeployments, description: 'Deployment id.' },
     PassThru: { type: 'switch', description: 'Outputs the removed deployment.' },
   },
   outputType: { name: 'TSDeployment', view: DEPLOYMENT_VIEW },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { completeImages, engine } from '../engine.js';
 import { imageMulticastObject, IMAGE_MULTICAST_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -9,7 +9,7 @@ export default defineCmdlet({
     "Only the switches given change (-Encrypt:$false turns encryption off). A multicast-only image needs multicast allowed, and every deployment of it must use -DeploymentOption DownloadWhenNeeded (ConfigMgr's rule). ConfigMgr's names -MulticastAllow, -MulticastEncrypt and -MulticastTransferOnly are accepted.",
   impact: 'medium',
   parameters: {
-    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], description: 'Name or id of the image.' },
+    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], complete: completeImages, description: 'Name or id of the image.' },
     Allow: { type: 'switch', aliases: ['MulticastAllow'], description: 'Allow the image to be transferred by multicast.' },
     Encrypt: { type: 'switch', aliases: ['MulticastEncrypt'], description: 'Encrypt multicast packets of this image.' },
     MulticastOnly: { type: 'switch', aliases: ['MulticastTransferOnly'], description: 'Transfer this image only by multicast (no unicast fallback).' },

@@ -45,6 +45,8 @@ export interface CompletionRequest {
   prefix: string;
   /** Parameters already on the command line. */
   boundParameters: Readonly<Record<string, unknown>>;
+  /** The shell's site directory (`--site`), for completers that list live names from the engine. */
+  site: string | undefined;
 }
 
 export interface ParameterDeclaration {

@@ -112,7 +112,7 @@ export async function complete(session: Session, line: string, cursor: number): 
   if (!target) return result([], word.text);
   const prefix = unquote(word.text);
   const values = [...(target.values ?? []), ...(target.validate?.set ?? [])];
-  if (target.complete) values.push(...(await target.complete({ prefix, boundParameters: bound })));
+  if (target.complete) values.push(...(await target.complete({ prefix, boundParameters: bound, site: session.site })));
   return result(values.filter((v) => startsWith(v, prefix)).map(quoteIfNeeded), '');
 }
 
