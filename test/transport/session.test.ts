@@ -138,3 +138,19 @@ test('malformed and foreign datagrams on the session port are ignored and counte
   assert.ok(result.counters.foreign > 0, JSON.stringify(result.counters));
   assert.equal(fileSha256(join(dir, 'out')), image.sha256);
 });
+
+test('--max-wait: the session runs with whoever joined, and fails without anyone', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 500_000, 13);
+  const ch = channel();
+  const alone = receive({ ...ch, out: join(dir, 'out') });
+  const summary = await send({ ...ch, file: image.path, minClients: 2, maxWaitSeconds: 0.5, rate: RATE });
+  assert.equal((await alone).ok, true);
+  assert.equal(summary.ok, false, 'fewer than --min-clients verified');
+  assert.match(summary.message, /fewer than --min-clients 2/);
+  assert.deepEqual(summary.receivers.map((r) => r.status), ['verified']);
+
+  const nobody = await send({ ...channel(), file: image.path, maxWaitSeconds: 0.3 });
+  assert.equal(nobody.ok, false);
+  assert.match(nobody.message, /no receiver joined within --max-wait 0.3 s/);
+});
