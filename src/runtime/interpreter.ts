@@ -89,6 +89,13 @@ export async function execute(session: Session, script: Script, options: RunOpti
 
 export async function* executeStatements(statements: readonly Statement[], env: Env): Output {
   for (const statement of statements) {
+    // Most statements are assignments or expressions that need no awaiting: run them directly.
+    if (isSyncStatement(statement)) {
+      const value = runSyncStatement(statement, env);
+      if (Array.isArray(value)) yield* value;
+      else if (value !== undefined) yield value;
+      continue;
+    }
     if (env.signal.aborted) throw new PipelineStoppedError();
     if (statement.kind === 'FunctionDefinition') {
       env.scope.defineFunction(statement);
@@ -96,22 +103,44 @@ export async function* executeStatements(statements: readonly Statement[], env: 
     }
     const before = env.session.errorCount;
     try {
-      // Assignments and lone expressions are the bulk of scripts: run them without a generator.
+      const lone = loneExpression(statement);
       if (statement.kind === 'Assignment') await assign(statement, env);
-      else if (statement.kind === 'Pipeline' && statement.elements.length === 1 && statement.elements[0]!.kind === 'ExpressionElement') {
-        const value = await evaluate(statement.elements[0]!.expression, env);
+      else if (lone !== undefined) {
+        const value = await evaluate(lone, env);
         if (Array.isArray(value)) yield* value;
         else if (value !== undefined) yield value;
       } else yield* executeStatement(statement, env);
       if (statement.kind === 'Pipeline' || statement.kind === 'Assignment') env.session.lastSuccess = env.session.errorCount === before;
     } catch (e) {
-      if (e instanceof RuntimeError && !e.scriptTerminating && !env.inTry) {
-        env.session.reportError(e.record);
-        continue;
-      }
-      throw e;
+      if (!reportable(e, env)) throw e;
+      env.session.reportError(e.record);
     }
   }
+}
+
+/** A statement-terminating error that the statement list reports and continues past. */
+function reportable(e: unknown, env: Env): e is RuntimeError {
+  return e instanceof RuntimeError && !e.scriptTerminating && !env.inTry;
+}
+
+/**
+ * Runs a statement for which isSyncStatement holds, exactly as executeStatements would, and
+ * returns its output value (undefined for an assignment or after a reported error).
+ */
+function runSyncStatement(statement: Statement, env: Env): unknown {
+  if (env.signal.aborted) throw new PipelineStoppedError();
+  const before = env.session.errorCount;
+  let value: unknown;
+  try {
+    if (statement.kind === 'Assignment') assignNow(statement, evaluateNow(syncExpression(statement.value)!, env), env);
+    else value = evaluateNow(syncExpression(statement)!, env);
+  } catch (e) {
+    if (!reportable(e, env)) throw e;
+    env.session.reportError(e.record);
+    return undefined;
+  }
+  env.session.lastSuccess = env.session.errorCount === before;
+  return value;
 }
 
 function executeStatement(statement: Statement, env: Env): Output {
@@ -165,12 +194,8 @@ async function* runAssignment(statement: Assignment, env: Env): Output {
 
 async function assign(statement: Assignment, env: Env): Promise<void> {
   let value = await statementValue(statement.value, env);
-  const target = statement.target;
-  if (statement.operator !== '=') {
-    const current = await evaluate(target, env);
-    value = guard(statement.span, 'InvalidOperation', () => arithmetic(statement.operator[0]!, current, value));
-  }
-  await assignTo(target, value, env);
+  if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
+  await assignTo(statement.target, value, env);
 }
 
 async function assignTo(target: Assignment['target'], value: unknown, env: Env): Promise<void> {
@@ -179,20 +204,41 @@ async function assignTo(target: Assignment['target'], value: unknown, env: Env):
     return;
   }
   const object = await evaluate(target.object, env);
-  if (target.kind === 'Member') {
-    const name = typeof target.member === 'string' ? target.member : toStr(await evaluate(target.member, env));
-    guard(target.span, 'PropertyAssignmentException', () => setMember(object, name, value));
+  store(target, object, target.kind === 'Member' ? (typeof target.member === 'string' ? target.member : toStr(await evaluate(target.member, env))) : await evaluate(target.index, env), value);
+}
+
+/** assign() for a statement where isSyncStatement holds, given the value. */
+function assignNow(statement: Assignment, value: unknown, env: Env): void {
+  const target = statement.target;
+  if (statement.operator !== '=') value = combined(statement, evaluateNow(target, env), value);
+  if (target.kind === 'Variable') {
+    env.scope.set(target.name, value, target.scope);
     return;
   }
-  const index = await evaluate(target.index, env);
+  const object = evaluateNow(target.object, env);
+  store(target, object, target.kind === 'Member' ? (typeof target.member === 'string' ? target.member : toStr(evaluateNow(target.member, env))) : evaluateNow(target.index, env), value);
+}
+
+/** The value to store: `value`, or for `+=` and the like, `current` combined with it. */
+function combined(statement: Assignment, current: unknown, value: unknown): unknown {
+  if (statement.operator === '=') return value;
+  return guard(statement.span, 'InvalidOperation', () => arithmetic(statement.operator[0]!, current, value));
+}
+
+/** Sets a property (`key`: its name) or an element (`key`: the index) of `object`. */
+function store(target: Exclude<Assignment['target'], { kind: 'Variable' }>, object: unknown, key: unknown, value: unknown): void {
+  if (target.kind === 'Member') {
+    guard(target.span, 'PropertyAssignmentException', () => setMember(object, key as string, value));
+    return;
+  }
   guard(target.span, 'IndexAssignmentException', () => {
-    if (object instanceof Hashtable) object.set(index, value);
+    if (object instanceof Hashtable) object.set(key, value);
     else if (Array.isArray(object)) {
-      const i = toNumber(index);
+      const i = toNumber(key);
       const at = i < 0 ? object.length + i : i;
       if (at < 0 || at >= object.length) throw new ConversionError(`Index ${i} was outside the bounds of the array.`);
       object[at] = value;
-    } else setMember(object, toStr(index), value);
+    } else setMember(object, toStr(key), value);
   });
 }
 
@@ -284,14 +330,118 @@ async function collect(output: AsyncIterable<unknown>): Promise<unknown[]> {
 
 /** The value of a statement used as an expression: a lone expression keeps its value (arrays stay arrays); pipelines collect. */
 async function statementValue(statement: Statement, env: Env): Promise<unknown> {
-  if (statement.kind === 'Pipeline' && statement.elements.length === 1 && statement.elements[0]!.kind === 'ExpressionElement') {
-    return evaluate(statement.elements[0]!.expression, env);
-  }
+  const lone = loneExpression(statement);
+  if (lone !== undefined) return evaluate(lone, env);
   if (statement.kind === 'Assignment') {
     await assign(statement, env);
     return evaluate(statement.target, env);
   }
   return unwrap(await collect(executeStatement(statement, env)));
+}
+
+/** The expression of a pipeline that is just one expression. */
+function loneExpression(statement: Statement): Expression | undefined {
+  if (statement.kind !== 'Pipeline' || statement.elements.length !== 1) return undefined;
+  const element = statement.elements[0]!;
+  return element.kind === 'ExpressionElement' ? element.expression : undefined;
+}
+
+// ---------------------------------------------------------------- synchronous evaluation
+
+// Most expressions run no statement, command or method (which could call a script block), so
+// nothing in them needs awaiting. Evaluating those synchronously spares a promise per node, and a
+// script block that is one such expression (a Where-Object filter) runs without generators.
+
+/** Whether `expr` can be evaluated by evaluateNow (recomputed, not cached: expressions are small). */
+function isSync(expr: Expression): boolean {
+  switch (expr.kind) {
+    case 'Number':
+    case 'String':
+    case 'Variable':
+    case 'ScriptBlock':
+    case 'TypeLiteral':
+      return true;
+    case 'ExpandableString':
+      return expr.parts.every((part) => typeof part === 'string' || isSync(part));
+    case 'ArrayLiteral':
+      return expr.elements.every(isSync);
+    case 'Paren':
+      return syncExpression(expr.pipeline) !== undefined;
+    case 'Hashtable':
+      return expr.entries.every((entry) => isSync(entry.key) && syncExpression(entry.value) !== undefined);
+    case 'Member':
+      return isSync(expr.object) && (typeof expr.member === 'string' || isSync(expr.member));
+    case 'Index':
+      return isSync(expr.object) && isSync(expr.index);
+    case 'Unary':
+      return expr.operator !== '++' && expr.operator !== '--' && isSync(expr.operand);
+    case 'Binary':
+      return isSync(expr.left) && isSync(expr.right);
+    case 'Cast':
+      return isSync(expr.operand);
+    default:
+      return false;
+  }
+}
+
+/** The lone expression of `statement` when it is synchronous. */
+function syncExpression(statement: Statement): Expression | undefined {
+  const lone = loneExpression(statement);
+  return lone !== undefined && isSync(lone) ? lone : undefined;
+}
+
+/** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
+function isSyncStatement(statement: Statement): boolean {
+  if (statement.kind === 'Assignment') return syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
+  return syncExpression(statement) !== undefined;
+}
+
+/** evaluate() for an expression where isSync holds. */
+function evaluateNow(expr: Expression, env: Env): unknown {
+  switch (expr.kind) {
+    case 'Number':
+    case 'String':
+      return expr.value;
+    case 'ExpandableString': {
+      let text = '';
+      for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(evaluateNow(part, env));
+      return text;
+    }
+    case 'Variable':
+      return variableValue(expr, env);
+    case 'ArrayLiteral':
+      return expr.elements.map((element) => evaluateNow(element, env));
+    case 'Paren':
+      return evaluateNow(loneExpression(expr.pipeline)!, env);
+    case 'Hashtable': {
+      const table = new Hashtable();
+      for (const entry of expr.entries) table.set(evaluateNow(entry.key, env), evaluateNow(loneExpression(entry.value)!, env));
+      return table;
+    }
+    case 'ScriptBlock':
+      return new ScriptBlock(expr, env.scope);
+    case 'Member': {
+      const object = evaluateNow(expr.object, env);
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)));
+    }
+    case 'Index': {
+      const object = evaluateNow(expr.object, env);
+      return indexValue(object, evaluateNow(expr.index, env));
+    }
+    case 'Unary':
+      return unaryValue(expr, evaluateNow(expr.operand, env));
+    case 'Binary': {
+      const left = evaluateNow(expr.left, env);
+      const decided = shortCircuit(expr, left);
+      return decided !== undefined ? decided : binaryValue(expr, left, evaluateNow(expr.right, env), env);
+    }
+    case 'Cast':
+      return castValue(expr, evaluateNow(expr.operand, env));
+    case 'TypeLiteral':
+      return new TypeRef(expr.type);
+    default:
+      throw new Error(`internal error: ${expr.kind} is not evaluated synchronously`);
+  }
 }
 
 // ---------------------------------------------------------------- expressions
@@ -322,19 +472,19 @@ export function lookupVariable(name: string, env: Env): unknown {
   return env.scope.get(name);
 }
 
+function variableValue(expr: Extract<Expression, { kind: 'Variable' }>, env: Env): unknown {
+  if (expr.scope === 'global' || expr.scope === 'script') return env.scope.find(expr.scope).get(expr.name);
+  return lookupVariable(expr.name, env);
+}
+
 export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
+  if (isSync(expr)) return evaluateNow(expr, env);
   switch (expr.kind) {
-    case 'Number':
-    case 'String':
-      return expr.value;
     case 'ExpandableString': {
       let text = '';
       for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(await evaluate(part, env));
       return text;
     }
-    case 'Variable':
-      if (expr.scope === 'global' || expr.scope === 'script') return env.scope.find(expr.scope).get(expr.name);
-      return lookupVariable(expr.name, env);
     case 'ArrayLiteral': {
       const items: unknown[] = [];
       for (const element of expr.elements) items.push(await evaluate(element, env));
@@ -354,32 +504,34 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       for (const entry of expr.entries) table.set(await evaluate(entry.key, env), await statementValue(entry.value, env));
       return table;
     }
-    case 'ScriptBlock':
-      return new ScriptBlock(expr, env.scope);
     case 'Member': {
       const object = await evaluate(expr.object, env);
-      const name = typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env));
-      if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
-      return getMember(object, name);
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)));
     }
     case 'MethodCall':
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
-      const index = await evaluate(expr.index, env);
-      return indexValue(object, index);
+      return indexValue(object, await evaluate(expr.index, env));
     }
     case 'Unary':
       return evaluateUnary(expr, env);
-    case 'Binary':
-      return evaluateBinary(expr, env);
-    case 'Cast': {
-      const value = await evaluate(expr.operand, env);
-      return guard(expr.span, 'InvalidCastConversion', () => cast(expr.type, value), 'InvalidArgument');
+    case 'Binary': {
+      const left = await evaluate(expr.left, env);
+      const decided = shortCircuit(expr, left);
+      return decided !== undefined ? decided : binaryValue(expr, left, await evaluate(expr.right, env), env);
     }
-    case 'TypeLiteral':
-      return new TypeRef(expr.type);
+    case 'Cast':
+      return castValue(expr, await evaluate(expr.operand, env));
+    default:
+      // Literals, variables, script blocks and type literals are always synchronous.
+      return evaluateNow(expr, env);
   }
+}
+
+function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string): unknown {
+  if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
+  return getMember(object, name);
 }
 
 function indexValue(object: unknown, index: unknown): unknown {
@@ -396,16 +548,17 @@ function indexValue(object: unknown, index: unknown): unknown {
 }
 
 async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: Env): Promise<unknown> {
-  if (expr.operator === '++' || expr.operator === '--') {
-    const target = expr.operand;
-    if (target.kind !== 'Variable' && target.kind !== 'Member' && target.kind !== 'Index') {
-      throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
-    }
-    const value = toNumber(await evaluate(target, env)) + (expr.operator === '++' ? 1 : -1);
-    await assignTo(target, value, env);
-    return value;
+  if (expr.operator !== '++' && expr.operator !== '--') return unaryValue(expr, await evaluate(expr.operand, env));
+  const target = expr.operand;
+  if (target.kind !== 'Variable' && target.kind !== 'Member' && target.kind !== 'Index') {
+    throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
   }
-  const value = await evaluate(expr.operand, env);
+  const value = toNumber(await evaluate(target, env)) + (expr.operator === '++' ? 1 : -1);
+  await assignTo(target, value, env);
+  return value;
+}
+
+function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown): unknown {
   switch (expr.operator) {
     case '-not':
     case '!':
@@ -419,12 +572,16 @@ async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: 
   }
 }
 
-async function evaluateBinary(expr: Extract<Expression, { kind: 'Binary' }>, env: Env): Promise<unknown> {
+/** The value of `-and` / `-or` when the left operand decides it, else undefined. */
+function shortCircuit(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown): boolean | undefined {
   const op = expr.operator.toLowerCase();
-  const left = await evaluate(expr.left, env);
   if (op === '-and' && !toBool(left)) return false;
   if (op === '-or' && toBool(left)) return true;
-  const right = await evaluate(expr.right, env);
+  return undefined;
+}
+
+function binaryValue(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown, right: unknown, env: Env): unknown {
+  const op = expr.operator.toLowerCase();
   if (op === '-is' || op === '-isnot' || op === '-as') {
     const type = right instanceof TypeRef ? right.name : toStr(right);
     if (op === '-as') {
@@ -439,19 +596,23 @@ async function evaluateBinary(expr: Extract<Expression, { kind: 'Binary' }>, env
   return guard(expr.span, 'InvalidOperation', () => binaryOperator(op, left, right, (m) => env.scope.set('Matches', m)));
 }
 
+function castValue(expr: Extract<Expression, { kind: 'Cast' }>, value: unknown): unknown {
+  return guard(expr.span, 'InvalidCastConversion', () => cast(expr.type, value), 'InvalidArgument');
+}
+
 async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>, env: Env): Promise<unknown> {
   const object = await evaluate(expr.object, env);
   const args: unknown[] = [];
   for (const a of expr.args) args.push(await evaluate(a, env));
   const lower = expr.method.toLowerCase();
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
-    return unwrap(await collect(invokeScriptBlock(object, env, { args })));
+    return unwrap(await collectScriptBlock(object, env, { args }));
   }
   if (Array.isArray(object) && (lower === 'foreach' || lower === 'where') && args[0] instanceof ScriptBlock) {
     const block = args[0];
     const results: unknown[] = [];
     for (const item of object) {
-      const out = await collect(invokeScriptBlock(block, env, { input: item, dotSource: true }));
+      const out = await collectScriptBlock(block, env, { input: item, dotSource: true });
       if (lower === 'foreach') results.push(...out);
       else if (toBool(unwrap(out))) results.push(item);
     }
@@ -469,7 +630,8 @@ export interface InvokeOptions {
   dotSource?: boolean;
 }
 
-export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions = {}): Output {
+/** The scope a script block runs in, with $args and (given input) $_. */
+function blockScope(block: ScriptBlock, options: InvokeOptions): Scope {
   const locals: Record<string, unknown> = { args: options.args ?? [] };
   if ('input' in options) {
     locals['_'] = options.input;
@@ -477,6 +639,11 @@ export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: 
   }
   const scope = options.dotSource ? block.scope.transparentChild(locals) : block.scope.child();
   if (!options.dotSource) for (const [k, v] of Object.entries(locals)) scope.define(k, v);
+  return scope;
+}
+
+export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions = {}): Output {
+  const scope = blockScope(block, options);
   const blockEnv: Env = { ...env, scope };
   if (block.node.params) {
     const target = await paramTarget(block.node.params, blockEnv, '<script block>', block);
@@ -492,6 +659,17 @@ export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: 
   } catch (e) {
     if (!(e instanceof ReturnSignal)) throw e;
   }
+}
+
+/**
+ * Runs a script block and collects its output. A block that is one synchronous statement
+ * (`{ $_ % 2 -eq 0 }`, the usual Where-Object filter) runs without generators.
+ */
+async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions): Promise<unknown[]> {
+  const body = block.node.body;
+  if (block.node.params !== null || body.length !== 1 || !isSyncStatement(body[0]!)) return collect(invokeScriptBlock(block, env, options));
+  const value = runSyncStatement(body[0]!, { ...env, scope: blockScope(block, options) });
+  return Array.isArray(value) ? [...value] : value === undefined ? [] : [value];
 }
 
 // ---------------------------------------------------------------- functions and param() blocks
@@ -873,8 +1051,8 @@ class Context implements CmdletContext {
   invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
     return invokeScriptBlock(block, this.env, options);
   }
-  invokeCollect(block: ScriptBlock, options?: InvokeOptions): Promise<unknown[]> {
-    return collect(invokeScriptBlock(block, this.env, options));
+  invokeCollect(block: ScriptBlock, options: InvokeOptions = {}): Promise<unknown[]> {
+    return collectScriptBlock(block, this.env, options);
   }
   getVariable(name: string): unknown {
     return lookupVariable(name, this.env);
