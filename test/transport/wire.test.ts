@@ -40,7 +40,7 @@ test('block geometry: the last block and symbol are short', () => {
 
 test('ANNOUNCE and STATUS survive a round trip; truncated ones are rejected', () => {
   const buf = Buffer.alloc(1500);
-  const a = { session: 0xdeadbeef, group: '239.255.1.2', port: 7000, imageSize: 5 * 2 ** 32 + 7, symbolSize: 1456, k: 128, manifestSize: 4096, manifestDigest: Buffer.alloc(32, 7), frontier: 12, reportIntervalMs: 100 };
+  const a = { session: 0xdeadbeef, group: '239.255.1.2', port: 7000, imageSize: 5 * 2 ** 32 + 7, symbolSize: 1456, k: 128, manifestSize: 4096, manifestDigest: Buffer.alloc(32, 7), frontier: 12, reportIntervalMs: 100, feedbackPort: 40000 };
   const n = encodeAnnounce(buf, a, 99);
   assert.equal(packetType(buf.subarray(0, n)), PacketType.Announce);
   assert.deepEqual(decodeAnnounce(buf.subarray(0, n)), a);

@@ -307,7 +307,7 @@ class Receiver {
       const passEnded = a.frontier === this.g.blockCount && this.ann.frontier < this.g.blockCount;
       this.ann = a;
       this.senderAddress = rinfo.address;
-      this.senderPort = rinfo.port;
+      this.senderPort = a.feedbackPort;
       if (passEnded) this.scheduleReport(Math.random() * 20); // the tail needs repair now, not at the next tick
       return;
     }
@@ -317,7 +317,7 @@ class Receiver {
   private async adopt(a: Announcement, rinfo: RemoteInfo): Promise<void> {
     this.ann = a;
     this.senderAddress = rinfo.address;
-    this.senderPort = rinfo.port;
+    this.senderPort = a.feedbackPort;
     this.lastFromSender = performance.now();
     this.g = new Geometry(a.imageSize, a.symbolSize, a.k);
     this.manifestChunks = Math.ceil(a.manifestSize / a.symbolSize);

@@ -142,10 +142,15 @@ class Sender {
   private readonly timeoutMs: number;
   private readonly cap: number;
   private manifest!: Manifest;
-  /** Connected to the session group: Node skips the per-datagram address lookup on connected sockets. */
+  /**
+   * Everything for the session group goes out of this one socket, connected to the group (Node then
+   * skips a per-datagram address lookup): one send queue keeps sequence numbers in order on the wire,
+   * which receivers' ackSeq relies on.
+   */
   private data!: Socket;
-  /** Announcements and unicast answers go out here, and receivers' reports come in here. */
+  /** Announcements on the well-known channel and unicast answers go out here; reports come in here. */
   private control!: Socket;
+  private feedbackPort = 0;
   private fd = -1;
 
   private seq = 0;
@@ -154,10 +159,8 @@ class Sender {
   private readonly sentCallbacks: ((err: Error | null) => void)[] = [];
   private waitingForBuffers = false;
   private scheduled = false;
-  /** Where fillNext's datagram goes: the control socket to destAddress:destPort, or the connected data socket. */
+  /** Whether fillNext's datagram goes to the announce channel (control socket) or the session group (data socket). */
   private viaControl = false;
-  private destAddress = '';
-  private destPort = 0;
 
   // rate
   private rate: number;
@@ -227,6 +230,7 @@ class Sender {
     this.data = await openSocket({ interfaceAddress: ifaceAddress, sendBuffer: 256 << 10 });
     await new Promise<void>((resolve) => this.data.connect(this.port, this.group, resolve));
     this.control = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20 });
+    this.feedbackPort = this.control.address().port;
     const size = SYMBOL_HEADER_BYTES + g.symbolSize;
     for (let i = 0; i < BUFFERS; i++) {
       this.bufs.push(Buffer.allocUnsafeSlow(size)); // own ArrayBuffer: 4-byte aligned for the coder
@@ -293,7 +297,7 @@ class Sender {
         this.free.push(i);
         return; // idle until a report, a timer or the start makes work
       }
-      if (this.viaControl) this.control.send(buf, 0, len, this.destPort, this.destAddress, this.sentCallbacks[i]);
+      if (this.viaControl) this.control.send(buf, 0, len, this.announcePort, this.announceGroup, this.sentCallbacks[i]);
       else this.data.send(buf, 0, len, this.sentCallbacks[i]);
       this.tokens -= len + FRAME_OVERHEAD;
       this.wireBytes += len + FRAME_OVERHEAD;
@@ -312,9 +316,7 @@ class Sender {
     if (this.announceDue > 0) {
       const toAnnounceChannel = this.announceDue === 2;
       this.announceDue--;
-      this.viaControl = true;
-      this.destAddress = toAnnounceChannel ? this.announceGroup : this.group;
-      this.destPort = toAnnounceChannel ? this.announcePort : this.port;
+      this.viaControl = toAnnounceChannel;
       return this.fillAnnounce(buf, toAnnounceChannel);
     }
     this.viaControl = false;
@@ -394,6 +396,7 @@ class Sender {
         frontier: this.cursor,
         // Scale the report interval with the audience so feedback stays near 200 reports/s at most.
         reportIntervalMs: Math.min(2000, Math.max(100, active * 5)),
+        feedbackPort: this.feedbackPort,
       },
       // Session receivers never see the announce channel's copy: it must not leave a gap in their sequence.
       toAnnounceChannel ? this.seq : this.nextSeq(),

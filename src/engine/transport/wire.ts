@@ -83,9 +83,11 @@ export interface Announcement {
   frontier: number;
   /** How often receivers should report, chosen by the sender from the number of receivers. */
   reportIntervalMs: number;
+  /** The sender's port for reports (at the announcement's source address). */
+  feedbackPort: number;
 }
 
-const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 1 + 1 + 2 + 8 + 4 + 4 + 32;
+const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 1 + 1 + 2 + 8 + 4 + 4 + 32 + 2;
 
 export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number): number {
   writeHeader(buf, PacketType.Announce, 0, a.session, seq);
@@ -100,6 +102,7 @@ export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number): numbe
   o = buf.writeUInt32BE(a.manifestSize, o);
   o = buf.writeUInt32BE(a.frontier, o);
   o += a.manifestDigest.copy(buf, o);
+  o = buf.writeUInt16BE(a.feedbackPort, o);
   return o;
 }
 
@@ -119,8 +122,9 @@ export function decodeAnnounce(buf: Buffer): Announcement | null {
     manifestSize: buf.readUInt32BE(o + 16),
     frontier: buf.readUInt32BE(o + 20),
     manifestDigest: Buffer.from(buf.subarray(o + 24, o + 56)),
+    feedbackPort: buf.readUInt16BE(o + 56),
   };
-  if (a.k < 1 || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0) return null;
+  if (a.k < 1 || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
   return a;
 }
 
