@@ -19,10 +19,25 @@ function nodesOf(c: Children, name: string): CstNode[] {
 function nodeOf(c: Children, name: string): CstNode | undefined {
   return (c[name] as CstNode[] | undefined)?.[0];
 }
+/**
+ * Which of `names` the node has (Chevrotain makes `children` null-prototype, i.e. dictionary-mode,
+ * objects: probing keys is much cheaper than a for-in loop over one).
+ */
+function which(c: Children, names: readonly string[]): string {
+  for (const name of names) if (c[name] !== undefined) return name;
+  throw new Error('internal error: the CST lacks a node the grammar requires');
+}
 function must<T>(value: T | undefined): T {
   if (value === undefined) throw new Error('internal error: the CST lacks a node the grammar requires');
   return value;
 }
+
+/** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
+const statementAlternatives = [
+  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'tryStatement', 'functionDefinition',
+  'flowStatement', 'exitStatement', 'Break', 'Continue',
+];
+const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
 
 const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
 
@@ -167,9 +182,7 @@ export class AstBuilder {
 
   statement(node: CstNode): A.Statement {
     const c = node.children;
-    // The one child's key tells the alternative (a for-in loop allocates nothing).
-    let name = '';
-    for (name in c) break;
+    const name = which(c, statementAlternatives);
     const child = c[name]![0];
     switch (name) {
       case 'ifStatement':
@@ -546,8 +559,7 @@ export class AstBuilder {
 
   /** The value a postfixExpression starts with. */
   private primary(c: Children): A.Expression {
-    let name = '';
-    for (name in c) if (name !== 'postfixOperator') break;
+    const name = which(c, primaryAlternatives);
     const child = c[name]![0];
     switch (name) {
       case 'Number': {
