@@ -29,7 +29,7 @@ const errorMessages: IParserErrorMessageProvider = {
 
 export class McshellParser extends chevrotain.CstParser {
   constructor(skipValidations: boolean) {
-    super(T.allTokens, { recoveryEnabled: false, nodeLocationTracking: 'none', maxLookahead: 3, skipValidations, errorMessageProvider: errorMessages });
+    super(T.allTokens, { recoveryEnabled: false, nodeLocationTracking: 'none', maxLookahead: 1, skipValidations, errorMessageProvider: errorMessages });
     this.performSelfAnalysis();
   }
 
