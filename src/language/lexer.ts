@@ -526,8 +526,8 @@ export const allTokens: TokenType[] = [
 // but without the lexer's set-up (it analyses every regexp: ~40 ms of start-up) and without its
 // custom-pattern protocol, which allocates an array and a string per attempt.
 
-/** The rules (in allTokens order) that can start with each char code below 256; others are cached as met. */
-let latinRules: Rule[][] | undefined;
+/** The rules (in allTokens order) that can start with a char code, worked out as each code is met. */
+const latinRules: (Rule[] | undefined)[] = new Array(256);
 const otherRules = new Map<number, Rule[]>();
 
 function rulesStartingWith(code: number): Rule[] {
@@ -538,10 +538,7 @@ function rulesStartingWith(code: number): Rule[] {
 }
 
 function candidates(code: number): Rule[] {
-  if (code < 256) {
-    latinRules ??= Array.from({ length: 256 }, (_, c) => rulesStartingWith(c));
-    return latinRules[code]!;
-  }
+  if (code < 256) return (latinRules[code] ??= rulesStartingWith(code));
   let list = otherRules.get(code);
   if (list === undefined) otherRules.set(code, (list = rulesStartingWith(code)));
   return list;
