@@ -270,7 +270,8 @@ class Receiver {
   }
 
   private readonly nap = (): void => {
-    if (this.batch < NAP_BATCH && this.state === ReceiverState.Receiving) Atomics.wait(napCell, 0, 0, NAP_MS);
+    // No nap while the hash cursor reads the output back: it advances one block per loop turn.
+    if (this.batch < NAP_BATCH && this.state === ReceiverState.Receiving && !this.hashBusy) Atomics.wait(napCell, 0, 0, NAP_MS);
     this.batch = 0;
   };
 
