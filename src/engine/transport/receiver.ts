@@ -141,7 +141,9 @@ class Receiver {
   private feedback!: Socket;
   private senderAddress = '';
   private senderPort = 0;
+  /** When the watchdog last saw the sender alive, and whether anything came since (cheaper than a clock read per datagram). */
   private lastFromSender = 0;
+  private heardFromSender = false;
 
   private ann: Announcement | null = null;
   private g!: Geometry;
@@ -285,7 +287,7 @@ class Receiver {
 
   /** Tracks the sender's sequence numbers: the highest one seen is the report's ackSeq, gaps count as loss. */
   private fromSender(msg: Buffer): void {
-    this.lastFromSender = performance.now();
+    this.heardFromSender = true;
     const seq = seqOf(msg);
     if (seq > this.highestSeq) {
       if (this.highestSeq >= 0) this.counters.lost += seq - this.highestSeq - 1;
@@ -716,6 +718,10 @@ class Receiver {
   private watchdog(): void {
     if (!this.ann || this.state !== ReceiverState.Receiving) return;
     const limit = this.opts.senderTimeoutMs ?? 30_000;
+    if (this.heardFromSender) {
+      this.heardFromSender = false;
+      this.lastFromSender = performance.now();
+    }
     if (performance.now() - this.lastFromSender > limit) this.fail(`no datagram from the sender for ${Math.round(limit / 1000)} s`);
   }
 
