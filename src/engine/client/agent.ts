@@ -8,7 +8,7 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { receive } from '../transport/index.js';
+import { discardPartialOutput, receive } from '../transport/index.js';
 import type { TaskStep } from '../site/model.js';
 import type { ContentOffer } from '../dp/control.js';
 
@@ -159,6 +159,8 @@ class TaskSequenceRun {
         mode = 'unicast';
         note = ` (unicast after multicast ended: ${outcome.reason})`;
         sha256 = await this.download({ ...offer, url: `/v1/content/${offer.imageId}` }, target, index);
+        // The multicast attempt's resume files are of no use once the unicast copy verified.
+        discardPartialOutput(target);
       } else {
         throw new ClientError('MulticastFailed', outcome.reason);
       }

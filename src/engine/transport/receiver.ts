@@ -7,7 +7,7 @@
 // by reading the output back when it must (after a resume, or when the pool ran short).
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, read, readFileSync, renameSync, statSync, unlinkSync, write, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, rmSync, fstatSync, ftruncateSync, openSync, read, readFileSync, renameSync, statSync, unlinkSync, write, writeFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { decodeBlock } from './fec.js';
 import { blockHash, Geometry, parseManifest, sha256, type Manifest } from './manifest.js';
@@ -120,6 +120,16 @@ const STATE_SAVE_MS = 1000;
 const NAP_MS = 3;
 const NAP_BATCH = 32;
 const napCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Where a receiver keeps an unfinished image and its resume state, beside the output path. */
+export function partialOutputFiles(out: string): { part: string; state: string } {
+  return { part: `${out}.mcpart`, state: `${out}.mcstate` };
+}
+
+/** Removes what an unfinished receive left for resuming (e.g. once the image came by another way). */
+export function discardPartialOutput(out: string): void {
+  for (const file of Object.values(partialOutputFiles(out))) rmSync(file, { force: true });
+}
 
 export async function receive(opts: ReceiveOptions): Promise<ReceiveSummary> {
   return new Receiver(opts).run();
@@ -510,8 +520,7 @@ class Receiver {
       this.out = { kind: 'device', fd };
       return;
     }
-    const part = `${path}.mcpart`;
-    const state = `${path}.mcstate`;
+    const { part, state } = partialOutputFiles(path);
     const resumed = this.loadState(state, part, a);
     const fd = openSync(part, resumed ? 'r+' : 'w+');
     ftruncateSync(fd, a.imageSize);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { runClient } from '../../../src/engine/client/agent.js';
@@ -86,6 +86,7 @@ for (const force of [false, true]) {
       assert.equal(disconnected.steps[0]!.mode, 'unicast');
       assert.match(disconnected.steps[0]!.message, /unicast after multicast ended: disconnected by the administrator/);
       assert.equal(await sha256Of(lab.target('lab-01')), lab.sha256);
+      assert.deepEqual((await readdir(lab.dir)).filter((name) => name.startsWith('lab-01.img.')), [], 'no resume files are left beside the verified copy');
     }
     assert.equal(session.clients.get('DEV001')!.state, 'Disconnected');
   });
