@@ -23,11 +23,13 @@ export async function watchSessions(ctx: CmdletContext<unknown>, service: DPServ
       }
     }
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, intervalSeconds * 1000);
       const finish = () => {
         clearTimeout(timer);
+        service.sessions.off('ended', finish);
+        ctx.signal.removeEventListener('abort', finish);
         resolve();
       };
+      const timer = setTimeout(finish, intervalSeconds * 1000);
       service.sessions.once('ended', finish);
       ctx.signal.addEventListener('abort', finish, { once: true });
     });

@@ -1,4 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { progressReporter } from '../progress.js';
 
 export default defineCmdlet({
   name: 'Receive-MulticastImage',
@@ -21,7 +22,14 @@ export default defineCmdlet({
     const out = ctx.resolvePath(params.Out);
     if (!(await ctx.shouldProcess(out, 'Receive image'))) return;
     const { receive } = await import('../../src/engine/transport/index.js');
-    const summary = await receive({ interface: params.Interface, out, ...(params.Group ? { group: params.Group, port: params.Port! } : {}), signal: ctx.signal });
+    const progress = progressReporter(ctx, `Receiving ${out}`);
+    const summary = await receive({
+      interface: params.Interface,
+      out,
+      ...(params.Group ? { group: params.Group, port: params.Port! } : {}),
+      signal: ctx.signal,
+      onProgress: (p) => progress.update(p.blockCount > 0 ? (p.imageBytes * p.blocksDone) / p.blockCount : 0, p.imageBytes),
+    }).finally(() => progress.end());
     if (!summary.ok) {
       ctx.writeError({ id: 'ReceiveFailed', category: 'ReadError', message: summary.message, target: out });
       return;

@@ -1,12 +1,13 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { engine } from '../engine.js';
+import { progressReporter } from '../progress.js';
 import { imageObject, IMAGE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
   name: 'Import-OSImage',
   synopsis: 'Imports an operating-system image file into the content library.',
   description:
-    'Copies the file into the site content library while computing its SHA-256 in the same pass; the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, unencrypted, with unicast fallback (see Set-ImageMulticast).',
+    'Copies the file into the site content library while computing its SHA-256 in the same pass (with progress on a terminal); the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, unencrypted, with unicast fallback (see Set-ImageMulticast).',
   impact: 'low',
   parameters: {
     Path: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …).' },
@@ -26,10 +27,11 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const path = ctx.resolvePath(params.Path);
     if (!(await ctx.shouldProcess(path, 'Import image'))) return;
+    const progress = progressReporter(ctx, `Importing ${path}`);
     const image = await engine(ctx, async (store) => {
       const { importImage } = await import('../../src/engine/content/library.js');
-      return importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, signal: ctx.signal });
-    });
+      return importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, signal: ctx.signal, onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal) });
+    }).finally(() => progress.end());
     if (image) yield imageObject(image);
   },
 });
