@@ -37,6 +37,21 @@ function mcshell(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   return { child, done };
 }
 
+function stderrMatches(run: Run, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d;
+      if (pattern.test(seen)) {
+        run.child.stderr!.off('data', onData);
+        resolve();
+      }
+    };
+    run.child.stderr!.on('data', onData);
+    run.done.then(({ code }) => reject(new Error(`exited ${code} before printing ${pattern}: ${seen}`)));
+  });
+}
+
 function sessionArgs(ch: ReturnType<typeof channel>): string[] {
   return ['--interface', ch.interface, '--group', ch.group, '--port', String(ch.port)];
 }
@@ -117,8 +132,10 @@ test('a receiver that vanishes is reported failed and the others finish', async 
   const stays = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'stays'), '--json']);
   const vanishes = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'vanishes'), '--json']);
   await sleep(300);
-  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--rate', '16M', '--json', '--receiver-timeout', '1']);
-  await sleep(800);
+  // --max-wait: should a receiver not join at all, the run fails instead of waiting forever.
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--max-wait', '30', '--rate', '16M', '--json', '--progress', '--receiver-timeout', '1']);
+  // Kill only once data flows, i.e. both receivers joined (on a busy machine that can take a while).
+  await stderrMatches(sender, /sent \d+\/\d+ blocks/);
   vanishes.child.kill('SIGKILL');
   const s = await sender.done;
   assert.equal(s.code, 1, 'not every receiver verified');
