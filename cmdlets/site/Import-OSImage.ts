@@ -10,7 +10,7 @@ export default defineCmdlet({
     'Copies the file into the site content library while computing its SHA-256 in the same pass (with progress on a terminal); the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, unencrypted, with unicast fallback (see Set-ImageMulticast).',
   impact: 'low',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …).' },
+    Path: { type: 'string', position: 0, mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
     Name: { type: 'string', description: 'Name of the image in the library (default: the file name without its extension).' },
     Version: { type: 'string', default: '1.0', description: 'Version label.' },
     Description: { type: 'string', description: 'Free text shown by Get-OSImage.' },
@@ -21,6 +21,11 @@ export default defineCmdlet({
       title: 'Import an image file',
       code: "Set-Content lab.img 'pretend this is Windows'; Import-OSImage ./lab.img -Name Win11 -Version 23H2 | Select-Object Id, Name, Version",
       output: [{ Id: 'IMG00001', Name: 'Win11', Version: '23H2' }],
+    },
+    {
+      title: 'Several files at once: each becomes an image named after its file',
+      code: "Set-Content win10.img 'ten'; Set-Content win11.img 'eleven'; 'win10.img', 'win11.img' | Import-OSImage | ForEach-Object Name",
+      output: ['win10', 'win11'],
     },
     { title: 'A missing file is reported with the path', code: 'Import-OSImage ./missing.img', error: 'ImageFileNotFound' },
   ],
