@@ -2,8 +2,9 @@
 // script uses. Add a cmdlet: create `cmdlets/<family>/<Verb-Noun>.ts` exporting
 // `defineCmdlet({...})` and add one line here (a test checks this table against the files).
 import type { CommandEntry } from '../src/runtime/session.js';
+import { manifestBrief } from './manifest.js';
 
-const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load });
+const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load, brief: () => manifestBrief(name) });
 
 export const commands: readonly CommandEntry[] = [
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),

@@ -18,6 +18,12 @@ if (build.status !== 0) {
   console.error('build failed: fix the type errors above');
   process.exit(1);
 }
+// The same manifest `npm run build` writes, so the tests see what users run.
+const manifest = spawnSync(process.execPath, [join(root, 'scripts/build-manifest.mjs')], { stdio: 'inherit' });
+if (manifest.status !== 0) process.exit(1);
+// The interactive shell loads the UI bundle `npm run build` makes (the tmux test drives it).
+const ui = spawnSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { stdio: 'inherit' });
+if (ui.status !== 0) process.exit(1);
 
 function collect(path, out) {
   if (!existsSync(path)) return out;

@@ -37,16 +37,16 @@ export default defineCmdlet({
       }
       selected.push({ command, verb, noun });
     }
-    // Loaded together: the module loader overlaps their file reads (one by one, start-up waited on each).
-    const decls = await Promise.all(selected.map(({ command }) => command.load()));
+    // Together: without the build's manifest the cmdlets are imported, and the loader overlaps their reads.
+    const briefs = await Promise.all(selected.map(({ command }) => command.brief()));
     const results: Record<string, unknown>[] = selected.map(({ command, verb, noun }, i) => ({
       Name: command.name,
       CommandType: command.kind,
       Verb: verb,
       Noun: noun,
       Aliases: [...command.aliases],
-      Synopsis: decls[i]!.synopsis,
-      Parameters: Object.keys(decls[i]!.parameters),
+      Synopsis: briefs[i]!.synopsis,
+      Parameters: [...briefs[i]!.parameters],
     }));
     for (const name of params.Name ?? []) {
       if (!isWildcard(name) && !matched.has(name.toLowerCase())) {

@@ -146,6 +146,18 @@ export interface CommandSummary {
   kind: 'Cmdlet' | 'Function';
   aliases: readonly string[];
   load(): Promise<CmdletDeclaration>;
+  /** The synopsis and parameter names, without importing the cmdlet when the build's manifest has them. */
+  brief(): Promise<CommandBrief>;
+}
+
+/** The parts of a declaration that listing commands shows; the build writes them to a manifest. */
+export interface CommandBrief {
+  synopsis: string;
+  parameters: string[];
+}
+
+export function briefOf(decl: CmdletDeclaration): CommandBrief {
+  return { synopsis: decl.synopsis, parameters: Object.keys(decl.parameters) };
 }
 
 export interface CmdletContext<S = unknown> {

@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
-import type { CmdletDeclaration, CommandSummary, HostInfo, OutputType } from './cmdlet.js';
+import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
 import { Scope } from './scope.js';
 
@@ -21,6 +21,8 @@ export interface CommandEntry {
   name: string;
   aliases: readonly string[];
   load(): Promise<{ default: CmdletDeclaration }>;
+  /** The registry's prebuilt brief, when it has an up-to-date one. */
+  brief?(): CommandBrief | undefined;
 }
 
 export interface SessionOptions {
@@ -112,6 +114,7 @@ export class Session {
       kind: 'Cmdlet',
       aliases: entry.aliases,
       load: () => this.loadCmdlet(entry),
+      brief: async () => entry.brief?.() ?? briefOf(await this.loadCmdlet(entry)),
     }));
     return [...cmdlets, ...scope.listFunctions().map((f) => functionSummary(f.name, f.span))];
   }
@@ -164,5 +167,5 @@ function functionSummary(name: string, span: SourceSpan): CommandSummary {
     parameters: {},
     examples: [],
   };
-  return { name, kind: 'Function', aliases: [], load: async () => decl };
+  return { name, kind: 'Function', aliases: [], load: async () => decl, brief: async () => briefOf(decl) };
 }
