@@ -1,6 +1,6 @@
 // The mcshell grammar (Chevrotain CstParser): statements, pipeline chains (`&&` `||`), pipelines,
 // commands, and expressions (binary operator precedence is applied by the builder, build.ts).
-import type { CstNode, IParserErrorMessageProvider, TokenType } from 'chevrotain';
+import type { CstNode, ILookaheadStrategy, IOrAlt, IParserErrorMessageProvider, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
 
@@ -27,9 +27,41 @@ const errorMessages: IParserErrorMessageProvider = {
   buildEarlyExitMessage: ({ expectedIterationPaths }) => encode(expectedIterationPaths.map((p) => p[0]!)),
 };
 
+type Alternation = ILookaheadStrategy['buildLookaheadForAlternation'];
+type Optional = ILookaheadStrategy['buildLookaheadForOptional'];
+
+/**
+ * Chevrotain's LL(k) lookahead with each decision's function built when the parser first reaches
+ * it: building them all up front is a third of the grammar's start-up, and a short command needs few.
+ */
+class LazyLookahead extends chevrotain.LLkLookaheadStrategy {
+  override buildLookaheadForAlternation(options: Parameters<Alternation>[0]) {
+    let decide: ReturnType<Alternation> | undefined;
+    const build = () => super.buildLookaheadForAlternation(options);
+    return function (this: unknown, orAlts?: IOrAlt<unknown>[]) {
+      return (decide ??= build()).call(this, orAlts);
+    };
+  }
+
+  override buildLookaheadForOptional(options: Parameters<Optional>[0]) {
+    let decide: ReturnType<Optional> | undefined;
+    const build = () => super.buildLookaheadForOptional(options);
+    return function (this: unknown) {
+      return (decide ??= build()).call(this);
+    };
+  }
+}
+
 export class McshellParser extends chevrotain.CstParser {
   constructor(skipValidations: boolean) {
-    super(T.allTokens, { recoveryEnabled: false, nodeLocationTracking: 'none', maxLookahead: 1, skipValidations, errorMessageProvider: errorMessages });
+    super(T.allTokens, {
+      recoveryEnabled: false,
+      nodeLocationTracking: 'none',
+      maxLookahead: 1,
+      lookaheadStrategy: new LazyLookahead({ maxLookahead: 1 }),
+      skipValidations,
+      errorMessageProvider: errorMessages,
+    });
     this.performSelfAnalysis();
   }
 
