@@ -1,4 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { compareStrings } from '../../src/runtime/operators.js';
 import { didYouMean } from '../../src/runtime/suggest.js';
 import { isWildcard, matchesWildcard } from '../../src/runtime/wildcard.js';
 
@@ -54,6 +55,6 @@ export default defineCmdlet({
         ctx.writeError({ id: 'CommandNotFound', category: 'ObjectNotFound', message: `The term '${name}' is not recognized as a cmdlet or function.${didYouMean(name, known)}`, target: name });
       }
     }
-    yield* results.sort((a, b) => String(a['Name']).localeCompare(String(b['Name'])));
+    yield* results.sort((a, b) => compareStrings(String(a['Name']), String(b['Name']), true));
   },
 });
