@@ -21,16 +21,20 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const shellQuote = (word) => `'${word.replace(/'/g, `'\\''`)}'`;
 
+let runs = 0;
+
 /** Milliseconds from starting `command` (words) in a fresh tmux pane until `pattern` is on the screen. */
 function timeToScreen(command, pattern) {
-  const socket = `mcshell-bench-${process.pid}`;
+  // A server of its own per run: a killed server can still hold its socket while it exits.
+  const socket = `mcshell-bench-${process.pid}-${runs++}`;
   const tmux = (...args) => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
   const start = performance.now();
-  tmux('new-session', '-d', '-x', '120', '-y', '40', command.map(shellQuote).join(' '));
+  const started = tmux('new-session', '-d', '-x', '120', '-y', '40', command.map(shellQuote).join(' '));
+  if (started.status !== 0) throw new Error(`tmux new-session failed: ${started.stderr}`);
   try {
     for (;;) {
       if (pattern.test(tmux('capture-pane', '-p').stdout)) return performance.now() - start;
-      if (performance.now() - start > 10_000) throw new Error(`no ${pattern} after 10 s`);
+      if (performance.now() - start > 10_000) throw new Error(`no ${pattern} after 10 s; the screen:\n${tmux("capture-pane", "-p").stdout}`);
     }
   } finally {
     tmux('kill-server');

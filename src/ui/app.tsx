@@ -5,7 +5,8 @@ import { Box, Static, Text, useInput } from 'ink';
 import { useState, useSyncExternalStore } from 'react';
 import type { Completion } from '../runtime/completion.js';
 import type { History } from './history.js';
-import { CONTINUATION, PROMPT, Prompt } from './prompt.js';
+import { PROMPT } from './greeting.js';
+import { CONTINUATION, Prompt } from './prompt.js';
 import type { Question, Screen } from './screen.js';
 
 /** What the app needs of the shell; the tests pass fakes. */

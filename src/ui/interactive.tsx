@@ -9,6 +9,7 @@ import { isIncomplete } from '../language/index.js';
 import { resolveSiteHome } from '../engine/site/store.js';
 import { ShellApp } from './app.js';
 import { History } from './history.js';
+import { liveViewElement, type LiveViewData } from './live-views.js';
 import { Screen } from './screen.js';
 
 export interface InteractiveOptions {
@@ -25,15 +26,21 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
     options.createShell({
       stdout: terminal,
       stderr: terminal,
-      host: { confirm: (question) => screen.confirm(question), showLiveView: (view) => screen.showLiveView(view as never) },
+      host: {
+        confirm: (question) => screen.confirm(question),
+        showLiveView: (view) => {
+          const shown = screen.showLiveView(liveViewElement(view as LiveViewData));
+          return { close: (finalFrame) => shown.close(finalFrame === undefined ? undefined : liveViewElement(finalFrame as LiveViewData)) };
+        },
+      },
     }),
     History.load(historyFile).catch((error: unknown) => {
       process.stderr.write(`mcshell: history not loaded (${(error as Error).message})\n`);
       return History.inMemory();
     }),
   ]);
-  screen.write(`mcshell ${options.version} — Get-Help for help, Get-Command to list commands, Tab completes, Ctrl+R searches history, Ctrl+D exits.\n`);
-  screen.flush();
+  // The plain prompt start.ts wrote (and anything typed since, echoed by the terminal): Ink draws its own.
+  process.stdout.write('\r\x1b[2K');
 
   let exitCode = 0;
   const app = render(

@@ -5,10 +5,10 @@ import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import { useReducer, useRef } from 'react';
 import type { Completion } from '../runtime/completion.js';
 import { commonPrefix } from '../runtime/completion.js';
+import { PROMPT } from './greeting.js';
 import type { History } from './history.js';
 import * as edit from './line-editor.js';
 
-export const PROMPT = 'mcs> ';
 export const CONTINUATION = '>> ';
 
 export interface PromptProps {
@@ -86,6 +86,12 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     });
   };
 
+  const typeText = (text: string) =>
+    text.split('\t').forEach((part, i) => {
+      if (i > 0) void tab();
+      if (part) update(edit.insert(ref.current.line, part));
+    });
+
   const searchKey = (input: string, key: Key, search: { query: string; match: number }) => {
     const found = search.match >= 0 ? history.entries[search.match]! : '';
     const searchFor = (query: string) => set({ search: { query, match: history.search(query, history.entries.length) } });
@@ -134,12 +140,13 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     // Terminals send DEL (0x7f) for Backspace, which Ink reports as `delete`.
     else if (key.backspace || key.delete) update(edit.backspace(s));
     else if (input && !key.ctrl && !key.meta) {
-      // Pasted (or fast-typed) text may hold line breaks: each one is an Enter.
-      const [first, ...rest] = input.replace(/[\x00-\x09\x0b\x0c\x0e-\x1f]/g, '').split(/\r\n?|\n/);
-      update(edit.insert(s, first!));
+      // Pasted or fast-typed text (keys typed while the shell starts come as one chunk) may hold
+      // line breaks and tabs: each one is an Enter or a Tab.
+      const [first, ...rest] = input.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '').split(/\r\n?|\n/);
+      typeText(first!);
       for (const text of rest) {
         enter(ref.current.line.text);
-        update(edit.insert(ref.current.line, text));
+        typeText(text);
       }
     }
   });

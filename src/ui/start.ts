@@ -1,6 +1,11 @@
-// Entry of the interactive shell. React's development build only adds checks for React
-// developers and costs about half as much again per dashboard frame: use the production build
-// unless NODE_ENV says otherwise. It must be chosen before React loads, hence the dynamic import.
-process.env['NODE_ENV'] ??= 'production';
+// Entry of the interactive shell. The UI, with Ink and React, is one module bundled at build time
+// (scripts/build-ui.mjs). While it loads, the banner and a plain prompt are already on the screen;
+// keys typed meanwhile wait in the terminal for the Ink prompt, which takes over the line.
+import { banner, PROMPT } from './greeting.js';
+import type { InteractiveOptions } from './interactive.js';
 
-export const { runInteractive } = await import('./interactive.js');
+export async function runInteractive(options: InteractiveOptions): Promise<never> {
+  process.stdout.write(`${banner(options.version)}\n${PROMPT}`);
+  const ui = await import('./interactive.bundle.js');
+  return ui.runInteractive(options);
+}

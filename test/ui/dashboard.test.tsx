@@ -7,6 +7,7 @@ import { render } from 'ink-testing-library';
 import type { DPService } from '../../src/engine/dp/service.js';
 import type { ClientState, MulticastSession, SessionEvents } from '../../src/engine/dp/sessions.js';
 import { SessionDashboard, formatDuration, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
+import { liveViewElement, type LiveViewData } from '../../src/ui/live-views.js';
 import { SessionPanels, watchLive } from '../../src/ui/session-watch.js';
 
 const tick = (ms = 25) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -167,8 +168,8 @@ test('watchLive: engine events refresh the view in batches; it ends with the ses
   let shown: ReturnType<typeof render> | null = null;
   let finalFrame: unknown;
   const live = {
-    showLiveView: (element: unknown) => {
-      shown = render(element as never);
+    showLiveView: (view: unknown) => {
+      shown = render(liveViewElement(view as LiveViewData));
       return { close: (final?: unknown) => void (finalFrame = final) };
     },
   };
@@ -185,7 +186,7 @@ test('watchLive: engine events refresh the view in batches; it ends with the ses
   advance(session, 100, Date.now());
   sessions.emit('ended', session);
   await watching;
-  const final = render(finalFrame as never);
+  const final = render(liveViewElement(finalFrame as LiveViewData));
   t.after(() => final.unmount());
   assert.match(final.lastFrame()!, /MC0001 Completed/);
   assert.equal(final.lastFrame()!.split('\n').length, 2 + 16, 'the kept frame lists every client');

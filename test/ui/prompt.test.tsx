@@ -143,6 +143,15 @@ test('Tab completion: one candidate is taken, several are listed and Tab cycles 
   assert.doesNotMatch(app.lastFrame()!, /Get-Command\s+Get-Content/, 'typing closes the list');
 });
 
+test('keys typed while the shell starts arrive as one chunk: its Tab completes', async (t) => {
+  const fake = async (line: string, cursor: number): Promise<Completion> => ({ start: 0, end: cursor, candidates: line.slice(0, cursor) === 'Get-Da' ? ['Get-Date'] : [] });
+  const { app, type, promptLine } = setup({ complete: fake });
+  t.after(() => app.unmount());
+  await tick();
+  await type('Get-Da\t');
+  assert.equal(promptLine(), 'mcs> Get-Date');
+});
+
 test('completion candidates come from the declarations: commands, parameters, enum values, value completers, variables', async () => {
   const session = new Session({ host: recordingHost({ errors: [], warnings: [], verbose: [], hostText: [] }), commands });
   const at = (line: string) => complete(session, line, line.length);

@@ -1,14 +1,13 @@
 // The engine side of the session dashboard: turns the DP's multicast sessions into dashboard
 // data and shows it as a live view. Engine events only mark the data stale; a 10 fps tick
 // rebuilds it, so a burst of progress reports costs one render.
-import { useStdout } from 'ink';
-import { useSyncExternalStore } from 'react';
+// The views handed to the host are plain data (see live-views.tsx): this module loads neither Ink
+// nor React, so the interactive shell's bundled copy of them is the only one in the process.
 import type { DPService } from '../engine/dp/service.js';
 import type { MulticastSession } from '../engine/dp/sessions.js';
 import { sessionView } from '../engine/dp/views.js';
 import type { LiveViewHost } from '../runtime/live.js';
-import { colorWanted } from '../format/style.js';
-import { SessionDashboard, type ClientPhase, type ClientRow, type SessionPanel } from './dashboard.js';
+import type { ClientPhase, ClientRow, SessionPanel } from './dashboard.js';
 
 const FRAME_MS = 100;
 /** A client's rate is measured over at least this long (it reports about once a second). */
@@ -84,13 +83,19 @@ export class DashboardStore {
   }
 }
 
-export function LiveDashboard({ store, onLeave, onDisconnect }: { store: DashboardStore; onLeave(): void; onDisconnect(sessionId: string, clientId: string): void }) {
-  const sessions = useSyncExternalStore(store.subscribe, store.snapshot);
-  const { stdout } = useStdout();
-  // Leave room for the line the terminal scrolls when the live area is redrawn.
-  return <SessionDashboard sessions={sessions} rows={(stdout.rows || 24) - 1} columns={stdout.columns || 80} color={colorWanted(Boolean(stdout.isTTY))} onLeave={onLeave} onDisconnect={onDisconnect} />;
+/** The live dashboard, updating from `store`. */
+export interface LiveSessionsView {
+  kind: 'sessions';
+  store: DashboardStore;
+  onLeave(): void;
+  onDisconnect(sessionId: string, clientId: string): void;
 }
 
+/** The dashboard's last frame, kept in the scrollback: every client, no keys. */
+export interface FinalSessionsView {
+  kind: 'sessions-final';
+  sessions: SessionPanel[];
+}
 /** Shows the sessions until they have all ended, `q` is pressed, or `signal` aborts. */
 export function watchLive(live: LiveViewHost, service: DPService, ids: readonly string[], signal: AbortSignal): Promise<void> {
   const sessions = ids.map((id) => service.sessions.get(id));
@@ -114,25 +119,23 @@ export function watchLive(live: LiveViewHost, service: DPService, ids: readonly 
       for (const event of events) service.sessions.off(event, markStale);
       service.sessions.off('ended', onEnded);
       signal.removeEventListener('abort', onAbort);
-      const terminal = process.stdout;
-      view.close(finalFrame ? <SessionDashboard sessions={build()} rows={Number.MAX_SAFE_INTEGER} columns={terminal.columns || 80} interactive={false} color={colorWanted(Boolean(terminal.isTTY))} /> : undefined);
+      view.close(finalFrame ? ({ kind: 'sessions-final', sessions: build() } satisfies FinalSessionsView) : undefined);
       resolve();
     };
     const onAbort = () => finish(false);
-    const view = live.showLiveView(
-      <LiveDashboard
-        store={store}
-        onLeave={() => finish(false)}
-        onDisconnect={(sessionId, clientId) => {
-          try {
-            service.sessions.disconnect(sessionId, clientId, false);
-          } catch {
-            // The client ended meanwhile: its row shows how.
-          }
-          stale = true;
-        }}
-      />,
-    );
+    const view = live.showLiveView({
+      kind: 'sessions',
+      store,
+      onLeave: () => finish(false),
+      onDisconnect: (sessionId, clientId) => {
+        try {
+          service.sessions.disconnect(sessionId, clientId, false);
+        } catch {
+          // The client ended meanwhile: its row shows how.
+        }
+        stale = true;
+      },
+    } satisfies LiveSessionsView);
     const timer = setInterval(() => {
       if (sessions.every((session) => over.has(session.id))) return finish(true);
       // Elapsed time and ETA move even without events: refresh at least once a second.
