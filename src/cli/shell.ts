@@ -155,7 +155,8 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
   const outStyle = createStyle(colorWanted(Boolean(stdout.isTTY)));
   const errStyle = createStyle(colorWanted(Boolean(stderr.isTTY)));
   const sources = new Map<string, string>();
-  const columns = stdout.columns ?? (Number(process.env['COLUMNS']) || 120);
+  // A pseudo-terminal may report 0 columns: treat that as unknown too.
+  const columns = stdout.columns || Number(process.env['COLUMNS']) || 120;
   const write = (chunk: string) => void stdout.write(chunk);
   const located = (message: string, span: SourceSpan | null) => (span ? `${span.file}:${span.startLine}:${span.startColumn}: ${message}` : message);
   const canAsk = interactive || (Boolean(process.stdin.isTTY) && Boolean(stderr.isTTY));
