@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../errors.js';
-import type { ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
+import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import type { SiteStore } from '../site/store.js';
 
@@ -79,9 +79,9 @@ export function findImage(site: SiteState, nameOrId: string): ImageRecord {
 }
 
 /** Deployments whose task sequence applies the image. */
-export function deploymentsUsing(site: SiteState, imageId: string): string[] {
+export function deploymentsUsing(site: SiteState, imageId: string): DeploymentRecord[] {
   const sequences = new Set(site.taskSequences.filter((sequence) => sequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === imageId)).map((sequence) => sequence.id));
-  return site.deployments.filter((deployment) => sequences.has(deployment.taskSequenceId)).map((deployment) => deployment.id);
+  return site.deployments.filter((deployment) => sequences.has(deployment.taskSequenceId));
 }
 
 /**
@@ -96,7 +96,7 @@ export async function setImageMulticast(store: SiteStore, nameOrId: string, chan
       throw new EngineError('MulticastOnlyNeedsMulticast', 'InvalidArgument', `Image '${image.name}' cannot be multicast-only while multicast is not allowed; use -Allow with -MulticastOnly.`, image.id);
     }
     if (settings.multicastOnly) {
-      const conflicting = site.deployments.filter((deployment) => deploymentsUsing(site, image.id).includes(deployment.id) && deployment.option !== 'DownloadWhenNeeded');
+      const conflicting = deploymentsUsing(site, image.id).filter((deployment) => deployment.option !== 'DownloadWhenNeeded');
       if (conflicting.length > 0) {
         throw new EngineError('MulticastOnlyNeedsDownload', 'InvalidOperation', `Image '${image.name}' cannot be multicast-only: deployment(s) ${conflicting.map((d) => d.id).join(', ')} do not use -DeploymentOption DownloadWhenNeeded.`, image.id);
       }
@@ -112,7 +112,7 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
     const image = findImage(site, nameOrId);
     const deployments = deploymentsUsing(site, image.id);
     if (deployments.length > 0 && !force) {
-      throw new EngineError('ImageInUse', 'InvalidOperation', `Image '${image.name}' is used by deployment(s) ${deployments.join(', ')}; remove them first, or use -Force.`, image.id);
+      throw new EngineError('ImageInUse', 'InvalidOperation', `Image '${image.name}' is used by deployment(s) ${deployments.map((d) => d.id).join(', ')}; remove them first, or use -Force.`, image.id);
     }
     site.images = site.images.filter((candidate) => candidate.id !== image.id);
     return image;
