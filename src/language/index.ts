@@ -23,6 +23,18 @@ function getParser(): McshellParser {
  * expected) on the first error; there is no error recovery, so nothing of a broken script runs.
  */
 export function parseScript(source: string, file = '<script>'): Script {
+  try {
+    return parseWhole(source, file);
+  } catch (e) {
+    // Bracket depth is limited by the lexer (T.maxNesting); a long chain of prefix operators or
+    // casts still recurses once per link, and that is reported like any other syntax error.
+    if (!(e instanceof RangeError && /call stack/i.test(e.message))) throw e;
+    const span: SourceSpan = { file, startOffset: 0, endOffset: Math.min(1, source.length), startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 };
+    throw new ScriptSyntaxError('The script is nested too deeply to parse', span, [], source, false);
+  }
+}
+
+function parseWhole(source: string, file: string): Script {
   const where: T.Where = { file, source };
   const lexed = T.tokenize(source, where);
   const builder: AstBuilder = new AstBuilder(file, source, (start, end, origin) => {

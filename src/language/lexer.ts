@@ -44,6 +44,8 @@ class ModeTracker {
   lastClosed: Frame | null = null;
   /** Indexes of the separators between top-level statements (where the parser may split). */
   breaks: number[] = [];
+  /** The first opener nested deeper than maxNesting, if any. */
+  tooDeep: IToken | null = null;
 
   sync(tokens: IToken[]): void {
     if (tokens !== this.tokens) {
@@ -52,6 +54,7 @@ class ModeTracker {
       this.frames = [{ kind: 'top', command: false, opener: null, before: undefined }];
       this.lastClosed = null;
       this.breaks = [];
+      this.tooDeep = null;
     }
     while (this.seen < tokens.length) {
       this.apply(tokens[this.seen]!, this.seen > 0 ? tokens[this.seen - 1] : undefined);
@@ -65,6 +68,7 @@ class ModeTracker {
 
   private push(kind: FrameKind, opener: IToken, before: IToken | undefined): void {
     this.frames.push({ kind, command: false, opener, before: before?.tokenType });
+    if (this.frames.length > maxNesting + 1) this.tooDeep ??= opener;
   }
 
   private apply(token: IToken, before: IToken | undefined): void {
@@ -88,6 +92,12 @@ class ModeTracker {
     }
   }
 }
+
+/**
+ * Brackets nested deeper than this are a syntax error: the parser and the interpreter recurse per
+ * level, and a few hundred levels would exhaust the stack. Real scripts stay far below it.
+ */
+export const maxNesting = 100;
 
 const tracker = new ModeTracker();
 
@@ -636,6 +646,10 @@ export function tokenize(text: string, where: Where, origin?: Origin): Tokens {
   tracker.sync(tokens);
   const unterminated = tokens[tokens.length - 1];
   if (unterminated?.tokenType === Unterminated) throw unterminatedError(unterminated, where);
+  if (tracker.tooDeep !== null) {
+    const message = `Brackets are nested more than ${maxNesting} levels deep`;
+    throw new ScriptSyntaxError(message, spanOfToken(tracker.tooDeep, where.file), [], where.source, false);
+  }
   return { tokens, unclosed: tracker.frames.slice(1), breaks: tracker.breaks };
 }
 
