@@ -24,6 +24,9 @@ if (manifest.status !== 0) process.exit(1);
 // The interactive shell loads the UI bundle `npm run build` makes (the tmux test drives it).
 const ui = spawnSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { stdio: 'inherit' });
 if (ui.status !== 0) process.exit(1);
+// The transport's native receive path (skipped when up to date; falls back to dgram if unbuildable).
+const native = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs')], { stdio: 'inherit' });
+if (native.status !== 0) process.exit(1);
 
 function collect(path, out) {
   if (!existsSync(path)) return out;

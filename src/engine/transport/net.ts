@@ -125,7 +125,7 @@ export function impair(handler: Handler, imp: Impairment): Handler {
       msg[Math.floor(rand() * msg.length)]! ^= 1 + Math.floor(rand() * 255);
     }
     if (imp.reorder && !held && rand() < imp.reorder) {
-      held = [msg, rinfo];
+      held = [Buffer.from(msg), { ...rinfo }]; // the socket may reuse msg's memory for the next datagram
       return;
     }
     handler(msg, rinfo);

@@ -11,6 +11,7 @@ import { closeSync, existsSync, rmSync, fstatSync, ftruncateSync, openSync, read
 import type { Writable } from 'node:stream';
 import { decodeBlock } from './fec.js';
 import { blockHash, Geometry, parseManifest, sha256, type Manifest } from './manifest.js';
+import { openGroupSocket, type GroupSocket } from './batch-socket.js';
 import { impair, openSocket, resolveInterface, udpReceiveOverruns, type Impairment } from './net.js';
 import {
   ANNOUNCE_GROUP,
@@ -145,8 +146,8 @@ class Receiver {
   private readonly started = performance.now();
   private ifaceAddress = '';
   private receiverId = (Math.random() * 2 ** 32) >>> 0;
-  private readonly sockets: Socket[] = [];
-  private dataSocket: Socket | null = null;
+  private readonly sockets: { close(): void }[] = [];
+  private dataSocket: GroupSocket | null = null;
   /** Own ephemeral port for reports, so the sender's unicast answers reach this receiver even when several share a host. */
   private feedback!: Socket;
   private senderAddress = '';
@@ -233,18 +234,20 @@ class Receiver {
     return result;
   }
 
-  private async listen(group: string, port: number, session: boolean): Promise<Socket> {
-    const socket = await openSocket({ interfaceAddress: this.ifaceAddress, port, reuse: true, recvBuffer: 4 << 20 });
-    socket.addMembership(group, this.ifaceAddress);
+  private async listen(group: string, port: number, session: boolean): Promise<GroupSocket> {
     // Only the session socket's datagrams count for sequence tracking: the announce socket is read
     // at a different moment, and its datagrams would make ackSeq run ahead of what was processed.
+    // Node's dgram delivers datagrams one wake-up at a time, so the session socket naps between
+    // small batches; the native socket batches by itself.
+    let napping = false;
     const handler = (msg: Buffer, rinfo: RemoteInfo): void => {
       if (!session) return this.onAnnounceChannel(msg, rinfo);
       this.onMessage(msg, rinfo);
-      if (++this.batch === 1) setImmediate(this.nap);
+      if (napping && ++this.batch === 1) setImmediate(this.nap);
     };
-    socket.on('message', this.opts.impairment ? impair(handler, this.opts.impairment) : handler);
-    socket.on('error', () => {});
+    const onDatagram = this.opts.impairment ? impair(handler, this.opts.impairment) : handler;
+    const socket = await openGroupSocket({ interfaceAddress: this.ifaceAddress, group, port, recvBuffer: 4 << 20 }, onDatagram);
+    napping = !socket.batched;
     this.sockets.push(socket);
     return socket;
   }

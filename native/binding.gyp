@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "mcnet",
+      "sources": ["mcnet.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    }
+  ]
+}
