@@ -6,17 +6,18 @@ import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { nativeTransport, openGroupSocket } from '../../src/engine/transport/batch-socket.js';
+import { openGroupSocket } from '../../src/engine/transport/batch-socket.js';
+import { nativeAddon } from '../../src/engine/transport/native.js';
 import { channel, sleep } from './helpers.js';
 
 const addon = resolve(import.meta.dirname, '../../../native/build/Release/mcnet.node');
 
 test('the native addon is used when it was built (CI requires the build)', () => {
   if (process.env.MCSHELL_REQUIRE_NATIVE === '1') assert.ok(existsSync(addon), 'native/build/Release/mcnet.node was not built');
-  assert.equal(nativeTransport() !== null, existsSync(addon) && process.env.MCSHELL_NATIVE !== '0');
+  assert.equal(nativeAddon() !== null, existsSync(addon) && process.env.MCSHELL_NATIVE !== '0');
 });
 
-test('datagrams arrive intact, in order, with their source, through batches', { skip: !nativeTransport() && 'native addon not built' }, async () => {
+test('datagrams arrive intact, in order, with their source, through batches', { skip: !nativeAddon() && 'native addon not built' }, async () => {
   const ch = channel();
   const got: { data: Buffer; from: string }[] = [];
   const socket = await openGroupSocket({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, recvBuffer: 4 << 20 }, (msg: Buffer, rinfo: RemoteInfo) => {
@@ -59,7 +60,7 @@ test('datagrams arrive intact, in order, with their source, through batches', { 
   sender.close();
 });
 
-test('bad arguments are refused with a clear message', { skip: !nativeTransport() && 'native addon not built' }, async () => {
+test('bad arguments are refused with a clear message', { skip: !nativeAddon() && 'native addon not built' }, async () => {
   const ch = channel();
   await assert.rejects(openGroupSocket({ interfaceAddress: 'not-an-address', group: ch.group, port: ch.port, recvBuffer: 0 }, () => {}), /IPv4 address/);
   await assert.rejects(openGroupSocket({ interfaceAddress: '127.0.0.1', group: '10.0.0.1', port: ch.port, recvBuffer: 0 }, () => {}), /opening the multicast socket/);

@@ -4,7 +4,7 @@
 // Either way the handler sees one datagram at a time and must copy what it keeps: the native
 // buffers are reused by the next batch.
 import type { RemoteInfo } from 'node:dgram';
-import { createRequire } from 'node:module';
+import { nativeAddon } from './native.js';
 import { openSocket } from './net.js';
 
 export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo) => void;
@@ -28,35 +28,8 @@ const SLOT_BYTES = 9216;
 /** After a wake-up, wait this long so the next read finds many datagrams queued. */
 const COALESCE_MS = 4;
 
-interface NativeSocket {
-  data: ArrayBuffer;
-  meta: ArrayBuffer;
-  addMembership(group: string): void;
-  close(): void;
-}
-interface NativeModule {
-  open(port: number, group: string, iface: string, recvBuffer: number, slot: number, coalesceMs: number, onBatch: (this: NativeSocket, count: number) => void): NativeSocket;
-}
-
-let nativeModule: NativeModule | null | undefined;
-
-/** The addon, or null when it was not built or MCSHELL_NATIVE=0 asks for Node's dgram. */
-export function nativeTransport(): NativeModule | null {
-  if (nativeModule === undefined) {
-    nativeModule = null;
-    if (process.env.MCSHELL_NATIVE !== '0') {
-      try {
-        nativeModule = createRequire(import.meta.url)('../../../../native/build/Release/mcnet.node') as NativeModule;
-      } catch {
-        // not built: Node's dgram does the same job, more slowly
-      }
-    }
-  }
-  return nativeModule;
-}
-
 export async function openGroupSocket(o: GroupSocketOptions, onDatagram: DatagramHandler): Promise<GroupSocket> {
-  const native = nativeTransport();
+  const native = nativeAddon();
   if (native) {
     const rinfo: RemoteInfo = { address: '', family: 'IPv4', port: 0, size: 0 };
     let lastSource = -1;

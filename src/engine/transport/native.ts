@@ -1,0 +1,38 @@
+// The transport's native addon (native/mcnet.c, gcm.c), built by node-gyp at install when a C
+// compiler is present. It only accelerates: every caller has a pure-Node path that behaves the
+// same, used when the addon is missing or MCSHELL_NATIVE=0.
+import { createRequire } from 'node:module';
+
+export interface NativeGroupSocket {
+  data: ArrayBuffer;
+  meta: ArrayBuffer;
+  addMembership(group: string): void;
+  close(): void;
+}
+
+/** An OpenSSL AES-256-GCM context held by the addon. */
+export type NativeGcmContext = { readonly __brand: 'NativeGcmContext' };
+
+export interface NativeAddon {
+  open(port: number, group: string, iface: string, recvBuffer: number, slot: number, coalesceMs: number, onBatch: (this: NativeGroupSocket, count: number) => void): NativeGroupSocket;
+  gcmContext(key: Buffer): NativeGcmContext;
+  gcmSeal(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
+  gcmOpen(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
+}
+
+let addon: NativeAddon | null | undefined;
+
+/** The addon, or null when it was not built or MCSHELL_NATIVE=0 asks for the pure-Node paths. */
+export function nativeAddon(): NativeAddon | null {
+  if (addon === undefined) {
+    addon = null;
+    if (process.env.MCSHELL_NATIVE !== '0') {
+      try {
+        addon = createRequire(import.meta.url)('../../../../native/build/Release/mcnet.node') as NativeAddon;
+      } catch {
+        // not built: the pure-Node paths do the same job with more CPU
+      }
+    }
+  }
+  return addon;
+}
