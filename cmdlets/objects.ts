@@ -1,7 +1,8 @@
 // What the deployment cmdlets emit: engine records shaped as PowerShell-style objects
 // (PascalCase properties, names resolved, sizes readable). One shape per kind, shared by every
 // cmdlet that outputs that kind.
-import type { CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+import type { CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+import type { TokenState } from '../src/engine/site/enrollment.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -107,6 +108,33 @@ export function deploymentObject(site: SiteState, deployment: DeploymentRecord) 
   };
 }
 
+/** An enrollment token without its secret (the site keeps only a hash of it). */
+export function enrollmentTokenObject(token: EnrollmentTokenRecord, state: TokenState) {
+  return {
+    Id: token.id,
+    State: state,
+    Description: token.description,
+    UsesLeft: token.usesLeft ?? 'Unlimited',
+    Used: token.used,
+    ExpiresAt: token.expiresAt ?? 'Never',
+    CreatedAt: token.createdAt,
+    RevokedAt: token.revokedAt,
+  };
+}
+
+export function enrolledClientObject(site: SiteState, client: EnrolledClientRecord) {
+  const device = site.devices.find((candidate) => candidate.id === client.deviceId);
+  return {
+    Id: client.id,
+    Device: device?.name ?? client.deviceId,
+    DeviceId: client.deviceId,
+    MacAddress: device?.mac ?? null,
+    Collections: site.collections.filter((collection) => collection.memberIds.includes(client.deviceId)).map((collection) => collection.name),
+    Token: client.tokenId,
+    EnrolledAt: client.enrolledAt,
+  };
+}
+
 // Default text views: the properties a table or list shows (JSON always has them all).
 export const DP_VIEW = { properties: ['Enabled', 'Interface', 'AddressRange', 'StartUdpPort', 'EndUdpPort', 'MaximumClients', 'TransferRate', 'ScheduledMulticast', 'SessionStartDelayMins', 'MinimumSessionSize', 'SlowClientPolicy'], layout: 'list' } as const;
 export const IMAGE_VIEW = { properties: ['Id', 'Name', 'Version', 'Size'] } as const;
@@ -115,5 +143,7 @@ export const COLLECTION_VIEW = { properties: ['Id', 'Name', 'MemberCount', 'Desc
 export const DEVICE_VIEW = { properties: ['Id', 'Name', 'MacAddress', 'Collections'] } as const;
 export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Steps'] } as const;
 export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
+export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', 'ExpiresAt'] } as const;
+export const ENROLLED_CLIENT_VIEW = { properties: ['Id', 'Device', 'MacAddress', 'Collections', 'EnrolledAt'] } as const;
 export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent'], layout: 'table' } as const;
 export const CLIENT_VIEW = { properties: ['SessionId', 'Name', 'Address', 'State', 'Percent'] } as const;

@@ -7,13 +7,14 @@ export default defineCmdlet({
   name: 'Import-OSImage',
   synopsis: 'Imports an operating-system image file into the content library.',
   description:
-    'Copies the file into the site content library while computing its SHA-256 in the same pass (with progress on a terminal); the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, unencrypted, with unicast fallback (see Set-ImageMulticast).',
+    'Copies the file into the site content library while computing its SHA-256 in the same pass (with progress on a terminal); the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, with unicast fallback, unencrypted unless -Encrypt (see Set-ImageMulticast).',
   impact: 'low',
   parameters: {
     Path: { type: 'string', position: 0, mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
     Name: { type: 'string', description: 'Name of the image in the library (default: the file name without its extension).' },
     Version: { type: 'string', default: '1.0', description: 'Version label.' },
     Description: { type: 'string', description: 'Free text shown by Get-OSImage.' },
+    Encrypt: { type: 'switch', aliases: ['MulticastEncrypt'], description: "Encrypt the image's multicast sessions (a fresh key per session, given only to enrolled clients it is deployed to)." },
   },
   outputType: { name: 'OSImage', view: IMAGE_VIEW },
   examples: [
@@ -27,6 +28,11 @@ export default defineCmdlet({
       code: "Set-Content win10.img 'ten'; Set-Content win11.img 'eleven'; 'win10.img', 'win11.img' | Import-OSImage | ForEach-Object Name",
       output: ['win10', 'win11'],
     },
+    {
+      title: 'An image whose multicast sessions are encrypted',
+      code: "Set-Content lab.img 'secret build'; Import-OSImage ./lab.img -Encrypt | Select-Object Name, MulticastEncrypt",
+      output: [{ Name: 'lab', MulticastEncrypt: true }],
+    },
     { title: 'A missing file is reported with the path', code: 'Import-OSImage ./missing.img', error: 'ImageFileNotFound' },
   ],
   async *process(params, ctx) {
@@ -35,7 +41,7 @@ export default defineCmdlet({
     const progress = progressReporter(ctx, `Importing ${path}`);
     const image = await engine(ctx, async (store) => {
       const { importImage } = await import('../../src/engine/content/library.js');
-      return importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, signal: ctx.signal, onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal) });
+      return importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, encrypt: params.Encrypt, signal: ctx.signal, onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal) });
     }).finally(() => progress.end());
     if (image) yield imageObject(image);
   },

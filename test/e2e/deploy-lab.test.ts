@@ -31,7 +31,8 @@ test('the example script deploys an image to a lab; clients verify it; history a
 
   const setup = mcshell(site, [join(root, 'examples/deploy-lab.mcs'), '-Image', join(dir, 'lab-os.img'), '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, '{name}.img')]);
   assert.equal(setup.status, 0, setup.stderr);
-  const deployment = JSON.parse(setup.stdout.trim().split('\n').at(-1)!) as { Id: string; Collection: string; Targeted: number };
+  const [deployment, enrollment] = setup.stdout.trim().split('\n').map((line) => JSON.parse(line)) as [{ Id: string; Collection: string; Targeted: number }, { Token: string; UsesLeft: number }];
+  assert.equal(enrollment.UsesLeft, MACHINES, 'one enrollment token for the whole lab');
   assert.equal(deployment.Collection, 'Lab');
   assert.equal(deployment.Targeted, MACHINES);
 
@@ -48,7 +49,7 @@ test('the example script deploys an image to a lab; clients verify it; history a
     macs.map(
       (mac) =>
         new Promise<number | null>((resolve) => {
-          const child = spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--mac', mac], { stdio: 'ignore' });
+          const child = spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--enroll', enrollment.Token, '--mac', mac, '--credential', join(dir, `${mac.replaceAll(':', '')}.credential.json`)], { stdio: 'ignore' });
           child.on('close', resolve);
         }),
     ),

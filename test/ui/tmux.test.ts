@@ -110,7 +110,10 @@ test('the interactive shell in tmux: Tab completion, a table, the session dashbo
   tmux.keys('Enter');
   await tmux.waitFor(new RegExp(`127\\.0\\.0\\.1:${port}[\\s\\S]*\\nmcs>`));
 
-  const clients = ['02:00:00:00:20:01', '02:00:00:00:20:02'].map((mac) => spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--mac', mac], { stdio: 'ignore' }));
+  const { Token: token } = JSON.parse(setup.stdout.trim().split('\n').at(-1)!) as { Token: string };
+  const clients = ['02:00:00:00:20:01', '02:00:00:00:20:02'].map((mac) =>
+    spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--enroll', token, '--mac', mac, '--credential', join(dir, `${mac.replaceAll(':', '')}.credential.json`)], { stdio: 'ignore' }),
+  );
   t.after(() => clients.forEach((client) => client.kill('SIGKILL')));
   // Watch once the clients' requests have opened the session.
   tmux.type('while (-not (Get-MulticastSession)) { Start-Sleep -Milliseconds 100 }; Watch-MulticastSession');

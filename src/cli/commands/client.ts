@@ -1,10 +1,15 @@
-// `mcshell client --server <host[:port]> …`: the client agent for the machine being imaged.
+// `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
+// with a token (`--enroll`); later runs use the credential that enrollment saved.
 import { integer, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
 
-const USAGE = `usage: mcshell client --server <host[:port]> [--mac <address>] [--name <device name>]
-                      [--interface <name|address>] [--deployment <id>] [--json] [--progress]
-Identifies this machine to the distribution point, runs its deployment's task sequence (apply the
-image by multicast or unicast, verify it, run commands) and reports each step.
+const USAGE = `usage: mcshell client --server <host[:port]> --enroll <token> (--mac <address> | --name <device name>) [options]
+       mcshell client [--server <host[:port]>] [options]
+options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--json] [--progress]
+Enrolls this machine with the distribution point once (the token comes from New-EnrollmentToken
+on the site; it also pins the DP's certificate), then identifies itself with the saved credential,
+runs its deployment's task sequence (apply the image by multicast or unicast, verify it, run
+commands) and reports each step. The credential is kept in --credential (default
+~/.config/mcshell/client-credential.json, readable by its owner only).
 --interface is where multicast arrives; it defaults to lo only when the server is on loopback.
 Exits 0 when every step succeeded, 1 with the reason otherwise.
 `;
@@ -15,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
       argv,
       {
         server: { type: 'string' },
+        enroll: { type: 'string' },
+        credential: { type: 'string' },
         mac: { type: 'string' },
         name: { type: 'string' },
         interface: { type: 'string' },
@@ -29,24 +36,49 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (!values.server) throw new UsageError('--server is required (the distribution point, e.g. 198.18.0.1 or 198.18.0.1:8734)');
-    const [host, port] = values.server.split(/:(?=\d+$)/);
-    if (port !== undefined) integer('server port', port, 1, 65535);
-    if (!values.mac && !values.name) throw new UsageError('give --mac and/or --name so the distribution point can identify this device');
-    const loopbackServer = host === 'localhost' || /^127\./.test(host ?? '');
-    const iface = values.interface ?? (loopbackServer ? 'lo' : undefined);
-    if (!iface) throw new UsageError('--interface is required when the server is not on loopback (the interface multicast arrives on, e.g. eth0)');
+    if (values.server !== undefined) {
+      const port = /:(\d+)$/.exec(values.server)?.[1];
+      if (port !== undefined) integer('server port', port, 1, 65535);
+      multicastInterface(values.server, values.interface);
+    }
     const { normalizeMac } = await import('../../engine/deploy/targeting.js');
     if (values.mac && !normalizeMac(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address (expected six hex pairs, e.g. 00:11:22:33:44:55)`);
-    const { runClient } = await import('../../engine/client/agent.js');
-    const show = progressWriter(values.progress === true);
+    const { defaultCredentialPath, enroll, loadCredential, saveCredential } = await import('../../engine/client/enrollment.js');
+    const credentialPath = values.credential ?? defaultCredentialPath();
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
+    const fail = (message: string) => {
+      if (values.json) process.stdout.write(`${JSON.stringify({ ok: false, message, device: null, deploymentId: null, steps: [] })}\n`);
+      else process.stderr.write(`mcshell client: ${message}\n`);
+      return 1;
+    };
+    let credential;
+    if (values.enroll !== undefined) {
+      if (!values.server) throw new UsageError('--enroll needs --server (the distribution point to enroll with)');
+      if (!values.mac && !values.name) throw new UsageError('--enroll needs --mac and/or --name so the site can tie this client to its device');
+      try {
+        credential = await enroll({ server: values.server, token: values.enroll, mac: values.mac, name: values.name, signal: abort.signal });
+      } catch (error) {
+        return fail(`enrollment failed: ${(error as Error).message}`);
+      }
+      await saveCredential(credentialPath, credential);
+      process.stderr.write(`mcshell client: enrolled as device ${credential.device.name} (${credential.device.id}); credential saved in ${credentialPath}\n`);
+    } else {
+      credential = await loadCredential(credentialPath).catch((error: Error) => error);
+      if (credential instanceof Error) return fail(credential.message);
+      if (!credential) return fail(`this machine is not enrolled (no credential in ${credentialPath}): run once with --server <dp> --enroll <token> --mac <address>; New-EnrollmentToken on the site makes a token`);
+      if (values.mac && credential.device.mac && normalizeMac(values.mac) !== credential.device.mac) {
+        throw new UsageError(`--mac ${values.mac} is not this credential's device (${credential.device.name}, ${credential.device.mac}); use --credential for another device, or --enroll again`);
+      }
+    }
+    const server = values.server ?? credential.server;
+    const iface = multicastInterface(server, values.interface);
+    const { runClient } = await import('../../engine/client/agent.js');
+    const show = progressWriter(values.progress === true);
     const result = await runClient({
-      server: values.server,
-      mac: values.mac,
-      name: values.name,
+      credential,
+      server,
       interface: iface,
       deployment: values.deployment,
       signal: abort.signal,
@@ -67,4 +99,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     return result.ok ? 0 : 1;
   });
+}
+
+/** Where multicast arrives: --interface, or lo when the server is on loopback (never guessed otherwise). */
+function multicastInterface(server: string, given: string | undefined): string {
+  const host = server.replace(/:\d+$/, '');
+  const loopbackServer = host === 'localhost' || /^127\./.test(host) || host === '[::1]';
+  const iface = given ?? (loopbackServer ? 'lo' : undefined);
+  if (!iface) throw new UsageError('--interface is required when the server is not on loopback (the interface multicast arrives on, e.g. eth0)');
+  return iface;
 }

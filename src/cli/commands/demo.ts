@@ -1,8 +1,9 @@
 // `mcshell demo`: the whole product on one machine, on loopback only. A temporary site and a
 // generated image; the README's example script sets up DP multicast with scheduled-cast for N
-// clients, a collection of N devices, a task sequence and a required deployment; then the DP
-// service and N client agents as separate processes, live progress, and a table of every
-// client's result and verified hash.
+// clients, a collection of N devices, a task sequence, a required deployment and an enrollment
+// token for N machines; then the DP service and N client agents as separate processes (each
+// enrolls with the token first), live progress, and a table of every client's result and
+// verified hash. --encrypt imports the image with multicast encryption.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, open, rm, mkdir, writeFile } from 'node:fs/promises';
@@ -11,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { integer, mib, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
 
-const USAGE = `usage: mcshell demo [--clients N (default 8)] [--size <bytes, e.g. 64M (default)>] [--keep] [--json]
+const USAGE = `usage: mcshell demo [--clients N (default 8)] [--size <bytes, e.g. 64M (default)>] [--encrypt] [--keep] [--json]
 Runs a complete multicast deployment on this machine's loopback interface (nothing is sent on a
 real network): a temporary site, a generated image, N client agents. Exits 0 only when every
-client verified its copy. --keep leaves the temporary site and copies for inspection.
+client verified its copy. --encrypt encrypts the multicast session. --keep leaves the temporary site and copies for inspection.
 `;
 
 const DEMO_PREFIX = 'mcshell-demo-';
@@ -31,7 +32,7 @@ interface ClientOutcome {
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('demo', USAGE, async () => {
-    const { values } = parse(argv, { clients: { type: 'string' }, size: { type: 'string' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+    const { values } = parse(argv, { clients: { type: 'string' }, size: { type: 'string' }, encrypt: { type: 'boolean' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -42,8 +43,8 @@ export async function main(argv: string[]): Promise<number> {
     const say = (line: string) => process.stderr.write(`${line}\n`);
     try {
       say(`demo: site and image in ${dir}`);
-      const { imageSha256, server, service } = await prepareSite(dir, clientCount, imageBytes, say);
-      const outcomes = await runClients(server, clientCount, service, progressWriter(false));
+      const { imageSha256, server, service, token } = await prepareSite(dir, clientCount, imageBytes, values.encrypt === true, say);
+      const outcomes = await runClients(server, token, join(dir, 'clients'), clientCount, service, progressWriter(false));
       await service.stop();
       const allVerified = outcomes.every((outcome) => outcome.ok && outcome.sha256 === imageSha256);
       if (values.json) {
@@ -73,7 +74,7 @@ function parseSize(text: string): number {
 /** The example script of the README, which performs ConfigMgr's steps 1–3 through the shell. */
 const SETUP_SCRIPT = fileURLToPath(new URL('../../../../examples/deploy-lab.mcs', import.meta.url));
 
-async function prepareSite(dir: string, clients: number, imageBytes: number, say: (line: string) => void) {
+async function prepareSite(dir: string, clients: number, imageBytes: number, encrypt: boolean, say: (line: string) => void) {
   const { SiteStore } = await import('../../engine/site/store.js');
   const { DPService } = await import('../../engine/dp/service.js');
   const imageFile = join(dir, 'demo-os.img');
@@ -83,15 +84,16 @@ async function prepareSite(dir: string, clients: number, imageBytes: number, say
   await mkdir(join(dir, 'clients'));
   const site = join(dir, 'site');
   say(`demo: steps 1-3 (DP, image, collection, task sequence, deployment): mcshell ${SETUP_SCRIPT}`);
-  const setup = spawnSync(process.execPath, [process.argv[1]!, '--site', site, '--output', 'jsonl', SETUP_SCRIPT, '-Image', imageFile, '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, 'clients', '{name}.img'), '-Collection', 'Demo Lab', '-StartDelayMinutes', '2'], { encoding: 'utf8' });
+  const setup = spawnSync(process.execPath, [process.argv[1]!, '--site', site, '--output', 'jsonl', SETUP_SCRIPT, '-Image', imageFile, '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, 'clients', '{name}.img'), '-Collection', 'Demo Lab', '-StartDelayMinutes', '2', ...(encrypt ? ['-Encrypt'] : [])], { encoding: 'utf8' });
   if (setup.status !== 0) throw new Error(`the setup script failed (exit ${setup.status}): ${setup.stderr.trim()}`);
-  const deployment = JSON.parse(setup.stdout.trim().split('\n').at(-1)!) as { Id: string; TaskSequence: string; Collection: string; Targeted: number };
-  say(`demo: deployment ${deployment.Id}: '${deployment.TaskSequence}' to '${deployment.Collection}' (${deployment.Targeted} devices), scheduled multicast for ${clients} clients`);
+  const [deployment, enrollment] = setup.stdout.trim().split('\n').map((line) => JSON.parse(line)) as [{ Id: string; TaskSequence: string; Collection: string; Targeted: number }, { Id: string; Token: string }];
+  say(`demo: deployment ${deployment.Id}: '${deployment.TaskSequence}' to '${deployment.Collection}' (${deployment.Targeted} devices), scheduled multicast for ${clients} clients${encrypt ? ', encrypted' : ''}`);
+  say(`demo: enrollment token ${enrollment.Id} for ${clients} clients`);
   const store = await SiteStore.open(site);
   const service = new DPService(store, { port: 0 });
   const { host, port } = await service.start();
   say(`demo: step 4: DP on ${host}:${port} (loopback only), ${clients} client agents, image ${mib(imageBytes)}`);
-  return { imageSha256, server: `${host}:${port}`, service, devices };
+  return { imageSha256, server: `${host}:${port}`, service, devices, token: enrollment.Token };
 }
 
 function demoDevices(count: number) {
@@ -114,7 +116,7 @@ async function writeRandomImage(path: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
-async function runClients(server: string, count: number, service: import('../../engine/dp/service.js').DPService, show: ((line: string) => void) | undefined): Promise<ClientOutcome[]> {
+async function runClients(server: string, token: string, clientsDir: string, count: number, service: import('../../engine/dp/service.js').DPService, show: ((line: string) => void) | undefined): Promise<ClientOutcome[]> {
   const { sessionView } = await import('../../engine/dp/views.js');
   const started = Date.now();
   const ticker = setInterval(() => {
@@ -130,16 +132,17 @@ async function runClients(server: string, count: number, service: import('../../
     if (show) show(line);
   }, 500);
   try {
-    return await Promise.all(demoDevices(count).map((device) => runClientProcess(server, device.name, device.mac, started)));
+    return await Promise.all(demoDevices(count).map((device) => runClientProcess(server, token, join(clientsDir, `${device.name}.credential.json`), device.name, device.mac, started)));
   } finally {
     clearInterval(ticker);
     if (show && process.stderr.isTTY) process.stderr.write('\n');
   }
 }
 
-function runClientProcess(server: string, name: string, mac: string, started: number): Promise<ClientOutcome> {
+/** One client agent process: it enrolls with the token (its credential in `credential`), then runs its deployment. */
+function runClientProcess(server: string, token: string, credential: string, name: string, mac: string, started: number): Promise<ClientOutcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [process.argv[1]!, 'client', '--server', server, '--mac', mac, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [process.argv[1]!, 'client', '--server', server, '--enroll', token, '--mac', mac, '--credential', credential, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

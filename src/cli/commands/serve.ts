@@ -1,10 +1,11 @@
 // `mcshell serve`: the distribution point service, headless, for a server. Logs one JSON object
-// per line to stdout; SIGTERM / SIGINT stop it cleanly (running transmissions are ended and
-// recorded in the session history).
+// per line to stdout (refused requests too: not enrolled, not targeted, rate-limited); SIGTERM /
+// SIGINT stop it cleanly (running transmissions are ended and recorded in the session history).
 import { integer, parse, runCommand } from './transport-args.js';
 
 const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, default 8734>] [--interface <name|address>]
-Runs the distribution point: the control endpoint client agents talk to and the multicast sessions.
+Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
+certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
 `;
 
@@ -21,15 +22,15 @@ export async function main(argv: string[]): Promise<number> {
     const { sessionView, clientView } = await import('../../engine/dp/views.js');
     const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
     if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
-    const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}) });
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
+    const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}), onRefused: (refusal) => log('refused', refusal) });
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
     service.sessions.on('ended', (session) => log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) }));
     service.sessions.on('client', (session, client) => {
       if (client.state !== 'Receiving') log('client', clientView(session, client));
     });
     const address = await service.start();
-    log('listening', { site: store.home, interface: service.interface, ...address });
+    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint() });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

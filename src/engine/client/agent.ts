@@ -1,22 +1,24 @@
-// The client agent: runs on the machine being imaged. It identifies itself to the DP (MAC
-// address and/or name), takes its deployment, and runs the task sequence's steps in order:
-// apply an image (multicast, or unicast where the image and deployment allow it), verify it,
-// run a command. It reports each step to the DP and ends with a clear result.
+// The client agent: runs on the machine being imaged. Enrolled once (enrollment.ts), it talks to
+// the DP over pinned HTTPS with its credential, takes its device's deployment, and runs the task
+// sequence's steps in order: apply an image (multicast — decrypted with the session key the DP
+// gave it, the manifest checked against the site's key — or unicast where the image and
+// deployment allow it), verify it, run a command. It reports each step and ends with a clear result.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, receive } from '../transport/index.js';
 import type { TaskStep } from '../site/model.js';
 import type { ContentOffer } from '../dp/control.js';
+import { ClientError, describe, DPConnection } from './connection.js';
+import type { ClientCredential } from './enrollment.js';
 
 export interface ClientOptions {
-  /** The DP's control endpoint, `host:port`. */
-  server: string;
-  mac?: string | undefined;
-  name?: string | undefined;
+  /** What enrollment gave this client: the credential, the pinned DP certificate, the site's key. */
+  credential: ClientCredential;
+  /** The DP's control endpoint, `host:port` (default: the one the client enrolled with). */
+  server?: string | undefined;
   /** Interface multicast arrives on (name or address). */
   interface: string;
   /** Run this deployment; default: the first required one, else the first available one. */
@@ -55,35 +57,26 @@ interface Assignment {
   taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number })[] };
 }
 
-export class ClientError extends Error {
-  constructor(
-    readonly id: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const PROGRESS_REPORT_MS = 1000;
 
 export async function runClient(options: ClientOptions): Promise<ClientResult> {
-  const dp = new DPConnection(options.server, options.signal);
-  let device: { id: string; name: string } | null = null;
-  let assignment: Assignment | undefined;
+  const { credential } = options;
+  const dp = new DPConnection(options.server ?? credential.server, { fingerprint: credential.fingerprint, certificate: credential.certificate }, credential.credential, options.signal);
   try {
-    const hello = await dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { mac: options.mac, name: options.name });
-    device = { id: hello.device.id, name: hello.device.name };
-    assignment = options.deployment
-      ? hello.assignments.find((candidate) => candidate.deploymentId.toLowerCase() === options.deployment!.toLowerCase())
-      : (hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0]);
-    if (!assignment) {
-      const which = options.deployment ? `deployment ${options.deployment}` : 'any deployment';
-      return { ok: false, message: `Device ${device.name} is not targeted by ${which} that is available now.`, device, deploymentId: null, steps: [] };
+    let device: { id: string; name: string } | null = { id: credential.device.id, name: credential.device.name };
+    let assignment: Assignment | undefined;
+    try {
+      const hello = await dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment });
+      device = { id: hello.device.id, name: hello.device.name };
+      assignment = hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0];
+      if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device, deploymentId: null, steps: [] };
+    } catch (error) {
+      return { ok: false, message: describe(error), device, deploymentId: null, steps: [] };
     }
-  } catch (error) {
-    return { ok: false, message: describe(error), device, deploymentId: null, steps: [] };
+    return await new TaskSequenceRun(dp, options, device, assignment).run();
+  } finally {
+    dp.close();
   }
-  return new TaskSequenceRun(dp, options, device, assignment).run();
 }
 
 class TaskSequenceRun {
@@ -224,11 +217,11 @@ class TaskSequenceRun {
     const partial = `${target}.partial`;
     const have = await stat(partial).then((info) => info.size, () => 0);
     const response = await this.dp.get(offer.url!, have > 0 && have < offer.sizeBytes ? { range: `bytes=${have}-` } : {});
-    const resumed = response.status === 206;
+    const resumed = response.statusCode === 206;
     if (!resumed && have > 0) await unlink(partial).catch(() => undefined);
     let done = resumed ? have : 0;
     let lastReport = 0;
-    const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const body = response;
     body.on('data', (chunk: Buffer) => {
       done += chunk.length;
       const now = Date.now();
@@ -293,53 +286,3 @@ function runCommand(command: string, target: string | undefined, signal: AbortSi
   });
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** JSON over HTTP to the DP, with the DP's error messages passed through. */
-class DPConnection {
-  private readonly base: string;
-
-  constructor(
-    server: string,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.base = `http://${/:\d+$/.test(server) ? server : `${server}:8734`}`;
-  }
-
-  async post<T>(path: string, body: unknown): Promise<T> {
-    const response = await this.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await response.text();
-    return (text ? JSON.parse(text) : null) as T;
-  }
-
-  async head(path: string): Promise<boolean> {
-    const response = await fetch(this.base + path, { method: 'HEAD', ...(this.signal ? { signal: this.signal } : {}) }).catch(() => null);
-    return response?.ok === true;
-  }
-
-  get(path: string, headers: Record<string, string>): Promise<Response> {
-    return this.fetch(path, { headers });
-  }
-
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(this.base + path, { ...init, ...(this.signal ? { signal: this.signal } : {}) });
-    } catch (error) {
-      throw new ClientError('DPUnreachable', `cannot reach the DP at ${this.base}: ${describe((error as { cause?: unknown }).cause ?? error)}`);
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let detail: { id?: string; message?: string } = {};
-      try {
-        detail = (JSON.parse(text) as { error?: typeof detail }).error ?? {};
-      } catch {
-        detail = { message: text };
-      }
-      throw new ClientError(detail.id ?? `Http${response.status}`, detail.message ?? `the DP answered ${response.status}`);
-    }
-    return response;
-  }
-}

@@ -24,6 +24,8 @@ export interface ImportRequest {
   name?: string;
   version?: string;
   description?: string;
+  /** Encrypt its multicast sessions (ConfigMgr's "Encrypt multicast packages"). */
+  encrypt?: boolean;
   onProgress?: (progress: ImportProgress) => void;
   signal?: AbortSignal;
 }
@@ -57,7 +59,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
         sizeBytes: source.size,
         sha256,
         importedAt: new Date().toISOString(),
-        multicast: { allow: true, encrypt: false, multicastOnly: false },
+        multicast: { allow: true, encrypt: request.encrypt ?? false, multicastOnly: false },
       };
       site.images.push(image);
       return image;
@@ -69,8 +71,11 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   }
 }
 
-/** Full path of an image's content. */
+/** Full path of an image's content: always `<content dir>/<sha256>.img`, whatever the record says. */
 export function imagePath(store: SiteStore, image: ImageRecord): string {
+  if (!/^[0-9a-f]{64}\.img$/.test(image.file)) {
+    throw new EngineError('ImageFileInvalid', 'InvalidOperation', `Image ${image.id} names the content file '${image.file}', which is not a content-library name; re-import the image.`, image.id);
+  }
   return join(store.contentDir, image.file);
 }
 

@@ -27,29 +27,44 @@ export interface MemberSpec {
 
 /** Adds a device to a collection (creating the device when new); returns the device. */
 export async function addCollectionMember(store: SiteStore, collectionName: string, member: MemberSpec): Promise<DeviceRecord> {
-  const mac = member.mac ? normalizeMac(member.mac) : null;
-  if (member.mac && !mac) throw new EngineError('InvalidMacAddress', 'InvalidArgument', `'${member.mac}' is not a MAC address; expected six hex pairs such as 00:11:22:33:44:55.`, member.mac);
-  const name = member.name?.trim();
-  if (!name && !mac) throw new EngineError('MemberNotIdentified', 'InvalidArgument', 'A member needs a -Name or a -MacAddress (or an object with Name / MacAddress properties).', member);
+  const identity = deviceIdentity(member);
   return store.update((site) => {
     const collection = findCollection(site, collectionName);
-    const byMac = mac ? site.devices.find((device) => device.mac === mac) : undefined;
-    const byName = name ? site.devices.find((device) => device.name.toLowerCase() === name.toLowerCase() || device.id.toLowerCase() === name.toLowerCase()) : undefined;
-    if (byMac && byName && byMac !== byName) {
-      throw new EngineError('DeviceConflict', 'InvalidArgument', `MAC ${mac} belongs to device '${byMac.name}' but the name '${name}' to another device; fix the input or remove one of them.`, member);
-    }
-    let device = byMac ?? byName;
-    if (!device) {
-      device = { id: nextId('DEV', site.devices), name: name ?? mac!, mac };
-      site.devices.push(device);
-    } else if (mac && !device.mac) {
-      device.mac = mac;
-    } else if (mac && device.mac !== mac) {
-      throw new EngineError('DeviceConflict', 'InvalidArgument', `Device '${device.name}' has MAC ${device.mac}, not ${mac}.`, member);
-    }
+    const device = findOrCreateDevice(site, identity);
     if (!collection.memberIds.includes(device.id)) collection.memberIds.push(device.id);
     return device;
   });
+}
+
+/** A member's name and normalised MAC address; at least one is required. */
+export function deviceIdentity(member: MemberSpec): { name: string | undefined; mac: string | null } {
+  const mac = member.mac ? normalizeMac(member.mac) : null;
+  if (member.mac && !mac) throw new EngineError('InvalidMacAddress', 'InvalidArgument', `'${member.mac}' is not a MAC address; expected six hex pairs such as 00:11:22:33:44:55.`, member.mac);
+  const name = member.name?.trim() || undefined;
+  if (!name && !mac) throw new EngineError('MemberNotIdentified', 'InvalidArgument', 'A member needs a -Name or a -MacAddress (or an object with Name / MacAddress properties).', member);
+  return { name, mac };
+}
+
+/**
+ * The device with this MAC address and/or name (a name may also be a device id), created when
+ * the site does not know it yet; a MAC and a name that belong to different devices are refused.
+ */
+export function findOrCreateDevice(site: SiteState, { name, mac }: { name: string | undefined; mac: string | null }): DeviceRecord {
+  const byMac = mac ? site.devices.find((device) => device.mac === mac) : undefined;
+  const byName = name ? site.devices.find((device) => device.name.toLowerCase() === name.toLowerCase() || device.id.toLowerCase() === name.toLowerCase()) : undefined;
+  if (byMac && byName && byMac !== byName) {
+    throw new EngineError('DeviceConflict', 'InvalidArgument', `MAC ${mac} belongs to device '${byMac.name}' but the name '${name}' to another device; fix the input or remove one of them.`, { name, mac });
+  }
+  let device = byMac ?? byName;
+  if (!device) {
+    device = { id: nextId('DEV', site.devices), name: name ?? mac!, mac };
+    site.devices.push(device);
+  } else if (mac && !device.mac) {
+    device.mac = mac;
+  } else if (mac && device.mac !== mac) {
+    throw new EngineError('DeviceConflict', 'InvalidArgument', `Device '${device.name}' has MAC ${device.mac}, not ${mac}.`, { name, mac });
+  }
+  return device;
 }
 
 export async function removeCollectionMember(store: SiteStore, collectionName: string, member: string): Promise<DeviceRecord> {

@@ -1,17 +1,27 @@
-// The distribution point's control endpoint (HTTP + JSON) and unicast content endpoint.
-//   POST /v1/hello            {mac?, name?}                         → the device and its deployments
-//   POST /v1/content          {deviceId, deploymentId, imageId}     → where to get the image (multicast session or unicast URL)
-//   GET  /v1/content/<image>  (Range supported)                      → the image bytes, for images that allow unicast
-//   POST /v1/status           {deviceId, deploymentId, step, state, message, sessionId?, percent?}
+// The distribution point's control endpoint (HTTPS + JSON) and unicast content endpoint. It runs
+// over TLS with the site's own certificate (clients pin its fingerprint). Apart from enrolling,
+// every request carries the client's credential (`Authorization: Bearer <client id>.<secret>`),
+// and the device is the one the credential was enrolled for, never what the body claims.
+//   POST /v1/enroll           {token, mac?, name?}                  → the client's credential and the site's signing key
+//   POST /v1/hello            {}                                    → the device and its deployments (403 when it has none)
+//   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
+//   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
+//   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
 //   GET  /v1/sessions                                               → the DP's sessions
-// Errors are `{ "error": { "id", "message" } }` with a fitting status code.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// Enroll, hello, content offers and anything not from an enrolled client are limited per source
+// address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
-import { assignmentsFor, identifyDevice } from '../deploy/targeting.js';
+import { assignmentsFor, type Assignment } from '../deploy/targeting.js';
+import { authenticateClient, enrollClient } from '../site/enrollment.js';
+import type { SiteIdentity } from '../site/identity.js';
+import type { DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
+import { RateLimiter } from './rate-limit.js';
 import type { ClientState, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
 
@@ -31,17 +41,43 @@ export interface ContentOffer {
   url?: string;
   /** Unicast only because the DP is full (for the client's log). */
   reason?: string;
+  /** Multicast of an encrypted image: the session's AES-256 key, base64 (sent only over TLS, only to authorized clients). */
+  encryptionKey?: string;
 }
+
+/** What the control endpoint refused, for the DP's log. */
+export interface RefusalEvent {
+  address: string;
+  method: string;
+  path: string;
+  status: number;
+  id: string;
+  message: string;
+  device?: string;
+}
+
+export interface ControlOptions {
+  /** Enroll/hello/content requests per second per source address (default 20, bursts of twice that). */
+  requestsPerSecond?: number;
+  onRefused?: (event: RefusalEvent) => void;
+}
+
+/** Default request rate per source address. */
+export const DEFAULT_REQUESTS_PER_SECOND = 20;
 
 class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
     message: string,
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** Only image ids name content: nothing in a request becomes a file path. */
+const CONTENT_PATH = /^\/v1\/content\/(IMG\d{5})$/;
 
 const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
@@ -53,18 +89,26 @@ const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
 
 export class ControlEndpoint {
   private server: Server | null = null;
+  private identity: SiteIdentity | null = null;
+  private readonly limiter: RateLimiter;
 
   constructor(
     private readonly store: SiteStore,
     private readonly sessions: MulticastSessions,
-  ) {}
+    private readonly options: ControlOptions = {},
+  ) {
+    this.limiter = new RateLimiter(options.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND);
+  }
 
-  async listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer((request, response) => {
-      this.route(request, response).catch((error: unknown) => sendError(response, error));
+  async listen(host: string, port: number, identity: SiteIdentity): Promise<AddressInfo> {
+    this.identity = identity;
+    const server = createServer({ key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2' }, (request, response) => {
+      this.route(request, response).catch((error: unknown) => this.fail(request, response, error));
     });
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
+    // A failed handshake (a stranger, a client pinning another site) just closes that connection.
+    server.on('tlsClientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
@@ -82,62 +126,93 @@ export class ControlEndpoint {
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://dp');
+    const url = new URL(request.url ?? '/', 'https://dp');
     const path = url.pathname;
-    if (request.method === 'POST' && path === '/v1/hello') return sendJson(response, 200, this.hello(await readJson(request)));
-    if (request.method === 'POST' && path === '/v1/content') return sendJson(response, 200, this.offer(await readJson(request), request.socket.remoteAddress ?? ''));
-    if (request.method === 'POST' && path === '/v1/status') return sendJson(response, 200, await this.status(await readJson(request)));
-    if (request.method === 'GET' && path === '/v1/sessions') return sendJson(response, 200, this.sessions.list().map(sessionView));
-    const content = /^\/v1\/content\/([A-Za-z0-9_-]+)$/.exec(path);
-    if ((request.method === 'GET' || request.method === 'HEAD') && content) return this.download(content[1]!, request, response);
-    throw new HttpError(404, 'NotFound', `No endpoint ${request.method} ${path}.`);
+    const method = request.method ?? '';
+    const site = this.store.read();
+    const device = authenticate(site, request.headers.authorization);
+    // Enrolled clients' reports and downloads are not limited; everything else is.
+    const unlimited = device !== null && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
+    if (!unlimited) this.limit(request, path);
+    if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
+    const content = CONTENT_PATH.exec(path);
+    const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && path === '/v1/sessions') || ((method === 'GET' || method === 'HEAD') && content);
+    if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
+    if (!device) {
+      throw new HttpError(401, 'NotEnrolled', 'This client is not enrolled with the site (or its enrollment was removed); enroll it with `mcshell client --enroll <token>` (the administrator makes a token with New-EnrollmentToken).');
+    }
+    if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
+    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
+    if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
+    if (path === '/v1/sessions') return sendJson(response, 200, this.sessions.list().map(sessionView));
+    return this.download(site, device, content![1]!, request, response);
   }
 
-  private hello(body: Record<string, unknown>) {
-    const site = this.store.read();
-    const device = identifyDevice(site, { mac: optionalString(body, 'mac'), name: optionalString(body, 'name') });
-    const assignments = assignmentsFor(site, device.id, new Date()).map(({ deployment, taskSequence }) => ({
-      deploymentId: deployment.id,
-      purpose: deployment.purpose,
-      option: deployment.option,
-      taskSequence: {
-        id: taskSequence.id,
-        name: taskSequence.name,
-        steps: taskSequence.steps.map((step) => (step.type === 'ApplyImage' ? { ...step, ...imageFacts(site.images.find((image) => image.id === step.imageId)) } : step)),
-      },
-    }));
-    return { device, assignments };
+  private limit(request: IncomingMessage, path: string): void {
+    const decision = this.limiter.take(request.socket.remoteAddress ?? '');
+    if (decision === 'allowed') return;
+    // The body is not read: the connection closes after the answer instead.
+    const error = new HttpError(429, 'TooManyRequests', `More than ${this.limiter.perSecond} requests per second from this address; slow down.`, { 'retry-after': '1', connection: 'close' });
+    if (decision === 'first-limited') this.refused(request, path, error);
+    throw error;
   }
 
-  /** Where a client gets an image: the multicast session to join, or the unicast URL. */
-  private offer(body: Record<string, unknown>, address: string): ContentOffer {
-    const site = this.store.read();
-    const deviceId = requiredString(body, 'deviceId');
+  private async enroll(body: Record<string, unknown>) {
+    try {
+      const { client, device, credential } = await enrollClient(this.store, requiredString(body, 'token'), { mac: optionalString(body, 'mac'), name: optionalString(body, 'name') });
+      return { clientId: client.id, credential, device, signingPublicKey: this.identity!.signingPublicKey };
+    } catch (error) {
+      if (error instanceof EngineError && error.id === 'EnrollmentRefused') throw new HttpError(403, error.id, error.message);
+      throw error;
+    }
+  }
+
+  private hello(site: SiteState, device: DeviceRecord, body: Record<string, unknown>) {
+    const requested = optionalString(body, 'deploymentId');
+    const assignments = assignmentsFor(site, device.id, new Date()).filter(({ deployment }) => !requested || deployment.id.toLowerCase() === requested.toLowerCase());
+    if (assignments.length === 0) {
+      const which = requested ? `deployment ${requested}` : 'any deployment';
+      throw new HttpError(403, 'NotTargeted', `Device ${device.name} (${device.id}) is enrolled but not targeted by ${which} available now: add it to the deployment's collection with Add-CollectionMember.`);
+    }
+    return {
+      device,
+      assignments: assignments.map(({ deployment, taskSequence }) => ({
+        deploymentId: deployment.id,
+        purpose: deployment.purpose,
+        option: deployment.option,
+        taskSequence: {
+          id: taskSequence.id,
+          name: taskSequence.name,
+          steps: taskSequence.steps.map((step) => (step.type === 'ApplyImage' ? { ...step, ...imageFacts(site.images.find((image) => image.id === step.imageId)) } : step)),
+        },
+      })),
+    };
+  }
+
+  /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
+  private offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): ContentOffer {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
-    const assignment = assignmentsFor(site, deviceId, new Date()).find((candidate) => candidate.deployment.id === deploymentId);
-    if (!assignment || !assignment.taskSequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === image.id)) {
-      throw new HttpError(403, 'NotDeployedToDevice', `Deployment ${deploymentId} does not give image ${image.id} to device ${deviceId}.`);
-    }
+    const assignment = authorize(site, device, image, deploymentId);
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256 };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
     if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
-    const device = site.devices.find((candidate) => candidate.id === deviceId)!;
-    const session = this.sessions.request(image, { deviceId, name: device.name, address });
+    const session = this.sessions.request(image, { deviceId: device.id, name: device.name, address });
     if (!session) {
       if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
       return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
     }
-    return { mode: 'multicast', ...facts, sessionId: session.id, group: session.channel.group, port: session.channel.port };
+    const key = this.sessions.encryptionKey(session);
+    return { mode: 'multicast', ...facts, sessionId: session.id, group: session.channel.group, port: session.channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
   }
 
   /**
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean }> {
-    const deviceId = requiredString(body, 'deviceId');
+  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean }> {
+    const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
     if (state !== 'InProgress' && state !== 'Succeeded' && state !== 'Failed') {
@@ -154,7 +229,9 @@ export class ControlEndpoint {
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
-      if (!site.deployments.some((deployment) => deployment.id === deploymentId)) throw new HttpError(404, 'DeploymentNotFound', `No deployment ${deploymentId}.`);
+      if (!assignmentsFor(site, deviceId, new Date()).some(({ deployment }) => deployment.id === deploymentId)) {
+        throw new HttpError(403, 'NotDeployedToDevice', `Deployment ${deploymentId} is not available to device ${device.name}.`);
+      }
       const record = { deploymentId, deviceId, state, step, message, updatedAt: new Date().toISOString() } as const;
       const index = site.deploymentStatus.findIndex((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
       if (index >= 0) site.deploymentStatus[index] = record;
@@ -163,11 +240,14 @@ export class ControlEndpoint {
     return {};
   }
 
-  private download(imageId: string, request: IncomingMessage, response: ServerResponse): void {
-    const image = findImage(this.store.read(), imageId);
+  /** The image bytes, for a client some deployment of which applies the image, when it allows unicast. */
+  private download(site: SiteState, device: DeviceRecord, imageId: string, request: IncomingMessage, response: ServerResponse): void {
+    const image = findImage(site, imageId);
+    authorize(site, device, image, null);
     if (image.multicast.multicastOnly) {
       throw new HttpError(403, 'MulticastOnly', `Image ${image.id} is set to transfer only via multicast; it is not served by unicast.`);
     }
+    const file = imagePath(this.store, image);
     const range = parseRange(request.headers.range, image.sizeBytes);
     const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag: `"${image.sha256}"` };
     if (range === 'unsatisfiable') {
@@ -184,8 +264,46 @@ export class ControlEndpoint {
       response.end();
       return;
     }
-    createReadStream(imagePath(this.store, image), { start, end }).on('error', () => response.destroy()).pipe(response);
+    createReadStream(file, { start, end }).on('error', () => response.destroy()).pipe(response);
   }
+
+  private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
+    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) this.refused(request, new URL(request.url ?? '/', 'https://dp').pathname, error);
+    sendError(response, error);
+  }
+
+  private refused(request: IncomingMessage, path: string, error: HttpError): void {
+    const device = authenticate(this.store.read(), request.headers.authorization);
+    this.options.onRefused?.({
+      address: request.socket.remoteAddress ?? '',
+      method: request.method ?? '',
+      path: path.slice(0, 200),
+      status: error.status,
+      id: error.id,
+      message: error.message,
+      ...(device ? { device: device.name } : {}),
+    });
+  }
+}
+
+function authenticate(site: SiteState, header: string | undefined): DeviceRecord | null {
+  const match = /^Bearer (\S+)$/.exec(header ?? '');
+  return match ? authenticateClient(site, match[1]!) : null;
+}
+
+/**
+ * The assignment under which `device` may have `image`: a deployment available to the device now
+ * (the given one, or any) whose task sequence applies the image. Anything else is refused.
+ */
+function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, deploymentId: string | null): Assignment {
+  const assignment = assignmentsFor(site, device.id, new Date()).find(
+    (candidate) => (deploymentId === null || candidate.deployment.id === deploymentId) && candidate.taskSequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === image.id),
+  );
+  if (!assignment) {
+    const which = deploymentId === null ? 'No deployment available to' : `Deployment ${deploymentId} does not give image ${image.id} to`;
+    throw new HttpError(403, 'NotDeployedToDevice', deploymentId === null ? `${which} device ${device.name} (${device.id}) applies image ${image.id}.` : `${which} device ${device.name} (${device.id}).`);
+  }
+  return assignment;
 }
 
 function imageFacts(image: { sizeBytes: number; sha256: string; name: string } | undefined) {
@@ -214,7 +332,7 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'RequestTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'RequestTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`, { connection: 'close' });
     chunks.push(chunk);
   }
   let body: unknown;
@@ -240,9 +358,9 @@ function requiredString(body: Record<string, unknown>, key: string): string {
   return value;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
 function sendError(response: ServerResponse, error: unknown): void {
@@ -250,7 +368,7 @@ function sendError(response: ServerResponse, error: unknown): void {
     response.destroy();
     return;
   }
-  if (error instanceof HttpError) return sendJson(response, error.status, { error: { id: error.id, message: error.message } });
+  if (error instanceof HttpError) return sendJson(response, error.status, { error: { id: error.id, message: error.message } }, error.headers);
   if (error instanceof EngineError) return sendJson(response, STATUS_FOR_CATEGORY[error.category], { error: { id: error.id, message: error.message } });
   sendJson(response, 500, { error: { id: 'InternalError', message: (error as Error)?.message ?? String(error) } });
 }

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
-import { ControlEndpoint } from './control.js';
+import { siteIdentity } from '../site/identity.js';
+import { ControlEndpoint, type RefusalEvent } from './control.js';
 import { MulticastSessions } from './sessions.js';
 
 /** Default TCP port of the control endpoint. */
@@ -18,6 +19,10 @@ export interface DPServiceOptions {
   interface?: string;
   joinWaitSeconds?: number;
   receiverTimeoutSeconds?: number;
+  /** Enroll/hello/content requests per second per source address (see control.ts). */
+  requestsPerSecond?: number;
+  /** Requests the control endpoint refused (not enrolled, not targeted, rate-limited …), for the log. */
+  onRefused?: (event: RefusalEvent) => void;
 }
 
 export class DPService {
@@ -37,7 +42,10 @@ export class DPService {
       ...(options.joinWaitSeconds !== undefined ? { joinWaitSeconds: options.joinWaitSeconds } : {}),
       ...(options.receiverTimeoutSeconds !== undefined ? { receiverTimeoutSeconds: options.receiverTimeoutSeconds } : {}),
     });
-    this.control = new ControlEndpoint(store, this.sessions);
+    this.control = new ControlEndpoint(store, this.sessions, {
+      ...(options.requestsPerSecond !== undefined ? { requestsPerSecond: options.requestsPerSecond } : {}),
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+    });
   }
 
   /** Starts listening on the DP interface's address; returns where clients reach it. */
@@ -49,8 +57,9 @@ export class DPService {
     } catch (error) {
       throw new EngineError('InterfaceNotFound', 'ObjectNotFound', `The DP interface '${this.interface}' cannot be used: ${(error as Error).message}. Set it with Set-DPMulticast -Interface.`, this.interface);
     }
+    const identity = await siteIdentity(this.store.home);
     try {
-      this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT);
+      this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {
       throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
     }
@@ -59,6 +68,11 @@ export class DPService {
 
   get running(): boolean {
     return this.address !== null;
+  }
+
+  /** SHA-256 of the control endpoint's certificate (what enrolled clients pin). */
+  async fingerprint(): Promise<string> {
+    return (await siteIdentity(this.store.home)).fingerprint;
   }
 
   /** `host:port` of the control endpoint. */

@@ -3,6 +3,7 @@
 // start delay, an admin can start it at any time), then transmits with the transport while later
 // clients join the running transmission. Each session has its own group and port; when it ends
 // its outcome goes into the site's session history and its channel is free again.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EngineError } from '../errors.js';
 import { allocateChannel, type Channel } from '../scheduler/allocation.js';
@@ -65,6 +66,8 @@ const ACTIVE: ReadonlySet<SessionState> = new Set(['Waiting', 'Running']);
 export class MulticastSessions extends EventEmitter<SessionEvents> {
   private readonly sessions = new Map<string, MulticastSession>();
   private readonly aborts = new Map<string, AbortController>();
+  /** Encrypted images: each session's fresh AES-256 key, kept out of the session objects views see. */
+  private readonly keys = new Map<string, Buffer>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
@@ -81,6 +84,11 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const session = this.sessions.get(id) ?? this.list().find((candidate) => candidate.id.toLowerCase() === id.toLowerCase());
     if (!session) throw new EngineError('SessionNotFound', 'ObjectNotFound', `No multicast session '${id}' (sessions: ${this.list().map((s) => s.id).join(', ') || 'none'}).`, id);
     return session;
+  }
+
+  /** The session's encryption key (its image is encrypted), or null. Only authorized clients get it, over TLS. */
+  encryptionKey(session: MulticastSession): Buffer | null {
+    return this.keys.get(session.id) ?? null;
   }
 
   /** The session an image's clients join: the active one, else a new waiting one. */
@@ -102,6 +110,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       manualStart: false,
     };
     this.sessions.set(session.id, session);
+    if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
     return session;
   }
 
@@ -248,6 +257,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     session.state = state;
     session.summary = summary;
     session.endedAt = Date.now();
+    this.keys.delete(session.id);
     this.schedule();
     const recorded = this.settle(session)
       .then(() => this.options.store.update((site) => void site.sessionHistory.push(historyRecord(session))))

@@ -3,7 +3,7 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 1;
+export const SITE_SCHEMA_VERSION = 2;
 
 export type SlowClientPolicy = 'None' | 'Disconnect';
 
@@ -100,6 +100,32 @@ export interface SessionHistoryRecord {
   clients: { id: string; name: string; state: string; sha256: string | null }[];
 }
 
+/**
+ * A one-time (or limited-use) enrollment token. The token string an admin hands out is
+ * `<id>.<secret>.<certificate fingerprint>`; the site keeps only the SHA-256 of the secret.
+ */
+export interface EnrollmentTokenRecord {
+  id: string;
+  description: string;
+  secretSha256: string;
+  createdAt: string;
+  /** `null` = never expires. */
+  expiresAt: string | null;
+  /** Enrollments still allowed; `null` = any number (a pre-shared site key). */
+  usesLeft: number | null;
+  used: number;
+  revokedAt: string | null;
+}
+
+/** A client agent enrolled with the site: one per device; its credential's secret is kept as a SHA-256. */
+export interface EnrolledClientRecord {
+  id: string;
+  deviceId: string;
+  secretSha256: string;
+  tokenId: string;
+  enrolledAt: string;
+}
+
 export interface SiteState {
   schemaVersion: number;
   dp: DPMulticastSettings;
@@ -110,6 +136,8 @@ export interface SiteState {
   deployments: DeploymentRecord[];
   deploymentStatus: DeploymentStatusRecord[];
   sessionHistory: SessionHistoryRecord[];
+  enrollmentTokens: EnrollmentTokenRecord[];
+  enrolledClients: EnrolledClientRecord[];
 }
 
 /** ConfigMgr's defaults, except that the embedded site serves on loopback only. */
@@ -137,6 +165,8 @@ export function emptySite(): SiteState {
     deployments: [],
     deploymentStatus: [],
     sessionHistory: [],
+    enrollmentTokens: [],
+    enrolledClients: [],
   };
 }
 

@@ -87,6 +87,21 @@ const session = record({
   clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
 });
 
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+
+const enrollmentToken = record({
+  id,
+  description: text,
+  secretSha256: sha256,
+  createdAt: text,
+  expiresAt: nullableText,
+  usesLeft: { type: ['integer', 'null'], minimum: 0 },
+  used: { type: 'integer', minimum: 0 },
+  revokedAt: nullableText,
+});
+
+const enrolledClient = record({ id, deviceId: id, secretSha256: sha256, tokenId: id, enrolledAt: text });
+
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 /** conf's `schema`: one JSON schema per top-level property of the store. */
@@ -100,6 +115,8 @@ export const siteSchemaProperties = {
   deployments: list(deployment),
   deploymentStatus: list(deploymentStatus),
   sessionHistory: list(session),
+  enrollmentTokens: list(enrollmentToken),
+  enrolledClients: list(enrolledClient),
 };
 
 /** conf's `rootSchema`: the rules for the document as a whole (conf adds the properties). */

@@ -25,7 +25,10 @@ export function resolveSiteHome({ site, env = process.env }: SiteLocation): stri
 }
 
 /** Upgrades a store written by an older schema version to the next version. */
-const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {};
+const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: client enrollment (tokens and enrolled clients); no client is enrolled yet.
+  1: (old) => ({ ...old, enrollmentTokens: [], enrolledClients: [] }),
+};
 
 const LOCK_WAIT_MS = 15_000;
 const LOCK_STALE_MS = 60_000;

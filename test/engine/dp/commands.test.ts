@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { makeLab } from './fixtures.js';
+import { join } from 'node:path';
+import { makeLab, makeToken } from './fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
 
@@ -31,6 +32,7 @@ test('mcshell demo rejects bad arguments with a usage error', () => {
 
 test('mcshell serve and two mcshell client processes: clients verify, serve logs and stops on SIGTERM', async (t) => {
   const lab = await makeLab({ devices: 2, dp: { scheduled: { enabled: true, startDelayMinutes: 10, minimumSessionSize: 2 } } });
+  const token = await makeToken(lab.store, 2);
   const serve = spawn(process.execPath, [bin, 'serve', '--site', lab.store.home, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   t.after(() => void serve.kill('SIGKILL'));
   const events: { event: string; port?: number; State?: string }[] = [];
@@ -45,7 +47,8 @@ test('mcshell serve and two mcshell client processes: clients verify, serve logs
   const port = await listening;
   const client = (device: (typeof lab.devices)[number]) =>
     new Promise<{ code: number | null; stdout: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--name', device.name, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const credential = join(lab.dir, `${device.name}.credential.json`);
+      const child = spawn(process.execPath, [bin, 'client', '--server', `127.0.0.1:${port}`, '--enroll', token, '--mac', device.mac, '--credential', credential, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
       let stdout = '';
       child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
       child.on('close', (code) => resolve({ code, stdout }));
@@ -64,14 +67,17 @@ test('mcshell serve and two mcshell client processes: clients verify, serve logs
   assert.equal(events.find((event) => event.event === 'session-ended')?.State, 'Completed');
 });
 
-test('mcshell client without an identity or with a bad MAC is a usage error', () => {
-  const none = spawnSync(process.execPath, [bin, 'client', '--server', '127.0.0.1'], { encoding: 'utf8' });
+test('mcshell client: enrolling needs a device identity, a bad MAC is a usage error, no credential is a clear error', () => {
+  const none = spawnSync(process.execPath, [bin, 'client', '--server', '127.0.0.1', '--enroll', 'abcdef.x.y'], { encoding: 'utf8' });
   assert.equal(none.status, 2);
-  assert.match(none.stderr, /give --mac and\/or --name/);
+  assert.match(none.stderr, /--enroll needs --mac and\/or --name/);
   const bad = spawnSync(process.execPath, [bin, 'client', '--server', '127.0.0.1', '--mac', 'zz:zz'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--mac 'zz:zz' is not a MAC address/);
   const lan = spawnSync(process.execPath, [bin, 'client', '--server', '198.18.0.1', '--name', 'x'], { encoding: 'utf8' });
   assert.equal(lan.status, 2);
   assert.match(lan.stderr, /--interface is required when the server is not on loopback/);
+  const unenrolled = spawnSync(process.execPath, [bin, 'client', '--server', '127.0.0.1', '--credential', '/nonexistent/credential.json'], { encoding: 'utf8' });
+  assert.equal(unenrolled.status, 1);
+  assert.match(unenrolled.stderr, /this machine is not enrolled .*--enroll <token>/);
 });

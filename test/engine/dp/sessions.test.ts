@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { runClient } from '../../../src/engine/client/agent.js';
 import { importImage } from '../../../src/engine/content/library.js';
-import { makeLab } from './fixtures.js';
+import { enrollDevices, errorId, makeLab, rawRequest } from './fixtures.js';
 
 const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
 
@@ -37,7 +37,8 @@ test('two images deployed at once run as two sessions on different groups and po
     site.deployments.push({ id: 'DEP002', taskSequenceId: 'TS002', collectionId: 'COL002', option: 'DownloadWhenNeeded', availability: 'Clients', purpose: 'Required', availableAfter: null, expiresAt: null, createdAt: new Date().toISOString() });
   });
   const { dp, server } = await startDP(t, lab.store);
-  const [first, second] = await Promise.all([runClient({ server, name: 'lab-01', interface: 'lo' }), runClient({ server, name: 'lab-02', interface: 'lo' })]);
+  const credentials = await enrollDevices(lab.store, server, lab.devices);
+  const [first, second] = await Promise.all([runClient({ credential: credentials.get('lab-01')!, interface: 'lo' }), runClient({ credential: credentials.get('lab-02')!, interface: 'lo' })]);
   assert.equal(first.ok, true, first.message);
   assert.equal(second.ok, true, second.message);
   assert.equal(await sha256Of(lab.target('lab-01')), lab.sha256);
@@ -56,20 +57,23 @@ test('beyond the maximum client count, clients get unicast when the image allows
   await lab.store.update((site) => void (site.dp.scheduled.minimumSessionSize = 1));
   const holder = dp.sessions.request(lab.image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' });
   assert.ok(holder);
-  const offer = (await (await fetch(`http://${server}/v1/content`, { method: 'POST', body: JSON.stringify({ deviceId: 'DEV002', deploymentId: 'DEP001', imageId: lab.image.id }) })).json()) as { mode: string; reason?: string };
+  const { credential } = (await enrollDevices(lab.store, server, [lab.devices[1]!])).get('lab-02')!;
+  const ask = () => rawRequest(server, 'POST', '/v1/content', { credential, body: JSON.stringify({ deploymentId: 'DEP001', imageId: lab.image.id }) });
+  const offer = JSON.parse((await ask()).body) as { mode: string; reason?: string };
   assert.equal(offer.mode, 'unicast');
   assert.match(offer.reason ?? '', /maximum of 1 multicast clients/);
   await lab.store.update((site) => void (site.images[0]!.multicast.multicastOnly = true));
-  const refused = await fetch(`http://${server}/v1/content`, { method: 'POST', body: JSON.stringify({ deviceId: 'DEV002', deploymentId: 'DEP001', imageId: lab.image.id }) });
+  const refused = await ask();
   assert.equal(refused.status, 503);
-  assert.equal(((await refused.json()) as { error: { id: string } }).error.id, 'DPAtMaximumClients');
+  assert.equal(errorId(refused), 'DPAtMaximumClients');
 });
 
 for (const force of [false, true]) {
   test(`a client disconnected ${force ? 'with -Force ends its installation' : 'without -Force falls back to unicast and verifies'}`, async (t) => {
     const lab = await makeLab({ devices: 2, imageBytes: 8 * 1024 * 1024, dp: { transferRateBps: 16e6, scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 2 } } });
     const { dp, server } = await startDP(t, lab.store);
-    const clients = lab.devices.map((device) => runClient({ server, name: device.name, interface: 'lo' }));
+    const credentials = await enrollDevices(lab.store, server, lab.devices);
+    const clients = lab.devices.map((device) => runClient({ credential: credentials.get(device.name)!, interface: 'lo' }));
     await until(() => dp.sessions.list()[0]?.clients.get('DEV001')?.state === 'Receiving', 'lab-01 to report that it is receiving');
     const session = dp.sessions.list()[0]!;
     dp.sessions.disconnect(session.id, 'lab-01', force);
@@ -95,7 +99,8 @@ for (const force of [false, true]) {
 test('scheduled-cast starts on the delay rule when the delay has passed, without waiting for the minimum size', async (t) => {
   const lab = await makeLab({ devices: 3, dp: { scheduled: { enabled: true, startDelayMinutes: 0, minimumSessionSize: 3 } } });
   const { dp, server } = await startDP(t, lab.store);
-  const result = await runClient({ server, name: 'lab-01', interface: 'lo' });
+  const credentials = await enrollDevices(lab.store, server, [lab.devices[0]!]);
+  const result = await runClient({ credential: credentials.get('lab-01')!, interface: 'lo' });
   assert.equal(result.ok, true, result.message);
   const [session] = dp.sessions.list();
   assert.equal(session!.startReason, 'start-delay');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SiteStore, resolveSiteHome } from '../../../src/engine/site/store.js';
 import { EngineError } from '../../../src/engine/errors.js';
+import { SITE_SCHEMA_VERSION } from '../../../src/engine/site/model.js';
 
 const worker = fileURLToPath(new URL('./store-worker.js', import.meta.url));
 
@@ -27,11 +28,23 @@ function runWorker(args: string[]): Promise<number | null> {
 test('a new site starts empty, at the current schema version, serving on loopback with multicast off', async (t) => {
   const store = await SiteStore.open(await tempHome(t));
   const site = store.read();
-  assert.equal(site.schemaVersion, 1);
+  assert.equal(site.schemaVersion, SITE_SCHEMA_VERSION);
   assert.equal(site.dp.interface, 'lo');
   assert.equal(site.dp.enabled, false);
   assert.deepEqual(site.dp.portRange, { start: 63000, end: 64000 });
   assert.deepEqual(site.images, []);
+});
+
+test('a version 1 store (before client enrollment) is migrated: its data kept, no token and no client enrolled', async (t) => {
+  const home = await tempHome(t);
+  const current = await SiteStore.open(home);
+  const { enrollmentTokens: _tokens, enrolledClients: _clients, ...version1 } = { ...current.read(), schemaVersion: 1 };
+  version1.devices = [{ id: 'DEV00001', name: 'lab-01', mac: null }];
+  await writeFile(current.path, JSON.stringify(version1));
+  const migrated = (await SiteStore.open(home)).read();
+  assert.equal(migrated.schemaVersion, SITE_SCHEMA_VERSION);
+  assert.deepEqual(migrated.devices, version1.devices);
+  assert.deepEqual([migrated.enrollmentTokens, migrated.enrolledClients], [[], []]);
 });
 
 test('a change is saved and seen by a store opened later', async (t) => {
