@@ -27,6 +27,9 @@ if (ui.status !== 0) process.exit(1);
 // The transport's native receive path (skipped when up to date; falls back to dgram if unbuildable).
 const native = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs')], { stdio: 'inherit' });
 if (native.status !== 0) process.exit(1);
+// Script runs (`mcshell -c`, a file, stdin) load the shell bundle `npm run build` makes (the CLI tests run it).
+const shell = spawnSync(process.execPath, [join(root, 'scripts/build-shell.mjs')], { stdio: 'inherit' });
+if (shell.status !== 0) process.exit(1);
 
 function collect(path, out) {
   if (!existsSync(path)) return out;

@@ -1,6 +1,6 @@
 // The shell's command line: `mcshell -c '<script>'`, `mcshell script.mcs [args…]`, a script on
-// stdin, or (stdin a terminal, no script) a plain line prompt. Options are parsed by hand on the
-// fast path; yargs is imported only to print --help or to report a usage error.
+// stdin, the interactive shell, or (stdin a terminal, stdout not) a plain line prompt. Options are
+// parsed by hand (options.ts); yargs is imported only to print --help or to report a usage error.
 import { readFile } from 'node:fs/promises';
 import type { SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from '../runtime/binder.js';
@@ -8,84 +8,9 @@ import type { ErrorRecord } from '../runtime/errors.js';
 import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
+import { OPTIONS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
 const VERSION = '0.1.0';
-
-/** The options, described once: the hand parser and the yargs help both read this table. */
-const OPTIONS = {
-  command: { alias: 'c', type: 'string', describe: 'Run this script text and exit', requiresArg: true },
-  output: { alias: 'o', type: 'string', choices: ['text', 'json', 'jsonl', 'csv'], describe: 'Output format (default: text on a terminal, jsonl otherwise)', requiresArg: true },
-  'error-format': { type: 'string', choices: ['text', 'json'], describe: 'Error format on stderr (default: json with --output json/jsonl, else text)', requiresArg: true },
-  site: { type: 'string', describe: 'Site directory (default: $MCSHELL_HOME or the user config directory)', requiresArg: true },
-  help: { alias: 'h', type: 'boolean', describe: 'Show this help' },
-  version: { alias: 'V', type: 'boolean', describe: 'Show the version' },
-} as const;
-
-type OptionName = keyof typeof OPTIONS;
-
-export interface CliOptions {
-  command?: string;
-  output?: OutputFormat;
-  errorFormat?: 'text' | 'json';
-  site?: string;
-  help: boolean;
-  version: boolean;
-  /** A script file and the arguments for its param() block. */
-  file?: string;
-  fileArgs: string[];
-}
-
-class UsageError extends Error {}
-
-function optionNamed(token: string): OptionName | undefined {
-  if (token.startsWith('--')) {
-    const name = token.slice(2);
-    return name in OPTIONS ? (name as OptionName) : undefined;
-  }
-  const short = token.slice(1);
-  return (Object.keys(OPTIONS) as OptionName[]).find((k) => (OPTIONS[k] as { alias?: string }).alias === short);
-}
-
-/** Options come before the script file; everything after the file belongs to the script. */
-export function parseCommandLine(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { help: false, version: false, fileArgs: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') {
-      if (argv[i + 1] !== undefined) {
-        options.file = argv[i + 1];
-        options.fileArgs = argv.slice(i + 2);
-      }
-      break;
-    }
-    if (!token.startsWith('-') || token === '-') {
-      options.file = token;
-      options.fileArgs = argv.slice(i + 1);
-      break;
-    }
-    const [flag, inline] = token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined];
-    const name = optionNamed(flag!);
-    if (!name) throw new UsageError(`Unknown option ${flag}`);
-    const spec = OPTIONS[name];
-    if (spec.type === 'boolean') {
-      options[name as 'help' | 'version'] = true;
-      continue;
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new UsageError(`Option --${name} needs a value`);
-    const choices = (spec as { choices?: readonly string[] }).choices;
-    if (choices && !choices.includes(value)) throw new UsageError(`Invalid value for --${name}: "${value}" (choose from ${choices.join(', ')})`);
-    if (name === 'command') options.command = value;
-    else if (name === 'output') options.output = value as OutputFormat;
-    else if (name === 'error-format') options.errorFormat = value as 'text' | 'json';
-    else if (name === 'site') options.site = value;
-  }
-  if (options.command !== undefined && options.file !== undefined) {
-    // `mcshell -c '…' extra` — PowerShell would append the words to the command; we refuse to guess.
-    throw new UsageError(`Unexpected argument "${options.file}" after -c: quote the whole script as one argument`);
-  }
-  return options;
-}
 
 async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
   const { default: yargs } = await import('yargs');
@@ -314,7 +239,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = scriptArguments(options.fileArgs);
     return withCtrlC((signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
   }
-  if (process.stdin.isTTY && process.stdout.isTTY && options.file === undefined) {
+  if (opensInteractiveShell(options)) {
     const { runInteractive } = await import('../ui/start.js');
     return runInteractive({ version: VERSION, site: options.site, createShell: (io) => createShell(options, true, io) });
   }

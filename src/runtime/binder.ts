@@ -74,7 +74,12 @@ type Bindable = Pick<CmdletDeclaration, 'name' | 'parameters' | 'defaultParamete
   acceptsExtraArguments?: boolean;
 };
 
-const tables = new WeakMap<object, ParameterInfo[]>();
+interface ParameterTable {
+  all: ParameterInfo[];
+  mandatory: ParameterInfo[];
+}
+
+const tables = new WeakMap<object, ParameterTable>();
 const unbound = new WeakMap<object, Record<string, unknown>>();
 
 /** What each parameter is when not bound: switches false, others their declared default. */
@@ -87,16 +92,26 @@ function unboundValues(target: Bindable): Record<string, unknown> {
   return values;
 }
 
-function parameterTable(target: Bindable): ParameterInfo[] {
+function parameterTable(target: Bindable): ParameterTable {
   let table = tables.get(target);
   if (!table) {
-    table = Object.entries(target.parameters).map(([name, decl]) => ({ name, decl, common: false }));
-    for (const [name, decl] of Object.entries(COMMON_PARAMETERS)) table.push({ name, decl, common: true });
-    if (target.impact) for (const [name, decl] of Object.entries(SHOULD_PROCESS_PARAMETERS)) table.push({ name, decl, common: true });
+    const all = Object.entries(target.parameters).map(([name, decl]) => ({ name, decl, common: false }));
+    for (const [name, decl] of Object.entries(COMMON_PARAMETERS)) all.push({ name, decl, common: true });
+    if (target.impact) for (const [name, decl] of Object.entries(SHOULD_PROCESS_PARAMETERS)) all.push({ name, decl, common: true });
+    table = { all, mandatory: all.filter((p) => p.decl.mandatory) };
     tables.set(target, table);
   }
   return table;
 }
+
+/** The parameters pipeline objects can bind to after a command-line binding, worked out once per binding. */
+interface PipelineCandidates {
+  all: ParameterInfo[];
+  byValue: ParameterInfo[];
+  byProperty: ParameterInfo[];
+}
+
+const pipelineCandidates = new WeakMap<Binding, PipelineCandidates>();
 
 function allSets(target: Bindable): string[] {
   const sets = new Set<string>();
@@ -110,9 +125,12 @@ const typeLabel = (decl: ParameterDeclaration) => (decl.type === 'enum' || decl.
 
 export class Binder {
   private readonly table: ParameterInfo[];
+  private readonly mandatory: ParameterInfo[];
 
   constructor(private readonly target: Bindable) {
-    this.table = parameterTable(target);
+    const table = parameterTable(target);
+    this.table = table.all;
+    this.mandatory = table.mandatory;
   }
 
   private fail(init: Omit<ErrorInit, 'category'> & { category?: ErrorInit['category'] }): RuntimeError {
@@ -186,7 +204,7 @@ export class Binder {
       else if (info.name === 'Confirm') c.confirm = converted as boolean;
     } else {
       binding.values[info.name] = converted;
-      const narrowed = binding.sets.filter((s) => inSets(info.decl, [s]));
+      const narrowed = info.decl.sets ? binding.sets.filter((s) => inSets(info.decl, [s])) : binding.sets;
       if (narrowed.length === 0) {
         const others = [...binding.bound].filter((n) => this.target.parameters[n]?.sets).map((n) => `-${n}`);
         throw this.fail({
@@ -278,15 +296,27 @@ export class Binder {
   }
 
   /** The parameters a pipeline object could bind to, in the current candidate sets. */
-  private pipelineParameters(binding: Binding): ParameterInfo[] {
-    return this.table.filter((p) => !p.common && p.decl.pipeline && !binding.bound.has(p.name) && inSets(p.decl, binding.sets));
+  private pipelineParameters(binding: Binding): PipelineCandidates {
+    let candidates = pipelineCandidates.get(binding);
+    if (!candidates) {
+      const all = this.table.filter((p) => !p.common && p.decl.pipeline && !binding.bound.has(p.name) && inSets(p.decl, binding.sets));
+      candidates = {
+        all,
+        byValue: all.filter((p) => p.decl.pipeline === 'value' || p.decl.pipeline === 'both'),
+        byProperty: all.filter((p) => p.decl.pipeline === 'property' || p.decl.pipeline === 'both'),
+      };
+      pipelineCandidates.set(binding, candidates);
+    }
+    return candidates;
   }
 
-  /** Binds one pipeline object (by value, then by property name) on top of the command-line binding. */
+  /**
+   * Binds one pipeline object (by value, then by property name) on top of the command-line binding
+   * (which must not change afterwards: what it leaves for pipeline input is worked out once).
+   */
   bindInput(binding: Binding, item: unknown, span: SourceSpan | null): Binding | ErrorRecord {
     const perItem: Binding = { ...binding, values: { ...binding.values }, bound: new Set(binding.bound) };
-    const candidates = this.pipelineParameters(binding);
-    const byValue = candidates.filter((p) => p.decl.pipeline === 'value' || p.decl.pipeline === 'both');
+    const { all: candidates, byValue, byProperty } = this.pipelineParameters(binding);
     let boundAny = false;
     let failure: ErrorRecord | null = null;
     const exact = byValue.find((p) => isExactType(item, p.decl));
@@ -300,7 +330,7 @@ export class Binder {
         failure ??= e.record;
       }
     }
-    for (const info of candidates.filter((p) => p.decl.pipeline === 'property' || p.decl.pipeline === 'both')) {
+    for (const info of byProperty) {
       if (perItem.bound.has(info.name)) continue;
       const name = [info.name, ...(info.decl.aliases ?? [])].find((n) => hasProperty(item, n));
       if (name === undefined) continue;
@@ -329,7 +359,7 @@ export class Binder {
 
   private chooseSet(binding: Binding): string {
     if (binding.sets.length === 1) return binding.sets[0]!;
-    const satisfied = binding.sets.filter((s) => !this.table.some((p) => p.decl.mandatory && p.decl.sets?.includes(s) && !binding.bound.has(p.name)));
+    const satisfied = binding.sets.filter((s) => !this.mandatory.some((p) => p.decl.sets?.includes(s) && !binding.bound.has(p.name)));
     const preferred = this.target.defaultParameterSet;
     if (preferred && satisfied.includes(preferred)) return preferred;
     if (satisfied.length >= 1) return satisfied[0]!;
@@ -339,7 +369,7 @@ export class Binder {
   /** A missing mandatory parameter (skipping those pipeline input may still supply), or null. */
   private missingMandatory(binding: Binding, waitForInput: boolean): ErrorRecord | null {
     const set = this.chooseSet(binding);
-    const missing = this.table.filter((p) => p.decl.mandatory && inSets(p.decl, [set]) && !binding.bound.has(p.name) && !(waitForInput && p.decl.pipeline));
+    const missing = this.mandatory.filter((p) => inSets(p.decl, [set]) && !binding.bound.has(p.name) && !(waitForInput && p.decl.pipeline));
     if (missing.length === 0) return null;
     return new ErrorRecord({
       id: 'MissingMandatoryParameter',

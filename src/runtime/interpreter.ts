@@ -352,7 +352,11 @@ function loneExpression(statement: Statement): Expression | undefined {
 // nothing in them needs awaiting. Evaluating those synchronously spares a promise per node, and a
 // script block that is one such expression (a Where-Object filter) runs without generators.
 
-/** Whether `expr` can be evaluated by evaluateNow (recomputed, not cached: expressions are small). */
+/** isSync of composite expressions and syncExpression of statements, worked out once per node. */
+const syncCache = new WeakMap<Expression, boolean>();
+const syncStatements = new WeakMap<Statement, Expression | null>();
+
+/** Whether `expr` can be evaluated by evaluateNow. */
 function isSync(expr: Expression): boolean {
   switch (expr.kind) {
     case 'Number':
@@ -361,6 +365,17 @@ function isSync(expr: Expression): boolean {
     case 'ScriptBlock':
     case 'TypeLiteral':
       return true;
+  }
+  let sync = syncCache.get(expr);
+  if (sync === undefined) {
+    sync = isSyncComposite(expr);
+    syncCache.set(expr, sync);
+  }
+  return sync;
+}
+
+function isSyncComposite(expr: Expression): boolean {
+  switch (expr.kind) {
     case 'ExpandableString':
       return expr.parts.every((part) => typeof part === 'string' || isSync(part));
     case 'ArrayLiteral':
@@ -386,8 +401,13 @@ function isSync(expr: Expression): boolean {
 
 /** The lone expression of `statement` when it is synchronous. */
 function syncExpression(statement: Statement): Expression | undefined {
-  const lone = loneExpression(statement);
-  return lone !== undefined && isSync(lone) ? lone : undefined;
+  let sync = syncStatements.get(statement);
+  if (sync === undefined) {
+    const lone = loneExpression(statement);
+    sync = lone !== undefined && isSync(lone) ? lone : null;
+    syncStatements.set(statement, sync);
+  }
+  return sync ?? undefined;
 }
 
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
@@ -632,13 +652,12 @@ export interface InvokeOptions {
 
 /** The scope a script block runs in, with $args and (given input) $_. */
 function blockScope(block: ScriptBlock, options: InvokeOptions): Scope {
-  const locals: Record<string, unknown> = { args: options.args ?? [] };
+  const scope = options.dotSource ? block.scope.transparentChild({}) : block.scope.child();
+  scope.define('args', options.args ?? []);
   if ('input' in options) {
-    locals['_'] = options.input;
-    locals['PSItem'] = options.input;
+    scope.define('_', options.input);
+    scope.define('PSItem', options.input);
   }
-  const scope = options.dotSource ? block.scope.transparentChild(locals) : block.scope.child();
-  if (!options.dotSource) for (const [k, v] of Object.entries(locals)) scope.define(k, v);
   return scope;
 }
 
@@ -935,15 +954,11 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   };
 }
 
-function drive(result: ReturnType<NonNullable<CmdletDeclaration['process']>>): AsyncIterable<unknown> | Promise<void> | null {
+/** What a cmdlet block returned: items to iterate (for-await takes both kinds), a promise of its end, or null. */
+function drive(result: ReturnType<NonNullable<CmdletDeclaration['process']>>): AsyncIterable<unknown> | Iterable<unknown> | Promise<void> | null {
   if (result === undefined || result === null) return null;
   if (typeof (result as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return result as AsyncIterable<unknown>;
-  if (typeof (result as Iterable<unknown>)[Symbol.iterator] === 'function') {
-    const items = result as Iterable<unknown>;
-    return (async function* () {
-      yield* items;
-    })();
-  }
+  if (typeof (result as Iterable<unknown>)[Symbol.iterator] === 'function') return result as Iterable<unknown>;
   return result as Promise<void>;
 }
 
@@ -1083,24 +1098,24 @@ async function* cmdletStage(
   const outVariable = binding.common.outVariable;
   const collected: unknown[] = [];
   const typeName = decl.outputType?.name;
-  async function* run(block: CmdletDeclaration['process'], values: Record<string, unknown>): Output {
-    if (!block) return;
-    const result = drive(block.call(decl, values as never, ctx));
-    if (result === null) return;
-    if (result instanceof Promise) {
-      await result;
-      return;
-    }
-    for await (const item of result) {
-      if (env.signal.aborted) throw new PipelineStoppedError();
-      if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
-      if (outVariable) collected.push(item);
-      yield item;
-    }
+  /** Starts a begin/process/end block: the items it outputs, a promise of its end, or null. */
+  function start(block: CmdletDeclaration['process'], values: Record<string, unknown>): ReturnType<typeof drive> {
+    return block ? drive(block.call(decl, values as never, ctx)) : null;
   }
+  /** Checks for cancellation and tags an output item (run for each item a block outputs). */
+  function emitted(item: unknown): unknown {
+    if (env.signal.aborted) throw new PipelineStoppedError();
+    if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
+    if (outVariable) collected.push(item);
+    return item;
+  }
+  // The blocks' output is iterated here rather than through a generator per block: a process
+  // block runs once per pipeline object, and each generator layer costs a promise per item.
   try {
     const initial = binder.finalValues(binding);
-    yield* run(decl.begin, initial);
+    const begun = start(decl.begin, initial);
+    if (begun instanceof Promise) await begun;
+    else if (begun) for await (const item of begun) yield emitted(item);
     try {
       if (upstream) {
         for await (const item of upstream) {
@@ -1110,16 +1125,22 @@ async function* cmdletStage(
             ctx.writeError(perItem);
             continue;
           }
-          yield* run(decl.process, binder.finalValues(perItem));
+          const processed = start(decl.process, binder.finalValues(perItem));
+          if (processed instanceof Promise) await processed;
+          else if (processed) for await (const out of processed) yield emitted(out);
         }
       } else {
-        yield* run(decl.process, initial);
+        const processed = start(decl.process, initial);
+        if (processed instanceof Promise) await processed;
+        else if (processed) for await (const out of processed) yield emitted(out);
       }
     } catch (e) {
       // Leaving the for-await closes the upstream generators: their work stops here.
       if (!(e instanceof StopUpstreamSignal)) throw e;
     }
-    yield* run(decl.end, initial);
+    const ended = start(decl.end, initial);
+    if (ended instanceof Promise) await ended;
+    else if (ended) for await (const item of ended) yield emitted(item);
   } catch (e) {
     if (e instanceof BreakSignal || e instanceof ContinueSignal || e instanceof ReturnSignal || e instanceof ExitSignal || e instanceof PipelineStoppedError) throw e;
     throw asRuntimeError(e, decl.name, span);

@@ -146,7 +146,7 @@ test('-c and script runs never load the UI: no module reachable from the shell i
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g)) {
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(\s*|import\s*)['"]([^'"]+)['"]/g)) {
       const spec = m[1]!;
       if (spec.startsWith('.')) {
         const target = join(dirname(file), spec);
@@ -154,7 +154,24 @@ test('-c and script runs never load the UI: no module reachable from the shell i
       } else bare.add(spec.split('/')[0]!);
     }
   };
-  visit(join(dist, 'src', 'cli', 'main.js'));
+  // main.js picks the shell's module at run time: the bundle for script runs, the compiled shell for the interactive one.
+  for (const entry of [join('src', 'cli', 'main.js'), join('src', 'cli', 'shell.js'), join('bundle', 'shell.js')]) visit(join(dist, entry));
   assert.ok(seen.size > 20, 'the walk reached the runtime and the cmdlets');
+  assert.ok([...seen].some((f) => f.includes(`${join('bundle', 'chunk-')}`)), 'the walk reached the bundle\'s chunks');
   assert.ok(!bare.has('ink') && !bare.has('react'), `imports: ${[...bare].join(', ')}`);
+});
+
+test('script runs load the shell bundle, and no compiled runtime module beside it (one copy of each)', () => {
+  // Loader hooks that print every module URL loaded.
+  const hooks = `export async function load(url, context, next) { process.stderr.write('LOADED ' + url + '\\n'); return next(url, context); }`;
+  const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hooks)}`)});`;
+  const dist = fileURLToPath(new URL('../../', import.meta.url));
+  for (const args of [['-c', '1..3 | Where-Object { $_ -gt 1 } | Measure-Object'], ['-']]) {
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, bin, ...args], { encoding: 'utf8', input: 'Get-Command | Measure-Object', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const loaded = [...r.stderr.matchAll(/^LOADED file:\/\/(.*)$/gm)].map((m) => m[1]!);
+    assert.ok(loaded.includes(join(dist, 'bundle/shell.js')), `the bundle runs ${args.join(' ')}`);
+    const compiled = loaded.filter((f) => f.startsWith(join(dist, 'src/')) && !/\/src\/cli\/(main|options)\.js$/.test(f) && !f.endsWith('/src/runtime/cmdlet.js'));
+    assert.deepEqual(compiled, [], 'only the entry, the option parser and the manifest reader come from the compiled modules');
+  }
 });
