@@ -36,34 +36,23 @@ export function parseScript(source: string, file = '<script>'): Script {
 
 function parseWhole(source: string, file: string): Script {
   const where: T.Where = { file, source };
-  const lexed = T.tokenize(source, where);
   const builder: AstBuilder = new AstBuilder(file, source, (start, end, origin) => {
     const inner = T.tokenize(source.slice(start, end), where, { offset: start, ...origin });
-    return builder.embeddedStatements(run(inner.tokens, inner, where, (p) => p.embeddedStatements()));
+    return builder.embeddedStatements(run(inner, where, (p) => p.embeddedStatements()));
   });
-  // Parsed in slices of whole top-level statements, each slice's CST dropped once built: keeping
-  // the CST of a 10,000-line script alive at once makes garbage collection dominate.
-  const chunks = chunksOf(lexed);
-  const script = builder.script(run(chunks[0]!, lexed, where, (p) => p.script()));
-  for (const chunk of chunks.slice(1)) script.body.push(...builder.embeddedStatements(run(chunk, lexed, where, (p) => p.embeddedStatements())));
-  builder.finish();
-  return script;
-}
-
-const chunkSize = 2000;
-
-/** The tokens cut at top-level separators into slices of at least `chunkSize` tokens. */
-function chunksOf(lexed: T.Tokens): IToken[][] {
-  const chunks: IToken[][] = [];
-  let start = 0;
-  for (const index of lexed.breaks) {
-    if (index + 1 - start < chunkSize) continue;
-    chunks.push(lexed.tokens.slice(start, index + 1));
-    start = index + 1;
+  // Lexed, parsed and built in slices of whole top-level statements, each slice's tokens and CST
+  // dropped once built: keeping those of a 10,000-line script alive at once makes garbage
+  // collection dominate.
+  let script: Script | undefined;
+  for (const slice of T.tokenSlices(source, where, sliceSize)) {
+    if (script === undefined) script = builder.script(run(slice, where, (p) => p.script()));
+    else script.body.push(...builder.embeddedStatements(run(slice, where, (p) => p.embeddedStatements())));
   }
-  if (start < lexed.tokens.length || chunks.length === 0) chunks.push(lexed.tokens.slice(start));
-  return chunks;
+  builder.finish();
+  return script!;
 }
+
+const sliceSize = 2000;
 
 /**
  * Whether `source` stops inside an unfinished construct — an open `{`, `(`, `@(`, string or
@@ -80,12 +69,12 @@ export function isIncomplete(source: string): boolean {
   }
 }
 
-function run<R>(tokens: IToken[], lexed: T.Tokens, where: T.Where, rule: (p: McshellParser) => R): R {
+function run<R>(lexed: T.Tokens, where: T.Where, rule: (p: McshellParser) => R): R {
   const p = getParser();
-  p.input = tokens;
+  p.input = lexed.tokens;
   const result = rule(p);
   const error = p.errors[0];
-  if (error !== undefined) throw syntaxError(error, tokens, lexed, where);
+  if (error !== undefined) throw syntaxError(error, lexed, where);
   return result;
 }
 
@@ -131,18 +120,18 @@ function orList(items: string[]): string {
   return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
-/** `tokens`: the slice being parsed (its end may be a top-level separator rather than the input's end). */
-function syntaxError(error: IRecognitionException, tokens: IToken[], lexed: T.Tokens, where: T.Where): ScriptSyntaxError {
+/** `lexed`: the slice being parsed (its end may be a top-level separator rather than the input's end). */
+function syntaxError(error: IRecognitionException, lexed: T.Tokens, where: T.Where): ScriptSyntaxError {
   const token = error.token;
   const expected = describeExpected(decodeDetail(error.message).expected);
   if (token.tokenType === chevrotain.EOF) {
-    const atInputEnd = tokens[tokens.length - 1] === lexed.tokens[lexed.tokens.length - 1];
+    const atInputEnd = lexed.end;
     const open = lexed.unclosed[lexed.unclosed.length - 1];
     if (open !== undefined && atInputEnd) {
       const { closer, message } = closers[open.kind]!;
       return new ScriptSyntaxError(message, T.spanOfToken(open.opener!, where.file), [closer], where.source, true);
     }
-    const span = endOfInput(tokens, where);
+    const span = endOfInput(lexed.tokens, where);
     return new ScriptSyntaxError(`Unexpected end of input; expected ${orList(expected)}`, span, expected, where.source, atInputEnd);
   }
   const span = T.spanOfToken(token, where.file);

@@ -42,8 +42,6 @@ class ModeTracker {
   private seen = 0;
   frames: Frame[] = [];
   lastClosed: Frame | null = null;
-  /** Indexes of the separators between top-level statements (where the parser may split). */
-  breaks: number[] = [];
   /** The first opener nested deeper than maxNesting, if any. */
   tooDeep: IToken | null = null;
 
@@ -53,7 +51,6 @@ class ModeTracker {
       this.seen = 0;
       this.frames = [{ kind: 'top', command: false, opener: null, before: undefined }];
       this.lastClosed = null;
-      this.breaks = [];
       this.tooDeep = null;
     }
     while (this.seen < tokens.length) {
@@ -86,10 +83,7 @@ class ModeTracker {
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
     } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp) this.frame.command = true;
-    else if (endsCommand.has(type)) {
-      this.frame.command = false;
-      if (this.frames.length === 1 && (type === Newline || type === Semi)) this.breaks.push(this.seen);
-    }
+    else if (endsCommand.has(type)) this.frame.command = false;
   }
 }
 
@@ -556,10 +550,13 @@ function candidates(code: number): Rule[] {
 
 /**
  * Splits `text` into tokens with 1-based lines and columns (Chevrotain's conventions: `\r\n` is one
- * line break; a token ending in its only line break ends on its first line).
+ * line break; a token ending in its only line break ends on its first line), in slices: a slice
+ * ends at the first top-level statement separator after `sliceSize` tokens, and the last at the
+ * end of the text. Each slice is a new array, on which the mode tracker starts afresh: between
+ * top-level statements it is in its initial state anyway.
  */
-function lex(text: string, where: Where, origin: Origin | undefined): IToken[] {
-  const tokens: IToken[] = [];
+function* lex(text: string, where: Where, origin: Origin | undefined, sliceSize: number): Generator<IToken[], void, undefined> {
+  let tokens: IToken[] = [];
   let offset = 0;
   let line = 1;
   let column = 1;
@@ -598,13 +595,20 @@ function lex(text: string, where: Where, origin: Origin | undefined): IToken[] {
         endColumn = endsWithBreak ? column : column - 1;
       }
     }
+    offset = end;
     if (!rule.skipped) {
       const type = rule.type;
-      tokens.push({ image: text.slice(offset, end), startOffset: offset, endOffset: end - 1, startLine, endLine, startColumn, endColumn, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type });
+      tokens.push({ image: text.slice(offset - length, end), startOffset: offset - length, endOffset: end - 1, startLine, endLine, startColumn, endColumn, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type });
+      if (tokens.length >= sliceSize && (type === Newline || type === Semi) && offset < text.length) {
+        tracker.sync(tokens);
+        if (tracker.frames.length === 1) {
+          yield tokens;
+          tokens = [];
+        }
+      }
     }
-    offset = end;
   }
-  return tokens;
+  yield tokens;
 }
 
 export interface Where {
@@ -622,10 +626,10 @@ export interface Origin {
 
 export interface Tokens {
   tokens: IToken[];
-  /** Brackets still open at the end of the text, outermost first. */
+  /** These tokens run to the end of the text (the last slice). */
+  end: boolean;
+  /** For the last slice: brackets still open at the end of the text, outermost first. */
   unclosed: Frame[];
-  /** Indexes of top-level statement separators. */
-  breaks: number[];
 }
 
 export function spanOfToken(token: IToken, file: string): SourceSpan {
@@ -640,9 +644,30 @@ export function spanOfToken(token: IToken, file: string): SourceSpan {
   };
 }
 
+/** The tokens of `text` (at `origin` in the script: the text of a `$( … )` inside a string). */
 export function tokenize(text: string, where: Where, origin?: Origin): Tokens {
-  const tokens = lex(text, where, origin);
-  if (origin !== undefined) shift(tokens, origin);
+  const [slice] = tokenSlices(text, where, Infinity, origin);
+  return slice!;
+}
+
+/**
+ * The tokens of `text` in slices of whole top-level statements, at least `sliceSize` tokens each
+ * but the last. A slice is lexed when the previous one has been used, so that a long script's
+ * tokens do not all stay alive at once.
+ */
+export function* tokenSlices(text: string, where: Where, sliceSize: number, origin?: Origin): Generator<Tokens, void, undefined> {
+  let previous: IToken[] | undefined;
+  // One slice behind, so that each one is known to be the last or not when it is handed out.
+  for (const tokens of lex(text, where, origin, sliceSize)) {
+    if (previous !== undefined) yield checked(previous, where, false);
+    previous = tokens;
+  }
+  if (origin !== undefined) shift(previous!, origin);
+  yield checked(previous!, where, true);
+}
+
+/** Reports an unterminated string or comment, or too deep nesting, in a slice just lexed. */
+function checked(tokens: IToken[], where: Where, end: boolean): Tokens {
   tracker.sync(tokens);
   const unterminated = tokens[tokens.length - 1];
   if (unterminated?.tokenType === Unterminated) throw unterminatedError(unterminated, where);
@@ -650,7 +675,7 @@ export function tokenize(text: string, where: Where, origin?: Origin): Tokens {
     const message = `Brackets are nested more than ${maxNesting} levels deep`;
     throw new ScriptSyntaxError(message, spanOfToken(tracker.tooDeep, where.file), [], where.source, false);
   }
-  return { tokens, unclosed: tracker.frames.slice(1), breaks: tracker.breaks };
+  return { tokens, end, unclosed: end ? tracker.frames.slice(1) : [] };
 }
 
 function shift(tokens: IToken[], origin: Origin): void {

@@ -53,6 +53,13 @@ class LazyLookahead extends chevrotain.LLkLookaheadStrategy {
 }
 
 export class McshellParser extends chevrotain.CstParser {
+  /**
+   * Each OR's alternatives, made on its first run and reused: written inline, every run of a rule
+   * would allocate them again (an array, an object and a closure per alternative), and on a long
+   * script that garbage makes the collector run often.
+   */
+  private readonly alternatives: Record<string, IOrAlt<unknown>[]> = {};
+
   constructor(skipValidations: boolean) {
     super(T.allTokens, {
       recoveryEnabled: false,
@@ -106,7 +113,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   statement = this.RULE('statement', () => {
-    this.OR([
+    this.OR((this.alternatives.statement ??= [
       { ALT: () => this.SUBRULE(this.ifStatement) },
       { ALT: () => this.SUBRULE(this.foreachStatement) },
       { ALT: () => this.SUBRULE(this.whileStatement) },
@@ -117,12 +124,12 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.flowStatement) },
       { ALT: () => this.SUBRULE(this.exitStatement) },
       { ALT: () => this.SUBRULE(this.pipelineStatement) },
-    ]);
+    ]));
   });
 
   /** `return …` and `throw …` */
   flowStatement = this.RULE('flowStatement', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Return) }, { ALT: () => this.CONSUME(T.Throw) }]);
+    this.OR((this.alternatives.flowStatement ??= [{ ALT: () => this.CONSUME(T.Return) }, { ALT: () => this.CONSUME(T.Throw) }]));
     this.OPTION(() => this.SUBRULE(this.pipelineStatement));
   });
 
@@ -233,7 +240,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   attributeArgument = this.RULE('attributeArgument', () => {
-    this.OR([
+    this.OR((this.alternatives.attributeArgument ??= [
       {
         ALT: () => {
           this.CONSUME(T.Identifier);
@@ -244,7 +251,7 @@ export class McshellParser extends chevrotain.CstParser {
         },
       },
       { ALT: () => this.SUBRULE2(this.expression, { ARGS: [true] }) },
-    ]);
+    ]));
   });
 
   typeLiteral = this.RULE('typeLiteral', () => {
@@ -283,7 +290,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   pipeline = this.RULE('pipeline', () => {
-    this.OR([{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.expression) }]);
+    this.OR((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.expression) }]));
     this.MANY(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
@@ -291,7 +298,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   command = this.RULE('command', () => {
-    this.OR([
+    this.OR((this.alternatives.command ??= [
       { ALT: () => this.CONSUME(T.CommandName) },
       {
         ALT: () => {
@@ -299,12 +306,12 @@ export class McshellParser extends chevrotain.CstParser {
           this.SUBRULE(this.commandValue);
         },
       },
-    ]);
+    ]));
     this.MANY(() => this.SUBRULE(this.commandElement));
   });
 
   commandElement = this.RULE('commandElement', () => {
-    this.OR([
+    this.OR((this.alternatives.commandElement ??= [
       { ALT: () => this.CONSUME(T.Parameter) },
       {
         ALT: () => {
@@ -314,7 +321,7 @@ export class McshellParser extends chevrotain.CstParser {
       },
       { ALT: () => this.CONSUME(T.Splat) },
       { ALT: () => this.SUBRULE2(this.commandArgument) },
-    ]);
+    ]));
   });
 
   /** `value` or `a, b, c` */
@@ -323,7 +330,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   commandValue = this.RULE('commandValue', () => {
-    this.OR([{ ALT: () => this.CONSUME(T.Bareword) }, { ALT: () => this.SUBRULE(this.postfixExpression) }]);
+    this.OR((this.alternatives.commandValue ??= [{ ALT: () => this.CONSUME(T.Bareword) }, { ALT: () => this.SUBRULE(this.postfixExpression) }]));
   });
 
   // ------------------------------------------------------------ expressions
@@ -338,14 +345,14 @@ export class McshellParser extends chevrotain.CstParser {
     this.MANY({
       GATE: () => noComma !== true || this.LA(1).tokenType !== T.Comma,
       DEF: () => {
-        this.OR([{ ALT: () => this.CONSUME(T.BinaryOp) }, { ALT: () => this.CONSUME(T.Comma) }]);
+        this.OR((this.alternatives.expression ??= [{ ALT: () => this.CONSUME(T.BinaryOp) }, { ALT: () => this.CONSUME(T.Comma) }]));
         this.SUBRULE2(this.unary);
       },
     });
   });
 
   unary = this.RULE('unary', () => {
-    this.OR([
+    this.OR((this.alternatives.unary ??= [
       {
         ALT: () => {
           this.CONSUME(T.PrefixOp);
@@ -360,7 +367,7 @@ export class McshellParser extends chevrotain.CstParser {
       },
       { ALT: () => this.SUBRULE(this.typeExpression) },
       { ALT: () => this.SUBRULE(this.postfixExpression) },
-    ]);
+    ]));
   });
 
   /** `[int]$x` (a cast), `[Math]::Round(1)`, or `[int]` alone. */
@@ -375,7 +382,7 @@ export class McshellParser extends chevrotain.CstParser {
 
   /** A primary value (a literal, variable, bracketed expression) with `.x`, `::x`, `[i]` after it. */
   postfixExpression = this.RULE('postfixExpression', () => {
-    this.OR([
+    this.OR((this.alternatives.postfixExpression ??= [
       { ALT: () => this.CONSUME(T.NumberToken) },
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.Variable) },
@@ -384,15 +391,15 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.hashLiteral) },
       { ALT: () => this.SUBRULE(this.scriptBlock) },
       { ALT: () => this.SUBRULE(this.parenExpression) },
-    ]);
+    ]));
     this.MANY(() => this.SUBRULE(this.postfixOperator));
   });
 
   postfixOperator = this.RULE('postfixOperator', () => {
-    this.OR([
+    this.OR((this.alternatives.postfixOperator ??= [
       {
         ALT: () => {
-          this.OR2([{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.ColonColon) }]);
+          this.OR2((this.alternatives.memberAccess ??= [{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.ColonColon) }]));
           this.SUBRULE(this.memberName);
           this.OPTION(() => {
             this.CONSUME(T.CallParen);
@@ -410,16 +417,16 @@ export class McshellParser extends chevrotain.CstParser {
       },
       { ALT: () => this.CONSUME(T.PlusPlus) },
       { ALT: () => this.CONSUME(T.MinusMinus) },
-    ]);
+    ]));
   });
 
   memberName = this.RULE('memberName', () => {
-    this.OR([
+    this.OR((this.alternatives.memberName ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.Variable) },
       { ALT: () => this.SUBRULE(this.subexpression) },
-    ]);
+    ]));
   });
 
   subexpression = this.RULE('subexpression', () => {
@@ -455,13 +462,13 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   hashEntry = this.RULE('hashEntry', () => {
-    this.OR([
+    this.OR((this.alternatives.hashEntry ??= [
       { ALT: () => this.CONSUME(T.Identifier) },
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.NumberToken) },
       { ALT: () => this.CONSUME(T.Variable) },
       { ALT: () => this.SUBRULE(this.parenExpression) },
-    ]);
+    ]));
     this.CONSUME(T.Assign);
     this.SUBRULE(this.statement);
   });
