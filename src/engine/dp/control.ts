@@ -102,11 +102,13 @@ export class ControlEndpoint {
 
   async listen(host: string, port: number, identity: SiteIdentity): Promise<AddressInfo> {
     this.identity = identity;
-    const server = createServer({ key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2' }, (request, response) => {
+    // Stalled handshakes and requests (slowloris) are closed: a request has 10 s to arrive whole.
+    const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
+    const server = createServer(options, (request, response) => {
       this.route(request, response).catch((error: unknown) => this.fail(request, response, error));
     });
-    server.headersTimeout = 10_000;
-    server.requestTimeout = 30_000;
+    server.headersTimeout = 5_000;
+    server.requestTimeout = 10_000;
     // A failed handshake (a stranger, a client pinning another site) just closes that connection.
     server.on('tlsClientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -126,8 +128,7 @@ export class ControlEndpoint {
   }
 
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'https://dp');
-    const path = url.pathname;
+    const path = requestPath(request.url);
     const method = request.method ?? '';
     const site = this.store.read();
     const device = authenticate(site, request.headers.authorization);
@@ -268,7 +269,7 @@ export class ControlEndpoint {
   }
 
   private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
-    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) this.refused(request, new URL(request.url ?? '/', 'https://dp').pathname, error);
+    if (error instanceof HttpError && (error.status === 401 || error.status === 403)) this.refused(request, requestPath(request.url), error);
     sendError(response, error);
   }
 
@@ -284,6 +285,16 @@ export class ControlEndpoint {
       ...(device ? { device: device.name } : {}),
     });
   }
+}
+
+/**
+ * The path of the request target, taken literally: no decoding and no `..` resolution, so only
+ * the exact endpoint paths match (anything else, absolute-form targets included, is a 404).
+ */
+function requestPath(target: string | undefined): string {
+  const text = target ?? '/';
+  const end = text.search(/[?#]/);
+  return end < 0 ? text : text.slice(0, end);
 }
 
 function authenticate(site: SiteState, header: string | undefined): DeviceRecord | null {
