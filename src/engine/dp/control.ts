@@ -160,8 +160,8 @@ export class ControlEndpoint {
 
   private async enroll(body: Record<string, unknown>) {
     try {
-      const { client, device, credential } = await enrollClient(this.store, requiredString(body, 'token'), { mac: optionalString(body, 'mac'), name: optionalString(body, 'name') });
-      return { clientId: client.id, credential, device, signingPublicKey: this.identity!.signingPublicKey };
+      const { device, credential } = await enrollClient(this.store, requiredString(body, 'token'), { mac: optionalString(body, 'mac'), name: optionalString(body, 'name') });
+      return { credential, device, signingPublicKey: this.identity!.signingPublicKey };
     } catch (error) {
       if (error instanceof EngineError && error.id === 'EnrollmentRefused') throw new HttpError(403, error.id, error.message);
       throw error;
