@@ -68,19 +68,29 @@ static napi_value GcmContext(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* Reads (context, buf, clear, len, nonce) and checks the ranges; 0 after throwing. */
-static int datagram_args(napi_env env, napi_callback_info info, gcm_t **g, uint8_t **buf, size_t *capacity, uint32_t *clear, uint32_t *len, uint8_t **nonce) {
+/* One call's arguments: (context, buf, clear, len, nonce). */
+typedef struct {
+  gcm_t *g;
+  uint8_t *buf;
+  uint8_t *nonce;
+  size_t capacity;
+  uint32_t clear;
+  uint32_t len;
+} datagram_t;
+
+/* Reads the arguments and checks the ranges; 0 after throwing. */
+static int datagram_args(napi_env env, napi_callback_info info, datagram_t *d) {
   size_t argc = 5;
   napi_value argv[5];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   size_t nonce_length;
-  if (argc < 5 || napi_get_value_external(env, argv[0], (void **)g) != napi_ok) {
+  if (argc < 5 || napi_get_value_external(env, argv[0], (void **)&d->g) != napi_ok) {
     napi_throw_type_error(env, NULL, "expected (context, buf, clear, len, nonce)");
     return 0;
   }
-  if (!buffer_arg(env, argv[1], buf, capacity) || !buffer_arg(env, argv[4], nonce, &nonce_length)) return 0;
-  if (napi_get_value_uint32(env, argv[2], clear) != napi_ok || napi_get_value_uint32(env, argv[3], len) != napi_ok ||
-      *clear > *len || *len > *capacity || nonce_length < NONCE_BYTES) {
+  if (!buffer_arg(env, argv[1], &d->buf, &d->capacity) || !buffer_arg(env, argv[4], &d->nonce, &nonce_length)) return 0;
+  if (napi_get_value_uint32(env, argv[2], &d->clear) != napi_ok || napi_get_value_uint32(env, argv[3], &d->len) != napi_ok ||
+      d->clear > d->len || d->len > d->capacity || nonce_length < NONCE_BYTES) {
     napi_throw_range_error(env, NULL, "datagram bounds out of range");
     return 0;
   }
@@ -88,18 +98,17 @@ static int datagram_args(napi_env env, napi_callback_info info, gcm_t **g, uint8
 }
 
 static napi_value GcmSeal(napi_env env, napi_callback_info info) {
-  gcm_t *g;
-  uint8_t *buf, *nonce;
-  size_t capacity;
-  uint32_t clear, len;
-  if (!datagram_args(env, info, &g, &buf, &capacity, &clear, &len, &nonce)) return NULL;
-  if (len + TAG_BYTES > capacity) {
+  datagram_t d;
+  if (!datagram_args(env, info, &d)) return NULL;
+  uint8_t *buf = d.buf;
+  uint32_t clear = d.clear, len = d.len;
+  if (len + TAG_BYTES > d.capacity) {
     napi_throw_range_error(env, NULL, "no room for the tag after the datagram");
     return NULL;
   }
   int out;
-  EVP_CIPHER_CTX *c = g->seal;
-  if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, nonce) != 1 || (clear > 0 && EVP_EncryptUpdate(c, NULL, &out, buf, (int)clear) != 1) ||
+  EVP_CIPHER_CTX *c = d.g->seal;
+  if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, d.nonce) != 1 || (clear > 0 && EVP_EncryptUpdate(c, NULL, &out, buf, (int)clear) != 1) ||
       (len > clear && EVP_EncryptUpdate(c, buf + clear, &out, buf + clear, (int)(len - clear)) != 1) ||
       EVP_EncryptFinal_ex(c, buf + len, &out) != 1 || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_BYTES, buf + len) != 1) {
     napi_throw_error(env, NULL, "AES-256-GCM sealing failed");
@@ -111,11 +120,10 @@ static napi_value GcmSeal(napi_env env, napi_callback_info info) {
 }
 
 static napi_value GcmOpen(napi_env env, napi_callback_info info) {
-  gcm_t *g;
-  uint8_t *buf, *nonce;
-  size_t capacity;
-  uint32_t clear, len;
-  if (!datagram_args(env, info, &g, &buf, &capacity, &clear, &len, &nonce)) return NULL;
+  datagram_t d;
+  if (!datagram_args(env, info, &d)) return NULL;
+  uint8_t *buf = d.buf;
+  uint32_t clear = d.clear, len = d.len;
   napi_value result;
   if (len < clear + TAG_BYTES) {
     napi_create_int32(env, -1, &result);
@@ -127,8 +135,8 @@ static napi_value GcmOpen(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int out;
-  EVP_CIPHER_CTX *c = g->open;
-  int ok = EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce) == 1 && (clear == 0 || EVP_DecryptUpdate(c, NULL, &out, buf, (int)clear) == 1) &&
+  EVP_CIPHER_CTX *c = d.g->open;
+  int ok = EVP_DecryptInit_ex(c, NULL, NULL, NULL, d.nonce) == 1 && (clear == 0 || EVP_DecryptUpdate(c, NULL, &out, buf, (int)clear) == 1) &&
            (end == clear || EVP_DecryptUpdate(c, scratch, &out, buf + clear, (int)(end - clear)) == 1) &&
            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_BYTES, buf + end) == 1 && EVP_DecryptFinal_ex(c, scratch, &out) == 1;
   if (ok) memcpy(buf + clear, scratch, end - clear);

@@ -16,7 +16,7 @@ if (!upToDate) {
   // npm puts its node-gyp on PATH for scripts and names it in npm_config_node_gyp.
   const gyp = process.env.npm_config_node_gyp;
   const [cmd, args] = gyp ? [process.execPath, [gyp]] : ['node-gyp', []];
-  const r = spawnSync(cmd, [...args, 'rebuild', '--directory', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(cmd, [...args, 'rebuild', '--loglevel=error', '--directory', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : `node-gyp exited with ${r.status}`;
     if (process.env.MCSHELL_REQUIRE_NATIVE === '1') {
