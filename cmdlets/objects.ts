@@ -34,6 +34,8 @@ export function dpObject(dp: DPMulticastSettings) {
     SlowClientPolicy: dp.slowClients.policy,
     SlowClientThreshold: rateText(dp.slowClients.thresholdBps || null),
     UnicastFallback: dp.slowClients.unicastFallback,
+    SlowClientSeconds: dp.slowClients.sustainSeconds,
+    SlowClientStreams: dp.slowClients.streams,
   };
 }
 

@@ -21,9 +21,16 @@ export default defineCmdlet({
     EnableScheduledMulticast: { type: 'switch', description: 'Scheduled-cast: wait for -MinimumSessionSize clients or -SessionStartDelayMins after the first request, whichever comes first (-EnableScheduledMulticast:$false: auto-cast).' },
     SessionStartDelayMins: { type: 'int', validate: { range: [0, 1440] }, description: 'Minutes to wait after the first client request before starting a scheduled session.' },
     MinimumSessionSize: { type: 'int', aliases: ['MinimumClientCount'], validate: { range: [1, 1000] }, description: 'Client requests that start a scheduled session at once.' },
-    SlowClientPolicy: { type: 'enum', values: ['None', 'Disconnect'], description: 'None keeps everyone at the slowest pace; Disconnect drops clients below -SlowClientThreshold.' },
-    SlowClientThreshold: { type: 'string', description: 'Rate below which a client is disconnected under the Disconnect policy (e.g. 10M).' },
-    UnicastFallback: { type: 'switch', description: 'Disconnected clients continue by unicast when the image allows it (default on).' },
+    SlowClientPolicy: {
+      type: 'enum',
+      values: ['None', 'Disconnect', 'Multistream'],
+      description:
+        "What happens to a client that cannot keep up. None: the session runs at the slowest client's pace. Disconnect: a client whose rate stays below -SlowClientThreshold for -SlowClientSeconds is disconnected and continues by unicast (fetching only what it lacks) if the image and -UnicastFallback allow it. Multistream: like WDS, the DP runs up to -SlowClientStreams sessions of the image at different speeds and moves such a client to the next slower one, where it resumes.",
+    },
+    SlowClientThreshold: { type: 'string', description: 'Rate below which a client counts as slow under Disconnect and Multistream (e.g. 10M); must be below -TransferRate when that is set.' },
+    SlowClientSeconds: { type: 'int', validate: { range: [1, 3600] }, description: "Seconds a client's rate must stay below the threshold before the policy acts (default 10)." },
+    SlowClientStreams: { type: 'int', validate: { range: [2, 3] }, description: 'Multistream: 2 streams (fast, slow) or 3 (fast; medium, capped at the threshold; slow, at its slowest client\'s pace). Default 2.' },
+    UnicastFallback: { type: 'switch', description: 'Clients disconnected for being slow continue by unicast when the image allows it (default on; -UnicastFallback:$false ends their installation).' },
     PassThru: { type: 'switch', description: 'Outputs the new settings.' },
   },
   outputType: { name: 'DPMulticast', view: DP_VIEW },
@@ -39,6 +46,12 @@ export default defineCmdlet({
       output: [{ AddressRange: '239.255.10.1-239.255.10.50', MaximumClients: 100 }],
     },
     { title: 'An address outside 239.0.0.0/8 is refused and nothing changes', code: 'Set-DPMulticast -StartIPAddress 224.1.1.1 -EndIPAddress 224.1.1.9', error: 'AddressNotMulticast' },
+    {
+      title: "WDS's multistream: clients below 20 Mbit/s for 15 s move to a slower stream (three streams: fast, medium, slow)",
+      code: 'Set-DPMulticast -SlowClientPolicy Multistream -SlowClientThreshold 20M -SlowClientSeconds 15 -SlowClientStreams 3 -PassThru | Select-Object SlowClientPolicy, SlowClientThreshold, SlowClientStreams',
+      output: [{ SlowClientPolicy: 'Multistream', SlowClientThreshold: '20 Mbit/s', SlowClientStreams: 3 }],
+    },
+    { title: 'A slow-client policy needs a threshold', code: 'Set-DPMulticast -SlowClientPolicy Disconnect', error: 'InvalidSlowClientPolicy' },
   ],
   async *process(params, ctx) {
     const bound = ctx.boundParameters;
@@ -65,6 +78,8 @@ export default defineCmdlet({
         slowClients: {
           ...(params.SlowClientPolicy !== undefined ? { policy: params.SlowClientPolicy } : {}),
           ...(threshold !== undefined ? { thresholdBps: threshold } : {}),
+          ...(params.SlowClientSeconds !== undefined ? { sustainSeconds: params.SlowClientSeconds } : {}),
+          ...(params.SlowClientStreams !== undefined ? { streams: params.SlowClientStreams } : {}),
           ...(bound.has('UnicastFallback') ? { unicastFallback: params.UnicastFallback } : {}),
         },
       };

@@ -19,11 +19,12 @@ function fakeSession(count: number, t0: number): MulticastSession {
     Array.from({ length: count }, (_, i) => {
       const id = `dev-${i + 1}`;
       const name = `pc-${String(i + 1).padStart(2, '0')}`;
-      return [id, { deviceId: id, name, address: `10.0.0.${11 + i}`, state: 'Waiting' as ClientState, forcedDisconnect: false, percent: 0, message: '', requestedAt: t0, updatedAt: t0 }];
+      return [id, { deviceId: id, name, address: `10.0.0.${11 + i}`, state: 'Waiting' as ClientState, forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, message: '', requestedAt: t0, updatedAt: t0 }];
     }),
   );
   return {
     id: 'MC0001',
+    stream: 0,
     image: { id: 'img1', name: 'win11', version: '1', description: '', file: 'win11.wim', sizeBytes: 100 * MB, sha256: 'x', importedAt: '', multicast: {} as never },
     channel: { group: '239.192.0.1', port: 5000 },
     state: 'Waiting',

@@ -8,7 +8,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
-import { discardPartialOutput, receive } from '../transport/index.js';
+import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
+import { allocatedBytes, describeDisk, diskOf, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
 import type { ContentOffer } from '../dp/control.js';
 import { ClientError, describe, DPConnection } from './connection.js';
@@ -40,6 +41,8 @@ export interface StepResult {
   mode?: 'multicast' | 'unicast';
   target?: string;
   sha256?: string;
+  /** ApplyImage: bytes of the image already on disk from an earlier attempt or session, kept rather than fetched again. */
+  resumedBytes?: number;
 }
 
 export interface ClientResult {
@@ -58,6 +61,25 @@ interface Assignment {
 }
 
 const PROGRESS_REPORT_MS = 1000;
+/** How long a client waits for a restarting DP, and how often it joins a new session for one image. */
+const REJOIN_WAIT_MS = 60_000;
+const MAX_REJOINS = 5;
+
+/** How one multicast attempt ended. */
+type MulticastOutcome =
+  | { kind: 'verified'; sha256: string; resumedBytes: number }
+  /** Slow-client policy Multistream: continue in the slower stream. */
+  | { kind: 'moved'; offer: ContentOffer }
+  /** The DP no longer knows the session (it restarted): ask for the image again. */
+  | { kind: 'gone'; sessionId: string }
+  /** Writing the output failed here (errno code). */
+  | { kind: 'local'; code: string; reason: string }
+  | { kind: 'ended'; reason: string; unicastAllowed: boolean };
+
+/** The DP answers a report about a session it does not know (any more) with these. */
+function sessionUnknown(error: unknown): boolean {
+  return error instanceof ClientError && (error.id === 'SessionNotFound' || error.id === 'ClientNotInSession');
+}
 
 export async function runClient(options: ClientOptions): Promise<ClientResult> {
   const { credential } = options;
@@ -140,44 +162,117 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    const offer = await this.dp.post<ContentOffer>('/v1/content', request);
-    let sha256: string;
-    let mode = offer.mode;
+    let offer = await this.dp.post<ContentOffer>('/v1/content', request);
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
-    if (offer.mode === 'multicast') {
-      const outcome = await this.receiveMulticast(offer, target, index);
-      if (outcome.ok) {
-        sha256 = outcome.sha256;
-      } else if (outcome.unicastAllowed) {
+    let got: { sha256: string; resumedBytes: number };
+    let mode = offer.mode;
+    try {
+      await this.checkSpace(target, offer.sizeBytes);
+    } catch (error) {
+      if (offer.mode === 'multicast') await this.reportSession(offer, 'Failed', 0, 0, describe(error)).catch(() => undefined);
+      throw error;
+    }
+    try {
+      let rejoins = 0;
+      for (;;) {
+        if (offer.mode === 'unicast') {
+          mode = 'unicast';
+          got = await this.download(offer, target, index);
+          break;
+        }
+        const outcome = await this.receiveMulticast(offer, target, index);
+        if (outcome.kind === 'verified') {
+          got = outcome;
+          mode = 'multicast';
+          break;
+        }
+        if (outcome.kind === 'moved') {
+          note = ` (moved to the slower stream ${outcome.offer.sessionId})`;
+          offer = outcome.offer;
+          continue;
+        }
+        if (outcome.kind === 'gone') {
+          // The DP no longer knows the session (it restarted): ask again; the new session resumes.
+          if (++rejoins > MAX_REJOINS) throw new ClientError('MulticastFailed', `the DP lost the multicast session ${rejoins - 1} times`);
+          offer = await this.whenReachable(() => this.dp.post<ContentOffer>('/v1/content', request));
+          note = ` (the DP lost session ${outcome.sessionId}, e.g. on a restart; rejoined ${offer.mode === 'multicast' ? `in session ${offer.sessionId}` : 'by unicast'})`;
+          continue;
+        }
+        if (outcome.kind === 'local') throw await this.diskError(target, outcome.code, outcome.reason);
+        if (!outcome.unicastAllowed) throw new ClientError('MulticastFailed', outcome.reason);
         mode = 'unicast';
         note = ` (unicast after multicast ended: ${outcome.reason})`;
-        sha256 = await this.download({ ...offer, url: `/v1/content/${offer.imageId}` }, target, index);
-        // The multicast attempt's resume files are of no use once the unicast copy verified.
-        discardPartialOutput(target);
-      } else {
-        throw new ClientError('MulticastFailed', outcome.reason);
+        got = await this.download({ ...offer, url: `/v1/content/${offer.imageId}` }, target, index);
+        break;
       }
-    } else {
-      sha256 = await this.download(offer, target, index);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw isDiskFull(code) ? await this.diskError(target, code!, describe(error)) : error;
     }
-    if (sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${sha256}, expected ${offer.sha256}`);
-    this.applied = { target, sha256 };
-    return { mode, target, sha256, message: `applied ${imageId} to ${target} by ${mode}${note}` };
+    if (got.sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    this.applied = { target, sha256: got.sha256 };
+    const kept = got.resumedBytes > 0 ? `; ${formatBytes(got.resumedBytes)} of ${formatBytes(offer.sizeBytes)} were already on disk` : '';
+    return { mode, target, sha256: got.sha256, resumedBytes: got.resumedBytes, message: `applied ${imageId} to ${target} by ${mode}${note}${kept}` };
   }
 
-  private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<{ ok: true; sha256: string } | { ok: false; reason: string; unicastAllowed: boolean }> {
+  /** Refuses to start when the target's disk cannot hold what is still to come. */
+  private async checkSpace(target: string, sizeBytes: number): Promise<void> {
+    if (await stat(target).then((info) => info.isBlockDevice(), () => false)) return;
+    const files = partialOutputFiles(target);
+    const needed = sizeBytes - (await allocatedBytes([files.part, `${target}.partial`]));
+    const disk = await diskOf(target);
+    if (disk && disk.freeBytes < needed) {
+      throw new ClientError('DiskFull', `not enough space for ${target}: ${describeDisk(disk, target)}, and the image needs ${formatBytes(needed)} more; nothing was written`);
+    }
+  }
+
+  /** A write found the disk full: say which disk, and remove the partial copy (it frees the space and must not be mistaken for the image). */
+  private async diskError(target: string, code: string, detail: string): Promise<ClientError> {
+    const disk = await diskOf(target);
+    discardPartialOutput(target);
+    await unlink(`${target}.partial`).catch(() => undefined);
+    return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', `cannot write ${target}: ${isDiskFull(code) ? 'no space left on' : `${code} on`} ${describeDisk(disk, target)} (${detail}); the partial copy was removed`);
+  }
+
+  /** Runs `attempt` until the DP answers (it may be restarting), for up to REJOIN_WAIT_MS. */
+  private async whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + REJOIN_WAIT_MS;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof ClientError && error.id === 'DPUnreachable') || Date.now() > deadline || this.options.signal?.aborted) throw error;
+        await new Promise((resolve) => setTimeout(resolve, PROGRESS_REPORT_MS));
+      }
+    }
+  }
+
+  private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<MulticastOutcome> {
     const abort = new AbortController();
     const stopOnParent = () => abort.abort();
     this.options.signal?.addEventListener('abort', stopOnParent, { once: true });
-    let disconnect: { force: boolean } | null = null;
+    let told: MulticastOutcome | null = null;
+    let disconnect: { force: boolean; reason: string } | null = null;
     let percent = 0;
+    let bytes = 0;
+    let blockBytes = 0;
+    const leave = (outcome: MulticastOutcome) => {
+      told ??= outcome;
+      abort.abort();
+    };
     const reporter = setInterval(() => {
-      this.reportSession(offer, 'Receiving', percent, '').then((reply) => {
-        if (reply?.disconnect && !disconnect) {
-          disconnect = { force: reply.force === true };
-          abort.abort();
-        }
-      }, () => undefined);
+      this.reportSession(offer, 'Receiving', percent, bytes, '').then(
+        (reply) => {
+          if (reply?.move) leave({ kind: 'moved', offer: reply.move });
+          else if (reply?.disconnect && !disconnect) {
+            disconnect = { force: reply.force === true, reason: reply.reason ?? 'disconnected by the DP' };
+            abort.abort();
+          }
+        },
+        (error: unknown) => {
+          if (sessionUnknown(error)) leave({ kind: 'gone', sessionId: offer.sessionId! });
+        },
+      );
     }, PROGRESS_REPORT_MS);
     try {
       const summary = await receive({
@@ -188,18 +283,33 @@ class TaskSequenceRun {
         signal: abort.signal,
         onProgress: (progress) => {
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;
+          blockBytes = progress.blockCount > 0 ? progress.imageBytes / progress.blockCount : 0;
+          bytes = Math.round(progress.blocksDone * blockBytes);
           this.options.onEvent?.({ type: 'progress', index, mode: 'multicast', percent });
         },
       });
       clearInterval(reporter);
       if (summary.ok && summary.sha256) {
-        await this.reportSession(offer, 'Done', 100, 'verified');
-        return { ok: true, sha256: summary.sha256 };
+        await this.reportSession(offer, 'Done', 100, offer.sizeBytes, 'verified').catch(() => undefined);
+        return { kind: 'verified', sha256: summary.sha256, resumedBytes: Math.min(offer.sizeBytes, Math.round(summary.counters.resumedBlocks * blockBytes)) };
       }
-      const forced = (disconnect as { force: boolean } | null)?.force === true;
-      const reason = disconnect ? `disconnected by the administrator${forced ? ' (forced)' : ''}` : summary.message;
-      if (!disconnect) await this.reportSession(offer, 'Failed', percent, reason).catch(() => undefined);
-      return { ok: false, reason, unicastAllowed: !forced && offer.url === undefined && (await this.unicastAllowed(offer)) };
+      if (told) return told;
+      if (summary.localError) {
+        await this.reportSession(offer, 'Failed', percent, bytes, summary.message).catch(() => undefined);
+        return { kind: 'local', code: summary.localError, reason: summary.message };
+      }
+      const left = disconnect as { force: boolean; reason: string } | null;
+      if (!left) {
+        // The session ended under this client. If the DP is restarting, wait for it: a DP that no
+        // longer knows the session means "join again"; one that does, that the session really ended.
+        const known = await this.whenReachable(() => this.reportSession(offer, 'Failed', percent, bytes, summary.message)).then(
+          () => true,
+          (error: unknown) => !sessionUnknown(error),
+        );
+        if (!known) return { kind: 'gone', sessionId: offer.sessionId! };
+      }
+      const reason = left ? left.reason : summary.message;
+      return { kind: 'ended', reason, unicastAllowed: !left?.force && offer.url === undefined && (await this.unicastAllowed(offer)) };
     } finally {
       clearInterval(reporter);
       this.options.signal?.removeEventListener('abort', stopOnParent);
@@ -212,24 +322,23 @@ class TaskSequenceRun {
     return this.dp.head(`/v1/content/${offer.imageId}`);
   }
 
-  /** Unicast download with Range resume into `<target>.partial`, verified, then renamed. */
-  private async download(offer: ContentOffer, target: string, index: number): Promise<string> {
+  /**
+   * Unicast download, verified, then renamed to the target. What an earlier multicast attempt left
+   * is kept: only the blocks it lacks are fetched (Range requests). Otherwise the download goes to
+   * `<target>.partial` and resumes from its end.
+   */
+  private async download(offer: ContentOffer, target: string, index: number): Promise<{ sha256: string; resumedBytes: number }> {
+    const held = readPartialOutput(target);
+    if (held && held.imageSize === offer.sizeBytes) return this.fillPartial(offer, target, held, index);
+    discardPartialOutput(target);
     const partial = `${target}.partial`;
     const have = await stat(partial).then((info) => info.size, () => 0);
     const response = await this.dp.get(offer.url!, have > 0 && have < offer.sizeBytes ? { range: `bytes=${have}-` } : {});
     const resumed = response.statusCode === 206;
     if (!resumed && have > 0) await unlink(partial).catch(() => undefined);
-    let done = resumed ? have : 0;
-    let lastReport = 0;
+    const progress = this.unicastProgress(offer, index, resumed ? have : 0);
     const body = response;
-    body.on('data', (chunk: Buffer) => {
-      done += chunk.length;
-      const now = Date.now();
-      if (now - lastReport >= PROGRESS_REPORT_MS) {
-        lastReport = now;
-        this.options.onEvent?.({ type: 'progress', index, mode: 'unicast', percent: offer.sizeBytes ? Math.floor((100 * done) / offer.sizeBytes) : 100 });
-      }
-    });
+    body.on('data', (chunk: Buffer) => progress(chunk.length));
     await pipeline(body, createWriteStream(partial, { flags: resumed ? 'a' : 'w' }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
     const sha256 = await hashFile(partial);
     if (sha256 !== offer.sha256) {
@@ -237,7 +346,54 @@ class TaskSequenceRun {
       throw new ClientError('HashMismatch', `the unicast download has SHA-256 ${sha256}, expected ${offer.sha256}; discarded`);
     }
     await rename(partial, target);
-    return sha256;
+    return { sha256, resumedBytes: resumed ? have : 0 };
+  }
+
+  /** Fetches by unicast the blocks a multicast attempt did not verify, into its partial file. */
+  private async fillPartial(offer: ContentOffer, target: string, held: PartialOutput, index: number): Promise<{ sha256: string; resumedBytes: number }> {
+    const blocks = held.held.length;
+    const bytesOf = (block: number) => Math.min(held.blockBytes, held.imageSize - block * held.blockBytes);
+    let resumedBytes = 0;
+    for (let block = 0; block < blocks; block++) if (held.held[block]) resumedBytes += bytesOf(block);
+    const progress = this.unicastProgress(offer, index, resumedBytes);
+    for (let block = 0; block < blocks; ) {
+      if (held.held[block]) {
+        block++;
+        continue;
+      }
+      const first = block;
+      while (block < blocks && !held.held[block]) block++;
+      const start = first * held.blockBytes;
+      const end = Math.min(held.imageSize, block * held.blockBytes) - 1;
+      const response = await this.dp.get(offer.url!, { range: `bytes=${start}-${end}` });
+      if (response.statusCode !== 206) {
+        response.resume();
+        throw new ClientError('UnicastFailed', `the DP answered ${response.statusCode} to a request for bytes ${start}-${end} of image ${offer.imageId}`);
+      }
+      response.on('data', (chunk: Buffer) => progress(chunk.length));
+      await pipeline(response, createWriteStream(held.part, { flags: 'r+', start }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
+    }
+    const sha256 = await hashFile(held.part);
+    if (sha256 !== offer.sha256) {
+      discardPartialOutput(target);
+      throw new ClientError('HashMismatch', `the image completed by unicast has SHA-256 ${sha256}, expected ${offer.sha256}; discarded`);
+    }
+    await rename(held.part, target);
+    discardPartialOutput(target);
+    return { sha256, resumedBytes };
+  }
+
+  /** Counts unicast bytes and raises a progress event at most once per report interval. */
+  private unicastProgress(offer: ContentOffer, index: number, startBytes: number): (bytes: number) => void {
+    let done = startBytes;
+    let lastReport = 0;
+    return (bytes) => {
+      done += bytes;
+      const now = Date.now();
+      if (now - lastReport < PROGRESS_REPORT_MS) return;
+      lastReport = now;
+      this.options.onEvent?.({ type: 'progress', index, mode: 'unicast', percent: offer.sizeBytes ? Math.floor((100 * done) / offer.sizeBytes) : 100 });
+    };
   }
 
   private async report(status: { state: 'InProgress' | 'Succeeded' | 'Failed'; step: number; message: string }): Promise<void> {
@@ -245,8 +401,8 @@ class TaskSequenceRun {
     await this.dp.post('/v1/status', { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, ...status }).catch(() => undefined);
   }
 
-  private reportSession(offer: ContentOffer, clientState: string, percent: number, message: string) {
-    return this.dp.post<{ disconnect?: boolean; force?: boolean } | null>('/v1/status', {
+  private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string) {
+    return this.dp.post<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer } | null>('/v1/status', {
       deviceId: this.device.id,
       deploymentId: this.assignment.deploymentId,
       state: 'InProgress',
@@ -254,6 +410,7 @@ class TaskSequenceRun {
       sessionId: offer.sessionId,
       clientState,
       percent,
+      bytes,
       message,
     });
   }

@@ -22,7 +22,7 @@ import type { SiteIdentity } from '../site/identity.js';
 import type { DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { RateLimiter } from './rate-limit.js';
-import type { ClientState, MulticastSessions } from './sessions.js';
+import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -204,15 +204,14 @@ export class ControlEndpoint {
       if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
       return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
     }
-    const key = this.sessions.encryptionKey(session);
-    return { mode: 'multicast', ...facts, sessionId: session.id, group: session.channel.group, port: session.channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
+    return multicastOffer(session, this.sessions.encryptionKey(session));
   }
 
   /**
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean }> {
+  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer }> {
     const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
@@ -225,8 +224,13 @@ export class ControlEndpoint {
       const clientState = requiredString(body, 'clientState');
       if (!CLIENT_STATES.has(clientState)) throw new HttpError(400, 'InvalidStatus', `clientState must be one of ${[...CLIENT_STATES].join(', ')}; got '${clientState}'.`);
       const percent = typeof body.percent === 'number' ? body.percent : undefined;
-      const client = this.sessions.report(sessionId, deviceId, { state: clientState as ClientState, message, ...(percent !== undefined ? { percent } : {}) });
-      return client.state === 'Disconnected' ? { disconnect: true, force: client.forcedDisconnect } : {};
+      const bytes = typeof body.bytes === 'number' ? body.bytes : undefined;
+      const client = this.sessions.report(sessionId, deviceId, { state: clientState as ClientState, message, ...(percent !== undefined ? { percent } : {}), ...(bytes !== undefined ? { bytes } : {}) });
+      if (client.state === 'Moved') {
+        const stream = this.sessions.get(client.movedTo!);
+        return { move: multicastOffer(stream, this.sessions.encryptionKey(stream)) };
+      }
+      return client.state === 'Disconnected' ? { disconnect: true, force: client.forcedDisconnect, reason: client.message } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
@@ -315,6 +319,11 @@ function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, de
     throw new HttpError(403, 'NotDeployedToDevice', deploymentId === null ? `${which} device ${device.name} (${device.id}) applies image ${image.id}.` : `${which} device ${device.name} (${device.id}).`);
   }
   return assignment;
+}
+
+function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {
+  const { image, channel } = session;
+  return { mode: 'multicast', imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, sessionId: session.id, group: channel.group, port: channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
 }
 
 function imageFacts(image: { sizeBytes: number; sha256: string; name: string } | undefined) {

@@ -12,9 +12,10 @@ import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
 import { send, type SendProgress, type SendSummary } from '../transport/index.js';
+import { SlowClientMonitor, streamSendOptions } from './slow-clients.js';
 
 export type SessionState = 'Waiting' | 'Running' | 'Completed' | 'Failed' | 'Stopped';
-export type ClientState = 'Waiting' | 'Receiving' | 'Verifying' | 'Done' | 'Failed' | 'Disconnected';
+export type ClientState = 'Waiting' | 'Receiving' | 'Verifying' | 'Done' | 'Failed' | 'Disconnected' | 'Moved';
 
 export interface SessionClient {
   deviceId: string;
@@ -24,6 +25,10 @@ export interface SessionClient {
   /** Disconnected with -Force: the client must end its installation rather than fall back to unicast. */
   forcedDisconnect: boolean;
   percent: number;
+  /** Bytes of the image the client holds verified, as it last reported. */
+  bytesDone: number;
+  /** Moved: the session it continues in (slow-client policy Multistream). */
+  movedTo: string | null;
   message: string;
   requestedAt: number;
   updatedAt: number;
@@ -32,6 +37,8 @@ export interface SessionClient {
 export interface MulticastSession {
   id: string;
   image: ImageRecord;
+  /** 0 = the image's session; 1, 2 = its slower streams under the Multistream slow-client policy. */
+  stream: number;
   channel: Channel;
   state: SessionState;
   startReason: string | null;
@@ -74,6 +81,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
 
   constructor(private readonly options: SessionsOptions) {
     super();
+    new SlowClientMonitor(this, () => this.options.store.read().dp.slowClients);
   }
 
   list(): MulticastSession[] {
@@ -91,13 +99,14 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     return this.keys.get(session.id) ?? null;
   }
 
-  /** The session an image's clients join: the active one, else a new waiting one. */
-  private activeFor(image: ImageRecord): MulticastSession {
-    const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state));
+  /** The session an image's clients join (stream 0, or a slower stream): the active one, else a new waiting one. */
+  private activeFor(image: ImageRecord, stream = 0): MulticastSession {
+    const existing = this.list().find((session) => session.image.id === image.id && session.stream === stream && ACTIVE.has(session.state));
     if (existing) return existing;
     const session: MulticastSession = {
       id: `MC${String(this.nextId++).padStart(4, '0')}`,
       image,
+      stream,
       channel: allocateChannel(this.options.store.read().dp, this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel)),
       state: 'Waiting',
       startReason: null,
@@ -119,7 +128,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     let count = 0;
     for (const session of this.sessions.values()) {
       if (!ACTIVE.has(session.state)) continue;
-      for (const client of session.clients.values()) if (client.state !== 'Done' && client.state !== 'Failed' && client.state !== 'Disconnected') count++;
+      for (const client of session.clients.values()) if (!FINAL_CLIENT_STATES.has(client.state)) count++;
     }
     return count;
   }
@@ -129,13 +138,37 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
    * its maximum number of clients (the caller falls back to unicast or asks the client to wait).
    */
   request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): MulticastSession | null {
-    const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId));
+    // A client asking again (its agent restarted) goes back to the session it was in; one moved to a slower stream, to that one.
+    const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId) && session.clients.get(client.deviceId)!.state !== 'Moved');
     if (!existing && this.activeClientCount() >= this.options.store.read().dp.maximumClients) return null;
     const session = existing ?? this.activeFor(image);
-    const now = Date.now();
-    session.clients.set(client.deviceId, { ...client, state: 'Waiting', forcedDisconnect: false, percent: 0, message: '', requestedAt: session.clients.get(client.deviceId)?.requestedAt ?? now, updatedAt: now });
+    this.enrol(session, client);
     this.schedule();
     return session;
+  }
+
+  private enrol(session: MulticastSession, client: { deviceId: string; name: string; address: string }): void {
+    const now = Date.now();
+    const previous = session.clients.get(client.deviceId);
+    session.clients.set(client.deviceId, { ...client, state: 'Waiting', forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, message: '', requestedAt: previous?.requestedAt ?? now, updatedAt: now });
+  }
+
+  /**
+   * Slow-client policy Multistream: `client` leaves `from` for the image's stream `stream` (opened,
+   * and started at once, if it is not running). The client learns it at its next report and
+   * resumes there with what it already holds.
+   */
+  move(from: MulticastSession, client: SessionClient, stream: number, reason: string): MulticastSession {
+    const to = this.activeFor(from.image, stream);
+    to.manualStart = true;
+    this.enrol(to, client);
+    client.state = 'Moved';
+    client.movedTo = to.id;
+    client.message = `${reason}; moved to ${to.id}`;
+    client.updatedAt = Date.now();
+    this.emit('client', from, client);
+    this.schedule();
+    return to;
   }
 
   /** Start-MulticastSession: start the image's waiting session now, or open one that starts at once. */
@@ -147,13 +180,14 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** A client's own report of how it is doing (the agent posts these to the control endpoint). */
-  report(sessionId: string, deviceId: string, update: { state: ClientState; percent?: number; message?: string }): SessionClient {
+  report(sessionId: string, deviceId: string, update: { state: ClientState; percent?: number; bytes?: number; message?: string }): SessionClient {
     const session = this.get(sessionId);
     const client = session.clients.get(deviceId);
     if (!client) throw new EngineError('ClientNotInSession', 'ObjectNotFound', `Device '${deviceId}' has not joined session ${session.id}.`, deviceId);
-    if (client.state === 'Disconnected') return client;
+    if (client.state === 'Disconnected' || client.state === 'Moved') return client;
     client.state = update.state;
     if (update.percent !== undefined) client.percent = Math.max(0, Math.min(100, update.percent));
+    if (update.bytes !== undefined) client.bytesDone = Math.max(0, Math.min(session.image.sizeBytes, update.bytes));
     if (update.message !== undefined) client.message = update.message;
     client.updatedAt = Date.now();
     this.emit('client', session, client);
@@ -162,14 +196,16 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
 
   /**
    * Disconnect-MulticastClient: the client is told to leave at its next report. It falls back to
-   * unicast if the image allows it, unless `force`, which ends its installation.
+   * unicast if the image allows it, unless `force`, which ends its installation. `reason` is what
+   * the client is told (the default: the administrator disconnected it).
    */
-  disconnect(sessionId: string, deviceId: string, force: boolean): SessionClient {
+  disconnect(sessionId: string, deviceId: string, force: boolean, reason?: string): SessionClient {
     const session = this.get(sessionId);
     const client = session.clients.get(deviceId) ?? [...session.clients.values()].find((c) => c.name.toLowerCase() === deviceId.toLowerCase());
     if (!client) throw new EngineError('ClientNotInSession', 'ObjectNotFound', `No client '${deviceId}' in session ${session.id} (clients: ${[...session.clients.values()].map((c) => c.name).join(', ') || 'none'}).`, deviceId);
     client.state = 'Disconnected';
     client.forcedDisconnect = force;
+    client.message = reason ?? `disconnected by the administrator${force ? ' (forced)' : ''}`;
     client.updatedAt = Date.now();
     this.emit('client', session, client);
     return client;
@@ -214,6 +250,9 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private launch(session: MulticastSession, reason: string): void {
     const dp = this.options.store.read().dp;
     const abort = new AbortController();
+    // The slow-client policy decides the stream's pacing; the DP's transfer rate caps every stream.
+    const stream = streamSendOptions(dp.slowClients, session.stream);
+    const rate = Math.min(dp.transferRateBps ?? Infinity, stream.rate ?? Infinity);
     session.state = 'Running';
     session.startReason = reason;
     session.startedAt = Date.now();
@@ -229,7 +268,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       announcePort: session.channel.port,
       minClients: Math.max(1, session.clients.size),
       maxWaitSeconds: this.options.joinWaitSeconds ?? 30,
-      ...(dp.transferRateBps ? { rate: dp.transferRateBps } : {}),
+      ...stream,
+      ...(rate < Infinity ? { rate } : {}),
       ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
       signal: abort.signal,
       onProgress: (progress) => {
@@ -238,7 +278,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       },
     })
       .then(
-        (summary) => this.finish(session, abort.signal.aborted ? 'Stopped' : summary.ok ? 'Completed' : 'Failed', summary),
+        (summary) => this.finish(session, abort.signal.aborted ? 'Stopped' : summary.ok || onlyLeaversFailed(session, summary) ? 'Completed' : 'Failed', summary),
         (error: unknown) => {
           session.summary = null;
           for (const client of session.clients.values()) if (client.state !== 'Done') client.message ||= (error as Error).message;
@@ -286,7 +326,18 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 }
 
-const FINAL_CLIENT_STATES: ReadonlySet<ClientState> = new Set(['Done', 'Failed', 'Disconnected']);
+const FINAL_CLIENT_STATES: ReadonlySet<ClientState> = new Set(['Done', 'Failed', 'Disconnected', 'Moved']);
+
+/**
+ * A session whose only failed receivers are clients that left it (disconnected, or moved to a
+ * slower stream) served everyone who stayed: it completed.
+ */
+function onlyLeaversFailed(session: MulticastSession, summary: SendSummary): boolean {
+  const failed = summary.receivers.filter((receiver) => receiver.status !== 'verified').length;
+  const left = [...session.clients.values()].filter((client) => client.state === 'Disconnected' || client.state === 'Moved').length;
+  const verified = summary.receivers.length - failed;
+  return verified > 0 && failed <= left;
+}
 const CLIENT_SETTLE_MS = 5000;
 
 function historyRecord(session: MulticastSession): SessionHistoryRecord {

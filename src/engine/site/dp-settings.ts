@@ -1,7 +1,7 @@
 // Changing the distribution point's multicast settings: the change is merged into the current
 // settings, validated as a whole, and saved in one transaction, so an invalid combination is
 // refused and leaves the site as it was.
-import type { DPMulticastSettings, SlowClientPolicy } from './model.js';
+import type { DPMulticastSettings, SlowClientSettings } from './model.js';
 import { validateDPSettings } from './model.js';
 import type { SiteStore } from './store.js';
 
@@ -15,7 +15,7 @@ export interface DPSettingsChange {
   /** `null` removes the cap. */
   transferRateBps?: number | null;
   scheduled?: Partial<DPMulticastSettings['scheduled']>;
-  slowClients?: { policy?: SlowClientPolicy; thresholdBps?: number; unicastFallback?: boolean };
+  slowClients?: Partial<SlowClientSettings>;
 }
 
 export function applyDPChange(current: DPMulticastSettings, change: DPSettingsChange): DPMulticastSettings {

@@ -3,9 +3,26 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 2;
+export const SITE_SCHEMA_VERSION = 3;
 
-export type SlowClientPolicy = 'None' | 'Disconnect';
+/**
+ * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
+ * session at the slowest client's pace; Disconnect drops clients whose rate stays below the
+ * threshold (they continue by unicast when allowed); Multistream moves them to a slower stream.
+ */
+export type SlowClientPolicy = 'None' | 'Disconnect' | 'Multistream';
+
+export interface SlowClientSettings {
+  policy: SlowClientPolicy;
+  /** Bits per second below which a client counts as slow (Disconnect, Multistream). */
+  thresholdBps: number;
+  /** Disconnected slow clients continue by unicast when the image allows it. */
+  unicastFallback: boolean;
+  /** Seconds a client's rate must stay below the threshold before the policy acts. */
+  sustainSeconds: number;
+  /** Multistream: streams per image, 2 (fast, slow) or 3 (fast, medium, slow). */
+  streams: 2 | 3;
+}
 
 export interface DPMulticastSettings {
   enabled: boolean;
@@ -18,7 +35,7 @@ export interface DPMulticastSettings {
   /** Cap on the multicast rate in bits per second; `null` = adapt to the receivers. */
   transferRateBps: number | null;
   scheduled: { enabled: boolean; startDelayMinutes: number; minimumSessionSize: number };
-  slowClients: { policy: SlowClientPolicy; thresholdBps: number; unicastFallback: boolean };
+  slowClients: SlowClientSettings;
 }
 
 export interface ImageMulticastSettings {
@@ -140,6 +157,10 @@ export interface SiteState {
   enrolledClients: EnrolledClientRecord[];
 }
 
+export function defaultSlowClientSettings(): SlowClientSettings {
+  return { policy: 'None', thresholdBps: 0, unicastFallback: true, sustainSeconds: 10, streams: 2 };
+}
+
 /** ConfigMgr's defaults, except that the embedded site serves on loopback only. */
 export function defaultDPSettings(): DPMulticastSettings {
   return {
@@ -150,7 +171,7 @@ export function defaultDPSettings(): DPMulticastSettings {
     maximumClients: 100,
     transferRateBps: null,
     scheduled: { enabled: false, startDelayMinutes: 0, minimumSessionSize: 1 },
-    slowClients: { policy: 'None', thresholdBps: 0, unicastFallback: true },
+    slowClients: defaultSlowClientSettings(),
   };
 }
 
@@ -211,9 +232,15 @@ export function validateDPSettings(settings: DPMulticastSettings): DPMulticastSe
   }
   requireWholeNumber(settings.scheduled.startDelayMinutes, 'SessionStartDelayMins', 0, 1440);
   requireWholeNumber(settings.scheduled.minimumSessionSize, 'MinimumSessionSize', 1, settings.maximumClients);
-  if (settings.slowClients.policy === 'Disconnect' && !(settings.slowClients.thresholdBps > 0)) {
-    invalid('InvalidSlowClientPolicy', 'SlowClientPolicy Disconnect needs SlowClientThreshold above 0 bits per second.', settings.slowClients);
+  const slow = settings.slowClients;
+  if (slow.policy !== 'None' && !(slow.thresholdBps > 0)) {
+    invalid('InvalidSlowClientPolicy', `SlowClientPolicy ${slow.policy} needs SlowClientThreshold above 0 bits per second.`, slow);
   }
+  if (slow.policy !== 'None' && settings.transferRateBps !== null && slow.thresholdBps >= settings.transferRateBps) {
+    invalid('InvalidSlowClientPolicy', `SlowClientThreshold (${slow.thresholdBps} bit/s) must be below TransferRate (${settings.transferRateBps} bit/s), or every client would count as slow.`, slow);
+  }
+  requireWholeNumber(slow.sustainSeconds, 'SlowClientSeconds', 1, 3600);
+  if (slow.streams !== 2 && slow.streams !== 3) invalid('ValueOutOfRange', `SlowClientStreams must be 2 or 3; got ${slow.streams}.`, slow.streams);
   return { ...settings, interface: settings.interface.trim(), addressRange };
 }
 

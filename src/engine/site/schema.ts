@@ -23,9 +23,11 @@ const dpSettings = record({
     minimumSessionSize: { type: 'integer', minimum: 1 },
   }),
   slowClients: record({
-    policy: { enum: ['None', 'Disconnect'] },
+    policy: { enum: ['None', 'Disconnect', 'Multistream'] },
     thresholdBps: { type: 'number', minimum: 0 },
     unicastFallback: { type: 'boolean' },
+    sustainSeconds: { type: 'integer', minimum: 1 },
+    streams: { enum: [2, 3] },
   }),
 });
 

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Conf from 'conf';
 import { EngineError } from '../errors.js';
-import { emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
+import { defaultSlowClientSettings, emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
 import { siteRootSchema, siteSchemaProperties } from './schema.js';
 
 export interface SiteLocation {
@@ -28,6 +28,11 @@ export function resolveSiteHome({ site, env = process.env }: SiteLocation): stri
 const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
   // 1 → 2: client enrollment (tokens and enrolled clients); no client is enrolled yet.
   1: (old) => ({ ...old, enrollmentTokens: [], enrolledClients: [] }),
+  // 2 → 3: slow-client policy gains the sustained period and the Multistream stream count.
+  2: (old) => {
+    const dp = old.dp as { slowClients: object };
+    return { ...old, dp: { ...dp, slowClients: { ...defaultSlowClientSettings(), ...dp.slowClients } } };
+  },
 };
 
 const LOCK_WAIT_MS = 15_000;

@@ -89,6 +89,8 @@ export interface ReceiveSummary {
   sha256: string | null;
   elapsedSeconds: number;
   counters: ReceiveCounters;
+  /** Set when the output could not be written or read back: the error code (ENOSPC, EIO, …). */
+  localError?: string;
 }
 
 interface Partial {
@@ -125,6 +127,30 @@ const napCell = new Int32Array(new SharedArrayBuffer(4));
 /** Where a receiver keeps an unfinished image and its resume state, beside the output path. */
 export function partialOutputFiles(out: string): { part: string; state: string } {
   return { part: `${out}.mcpart`, state: `${out}.mcstate` };
+}
+
+/** What an unfinished receive left: which blocks of the image `<out>.mcpart` holds, verified and written. */
+export interface PartialOutput {
+  part: string;
+  imageSize: number;
+  blockBytes: number;
+  /** One flag per block: 1 = held. */
+  held: Uint8Array;
+}
+
+/** The resume state beside `out`, or null when there is none (or it predates the block geometry in it). */
+export function readPartialOutput(out: string): PartialOutput | null {
+  const { part, state } = partialOutputFiles(out);
+  try {
+    const s = JSON.parse(readFileSync(state, 'utf8')) as { version: number; written: string; imageSize?: number; blockBytes?: number };
+    if (s.version !== 1 || !(Number(s.imageSize) >= 0) || !(Number(s.blockBytes) > 0) || !existsSync(part)) return null;
+    const bits = Buffer.from(s.written, 'base64');
+    const held = new Uint8Array(Math.ceil(s.imageSize! / s.blockBytes!));
+    for (let b = 0; b < held.length; b++) held[b] = (bits[b >> 3]! >> (b & 7)) & 1;
+    return { part, imageSize: s.imageSize!, blockBytes: s.blockBytes!, held };
+  } catch {
+    return null;
+  }
 }
 
 /** Removes what an unfinished receive left for resuming (e.g. once the image came by another way). */
@@ -197,6 +223,7 @@ class Receiver {
   private doneAt = 0;
   private resolve!: (s: ReceiveSummary) => void;
   private settled = false;
+  private localError: string | undefined;
 
   readonly counters: ReceiveCounters = {
     datagrams: 0,
@@ -343,7 +370,11 @@ class Receiver {
     this.complete = new Uint8Array(this.g.blockCount);
     this.written = new Uint8Array(this.g.blockCount);
     this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
-    this.openOutput(a);
+    try {
+      this.openOutput(a);
+    } catch (e) {
+      return this.fail(`cannot open ${this.opts.out}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code);
+    }
     if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port, true);
     if (this.out.kind === 'file') this.timers.push(setInterval(() => this.saveState(), STATE_SAVE_MS));
     this.scheduleReport(Math.random() * 20);
@@ -558,9 +589,14 @@ class Receiver {
     this.stateDirty = false;
     const bits = Buffer.alloc(Math.ceil(this.g.blockCount / 8));
     for (let b = 0; b < this.g.blockCount; b++) if (this.written[b]) bits[b >> 3]! |= 1 << (b & 7);
-    const body = JSON.stringify({ version: 1, manifest: this.ann!.manifestDigest.toString('hex'), receiver: this.receiverId, written: bits.toString('base64') });
-    writeFileSync(`${this.out.state}.tmp`, body);
-    renameSync(`${this.out.state}.tmp`, this.out.state);
+    const body = JSON.stringify({ version: 1, manifest: this.ann!.manifestDigest.toString('hex'), receiver: this.receiverId, written: bits.toString('base64'), imageSize: this.g.imageSize, blockBytes: this.g.blockBytes });
+    try {
+      writeFileSync(`${this.out.state}.tmp`, body);
+      renameSync(`${this.out.state}.tmp`, this.out.state);
+    } catch (e) {
+      rmSync(`${this.out.state}.tmp`, { force: true });
+      this.fail(`cannot save the resume state ${this.out.state}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code ?? 'EIO');
+    }
   }
 
   private writeBlock(block: number, h: Held): void {
@@ -568,7 +604,7 @@ class Receiver {
     this.pendingWrites++;
     write(fd, h.buf, 0, this.g.bytesIn(block), this.g.offsetOf(block), (err) => {
       this.pendingWrites--;
-      if (err) return this.fail(`cannot write ${this.opts.out}: ${err.message}`);
+      if (err) return this.fail(`cannot write ${this.opts.out}: ${err.message}`, err.code);
       h.written = true;
       this.written[block] = 1;
       this.blocksWritten++;
@@ -618,7 +654,7 @@ class Receiver {
     const n = this.g.bytesIn(block);
     read(fd, this.scratch, 0, n, this.g.offsetOf(block), (err, got) => {
       this.hashBusy = false;
-      if (err || got !== n) return this.fail(`cannot read back ${this.opts.out}: ${err?.message ?? 'short read'}`);
+      if (err || got !== n) return this.fail(`cannot read back ${this.opts.out}: ${err?.message ?? 'short read'}`, err?.code ?? 'EIO');
       this.counters.readBackBlocks++;
       this.hash.update(this.scratch!.subarray(0, n));
       this.hashCursor++;
@@ -741,15 +777,17 @@ class Receiver {
     this.settle(true, 'image verified');
   }
 
-  private fail(message: string): void {
+  private fail(message: string, localError?: string): void {
     if (this.settled) return;
+    if (localError) this.localError ??= localError;
+    // Record the blocks written so far while still receiving (saveState does nothing afterwards).
+    if (this.out?.kind === 'file') this.saveState();
     if (this.state === ReceiverState.Receiving && this.ann) {
       this.state = ReceiverState.Failed;
       const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
       this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
     }
     if (this.out?.kind === 'file' || this.out?.kind === 'device') {
-      this.saveState();
       try {
         closeSync(this.out.fd);
       } catch {
@@ -776,6 +814,7 @@ class Receiver {
         sha256: this.finalSha ? this.finalSha.toString('hex') : null,
         elapsedSeconds: (performance.now() - this.started) / 1000,
         counters: this.counters,
+        ...(this.localError ? { localError: this.localError } : {}),
       });
     }, 10);
   }

@@ -57,8 +57,27 @@ export interface SendOptions {
   k?: number;
   /** A receiver silent for this long is dropped and reported failed (default 10 s). */
   receiverTimeoutMs?: number;
+  /** Caps the automatic rate from receivers' reports (e.g. to the slowest receiver's goodput): see Pacer. */
+  pacer?: Pacer;
+  /**
+   * No first pass: send only the blocks receivers report missing. For sessions whose receivers
+   * arrive holding part of the image already (resumed elsewhere), so they fetch only what they lack.
+   */
+  onDemand?: boolean;
   onProgress?: (p: SendProgress) => void;
   signal?: AbortSignal;
+}
+
+/** What a receiver's reports say it got: datagrams received and inferred lost, cumulative. */
+export interface PeerCounts {
+  id: number;
+  received: number;
+  lost: number;
+}
+
+/** Consulted by the rate regulator every 200 ms; returns a cap in bits per second, or null for none. */
+export interface Pacer {
+  cap(nowMs: number, frameBytes: number, receivers: PeerCounts[]): number | null;
 }
 
 export interface SendProgress {
@@ -224,6 +243,7 @@ class Sender {
     this.manifestLastSeq = new Float64Array(this.manifestChunks).fill(-1);
     this.lastSeq = new Float64Array(g.blockCount).fill(-1);
     this.nextRepair = new Uint16Array(g.blockCount);
+    if (this.opts.onDemand) this.cursor = g.blockCount;
     this.fd = openSync(this.opts.file, 'r');
     // A modest send buffer on purpose: when a shaped link's queue is full the kernel then pushes
     // back on the socket (EAGAIN, queued by libuv) instead of silently dropping in the qdisc.
@@ -597,6 +617,11 @@ class Sender {
       const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
       if (share > OVERRUN_THRESHOLD) this.rate = Math.max(MIN_RATE, this.rate * 0.75);
       else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.1);
+    }
+    if (this.opts.pacer && this.packets > 0) {
+      const active = [...this.peers.values()].filter((p) => p.status === 'active');
+      const cap = this.opts.pacer.cap(now, this.wireBytes / this.packets, active);
+      if (cap !== null) this.rate = Math.max(MIN_RATE, Math.min(this.rate, cap));
     }
     this.overrunsSeen = 0;
     this.receivedSeen = 0;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultDPSettings, validateDPSettings, type DPMulticastSettings } from '../../../src/engine/site/model.js';
+import { defaultDPSettings, defaultSlowClientSettings, validateDPSettings, type DPMulticastSettings } from '../../../src/engine/site/model.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
 function withChanges(changes: Partial<DPMulticastSettings>): DPMulticastSettings {
@@ -44,5 +44,9 @@ test('port ranges, client counts, rates and schedules are range-checked with the
   rejects(withChanges({ maximumClients: 0 }), 'ValueOutOfRange', /MaximumClientCount must be a whole number from 1/);
   rejects(withChanges({ transferRateBps: 1000 }), 'ValueOutOfRange', /TransferRate must be at least 64 kbit\/s/);
   rejects(withChanges({ maximumClients: 8, scheduled: { enabled: true, startDelayMinutes: 5, minimumSessionSize: 9 } }), 'ValueOutOfRange', /MinimumSessionSize must be a whole number from 1 to 8/);
-  rejects(withChanges({ slowClients: { policy: 'Disconnect', thresholdBps: 0, unicastFallback: true } }), 'InvalidSlowClientPolicy', /SlowClientThreshold/);
+  rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), policy: 'Disconnect' } }), 'InvalidSlowClientPolicy', /SlowClientThreshold/);
+  rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), policy: 'Multistream', thresholdBps: 0 } }), 'InvalidSlowClientPolicy', /Multistream needs SlowClientThreshold/);
+  rejects(withChanges({ transferRateBps: 50e6, slowClients: { ...defaultSlowClientSettings(), policy: 'Disconnect', thresholdBps: 80e6 } }), 'InvalidSlowClientPolicy', /must be below TransferRate/);
+  rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), sustainSeconds: 0 } }), 'ValueOutOfRange', /SlowClientSeconds must be a whole number from 1 to 3600/);
+  rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), streams: 4 as 3 } }), 'ValueOutOfRange', /SlowClientStreams must be 2 or 3/);
 });
