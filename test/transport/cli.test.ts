@@ -3,7 +3,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE } from '../../src/engine/transport/index.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
@@ -164,4 +165,66 @@ test('--out - streams the image to stdout in order', async () => {
   assert.equal((await r.done).code, 0);
   const { createHash } = await import('node:crypto');
   assert.equal(createHash('sha256').update(Buffer.concat(chunks)).digest('hex'), image.sha256);
+});
+
+test('--key-file, --sign-key and --verify-key: an encrypted, signed session; bad key files are usage errors', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 1_000_000, 25);
+  const key = join(dir, 'session.key');
+  writeFileSync(key, `${randomBytes(32).toString('hex')}\n`);
+  const pair = generateKeyPairSync('ed25519');
+  const sign = join(dir, 'sign.pem');
+  const verify = join(dir, 'verify.pem');
+  writeFileSync(sign, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(verify, pair.publicKey.export({ type: 'spki', format: 'pem' }));
+  const ch = channel();
+  const r = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'out'), '--json', '--key-file', key, '--verify-key', verify], { MCSHELL_TEST_CORRUPT: '0.01', MCSHELL_TEST_SEED: '3' });
+  await sleep(300);
+  const s = await mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '100M', '--key-file', key, '--sign-key', sign]).done;
+  assert.equal(s.code, 0, s.stderr);
+  assert.match(s.stdout, /^done: .* \(encrypted\) \(signed manifest\)/);
+  const res = await r.done;
+  assert.equal(res.code, 0, res.stderr);
+  const counters = (JSON.parse(res.stdout) as { counters: { authFailures: number } }).counters;
+  assert.ok(counters.authFailures > 0, 'corrupted datagrams failed authentication');
+  assert.equal(fileSha256(join(dir, 'out')), image.sha256);
+
+  const short = join(dir, 'short.key');
+  writeFileSync(short, 'abcd');
+  const rsa = join(dir, 'rsa.pem');
+  writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  const cases: [string[], RegExp][] = [
+    [['send', image.path, '--interface', 'lo', '--key-file', join(dir, 'missing.key')], /--key-file: cannot read .*missing.key: ENOENT/],
+    [['send', image.path, '--interface', 'lo', '--key-file', short], /--key-file: .*short.key must hold a 32-byte key as 64 hex digits .*openssl rand -hex 32/],
+    [['send', image.path, '--interface', 'lo', '--key-file', verify], /not all hex digits/],
+    [['send', image.path, '--interface', 'lo', '--sign-key', verify], /--sign-key: .*verify.pem is not a PEM private key/],
+    [['send', image.path, '--interface', 'lo', '--sign-key', rsa], /--sign-key: .*rsa.pem holds an rsa key, not Ed25519/],
+    [['receive', '--interface', 'lo', '--out', 'x', '--verify-key', key], /--verify-key: .*session.key is not a PEM public key/],
+  ];
+  for (const [args, message] of cases) {
+    const bad = await mcshell(args).done;
+    assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    assert.match(bad.stderr, message);
+  }
+  const help = await mcshell(['receive', '--help']).done;
+  assert.match(help.stdout, /--key-file <file>/);
+  assert.match(help.stdout, /--verify-key <pem>/);
+});
+
+test('an encrypted receiver given the wrong key file fails clearly and leaves nothing', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 300_000, 26);
+  const [right, wrong] = ['right.key', 'wrong.key'].map((n) => {
+    writeFileSync(join(dir, n), randomBytes(32).toString('hex'));
+    return join(dir, n);
+  });
+  const ch = channel();
+  const r = mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'out'), '--key-file', wrong!]);
+  await sleep(300);
+  const s = await mcshell(['send', image.path, ...sessionArgs(ch), '--key-file', right!, '--max-wait', '4']).done;
+  const res = await r.done;
+  assert.equal(res.code, 1);
+  assert.match(res.stderr, /does not authenticate with this receiver's key \(wrong key\?\)/);
+  assert.equal(s.code, 1);
+  assert.equal(existsSync(join(dir, 'out')) || existsSync(join(dir, 'out.mcpart')), false);
 });

@@ -6,6 +6,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE, receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
+import { VERSION } from '../../src/engine/transport/wire.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
 
 const RATE = 200e6;
@@ -120,8 +121,8 @@ test('malformed and foreign datagrams on the session port are ignored and counte
   noise.setMulticastInterface('127.0.0.1');
   const junk = [
     Buffer.from('hello, not mcshell'),
-    Buffer.from([0x4d, 1, 3, 0, 1, 2, 3, 4, 0, 0, 0, 1, 0, 0, 0, 0, 9, 9]), // a symbol of another session
-    Buffer.from([0x4d, 1, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // unknown packet type
+    Buffer.from([0x4d, VERSION, 3, 0, 1, 2, 3, 4, 0, 0, 0, 1, 0, 0, 0, 0, 9, 9]), // a symbol of another session
+    Buffer.from([0x4d, VERSION, 99, 0, 0, 0, 0, 0, 0, 0, 0, 0]), // unknown packet type
     Buffer.alloc(0),
   ];
   const timer = setInterval(() => {

@@ -40,14 +40,14 @@ test('block geometry: the last block and symbol are short', () => {
 
 test('ANNOUNCE and STATUS survive a round trip; truncated ones are rejected', () => {
   const buf = Buffer.alloc(1500);
-  const a = { session: 0xdeadbeef, group: '239.255.1.2', port: 7000, imageSize: 5 * 2 ** 32 + 7, symbolSize: 1456, k: 128, manifestSize: 4096, manifestDigest: Buffer.alloc(32, 7), frontier: 12, reportIntervalMs: 100, feedbackPort: 40000 };
-  const n = encodeAnnounce(buf, a, 99);
+  const a = { session: 0xdeadbeef, group: '239.255.1.2', port: 7000, imageSize: 5 * 2 ** 32 + 7, symbolSize: 1456, k: 128, manifestSize: 4096, manifestDigest: Buffer.alloc(32, 7), frontier: 12, reportIntervalMs: 100, feedbackPort: 40000, signature: null, salt: null };
+  const n = encodeAnnounce(buf, a, 99, false);
   assert.equal(packetType(buf.subarray(0, n)), PacketType.Announce);
   assert.deepEqual(decodeAnnounce(buf.subarray(0, n)), a);
   assert.equal(decodeAnnounce(buf.subarray(0, n - 1)), null);
 
   const s: Status = {
-    receiver: 42, state: ReceiverState.Receiving, ackSeq: 1234, blocksDone: 10, received: 5000, lost: 50, overruns: 3,
+    receiver: 42, run: 0xfeedf00d, state: ReceiverState.Receiving, ackSeq: 1234, blocksDone: 10, received: 5000, lost: 50, overruns: 3,
     sha256: Buffer.alloc(32), manifestMissing: [0, 2], blocksMissing: [5, 9, 11, 12], coveredTo: 20, partial: [{ block: 3, need: 7 }],
   };
   const m = encodeStatus(buf, 1, 2, s);

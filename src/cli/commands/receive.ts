@@ -1,10 +1,15 @@
 // `mcshell receive --interface <name|address> --out <path|-> …`: fetch one image and verify it.
-import { abortOnSignals, integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError } from './transport-args.js';
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
-                       [--json] [--progress] [--sender-timeout <seconds>]
+                       [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
 Without --group/--port the receiver joins the session announced on the link. Exits 0 only after the
 image is verified. With --out - the image goes to stdout and the --json summary to stderr.
+  --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
+                      encrypted session that authenticates with it is joined, and datagrams that fail
+                      authentication or are replayed are dropped and counted.
+  --verify-key <pem>  Ed25519 public key: refuse a session whose manifest it does not verify
+                      (unsigned or forged), before anything is written.
 Test only: MCSHELL_TEST_DROP, _DUPLICATE, _REORDER, _CORRUPT (probabilities) and _SEED impair arriving datagrams.
 `;
 
@@ -20,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
         'sender-timeout': { type: 'string' },
+        'key-file': { type: 'string' },
+        'verify-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       false,
@@ -33,6 +40,8 @@ export async function main(argv: string[]): Promise<number> {
     if ((values.group === undefined) !== (values.port === undefined)) throw new UsageError('--group and --port go together (or leave both out to use the announced session)');
     const port = integer('port', values.port, 1, 65535);
     const timeout = seconds('sender-timeout', values['sender-timeout']);
+    const encryptionKey = readKeyFile('key-file', values['key-file']);
+    const manifestPublicKey = readEd25519('verify-key', values['verify-key'], 'public');
     const transport = await import('../../engine/transport/index.js');
     const show = progressWriter(values.progress === true);
     const summary = await transport.receive({
@@ -42,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
       group: values.group,
       port,
       senderTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      encryptionKey,
+      manifestPublicKey,
       impairment: transport.impairmentFromEnv(process.env),
       onProgress: show
         ? (p) =>

@@ -1,10 +1,16 @@
 // `mcshell send <file> --interface <name|address> …`: serve one image to every receiver that joins.
-import { abortOnSignals, integer, mib, parse, progressWriter, runCommand, seconds, UsageError } from './transport-args.js';
+import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError } from './transport-args.js';
 
 const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clients N] [--max-wait <seconds>]
                     [--rate <bits/s, e.g. 95M, 1G, 500k>] [--group <239.x.y.z>] [--port <n>]
                     [--json] [--progress] [--receiver-timeout <seconds>] [--symbol-size <bytes>] [--k <symbols>]
+                    [--key-file <file>] [--sign-key <pem>]
 Exits 0 when every joined receiver (at least --min-clients, default 1) has verified the image.
+  --key-file <file>  encrypt the session (AES-256-GCM per datagram) with the 32-byte key in <file>,
+                     as 64 hex digits (openssl rand -hex 32 > key); receivers need the same file.
+                     Use a fresh key per session. The default symbol size becomes 1440 (1500-byte MTU).
+  --sign-key <pem>   sign the manifest with this Ed25519 private key (openssl genpkey -algorithm ed25519);
+                     receivers given the public key (--verify-key) refuse any other manifest.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -23,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         'receiver-timeout': { type: 'string' },
         'symbol-size': { type: 'string' },
         k: { type: 'string' },
+        'key-file': { type: 'string' },
+        'sign-key': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       true,
@@ -45,6 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     const timeout = seconds('receiver-timeout', values['receiver-timeout']);
     const symbolSize = integer('symbol-size', values['symbol-size'], 64, 65_000);
     if (symbolSize !== undefined && symbolSize % 4 !== 0) throw new UsageError(`--symbol-size must be a multiple of 4 (got ${symbolSize})`);
+    const encryptionKey = readKeyFile('key-file', values['key-file']);
+    const manifestSigner = readEd25519('sign-key', values['sign-key'], 'private');
     const show = progressWriter(values.progress === true);
     const summary = await transport.send({
       signal: abortOnSignals(),
@@ -58,6 +68,8 @@ export async function main(argv: string[]): Promise<number> {
       symbolSize,
       k: integer('k', values.k, 1, 255),
       receiverTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      encryptionKey,
+      manifestSigner,
       onProgress: show
         ? (p) =>
             show(
@@ -72,9 +84,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       const lines = [
-        `${summary.ok ? 'done' : 'FAILED'}: ${summary.message}`,
+        `${summary.ok ? 'done' : 'FAILED'}: ${summary.message}${summary.encrypted ? ' (encrypted)' : ''}${summary.signed ? ' (signed manifest)' : ''}`,
         `time ${summary.elapsedSeconds.toFixed(2)} s, image ${mib(summary.imageBytes)}, wire ${mib(summary.wireBytes)} (${summary.wireRatio.toFixed(3)} × image), ` +
-          `${summary.repairSymbols} repair symbols, ${summary.resentSourceSymbols} source symbols resent`,
+          `${summary.repairSymbols} repair symbols, ${summary.resentSourceSymbols} source symbols resent` +
+          (summary.authFailures + summary.replays > 0 ? `, ${summary.authFailures} reports failed authentication, ${summary.replays} replayed` : ''),
         ...summary.receivers.map((r) => `  ${r.id} ${r.address} ${r.status}${r.reason ? ` (${r.reason})` : ''}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,5 +1,7 @@
 // Argument helpers shared by `mcshell send` and `mcshell receive`: usage errors name the flag and
 // what it accepts, and exit with status 2.
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {}
@@ -59,4 +61,38 @@ export function abortOnSignals(): AbortSignal {
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
   return controller.signal;
+}
+
+function readFlagFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--${flag}: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** A session key file: 32 random bytes written as 64 hex digits (e.g. `openssl rand -hex 32 > key`). */
+export function readKeyFile(flag: string, path: string | undefined): Buffer | undefined {
+  if (path === undefined) return undefined;
+  const text = readFlagFile(flag, path).trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(text)) {
+    throw new UsageError(`--${flag}: ${path} must hold a 32-byte key as 64 hex digits (make one with: openssl rand -hex 32 > ${path}); it holds ${text.length} characters${/^[0-9a-fA-F]*$/.test(text) ? '' : ' that are not all hex digits'}`);
+  }
+  return Buffer.from(text, 'hex');
+}
+
+/** An Ed25519 key in a PEM file: the private key for signing, the public one for verifying. */
+export function readEd25519(flag: string, path: string | undefined, type: 'private' | 'public'): KeyObject | undefined {
+  if (path === undefined) return undefined;
+  const pem = readFlagFile(flag, path);
+  let key: KeyObject;
+  try {
+    key = type === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+  } catch (e) {
+    throw new UsageError(`--${flag}: ${path} is not a PEM ${type} key (${(e as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') {
+    throw new UsageError(`--${flag}: ${path} holds a${key.asymmetricKeyType ? `n ${key.asymmetricKeyType}` : ''} key, not Ed25519 (make one with: openssl genpkey -algorithm ed25519 -out sign.pem; openssl pkey -in sign.pem -pubout -out verify.pem)`);
+  }
+  return key;
 }

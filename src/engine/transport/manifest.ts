@@ -2,8 +2,11 @@
 //
 // Manifest bytes (big-endian): 'MCM1', u64 image size, u32 symbol size, u32 k, SHA-256 of the
 // whole image, u32 block count, then the SHA-256 of each block. The sender announces the SHA-256
-// of these bytes, so a receiver can trust the manifest once its digest matches.
-import { createHash } from 'node:crypto';
+// of these bytes, so a receiver can trust the manifest once its digest matches. A signing sender
+// also announces an Ed25519 signature of that digest together with the announced geometry (what a
+// receiver acts on before the manifest arrives), so a receiver holding the public key refuses a
+// forged or unsigned session before it writes anything.
+import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { checkBlockShape } from './fec.js';
 
@@ -114,4 +117,40 @@ export function parseManifest(bytes: Buffer): Manifest | null {
 
 export function blockHash(m: Manifest, block: number): Buffer {
   return m.blockHashes.subarray(block * HASH_BYTES, (block + 1) * HASH_BYTES);
+}
+
+/** What a manifest signature covers: the manifest's digest and the geometry announced with it. */
+export interface ManifestClaim {
+  imageSize: number;
+  symbolSize: number;
+  k: number;
+  manifestSize: number;
+  manifestDigest: Buffer;
+}
+
+function statement(c: ManifestClaim): Buffer {
+  const label = Buffer.from('mcshell manifest v1\0');
+  const b = Buffer.alloc(label.length + 8 + 4 + 4 + 4 + HASH_BYTES);
+  let o = label.copy(b);
+  o = b.writeBigUInt64BE(BigInt(c.imageSize), o);
+  o = b.writeUInt32BE(c.symbolSize, o);
+  o = b.writeUInt32BE(c.k, o);
+  o = b.writeUInt32BE(c.manifestSize, o);
+  c.manifestDigest.copy(b, o);
+  return b;
+}
+
+/** Throws a clear error unless `key` is an Ed25519 key of the given type. */
+export function checkEd25519(key: KeyObject, type: 'private' | 'public', what: string): void {
+  if (key?.type !== type || key.asymmetricKeyType !== 'ed25519') {
+    throw new Error(`${what} must be an Ed25519 ${type} key (got ${key?.asymmetricKeyType ?? key?.type ?? typeof key}${key?.type && key.type !== type ? ` ${key.type} key` : ''})`);
+  }
+}
+
+export function signManifest(key: KeyObject, c: ManifestClaim): Buffer {
+  return sign(null, statement(c), key);
+}
+
+export function manifestSignatureValid(key: KeyObject, c: ManifestClaim, signature: Buffer): boolean {
+  return verify(null, statement(c), key, signature);
 }

@@ -128,8 +128,10 @@ export function impair(handler: Handler, imp: Impairment): Handler {
       held = [Buffer.from(msg), { ...rinfo }]; // the socket may reuse msg's memory for the next datagram
       return;
     }
+    // The duplicate is a copy: an encrypted session's receiver decrypts datagrams in place.
+    const copy = imp.duplicate && rand() < imp.duplicate ? Buffer.from(msg) : null;
     handler(msg, rinfo);
-    if (imp.duplicate && rand() < imp.duplicate) handler(msg, rinfo);
+    if (copy) handler(copy, rinfo);
     if (held) {
       const [m, r] = held;
       held = null;

@@ -5,15 +5,22 @@
 // complete (a file or block device is written in place; stdout only in order); the whole-image
 // SHA-256 is computed by a cursor that follows the completed prefix, from memory when it can and
 // by reading the output back when it must (after a resume, or when the pool ran short).
+//
+// With an encryption key only an encrypted session whose announcements authenticate is joined, and
+// every datagram must authenticate (else it is dropped and counted) and be new (a sliding window
+// over the sender's sequence numbers drops replays). With a public key only a session whose
+// manifest is signed by it is joined, before anything is written.
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, rmSync, fstatSync, ftruncateSync, openSync, read, readFileSync, renameSync, statSync, unlinkSync, write, writeFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { decodeBlock } from './fec.js';
-import { blockHash, Geometry, parseManifest, sha256, type Manifest } from './manifest.js';
+import { blockHash, checkEd25519, Geometry, manifestSignatureValid, parseManifest, sha256, type Manifest } from './manifest.js';
 import { openGroupSocket, type GroupSocket } from './batch-socket.js';
 import { impair, openSocket, resolveInterface, udpReceiveOverruns, type Impairment } from './net.js';
 import {
+  ANNOUNCE_ON_CHANNEL,
   ANNOUNCE_GROUP,
   ANNOUNCE_PORT,
   decodeAnnounce,
@@ -28,6 +35,7 @@ import {
   SYMBOL_HEADER_BYTES,
   type Announcement,
   type Ranges,
+  type Status,
 } from './wire.js';
 
 export interface ReceiveOptions {
@@ -45,6 +53,10 @@ export interface ReceiveOptions {
   senderTimeoutMs?: number;
   /** Where '-' writes (default process.stdout). */
   stdout?: Writable;
+  /** The session's 32-byte AES-256 key: only an encrypted session that authenticates with it is joined. */
+  encryptionKey?: Buffer;
+  /** Ed25519 public key: only a session whose manifest it verifies is joined (unsigned or forged ones are refused). */
+  manifestPublicKey?: KeyObject;
   /** TEST ONLY: impair arriving datagrams (see net.ts). */
   impairment?: Impairment;
   onProgress?: (p: ReceiveProgress) => void;
@@ -67,6 +79,10 @@ export interface ReceiveCounters {
   malformed: number;
   /** Datagrams of other sessions (ignored). */
   foreign: number;
+  /** Datagrams of an encrypted session that failed authentication (dropped, never written). */
+  authFailures: number;
+  /** Authenticated datagrams seen before or too old for the anti-replay window (dropped). */
+  replays: number;
   /** Blocks that failed their SHA-256 check after decoding (discarded and fetched again). */
   corruptBlocks: number;
   decodedBlocks: number;
@@ -122,6 +138,12 @@ const STATE_SAVE_MS = 1000;
  */
 const NAP_MS = 3;
 const NAP_BATCH = 32;
+/**
+ * How long an announcement this receiver refuses (no key, wrong key, bad signature) may stay the only
+ * one: a genuine session announces every 100 ms, so a stranger's announcement arriving first does
+ * not make the receiver give up, and a real refusal is still reported within seconds.
+ */
+const REFUSAL_GRACE_MS = 2000;
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Where a receiver keeps an unfinished image and its resume state, beside the output path. */
@@ -168,10 +190,17 @@ type Output =
   | { kind: 'device'; fd: number }
   | { kind: 'stream'; stream: Writable };
 
-class Receiver {
+export class Receiver {
   private readonly started = performance.now();
   private ifaceAddress = '';
   private receiverId = (Math.random() * 2 ** 32) >>> 0;
+  /** Tells the sender apart this process's reports from those of an earlier run with the same id (resume). */
+  private readonly runId = (Math.random() * 2 ** 32) >>> 0;
+  private keys: SessionKeys | null = null;
+  private readonly window = new ReplayWindow();
+  private readonly doneAckWindow = new ReplayWindow();
+  /** The first announcement refused while no session is adopted, and when (see REFUSAL_GRACE_MS). */
+  private refusal: { message: string; at: number } | null = null;
   private readonly sockets: { close(): void }[] = [];
   private dataSocket: GroupSocket | null = null;
   /** Own ephemeral port for reports, so the sender's unicast answers reach this receiver even when several share a host. */
@@ -231,6 +260,8 @@ class Receiver {
     duplicates: 0,
     malformed: 0,
     foreign: 0,
+    authFailures: 0,
+    replays: 0,
     corruptBlocks: 0,
     decodedBlocks: 0,
     poolDrops: 0,
@@ -239,14 +270,17 @@ class Receiver {
     readBackBlocks: 0,
   };
 
-  constructor(private readonly opts: ReceiveOptions) {}
+  constructor(private readonly opts: ReceiveOptions) {
+    if (opts.encryptionKey !== undefined) checkEncryptionKey(opts.encryptionKey);
+    if (opts.manifestPublicKey !== undefined) checkEd25519(opts.manifestPublicKey, 'public', 'the manifest verify key');
+  }
 
   async run(): Promise<ReceiveSummary> {
     this.ifaceAddress = resolveInterface(this.opts.interface);
     const result = new Promise<ReceiveSummary>((resolve) => (this.resolve = resolve));
     this.overrunBase = udpReceiveOverruns();
     this.feedback = await openSocket({ interfaceAddress: this.ifaceAddress });
-    this.feedback.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.feedback.on('message', (msg, rinfo) => this.handleDatagram(msg, rinfo));
     this.feedback.on('error', () => {});
     this.sockets.push(this.feedback);
     if (this.opts.group !== undefined || this.opts.port !== undefined) {
@@ -269,7 +303,7 @@ class Receiver {
     let napping = false;
     const handler = (msg: Buffer, rinfo: RemoteInfo): void => {
       if (!session) return this.onAnnounceChannel(msg, rinfo);
-      this.onMessage(msg, rinfo);
+      this.handleDatagram(msg, rinfo);
       if (napping && ++this.batch === 1) setImmediate(this.nap);
     };
     const onDatagram = this.opts.impairment ? impair(handler, this.opts.impairment) : handler;
@@ -281,7 +315,8 @@ class Receiver {
 
   // ---- datagrams ------------------------------------------------------------------------------
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  /** A datagram from the session group or to this receiver's own port (it may be anything). */
+  handleDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     this.counters.datagrams++;
     const type = packetType(msg);
     if (type === 0) {
@@ -291,6 +326,24 @@ class Receiver {
     if (type === PacketType.Announce) return this.onAnnounce(msg, rinfo);
     if (!this.ann || sessionOf(msg) !== this.ann.session) {
       this.counters.foreign++;
+      return;
+    }
+    if (this.keys) {
+      const len = this.keys.openFromSender(msg, HEADER_BYTES);
+      if (len < 0) {
+        this.counters.authFailures++;
+        return;
+      }
+      msg = msg.subarray(0, len);
+      if (!(type === PacketType.DoneAck ? this.doneAckWindow : this.window).accept(seqOf(msg))) {
+        this.counters.replays++;
+        return;
+      }
+    }
+    if (type === PacketType.DoneAck) {
+      // Unicast, numbered apart from the session group's datagrams.
+      if (msg.length === HEADER_BYTES + 4 && msg.readUInt32BE(HEADER_BYTES) === this.receiverId && this.state === ReceiverState.Done) this.succeed();
+      else if (msg.length !== HEADER_BYTES + 4) this.counters.malformed++;
       return;
     }
     this.fromSender(msg);
@@ -303,9 +356,6 @@ class Receiver {
         if (msg.length !== HEADER_BYTES) break;
         if (this.state !== ReceiverState.Done) this.fail('the sender ended the session before this receiver had the image');
         else this.succeed();
-        return;
-      case PacketType.DoneAck:
-        if (msg.length === HEADER_BYTES + 4 && msg.readUInt32BE(HEADER_BYTES) === this.receiverId && this.state === ReceiverState.Done) this.succeed();
         return;
     }
     this.counters.malformed++;
@@ -341,11 +391,28 @@ class Receiver {
       this.counters.malformed++;
       return;
     }
+    const onChannel = msg[3] === ANNOUNCE_ON_CHANNEL;
     if (this.ann) {
       if (a.session !== this.ann.session) {
         this.counters.foreign++;
         return;
       }
+      if (this.keys) {
+        if (!a.salt || this.keys.openFromSender(msg, msg.length - TAG_BYTES) < 0) {
+          this.counters.authFailures++;
+          return;
+        }
+        if (!onChannel && !this.window.accept(seqOf(msg))) {
+          this.counters.replays++;
+          return;
+        }
+      }
+      if (!sameSession(a, this.ann)) {
+        // What the receiver acts on (geometry, manifest digest, keys) never changes within a session.
+        this.counters.malformed++;
+        return;
+      }
+      if (onChannel) return;
       this.fromSender(msg);
       const passEnded = a.frontier === this.g.blockCount && this.ann.frontier < this.g.blockCount;
       this.ann = a;
@@ -354,7 +421,33 @@ class Receiver {
       if (passEnded) this.scheduleReport(Math.random() * 20); // the tail needs repair now, not at the next tick
       return;
     }
+    const refused = this.refuse(a, msg);
+    if (refused) {
+      this.refusal ??= { message: refused, at: performance.now() };
+      return;
+    }
+    if (this.keys && !onChannel) this.window.accept(seqOf(msg));
     this.adopt(a, rinfo).catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
+  }
+
+  /** Why this receiver may not join the announced session (a message for the user), or null; sets the session keys. */
+  private refuse(a: Announcement, msg: Buffer): string | null {
+    const id = a.session.toString(16).padStart(8, '0');
+    const key = this.opts.encryptionKey;
+    if (a.salt && !key) return `session ${id} is encrypted: this receiver needs the session key (--key-file)`;
+    if (!a.salt && key) return `session ${id} is not encrypted, but this receiver was given a key: refusing an unencrypted session`;
+    if (key && a.salt) {
+      const keys = new SessionKeys(key, a.salt);
+      if (keys.openFromSender(msg, msg.length - TAG_BYTES) < 0) {
+        this.counters.authFailures++;
+        return `session ${id} does not authenticate with this receiver's key (wrong key?)`;
+      }
+      this.keys = keys;
+    }
+    const pub = this.opts.manifestPublicKey;
+    if (pub && !a.signature) return `session ${id} has no manifest signature, and a verify key was given: refusing an unsigned manifest`;
+    if (pub && !manifestSignatureValid(pub, a, a.signature!)) return `session ${id}'s manifest signature does not verify with the given public key: refusing a forged manifest`;
+    return null;
   }
 
   private async adopt(a: Announcement, rinfo: RemoteInfo): Promise<void> {
@@ -700,14 +793,19 @@ class Receiver {
     this.reportTimer = null;
     if (this.settled || !this.ann) return;
     if (this.state === ReceiverState.Done && performance.now() - this.doneAt > DONE_LINGER_MS) return this.succeed(); // the sender is gone
-    const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
-    this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+    this.sendReport();
     // Random spread so many receivers' reports do not arrive together.
     const interval = this.state === ReceiverState.Done ? DONE_RESEND_MS : this.ann.reportIntervalMs * (0.5 + Math.random());
     this.scheduleReport(interval);
   }
 
-  private status() {
+  private sendReport(): void {
+    let len = encodeStatus(this.reportBuf, this.ann!.session, ++this.reportSeq, this.status());
+    if (this.keys) len = this.keys.sealReport(this.reportBuf, HEADER_BYTES, len);
+    this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+  }
+
+  private status(): Status {
     const g = this.g;
     const cap = statusCapacity(REPORT_BYTES);
     let used = 0;
@@ -729,6 +827,7 @@ class Receiver {
     const coveredTo = this.firstIncomplete + this.ranges((b) => !this.complete[b] && !this.partials.has(b), this.firstIncomplete, frontier, blocksMissing, cap - used, true);
     return {
       receiver: this.receiverId,
+      run: this.runId,
       state: this.state,
       ackSeq: Math.max(0, this.highestSeq),
       blocksDone: this.blocksDone,
@@ -764,6 +863,7 @@ class Receiver {
   // ---- ending -----------------------------------------------------------------------------------
 
   private watchdog(): void {
+    if (!this.ann && this.refusal && performance.now() - this.refusal.at > REFUSAL_GRACE_MS) return this.fail(this.refusal.message);
     if (!this.ann || this.state !== ReceiverState.Receiving) return;
     const limit = this.opts.senderTimeoutMs ?? 30_000;
     if (this.heardFromSender) {
@@ -784,8 +884,7 @@ class Receiver {
     if (this.out?.kind === 'file') this.saveState();
     if (this.state === ReceiverState.Receiving && this.ann) {
       this.state = ReceiverState.Failed;
-      const len = encodeStatus(this.reportBuf, this.ann.session, ++this.reportSeq, this.status());
-      this.feedback.send(this.reportBuf, 0, len, this.senderPort, this.senderAddress);
+      this.sendReport();
     }
     if (this.out?.kind === 'file' || this.out?.kind === 'device') {
       try {
@@ -827,4 +926,18 @@ class Receiver {
       imageBytes: this.ann?.imageSize ?? 0,
     };
   }
+}
+
+/** Whether a later announcement describes the adopted session the same way (only the progress fields may change). */
+function sameSession(a: Announcement, b: Announcement): boolean {
+  return (
+    a.imageSize === b.imageSize &&
+    a.symbolSize === b.symbolSize &&
+    a.k === b.k &&
+    a.manifestSize === b.manifestSize &&
+    a.group === b.group &&
+    a.port === b.port &&
+    a.manifestDigest.equals(b.manifestDigest) &&
+    (a.salt === null ? b.salt === null : b.salt !== null && a.salt.equals(b.salt))
+  );
 }

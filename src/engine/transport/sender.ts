@@ -6,10 +6,15 @@
 // nothing of (late join, resume) are sent again from source after the first pass, looping until
 // nobody needs anything. A report only counts for a block if it was written after the receiver saw
 // the sender's latest packet for that block (its ackSeq), so stale reports never cause resends.
+//
+// With an encryption key every datagram is sealed (cipher.ts) and every report must authenticate;
+// with a signing key the announced manifest digest is signed (manifest.ts).
+import type { KeyObject } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { closeSync, openSync, readSync } from 'node:fs';
+import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { encodeRepair, MAX_SYMBOLS } from './fec.js';
-import { buildManifest, type Manifest } from './manifest.js';
+import { buildManifest, checkEd25519, signManifest, type Manifest } from './manifest.js';
 import { isUsableGroup, openSocket, resolveInterface } from './net.js';
 import {
   ANNOUNCE_GROUP,
@@ -18,12 +23,14 @@ import {
   DEFAULT_PORT,
   decodeStatus,
   EndReason,
+  ANNOUNCE_MAX_BYTES,
   encodeAnnounce,
   FRAME_OVERHEAD,
   HEADER_BYTES,
   packetType,
   PacketType,
   ReceiverState,
+  seqOf,
   sessionOf,
   SYMBOL_HEADER_BYTES,
   writeHeader,
@@ -31,6 +38,8 @@ import {
 } from './wire.js';
 
 export const DEFAULT_SYMBOL_SIZE = 1456; // 1456 + 16 header + 28 UDP/IP = 1500-byte MTU
+/** Encrypted sessions' default: the GCM tag takes 16 bytes of the datagram (1440 + 16 + 16 + 28 = 1500). */
+export const ENCRYPTED_SYMBOL_SIZE = DEFAULT_SYMBOL_SIZE - TAG_BYTES;
 /**
  * 128 source symbols per block (186 KB): repair is sized for the worst receiver per block, and the
  * worst of N receivers' loss counts is relatively smaller in bigger blocks (about 2.4 % repair for
@@ -64,6 +73,13 @@ export interface SendOptions {
    * arrive holding part of the image already (resumed elsewhere), so they fetch only what they lack.
    */
   onDemand?: boolean;
+  /**
+   * 32-byte AES-256 key: every datagram of the session is encrypted and authenticated (AES-256-GCM),
+   * and only receivers given the same key can join. Use a fresh random key per session.
+   */
+  encryptionKey?: Buffer;
+  /** Ed25519 private key: the manifest (image size, block and image hashes) is announced signed. */
+  manifestSigner?: KeyObject;
   onProgress?: (p: SendProgress) => void;
   signal?: AbortSignal;
 }
@@ -114,6 +130,12 @@ export interface SendSummary {
   repairSymbols: number;
   manifestChunks: number;
   finalRateBitsPerSecond: number | null;
+  encrypted: boolean;
+  signed: boolean;
+  /** Reports that failed authentication (encrypted sessions), dropped. */
+  authFailures: number;
+  /** Authenticated reports seen before (replays), dropped. */
+  replays: number;
   receivers: ReceiverResult[];
 }
 
@@ -144,13 +166,15 @@ const AUTO_MAX_RATE = 20e9;
 const MIN_RATE = 1e6;
 /** A receiver-side overrun share above this slows the sender down; random loss never does. */
 const OVERRUN_THRESHOLD = 0.002;
+/** An encrypted session ends before its sequence counter (part of every nonce) could wrap. */
+const SEQ_LIMIT = 0xffff_ff00;
 
 export async function send(opts: SendOptions): Promise<SendSummary> {
   const sender = new Sender(opts);
   return sender.run();
 }
 
-class Sender {
+export class Sender {
   private readonly started = performance.now();
   private readonly session = (Math.random() * 2 ** 32) >>> 0;
   private readonly group: string;
@@ -160,6 +184,10 @@ class Sender {
   private readonly minClients: number;
   private readonly timeoutMs: number;
   private readonly cap: number;
+  private readonly keys: SessionKeys | null;
+  private signature: Buffer | null = null;
+  /** Per receiver: its current run, the runs it had before, and the window over the run's report numbers. */
+  private readonly reportRuns = new Map<number, { run: number; past: Set<number>; window: ReplayWindow }>();
   private manifest!: Manifest;
   /**
    * Everything for the session group goes out of this one socket, connected to the group (Node then
@@ -173,6 +201,9 @@ class Sender {
   private fd = -1;
 
   private seq = 0;
+  /** Counters of their own for announcements on the well-known channel and for DONE-ACKs (unique nonces). */
+  private channelSeq = 0;
+  private doneAckSeq = 0;
   private readonly bufs: Buffer[] = [];
   private readonly free: number[] = [];
   private readonly sentCallbacks: ((err: Error | null) => void)[] = [];
@@ -216,6 +247,8 @@ class Sender {
   private resentSourceSymbols = 0;
   private repairSymbols = 0;
   private manifestSent = 0;
+  private authFailures = 0;
+  private replays = 0;
 
   private finish!: (s: SendSummary) => void;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -232,12 +265,19 @@ class Sender {
     this.timeoutMs = opts.receiverTimeoutMs ?? 10_000;
     this.cap = opts.rate ?? Infinity;
     this.rate = Math.min(this.cap, AUTO_START_RATE);
+    if (opts.encryptionKey !== undefined) checkEncryptionKey(opts.encryptionKey);
+    if (opts.manifestSigner !== undefined) checkEd25519(opts.manifestSigner, 'private', 'the manifest signing key');
+    this.keys = opts.encryptionKey ? new SessionKeys(opts.encryptionKey, SessionKeys.freshSalt()) : null;
   }
 
   async run(): Promise<SendSummary> {
     const ifaceAddress = resolveInterface(this.opts.interface);
-    this.manifest = buildManifest(this.opts.file, this.opts.symbolSize ?? DEFAULT_SYMBOL_SIZE, this.opts.k ?? DEFAULT_K);
+    const symbolSize = this.opts.symbolSize ?? (this.keys ? ENCRYPTED_SYMBOL_SIZE : DEFAULT_SYMBOL_SIZE);
+    this.manifest = buildManifest(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K);
     const g = this.manifest.geometry;
+    if (this.opts.manifestSigner) {
+      this.signature = signManifest(this.opts.manifestSigner, { ...g, manifestSize: this.manifest.bytes.length, manifestDigest: this.manifest.digest });
+    }
     this.manifestChunks = Math.ceil(this.manifest.bytes.length / g.symbolSize);
     this.manifestQueued = new Uint8Array(this.manifestChunks);
     this.manifestLastSeq = new Float64Array(this.manifestChunks).fill(-1);
@@ -251,7 +291,7 @@ class Sender {
     await new Promise<void>((resolve) => this.data.connect(this.port, this.group, resolve));
     this.control = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20 });
     this.feedbackPort = this.control.address().port;
-    const size = SYMBOL_HEADER_BYTES + g.symbolSize;
+    const size = Math.max(SYMBOL_HEADER_BYTES + g.symbolSize, ANNOUNCE_MAX_BYTES) + TAG_BYTES;
     for (let i = 0; i < BUFFERS; i++) {
       this.bufs.push(Buffer.allocUnsafeSlow(size)); // own ArrayBuffer: 4-byte aligned for the coder
       this.free.push(i);
@@ -263,7 +303,7 @@ class Sender {
         }
       });
     }
-    this.control.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+    this.control.on('message', (msg, rinfo) => this.handleDatagram(msg, rinfo));
     for (const s of [this.data, this.control]) s.on('error', () => {}); // per-datagram send errors arrive in the callbacks
     const done = new Promise<SendSummary>((resolve) => (this.finish = resolve));
     this.every(ANNOUNCE_MS, () => {
@@ -312,11 +352,12 @@ class Sender {
         return;
       }
       const buf = this.bufs[i]!;
-      const len = this.fillNext(buf);
+      let len = this.fillNext(buf);
       if (len === 0) {
         this.free.push(i);
         return; // idle until a report, a timer or the start makes work
       }
+      if (this.keys) len = this.seal(buf, len);
       if (this.viaControl) this.control.send(buf, 0, len, this.announcePort, this.announceGroup, this.sentCallbacks[i]);
       else this.data.send(buf, 0, len, this.sentCallbacks[i]);
       this.tokens -= len + FRAME_OVERHEAD;
@@ -331,8 +372,17 @@ class Sender {
     return this.seq;
   }
 
+  /** Seals a datagram in place: announcements are authenticated only (they stay readable), the rest encrypted too. */
+  private seal(buf: Buffer, len: number): number {
+    return this.keys!.sealFromSender(buf, buf[2] === PacketType.Announce ? len : HEADER_BYTES, len);
+  }
+
   /** Writes the next datagram to send into buf and sets its destination; 0 when there is nothing to send. */
   private fillNext(buf: Buffer): number {
+    if (this.keys && this.seq >= SEQ_LIMIT) {
+      this.end(EndReason.Aborted, 'the session ran out of sequence numbers (nonces) for its key');
+      return 0;
+    }
     if (this.announceDue > 0) {
       const toAnnounceChannel = this.announceDue === 2;
       this.announceDue--;
@@ -417,9 +467,12 @@ class Sender {
         // Scale the report interval with the audience so feedback stays near 200 reports/s at most.
         reportIntervalMs: Math.min(2000, Math.max(100, active * 5)),
         feedbackPort: this.feedbackPort,
+        signature: this.signature,
+        salt: this.keys?.salt ?? null,
       },
       // Session receivers never see the announce channel's copy: it must not leave a gap in their sequence.
-      toAnnounceChannel ? this.seq : this.nextSeq(),
+      toAnnounceChannel ? ++this.channelSeq : this.nextSeq(),
+      toAnnounceChannel,
     );
   }
 
@@ -509,10 +562,42 @@ class Sender {
     return best;
   }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+  /** A datagram that reached the control socket: receivers' reports, or anything else (ignored). */
+  handleDatagram(msg: Buffer, rinfo: RemoteInfo): void {
     if (packetType(msg) !== PacketType.Status || sessionOf(msg) !== this.session) return;
+    if (this.keys) {
+      const len = this.keys.openReport(msg, HEADER_BYTES);
+      if (len < 0) {
+        this.authFailures++;
+        return;
+      }
+      msg = msg.subarray(0, len);
+    }
     const s = decodeStatus(msg);
-    if (s) this.onStatus(s, rinfo);
+    if (!s) return;
+    if (this.keys && !this.freshReport(s, msg)) {
+      this.replays++;
+      return;
+    }
+    this.onStatus(s, rinfo);
+  }
+
+  /**
+   * Whether an authenticated report is new: each receiver run numbers its reports, and a receiver
+   * that restarts (resume) starts a new run. Reports of an earlier run, or seen before, are replays.
+   */
+  private freshReport(s: Status, msg: Buffer): boolean {
+    let r = this.reportRuns.get(s.receiver);
+    if (!r) {
+      r = { run: s.run, past: new Set(), window: new ReplayWindow() };
+      this.reportRuns.set(s.receiver, r);
+    } else if (r.run !== s.run) {
+      if (r.past.has(s.run)) return false;
+      r.past.add(r.run);
+      r.run = s.run;
+      r.window = new ReplayWindow();
+    }
+    return r.window.accept(seqOf(msg));
   }
 
   private onStatus(s: Status, rinfo: RemoteInfo): void {
@@ -584,10 +669,12 @@ class Sender {
   }
 
   private sendDoneAck(p: Peer): void {
-    const buf = Buffer.alloc(HEADER_BYTES + 4);
-    writeHeader(buf, PacketType.DoneAck, 0, this.session, this.seq); // unicast: must not leave a gap in the others' sequence
+    const buf = Buffer.alloc(HEADER_BYTES + 4 + TAG_BYTES);
+    // Unicast, with a counter of its own: it must not leave a gap in the others' sequence.
+    writeHeader(buf, PacketType.DoneAck, 0, this.session, ++this.doneAckSeq);
     buf.writeUInt32BE(p.id, HEADER_BYTES);
-    this.control.send(buf, p.port, p.address);
+    const len = this.keys ? this.seal(buf, HEADER_BYTES + 4) : HEADER_BYTES + 4;
+    this.control.send(buf, 0, len, p.port, p.address);
   }
 
   private maybeStart(): void {
@@ -640,9 +727,11 @@ class Sender {
     if (this.finished) return;
     this.finished = true;
     for (const t of this.timers) clearInterval(t);
-    const buf = Buffer.alloc(HEADER_BYTES);
-    writeHeader(buf, PacketType.End, reason, this.session, this.nextSeq());
-    for (let i = 0; i < 3; i++) this.data.send(buf);
+    for (let i = 0; i < 3; i++) {
+      const buf = Buffer.alloc(HEADER_BYTES + TAG_BYTES);
+      writeHeader(buf, PacketType.End, reason, this.session, this.nextSeq());
+      this.data.send(buf, 0, this.keys ? this.seal(buf, HEADER_BYTES) : HEADER_BYTES);
+    }
     const receivers: ReceiverResult[] = [...this.peers.values()].map((p) => ({
       id: p.id.toString(16).padStart(8, '0'),
       address: p.address,
@@ -668,6 +757,10 @@ class Sender {
       repairSymbols: this.repairSymbols,
       manifestChunks: this.manifestSent,
       finalRateBitsPerSecond: Number.isFinite(this.rate) ? Math.round(this.rate) : null,
+      encrypted: this.keys !== null,
+      signed: this.signature !== null,
+      authFailures: this.authFailures,
+      replays: this.replays,
       receivers,
     };
     // Let the END datagrams leave before the socket closes.

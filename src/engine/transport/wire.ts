@@ -1,12 +1,18 @@
 // The datagram format. Every datagram starts with a 12-byte header, big-endian:
-//   0 u8  magic 0x4D ('M')      1 u8  protocol version (1)
+//   0 u8  magic 0x4D ('M')      1 u8  protocol version (2)
 //   2 u8  packet type           3 u8  type-specific (the symbol id for SYMBOL packets)
 //   4 u32 session id            8 u32 sequence number (per sender, or per receiver for STATUS)
 // Everything is addressed by ids (session, block, symbol, manifest chunk), never by stream
 // position, which is what makes late join, rejoin and resume work.
+//
+// Encrypted sessions (cipher.ts) keep this header in the clear (it is the nonce and is authenticated)
+// and encrypt everything after it, followed by the 16-byte GCM tag. Announcements stay readable, so
+// receivers can find the session and learn that it is encrypted; they are authenticated only.
+
+import { SALT_BYTES, TAG_BYTES } from './cipher.js';
 
 export const MAGIC = 0x4d;
-export const VERSION = 1;
+export const VERSION = 2;
 export const HEADER_BYTES = 12;
 /** SYMBOL and MANIFEST packets carry a u32 (block / chunk index) after the header, then the payload. */
 export const SYMBOL_HEADER_BYTES = 16;
@@ -33,6 +39,9 @@ export const enum PacketType {
   /** receiver → sender (unicast): join, progress, needs, DONE with the verified hash. */
   Status = 6,
 }
+
+/** Byte 3 of an ANNOUNCE sent on the well-known channel (its sequence numbers are a counter of their own). */
+export const ANNOUNCE_ON_CHANNEL = 1;
 
 export const enum EndReason {
   Complete = 0,
@@ -85,29 +94,47 @@ export interface Announcement {
   reportIntervalMs: number;
   /** The sender's port for reports (at the announcement's source address). */
   feedbackPort: number;
+  /** Ed25519 signature of the manifest statement (manifest.ts), or null when the manifest is unsigned. */
+  signature: Buffer | null;
+  /** The encrypted session's salt for deriving its keys (cipher.ts), or null when it is not encrypted. */
+  salt: Buffer | null;
 }
 
 const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 1 + 1 + 2 + 8 + 4 + 4 + 32 + 2;
+const FLAG_SIGNED = 1;
+const FLAG_ENCRYPTED = 2;
+export const SIGNATURE_BYTES = 64;
+/** The longest announcement, before an encrypted session's tag. */
+export const ANNOUNCE_MAX_BYTES = ANNOUNCE_BYTES + SIGNATURE_BYTES + SALT_BYTES;
 
-export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number): number {
-  writeHeader(buf, PacketType.Announce, 0, a.session, seq);
+/** Writes an announcement (without the tag an encrypted session's sender then seals it with). */
+export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number, onChannel: boolean): number {
+  writeHeader(buf, PacketType.Announce, onChannel ? ANNOUNCE_ON_CHANNEL : 0, a.session, seq);
   let o = HEADER_BYTES;
   for (const part of a.group.split('.')) buf[o++] = Number(part);
   o = buf.writeUInt16BE(a.port, o);
   o = buf.writeUInt16BE(a.symbolSize, o);
   o = buf.writeUInt8(a.k, o);
-  o = buf.writeUInt8(0, o);
+  o = buf.writeUInt8((a.signature ? FLAG_SIGNED : 0) | (a.salt ? FLAG_ENCRYPTED : 0), o);
   o = buf.writeUInt16BE(a.reportIntervalMs, o);
   o = buf.writeBigUInt64BE(BigInt(a.imageSize), o);
   o = buf.writeUInt32BE(a.manifestSize, o);
   o = buf.writeUInt32BE(a.frontier, o);
   o += a.manifestDigest.copy(buf, o);
   o = buf.writeUInt16BE(a.feedbackPort, o);
+  if (a.signature) o += a.signature.copy(buf, o);
+  if (a.salt) o += a.salt.copy(buf, o);
   return o;
 }
 
+/** Parses an announcement; an encrypted session's must end with its tag (which the caller checks). */
 export function decodeAnnounce(buf: Buffer): Announcement | null {
   if (buf.length < ANNOUNCE_BYTES) return null;
+  const flags = buf[HEADER_BYTES + 9]!;
+  const signed = (flags & FLAG_SIGNED) !== 0;
+  const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
+  if (flags & ~(FLAG_SIGNED | FLAG_ENCRYPTED)) return null;
+  if (buf.length !== ANNOUNCE_BYTES + (signed ? SIGNATURE_BYTES : 0) + (encrypted ? SALT_BYTES + TAG_BYTES : 0)) return null;
   let o = HEADER_BYTES;
   const group = `${buf[o]}.${buf[o + 1]}.${buf[o + 2]}.${buf[o + 3]}`;
   o += 4;
@@ -123,7 +150,13 @@ export function decodeAnnounce(buf: Buffer): Announcement | null {
     frontier: buf.readUInt32BE(o + 20),
     manifestDigest: Buffer.from(buf.subarray(o + 24, o + 56)),
     feedbackPort: buf.readUInt16BE(o + 56),
+    signature: signed ? Buffer.from(buf.subarray(ANNOUNCE_BYTES, ANNOUNCE_BYTES + SIGNATURE_BYTES)) : null,
+    salt: null,
   };
+  if (encrypted) {
+    const at = ANNOUNCE_BYTES + (signed ? SIGNATURE_BYTES : 0);
+    a.salt = Buffer.from(buf.subarray(at, at + SALT_BYTES));
+  }
   if (a.k < 1 || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
   return a;
 }
@@ -135,6 +168,8 @@ export type Ranges = number[];
 
 export interface Status {
   receiver: number;
+  /** Random per receiver process: a restarted receiver (resume) starts a new report sequence. */
+  run: number;
   state: ReceiverState;
   /** Highest sender sequence number seen: tells the sender which of its packets this report reflects. */
   ackSeq: number;
@@ -155,7 +190,7 @@ export interface Status {
   partial: { block: number; need: number }[];
 }
 
-const STATUS_FIXED = HEADER_BYTES + 4 + 4 + 1 + 1 + 2 + 2 + 2 + 4 + 4 + 4 + 4 + 4 + 32;
+const STATUS_FIXED = HEADER_BYTES + 4 + 4 + 4 + 1 + 1 + 2 + 2 + 2 + 4 + 4 + 4 + 4 + 4 + 32;
 
 /** Largest number of range pairs and partial entries that fit a report of `maxBytes`. */
 export function statusCapacity(maxBytes: number): number {
@@ -166,6 +201,7 @@ export function encodeStatus(buf: Buffer, session: number, seq: number, s: Statu
   writeHeader(buf, PacketType.Status, 0, session, seq);
   let o = HEADER_BYTES;
   o = buf.writeUInt32BE(s.receiver, o);
+  o = buf.writeUInt32BE(s.run, o);
   o = buf.writeUInt32BE(s.ackSeq >>> 0, o);
   o = buf.writeUInt8(s.state, o);
   o = buf.writeUInt8(0, o);
@@ -191,6 +227,8 @@ export function decodeStatus(buf: Buffer): Status | null {
   if (buf.length < STATUS_FIXED) return null;
   let o = HEADER_BYTES;
   const receiver = buf.readUInt32BE(o);
+  const run = buf.readUInt32BE(o + 4);
+  o += 4;
   const ackSeq = buf.readUInt32BE(o + 4);
   const state = buf.readUInt8(o + 8);
   const nManifest = buf.readUInt16BE(o + 10);
@@ -200,6 +238,7 @@ export function decodeStatus(buf: Buffer): Status | null {
   o += 16;
   const s: Status = {
     receiver,
+    run,
     ackSeq,
     state,
     blocksDone: buf.readUInt32BE(o),
