@@ -1,7 +1,8 @@
 // Datagram encryption: AES-256-GCM per datagram, sealed and opened in place.
 //
-// DatagramCipher is the whole of the crypto the packet loops call, kept behind this small class so
-// that another implementation (a native batched path) can stand in for it. SessionKeys holds the
+// DatagramCipher is the whole of the crypto the packet loops call: the native addon's OpenSSL
+// context (one per key, only the IV reset per datagram, ~1.2 µs per 1.4 KB) when it is built, else
+// Node's createCipheriv/createDecipheriv per datagram (~5-7 µs). SessionKeys holds the
 // conventions of a session: the key handed to the sender and its receivers is never used directly;
 // two subkeys are derived from it with HKDF-SHA256 and the session's random salt (announced in the
 // clear), one for the sender's datagrams and one for the receivers' reports. A key reused across
@@ -18,6 +19,7 @@
 // Replays are rejected above this layer (ReplayWindow): a sealed datagram authenticates wherever
 // and however often it arrives.
 import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomFillSync, type KeyObject } from 'node:crypto';
+import { nativeAddon, type NativeAddon, type NativeGcmContext } from './native.js';
 
 export const KEY_BYTES = 32;
 export const TAG_BYTES = 16;
@@ -34,10 +36,15 @@ export function checkEncryptionKey(key: Buffer): void {
 /** AES-256-GCM over one datagram, in place: encrypted bytes replace the plaintext, the tag follows them. */
 export class DatagramCipher {
   private readonly key: KeyObject;
+  private readonly native: NativeAddon | null;
+  private readonly context: NativeGcmContext | null;
 
-  constructor(key: Buffer) {
+  /** `native: false` forces Node's crypto even when the addon is built (tests compare both). */
+  constructor(key: Buffer, { native = true }: { native?: boolean } = {}) {
     checkEncryptionKey(key);
     this.key = createSecretKey(key);
+    this.native = native ? nativeAddon() : null;
+    this.context = this.native ? this.native.gcmContext(key) : null;
   }
 
   /**
@@ -45,6 +52,7 @@ export class DatagramCipher {
    * 16-byte tag at buf[len]. Returns the sealed length, len + 16 (buf must have room for it).
    */
   seal(buf: Buffer, clear: number, len: number, nonce: Buffer): number {
+    if (this.native) return this.native.gcmSeal(this.context!, buf, clear, len, nonce);
     const c = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
     c.setAAD(buf.subarray(0, clear));
     if (len > clear) c.update(buf.subarray(clear, len)).copy(buf, clear);
@@ -59,6 +67,7 @@ export class DatagramCipher {
   open(buf: Buffer, clear: number, len: number, nonce: Buffer): number {
     const end = len - TAG_BYTES;
     if (end < clear) return -1;
+    if (this.native) return this.native.gcmOpen(this.context!, buf, clear, len, nonce);
     const d = createDecipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_BYTES });
     d.setAAD(buf.subarray(0, clear));
     d.setAuthTag(buf.subarray(end, len));

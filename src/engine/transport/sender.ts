@@ -132,6 +132,8 @@ export interface SendSummary {
   finalRateBitsPerSecond: number | null;
   encrypted: boolean;
   signed: boolean;
+  /** Datagrams on the report port that are not well-formed reports of this session, ignored. */
+  ignoredDatagrams: number;
   /** Reports that failed authentication (encrypted sessions), dropped. */
   authFailures: number;
   /** Authenticated reports seen before (replays), dropped. */
@@ -247,6 +249,7 @@ export class Sender {
   private resentSourceSymbols = 0;
   private repairSymbols = 0;
   private manifestSent = 0;
+  private ignored = 0;
   private authFailures = 0;
   private replays = 0;
 
@@ -564,7 +567,10 @@ export class Sender {
 
   /** A datagram that reached the control socket: receivers' reports, or anything else (ignored). */
   handleDatagram(msg: Buffer, rinfo: RemoteInfo): void {
-    if (packetType(msg) !== PacketType.Status || sessionOf(msg) !== this.session) return;
+    if (packetType(msg) !== PacketType.Status || sessionOf(msg) !== this.session) {
+      this.ignored++;
+      return;
+    }
     if (this.keys) {
       const len = this.keys.openReport(msg, HEADER_BYTES);
       if (len < 0) {
@@ -574,7 +580,10 @@ export class Sender {
       msg = msg.subarray(0, len);
     }
     const s = decodeStatus(msg);
-    if (!s) return;
+    if (!s) {
+      this.ignored++;
+      return;
+    }
     if (this.keys && !this.freshReport(s, msg)) {
       this.replays++;
       return;
@@ -759,6 +768,7 @@ export class Sender {
       finalRateBitsPerSecond: Number.isFinite(this.rate) ? Math.round(this.rate) : null,
       encrypted: this.keys !== null,
       signed: this.signature !== null,
+      ignoredDatagrams: this.ignored,
       authFailures: this.authFailures,
       replays: this.replays,
       receivers,
