@@ -3,7 +3,7 @@
 // (scripts/netlan.sh). See docs/benchmark.md for what it measures and how to read it.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,9 @@ Runs each tool's sender in host 0 and its receivers in hosts 1..N of a fresh nam
   --rate R          sender link rate, tc syntax: 100mbit, 1gbit (default 100mbit)
   --no-shape        no rate limit on the sender's link (ideal time is then not defined)
   --size S          image size: 32M, 128M, 1G (default 32M)
-  --tools LIST      comma-separated: mcshell,udpcast,uftp (default all three)
+  --tools LIST      comma-separated: mcshell,mcshell-enc,udpcast,uftp (default mcshell,udpcast,uftp);
+                    mcshell-enc is mcshell with an encrypted session (--key-file, AES-256-GCM)
+  --encrypt         add mcshell-enc to the tools, run right after mcshell
   --repeat K        runs per tool (default 1)
   --slow I:RATE     also shape receiver I's link to RATE (slow-client runs)
   --timeout SEC     per run; default 60 s + 10 x ideal time
@@ -71,6 +73,7 @@ function readOptions() {
         'no-shape': { type: 'boolean', default: false },
         size: { type: 'string', default: '32M' },
         tools: { type: 'string', default: 'mcshell,udpcast,uftp' },
+        encrypt: { type: 'boolean', default: false },
         repeat: { type: 'string', default: '1' },
         slow: { type: 'string' },
         timeout: { type: 'string' },
@@ -92,6 +95,7 @@ function readOptions() {
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) fail('--repeat must be a positive integer');
   const tools = values.tools.split(',').map((t) => t.trim()).filter(Boolean);
+  if (values.encrypt && !tools.includes('mcshell-enc')) tools.splice(tools.includes('mcshell') ? tools.indexOf('mcshell') + 1 : 0, 0, 'mcshell-enc');
   for (const t of tools) if (!TOOLS[t]) fail(`unknown tool '${t}' (known: ${Object.keys(TOOLS).join(', ')})`);
   const shaped = !values['no-shape'];
   const options = {
@@ -129,6 +133,15 @@ const TOOLS = {
       ...(rate ? ['--rate', String(rate)] : []),
     ],
     receiver: ({ i, out }) => [process.execPath, mcshellBin, 'receive', '--interface', `mcv${i}`, '--out', out, '--json'],
+    output: ({ out }) => out,
+    done: null,
+    daemon: false,
+  },
+  // The same with encryption: one random key per benchmark run, in a file both ends read.
+  'mcshell-enc': {
+    need: [],
+    sender: (ctx) => [...TOOLS.mcshell.sender(ctx), '--key-file', ctx.keyFile],
+    receiver: (ctx) => [...TOOLS.mcshell.receiver(ctx), '--key-file', ctx.keyFile],
     output: ({ out }) => out,
     done: null,
     daemon: false,
@@ -332,7 +345,7 @@ async function runOnce(tool, options, work, image, imageHash, run) {
     for (let i = 1; i <= n; i++) {
       const dir = join(runDir, `h${i}`);
       mkdirSync(dir);
-      const ctx = { i, dir, out: join(dir, 'image.out'), image };
+      const ctx = { i, dir, out: join(dir, 'image.out'), image, keyFile: join(work, 'session.key') };
       const proc = launch(`${prefix}-h${i}`, spec.receiver(ctx), { log: join(runDir, `h${i}.log`), timeFile: join(runDir, `h${i}.time`), done: spec.done });
       receivers.push({ i, proc, output: spec.output(ctx), timeFile: join(runDir, `h${i}.time`) });
     }
@@ -340,7 +353,7 @@ async function runOnce(tool, options, work, image, imageHash, run) {
     const before = txBytes(prefix);
     const t0 = performance.now();
     const deadline = t0 + options.timeoutMs;
-    const sender = launch(`${prefix}-h0`, spec.sender({ image, receivers: n, rate: options.rate }), { log: join(runDir, 'h0.log'), timeFile: join(runDir, 'h0.time'), done: null });
+    const sender = launch(`${prefix}-h0`, spec.sender({ image, receivers: n, rate: options.rate, keyFile: join(work, 'session.key') }), { log: join(runDir, 'h0.log'), timeFile: join(runDir, 'h0.time'), done: null });
     const receiverDone = (r) => r.proc.doneAt !== null || r.proc.exitedAt !== null;
     // Until the sender exits and every receiver is done, or the deadline; after one side ends the
     // other gets a grace period (a sender that fails at once must not hold the run until the deadline).
@@ -469,6 +482,7 @@ async function main() {
     const image = join(work, 'image.bin');
     log(`image: ${(options.size / 2 ** 20).toFixed(0)} MiB of random bytes in ${work}`);
     const imageHash = await makeImage(image, options.size);
+    writeFileSync(join(work, 'session.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
     log(`LAN: 1 sender + ${options.receivers} receivers, rate ${options.rate ? options.rateText : 'unshaped'}, loss ${(options.loss * 100).toFixed(1)}% per receiver${options.slow ? `, slow ${options.slow}` : ''}; ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`);
     const rows = [];
     for (let run = 1; run <= options.repeat; run++) {
