@@ -29,14 +29,23 @@ const RATE_WINDOW_MS = 3000;
 /** A client counts as slow only while it gets less than this share of the session's wire rate. */
 const BEHIND_SHARE = 0.6;
 
-/** Keeps the sender's automatic rate at the goodput of its slowest bottlenecked receiver. */
-export class FollowSlowest implements Pacer {
-  private readonly last = new Map<number, { at: number; received: number; lost: number }>();
-  private capBps: number | null = null;
-  private lastCall = 0;
+interface LinkSample {
+  id: number;
+  /** Bits per second of the datagrams it received over the last sample. */
+  goodputBps: number;
+  /** It dropped more than BOTTLENECK_LOSS of what was sent: its link is slower than the session. */
+  bottleneck: boolean;
+}
 
-  cap(nowMs: number, frameBytes: number, receivers: PeerCounts[]): number | null {
-    let slowest = Infinity;
+/** Measures each receiver's link from its cumulative report counters, one sample per SAMPLE_MS. */
+class LinkMeter {
+  private readonly last = new Map<number, { at: number; received: number; lost: number }>();
+  /** The latest goodput of each receiver found behind a bottleneck (gone once it keeps up again). */
+  readonly behind = new Map<number, number>();
+
+  /** The receivers measured in this call. */
+  update(nowMs: number, frameBytes: number, receivers: PeerCounts[]): LinkSample[] {
+    const fresh: LinkSample[] = [];
     for (const r of receivers) {
       const previous = this.last.get(r.id);
       if (previous && nowMs - previous.at < SAMPLE_MS) continue;
@@ -44,8 +53,23 @@ export class FollowSlowest implements Pacer {
       if (!previous) continue;
       const got = r.received - previous.received;
       const lost = r.lost - previous.lost;
-      if (got + lost > 0 && lost / (got + lost) > BOTTLENECK_LOSS) slowest = Math.min(slowest, (got * frameBytes * 8 * 1000) / (nowMs - previous.at));
+      const sample = { id: r.id, goodputBps: (got * frameBytes * 8 * 1000) / (nowMs - previous.at), bottleneck: got + lost > 0 && lost / (got + lost) > BOTTLENECK_LOSS };
+      if (sample.bottleneck) this.behind.set(r.id, sample.goodputBps);
+      else this.behind.delete(r.id);
+      fresh.push(sample);
     }
+    return fresh;
+  }
+}
+
+/** Policy None and the slowest stream: the sender's automatic rate follows the goodput of its slowest bottlenecked receiver. */
+export class FollowSlowest implements Pacer {
+  private readonly meter = new LinkMeter();
+  private capBps: number | null = null;
+  private lastCall = 0;
+
+  cap(nowMs: number, frameBytes: number, receivers: PeerCounts[]): number | null {
+    const slowest = Math.min(...this.meter.update(nowMs, frameBytes, receivers).filter((sample) => sample.bottleneck).map((sample) => sample.goodputBps));
     if (slowest < Infinity) this.capBps = slowest;
     else if (this.capBps !== null) this.capBps *= PROBE_PER_SECOND ** ((nowMs - this.lastCall) / 1000);
     this.lastCall = nowMs;
@@ -53,12 +77,34 @@ export class FollowSlowest implements Pacer {
   }
 }
 
+/**
+ * Policies Disconnect and Multistream: the stream goes on at its own speed, and a receiver whose
+ * link cannot take it and gets less than `slowBelowBps` is not served repair: chasing it would
+ * spend the session's bandwidth on symbols its link drops, holding back everyone else. It stays
+ * until the DP disconnects it or moves it to a slower stream.
+ */
+export class LeaveBehind implements Pacer {
+  private readonly meter = new LinkMeter();
+
+  constructor(private readonly slowBelowBps: number) {}
+
+  cap(nowMs: number, frameBytes: number, receivers: PeerCounts[]): null {
+    this.meter.update(nowMs, frameBytes, receivers);
+    return null;
+  }
+
+  ignores(receiver: number): boolean {
+    return (this.meter.behind.get(receiver) ?? Infinity) < this.slowBelowBps;
+  }
+}
+
 /** How stream `stream` of an image is sent under the policy (rate cap, pacing, on-demand). */
 export function streamSendOptions(settings: SlowClientSettings, stream: number): Pick<SendOptions, 'pacer' | 'rate' | 'onDemand'> {
   if (settings.policy === 'None') return { pacer: new FollowSlowest() };
-  if (stream === 0) return {};
-  const last = stream >= settings.streams - 1;
-  return { onDemand: true, ...(last ? { pacer: new FollowSlowest() } : { rate: settings.thresholdBps / 2 ** (stream - 1) }) };
+  const last = settings.policy === 'Disconnect' ? false : stream >= settings.streams - 1;
+  if (last) return { onDemand: true, pacer: new FollowSlowest() };
+  const leaveBehind = new LeaveBehind(slowBelow(settings, stream));
+  return stream === 0 ? { pacer: leaveBehind } : { onDemand: true, rate: settings.thresholdBps / 2 ** (stream - 1), pacer: leaveBehind };
 }
 
 /** The rate below which a client of stream `stream` is slow: the threshold, halved per slower stream. */

@@ -91,9 +91,14 @@ export interface PeerCounts {
   lost: number;
 }
 
-/** Consulted by the rate regulator every 200 ms; returns a cap in bits per second, or null for none. */
+/**
+ * A session's policy towards its receivers' links (the DP's slow-client policy). The rate regulator
+ * calls `cap` every 200 ms with the active receivers' counters: a cap in bits per second, or null
+ * for none. A receiver it `ignores` gets no repair and no resent blocks (it cannot keep up).
+ */
 export interface Pacer {
   cap(nowMs: number, frameBytes: number, receivers: PeerCounts[]): number | null;
+  ignores?(receiver: number): boolean;
 }
 
 export interface SendProgress {
@@ -664,6 +669,10 @@ export class Sender {
         this.manifestQueued[c] = 1;
         this.manifestQueue.push(c);
       }
+    }
+    if (this.opts.pacer?.ignores?.(p.id)) {
+      p.missing = [];
+      return;
     }
     const count = this.manifest.geometry.blockCount;
     for (const { block, need } of s.partial) {

@@ -4,7 +4,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
-import { FollowSlowest, streamSendOptions } from '../../../src/engine/dp/slow-clients.js';
+import { FollowSlowest, LeaveBehind, streamSendOptions } from '../../../src/engine/dp/slow-clients.js';
 import { MulticastSessions, type MulticastSession } from '../../../src/engine/dp/sessions.js';
 import { SiteStore } from '../../../src/engine/site/store.js';
 import { defaultSlowClientSettings, SITE_SCHEMA_VERSION, type SlowClientSettings } from '../../../src/engine/site/model.js';
@@ -32,15 +32,32 @@ test('FollowSlowest caps the rate at the goodput of a receiver behind a slower l
   assert.ok(Math.abs(cap - 1000 * FRAME * 8 * 1.05 ** 2) < 1, `probing: ${cap}`);
 });
 
+test('LeaveBehind serves no repair to a receiver whose link cannot take the stream and gets less than the threshold', () => {
+  const leave = new LeaveBehind(30e6);
+  const counts = (t: number) => [
+    { id: 1, received: t * 8000, lost: t * 80 }, // 96 Mbit/s, 1 % random loss
+    { id: 2, received: t * 800, lost: t * 7200 }, // 9.6 Mbit/s of 96: behind a slower link
+    { id: 3, received: t * 4000, lost: t * 4000 }, // 48 Mbit/s: behind a link, but above the threshold
+  ];
+  assert.equal(leave.cap(0, FRAME, counts(0)), null);
+  assert.equal(leave.cap(1000, FRAME, counts(1)), null, 'it never paces the stream');
+  assert.deepEqual([1, 2, 3].map((id) => leave.ignores(id)), [false, true, false]);
+  leave.cap(2000, FRAME, [{ id: 2, received: 800 + 8000, lost: 7200 }]);
+  assert.equal(leave.ignores(2), false, 'served again once it keeps up');
+});
+
 test('each stream is sent as the policy says', () => {
   const settings = (policy: SlowClientSettings['policy'], streams: 2 | 3 = 2): SlowClientSettings => ({ ...defaultSlowClientSettings(), policy, thresholdBps: 40e6, streams });
   assert.ok(streamSendOptions(settings('None'), 0).pacer instanceof FollowSlowest, 'None: the session follows its slowest client');
-  assert.deepEqual(streamSendOptions(settings('Disconnect'), 0), {}, 'Disconnect: full speed');
-  assert.deepEqual(streamSendOptions(settings('Multistream'), 0), {}, 'Multistream: the first stream at full speed');
+  const disconnect = streamSendOptions(settings('Disconnect'), 0);
+  assert.ok(disconnect.pacer instanceof LeaveBehind && disconnect.rate === undefined && !disconnect.onDemand, 'Disconnect: full speed, leaving slow receivers behind');
+  const fast = streamSendOptions(settings('Multistream'), 0);
+  assert.ok(fast.pacer instanceof LeaveBehind && fast.rate === undefined && !fast.onDemand, 'Multistream: the first stream at full speed');
   const slow = streamSendOptions(settings('Multistream'), 1);
   assert.equal(slow.onDemand, true);
   assert.ok(slow.pacer instanceof FollowSlowest, 'the last stream follows its slowest client');
-  assert.deepEqual(streamSendOptions(settings('Multistream', 3), 1), { onDemand: true, rate: 40e6 }, 'three streams: the medium one is capped at the threshold');
+  const medium = streamSendOptions(settings('Multistream', 3), 1);
+  assert.deepEqual([medium.onDemand, medium.rate, medium.pacer instanceof LeaveBehind], [true, 40e6, true], 'three streams: the medium one is capped at the threshold');
   assert.ok(streamSendOptions(settings('Multistream', 3), 2).pacer instanceof FollowSlowest);
 });
 
