@@ -243,7 +243,7 @@ for (const encrypted of [true, false]) {
       const c = (await l.received).counters;
       const s = await l.sent;
       const refused = c.malformed + c.foreign + c.authFailures + c.replays + c.duplicates + c.corruptBlocks;
-      console.log(`# ${encrypted ? 'encrypted' : 'unencrypted'}: ${toReceiver} to the receiver, ${toSender} to the sender, ${skipped} skipped, in ${(ms / 1000).toFixed(2)} s; receiver ${JSON.stringify(c)}; sender ignored ${s.ignoredDatagrams}, authFailures ${s.authFailures}, replays ${s.replays}`);
+      console.log(`# seed ${seed}, ${encrypted ? 'encrypted' : 'unencrypted'}: ${toReceiver} to the receiver, ${toSender} to the sender, ${skipped} skipped, in ${(ms / 1000).toFixed(2)} s; receiver ${JSON.stringify(c)}; sender ignored ${s.ignoredDatagrams}, authFailures ${s.authFailures}, replays ${s.replays}`);
       assert.ok(s.ignoredDatagrams + s.authFailures > toSender * 0.5, 'the sender counts what it refuses');
       assert.ok(refused > toReceiver * 0.5, `most fuzz is refused and counted: ${JSON.stringify(c)}`);
       assert.ok(c.malformed > 1000 && c.foreign > 1000, JSON.stringify(c));
