@@ -5,6 +5,7 @@
 // The project's own modules outside src/ui stay imports of the compiled files, so the shell and
 // the UI share one copy of them. React's production build is chosen here: its development build
 // only adds checks for React developers and costs about half as much again per dashboard frame.
+// MCSHELL_UI_MINIFY=0 leaves the bundle readable, for CPU profiles (scripts/bench-ui.mjs --cpu-prof).
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -55,6 +56,66 @@ const yogaWithoutFetch = {
   },
 };
 
+/**
+ * Ink draws every frame from scratch: Output.get() turns each line of text into one object per
+ * character with its styles, paints them on a grid as wide as the terminal and turns the grid back
+ * into text, and before that it measures each text's width again, character by character (with a
+ * Unicode segmenter as soon as a line holds a block glyph or a dash). For the session dashboard
+ * that is some 2,000 characters ten times a second, most of its CPU. Two shortcuts:
+ * - When every line of the frame is written by one text starting at the left edge (each line of
+ *   mcshell's screen is one <Text>), the grid would only copy that text: the frame is those lines,
+ *   as the grid would give them without its trailing blanks. Any other frame (side-by-side texts,
+ *   indented boxes, clipping) takes Ink's own path.
+ * - A text's width comes from Ink's own measureText, whose cache the layout has just filled for
+ *   the same text.
+ */
+const inkFrameShortcuts = {
+  name: 'ink-frame-shortcuts',
+  setup(builder) {
+    const patch = async (path, replacements, appended = '') => {
+      let source = await readFile(path, 'utf8');
+      for (const [from, to] of replacements) {
+        if (!source.includes(from)) throw new Error(`${path}: no '${from.trim()}' to patch (has ink changed?)`);
+        source = source.replace(from, to);
+      }
+      return { contents: source + appended };
+    };
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/ }, (args) =>
+      patch(args.path, [
+        ["import widestLine from 'widest-line';", "import measureText from './measure-text.js';"],
+        ['const currentWidth = widestLine(text);', 'const currentWidth = measureText(text).width;'],
+      ]),
+    );
+    builder.onLoad({ filter: /[\\/]node_modules[\\/]ink[\\/]build[\\/]output\.js$/ }, (args) =>
+      patch(
+        args.path,
+        [
+          ['export default class Output {', 'export default class Output {'],
+          ['    get() {', '    getOnGrid() {'],
+        ],
+        `
+Output.prototype.get = function () {
+  const lines = new Array(this.height).fill('');
+  const written = new Array(this.height).fill(false);
+  for (const operation of this.operations) {
+    if (operation.type !== 'write' || operation.x !== 0 || operation.y < 0) return this.getOnGrid();
+    const texts = operation.text.split('\\n');
+    for (let index = 0; index < texts.length && operation.y + index < this.height; index++) {
+      if (written[operation.y + index]) return this.getOnGrid();
+      written[operation.y + index] = true;
+      let line = texts[index];
+      for (const transformer of operation.transformers) line = transformer(line, index);
+      lines[operation.y + index] = line.trimEnd();
+    }
+  }
+  return { output: lines.join('\\n'), height: this.height };
+};
+`,
+      ),
+    );
+  },
+};
+
 await build({
   entryPoints: [join(ui, 'interactive.js')],
   outfile: join(ui, 'interactive.bundle.js'),
@@ -65,7 +126,7 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
   // CommonJS packages (React) calling require() need it in an ES module.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  plugins: [projectModulesExternal, inkWithoutDevtools, yogaWithoutFetch],
-  minify: true,
+  plugins: [projectModulesExternal, inkWithoutDevtools, yogaWithoutFetch, inkFrameShortcuts],
+  minify: process.env.MCSHELL_UI_MINIFY !== '0',
   logLevel: 'warning',
 });

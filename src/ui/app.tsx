@@ -1,12 +1,14 @@
 // The interactive shell's screen: scrollback (<Static>: the banner, each command as typed, its
 // output and errors), then the live area: views handed over by running cmdlets, a pending
-// question, and the prompt while nothing runs. Ctrl+C during a run aborts the pipeline.
+// question, and the prompt while nothing runs. Ctrl+C during a run aborts the pipeline (and drops
+// what was typed ahead); other keys typed during a run, unless a live view or a question takes
+// them, are kept for the next prompt, as a terminal keeps them for the next shell prompt.
 import { Box, Static, Text, useInput } from 'ink';
-import { useState, useSyncExternalStore } from 'react';
+import { useRef, useState, useSyncExternalStore } from 'react';
 import type { Completion } from '../runtime/completion.js';
 import type { History } from './history.js';
 import { PROMPT } from './greeting.js';
-import { CONTINUATION, Prompt } from './prompt.js';
+import { CONTINUATION, Prompt, type Keystroke } from './prompt.js';
 import type { Question, Screen } from './screen.js';
 
 /** What the app needs of the shell; the tests pass fakes. */
@@ -35,10 +37,14 @@ const echo = (source: string) =>
 export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
   useSyncExternalStore(screen.subscribe, screen.snapshot);
   const [running, setRunning] = useState<AbortController | null>(null);
+  const typeAhead = useRef<Keystroke[]>([]).current;
 
   useInput(
     (input, key) => {
-      if (key.ctrl && input === 'c') running?.abort();
+      if (key.ctrl && input === 'c') {
+        typeAhead.length = 0;
+        running?.abort();
+      } else if (screen.live.length === 0 && !screen.question) typeAhead.push({ input, key });
     },
     { isActive: running !== null },
   );
@@ -80,6 +86,7 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
             screen.flush();
           }}
           onExit={() => onExit(0)}
+          typeAhead={typeAhead}
         />
       )}
     </>

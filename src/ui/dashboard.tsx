@@ -1,12 +1,14 @@
 // The live multicast session dashboard: per session its state, image, group/port, elapsed time,
 // rate (now, average, cap), percent, ETA and wire overhead, then a row per client with a progress
-// bar, rate and state. It renders the data it is given (see session-watch.tsx for the engine
+// bar, rate, loss and state. It renders the data it is given (see session-watch.ts for the engine
 // side) and never grows taller than `rows`: beyond that, client rows are windowed around the
 // selection and the rest summarised. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
+// A client row is drawn again only when its data changed: session-watch.ts hands over the same
+// row object while nothing in it moved, and each row is one Text with few parts.
 import { Box, Text, useInput } from 'ink';
-import { useState } from 'react';
+import { memo, useReducer, useRef } from 'react';
 
-export type ClientPhase = 'waiting' | 'receiving' | 'verifying' | 'done' | 'failed' | 'disconnected';
+export type ClientPhase = 'waiting' | 'receiving' | 'verifying' | 'done' | 'failed' | 'disconnected' | 'moved';
 
 export interface ClientRow {
   id: string;
@@ -16,6 +18,8 @@ export interface ClientRow {
   percent: number;
   /** Bits per second, from the client's recent progress; null until known. */
   rateBps: number | null;
+  /** Percent of the session's datagrams the client lost (before repair), as it reports; null until known. */
+  lossPercent: number | null;
   message: string;
 }
 
@@ -42,7 +46,7 @@ export interface DashboardProps {
   columns: number;
   /** False for the final frame kept in the scrollback: no keys, no footer. */
   interactive?: boolean;
-  /** Colour on: bars are coloured blanks (plain ASCII is far cheaper for Ink to lay out than block glyphs). */
+  /** Colour on: bars are cyan on grey, else block glyphs on light shade. */
   color?: boolean;
   onLeave?(): void;
   onDisconnect?(sessionId: string, clientId: string): void;
@@ -64,12 +68,17 @@ export function formatDuration(seconds: number | null): string {
 
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
-/** A bar of `width` cells with eighth-cell precision. */
-export function progressBar(percent: number, width: number): string {
+/** A bar of `width` cells with eighth-cell precision; `empty` fills the rest. */
+export function progressBar(percent: number, width: number, empty = '░'): string {
   const eighths = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width * 8);
   const full = Math.floor(eighths / 8);
   const partial = EIGHTHS[eighths % 8]!;
-  return ('█'.repeat(full) + partial).padEnd(width, '░');
+  return ('█'.repeat(full) + partial).padEnd(width, empty);
+}
+
+/** Loss as a column: `0.4% loss`, or a dash until the client has said. */
+export function formatLoss(percent: number | null): string {
+  return percent === null ? '—' : `${percent < 10 ? percent.toFixed(1) : Math.round(percent)}% loss`;
 }
 
 const STATE_COLOR: Record<string, string | undefined> = {
@@ -79,6 +88,7 @@ const STATE_COLOR: Record<string, string | undefined> = {
   done: 'green',
   failed: 'red',
   disconnected: 'magenta',
+  moved: 'magenta',
   Waiting: 'yellow',
   Running: 'cyan',
   Completed: 'green',
@@ -86,17 +96,43 @@ const STATE_COLOR: Record<string, string | undefined> = {
   Stopped: 'magenta',
 };
 
-/** A progress bar: coloured blanks with colour, block glyphs without. */
+/** A progress bar as one string: cyan blocks on a grey track with colour, block glyphs on light shade without. */
 function Bar({ percent, width, color }: { percent: number; width: number; color: boolean }) {
-  if (!color) return <>{progressBar(percent, width)}</>;
-  const full = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
-  return (
-    <>
-      <Text backgroundColor="cyan">{' '.repeat(full)}</Text>
-      <Text backgroundColor="gray">{' '.repeat(width - full)}</Text>
-    </>
+  return color ? (
+    <Text color="cyan" backgroundColor="gray">
+      {progressBar(percent, width, ' ')}
+    </Text>
+  ) : (
+    <>{progressBar(percent, width)}</>
   );
 }
+
+interface ClientLineProps {
+  client: ClientRow;
+  selected: boolean;
+  nameWidth: number;
+  addressWidth: number;
+  barWidth: number;
+  color: boolean;
+}
+
+/** One client: only re-rendered when its row object or the layout changes. */
+const ClientLine = memo(function ClientLine({ client, selected, nameWidth, addressWidth, barWidth, color }: ClientLineProps) {
+  const rate = formatRate(client.state === 'receiving' ? client.rateBps : null).padStart(12);
+  return (
+    <Text wrap="truncate-end" inverse={selected}>
+      {`${selected ? '▸ ' : '  '}${fit(client.name, nameWidth)} `}
+      <Text dimColor>{fit(client.address, addressWidth)}</Text>{' '}
+      <Bar percent={client.percent} width={barWidth} color={color} />
+      {` ${`${Math.round(client.percent)}%`.padStart(4)} ${rate} ${formatLoss(client.lossPercent).padStart(LOSS_WIDTH)} `}
+      <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
+      {client.message && client.state !== 'done' ? <Text dimColor>{` ${client.message}`}</Text> : null}
+    </Text>
+  );
+});
+
+const LOSS_WIDTH = 10;
+const KEY_HELP = <Text dimColor>↑/↓ select a client · d disconnect it · q leave (the sessions go on)</Text>;
 
 const fit = (text: string, width: number) => (text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width));
 
@@ -138,23 +174,27 @@ function summary(clients: readonly ClientRow[]): string {
 
 export function SessionDashboard({ sessions, rows, columns, interactive = true, color = false, onLeave, onDisconnect }: DashboardProps) {
   const keys = sessions.flatMap((s) => s.clients.map((c) => ({ key: `${s.id}/${c.id}`, session: s, client: c })));
-  const [selected, setSelected] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState<(typeof keys)[number] | null>(null);
-  const current = keys.find((k) => k.key === selected) ?? null;
+  // Keys can come faster than React renders (a held arrow key, tmux send-keys): each one works on
+  // the latest selection and client list, kept in a ref; a counter re-renders.
+  const ui = useRef<{ keys: typeof keys; selected: string | null; confirming: (typeof keys)[number] | null }>({ keys, selected: null, confirming: null });
+  ui.current.keys = keys;
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const { selected, confirming } = ui.current;
 
   useInput(
     (input, key) => {
-      if (confirming) {
-        if (/^y$/i.test(input)) onDisconnect?.(confirming.session.id, confirming.client.id);
-        setConfirming(null);
-        return;
-      }
-      if (input === 'q' || key.escape) onLeave?.();
+      const state = ui.current;
+      if (state.confirming) {
+        if (/^y$/i.test(input)) onDisconnect?.(state.confirming.session.id, state.confirming.client.id);
+        state.confirming = null;
+      } else if (input === 'q' || key.escape) return onLeave?.();
       else if (key.upArrow || key.downArrow) {
-        const at = keys.findIndex((k) => k.key === selected);
-        const next = key.upArrow ? (at <= 0 ? keys.length - 1 : at - 1) : (at + 1) % keys.length;
-        setSelected(keys[next]?.key ?? null);
-      } else if (input === 'd' && current) setConfirming(current);
+        const at = state.keys.findIndex((k) => k.key === state.selected);
+        const next = key.upArrow ? (at <= 0 ? state.keys.length - 1 : at - 1) : (at + 1) % state.keys.length;
+        state.selected = state.keys[next]?.key ?? null;
+      } else if (input === 'd') state.confirming = state.keys.find((k) => k.key === state.selected) ?? null;
+      else return;
+      rerender();
     },
     { isActive: interactive },
   );
@@ -163,8 +203,8 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
   const { panels, hiddenSessions } = layout(sessions, Math.max(3, rows - footerRows), selected);
   const nameWidth = Math.min(16, Math.max(4, ...keys.map((k) => k.client.name.length)));
   const addressWidth = Math.min(15, Math.max(7, ...keys.map((k) => k.client.address.length)));
-  // name, address, bar, percent (5), rate (12), state (12), separators
-  const barWidth = Math.max(8, Math.min(30, columns - nameWidth - addressWidth - 2 - 5 - 12 - 13 - 6));
+  // marker (2), name, address, bar, percent (4), rate (12), loss, state (12 with its message's start), separators (5)
+  const barWidth = Math.max(8, Math.min(24, columns - 2 - nameWidth - addressWidth - 4 - 12 - LOSS_WIDTH - 12 - 5));
   const headerBar = Math.max(8, Math.min(30, columns - 70));
 
   return (
@@ -185,17 +225,17 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
             {panel.capBps !== null ? ` / cap ${formatRate(panel.capBps)}` : ''}
             {'  '}ETA {formatDuration(panel.etaSeconds)}
           </Text>
-          {shown.map((client) => {
-            const isSelected = interactive && `${panel.id}/${client.id}` === selected;
-            return (
-              <Text key={client.id} wrap="truncate-end" inverse={isSelected}>
-                {isSelected ? '▸ ' : '  '}
-                {fit(client.name, nameWidth)} <Text dimColor>{fit(client.address, addressWidth)}</Text> <Bar percent={client.percent} width={barWidth} color={color} /> {`${Math.round(client.percent)}%`.padStart(4)}{' '}
-                {formatRate(client.state === 'receiving' ? client.rateBps : null).padStart(12)} <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
-                {client.message && client.state !== 'done' ? <Text dimColor> {client.message}</Text> : null}
-              </Text>
-            );
-          })}
+          {shown.map((client) => (
+            <ClientLine
+              key={client.id}
+              client={client}
+              selected={interactive && `${panel.id}/${client.id}` === selected}
+              nameWidth={nameWidth}
+              addressWidth={addressWidth}
+              barWidth={barWidth}
+              color={color}
+            />
+          ))}
           {hidden.length > 0 ? <Text dimColor>{`  ${summary(hidden)}`}</Text> : null}
         </Box>
       ))}
@@ -206,7 +246,7 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
             Disconnect {confirming.client.name} from {confirming.session.id}? <Text bold>[y/N]</Text>
           </Text>
         ) : (
-          <Text dimColor>↑/↓ select a client · d disconnect it · q leave (the sessions go on)</Text>
+          KEY_HELP
         )
       ) : null}
     </Box>

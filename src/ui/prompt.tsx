@@ -1,8 +1,9 @@
 // The input line of the interactive shell: Emacs-style editing, history (↑/↓, Ctrl+R search),
 // multi-line input (an incomplete command continues on a `>>` line) and Tab completion with a
-// candidate list (Tab again cycles through it).
+// candidate list (Tab again cycles through it). Keys typed while the previous command ran
+// (type-ahead) are replayed when the prompt appears; keys after a submitted command wait there.
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
-import { useReducer, useRef } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 import type { Completion } from '../runtime/completion.js';
 import { commonPrefix } from '../runtime/completion.js';
 import { PROMPT } from './greeting.js';
@@ -10,6 +11,12 @@ import type { History } from './history.js';
 import * as edit from './line-editor.js';
 
 export const CONTINUATION = '>> ';
+
+/** A key as Ink reports it. */
+export interface Keystroke {
+  input: string;
+  key: Key;
+}
 
 export interface PromptProps {
   history: History;
@@ -21,6 +28,11 @@ export interface PromptProps {
   onCancel(abandoned: string): void;
   /** Ctrl+D on an empty line. */
   onExit(): void;
+  /**
+   * Keys typed before this prompt appeared, oldest first: replayed when it appears. Replay stops
+   * at a submitted command; the keys after it stay here for the prompt after that command.
+   */
+  typeAhead?: Keystroke[];
 }
 
 interface CompletionMenu extends Completion {
@@ -41,7 +53,7 @@ interface PromptState {
   browse: { index: number; draft: string };
 }
 
-export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit }: PromptProps) {
+export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit, typeAhead = [] }: PromptProps) {
   const { stdout } = useStdout();
   // Keys can arrive faster than React renders (a paste, tmux send-keys): every key works on the
   // latest state, kept in a ref; a counter re-renders.
@@ -56,10 +68,14 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
 
   const reset = () => set({ line: cleared(), continued: [], menu: null, search: null, browse: { index: history.entries.length, draft: '' } });
 
+  /** This prompt's command has gone (submitted, or the shell exits): later keys are for the next prompt. */
+  const done = useRef(false);
+
   const enter = (text: string) => {
     const continued = [...ref.current.continued, text];
     if (isIncomplete(continued.join('\n'))) return set({ continued, line: cleared() });
     reset();
+    done.current = true;
     onSubmit(continued.join('\n'));
   };
 
@@ -108,7 +124,8 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     else set({ search: null, line: edit.lineOf(found, ref.current.line.killed) });
   };
 
-  useInput((input, key) => {
+  const handleKey = (input: string, key: Key) => {
+    if (done.current) return void typeAhead.push({ input, key });
     const { line: s, continued, search, browse } = ref.current;
     if (key.ctrl && input === 'c') {
       onCancel([...continued, s.text].join('\n'));
@@ -119,8 +136,10 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     if (key.tab) void tab();
     else if (key.return) enter(s.text);
     else if (key.ctrl && input === 'd') {
-      if (s.text === '' && continued.length === 0) onExit();
-      else update(edit.deleteForward(s));
+      if (s.text === '' && continued.length === 0) {
+        done.current = true;
+        onExit();
+      } else update(edit.deleteForward(s));
     } else if (key.ctrl && input === 'r') set({ search: { query: '', match: -1 } });
     else if (key.upArrow || (key.ctrl && input === 'p')) {
       if (browse.index > 0) showHistory(browse.index - 1);
@@ -144,12 +163,27 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
       // line breaks and tabs: each one is an Enter or a Tab.
       const [first, ...rest] = input.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '').split(/\r\n?|\n/);
       typeText(first!);
-      for (const text of rest) {
+      for (const [i, text] of rest.entries()) {
         enter(ref.current.line.text);
+        if (done.current) {
+          // A command went: the rest is typed ahead of the next prompt.
+          const remaining = rest.slice(i).join('\r');
+          if (remaining) typeAhead.unshift({ input: remaining, key });
+          return;
+        }
         typeText(text);
       }
     }
-  });
+  };
+
+  useInput(handleKey);
+  // Keys typed while the previous command ran, as if typed now.
+  useEffect(() => {
+    while (typeAhead.length > 0 && !done.current) {
+      const { input, key } = typeAhead.shift()!;
+      handleKey(input, key);
+    }
+  }, []); // once, when the prompt appears
 
   const { line, continued, menu, search } = ref.current;
   const columns = stdout.columns || 80;

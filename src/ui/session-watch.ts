@@ -1,23 +1,30 @@
 // The engine side of the session dashboard: turns the DP's multicast sessions into dashboard
 // data and shows it as a live view. Engine events only mark the data stale; a 10 fps tick
-// rebuilds it, so a burst of progress reports costs one render.
+// rebuilds it, so a burst of progress reports costs one render. A client whose row did not change
+// keeps the same row object, so the dashboard draws only the rows that moved.
 // The views handed to the host are plain data (see live-views.tsx): this module loads neither Ink
 // nor React, so the interactive shell's bundled copy of them is the only one in the process.
 import type { DPService } from '../engine/dp/service.js';
-import type { MulticastSession } from '../engine/dp/sessions.js';
-import { sessionView } from '../engine/dp/views.js';
+import type { MulticastSession, SessionClient } from '../engine/dp/sessions.js';
+import { lossPercent, sessionView } from '../engine/dp/views.js';
 import type { LiveViewHost } from '../runtime/live.js';
 import type { ClientPhase, ClientRow, SessionPanel } from './dashboard.js';
 
 const FRAME_MS = 100;
-/** A client's rate is measured over at least this long (it reports about once a second). */
-const RATE_WINDOW_MS = 1000;
+/**
+ * A client's rate is measured over its reports of about this long (it reports once a second, its
+ * percent in whole numbers): a window of one report would read 0 or a whole percent per second.
+ */
+const RATE_WINDOW_MS = 5000;
 
 const isActive = (session: MulticastSession) => session.state === 'Waiting' || session.state === 'Running';
 
 /** Builds dashboard panels from sessions, remembering recent progress to derive client rates. */
 export class SessionPanels {
-  private readonly samples = new Map<string, { percent: number; at: number; rateBps: number | null }>();
+  /** Per client (session/device): its reports (percent and time) over the rate window, and its last row. */
+  private readonly clients = new Map<string, { reports: { percent: number; at: number }[]; row: ClientRow | null }>();
+  /** Per session: its clients in name order, and how many there were when sorted. */
+  private readonly order = new Map<string, { size: number; clients: SessionClient[] }>();
 
   constructor(private readonly capBps: number | null) {}
 
@@ -44,27 +51,43 @@ export class SessionPanels {
       percent: view.Percent,
       etaSeconds: session.state === 'Running' && speed ? ((1 - fraction) * size * 8) / speed : null,
       overhead,
-      clients: [...session.clients.values()].sort((a, b) => a.name.localeCompare(b.name)).map((client) => {
-        const key = `${session.id}/${client.deviceId}`;
-        const sample = this.samples.get(key);
-        let rate = sample?.rateBps ?? null;
-        if (!sample) this.samples.set(key, { percent: client.percent, at: now, rateBps: null });
-        else if (now - sample.at >= RATE_WINDOW_MS) {
-          rate = Math.max(0, ((client.percent - sample.percent) / 100) * size * 8) / ((now - sample.at) / 1000);
-          this.samples.set(key, { percent: client.percent, at: now, rateBps: rate });
-        }
-        const row: ClientRow = {
-          id: client.deviceId,
-          name: client.name,
-          address: client.address,
-          state: client.state.toLowerCase() as ClientPhase,
-          percent: client.percent,
-          rateBps: rate,
-          message: client.message,
-        };
-        return row;
-      }),
+      clients: this.sorted(session).map((client) => this.row(session, client)),
     };
+  }
+
+  private sorted(session: MulticastSession): SessionClient[] {
+    let order = this.order.get(session.id);
+    if (order?.size !== session.clients.size) {
+      order = { size: session.clients.size, clients: [...session.clients.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+      this.order.set(session.id, order);
+    }
+    return order.clients;
+  }
+
+  private row(session: MulticastSession, client: SessionClient): ClientRow {
+    const key = `${session.id}/${client.deviceId}`;
+    let known = this.clients.get(key);
+    if (!known) this.clients.set(key, (known = { reports: [], row: null }));
+    const { reports } = known;
+    if (reports.at(-1)?.at !== client.updatedAt) {
+      reports.push({ percent: client.percent, at: client.updatedAt });
+      while (reports.length > 2 && client.updatedAt - reports[1]!.at >= RATE_WINDOW_MS) reports.shift();
+    }
+    const first = reports[0]!;
+    const last = reports.at(-1)!;
+    const row: ClientRow = {
+      id: client.deviceId,
+      name: client.name,
+      address: client.address,
+      state: client.state.toLowerCase() as ClientPhase,
+      percent: client.percent,
+      rateBps: last.at - first.at >= 1000 ? (Math.max(0, last.percent - first.percent) / 100) * session.image.sizeBytes * 8 / ((last.at - first.at) / 1000) : null,
+      lossPercent: lossPercent(client),
+      message: client.message,
+    };
+    const previous = known.row;
+    if (previous && (Object.keys(row) as (keyof ClientRow)[]).every((field) => row[field] === previous[field])) return previous;
+    return (known.row = row);
   }
 }
 

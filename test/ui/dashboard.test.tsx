@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { render } from 'ink-testing-library';
 import type { DPService } from '../../src/engine/dp/service.js';
 import type { ClientState, MulticastSession, SessionEvents } from '../../src/engine/dp/sessions.js';
-import { SessionDashboard, formatDuration, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
+import { SessionDashboard, formatDuration, formatLoss, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
 import { liveViewElement, type LiveViewData } from '../../src/ui/live-views.js';
 import { SessionPanels, watchLive } from '../../src/ui/session-watch.js';
 
@@ -19,7 +19,7 @@ function fakeSession(count: number, t0: number): MulticastSession {
     Array.from({ length: count }, (_, i) => {
       const id = `dev-${i + 1}`;
       const name = `pc-${String(i + 1).padStart(2, '0')}`;
-      return [id, { deviceId: id, name, address: `10.0.0.${11 + i}`, state: 'Waiting' as ClientState, forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, message: '', requestedAt: t0, updatedAt: t0 }];
+      return [id, { deviceId: id, name, address: `10.0.0.${11 + i}`, state: 'Waiting' as ClientState, forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, loss: null, message: '', requestedAt: t0, updatedAt: t0 }];
     }),
   );
   return {
@@ -51,10 +51,13 @@ function advance(session: MulticastSession, percent: number, now: number): void 
     if (client.name === 'pc-03' && percent >= 50) {
       client.state = 'Failed';
       client.message = 'checksum mismatch';
+      client.updatedAt = now;
       continue;
     }
     client.percent = percent;
+    client.loss = percent > 0 ? 0.004 : null;
     client.state = percent >= 100 ? 'Done' : percent > 0 ? 'Receiving' : 'Waiting';
+    client.updatedAt = now;
   }
 }
 
@@ -67,6 +70,40 @@ test('formatting: rates, durations, bars with eighth-cell precision', () => {
   assert.equal(progressBar(50, 10), '█████░░░░░');
   assert.equal(progressBar(55, 10), '█████▌░░░░');
   assert.equal(progressBar(100, 4), '████');
+  assert.equal(progressBar(55, 10, ' '), '█████▌    ');
+  assert.equal(formatLoss(null), '—');
+  assert.equal(formatLoss(0.44), '0.4% loss');
+  assert.equal(formatLoss(12.3), '12% loss');
+});
+
+test('a client row stays the same object until its client reports something new; only that row is drawn anew', async (t) => {
+  const t0 = 1_000_000;
+  const session = fakeSession(3, t0);
+  const panels = new SessionPanels(null);
+  advance(session, 20, t0 + 1000);
+  const first = panels.panel(session, t0 + 1000);
+  const again = panels.panel(session, t0 + 1100);
+  assert.deepEqual(
+    again.clients.map((row, i) => row === first.clients[i]),
+    [true, true, true],
+    'nothing reported: the same rows',
+  );
+  const pc2 = [...session.clients.values()].find((client) => client.name === 'pc-02')!;
+  Object.assign(pc2, { percent: 30, loss: 0.012, updatedAt: t0 + 2000 });
+  const moved = panels.panel(session, t0 + 2000);
+  assert.deepEqual(
+    moved.clients.map((row, i) => row === again.clients[i]),
+    [true, false, true],
+    'only pc-02 has a new row',
+  );
+  assert.equal(moved.clients[1]!.lossPercent, 1.2);
+
+  const view = render(<SessionDashboard sessions={[again]} rows={20} columns={100} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /pc-02 .* 20% .* 0\.4% loss receiving/);
+  view.rerender(<SessionDashboard sessions={[moved]} rows={20} columns={100} />);
+  assert.match(view.lastFrame()!, /pc-02 .* 30% .* 1\.2% loss receiving/);
+  assert.match(view.lastFrame()!, /pc-01 .* 20% .* 0\.4% loss receiving/);
 });
 
 test('frames of a session progressing to completion, with a failing client', async (t) => {
@@ -78,20 +115,21 @@ test('frames of a session progressing to completion, with a failing client', asy
   const waiting = frame(t0);
   t.after(() => waiting.unmount());
   assert.match(waiting.lastFrame()!, /MC0001 Waiting win11 239\.192\.0\.1:5000/);
-  assert.match(waiting.lastFrame()!, /pc-01 +10\.0\.0\.11 +░+ +0% +— waiting/);
+  assert.match(waiting.lastFrame()!, /pc-01 +10\.0\.0\.11 +░+ +0% +— +— waiting/);
 
-  advance(session, 40, t0);
+  session.startedAt = t0;
+  advance(session, 40, t0 + 5000);
   const running = frame(t0 + 5000);
   t.after(() => running.unmount());
   const text = running.lastFrame()!;
   assert.match(text, /MC0001 Running win11 .* elapsed 0:05 {2}overhead 5\.0%/);
   assert.match(text, /40\.0% 80\.0 Mbit\/s now, 67\.1 Mbit\/s avg \/ cap 95\.0 Mbit\/s {2}ETA 0:06/);
-  assert.match(text, /pc-02 .*█+░+ +40% +67\.1 Mbit\/s receiving/, '40 % of 100 MB in 5 s');
+  assert.match(text, /pc-02 .*█+▋░+ +40% +67\.1 Mbit\/s +0\.4% loss receiving/, '40 % of 100 MB in 5 s');
 
   advance(session, 60, t0 + 7000);
   const failing = frame(t0 + 7000);
   t.after(() => failing.unmount());
-  assert.match(failing.lastFrame()!, /pc-02 .* 60% +83\.9 Mbit\/s receiving/, '20 % of 100 MiB in 2 s');
+  assert.match(failing.lastFrame()!, /pc-02 .* 60% +71\.9 Mbit\/s +0\.4% loss receiving/, '60 % of 100 MiB in 7 s: the rate covers 5 s of reports or more');
   assert.match(failing.lastFrame()!, /pc-03 .* 40% .* failed checksum mismatch/);
 
   advance(session, 100, t0 + 12000);
@@ -117,7 +155,7 @@ const panel = (id: string, clients: number): SessionPanel => ({
   percent: 50,
   etaSeconds: 10,
   overhead: null,
-  clients: Array.from({ length: clients }, (_, i) => ({ id: `d${i}`, name: `pc-${i}`, address: `10.0.0.${i}`, state: i % 5 === 0 ? 'done' : 'receiving', percent: 50, rateBps: 1e7, message: '' })),
+  clients: Array.from({ length: clients }, (_, i) => ({ id: `d${i}`, name: `pc-${i}`, address: `10.0.0.${i}`, state: i % 5 === 0 ? 'done' : 'receiving', percent: 50, rateBps: 1e7, lossPercent: 0.5, message: '' })),
 });
 
 test('the live area never grows taller than the terminal: rows beyond are summarised, sessions too', async (t) => {
@@ -125,6 +163,8 @@ test('the live area never grows taller than the terminal: rows beyond are summar
   t.after(() => one.unmount());
   const lines = one.lastFrame()!.split('\n');
   assert.ok(lines.length <= 10, `${lines.length} lines`);
+  for (const line of lines) assert.ok(line.length <= 100, `a line wider than the terminal: ${line}`);
+  assert.match(one.lastFrame()!, /pc-1 .* 50% +10\.0 Mbit\/s +0\.5% loss receiving/);
   assert.match(one.lastFrame()!, /… 10 more: 8 receiving, 2 done/);
 
   const many = render(<SessionDashboard sessions={[panel('MC0001', 16), panel('MC0002', 16), panel('MC0003', 2), panel('MC0004', 2)]} rows={12} columns={100} />);

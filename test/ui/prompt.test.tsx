@@ -247,3 +247,39 @@ test('pasted lines run one after the other; a pasted incomplete command continue
   await tick();
   assert.deepEqual(ran, ['if ($x) {\n  1\n}']);
 });
+
+test('type-ahead: keys typed while a command runs wait for the next prompt, Ctrl+C drops them, pasted commands run one at a time', async (t) => {
+  const ran: string[] = [];
+  const finish: (() => void)[] = [];
+  const { app, type, promptLine } = setup({
+    run: () => (source, signal) =>
+      new Promise((resolve) => {
+        ran.push(source);
+        const done = () => resolve(0);
+        finish.push(done);
+        signal.addEventListener('abort', () => (finish.splice(finish.indexOf(done), 1), resolve(1)), { once: true });
+      }),
+  });
+  t.after(() => app.unmount());
+  await tick();
+  await type('first', KEY.enter, 'sec', 'ond', KEY.enter, 'thi');
+  assert.deepEqual(ran, ['first'], 'one command at a time');
+  assert.doesNotMatch(app.lastFrame()!, /second/, 'no prompt while it runs');
+  finish.shift()!();
+  await tick();
+  assert.deepEqual(ran, ['first', 'second'], 'the next prompt runs what was typed ahead');
+  finish.shift()!();
+  await tick(100);
+  assert.match(promptLine()!, /^mcs> thi/, 'and keeps the rest on its line');
+  await type('rd', KEY.enter, 'dropped', KEY.ctrlC);
+  assert.deepEqual(ran, ['first', 'second', 'third']);
+  await tick(100);
+  assert.equal(promptLine(), 'mcs>', 'Ctrl+C stopped the command and dropped what was typed ahead');
+
+  await type('a\rb\r');
+  assert.deepEqual(ran.slice(3), ['a'], 'a paste of two commands runs the first…');
+  finish.shift()!();
+  await tick(100);
+  assert.deepEqual(ran.slice(3), ['a', 'b'], '…then the second');
+  finish.shift()!();
+});

@@ -1,6 +1,6 @@
 // The real binary in a real terminal (tmux): type a command with Tab completion and see its
-// table; start the DP, let two client agents ask for an image over `lo`, watch the session in
-// the dashboard until it finishes, and exit with Ctrl+D.
+// table; type ahead while a command runs; start the DP, let two client agents ask for an image
+// over `lo`, watch the session in the dashboard until it finishes, and type `exit` at once.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -78,7 +78,7 @@ async function exitStatus(file: string, timeoutMs = 15_000): Promise<string> {
   }
 }
 
-test('the interactive shell in tmux: Tab completion, a table, the session dashboard, Ctrl+D', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
+test('the interactive shell in tmux: Tab completion, a table, type-ahead, the session dashboard, exit', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-tmux-'));
   const site = join(dir, 'site');
   const tmux = new Tmux();
@@ -105,6 +105,13 @@ test('the interactive shell in tmux: Tab completion, a table, the session dashbo
   assert.match(table, /mcs> Get-Command -Verb Get\n/);
   assert.match(table, /CommandType +Name +Synopsis/);
 
+  // Typed while a command runs: the next prompt gets it.
+  tmux.type('Start-Sleep -Milliseconds 600');
+  tmux.keys('Enter');
+  tmux.type("'typed ahead'");
+  tmux.keys('Enter');
+  await tmux.waitFor(/^mcs> 'typed ahead'\ntyped ahead\nmcs>/m);
+
   const port = await freePort();
   tmux.type(`Start-DPService -Port ${port}`);
   tmux.keys('Enter');
@@ -118,15 +125,16 @@ test('the interactive shell in tmux: Tab completion, a table, the session dashbo
   // Watch once the clients' requests have opened the session.
   tmux.type('while (-not (Get-MulticastSession)) { Start-Sleep -Milliseconds 100 }; Watch-MulticastSession');
   tmux.keys('Enter');
-  const final = await tmux.waitFor(/MC0001 Completed[\s\S]*\nmcs>/, 60_000);
-  // The dashboard's final frame stays in the scrollback: both clients done, then the session object.
-  assert.match(final, /pc-1 +127\.0\.0\.1 +100% +— done/);
-  assert.match(final, /pc-2 +127\.0\.0\.1 +100% +— done/);
-  assert.doesNotMatch(final, /q leave/, 'the key help leaves with the live view');
-  assert.deepEqual(await Promise.all(clients.map((client) => new Promise((resolve) => (client.exitCode !== null ? resolve(client.exitCode) : client.on('exit', resolve))))), [0, 0]);
-
-  // Keys typed before the prompt is back are lost (no type-ahead yet): give it a moment.
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  tmux.keys('C-d');
+  await tmux.waitFor(/q leave/, 60_000);
+  // The live view has gone (its key help with it): `exit` at once, whether or not the prompt is back.
+  const finished = await tmux.waitFor(/MC0001 Completed(?![\s\S]*q leave)/, 60_000);
+  tmux.type('exit');
+  tmux.keys('Enter');
   assert.equal(await exitStatus(statusFile), '0');
+  // The dashboard's final frame stays in the scrollback: both clients done, with their loss.
+  const loss = '(?:—|\\d+(?:\\.\\d)?% loss)';
+  assert.match(finished, new RegExp(`pc-1 +127\\.0\\.0\\.1 +█+ +100% +— +${loss} done`));
+  assert.match(finished, new RegExp(`pc-2 +127\\.0\\.0\\.1 +█+ +100% +— +${loss} done`));
+  assert.match(tmux.screen(), /Id +State[\s\S]*MC0001 +Completed[\s\S]*mcs> exit/, 'the session object, then the exit typed ahead');
+  assert.deepEqual(await Promise.all(clients.map((client) => new Promise((resolve) => (client.exitCode !== null ? resolve(client.exitCode) : client.on('exit', resolve))))), [0, 0]);
 });

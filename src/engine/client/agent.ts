@@ -256,12 +256,13 @@ class TaskSequenceRun {
     let percent = 0;
     let bytes = 0;
     let blockBytes = 0;
+    let loss: number | undefined;
     const leave = (outcome: MulticastOutcome) => {
       told ??= outcome;
       abort.abort();
     };
     const reporter = setInterval(() => {
-      this.reportSession(offer, 'Receiving', percent, bytes, '').then(
+      this.reportSession(offer, 'Receiving', percent, bytes, '', loss).then(
         (reply) => {
           if (reply?.move) leave({ kind: 'moved', offer: reply.move });
           else if (reply?.disconnect && !disconnect) {
@@ -285,24 +286,25 @@ class TaskSequenceRun {
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;
           blockBytes = progress.blockCount > 0 ? progress.imageBytes / progress.blockCount : 0;
           bytes = Math.round(progress.blocksDone * blockBytes);
+          if (progress.received + progress.lost > 0) loss = progress.lost / (progress.received + progress.lost);
           this.options.onEvent?.({ type: 'progress', index, mode: 'multicast', percent });
         },
       });
       clearInterval(reporter);
       if (summary.ok && summary.sha256) {
-        await this.reportSession(offer, 'Done', 100, offer.sizeBytes, 'verified').catch(() => undefined);
+        await this.reportSession(offer, 'Done', 100, offer.sizeBytes, 'verified', loss).catch(() => undefined);
         return { kind: 'verified', sha256: summary.sha256, resumedBytes: Math.min(offer.sizeBytes, Math.round(summary.counters.resumedBlocks * blockBytes)) };
       }
       if (told) return told;
       if (summary.localError) {
-        await this.reportSession(offer, 'Failed', percent, bytes, summary.message).catch(() => undefined);
+        await this.reportSession(offer, 'Failed', percent, bytes, summary.message, loss).catch(() => undefined);
         return { kind: 'local', code: summary.localError, reason: summary.message };
       }
       const left = disconnect as { force: boolean; reason: string } | null;
       if (!left) {
         // The session ended under this client. If the DP is restarting, wait for it: a DP that no
         // longer knows the session means "join again"; one that does, that the session really ended.
-        const known = await this.whenReachable(() => this.reportSession(offer, 'Failed', percent, bytes, summary.message)).then(
+        const known = await this.whenReachable(() => this.reportSession(offer, 'Failed', percent, bytes, summary.message, loss)).then(
           () => true,
           (error: unknown) => !sessionUnknown(error),
         );
@@ -401,7 +403,8 @@ class TaskSequenceRun {
     await this.dp.post('/v1/status', { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, ...status }).catch(() => undefined);
   }
 
-  private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string) {
+  /** `loss`: the share of the session's datagrams this receiver lost (before repair), once known. */
+  private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string, loss?: number) {
     return this.dp.post<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer } | null>('/v1/status', {
       deviceId: this.device.id,
       deploymentId: this.assignment.deploymentId,
@@ -412,6 +415,7 @@ class TaskSequenceRun {
       percent,
       bytes,
       message,
+      ...(loss !== undefined ? { loss } : {}),
     });
   }
 }

@@ -225,7 +225,8 @@ export class ControlEndpoint {
       if (!CLIENT_STATES.has(clientState)) throw new HttpError(400, 'InvalidStatus', `clientState must be one of ${[...CLIENT_STATES].join(', ')}; got '${clientState}'.`);
       const percent = typeof body.percent === 'number' ? body.percent : undefined;
       const bytes = typeof body.bytes === 'number' ? body.bytes : undefined;
-      const client = this.sessions.report(sessionId, deviceId, { state: clientState as ClientState, message, ...(percent !== undefined ? { percent } : {}), ...(bytes !== undefined ? { bytes } : {}) });
+      const loss = typeof body.loss === 'number' && body.loss >= 0 && body.loss <= 1 ? body.loss : undefined;
+      const client = this.sessions.report(sessionId, deviceId, { state: clientState as ClientState, message, ...(percent !== undefined ? { percent } : {}), ...(bytes !== undefined ? { bytes } : {}), ...(loss !== undefined ? { loss } : {}) });
       if (client.state === 'Moved') {
         const stream = this.sessions.get(client.movedTo!);
         return { move: multicastOffer(stream, this.sessions.encryptionKey(stream)) };

@@ -29,6 +29,8 @@ export interface SessionClient {
   bytesDone: number;
   /** Moved: the session it continues in (slow-client policy Multistream). */
   movedTo: string | null;
+  /** Share (0–1) of the session's datagrams the client says it lost before repair; null until it says. */
+  loss: number | null;
   message: string;
   requestedAt: number;
   updatedAt: number;
@@ -150,7 +152,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private enrol(session: MulticastSession, client: { deviceId: string; name: string; address: string }): void {
     const now = Date.now();
     const previous = session.clients.get(client.deviceId);
-    session.clients.set(client.deviceId, { ...client, state: 'Waiting', forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, message: '', requestedAt: previous?.requestedAt ?? now, updatedAt: now });
+    session.clients.set(client.deviceId, { ...client, state: 'Waiting', forcedDisconnect: false, percent: 0, bytesDone: 0, movedTo: null, loss: null, message: '', requestedAt: previous?.requestedAt ?? now, updatedAt: now });
   }
 
   /**
@@ -180,7 +182,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** A client's own report of how it is doing (the agent posts these to the control endpoint). */
-  report(sessionId: string, deviceId: string, update: { state: ClientState; percent?: number; bytes?: number; message?: string }): SessionClient {
+  report(sessionId: string, deviceId: string, update: { state: ClientState; percent?: number; bytes?: number; loss?: number; message?: string }): SessionClient {
     const session = this.get(sessionId);
     const client = session.clients.get(deviceId);
     if (!client) throw new EngineError('ClientNotInSession', 'ObjectNotFound', `Device '${deviceId}' has not joined session ${session.id}.`, deviceId);
@@ -188,6 +190,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     client.state = update.state;
     if (update.percent !== undefined) client.percent = Math.max(0, Math.min(100, update.percent));
     if (update.bytes !== undefined) client.bytesDone = Math.max(0, Math.min(session.image.sizeBytes, update.bytes));
+    if (update.loss !== undefined) client.loss = update.loss;
     if (update.message !== undefined) client.message = update.message;
     client.updatedAt = Date.now();
     this.emit('client', session, client);

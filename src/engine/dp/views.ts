@@ -27,6 +27,8 @@ export interface ClientView {
   Address: string;
   State: string;
   Percent: number;
+  /** Percent of the session's datagrams the client lost before repair (its own count); null until it reports. */
+  LossPercent: number | null;
   Message: string;
   UpdatedAt: string;
 }
@@ -57,6 +59,11 @@ export function sessionView(session: MulticastSession): SessionView {
   };
 }
 
+/** A client's loss in percent, to one decimal. */
+export function lossPercent(client: SessionClient): number | null {
+  return client.loss === null ? null : Math.round(client.loss * 1000) / 10;
+}
+
 export function clientView(session: MulticastSession, client: SessionClient): ClientView {
   return {
     SessionId: session.id,
@@ -65,6 +72,7 @@ export function clientView(session: MulticastSession, client: SessionClient): Cl
     Address: client.address,
     State: client.state,
     Percent: client.percent,
+    LossPercent: lossPercent(client),
     Message: client.message,
     UpdatedAt: new Date(client.updatedAt).toISOString(),
   };

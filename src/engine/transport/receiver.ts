@@ -68,6 +68,9 @@ export interface ReceiveProgress {
   blocksDone: number;
   blockCount: number;
   imageBytes: number;
+  /** Datagrams received, and inferred lost from gaps in sequence numbers, so far (as in Status). */
+  received: number;
+  lost: number;
 }
 
 export interface ReceiveCounters {
@@ -924,6 +927,8 @@ export class Receiver {
       blocksDone: this.blocksDone,
       blockCount: this.ann ? this.g.blockCount : 0,
       imageBytes: this.ann?.imageSize ?? 0,
+      received: this.counters.datagrams,
+      lost: this.counters.lost,
     };
   }
 }
