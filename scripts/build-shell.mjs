@@ -36,7 +36,7 @@ const compiledModulesKeptOut = {
  * The entry: the shell, and the modules every script run imports (dynamically, so that --help and
  * --version skip them) made static here, so that they load as one file instead of a chunk each.
  */
-const everyRun = ['src/runtime/session.js', 'src/runtime/interpreter.js', 'src/language/index.js', 'src/format/output.js', 'src/format/errors.js', 'src/format/style.js', 'cmdlets/index.js'];
+const everyRun = ['src/cli/runtime.js', 'src/runtime/interpreter.js'];
 /**
  * esbuild puts each module in the chunk of the set of entry points that reach it, and each dynamic
  * import (of a cmdlet, or of a module the shell loads lazily) is an entry point: the core modules,

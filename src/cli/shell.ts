@@ -66,14 +66,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const [{ Session }, { commands }, { createOutputSink }, errors, { createStyle, colorWanted }, language] = await Promise.all([
-    import('../runtime/session.js'),
-    import('../../cmdlets/index.js'),
-    import('../format/output.js'),
-    import('../format/errors.js'),
-    import('../format/style.js'),
-    import('../language/index.js'),
-  ]);
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -157,7 +150,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
 async function repl(options: CliOptions): Promise<number> {
   const shell = await createShell(options, true);
   const { createInterface } = await import('node:readline');
-  const { isIncomplete } = await import('../language/index.js');
+  const { isIncomplete } = (await import('./runtime.js')).language;
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'mcs> ', terminal: true });
   process.stdout.write(`mcshell ${VERSION} — Get-Help for help, Get-Command to list commands, Ctrl+D to exit.\n`);
   let buffer = '';

@@ -1,6 +1,6 @@
 // The mcshell grammar (Chevrotain CstParser): statements, pipeline chains (`&&` `||`), pipelines,
 // commands, and expressions (binary operator precedence is applied by the builder, build.ts).
-import type { CstNode, ILookaheadStrategy, IOrAlt, IParserErrorMessageProvider, TokenType } from 'chevrotain';
+import type { CstNode, ILookaheadStrategy, IOrAlt, IParserErrorMessageProvider, IProduction, IToken, Rule, TokenType } from 'chevrotain';
 import { chevrotain } from './chevrotain.js';
 import * as T from './lexer.js';
 
@@ -30,14 +30,41 @@ const errorMessages: IParserErrorMessageProvider = {
 type Alternation = ILookaheadStrategy['buildLookaheadForAlternation'];
 type Optional = ILookaheadStrategy['buildLookaheadForOptional'];
 
+/** The token types a production can start with, and whether it can match nothing. */
+interface First {
+  types: TokenType[];
+  nullable: boolean;
+}
+
+/** What a decision function sees: the parser, for its next token. */
+type Deciding = { LA(howMuch: number): IToken };
+
 /**
- * Chevrotain's LL(k) lookahead with each decision's function built when the parser first reaches
- * it: building them all up front is a third of the grammar's start-up, and a short command needs few.
+ * The grammar is LL(1): every decision looks at one token. Chevrotain works out each decision's
+ * token sets by walking every path through the grammar afresh; here the first-token sets of rules
+ * are worked out once and shared (memoized), which costs a fraction of that. Each decision's
+ * function is built when the parser first reaches it (a short command needs few), and is the
+ * table lookup Chevrotain's own LL(1) function is: the first alternative that can start with the
+ * token wins. A decision with an alternative that can match nothing keeps Chevrotain's analysis,
+ * which also looks past it.
  */
-class LazyLookahead extends chevrotain.LLkLookaheadStrategy {
+export class FirstTokenLookahead extends chevrotain.LLkLookaheadStrategy {
+  private readonly ruleFirsts = new Map<string, First>();
+
   override buildLookaheadForAlternation(options: Parameters<Alternation>[0]) {
     let decide: ReturnType<Alternation> | undefined;
-    const build = () => super.buildLookaheadForAlternation(options);
+    const build = (): ReturnType<Alternation> => {
+      const alternation = findProduction(options.rule, chevrotain.Alternation, options.prodOccurrence);
+      const firsts = alternation.definition.map((alternative) => this.sequenceFirst(definitionOf(alternative)));
+      if (options.hasPredicates || firsts.some((f) => f.nullable)) return super.buildLookaheadForAlternation(options);
+      const choice: number[] = [];
+      firsts.forEach((first, alternative) => {
+        for (const idx of tokenIndexes(first.types)) choice[idx] ??= alternative;
+      });
+      return function (this: Deciding) {
+        return choice[this.LA(1).tokenTypeIdx];
+      };
+    };
     return function (this: unknown, orAlts?: IOrAlt<unknown>[]) {
       return (decide ??= build()).call(this, orAlts);
     };
@@ -45,11 +72,77 @@ class LazyLookahead extends chevrotain.LLkLookaheadStrategy {
 
   override buildLookaheadForOptional(options: Parameters<Optional>[0]) {
     let decide: ReturnType<Optional> | undefined;
-    const build = () => super.buildLookaheadForOptional(options);
+    const build = (): ReturnType<Optional> => {
+      const production = findProduction(options.rule, chevrotain[options.prodType], options.prodOccurrence);
+      const first = this.sequenceFirst(production.definition);
+      if (first.nullable) return super.buildLookaheadForOptional(options);
+      const starts: boolean[] = [];
+      for (const idx of tokenIndexes(first.types)) starts[idx] = true;
+      return function (this: Deciding) {
+        return starts[this.LA(1).tokenTypeIdx] === true;
+      };
+    };
     return function (this: unknown) {
       return (decide ??= build()).call(this);
     };
   }
+
+  private sequenceFirst(sequence: readonly IProduction[]): First {
+    const types: TokenType[] = [];
+    for (const production of sequence) {
+      const first = this.first(production);
+      types.push(...first.types);
+      if (!first.nullable) return { types, nullable: false };
+    }
+    return { types, nullable: true };
+  }
+
+  private first(production: IProduction): First {
+    if (production instanceof chevrotain.Terminal) return { types: [production.terminalType], nullable: false };
+    if (production instanceof chevrotain.NonTerminal) {
+      const rule = production.referencedRule;
+      let first = this.ruleFirsts.get(rule.name);
+      if (first === undefined) {
+        this.ruleFirsts.set(rule.name, { types: [], nullable: false }); // the grammar has no left recursion
+        first = this.sequenceFirst(rule.definition);
+        this.ruleFirsts.set(rule.name, first);
+      }
+      return first;
+    }
+    if (production instanceof chevrotain.Alternation) {
+      const firsts = production.definition.map((alternative) => this.sequenceFirst(definitionOf(alternative)));
+      return { types: firsts.flatMap((f) => f.types), nullable: firsts.some((f) => f.nullable) };
+    }
+    const inner = this.sequenceFirst(definitionOf(production));
+    const optional = production instanceof chevrotain.Option || production instanceof chevrotain.Repetition || production instanceof chevrotain.RepetitionWithSeparator;
+    return { types: inner.types, nullable: optional || inner.nullable };
+  }
+}
+
+/** The productions inside a production (other than a terminal or a rule reference). */
+function definitionOf(production: IProduction): IProduction[] {
+  return (production as unknown as { definition: IProduction[] }).definition;
+}
+
+/** The token type indexes a set of token types matches (a category matches its members too). */
+function tokenIndexes(types: readonly TokenType[]): number[] {
+  return types.flatMap((type) => [type.tokenTypeIdx!, ...(type.categoryMatches ?? [])]);
+}
+
+/** The production of a kind with the given occurrence index in a rule (nested ones included, rules referenced not). */
+function findProduction<P extends { idx: number; definition: IProduction[] }>(rule: Rule, kind: abstract new (...args: never[]) => P, occurrence: number): P {
+  const search = (productions: readonly IProduction[]): P | undefined => {
+    for (const production of productions) {
+      if (production instanceof kind && production.idx === occurrence) return production;
+      if (production instanceof chevrotain.NonTerminal || production instanceof chevrotain.Terminal) continue;
+      const found = search(definitionOf(production));
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const found = search(rule.definition);
+  if (!found) throw new Error(`internal error: no ${kind.name} ${occurrence} in rule ${rule.name}`);
+  return found;
 }
 
 export class McshellParser extends chevrotain.CstParser {
@@ -65,7 +158,7 @@ export class McshellParser extends chevrotain.CstParser {
       recoveryEnabled: false,
       nodeLocationTracking: 'none',
       maxLookahead: 1,
-      lookaheadStrategy: new LazyLookahead({ maxLookahead: 1 }),
+      lookaheadStrategy: new FirstTokenLookahead({ maxLookahead: 1 }),
       skipValidations,
       errorMessageProvider: errorMessages,
     });
