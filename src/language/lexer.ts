@@ -558,6 +558,8 @@ function candidates(code: number): Rule[] {
 function* lex(text: string, where: Where, origin: Origin | undefined, sliceSize: number): Generator<IToken[], void, undefined> {
   let tokens: IToken[] = [];
   let offset = 0;
+  // Where the next line break is: tokens before it need no scan for line breaks.
+  let nextBreak = breakFrom(text, 0);
   let line = 1;
   let column = 1;
   while (offset < text.length) {
@@ -576,12 +578,15 @@ function* lex(text: string, where: Where, origin: Origin | undefined, sliceSize:
     const startColumn = column;
     let breaks = 0;
     let lastBreak = -1; // offset of the last character of the last line break
-    for (let i = offset; i < end; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 13 && i + 1 < end && text.charCodeAt(i + 1) === 10) i++;
-      else if (c !== 10 && c !== 13) continue;
-      breaks++;
-      lastBreak = i;
+    if (nextBreak < end) {
+      for (let i = offset; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 13 && i + 1 < end && text.charCodeAt(i + 1) === 10) i++;
+        else if (c !== 10 && c !== 13) continue;
+        breaks++;
+        lastBreak = i;
+      }
+      nextBreak = breakFrom(text, end);
     }
     let endLine = startLine;
     let endColumn = startColumn + length - 1;
@@ -609,6 +614,14 @@ function* lex(text: string, where: Where, origin: Origin | undefined, sliceSize:
     }
   }
   yield tokens;
+}
+
+const anyBreak = /[\r\n]/g;
+
+/** The offset of the first line-break character at or after `from`, or the text's length. */
+function breakFrom(text: string, from: number): number {
+  anyBreak.lastIndex = from;
+  return anyBreak.exec(text)?.index ?? text.length;
 }
 
 export interface Where {

@@ -77,6 +77,10 @@ type Bindable = Pick<CmdletDeclaration, 'name' | 'parameters' | 'defaultParamete
 interface ParameterTable {
   all: ParameterInfo[];
   mandatory: ParameterInfo[];
+  /** The parameters with a position, in position order. */
+  positional: ParameterInfo[];
+  /** The parameter sets (a binding starts with all of them possible). */
+  sets: string[];
 }
 
 const tables = new WeakMap<object, ParameterTable>();
@@ -98,7 +102,12 @@ function parameterTable(target: Bindable): ParameterTable {
     const all = Object.entries(target.parameters).map(([name, decl]) => ({ name, decl, common: false }));
     for (const [name, decl] of Object.entries(COMMON_PARAMETERS)) all.push({ name, decl, common: true });
     if (target.impact) for (const [name, decl] of Object.entries(SHOULD_PROCESS_PARAMETERS)) all.push({ name, decl, common: true });
-    table = { all, mandatory: all.filter((p) => p.decl.mandatory) };
+    table = {
+      all,
+      mandatory: all.filter((p) => p.decl.mandatory),
+      positional: all.filter((p) => !p.common && p.decl.position !== undefined).sort((a, b) => a.decl.position! - b.decl.position!),
+      sets: allSets(target),
+    };
     tables.set(target, table);
   }
   return table;
@@ -126,11 +135,15 @@ const typeLabel = (decl: ParameterDeclaration) => (decl.type === 'enum' || decl.
 export class Binder {
   private readonly table: ParameterInfo[];
   private readonly mandatory: ParameterInfo[];
+  private readonly positional: ParameterInfo[];
+  private readonly sets: string[];
 
   constructor(private readonly target: Bindable) {
     const table = parameterTable(target);
     this.table = table.all;
     this.mandatory = table.mandatory;
+    this.positional = table.positional;
+    this.sets = table.sets;
   }
 
   private fail(init: Omit<ErrorInit, 'category'> & { category?: ErrorInit['category'] }): RuntimeError {
@@ -225,7 +238,7 @@ export class Binder {
       values: {},
       bound: new Set(),
       common: { verbose: false, errorAction: undefined, outVariable: undefined, whatIf: false, confirm: undefined },
-      sets: allSets(this.target),
+      sets: this.sets,
       extra: [],
     };
     const positionals: { value: unknown; span: SourceSpan | null }[] = [];
@@ -259,9 +272,7 @@ export class Binder {
   }
 
   private bindPositional(binding: Binding, value: unknown, span: SourceSpan | null): void {
-    const candidates = this.table
-      .filter((p) => !p.common && p.decl.position !== undefined && !binding.bound.has(p.name) && inSets(p.decl, binding.sets))
-      .sort((a, b) => a.decl.position! - b.decl.position!);
+    const candidates = this.positional.filter((p) => !binding.bound.has(p.name) && inSets(p.decl, binding.sets));
     // Parameters of different sets may share a position (Where-Object's -FilterScript and
     // -Property): the first whose type accepts the argument takes it.
     const lowest = candidates.filter((c) => c.decl.position === candidates[0]?.decl.position);
