@@ -6,7 +6,7 @@
 // Usage: node scripts/bench-shell.mjs [--runs N]   (run `npm run build` first)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -47,6 +47,8 @@ function generateScript(lines) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'mcshell-bench-'));
+// Other work on the machine inflates every figure: the load average before and after says how much to trust them.
+const loadBefore = loadavg()[0];
 try {
   timeProcess(['-c', '1']); // warm the OS file cache: "cold" means a new process, not a cold disk
   const cold = [];
@@ -110,6 +112,8 @@ try {
   console.log(`  10,000-line .mcs: parse ${fmt(median(parse))} + run ${fmt(median(exec))} = ${fmt(median(total))}  (${verdict(median(total), 300)}; CPU time ${fmt(median(cpuTotal))})`);
   console.log(`  10,000-line .mcs as a whole process (start-up included)   ${fmt(median(whole))}`);
   console.log(`  for scale: node -e 0 takes ${fmt(median(bare))} (run between the cold starts)`);
+  const load = Math.max(loadBefore, loadavg()[0]);
+  console.log(`  load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after, on ${cpus().length} CPUs${load > 0.5 * cpus().length ? ': the machine was busy, take the figures again on a quiet one' : ''}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
