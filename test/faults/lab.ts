@@ -65,7 +65,6 @@ export interface Client {
   process: ChildProcess;
   /** The agent's JSON result (null when it printed none) and exit code; `extra` is anything else it printed on stdout. */
   done: Promise<{ code: number | null; result: ClientResult | null; extra: string[] }>;
-  startedAt: number;
 }
 
 /**
@@ -73,7 +72,6 @@ export interface Client {
  * first run enrolls with the lab's token, later runs use the credential it saved.
  */
 export function client(lab: Lab, server: string, device: { name: string; mac: string | null }, options: { wrap?: string[]; interface?: string } = {}): Client {
-  const startedAt = Date.now();
   const credential = lab.credential(device.name);
   const enroll = existsSync(credential) ? [] : ['--enroll', lab.token, '--mac', device.mac!];
   const argv = [process.execPath, bin, 'client', '--server', server, ...enroll, '--credential', credential, '--json', ...(options.interface ? ['--interface', options.interface] : [])];
@@ -87,7 +85,7 @@ export function client(lab: Lab, server: string, device: { name: string; mac: st
       resolve({ code, result: json ? (JSON.parse(json) as ClientResult) : null, extra: lines.filter((line) => line !== json) });
     });
   });
-  return { process: child, done, startedAt };
+  return { process: child, done };
 }
 
 /** Share of the image a receiver has verified and written so far, from its resume state (0 without one). */

@@ -245,6 +245,8 @@ export class Sender {
 
   private readonly peers = new Map<number, Peer>();
   private overrunsSeen = 0;
+  /** Active receivers the pacer leaves behind (no repair for them). */
+  private ignoredPeers = 0;
   private receivedSeen = 0;
 
   // counters
@@ -727,6 +729,14 @@ export class Sender {
       const active = [...this.peers.values()].filter((p) => p.status === 'active');
       const cap = this.opts.pacer.cap(now, this.wireBytes / this.packets, active);
       if (cap !== null) this.rate = Math.max(MIN_RATE, Math.min(this.rate, cap));
+      // A receiver just left behind asked for most of the repair queued (the worst receiver sizes
+      // it): drop the queue; the others' next reports ask again for what they still need.
+      const ignored = active.filter((p) => this.opts.pacer!.ignores?.(p.id)).length;
+      if (ignored > this.ignoredPeers) {
+        this.repairQueue.length = 0;
+        this.repairPending.clear();
+      }
+      this.ignoredPeers = ignored;
     }
     this.overrunsSeen = 0;
     this.receivedSeen = 0;
