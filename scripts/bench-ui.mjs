@@ -207,7 +207,10 @@ function simulatedSessions() {
     // Each client reports once a second, the reports spread over the second.
     setTimeout(() => {
       setInterval(() => {
-        client.percent = Math.max(0, Math.floor(sent() * 100) - (i % 3));
+        // Whole blocks, a few behind the sender, as an agent reports them.
+        const blocks = Math.max(0, Math.floor(sent() * blockCount) - (i % 3) * 4);
+        client.bytesDone = (blocks * sizeBytes) / blockCount;
+        client.percent = Math.floor((100 * blocks) / blockCount);
         client.loss = 0.001 * (i % 5) + Math.random() * 0.0005;
         client.updatedAt = Date.now();
         sessions.emit('client', session, client);

@@ -12,8 +12,9 @@ import type { ClientPhase, ClientRow, SessionPanel } from './dashboard.js';
 
 const FRAME_MS = 100;
 /**
- * A client's rate is measured over its reports of about this long (it reports once a second, its
- * percent in whole numbers): a window of one report would read 0 or a whole percent per second.
+ * A client's rate is measured over its reports of about this long (it reports once a second, the
+ * bytes it holds in whole blocks, an older agent only a whole percent): a window of one report
+ * would jump between 0 and a block or a percent per second.
  */
 const RATE_WINDOW_MS = 5000;
 
@@ -21,8 +22,8 @@ const isActive = (session: MulticastSession) => session.state === 'Waiting' || s
 
 /** Builds dashboard panels from sessions, remembering recent progress to derive client rates. */
 export class SessionPanels {
-  /** Per client (session/device): its reports (percent and time) over the rate window, and its last row. */
-  private readonly clients = new Map<string, { reports: { percent: number; at: number }[]; row: ClientRow | null }>();
+  /** Per client (session/device): its reports (bytes held, time) over the rate window, and its last row. */
+  private readonly clients = new Map<string, { reports: { bytes: number; at: number }[]; row: ClientRow | null }>();
   /** Per session: its clients in name order, and how many there were when sorted. */
   private readonly order = new Map<string, { size: number; clients: SessionClient[] }>();
 
@@ -70,7 +71,7 @@ export class SessionPanels {
     if (!known) this.clients.set(key, (known = { reports: [], row: null }));
     const { reports } = known;
     if (reports.at(-1)?.at !== client.updatedAt) {
-      reports.push({ percent: client.percent, at: client.updatedAt });
+      reports.push({ bytes: client.bytesDone || (client.percent / 100) * session.image.sizeBytes, at: client.updatedAt });
       while (reports.length > 2 && client.updatedAt - reports[1]!.at >= RATE_WINDOW_MS) reports.shift();
     }
     const first = reports[0]!;
@@ -81,7 +82,7 @@ export class SessionPanels {
       address: client.address,
       state: client.state.toLowerCase() as ClientPhase,
       percent: client.percent,
-      rateBps: last.at - first.at >= 1000 ? (Math.max(0, last.percent - first.percent) / 100) * session.image.sizeBytes * 8 / ((last.at - first.at) / 1000) : null,
+      rateBps: last.at - first.at >= 1000 ? (Math.max(0, last.bytes - first.bytes) * 8) / ((last.at - first.at) / 1000) : null,
       lossPercent: lossPercent(client),
       message: client.message,
     };

@@ -106,6 +106,20 @@ test('a client row stays the same object until its client reports something new;
   assert.match(view.lastFrame()!, /pc-01 .* 20% .* 0\.4% loss receiving/);
 });
 
+test('a client rate comes from the bytes it reports, over about 5 s of reports', () => {
+  const session = fakeSession(1, 0);
+  const client = [...session.clients.values()][0]!;
+  const panels = new SessionPanels(null);
+  const report = (seconds: number, bytes: number) => {
+    Object.assign(client, { state: 'Receiving', bytesDone: bytes, percent: Math.floor(bytes / MB), updatedAt: seconds * 1000 });
+    return panels.panel(session, seconds * 1000).clients[0]!.rateBps;
+  };
+  assert.equal(report(0, 0), null, 'one report: no rate yet');
+  assert.equal(report(1, 0.5 * MB), 0.5 * MB * 8, 'half a percent in a second: 4.2 Mbit/s, not 0');
+  for (let second = 2; second <= 6; second++) report(second, second * 0.5 * MB);
+  assert.equal(report(7, 3.5 * MB), (2.5 * MB * 8) / 5, 'the window keeps the last 5 s of reports');
+});
+
 test('frames of a session progressing to completion, with a failing client', async (t) => {
   const t0 = 1_000_000;
   const session = fakeSession(4, t0);
