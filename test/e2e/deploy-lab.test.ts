@@ -85,3 +85,59 @@ test('a failed setup step leaves the site as it was: a bad device list stops not
   const devices = mcshell(site, ['-c', 'Get-Device | ForEach-Object Name']);
   assert.deepEqual(devices.stdout.trim().split('\n').map((line) => JSON.parse(line)), ['pc-1'], 'the good row was added, the bad one not at all');
 });
+
+test('an encrypted image through `mcshell serve` and `mcshell client` processes: every client verifies, later runs need no token', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcshell-e2e-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const site = join(dir, 'site');
+  const image = randomBytes(3 * 1024 * 1024 + 17);
+  const imageSha = createHash('sha256').update(image).digest('hex');
+  await writeFile(join(dir, 'secret-os.img'), image);
+  const macs = ['02:00:00:00:30:01', '02:00:00:00:30:02'];
+  await writeFile(join(dir, 'lab.csv'), ['Name,MAC', ...macs.map((mac, i) => `sec-${i + 1},${mac}`)].join('\n') + '\n');
+  const setup = mcshell(site, [join(root, 'examples/deploy-lab.mcs'), '-Image', join(dir, 'secret-os.img'), '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, '{name}.img'), '-Encrypt']);
+  assert.equal(setup.status, 0, setup.stderr);
+  const enrollment = JSON.parse(setup.stdout.trim().split('\n').at(-1)!) as { Token: string };
+  const images = mcshell(site, ['-c', 'Get-OSImage | Select-Object Name, MulticastEncrypt']);
+  assert.deepEqual(JSON.parse(images.stdout), { Name: 'Lab OS', MulticastEncrypt: true });
+
+  const serve = spawn(process.execPath, [bin, 'serve', '--site', site, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => void serve.kill('SIGKILL'));
+  const events: { event: string; port?: number; fingerprint?: string; State?: string }[] = [];
+  const listening = await new Promise<{ port: number; fingerprint: string }>((resolve, reject) => {
+    createInterface({ input: serve.stdout! }).on('line', (line) => {
+      const event = JSON.parse(line) as (typeof events)[number];
+      events.push(event);
+      if (event.event === 'listening') resolve({ port: event.port!, fingerprint: event.fingerprint! });
+    });
+    serve.once('exit', (code) => reject(new Error(`mcshell serve exited ${code}`)));
+  });
+  assert.ok(enrollment.Token.endsWith(`.${listening.fingerprint}`), 'the token pins the certificate the DP serves with');
+  const credential = (mac: string) => join(dir, `${mac.replaceAll(':', '')}.credential.json`);
+  const client = (args: string[]) =>
+    new Promise<{ code: number | null; result: { ok: boolean; message: string; steps: { mode?: string; sha256?: string }[] } }>((resolve) => {
+      const child = spawn(process.execPath, [bin, 'client', ...args, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      child.on('close', (code) => resolve({ code, result: JSON.parse(stdout) }));
+    });
+  const first = await Promise.all(macs.map((mac) => client(['--server', `127.0.0.1:${listening.port}`, '--enroll', enrollment.Token, '--mac', mac, '--credential', credential(mac)])));
+  for (const { code, result } of first) {
+    assert.equal(code, 0, result.message);
+    assert.equal(result.steps[0]!.mode, 'multicast');
+  }
+  for (let i = 1; i <= macs.length; i++) assert.equal(createHash('sha256').update(await readFile(join(dir, `sec-${i}.img`))).digest('hex'), imageSha);
+
+  // The token is used up; the saved credentials are enough (the server comes from them too).
+  const again = await client(['--server', `127.0.0.1:${listening.port}`, '--enroll', enrollment.Token, '--mac', macs[0]!, '--credential', join(dir, 'third.json')]);
+  assert.equal(again.code, 1);
+  assert.match(again.result.message, /enrollment failed: Enrollment refused: the token has been used up/);
+  await mcshell(site, ['-c', 'Set-DPMulticast -MinimumSessionSize 1']);
+  const rerun = await client(['--credential', credential(macs[1]!)]);
+  assert.equal(rerun.code, 0, rerun.result.message);
+  serve.kill('SIGTERM');
+  assert.equal(await new Promise((resolve) => serve.once('exit', resolve)), 0);
+  assert.ok(events.some((event) => event.event === 'refused'), 'the refused enrollment is in the DP log');
+  const enrolled = mcshell(site, ['-c', 'Get-EnrolledClient | ForEach-Object Device']);
+  assert.deepEqual(enrolled.stdout.trim().split('\n').map((line) => JSON.parse(line)).sort(), ['sec-1', 'sec-2']);
+});

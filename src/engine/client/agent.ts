@@ -3,7 +3,7 @@
 // sequence's steps in order: apply an image (multicast — decrypted with the session key the DP
 // gave it, the manifest checked against the site's key — or unicast where the image and
 // deployment allow it), verify it, run a command. It reports each step and ends with a clear result.
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
@@ -105,6 +105,8 @@ class TaskSequenceRun {
   private readonly results: StepResult[];
   /** What the last ApplyImage step wrote, for Verify and RunCommand. */
   private applied: { target: string; sha256: string } | null = null;
+  /** The site's manifest-signing key, learned at enrollment. */
+  private readonly siteKey: KeyObject;
 
   constructor(
     private readonly dp: DPConnection,
@@ -112,6 +114,7 @@ class TaskSequenceRun {
     private readonly device: { id: string; name: string },
     private readonly assignment: Assignment,
   ) {
+    this.siteKey = createPublicKey(options.credential.signingPublicKey);
     this.results = assignment.taskSequence.steps.map((step, index) => ({ index: index + 1, type: step.type, state: 'NotRun', message: '' }));
   }
 
@@ -281,6 +284,9 @@ class TaskSequenceRun {
         out: target,
         group: offer.group!,
         port: offer.port!,
+        // The manifest must carry the site's signature; an encrypted session's key came with the offer (over TLS).
+        manifestPublicKey: this.siteKey,
+        ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
         onProgress: (progress) => {
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;

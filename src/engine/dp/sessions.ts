@@ -11,6 +11,7 @@ import { decideStart } from '../scheduler/start-policy.js';
 import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
+import { siteIdentity } from '../site/identity.js';
 import { send, type SendProgress, type SendSummary } from '../transport/index.js';
 import { SlowClientMonitor, streamSendOptions } from './slow-clients.js';
 
@@ -261,25 +262,33 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     session.startedAt = Date.now();
     this.aborts.set(session.id, abort);
     this.emit('started', session);
-    const transmission = send({
-      file: imagePath(this.options.store, session.image),
-      interface: this.options.interface,
-      group: session.channel.group,
-      port: session.channel.port,
-      // Announce on the session's own port pair, so concurrent sessions never mix announcements.
-      announceGroup: session.channel.group,
-      announcePort: session.channel.port,
-      minClients: Math.max(1, session.clients.size),
-      maxWaitSeconds: this.options.joinWaitSeconds ?? 30,
-      ...stream,
-      ...(rate < Infinity ? { rate } : {}),
-      ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
-      signal: abort.signal,
-      onProgress: (progress) => {
-        session.progress = progress;
-        this.emit('progress', session);
-      },
-    })
+    const encryptionKey = this.keys.get(session.id);
+    // Every manifest is signed with the site's key; an encrypted image's datagrams are encrypted
+    // with the session's key (which its authorized clients got in their content offer).
+    const transmission = siteIdentity(this.options.store.home)
+      .then((identity) =>
+        send({
+          file: imagePath(this.options.store, session.image),
+          interface: this.options.interface,
+          group: session.channel.group,
+          port: session.channel.port,
+          // Announce on the session's own port pair, so concurrent sessions never mix announcements.
+          announceGroup: session.channel.group,
+          announcePort: session.channel.port,
+          minClients: Math.max(1, session.clients.size),
+          maxWaitSeconds: this.options.joinWaitSeconds ?? 30,
+          ...stream,
+          ...(rate < Infinity ? { rate } : {}),
+          ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
+          ...(encryptionKey ? { encryptionKey } : {}),
+          manifestSigner: identity.signingKey,
+          signal: abort.signal,
+          onProgress: (progress) => {
+            session.progress = progress;
+            this.emit('progress', session);
+          },
+        }),
+      )
       .then(
         (summary) => this.finish(session, abort.signal.aborted ? 'Stopped' : summary.ok || onlyLeaversFailed(session, summary) ? 'Completed' : 'Failed', summary),
         (error: unknown) => {

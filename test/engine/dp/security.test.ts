@@ -211,3 +211,35 @@ test('an encrypted image is served by unicast only over TLS and only to an autho
   });
   assert.doesNotMatch(plain, /HTTP 2\d\d/, `plain HTTP gets nothing: ${plain}`);
 });
+
+for (const multicastOnly of [true, false]) {
+  test(`a client refuses a multicast manifest not signed by its site${multicastOnly ? ' (multicast-only: it fails)' : '; the unicast fallback over TLS still verifies'}`, async (t) => {
+    const lab = await makeLab({ devices: 1, multicast: { encrypt: true, multicastOnly } });
+    const { server } = await startDP(t, lab.store);
+    const credential = (await enrollDevices(lab.store, server, lab.devices)).get('lab-01')!;
+    // As if the DP's signing key were another's: the pinned site key no longer matches.
+    const stranger = (await siteIdentity((await makeLab({ devices: 0 })).store.home)).signingPublicKey;
+    const result = await runClient({ credential: { ...credential, signingPublicKey: stranger }, interface: 'lo' });
+    if (multicastOnly) {
+      assert.equal(result.ok, false);
+      assert.match(result.message, /manifest signature does not verify .*refusing a forged manifest/);
+      await assert.rejects(stat(lab.target('lab-01')), /ENOENT/);
+    } else {
+      assert.equal(result.ok, true, result.message);
+      assert.equal(result.steps[0]!.mode, 'unicast');
+      assert.match(result.steps[0]!.message, /unicast after multicast ended: .*refusing a forged manifest/);
+    }
+  });
+}
+
+test('an encrypted image by multicast: authorized clients decrypt and verify it', async (t) => {
+  const lab = await makeLab({ devices: 2, multicast: { encrypt: true, multicastOnly: true }, dp: { scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 2 } } });
+  const { server } = await startDP(t, lab.store);
+  const credentials = await enrollDevices(lab.store, server, lab.devices);
+  const results = await Promise.all(lab.devices.map((device) => runClient({ credential: credentials.get(device.name)!, interface: 'lo' })));
+  for (const result of results) {
+    assert.equal(result.ok, true, result.message);
+    assert.equal(result.steps[0]!.mode, 'multicast');
+    assert.equal(result.steps[1]!.sha256, lab.sha256);
+  }
+});
