@@ -1,12 +1,20 @@
 // Shared fixtures for the transport tests. They run inside the private network namespace the test
 // runner creates; multicast goes over `lo` only.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const made: string[] = [];
+// Images and received copies are megabytes each: remove them when the test file's process ends.
+process.once('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'mcshell-transport-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mcshell-transport-'));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes `size` bytes of seeded pseudo-random data and returns the path and its SHA-256. */
