@@ -86,7 +86,10 @@ async function capture(encrypted: boolean): Promise<{ image: Buffer; pcap: Buffe
     dump.child.kill('SIGINT');
     const { out } = await dump.done;
     const count = (what: string): number => Number(new RegExp(`(\\d+) packets? ${what}`).exec(out)?.[1] ?? NaN);
-    assert.equal(count('captured'), count('received by filter'), `tcpdump's report: ${out}`);
+    // A frame or two may still arrive while tcpdump shuts down (IGMP leaves as the receivers exit):
+    // counted by the filter, never written. The session itself ended before the file stopped growing.
+    const unwritten = count('received by filter') - count('captured');
+    assert.ok(unwritten >= 0 && unwritten <= 2, `tcpdump's report: ${out}`);
     return { image, pcap: readFileSync(join(dir, 'pcap')), dropped: count('dropped by kernel') };
   } finally {
     for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
