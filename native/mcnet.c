@@ -64,14 +64,10 @@ static void drain(receiver_t *rx) {
   napi_get_reference_value(env, rx->on_batch, &on_batch);
   napi_get_reference_value(env, rx->self, &self);
   for (int round = 0; round < MAX_BATCHES_PER_WAKEUP && !rx->closing; round++) {
+    /* The kernel rewrites only the address length and flags of each header: reset those. */
     for (int i = 0; i < BATCH; i++) {
-      rx->iov[i].iov_base = rx->data + i * rx->slot;
-      rx->iov[i].iov_len = rx->slot;
-      memset(&rx->msgs[i].msg_hdr, 0, sizeof(struct msghdr));
-      rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
-      rx->msgs[i].msg_hdr.msg_iovlen = 1;
-      rx->msgs[i].msg_hdr.msg_name = &rx->src[i];
       rx->msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+      rx->msgs[i].msg_hdr.msg_flags = 0;
     }
     int n = recvmmsg(rx->fd, rx->msgs, BATCH, MSG_DONTWAIT, NULL);
     if (n <= 0) break;
@@ -216,6 +212,13 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   napi_create_object(env, &self);
   napi_create_arraybuffer(env, BATCH * (size_t)slot, &memory, &data);
   rx->data = memory;
+  for (int i = 0; i < BATCH; i++) {
+    rx->iov[i].iov_base = rx->data + i * rx->slot;
+    rx->iov[i].iov_len = rx->slot;
+    rx->msgs[i].msg_hdr.msg_iov = &rx->iov[i];
+    rx->msgs[i].msg_hdr.msg_iovlen = 1;
+    rx->msgs[i].msg_hdr.msg_name = &rx->src[i];
+  }
   napi_create_arraybuffer(env, BATCH * 3 * sizeof(int32_t), &memory, &meta);
   rx->meta = memory;
   napi_set_named_property(env, self, "data", data);

@@ -4,12 +4,14 @@
 // the build says so and mcshell uses Node's dgram (slower per datagram, same behaviour).
 // MCSHELL_REQUIRE_NATIVE=1 makes a failed build an error (CI sets it, so CI proves the build).
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const dir = resolve(new URL('../native', import.meta.url).pathname);
 const output = join(dir, 'build/Release/mcnet.node');
-const sources = ['mcnet.c', 'binding.gyp'].map((f) => join(dir, f));
+// The sources are binding.gyp's own list (plus the file itself), so a new source file cannot be missed.
+const gyp = join(dir, 'binding.gyp');
+const sources = [gyp, ...JSON.parse(readFileSync(gyp, 'utf8')).targets.flatMap((t) => t.sources.map((f) => join(dir, f)))];
 
 const upToDate = existsSync(output) && sources.every((s) => statSync(s).mtimeMs <= statSync(output).mtimeMs);
 if (!upToDate) {
