@@ -118,29 +118,26 @@ export class AstBuilder {
 
   // ------------------------------------------------------------ spans
 
-  /** From the start of `from` to the end of `to` (tokens, or spans of nodes already built). */
+  /**
+   * From the start of `from` to the end of `to` (tokens, or spans of nodes already built). Every span
+   * comes from this one object literal (spanAt aside), so all share one shape whose fields stay small
+   * integers: a span built by spreading another had three fields out of line and every number boxed.
+   */
   private span(from: IToken | A.SourceSpan, to: IToken | A.SourceSpan = from): A.SourceSpan {
-    if ('file' in from && 'file' in to) return this.join(from, to);
-    const start = 'file' in from ? { startOffset: from.startOffset, startLine: from.startLine, startColumn: from.startColumn } : from;
-    const end = 'file' in to ? { endOffset: to.endOffset - 1, endLine: to.endLine, endColumn: to.endColumn } : to;
     return {
       file: this.file,
-      startOffset: start.startOffset,
-      endOffset: end.endOffset! + 1,
-      startLine: start.startLine!,
-      startColumn: start.startColumn!,
-      endLine: end.endLine!,
-      endColumn: end.endColumn!,
+      startOffset: from.startOffset,
+      endOffset: 'file' in to ? to.endOffset : to.endOffset! + 1, // a token's end offset is inclusive
+      startLine: from.startLine!,
+      startColumn: from.startColumn!,
+      endLine: to.endLine!,
+      endColumn: to.endColumn!,
     };
   }
 
   /** The span of a node from its opening to its closing token (e.g. `{` … `}`). */
   private between(node: CstNode, open: string, close: string): A.SourceSpan {
     return this.span(must(tokenOf(node.children, open)), must(tokenOf(node.children, close)));
-  }
-
-  private join(from: A.SourceSpan, to: A.SourceSpan): A.SourceSpan {
-    return { ...from, endOffset: to.endOffset, endLine: to.endLine, endColumn: to.endColumn };
   }
 
   /** Span of `[start, end)` offsets in the script. */
@@ -213,7 +210,7 @@ export class AstBuilder {
     const keyword = tokenOf(c, 'Return') ?? must(tokenOf(c, 'Throw'));
     const valueNode = nodeOf(c, 'pipelineStatement');
     const value = valueNode ? this.asPipeline(this.pipelineStatement(valueNode)) : null;
-    const span = value ? this.join(this.span(keyword), value.span) : this.span(keyword);
+    const span = value ? this.span(keyword, value.span) : this.span(keyword);
     return keyword.tokenType.name === 'Return' ? { kind: 'Return', span, value } : { kind: 'Throw', span, value };
   }
 
@@ -222,7 +219,7 @@ export class AstBuilder {
     const keyword = must(tokenOf(c, 'Exit'));
     const codeNode = nodeOf(c, 'expression');
     const code = codeNode ? this.expression(codeNode) : null;
-    return { kind: 'Exit', span: code ? this.join(this.span(keyword), code.span) : this.span(keyword), code };
+    return { kind: 'Exit', span: code ? this.span(keyword, code.span) : this.span(keyword), code };
   }
 
   /** Conditions and values are pipelines; an assignment there (`if ($x = f)`) acts as `($x = f)`. */
@@ -377,7 +374,7 @@ export class AstBuilder {
         throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
       }
       const value = this.statement(must(nodeOf(c, 'statement')));
-      return { kind: 'Assignment', span: this.join(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
+      return { kind: 'Assignment', span: this.span(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
     }
     if (single !== undefined && pipelines.length === 1 && this.increments.delete(single)) {
       // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
@@ -389,7 +386,7 @@ export class AstBuilder {
     let result: A.Pipeline | A.PipelineChain = first;
     tokensOf(c, 'ChainOp').forEach((op, i) => {
       const right = this.pipeline(pipelines[i + 1]!);
-      result = { kind: 'PipelineChain', span: this.join(result.span, right.span), left: result, operator: op.image as '&&' | '||', right };
+      result = { kind: 'PipelineChain', span: this.span(result.span, right.span), left: result, operator: op.image as '&&' | '||', right };
     });
     return result;
   }
@@ -459,7 +456,7 @@ export class AstBuilder {
       const op = pending.pop()!;
       const right = values.pop()!;
       const left = values.pop()!;
-      const span = this.join(left.span, right.span);
+      const span = this.span(left.span, right.span);
       if (op.tokenType !== Comma) {
         values.push({ kind: 'Binary', span, operator: op.image.toLowerCase(), left, right });
       } else if (arrays.has(left)) {
@@ -488,7 +485,7 @@ export class AstBuilder {
     const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma');
     if (op) {
       const operand = this.unary(must(nodeOf(c, 'unary')));
-      return { kind: 'Unary', span: this.join(this.span(op), operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
+      return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
     }
     const typed = nodeOf(c, 'typeExpression');
     return typed ? this.typeExpression(typed) : this.postfixExpression(must(nodeOf(c, 'postfixExpression')));
@@ -503,7 +500,7 @@ export class AstBuilder {
     let result: A.Expression;
     if (operandNode) {
       const operand = this.unary(operandNode);
-      result = { kind: 'Cast', span: this.join(literalSpan, operand.span), type, operand };
+      result = { kind: 'Cast', span: this.span(literalSpan, operand.span), type, operand };
     } else result = { kind: 'TypeLiteral', span: literalSpan, type };
     return this.applyPostfix(result, nodesOf(c, 'postfixOperator'));
   }

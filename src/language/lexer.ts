@@ -603,7 +603,10 @@ function* lex(text: string, where: Where, origin: Origin | undefined, sliceSize:
     offset = end;
     if (!rule.skipped) {
       const type = rule.type;
-      tokens.push({ image: text.slice(offset - length, end), startOffset: offset - length, endOffset: end - 1, startLine, endLine, startColumn, endColumn, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type });
+      // Not in the field order of Chevrotain's createTokenInstance: literals with the same keys in the
+      // same order share hidden classes, and Chevrotain's EOF token (NaN positions) would make every
+      // position field of ours a boxed double — and, copied into spans, theirs too.
+      tokens.push({ tokenType: type, tokenTypeIdx: type.tokenTypeIdx!, image: text.slice(offset - length, end), startOffset: offset - length, endOffset: end - 1, startLine, endLine, startColumn, endColumn });
       if (tokens.length >= sliceSize && (type === Newline || type === Semi) && offset < text.length) {
         tracker.sync(tokens);
         if (tracker.frames.length === 1) {
