@@ -392,14 +392,19 @@ export class AstBuilder {
   }
 
   private pipelineOf(expression: A.Expression): A.Pipeline {
-    return { kind: 'Pipeline', span: expression.span, elements: [{ kind: 'ExpressionElement', span: expression.span, expression }] };
+    return { kind: 'Pipeline', span: expression.span, elements: [this.expressionElement(expression)] };
+  }
+
+  private expressionElement(expression: A.Expression): A.ExpressionElement {
+    return { kind: 'ExpressionElement', span: expression.span, expression };
   }
 
   pipeline(node: CstNode): A.Pipeline {
     const c = node.children;
-    const commands = nodesOf(c, 'command').map((n) => this.command(n));
-    const expression = nodeOf(c, 'expression');
-    const elements: A.PipelineElement[] = expression ? [this.pipelineOf(this.expression(expression)).elements[0]!, ...commands] : commands;
+    const expressionNode = nodeOf(c, 'expression');
+    const elements: A.PipelineElement[] = [];
+    if (expressionNode) elements.push(this.expressionElement(this.expression(expressionNode)));
+    for (const command of nodesOf(c, 'command')) elements.push(this.command(command));
     return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }
 
@@ -446,12 +451,15 @@ export class AstBuilder {
   /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
   expression(node: CstNode): A.Expression {
     const c = node.children;
-    const operands = nodesOf(c, 'unary').map((u) => this.unary(u));
-    if (operands.length === 1) return operands[0]!;
-    const operators = [...tokensOf(c, 'BinaryOp'), ...tokensOf(c, 'Comma')].sort((a, b) => a.startOffset - b.startOffset);
-    const values: A.Expression[] = [operands[0]!];
+    const operandNodes = nodesOf(c, 'unary');
+    if (operandNodes.length === 1) return this.unary(operandNodes[0]!);
+    const binary = tokensOf(c, 'BinaryOp');
+    const commas = tokensOf(c, 'Comma');
+    // Tokens of two labels come as two lists: back into source order (rare: most have no comma).
+    const operators = commas.length === 0 ? binary : [...binary, ...commas].sort((a, b) => a.startOffset - b.startOffset);
+    const values: A.Expression[] = [this.unary(operandNodes[0]!)];
     const pending: IToken[] = [];
-    const arrays = new Set<A.Expression>(); // arrays built by `,` here, which later commas extend
+    let arrays: Set<A.Expression> | undefined; // arrays built by `,` here, which later commas extend
     const reduce = (): void => {
       const op = pending.pop()!;
       const right = values.pop()!;
@@ -459,23 +467,24 @@ export class AstBuilder {
       const span = this.span(left.span, right.span);
       if (op.tokenType !== Comma) {
         values.push({ kind: 'Binary', span, operator: op.image.toLowerCase(), left, right });
-      } else if (arrays.has(left)) {
+      } else if (arrays?.has(left)) {
         const array = left as A.ArrayLiteral;
         array.elements.push(right);
         array.span = span;
         values.push(array);
       } else {
         const array: A.ArrayLiteral = { kind: 'ArrayLiteral', span, elements: [left, right] };
-        arrays.add(array);
+        (arrays ??= new Set()).add(array);
         values.push(array);
       }
     };
-    operators.forEach((op, i) => {
+    for (let i = 0; i < operators.length; i++) {
+      const op = operators[i]!;
       const level = precedence(op);
       while (pending.length > 0 && precedence(pending[pending.length - 1]!) >= level) reduce();
       pending.push(op);
-      values.push(operands[i + 1]!);
-    });
+      values.push(this.unary(operandNodes[i + 1]!));
+    }
     while (pending.length > 0) reduce();
     return values[0]!;
   }
@@ -640,10 +649,12 @@ export class AstBuilder {
     if (name.startsWith('{')) name = name.slice(1, -1);
     let scope: A.VariableExpression['scope'] = null;
     const colon = name.indexOf(':');
-    const prefix = name.slice(0, colon).toLowerCase();
-    if (colon > 0 && scopes.has(prefix)) {
-      scope = prefix as A.VariableExpression['scope'];
-      name = name.slice(colon + 1);
+    if (colon > 0) {
+      const prefix = name.slice(0, colon).toLowerCase();
+      if (scopes.has(prefix)) {
+        scope = prefix as A.VariableExpression['scope'];
+        name = name.slice(colon + 1);
+      }
     }
     return { kind: 'Variable', span, name, scope };
   }
