@@ -93,6 +93,9 @@ export function numberToString(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
+  // Integers of up to 15 digits print as JavaScript prints them (the commonest case, without the
+  // rounding and the exponent rewriting below).
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
   if (Number.isInteger(n) || Math.abs(n) >= 1e-5) {
     const text = String(Number(n.toPrecision(15)));
     return text.replace('e+', 'E+').replace('e-', 'E-');
