@@ -193,23 +193,29 @@ test('keys: arrows select a client, d asks before disconnecting it, q leaves', a
   let left = 0;
   const view = render(<SessionDashboard sessions={[panel('MC0001', 3)]} rows={20} columns={100} onLeave={() => left++} onDisconnect={(s, c) => disconnected.push(`${s}/${c}`)} />);
   t.after(() => view.unmount());
-  await tick();
-  for (const key of ['\x1b[B', '\x1b[B', 'd']) {
+  // Each key waits for the view to show its effect (not a fixed delay): on a busy machine a key
+  // pressed before Ink listens, or read after the next one, would make the test fail by timing.
+  const until = async (what: () => boolean, waitingFor: string): Promise<void> => {
+    for (const deadline = Date.now() + 10_000; !what(); await tick(10)) {
+      if (Date.now() > deadline) assert.fail(`timed out waiting for ${waitingFor}; the view shows:\n${view.lastFrame()}`);
+    }
+  };
+  const press = async (key: string, shows: () => boolean, waitingFor: string): Promise<void> => {
     view.stdin.write(key);
-    await tick();
-  }
-  assert.match(view.lastFrame()!, /▸ pc-1 /);
-  assert.match(view.lastFrame()!, /Disconnect pc-1 from MC0001\? \[y\/N\]/);
-  view.stdin.write('n');
-  await tick();
+    await until(shows, waitingFor);
+  };
+  const frameMatches = (pattern: RegExp) => () => pattern.test(view.lastFrame()!);
+  const asking = /Disconnect pc-1 from MC0001\? \[y\/N\]/;
+  await until(() => view.stdin.listenerCount('readable') > 0, 'the view to read keys');
+  await press('\x1b[B', frameMatches(/▸ pc-0 /), 'the first client selected');
+  await press('\x1b[B', frameMatches(/▸ pc-1 /), 'the second client selected');
+  await press('d', frameMatches(asking), 'the disconnect question');
+  await press('n', () => !asking.test(view.lastFrame()!), 'the question to close on n');
   assert.deepEqual(disconnected, []);
-  view.stdin.write('d');
-  await tick();
-  view.stdin.write('y');
-  await tick();
+  await press('d', frameMatches(asking), 'the disconnect question again');
+  await press('y', () => disconnected.length > 0, 'the disconnect');
   assert.deepEqual(disconnected, ['MC0001/d1']);
-  view.stdin.write('q');
-  await tick();
+  await press('q', () => left > 0, 'q to leave');
   assert.equal(left, 1);
 });
 
