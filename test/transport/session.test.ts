@@ -6,7 +6,7 @@ import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE, receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
-import { VERSION } from '../../src/engine/transport/wire.js';
+import { decodeAnnounce, VERSION } from '../../src/engine/transport/wire.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
 
 const RATE = 200e6;
@@ -154,4 +154,41 @@ test('--max-wait: the session runs with whoever joined, and fails without anyone
   const nobody = await send({ ...channel(), file: image.path, maxWaitSeconds: 0.3 });
   assert.equal(nobody.ok, false);
   assert.match(nobody.message, /no receiver joined within --max-wait 0.3 s/);
+});
+
+test('the sender sends while it hashes the image: receivers join a pending manifest, a resuming one keeps its blocks and reports under one id', async () => {
+  const dir = tempDir();
+  // Large enough that hashing takes several of the sender's 2 ms slices.
+  const image = makeImage(dir, 48_000_000, 8);
+  const ch = channel();
+  const out = join(dir, 'out');
+  const blocks = Math.ceil(48_000_000 / (DEFAULT_K * DEFAULT_SYMBOL_SIZE));
+  // The first announcement on the well-known channel says "manifest pending" (size 0).
+  const listener = createSocket({ type: 'udp4', reuseAddr: true });
+  const firstAnnounce = new Promise<Buffer>((resolve) => listener.once('message', resolve));
+  await new Promise<void>((resolve) => listener.bind(ch.announcePort, resolve));
+  listener.addMembership(ch.announceGroup, '127.0.0.1');
+  // A first session, stopped half-way, leaves a resume state beside the output.
+  const stop = new AbortController();
+  const first = receive({ ...ch, out, signal: stop.signal });
+  await sleep(50);
+  const firstSending = send({ ...ch, file: image.path, rate: RATE, receiverTimeoutMs: 1000 });
+  assert.equal(decodeAnnounce(await firstAnnounce)?.manifestSize, 0);
+  listener.close();
+  for (let i = 0; i < 100 && !existsSync(`${out}.mcstate`); i++) await sleep(50);
+  stop.abort();
+  assert.equal((await first).ok, false);
+  assert.equal((await firstSending).ok, false);
+  // A new session of the same image: the receiver starts before the sender, so it joins while the
+  // manifest is pending and collects blocks it may already hold, and learns only later that it resumes.
+  const second = receive({ ...ch, out });
+  await sleep(50);
+  const summary = await send({ ...ch, file: image.path, rate: RATE });
+  const result = await second;
+  assert.equal(summary.ok, true, summary.message);
+  assert.equal(summary.receivers.length, 1, 'the resuming receiver reported under one id');
+  assert.equal(result.ok, true, result.message);
+  assert.ok(result.counters.resumedBlocks > 0, JSON.stringify(result.counters));
+  assert.equal(result.counters.resumedBlocks + result.counters.fetchedBlocks, blocks, JSON.stringify(result.counters));
+  assert.equal(fileSha256(out), image.sha256);
 });

@@ -74,29 +74,65 @@ function assemble(geometry: Geometry, imageSha256: Buffer, blockHashes: Buffer):
   return { geometry, imageSha256, blockHashes, bytes, digest: sha256(bytes) };
 }
 
-/** Reads the image once, hashing every block and the whole. */
-export function buildManifest(path: string, symbolSize: number, k: number): Manifest {
-  const fd = openSync(path, 'r');
-  try {
-    const geometry = new Geometry(fstatSync(fd).size, symbolSize, k);
-    const whole = createHash('sha256');
-    const blockHashes = Buffer.alloc(geometry.blockCount * HASH_BYTES);
-    const buf = Buffer.allocUnsafe(geometry.blockBytes);
-    for (let b = 0; b < geometry.blockCount; b++) {
-      const n = geometry.bytesIn(b);
-      let got = 0;
-      while (got < n) {
-        const r = readSync(fd, buf, got, n - got, geometry.offsetOf(b) + got);
-        if (r === 0) throw new Error(`${path} shrank while it was being read`);
-        got += r;
-      }
-      const data = buf.subarray(0, n);
-      whole.update(data);
-      sha256(data).copy(blockHashes, b * HASH_BYTES);
+/**
+ * Hashes an image block by block (each block, and the whole) in slices, so that a sender can send
+ * while it hashes: `step` works until a deadline and returns the manifest once the last block is in.
+ */
+export class ManifestBuilder {
+  readonly geometry: Geometry;
+  private readonly fd: number;
+  private readonly whole = createHash('sha256');
+  private readonly blockHashes: Buffer;
+  private readonly buf: Buffer;
+  private next = 0;
+  private open = true;
+
+  constructor(
+    private readonly path: string,
+    symbolSize: number,
+    k: number,
+  ) {
+    this.fd = openSync(path, 'r');
+    try {
+      this.geometry = new Geometry(fstatSync(this.fd).size, symbolSize, k);
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
     }
-    return assemble(geometry, whole.digest(), blockHashes);
-  } finally {
-    closeSync(fd);
+    this.blockHashes = Buffer.alloc(this.geometry.blockCount * HASH_BYTES);
+    this.buf = Buffer.allocUnsafe(this.geometry.blockBytes);
+  }
+
+  /** Hashes blocks until `deadline` (performance.now() ms) or the end; the manifest when done, else null. */
+  step(deadline: number): Manifest | null {
+    const g = this.geometry;
+    try {
+      while (this.next < g.blockCount) {
+        const b = this.next++;
+        const n = g.bytesIn(b);
+        let got = 0;
+        while (got < n) {
+          const r = readSync(this.fd, this.buf, got, n - got, g.offsetOf(b) + got);
+          if (r === 0) throw new Error(`${this.path} shrank while it was being read`);
+          got += r;
+        }
+        const data = this.buf.subarray(0, n);
+        this.whole.update(data);
+        sha256(data).copy(this.blockHashes, b * HASH_BYTES);
+        if (performance.now() >= deadline && this.next < g.blockCount) return null;
+      }
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+    this.close();
+    return assemble(g, this.whole.digest(), this.blockHashes);
+  }
+
+  /** Stops early (the session ended before the image was hashed); idempotent. */
+  close(): void {
+    if (this.open) closeSync(this.fd);
+    this.open = false;
   }
 }
 

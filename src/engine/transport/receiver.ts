@@ -163,19 +163,34 @@ export interface PartialOutput {
   held: Uint8Array;
 }
 
-/** The resume state beside `out`, or null when there is none (or it predates the block geometry in it). */
-export function readPartialOutput(out: string): PartialOutput | null {
-  const { part, state } = partialOutputFiles(out);
+/** The resume state file: the manifest it belongs to, the receiver's id, a bitmap of the blocks written. */
+interface SavedState {
+  version: number;
+  manifest: string;
+  receiver: number;
+  written: string;
+  imageSize?: number;
+  blockBytes?: number;
+}
+
+function readSavedState(state: string): SavedState | null {
   try {
-    const s = JSON.parse(readFileSync(state, 'utf8')) as { version: number; written: string; imageSize?: number; blockBytes?: number };
-    if (s.version !== 1 || !(Number(s.imageSize) >= 0) || !(Number(s.blockBytes) > 0) || !existsSync(part)) return null;
-    const bits = Buffer.from(s.written, 'base64');
-    const held = new Uint8Array(Math.ceil(s.imageSize! / s.blockBytes!));
-    for (let b = 0; b < held.length; b++) held[b] = (bits[b >> 3]! >> (b & 7)) & 1;
-    return { part, imageSize: s.imageSize!, blockBytes: s.blockBytes!, held };
+    const s = JSON.parse(readFileSync(state, 'utf8')) as SavedState;
+    return s.version === 1 ? s : null;
   } catch {
     return null;
   }
+}
+
+/** The resume state beside `out`, or null when there is none (or it predates the block geometry in it). */
+export function readPartialOutput(out: string): PartialOutput | null {
+  const { part, state } = partialOutputFiles(out);
+  const s = readSavedState(state);
+  if (!s || !(Number(s.imageSize) >= 0) || !(Number(s.blockBytes) > 0) || !existsSync(part)) return null;
+  const bits = Buffer.from(s.written, 'base64');
+  const held = new Uint8Array(Math.ceil(s.imageSize! / s.blockBytes!));
+  for (let b = 0; b < held.length; b++) held[b] = (bits[b >> 3]! >> (b & 7)) & 1;
+  return { part, imageSize: s.imageSize!, blockBytes: s.blockBytes!, held };
 }
 
 /** Removes what an unfinished receive left for resuming (e.g. once the image came by another way). */
@@ -217,8 +232,8 @@ export class Receiver {
   private ann: Announcement | null = null;
   private g!: Geometry;
   private manifest: Manifest | null = null;
-  private manifestBytes!: Buffer;
-  private manifestHave!: Uint8Array;
+  private manifestBytes = Buffer.alloc(0);
+  private manifestHave = new Uint8Array(0);
   private manifestChunks = 0;
   private manifestMissingCount = 0;
 
@@ -410,7 +425,7 @@ export class Receiver {
           return;
         }
       }
-      if (!sameSession(a, this.ann)) {
+      if (!sameSession(this.ann, a)) {
         // What the receiver acts on (geometry, manifest digest, keys) never changes within a session.
         this.counters.malformed++;
         return;
@@ -418,12 +433,17 @@ export class Receiver {
       if (onChannel) return;
       this.fromSender(msg);
       const passEnded = a.frontier === this.g.blockCount && this.ann.frontier < this.g.blockCount;
+      const manifestKnown = this.ann.manifestSize === 0 && a.manifestSize > 0;
       this.ann = a;
       this.senderAddress = rinfo.address;
       this.senderPort = a.feedbackPort;
-      if (passEnded) this.scheduleReport(Math.random() * 20); // the tail needs repair now, not at the next tick
+      if (manifestKnown && !this.learnManifest(a)) return;
+      // The tail needs repair now, and a manifest just announced is wanted now, not at the next tick.
+      if (passEnded || manifestKnown) this.scheduleReport(Math.random() * 20);
       return;
     }
+    // A receiver that checks signatures joins once the manifest's digest is known and signed.
+    if (a.manifestSize === 0 && this.opts.manifestPublicKey) return;
     const refused = this.refuse(a, msg);
     if (refused) {
       this.refusal ??= { message: refused, at: performance.now() };
@@ -459,22 +479,36 @@ export class Receiver {
     this.senderPort = a.feedbackPort;
     this.lastFromSender = performance.now();
     this.g = new Geometry(a.imageSize, a.symbolSize, a.k);
+    this.complete = new Uint8Array(this.g.blockCount);
+    this.written = new Uint8Array(this.g.blockCount);
+    this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
+    // A resuming receiver reports under its earlier run's id from the first report, so the sender
+    // counts it as the same receiver (whether its blocks still apply is known once the manifest is).
+    const saved = this.opts.out === '-' ? null : readSavedState(partialOutputFiles(this.opts.out).state);
+    if (saved) this.receiverId = saved.receiver >>> 0;
+    if (a.manifestSize > 0 && !this.learnManifest(a)) return;
+    if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port, true);
+    this.scheduleReport(Math.random() * 20);
+  }
+
+  /**
+   * The announced manifest's size and digest are known (at once, or after the sender finished
+   * hashing): open the output, which may resume an earlier run's. False if the receiver failed.
+   */
+  private learnManifest(a: Announcement): boolean {
     this.manifestChunks = Math.ceil(a.manifestSize / a.symbolSize);
     this.manifestBytes = Buffer.alloc(a.manifestSize);
     this.manifestHave = new Uint8Array(this.manifestChunks);
     this.manifestMissingCount = this.manifestChunks;
-    this.complete = new Uint8Array(this.g.blockCount);
-    this.written = new Uint8Array(this.g.blockCount);
-    this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
     try {
       this.openOutput(a);
     } catch (e) {
-      return this.fail(`cannot open ${this.opts.out}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code);
+      this.fail(`cannot open ${this.opts.out}: ${(e as Error).message}`, (e as NodeJS.ErrnoException).code);
+      return false;
     }
-    if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port, true);
     if (this.out.kind === 'file') this.timers.push(setInterval(() => this.saveState(), STATE_SAVE_MS));
-    this.scheduleReport(Math.random() * 20);
     this.advanceHash();
+    return true;
   }
 
   private onManifestChunk(msg: Buffer): void {
@@ -657,27 +691,31 @@ export class Receiver {
     this.out = { kind: 'file', fd, part, state };
   }
 
-  /** Restores the blocks an earlier run verified and wrote, if its state file matches this manifest. */
+  /**
+   * Restores the blocks an earlier run verified and wrote, if its state file matches this manifest.
+   * Blocks collected meanwhile (while the manifest was pending) that it already holds are let go.
+   */
   private loadState(state: string, part: string, a: Announcement): boolean {
-    if (!existsSync(state) || !existsSync(part)) return false;
-    try {
-      const s = JSON.parse(readFileSync(state, 'utf8')) as { version: number; manifest: string; receiver: number; written: string };
-      if (s.version !== 1 || s.manifest !== a.manifestDigest.toString('hex')) return false;
-      const bits = Buffer.from(s.written, 'base64');
-      for (let b = 0; b < this.g.blockCount; b++) {
-        if (bits[b >> 3]! & (1 << (b & 7))) {
-          this.complete[b] = 1;
-          this.written[b] = 1;
-          this.blocksDone++;
-          this.blocksWritten++;
-          this.counters.resumedBlocks++;
+    const s = readSavedState(state);
+    if (!s || s.manifest !== a.manifestDigest.toString('hex') || !existsSync(part)) return false;
+    const bits = Buffer.from(s.written, 'base64');
+    for (let b = 0; b < this.g.blockCount; b++) {
+      if (bits[b >> 3]! & (1 << (b & 7))) {
+        this.complete[b] = 1;
+        this.written[b] = 1;
+        this.blocksDone++;
+        this.blocksWritten++;
+        this.counters.resumedBlocks++;
+        const p = this.partials.get(b);
+        if (p) {
+          this.partials.delete(b);
+          this.pool.push(p.buf);
         }
       }
-      this.receiverId = s.receiver >>> 0; // the sender keeps counting us as the same receiver
-      return true;
-    } catch {
-      return false;
     }
+    const keep = this.awaitingVerify.filter((b) => !this.complete[b]);
+    this.awaitingVerify.splice(0, Infinity, ...keep);
+    return true;
   }
 
   private saveState(): void {
@@ -934,15 +972,16 @@ export class Receiver {
 }
 
 /** Whether a later announcement describes the adopted session the same way (only the progress fields may change). */
-function sameSession(a: Announcement, b: Announcement): boolean {
+function sameSession(adopted: Announcement, later: Announcement): boolean {
+  // A pending manifest (size 0) may become known; a known one never changes.
+  const sameManifest = adopted.manifestSize === 0 || (adopted.manifestSize === later.manifestSize && adopted.manifestDigest.equals(later.manifestDigest));
   return (
-    a.imageSize === b.imageSize &&
-    a.symbolSize === b.symbolSize &&
-    a.k === b.k &&
-    a.manifestSize === b.manifestSize &&
-    a.group === b.group &&
-    a.port === b.port &&
-    a.manifestDigest.equals(b.manifestDigest) &&
-    (a.salt === null ? b.salt === null : b.salt !== null && a.salt.equals(b.salt))
+    adopted.imageSize === later.imageSize &&
+    adopted.symbolSize === later.symbolSize &&
+    adopted.k === later.k &&
+    sameManifest &&
+    adopted.group === later.group &&
+    adopted.port === later.port &&
+    (adopted.salt === null ? later.salt === null : later.salt !== null && adopted.salt.equals(later.salt))
   );
 }

@@ -9,12 +9,16 @@
 //
 // With an encryption key every datagram is sealed (cipher.ts) and every report must authenticate;
 // with a signing key the announced manifest digest is signed (manifest.ts).
+//
+// The image is hashed for the manifest while the session already runs: announcements say "manifest
+// pending" (size 0) until it is done, receivers join and collect blocks meanwhile (they verify and
+// write them once the manifest arrives), so hashing a large image does not delay the first packet.
 import type { KeyObject } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { encodeRepair, MAX_SYMBOLS } from './fec.js';
-import { buildManifest, checkEd25519, signManifest, type Manifest } from './manifest.js';
+import { checkEd25519, ManifestBuilder, signManifest, type Geometry, type Manifest } from './manifest.js';
 import { isUsableGroup, openSocket, resolveInterface } from './net.js';
 import {
   ANNOUNCE_GROUP,
@@ -125,7 +129,8 @@ export interface SendSummary {
   session: string;
   elapsedSeconds: number;
   imageBytes: number;
-  imageSha256: string;
+  /** Null when the session ended before the image was hashed. */
+  imageSha256: string | null;
   /** Bytes of the datagrams sent, counted as Ethernet frames (payload + UDP/IP/Ethernet headers). */
   wireBytes: number;
   wireRatio: number;
@@ -167,6 +172,10 @@ const BATCH = 64; // datagrams per turn of the event loop before letting reports
 const BLOCK_CACHE = 16;
 const ANNOUNCE_MS = 100;
 const TAIL_BLOCKS = 8;
+/** Milliseconds of hashing per turn of the event loop while the manifest is built. */
+const HASH_SLICE_MS = 2;
+/** The announced digest while the manifest is pending. */
+const NO_DIGEST = Buffer.alloc(32);
 const CONTROL_MS = 200;
 const AUTO_START_RATE = 400e6;
 const AUTO_MAX_RATE = 20e9;
@@ -195,7 +204,10 @@ export class Sender {
   private signature: Buffer | null = null;
   /** Per receiver: its current run, the runs it had before, and the window over the run's report numbers. */
   private readonly reportRuns = new Map<number, { run: number; past: Set<number>; window: ReplayWindow }>();
-  private manifest!: Manifest;
+  private g!: Geometry;
+  /** Hashes the image in slices between sends until the manifest is known. */
+  private hasher: ManifestBuilder | null = null;
+  private manifest: Manifest | null = null;
   /**
    * Everything for the session group goes out of this one socket, connected to the group (Node then
    * skips a per-datagram address lookup): one send queue keeps sequence numbers in order on the wire,
@@ -235,8 +247,8 @@ export class Sender {
   private loopFrom = 0;
   private manifestChunks = 0;
   private readonly manifestQueue: number[] = [];
-  private manifestQueued!: Uint8Array;
-  private manifestLastSeq!: Float64Array;
+  private manifestQueued = new Uint8Array(0);
+  private manifestLastSeq = new Float64Array(0);
   private readonly repairQueue: number[] = [];
   private readonly repairPending = new Map<number, number>();
   private lastSeq!: Float64Array;
@@ -283,14 +295,8 @@ export class Sender {
   async run(): Promise<SendSummary> {
     const ifaceAddress = resolveInterface(this.opts.interface);
     const symbolSize = this.opts.symbolSize ?? (this.keys ? ENCRYPTED_SYMBOL_SIZE : DEFAULT_SYMBOL_SIZE);
-    this.manifest = buildManifest(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K);
-    const g = this.manifest.geometry;
-    if (this.opts.manifestSigner) {
-      this.signature = signManifest(this.opts.manifestSigner, { ...g, manifestSize: this.manifest.bytes.length, manifestDigest: this.manifest.digest });
-    }
-    this.manifestChunks = Math.ceil(this.manifest.bytes.length / g.symbolSize);
-    this.manifestQueued = new Uint8Array(this.manifestChunks);
-    this.manifestLastSeq = new Float64Array(this.manifestChunks).fill(-1);
+    this.hasher = new ManifestBuilder(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K);
+    const g = (this.g = this.hasher.geometry);
     this.lastSeq = new Float64Array(g.blockCount).fill(-1);
     this.nextRepair = new Uint16Array(g.blockCount);
     if (this.opts.onDemand) this.cursor = g.blockCount;
@@ -325,8 +331,33 @@ export class Sender {
     this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
     this.announceDue = 2;
     this.kick();
+    this.hashAhead();
     return done;
   }
+
+  /** One slice of hashing the image, then the event loop (sends, reports) gets its turn. */
+  private readonly hashAhead = (): void => {
+    if (this.finished) return;
+    let manifest: Manifest | null;
+    try {
+      manifest = this.hasher!.step(performance.now() + HASH_SLICE_MS);
+    } catch (e) {
+      return this.end(EndReason.Aborted, (e as Error).message);
+    }
+    if (!manifest) {
+      setImmediate(this.hashAhead);
+      return;
+    }
+    this.manifest = manifest;
+    if (this.opts.manifestSigner) {
+      this.signature = signManifest(this.opts.manifestSigner, { ...this.g, manifestSize: manifest.bytes.length, manifestDigest: manifest.digest });
+    }
+    this.manifestChunks = Math.ceil(manifest.bytes.length / this.g.symbolSize);
+    this.manifestQueued = new Uint8Array(this.manifestChunks);
+    this.manifestLastSeq = new Float64Array(this.manifestChunks).fill(-1);
+    this.announceDue = 2; // receivers learn the digest at once and ask for the manifest
+    this.kick();
+  };
 
   private every(ms: number, fn: () => void): void {
     this.timers.push(setInterval(fn, ms));
@@ -414,7 +445,7 @@ export class Sender {
       }
       return this.fillRepair(buf, b);
     }
-    const g = this.manifest.geometry;
+    const g = this.g;
     if (this.cursor < g.blockCount) {
       const len = this.fillSource(buf, this.cursor, this.cursorSymbol);
       this.sourceSymbols++;
@@ -451,7 +482,7 @@ export class Sender {
       if (p.status === 'active' && p.received + p.lost > 0) worst = Math.max(worst, p.lost / (p.received + p.lost));
     }
     if (worst === 0) return;
-    const g = this.manifest.geometry;
+    const g = this.g;
     for (let b = Math.max(0, g.blockCount - TAIL_BLOCKS); b < g.blockCount; b++) {
       const extra = Math.ceil(g.symbolsIn(b) * worst * 1.5);
       if (!this.repairPending.has(b)) this.repairQueue.push(b);
@@ -460,7 +491,7 @@ export class Sender {
   }
 
   private fillAnnounce(buf: Buffer, toAnnounceChannel: boolean): number {
-    const g = this.manifest.geometry;
+    const g = this.g;
     const active = [...this.peers.values()].filter((p) => p.status === 'active').length;
     return encodeAnnounce(
       buf,
@@ -471,8 +502,8 @@ export class Sender {
         imageSize: g.imageSize,
         symbolSize: g.symbolSize,
         k: g.k,
-        manifestSize: this.manifest.bytes.length,
-        manifestDigest: this.manifest.digest,
+        manifestSize: this.manifest?.bytes.length ?? 0,
+        manifestDigest: this.manifest?.digest ?? NO_DIGEST,
         frontier: this.cursor,
         // Scale the report interval with the audience so feedback stays near 200 reports/s at most.
         reportIntervalMs: Math.min(2000, Math.max(100, active * 5)),
@@ -487,11 +518,11 @@ export class Sender {
   }
 
   private fillManifest(buf: Buffer, chunk: number): number {
-    const size = this.manifest.geometry.symbolSize;
+    const size = this.g.symbolSize;
     const seq = this.nextSeq();
     writeHeader(buf, PacketType.Manifest, 0, this.session, seq);
     buf.writeUInt32BE(chunk, HEADER_BYTES);
-    const n = this.manifest.bytes.copy(buf, SYMBOL_HEADER_BYTES, chunk * size, (chunk + 1) * size);
+    const n = this.manifest!.bytes.copy(buf, SYMBOL_HEADER_BYTES, chunk * size, (chunk + 1) * size);
     this.manifestQueued[chunk] = 0;
     this.manifestLastSeq[chunk] = seq;
     this.manifestSent++;
@@ -499,7 +530,7 @@ export class Sender {
   }
 
   private fillSource(buf: Buffer, block: number, symbol: number): number {
-    const g = this.manifest.geometry;
+    const g = this.g;
     const data = this.blockData(block);
     const seq = this.nextSeq();
     writeHeader(buf, PacketType.Symbol, symbol, this.session, seq);
@@ -511,7 +542,7 @@ export class Sender {
   }
 
   private fillRepair(buf: Buffer, block: number): number {
-    const g = this.manifest.geometry;
+    const g = this.g;
     const k = g.symbolsIn(block);
     // Fresh repair ids first; once all 256-k are used, start over (they still help whoever lost them).
     const id = k + (this.nextRepair[block]! % (MAX_SYMBOLS - k));
@@ -529,7 +560,7 @@ export class Sender {
   private blockData(block: number): Uint8Array {
     const hit = this.cache.get(block);
     if (hit) return hit;
-    const g = this.manifest.geometry;
+    const g = this.g;
     let buf: Uint8Array;
     if (this.cache.size >= BLOCK_CACHE) {
       const oldest = this.cache.keys().next().value!;
@@ -552,7 +583,7 @@ export class Sender {
 
   /** The next block (cyclically from loopFrom) that some receiver reported holding nothing of, or -1. */
   private nextWanted(): number {
-    const count = this.manifest.geometry.blockCount;
+    const count = this.g.blockCount;
     let best = -1;
     let bestDistance = Infinity;
     for (const p of this.peers.values()) {
@@ -676,7 +707,7 @@ export class Sender {
       p.missing = [];
       return;
     }
-    const count = this.manifest.geometry.blockCount;
+    const count = this.g.blockCount;
     for (const { block, need } of s.partial) {
       if (block >= count || this.lastSeq[block]! < 0 || s.ackSeq < this.lastSeq[block]!) continue;
       const pending = this.repairPending.get(block);
@@ -754,6 +785,7 @@ export class Sender {
   private end(reason: EndReason, message: string): void {
     if (this.finished) return;
     this.finished = true;
+    this.hasher!.close();
     for (const t of this.timers) clearInterval(t);
     for (let i = 0; i < 3; i++) {
       const buf = Buffer.alloc(HEADER_BYTES + TAG_BYTES);
@@ -769,14 +801,14 @@ export class Sender {
     }));
     const verified = receivers.filter((r) => r.status === 'verified').length;
     const ok = reason === EndReason.Complete && verified === receivers.length && verified >= this.minClients;
-    const imageBytes = this.manifest.geometry.imageSize;
+    const imageBytes = this.g.imageSize;
     const summary: SendSummary = {
       ok,
       message: reason === EndReason.Complete && verified < this.minClients ? `${message}; fewer than --min-clients ${this.minClients} verified` : message,
       session: this.session.toString(16).padStart(8, '0'),
       elapsedSeconds: (performance.now() - this.started) / 1000,
       imageBytes,
-      imageSha256: this.manifest.imageSha256.toString('hex'),
+      imageSha256: this.manifest?.imageSha256.toString('hex') ?? null,
       wireBytes: this.wireBytes,
       wireRatio: imageBytes > 0 ? this.wireBytes / imageBytes : 0,
       packets: this.packets,
@@ -808,7 +840,7 @@ export class Sender {
       joined: all.length,
       verified: all.filter((p) => p.status === 'verified').length,
       blocksSent: this.cursor,
-      blockCount: this.manifest.geometry.blockCount,
+      blockCount: this.g.blockCount,
       wireBytes: this.wireBytes,
       rateBitsPerSecond: this.rate,
     };

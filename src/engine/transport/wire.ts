@@ -86,7 +86,9 @@ export interface Announcement {
   imageSize: number;
   symbolSize: number;
   k: number;
+  /** 0 while the sender is still hashing the image: the manifest (and its digest) is then not known yet. */
   manifestSize: number;
+  /** SHA-256 of the manifest's bytes (zeros while it is pending). */
   manifestDigest: Buffer;
   /** Blocks below this have had their first transmission: receivers may ask for what they lack there. */
   frontier: number;
