@@ -259,6 +259,27 @@ test('a signed manifest: the right public key verifies; unsigned or signed by an
   await assert.rejects(send({ ...channel(), file: image.path, manifestSigner: site.publicKey }), /Ed25519 private key/);
 });
 
+test('a receiver told which image it wants refuses a session carrying another (a replayed older manifest) and keeps nothing of it', async () => {
+  const dir = tempDir();
+  const wanted = makeImage(dir, 300_000, 36);
+  const older = makeImage(dir, 300_000, 37);
+  const site = generateKeyPairSync('ed25519');
+  for (const [name, image, ok] of [['right', wanted, true], ['wrong', older, false]] as const) {
+    const ch = channel();
+    const pending = receive({ ...ch, out: join(dir, name), manifestPublicKey: site.publicKey, imageSha256: Buffer.from(wanted.sha256, 'hex') });
+    await sleep(50);
+    await send({ ...ch, file: image.path, rate: RATE, manifestSigner: site.privateKey, maxWaitSeconds: 3 });
+    const r = await pending;
+    assert.equal(r.ok, ok, r.message);
+    if (ok) assert.equal(fileSha256(join(dir, name)), wanted.sha256);
+    else {
+      assert.match(r.message, new RegExp(`carries image ${older.sha256}, not the expected ${wanted.sha256}`));
+      noOutput(dir, name);
+    }
+  }
+  await assert.rejects(receive({ ...channel(), out: join(dir, 'x'), imageSha256: Buffer.alloc(20) }), /expected image SHA-256 must be 32 bytes, got 20/);
+});
+
 test('forged symbols in an unencrypted, signed session cost bandwidth but never corrupt the image', async () => {
   const dir = tempDir();
   const image = makeImage(dir, 3_000_000, 36);

@@ -284,8 +284,10 @@ class TaskSequenceRun {
         out: target,
         group: offer.group!,
         port: offer.port!,
-        // The manifest must carry the site's signature; an encrypted session's key came with the offer (over TLS).
+        // The manifest must carry the site's signature and name the image offered (a replayed older
+        // manifest is refused); an encrypted session's key came with the offer (over TLS).
         manifestPublicKey: this.siteKey,
+        imageSha256: Buffer.from(offer.sha256, 'hex'),
         ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
         onProgress: (progress) => {

@@ -57,6 +57,12 @@ export interface ReceiveOptions {
   encryptionKey?: Buffer;
   /** Ed25519 public key: only a session whose manifest it verifies is joined (unsigned or forged ones are refused). */
   manifestPublicKey?: KeyObject;
+  /**
+   * SHA-256 of the image wanted (32 bytes): a session whose manifest names another image — an older
+   * image's signed manifest replayed, or another session on the same group — fails the receive and
+   * what it began is removed. Without it, whatever image the session carries is taken.
+   */
+  imageSha256?: Buffer;
   /** TEST ONLY: impair arriving datagrams (see net.ts). */
   impairment?: Impairment;
   onProgress?: (p: ReceiveProgress) => void;
@@ -291,6 +297,9 @@ export class Receiver {
   constructor(private readonly opts: ReceiveOptions) {
     if (opts.encryptionKey !== undefined) checkEncryptionKey(opts.encryptionKey);
     if (opts.manifestPublicKey !== undefined) checkEd25519(opts.manifestPublicKey, 'public', 'the manifest verify key');
+    if (opts.imageSha256 !== undefined && opts.imageSha256.length !== 32) {
+      throw new TypeError(`the expected image SHA-256 must be 32 bytes, got ${opts.imageSha256.length}`);
+    }
   }
 
   async run(): Promise<ReceiveSummary> {
@@ -534,6 +543,14 @@ export class Receiver {
       this.counters.corruptBlocks++;
       this.manifestHave.fill(0);
       this.manifestMissingCount = this.manifestChunks;
+      return;
+    }
+    const wanted = this.opts.imageSha256;
+    if (wanted && !m.imageSha256.equals(wanted)) {
+      // Nothing of the image is written before its manifest is known: only the empty start of the
+      // output and its resume state, which belong to the wrong image.
+      this.fail(`the session carries image ${m.imageSha256.toString('hex')}, not the expected ${wanted.toString('hex')}`);
+      if (this.out.kind === 'file') discardPartialOutput(this.opts.out);
       return;
     }
     this.manifest = m;
