@@ -1,5 +1,5 @@
-// mcnet: batched UDP multicast receive for the transport's data path (and, in gcm.c, per-datagram
-// AES-256-GCM without Node's per-call cipher set-up).
+// mcnet: batched UDP multicast receive and send for the transport's data path (and, in gcm.c,
+// per-datagram AES-256-GCM without Node's per-call cipher set-up).
 //
 // Node's dgram delivers one datagram per libuv wake-up and JS callback, about 6 µs of CPU per
 // datagram here; sixteen receivers at 100 Mbit/s on two cores cannot afford that. This addon reads
@@ -12,6 +12,14 @@
 // onBatch(count) is called with `this` = that object: datagram i is data[i*slot, i*slot+len) and
 // meta (Int32) holds [len, source IPv4 as u32, source port] per datagram. Both buffers are reused
 // by the next batch, so a handler must copy what it keeps.
+//
+// The send side is the mirror image: Node's dgram costs a system call, a libuv request and a
+// callback per datagram; here JS fills slots of one shared buffer and hands the kernel a run of them
+// with one sendmmsg(2). openSender(group, port, interfaceAddress, sendBufferBytes, slotBytes, slots)
+// returns { data: ArrayBuffer, lengths: ArrayBuffer, send(first, count), close() }: slot i is
+// data[i*slot, i*slot + lengths[i]) (Int32); send() sends slots first..first+count-1 in order to the
+// group (the socket is connected to it) and returns how many the kernel took. Fewer than count means
+// the socket's buffer is full (back-pressure from the link): send the rest later.
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <uv.h>
@@ -191,8 +199,13 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   int one = 1;
   struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr.s_addr = htonl(INADDR_ANY)};
   struct ip_mreq m = {.imr_multiaddr = group, .imr_interface = iface};
-  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-      (recv_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &recv_buffer, sizeof recv_buffer) < 0) ||
+  /* The receive buffer absorbs bursts and the moments the process is not scheduled. SO_RCVBUF is
+     capped at net.core.rmem_max (about 208 KB by default: 20 ms at 100 Mbit/s); a privileged
+     receiver (root, as for writing a disk) may go beyond it with SO_RCVBUFFORCE. */
+  if (recv_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &recv_buffer, sizeof recv_buffer) < 0) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &recv_buffer, sizeof recv_buffer) < 0) recv_buffer = -1;
+  }
+  if (recv_buffer < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
       bind(fd, (struct sockaddr *)&any, sizeof any) < 0 ||
       setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &m, sizeof m) < 0) {
     int saved = errno;
@@ -242,6 +255,147 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   return self;
 }
 
+// ---- sending ---------------------------------------------------------------------------------------
+
+#define SEND_BATCH 64
+
+typedef struct {
+  int fd;
+  uint8_t *data;
+  int32_t *lengths;
+  size_t slot;
+  int32_t slots;
+  struct mmsghdr msgs[SEND_BATCH];
+  struct iovec iov[SEND_BATCH];
+} sender_t;
+
+static sender_t *unwrap_sender(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  sender_t *tx = NULL;
+  napi_get_cb_info(env, info, argc, argv, &self, NULL);
+  napi_unwrap(env, self, (void **)&tx);
+  if (!tx || tx->fd < 0) {
+    napi_throw_error(env, NULL, "socket is closed");
+    return NULL;
+  }
+  return tx;
+}
+
+static napi_value SenderSend(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  sender_t *tx = unwrap_sender(env, info, &argc, argv);
+  if (!tx) return NULL;
+  int32_t first, count;
+  napi_get_value_int32(env, argv[0], &first);
+  napi_get_value_int32(env, argv[1], &count);
+  if (first < 0 || count < 0 || count > tx->slots - first) {
+    napi_throw_range_error(env, NULL, "slots out of range");
+    return NULL;
+  }
+  int32_t sent = 0;
+  while (sent < count) {
+    int n = count - sent < SEND_BATCH ? count - sent : SEND_BATCH;
+    for (int i = 0; i < n; i++) {
+      int32_t s = first + sent + i;
+      int32_t len = tx->lengths[s];
+      tx->iov[i].iov_base = tx->data + (size_t)s * tx->slot;
+      tx->iov[i].iov_len = len < 0 ? 0 : (size_t)len > tx->slot ? tx->slot : (size_t)len;
+    }
+    int r = sendmmsg(tx->fd, tx->msgs, (unsigned)n, MSG_DONTWAIT);
+    if (r > 0) {
+      sent += r;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      break; /* full: the caller sends the rest later */
+    } else if (errno != EINTR) {
+      sent++; /* this datagram cannot be sent (as with dgram, a lost datagram, repaired like any loss) */
+    }
+  }
+  napi_value result;
+  napi_create_int32(env, sent, &result);
+  return result;
+}
+
+static napi_value SenderClose(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  sender_t *tx = unwrap_sender(env, info, &argc, NULL);
+  if (!tx) return NULL;
+  close(tx->fd);
+  tx->fd = -1;
+  return NULL;
+}
+
+static void free_sender(napi_env env, void *data, void *hint) {
+  sender_t *tx = data;
+  if (tx->fd >= 0) close(tx->fd);
+  free(tx);
+}
+
+static napi_value OpenSender(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "openSender(group, port, interfaceAddress, sendBuffer, slot, slots)");
+    return NULL;
+  }
+  struct in_addr group, iface;
+  int32_t port, send_buffer, slot, slots;
+  if (!read_address(env, argv[0], &group)) return NULL;
+  napi_get_value_int32(env, argv[1], &port);
+  if (!read_address(env, argv[2], &iface)) return NULL;
+  napi_get_value_int32(env, argv[3], &send_buffer);
+  napi_get_value_int32(env, argv[4], &slot);
+  napi_get_value_int32(env, argv[5], &slots);
+  if (port <= 0 || port > 65535 || slot < 64 || slot > 65536 || slots < 1 || slots > 65536) {
+    napi_throw_range_error(env, NULL, "port, slot size or slot count out of range");
+    return NULL;
+  }
+
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket");
+  unsigned char ttl = 1, loop = 1;
+  struct sockaddr_in local = {.sin_family = AF_INET, .sin_addr = iface};
+  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port), .sin_addr = group};
+  /* Bound to the interface's address (as dgram's sockets are) so receivers see the same source. */
+  if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &iface, sizeof iface) < 0 ||
+      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof ttl) < 0 ||
+      setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof loop) < 0 ||
+      (send_buffer > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer) < 0) ||
+      bind(fd, (struct sockaddr *)&local, sizeof local) < 0 ||
+      connect(fd, (struct sockaddr *)&to, sizeof to) < 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return throw_errno(env, "opening the multicast send socket");
+  }
+
+  sender_t *tx = calloc(1, sizeof(sender_t));
+  tx->fd = fd;
+  tx->slot = (size_t)slot;
+  tx->slots = slots;
+  for (int i = 0; i < SEND_BATCH; i++) {
+    tx->msgs[i].msg_hdr.msg_iov = &tx->iov[i];
+    tx->msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  napi_value self, data, lengths, fn;
+  void *memory;
+  napi_create_object(env, &self);
+  napi_create_arraybuffer(env, (size_t)slots * (size_t)slot, &memory, &data);
+  tx->data = memory;
+  napi_create_arraybuffer(env, (size_t)slots * sizeof(int32_t), &memory, &lengths);
+  tx->lengths = memory;
+  napi_set_named_property(env, self, "data", data);
+  napi_set_named_property(env, self, "lengths", lengths);
+  napi_create_function(env, "send", NAPI_AUTO_LENGTH, SenderSend, NULL, &fn);
+  napi_set_named_property(env, self, "send", fn);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, SenderClose, NULL, &fn);
+  napi_set_named_property(env, self, "close", fn);
+  /* The ArrayBuffers stay alive with the object (its properties), and the object owns tx. */
+  napi_wrap(env, self, tx, free_sender, NULL, NULL);
+  return self;
+}
+
 void register_gcm(napi_env env, napi_value exports);
 
 static napi_value Init(napi_env env, napi_value exports) {
@@ -249,6 +403,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "open", NAPI_AUTO_LENGTH, Open, NULL, &fn);
   napi_set_named_property(env, exports, "open", fn);
+  napi_create_function(env, "openSender", NAPI_AUTO_LENGTH, OpenSender, NULL, &fn);
+  napi_set_named_property(env, exports, "openSender", fn);
   napi_value batch;
   napi_create_int32(env, BATCH, &batch);
   napi_set_named_property(env, exports, "BATCH", batch);

@@ -1,12 +1,14 @@
 // The native batched group socket (native/mcnet.c): what arrives is exactly what was sent, with the
 // right source, in order, however many datagrams a batch holds; oversized datagrams are cut to the
-// slot size (so the parser rejects them); memberships can be added; close() stops delivery.
+// slot size (so the parser rejects them); memberships can be added; close() stops delivery. The
+// group sender (native sendmmsg, or dgram without the addon): datagrams leave intact and in order,
+// and its queue is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openGroupSocket } from '../../src/engine/transport/batch-socket.js';
+import { openGroupSender, openGroupSocket } from '../../src/engine/transport/batch-socket.js';
 import { nativeAddon } from '../../src/engine/transport/native.js';
 import { channel, sleep } from './helpers.js';
 
@@ -64,4 +66,39 @@ test('bad arguments are refused with a clear message', { skip: !nativeAddon() &&
   const ch = channel();
   await assert.rejects(openGroupSocket({ interfaceAddress: 'not-an-address', group: ch.group, port: ch.port, recvBuffer: 0 }, () => {}), /IPv4 address/);
   await assert.rejects(openGroupSocket({ interfaceAddress: '127.0.0.1', group: '10.0.0.1', port: ch.port, recvBuffer: 0 }, () => {}), /opening the multicast socket/);
+});
+
+test('the group sender sends what was committed, intact and in order, and bounds its queue', async () => {
+  const ch = channel();
+  const receiver = createSocket({ type: 'udp4', reuseAddr: true });
+  const got: Buffer[] = [];
+  receiver.on('message', (msg) => got.push(msg));
+  await new Promise<void>((r) => receiver.bind(ch.port, r));
+  receiver.addMembership(ch.group, '127.0.0.1');
+  receiver.setRecvBufferSize(4 << 20);
+  let writable = 0;
+  const sender = await openGroupSender({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, sendBuffer: 256 << 10, slotBytes: 1500, slots: 16 }, () => writable++);
+  assert.equal(sender.batched, nativeAddon() !== null);
+  const sent: Buffer[] = [];
+  for (let round = 0; round < 20; round++) {
+    // Fill the whole queue: then there is no buffer until the kernel took some.
+    for (let i = 0; i < 16; i++) {
+      const buf = sender.next();
+      assert.ok(buf, `round ${round}, datagram ${i}`);
+      const n = sent.length;
+      const d = Buffer.alloc(1 + ((n * 53) % 1472), n & 255);
+      d.copy(buf);
+      sent.push(d);
+      sender.commit(d.length);
+    }
+    assert.equal(sender.next(), null);
+    sender.flush();
+    for (let t = 0; t < 100 && sender.next() === null; t++) await sleep(5);
+  }
+  for (let t = 0; t < 100 && got.length < sent.length; t++) await sleep(10);
+  assert.equal(got.length, sent.length);
+  for (const [i, d] of sent.entries()) assert.deepEqual(got[i], d, `datagram ${i}`);
+  assert.ok(sender.batched || writable > 0, 'dgram frees its buffers in send callbacks and says so');
+  sender.close();
+  receiver.close();
 });

@@ -109,8 +109,9 @@ test('a receiver killed mid-transfer and restarted fetches only what it lacked',
   const out = join(dir, 'out');
   const first = mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']);
   await sleep(300);
-  // 16 Mbit/s: about three seconds for the image, so the kill lands in the middle.
-  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '16M', '--json', '--receiver-timeout', '20']);
+  // 16 Mbit/s: about three seconds for the image, so the kill lands in the middle. This sender sends
+  // with Node's dgram instead of the native batched socket: both send paths are covered.
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '16M', '--json', '--receiver-timeout', '20'], { MCSHELL_NATIVE: '0' });
   // Kill once the first run has recorded some blocks (the state file is saved every second).
   for (let i = 0; i < 100 && !existsSync(`${out}.mcstate`); i++) await sleep(50);
   first.child.kill('SIGKILL');

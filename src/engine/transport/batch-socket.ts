@@ -1,11 +1,15 @@
-// The receive side of a session's multicast group. With the native addon (native/mcnet.c) datagrams
-// are read in batches with recvmmsg and handed to JS once per batch, about 1 µs per datagram instead
-// of Node dgram's 6; without it (no compiler at install, or MCSHELL_NATIVE=0) Node's dgram is used.
-// Either way the handler sees one datagram at a time and must copy what it keeps: the native
-// buffers are reused by the next batch.
+// A session's multicast group, both ways. Receiving: with the native addon (native/mcnet.c)
+// datagrams are read in batches with recvmmsg and handed to JS once per batch, about 1 µs per
+// datagram instead of Node dgram's 6; either way the handler sees one datagram at a time and must
+// copy what it keeps: the native buffers are reused by the next batch. Sending: the sender writes
+// datagrams straight into the addon's slots and hands runs of them to the kernel with sendmmsg,
+// instead of a dgram send (system call, libuv request, callback) per datagram. Without the addon
+// (no compiler at install, or MCSHELL_NATIVE=0) Node's dgram does both.
 import type { RemoteInfo } from 'node:dgram';
 import { nativeAddon } from './native.js';
 import { openSocket } from './net.js';
+
+// ---- receiving -----------------------------------------------------------------------------------
 
 export type DatagramHandler = (msg: Buffer, rinfo: RemoteInfo) => void;
 
@@ -54,4 +58,111 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
   socket.on('message', onDatagram);
   socket.on('error', () => {});
   return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false };
+}
+
+// ---- sending -------------------------------------------------------------------------------------
+
+/**
+ * Datagrams to a group, in order. Write a datagram into the buffer `next` gives, `commit` it, and
+ * `flush` after a run of commits. A queue of `slots` datagrams bounds what waits for the kernel:
+ * while it is full `next` gives null, and `onWritable` is called once there is room again.
+ */
+export interface GroupSender {
+  next(): Buffer | null;
+  commit(len: number): void;
+  flush(): void;
+  close(): void;
+  /** True when datagrams go to the kernel in batches through the native addon. */
+  readonly batched: boolean;
+}
+
+export interface GroupSenderOptions {
+  interfaceAddress: string;
+  group: string;
+  port: number;
+  sendBuffer: number;
+  /** The largest datagram. */
+  slotBytes: number;
+  slots: number;
+}
+
+/** How long a sender whose socket buffer is full waits before offering the kernel the rest again. */
+const SEND_RETRY_MS = 1;
+
+export async function openGroupSender(o: GroupSenderOptions, onWritable: () => void): Promise<GroupSender> {
+  // Slots start at multiples of 8 bytes: the erasure coder writes 4-byte words into them.
+  const slotBytes = Math.ceil(o.slotBytes / 8) * 8;
+  const native = nativeAddon();
+  if (native) {
+    const tx = native.openSender(o.group, o.port, o.interfaceAddress, o.sendBuffer, slotBytes, o.slots);
+    const lengths = new Int32Array(tx.lengths);
+    const bufs = Array.from({ length: o.slots }, (_, i) => Buffer.from(tx.data, i * slotBytes, slotBytes));
+    // A ring: slots head, head+1, … (queued of them) are filled and wait for the kernel, in order.
+    let head = 0;
+    let queued = 0;
+    let retry: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      while (queued > 0) {
+        const run = Math.min(queued, o.slots - head);
+        const sent = tx.send(head, run);
+        head = (head + sent) % o.slots;
+        queued -= sent;
+        if (sent < run) break;
+      }
+      if (queued > 0 && !retry) {
+        retry = setTimeout(() => {
+          retry = null;
+          flush();
+          if (queued < o.slots) onWritable();
+        }, SEND_RETRY_MS);
+      }
+    };
+    return {
+      batched: true,
+      next: () => (queued < o.slots ? bufs[(head + queued) % o.slots]! : null),
+      commit(len) {
+        lengths[(head + queued) % o.slots] = len;
+        queued++;
+      },
+      flush,
+      close() {
+        if (retry) clearTimeout(retry);
+        tx.close();
+      },
+    };
+  }
+  const socket = await openSocket({ interfaceAddress: o.interfaceAddress, sendBuffer: o.sendBuffer });
+  // Connected to the group: Node then skips a per-datagram address lookup.
+  await new Promise<void>((resolve) => socket.connect(o.port, o.group, resolve));
+  socket.on('error', () => {}); // per-datagram send errors arrive in the callbacks
+  // dgram sends asynchronously: a buffer is free again when its send's callback has run.
+  const bufs: Buffer[] = [];
+  const free: number[] = [];
+  const sent: (() => void)[] = [];
+  let waiting = false;
+  for (let i = 0; i < o.slots; i++) {
+    bufs.push(Buffer.allocUnsafeSlow(slotBytes)); // own ArrayBuffer: aligned
+    free.push(i);
+    sent.push(() => {
+      free.push(i);
+      if (waiting && free.length >= o.slots / 2) {
+        waiting = false;
+        onWritable();
+      }
+    });
+  }
+  return {
+    batched: false,
+    next() {
+      const i = free.at(-1);
+      if (i === undefined) waiting = true;
+      return i === undefined ? null : bufs[i]!;
+    },
+    commit(len) {
+      const i = free.pop()!;
+      socket.send(bufs[i]!, 0, len, sent[i]);
+    },
+    flush() {},
+    close: () => socket.close(),
+  };
 }

@@ -10,11 +10,20 @@ export interface NativeGroupSocket {
   close(): void;
 }
 
+export interface NativeGroupSender {
+  data: ArrayBuffer;
+  lengths: ArrayBuffer;
+  /** Sends slots first … first+count-1 in order; returns how many the kernel took (fewer: its buffer is full). */
+  send(first: number, count: number): number;
+  close(): void;
+}
+
 /** An OpenSSL AES-256-GCM context held by the addon. */
 export type NativeGcmContext = { readonly __brand: 'NativeGcmContext' };
 
 export interface NativeAddon {
   open(port: number, group: string, iface: string, recvBuffer: number, slot: number, coalesceMs: number, onBatch: (this: NativeGroupSocket, count: number) => void): NativeGroupSocket;
+  openSender(group: string, port: number, iface: string, sendBuffer: number, slot: number, slots: number): NativeGroupSender;
   gcmContext(key: Buffer): NativeGcmContext;
   gcmSeal(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
   gcmOpen(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;

@@ -20,6 +20,7 @@ import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './ciph
 import { encodeRepair, MAX_SYMBOLS } from './fec.js';
 import { checkEd25519, ManifestBuilder, signManifest, type Geometry, type Manifest } from './manifest.js';
 import { isUsableGroup, openSocket, resolveInterface } from './net.js';
+import { openGroupSender, type GroupSender } from './batch-socket.js';
 import {
   ANNOUNCE_GROUP,
   ANNOUNCE_PORT,
@@ -167,17 +168,35 @@ interface Peer {
   overruns: number;
 }
 
-const BUFFERS = 128; // datagrams in flight in the socket layer: bounds the send queue
+const QUEUED = 128; // datagrams waiting for the kernel: bounds the send queue
 const BATCH = 64; // datagrams per turn of the event loop before letting reports in
 const BLOCK_CACHE = 16;
 const ANNOUNCE_MS = 100;
 const TAIL_BLOCKS = 8;
 /** Milliseconds of hashing per turn of the event loop while the manifest is built. */
 const HASH_SLICE_MS = 2;
+/**
+ * Receivers hold blocks unverified in memory until the manifest arrives (48 MiB by default): while it
+ * is pending, the first pass goes no further than this, so that what is sent is kept.
+ */
+const PENDING_AHEAD_BYTES = 32 << 20;
 /** The announced digest while the manifest is pending. */
 const NO_DIGEST = Buffer.alloc(32);
 const CONTROL_MS = 200;
-const AUTO_START_RATE = 400e6;
+/**
+ * The automatic rate starts at AUTO_START_RATE and grows by RATE_PROBE every CONTROL_MS until
+ * receivers first overrun, then backs off by RATE_BACK_OFF on overruns and grows by RATE_GROW.
+ * (On a real NIC the link's own back-pressure also bounds it: see the send buffer.)
+ */
+const AUTO_START_RATE = 1e9;
+const RATE_PROBE = 1.25;
+const RATE_GROW = 1.05;
+const RATE_BACK_OFF = 0.75;
+/**
+ * The token bucket's depth: up to 50 ms of the rate, but at most this many bytes. On a fast link a
+ * burst of 50 ms is megabytes, which land in receivers' socket buffers at once and overflow them.
+ */
+const MAX_BURST_BYTES = 256 << 10;
 const AUTO_MAX_RATE = 20e9;
 const MIN_RATE = 1e6;
 /** A receiver-side overrun share above this slows the sender down; random loss never does. */
@@ -208,12 +227,13 @@ export class Sender {
   /** Hashes the image in slices between sends until the manifest is known. */
   private hasher: ManifestBuilder | null = null;
   private manifest: Manifest | null = null;
+  /** While the manifest is pending, the first pass stops at this block (see PENDING_AHEAD_BYTES). */
+  private pendingBlocks = 0;
   /**
-   * Everything for the session group goes out of this one socket, connected to the group (Node then
-   * skips a per-datagram address lookup): one send queue keeps sequence numbers in order on the wire,
-   * which receivers' ackSeq relies on.
+   * Everything for the session group goes out through this one queue (batch-socket.ts), in order:
+   * sequence numbers stay in order on the wire, which receivers' ackSeq relies on.
    */
-  private data!: Socket;
+  private data!: GroupSender;
   /** Announcements on the well-known channel and unicast answers go out here; reports come in here. */
   private control!: Socket;
   private feedbackPort = 0;
@@ -223,10 +243,6 @@ export class Sender {
   /** Counters of their own for announcements on the well-known channel and for DONE-ACKs (unique nonces). */
   private channelSeq = 0;
   private doneAckSeq = 0;
-  private readonly bufs: Buffer[] = [];
-  private readonly free: number[] = [];
-  private readonly sentCallbacks: ((err: Error | null) => void)[] = [];
-  private waitingForBuffers = false;
   private scheduled = false;
   /** Whether fillNext's datagram goes to the announce channel (control socket) or the session group (data socket). */
   private viaControl = false;
@@ -235,6 +251,10 @@ export class Sender {
   private rate: number;
   private tokens = 0;
   private lastRefill = performance.now();
+  /** Until receivers first overrun, the automatic rate grows fast. */
+  private probing = true;
+  private regulatedAt = performance.now();
+  private wireBytesRegulated = 0;
 
   // schedule state
   private running = false;
@@ -297,30 +317,19 @@ export class Sender {
     const symbolSize = this.opts.symbolSize ?? (this.keys ? ENCRYPTED_SYMBOL_SIZE : DEFAULT_SYMBOL_SIZE);
     this.hasher = new ManifestBuilder(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K);
     const g = (this.g = this.hasher.geometry);
+    this.pendingBlocks = Math.floor(PENDING_AHEAD_BYTES / g.blockBytes);
     this.lastSeq = new Float64Array(g.blockCount).fill(-1);
     this.nextRepair = new Uint16Array(g.blockCount);
     if (this.opts.onDemand) this.cursor = g.blockCount;
     this.fd = openSync(this.opts.file, 'r');
+    const slotBytes = Math.max(SYMBOL_HEADER_BYTES + g.symbolSize, ANNOUNCE_MAX_BYTES) + TAG_BYTES;
     // A modest send buffer on purpose: when a shaped link's queue is full the kernel then pushes
-    // back on the socket (EAGAIN, queued by libuv) instead of silently dropping in the qdisc.
-    this.data = await openSocket({ interfaceAddress: ifaceAddress, sendBuffer: 256 << 10 });
-    await new Promise<void>((resolve) => this.data.connect(this.port, this.group, resolve));
+    // back on the socket (the send queue waits) instead of silently dropping in the qdisc.
+    this.data = await openGroupSender({ interfaceAddress: ifaceAddress, group: this.group, port: this.port, sendBuffer: 256 << 10, slotBytes, slots: QUEUED }, () => this.kick());
     this.control = await openSocket({ interfaceAddress: ifaceAddress, recvBuffer: 4 << 20 });
     this.feedbackPort = this.control.address().port;
-    const size = Math.max(SYMBOL_HEADER_BYTES + g.symbolSize, ANNOUNCE_MAX_BYTES) + TAG_BYTES;
-    for (let i = 0; i < BUFFERS; i++) {
-      this.bufs.push(Buffer.allocUnsafeSlow(size)); // own ArrayBuffer: 4-byte aligned for the coder
-      this.free.push(i);
-      this.sentCallbacks.push(() => {
-        this.free.push(i);
-        if (this.waitingForBuffers && this.free.length >= BUFFERS / 2) {
-          this.waitingForBuffers = false;
-          this.kick();
-        }
-      });
-    }
     this.control.on('message', (msg, rinfo) => this.handleDatagram(msg, rinfo));
-    for (const s of [this.data, this.control]) s.on('error', () => {}); // per-datagram send errors arrive in the callbacks
+    this.control.on('error', () => {}); // a lost announcement or answer is sent again anyway
     const done = new Promise<SendSummary>((resolve) => (this.finish = resolve));
     this.every(ANNOUNCE_MS, () => {
       this.announceDue = 2;
@@ -372,7 +381,7 @@ export class Sender {
   private refill(now: number): void {
     // Timers fire late and the event loop stalls now and then (GC, a busy CPU): a bucket of 50 ms
     // lets the pace catch up afterwards, so the average stays at the rate.
-    const burst = Math.max(32 * 1514, (this.rate / 8) * 0.05);
+    const burst = Math.max(32 * 1514, Math.min(MAX_BURST_BYTES, (this.rate / 8) * 0.05));
     this.tokens = Math.min(burst, this.tokens + ((now - this.lastRefill) * this.rate) / 8000);
     this.lastRefill = now;
   }
@@ -381,32 +390,31 @@ export class Sender {
     this.scheduled = false;
     if (this.finished) return;
     this.refill(performance.now());
+    this.fillBatch();
+    this.data.flush();
+  };
+
+  /** Writes up to BATCH datagrams into the send queue, as the tokens allow; arranges the next turn. */
+  private fillBatch(): void {
     for (let n = 0; n < BATCH; n++) {
       if (this.tokens <= 0) {
         this.scheduled = true;
         setTimeout(this.pump, Math.max(1, (-this.tokens * 8000) / this.rate));
         return;
       }
-      const i = this.free.pop();
-      if (i === undefined) {
-        this.waitingForBuffers = true;
-        return;
-      }
-      const buf = this.bufs[i]!;
+      const buf = this.data.next();
+      if (!buf) return; // the queue is full: the sender calls kick when there is room
       let len = this.fillNext(buf);
-      if (len === 0) {
-        this.free.push(i);
-        return; // idle until a report, a timer or the start makes work
-      }
+      if (len === 0) return; // idle until a report, a timer or the start makes work
       if (this.keys) len = this.seal(buf, len);
-      if (this.viaControl) this.control.send(buf, 0, len, this.announcePort, this.announceGroup, this.sentCallbacks[i]);
-      else this.data.send(buf, 0, len, this.sentCallbacks[i]);
+      if (this.viaControl) this.control.send(Buffer.from(buf.subarray(0, len)), this.announcePort, this.announceGroup);
+      else this.data.commit(len);
       this.tokens -= len + FRAME_OVERHEAD;
       this.wireBytes += len + FRAME_OVERHEAD;
       this.packets++;
     }
     this.kick();
-  };
+  }
 
   private nextSeq(): number {
     this.seq = (this.seq + 1) >>> 0;
@@ -446,7 +454,7 @@ export class Sender {
       return this.fillRepair(buf, b);
     }
     const g = this.g;
-    if (this.cursor < g.blockCount) {
+    if (this.cursor < g.blockCount && (this.manifest || this.cursor < this.pendingBlocks)) {
       const len = this.fillSource(buf, this.cursor, this.cursorSymbol);
       this.sourceSymbols++;
       if (++this.cursorSymbol === g.symbolsIn(this.cursor)) {
@@ -751,10 +759,19 @@ export class Sender {
       }
     }
     // Only receive-buffer overruns mean "too fast"; random loss on the link is repaired, not obeyed.
+    // The rate never runs more than twice ahead of what was actually sent (the CPU or the link may
+    // hold the sender below it), so that backing off slows the sender down at once.
+    const sent = ((this.wireBytes - this.wireBytesRegulated) * 8000) / (now - this.regulatedAt);
+    this.wireBytesRegulated = this.wireBytes;
+    this.regulatedAt = now;
     if (this.receivedSeen > 0) {
       const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
-      if (share > OVERRUN_THRESHOLD) this.rate = Math.max(MIN_RATE, this.rate * 0.75);
-      else this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * 1.1);
+      if (share > OVERRUN_THRESHOLD) {
+        this.rate = Math.max(MIN_RATE, Math.min(this.rate, sent) * RATE_BACK_OFF);
+        this.probing = false;
+      } else {
+        this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * (this.probing ? RATE_PROBE : RATE_GROW), Math.max(AUTO_START_RATE, 2 * sent));
+      }
     }
     if (this.opts.pacer && this.packets > 0) {
       const active = [...this.peers.values()].filter((p) => p.status === 'active');
@@ -788,10 +805,12 @@ export class Sender {
     this.hasher!.close();
     for (const t of this.timers) clearInterval(t);
     for (let i = 0; i < 3; i++) {
-      const buf = Buffer.alloc(HEADER_BYTES + TAG_BYTES);
+      const buf = this.data.next();
+      if (!buf) break; // a full queue on a stalled link: receivers also end on their own
       writeHeader(buf, PacketType.End, reason, this.session, this.nextSeq());
-      this.data.send(buf, 0, this.keys ? this.seal(buf, HEADER_BYTES) : HEADER_BYTES);
+      this.data.commit(this.keys ? this.seal(buf, HEADER_BYTES) : HEADER_BYTES);
     }
+    this.data.flush();
     const receivers: ReceiverResult[] = [...this.peers.values()].map((p) => ({
       id: p.id.toString(16).padStart(8, '0'),
       address: p.address,
