@@ -190,7 +190,7 @@ const CONTROL_MS = 200;
  */
 const AUTO_START_RATE = 1e9;
 const RATE_PROBE = 1.25;
-const RATE_GROW = 1.05;
+const RATE_GROW = 1.1;
 const RATE_BACK_OFF = 0.75;
 /**
  * The token bucket's depth: up to 50 ms of the rate, but at most this many bytes. On a fast link a
@@ -759,15 +759,15 @@ export class Sender {
       }
     }
     // Only receive-buffer overruns mean "too fast"; random loss on the link is repaired, not obeyed.
-    // The rate never runs more than twice ahead of what was actually sent (the CPU or the link may
-    // hold the sender below it), so that backing off slows the sender down at once.
+    // The rate never grows beyond twice what was actually sent (the CPU or the link may hold the
+    // sender below it), so that backing off soon slows the sender down.
     const sent = ((this.wireBytes - this.wireBytesRegulated) * 8000) / (now - this.regulatedAt);
     this.wireBytesRegulated = this.wireBytes;
     this.regulatedAt = now;
     if (this.receivedSeen > 0) {
       const share = this.overrunsSeen / (this.receivedSeen + this.overrunsSeen);
       if (share > OVERRUN_THRESHOLD) {
-        this.rate = Math.max(MIN_RATE, Math.min(this.rate, sent) * RATE_BACK_OFF);
+        this.rate = Math.max(MIN_RATE, this.rate * RATE_BACK_OFF);
         this.probing = false;
       } else {
         this.rate = Math.min(this.cap, AUTO_MAX_RATE, this.rate * (this.probing ? RATE_PROBE : RATE_GROW), Math.max(AUTO_START_RATE, 2 * sent));
