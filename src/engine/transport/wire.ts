@@ -1,5 +1,5 @@
 // The datagram format. Every datagram starts with a 12-byte header, big-endian:
-//   0 u8  magic 0x4D ('M')      1 u8  protocol version (2)
+//   0 u8  magic 0x4D ('M')      1 u8  protocol version (3)
 //   2 u8  packet type           3 u8  type-specific (the symbol id for SYMBOL packets)
 //   4 u32 session id            8 u32 sequence number (per sender, or per receiver for STATUS)
 // Everything is addressed by ids (session, block, symbol, manifest chunk), never by stream
@@ -12,7 +12,11 @@
 import { SALT_BYTES, TAG_BYTES } from './cipher.js';
 
 export const MAGIC = 0x4d;
-export const VERSION = 2;
+/**
+ * 2: encrypted sessions. 3: an announcement may say the manifest is still being hashed (manifest
+ * size 0); a version-2 receiver would take that for an empty manifest, so it must not join.
+ */
+export const VERSION = 3;
 export const HEADER_BYTES = 12;
 /** SYMBOL and MANIFEST packets carry a u32 (block / chunk index) after the header, then the payload. */
 export const SYMBOL_HEADER_BYTES = 16;
