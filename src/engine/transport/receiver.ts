@@ -554,8 +554,20 @@ export class Receiver {
       return;
     }
     this.manifest = m;
-    for (const b of this.awaitingVerify.splice(0)) this.verify(b);
-    this.checkDone();
+    this.verifyAwaiting();
+  }
+
+  /**
+   * Verifies the blocks that completed before the manifest was known, 2 ms of them at a time: all at
+   * once (up to the whole block pool: SHA-256 and writes of tens of MiB) the receiver would not read
+   * its socket for tens of milliseconds, and at gigabit rates the socket buffer overflows meanwhile.
+   */
+  private verifyAwaiting(): void {
+    if (this.settled) return;
+    const started = performance.now();
+    while (this.awaitingVerify.length > 0 && performance.now() - started < 2) this.verify(this.awaitingVerify.shift()!);
+    if (this.awaitingVerify.length > 0) setImmediate(() => this.verifyAwaiting());
+    else this.checkDone();
   }
 
   private onSymbol(msg: Buffer): void {
