@@ -293,6 +293,31 @@ function readTime(timeFile) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** CPU time (clock ticks) of the tool a launched process runs: the child of GNU time. */
+function toolTicks(proc) {
+  try {
+    const pid = proc.child.pid;
+    const tool = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0];
+    // Fields after the command name (which may hold spaces): state is the 1st, utime the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${tool}/stat`, 'utf8').split(') ').at(-1).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return null; // not started yet, or already gone
+  }
+}
+
+/** Until none of `procs` used more than a tick of CPU in 100 ms (or the deadline). */
+async function waitUntilIdle(procs, deadline) {
+  let before = procs.map(toolTicks);
+  while (performance.now() < deadline) {
+    await sleep(100);
+    const now = procs.map(toolTicks);
+    if (now.every((t, i) => t !== null && before[i] !== null && t - before[i] <= 1)) return true;
+    before = now;
+  }
+  return false;
+}
+
 async function waitUntil(predicate, deadline) {
   while (!predicate() && performance.now() < deadline) await sleep(20);
   return predicate();
@@ -349,7 +374,11 @@ async function runOnce(tool, options, work, image, imageHash, run) {
       const proc = launch(`${prefix}-h${i}`, spec.receiver(ctx), { log: join(runDir, `h${i}.log`), timeFile: join(runDir, `h${i}.time`), done: spec.done });
       receivers.push({ i, proc, output: spec.output(ctx), timeFile: join(runDir, `h${i}.time`) });
     }
-    await sleep(500); // let the receivers open their sockets and join
+    // Receivers wait for the sender, as clients do in a deployment, so the clock must not include
+    // their start-up: a Node receiver takes ~0.15 s of CPU to start, and 16 of them on two cores were
+    // still starting well after a fixed half-second pause. Wait until every one sits idle.
+    await sleep(500);
+    await waitUntilIdle(receivers.map((r) => r.proc), performance.now() + 15_000);
     const before = txBytes(prefix);
     const t0 = performance.now();
     const deadline = t0 + options.timeoutMs;
