@@ -179,6 +179,20 @@ interface SavedState {
   blockBytes?: number;
 }
 
+/** One flag per block (1: written) as the state file's base64 bitmap, and back. */
+function packBlocks(flags: Uint8Array): string {
+  const bits = Buffer.alloc(Math.ceil(flags.length / 8));
+  for (let b = 0; b < flags.length; b++) if (flags[b]) bits[b >> 3]! |= 1 << (b & 7);
+  return bits.toString('base64');
+}
+
+function unpackBlocks(written: string, count: number): Uint8Array {
+  const bits = Buffer.from(written, 'base64');
+  const flags = new Uint8Array(count);
+  for (let b = 0; b < count; b++) flags[b] = (bits[b >> 3]! >> (b & 7)) & 1;
+  return flags;
+}
+
 function readSavedState(state: string): SavedState | null {
   try {
     const s = JSON.parse(readFileSync(state, 'utf8')) as SavedState;
@@ -193,9 +207,7 @@ export function readPartialOutput(out: string): PartialOutput | null {
   const { part, state } = partialOutputFiles(out);
   const s = readSavedState(state);
   if (!s || !(Number(s.imageSize) >= 0) || !(Number(s.blockBytes) > 0) || !existsSync(part)) return null;
-  const bits = Buffer.from(s.written, 'base64');
-  const held = new Uint8Array(Math.ceil(s.imageSize! / s.blockBytes!));
-  for (let b = 0; b < held.length; b++) held[b] = (bits[b >> 3]! >> (b & 7)) & 1;
+  const held = unpackBlocks(s.written, Math.ceil(s.imageSize! / s.blockBytes!));
   return { part, imageSize: s.imageSize!, blockBytes: s.blockBytes!, held };
 }
 
@@ -727,9 +739,9 @@ export class Receiver {
   private loadState(state: string, part: string, a: Announcement): boolean {
     const s = readSavedState(state);
     if (!s || s.manifest !== a.manifestDigest.toString('hex') || !existsSync(part)) return false;
-    const bits = Buffer.from(s.written, 'base64');
+    const held = unpackBlocks(s.written, this.g.blockCount);
     for (let b = 0; b < this.g.blockCount; b++) {
-      if (bits[b >> 3]! & (1 << (b & 7))) {
+      if (held[b]) {
         this.complete[b] = 1;
         this.written[b] = 1;
         this.blocksDone++;
@@ -750,9 +762,7 @@ export class Receiver {
   private saveState(): void {
     if (!this.stateDirty || this.out.kind !== 'file' || this.state !== ReceiverState.Receiving) return;
     this.stateDirty = false;
-    const bits = Buffer.alloc(Math.ceil(this.g.blockCount / 8));
-    for (let b = 0; b < this.g.blockCount; b++) if (this.written[b]) bits[b >> 3]! |= 1 << (b & 7);
-    const body = JSON.stringify({ version: 1, manifest: this.ann!.manifestDigest.toString('hex'), receiver: this.receiverId, written: bits.toString('base64'), imageSize: this.g.imageSize, blockBytes: this.g.blockBytes });
+    const body = JSON.stringify({ version: 1, manifest: this.ann!.manifestDigest.toString('hex'), receiver: this.receiverId, written: packBlocks(this.written), imageSize: this.g.imageSize, blockBytes: this.g.blockBytes });
     try {
       writeFileSync(`${this.out.state}.tmp`, body);
       renameSync(`${this.out.state}.tmp`, this.out.state);
