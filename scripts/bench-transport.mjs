@@ -22,6 +22,7 @@ Runs each tool's sender in host 0 and its receivers in hosts 1..N of a fresh nam
   --tools LIST      comma-separated: mcshell,mcshell-enc,udpcast,uftp (default mcshell,udpcast,uftp);
                     mcshell-enc is mcshell with an encrypted session (--key-file, AES-256-GCM)
   --encrypt         add mcshell-enc to the tools, run right after mcshell
+  --send-args "…"   extra options for \`mcshell send\` (e.g. "--k 512"), for trying settings
   --repeat K        runs per tool (default 1)
   --slow I:RATE     also shape receiver I's link to RATE (slow-client runs)
   --timeout SEC     per run; default 60 s + 10 x ideal time
@@ -74,6 +75,7 @@ function readOptions() {
         size: { type: 'string', default: '32M' },
         tools: { type: 'string', default: 'mcshell,udpcast,uftp' },
         encrypt: { type: 'boolean', default: false },
+        'send-args': { type: 'string', default: '' },
         repeat: { type: 'string', default: '1' },
         slow: { type: 'string' },
         timeout: { type: 'string' },
@@ -110,6 +112,7 @@ function readOptions() {
     dir: values.dir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()),
     keep: values.keep,
     json: values.json,
+    sendArgs: values['send-args'].split(/\s+/).filter(Boolean),
   };
   if (options.slow && !/^\d+:\d+(?:\.\d+)?[kmg]?bit$/i.test(options.slow)) fail(`bad --slow '${options.slow}' (e.g. 3:10mbit)`);
   const ideal = options.rate ? (options.size * 8) / options.rate : null;
@@ -128,9 +131,9 @@ function hostAddress(i) {
 const TOOLS = {
   mcshell: {
     need: [],
-    sender: ({ image, receivers, rate }) => [
+    sender: ({ image, receivers, rate, sendArgs }) => [
       process.execPath, mcshellBin, 'send', image, '--interface', 'mcv0', '--min-clients', String(receivers), '--json',
-      ...(rate ? ['--rate', String(rate)] : []),
+      ...(rate ? ['--rate', String(rate)] : []), ...sendArgs,
     ],
     receiver: ({ i, out }) => [process.execPath, mcshellBin, 'receive', '--interface', `mcv${i}`, '--out', out, '--json'],
     output: ({ out }) => out,
@@ -382,7 +385,7 @@ async function runOnce(tool, options, work, image, imageHash, run) {
     const before = txBytes(prefix);
     const t0 = performance.now();
     const deadline = t0 + options.timeoutMs;
-    const sender = launch(`${prefix}-h0`, spec.sender({ image, receivers: n, rate: options.rate, keyFile: join(work, 'session.key') }), { log: join(runDir, 'h0.log'), timeFile: join(runDir, 'h0.time'), done: null });
+    const sender = launch(`${prefix}-h0`, spec.sender({ image, receivers: n, rate: options.rate, sendArgs: options.sendArgs, keyFile: join(work, 'session.key') }), { log: join(runDir, 'h0.log'), timeFile: join(runDir, 'h0.time'), done: null });
     const receiverDone = (r) => r.proc.doneAt !== null || r.proc.exitedAt !== null;
     // Until the sender exits and every receiver is done, or the deadline; after one side ends the
     // other gets a grace period (a sender that fails at once must not hold the run until the deadline).

@@ -11,6 +11,8 @@ Exits 0 when every joined receiver (at least --min-clients, default 1) has verif
                      Use a fresh key per session. The default symbol size becomes 1440 (1500-byte MTU).
   --sign-key <pem>   sign the manifest with this Ed25519 private key (openssl genpkey -algorithm ed25519);
                      receivers given the public key (--verify-key) refuse any other manifest.
+  --k <symbols>      source symbols per block, 1..4096 (default 1024): bigger blocks need less repair
+                     for many receivers, smaller ones less CPU to decode.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -66,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
       maxWaitSeconds: seconds('max-wait', values['max-wait']),
       rate,
       symbolSize,
-      k: integer('k', values.k, 1, 255),
+      k: integer('k', values.k, 1, transport.MAX_K),
       receiverTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
       encryptionKey,
       manifestSigner,

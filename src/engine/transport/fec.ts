@@ -1,13 +1,20 @@
-// Systematic Reed–Solomon erasure code over GF(2^8) with a Cauchy generator.
+// Systematic erasure code over GF(2^8) for blocks of up to MAX_K source symbols.
 //
-// A block has k source symbols (ids 0..k-1, sent as they are) and up to 256-k repair symbols
-// (ids k..255). Repair symbol r is the sum over sources i of C(r,i)·source_i with
-// C(r,i) = 1 / (r XOR i): a Cauchy matrix, because the ids r ≥ k and i < k never coincide.
-// Every square submatrix of a Cauchy matrix is invertible, so [I; C] is MDS: ANY k distinct
-// symbols of a block decode it. Coding work is proportional to the symbols lost, not to the data.
+// A block has k source symbols (ids 0..k-1, sent as they are) and repair symbols (ids k..65535).
+// Repair symbol r is the sum over sources i of C(r,i)·source_i. For ids below 256 C is a Cauchy
+// matrix, C(r,i) = 1 / (r XOR i) (r ≥ k > i never coincide): every square submatrix of it is
+// invertible, so with k + repairs ≤ 256 ANY k distinct symbols decode the block (MDS). Bigger
+// blocks cost less repair — the worst of N receivers' losses in a block is closer to the mean loss
+// when the block is large — but GF(2^8) has no MDS code longer than 256 symbols, so ids from 256 up
+// take pseudo-random non-zero coefficients: k symbols then decode unless the repair rows are
+// dependent, which happens about once in 256 decodings and costs one more repair symbol
+// (decodeBlock names the redundant one). Decoding costs (lost symbols) × k multiply-adds of a
+// symbol: coding work stays proportional to the loss, not to the data.
 
-/** Largest number of symbols (source + repair) a block can have. */
-export const MAX_SYMBOLS = 256;
+/** Symbol ids are 16-bit. */
+export const SYMBOL_IDS = 65536;
+/** Largest number of source symbols in a block. */
+export const MAX_K = 4096;
 
 const EXP = new Uint8Array(512);
 const LOG = new Uint8Array(256);
@@ -40,9 +47,13 @@ export function gfInv(a: number): number {
   return INV[a]!;
 }
 
-/** The generator coefficient of source i in repair symbol r (r ≥ k > i). */
+/** The generator coefficient of source i in repair symbol r (r ≥ k > i): Cauchy below 256, else a non-zero hash of (r, i). */
 function coefficient(repairId: number, sourceIndex: number): number {
-  return INV[repairId ^ sourceIndex]!;
+  if (repairId < 256) return INV[repairId ^ sourceIndex]!;
+  let h = Math.imul(repairId, 0x9e3779b1) ^ Math.imul(sourceIndex + 1, 0x85ebca77);
+  h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+  h ^= h >>> 13;
+  return 1 + ((h >>> 0) % 255);
 }
 
 // ---- the inner loop: dst ^= c · src, in WebAssembly SIMD -------------------------------------------
@@ -147,7 +158,7 @@ function load(block: Uint8Array, k: number, symbolSize: number, base: number): v
 }
 
 export function checkBlockShape(k: number, symbolSize: number): void {
-  if (!Number.isInteger(k) || k < 1 || k >= MAX_SYMBOLS) throw new RangeError(`k must be 1..${MAX_SYMBOLS - 1} (got ${k})`);
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RangeError(`k must be 1..${MAX_K} (got ${k})`);
   if (!Number.isInteger(symbolSize) || symbolSize < 4 || symbolSize % 4 !== 0) {
     throw new RangeError(`symbol size must be a positive multiple of 4 (got ${symbolSize})`);
   }
@@ -157,7 +168,7 @@ export function checkBlockShape(k: number, symbolSize: number): void {
 let loadedKey: number | null = null;
 
 /**
- * Writes repair symbol `repairId` (k ≤ repairId < 256) of a block into out[outOff .. outOff+symbolSize).
+ * Writes repair symbol `repairId` (k ≤ repairId < SYMBOL_IDS) of a block into out[outOff .. outOff+symbolSize).
  * `block` holds the k source symbols back to back (the last one zero-padded to symbolSize). Repairs of
  * one block usually go out together: with the same `key` the block is not copied to the coder again.
  */
@@ -170,7 +181,7 @@ export function encodeRepair(
   outOff = 0,
   key?: number,
 ): void {
-  if (repairId < k || repairId >= MAX_SYMBOLS) throw new RangeError(`repair id must be ${k}..${MAX_SYMBOLS - 1} (got ${repairId})`);
+  if (repairId < k || repairId >= SYMBOL_IDS) throw new RangeError(`repair id must be ${k}..${SYMBOL_IDS - 1} (got ${repairId})`);
   const stride = strideOf(symbolSize);
   const result = TABLES + k * stride;
   reserve(result + stride);
@@ -183,76 +194,82 @@ export function encodeRepair(
   out.set(heap.subarray(result, result + symbolSize), outOff);
 }
 
-/** Inverts a square matrix over GF(2^8) in place (Gauss–Jordan); the caller guarantees it is invertible. */
-function invertMatrix(m: Uint8Array, n: number): Uint8Array {
-  const inv = new Uint8Array(n * n);
-  for (let i = 0; i < n; i++) inv[i * n + i] = 1;
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    while (pivot < n && m[pivot * n + col] === 0) pivot++;
-    if (pivot === n) throw new Error('singular decoding matrix');
-    if (pivot !== col) {
-      for (let j = 0; j < n; j++) {
-        let t = m[col * n + j]!;
-        m[col * n + j] = m[pivot * n + j]!;
-        m[pivot * n + j] = t;
-        t = inv[col * n + j]!;
-        inv[col * n + j] = inv[pivot * n + j]!;
-        inv[pivot * n + j] = t;
-      }
-    }
-    const scale = INV[m[col * n + col]!]!;
-    for (let j = 0; j < n; j++) {
-      m[col * n + j] = gfMul(m[col * n + j]!, scale);
-      inv[col * n + j] = gfMul(inv[col * n + j]!, scale);
-    }
-    for (let row = 0; row < n; row++) {
-      const f = m[row * n + col]!;
-      if (row === col || f === 0) continue;
-      for (let j = 0; j < n; j++) {
-        m[row * n + j]! ^= gfMul(f, m[col * n + j]!);
-        inv[row * n + j]! ^= gfMul(f, inv[col * n + j]!);
-      }
-    }
+/**
+ * Solves for the inverse of the e×e matrix `a` (row r: the coefficients of repair r on the missing
+ * sources) in the heap at `base`, row by row: each row is reduced by the pivot rows before it and
+ * then clears its own pivot column from them, so [A | I] becomes [P | E] with E·A = P, P a
+ * permutation. Row operations run in the SIMD kernel: at e = 900 (a block of 1024 that lost most of
+ * its symbols) this takes tens of milliseconds where a loop over bytes took seconds.
+ * Returns, per missing source c, the heap offset of the row of E that yields it; or the index of the
+ * first row that the rows before it already span (the matrix is singular).
+ */
+function solveInHeap(a: Uint8Array, e: number, base: number): { rows: Int32Array } | { redundant: number } {
+  const width = (2 * e + 15) & ~15; // [A | I], padded for the kernel
+  const temp = base + e * width;
+  reserve(temp + width);
+  heap.fill(0, base, temp + width);
+  const rowOf = (r: number): number => base + r * width;
+  for (let r = 0; r < e; r++) {
+    heap.set(a.subarray(r * e, r * e + e), rowOf(r));
+    heap[rowOf(r) + e + r] = 1;
   }
-  return inv;
+  const pivotColumn = new Int32Array(e);
+  const rows = new Int32Array(e);
+  for (let r = 0; r < e; r++) {
+    const row = rowOf(r);
+    for (let p = 0; p < r; p++) mulAdd(row, rowOf(p), heap[row + pivotColumn[p]!]!, width);
+    let lead = 0;
+    while (lead < e && heap[row + lead] === 0) lead++;
+    if (lead === e) return { redundant: r };
+    heap.fill(0, temp, temp + width);
+    mulAdd(temp, row, INV[heap[row + lead]!]!, width);
+    heap.copyWithin(row, temp, temp + width);
+    for (let p = 0; p < r; p++) mulAdd(rowOf(p), row, heap[rowOf(p) + lead]!, width);
+    pivotColumn[r] = lead;
+  }
+  for (let r = 0; r < e; r++) rows[pivotColumn[r]!] = rowOf(r) + e;
+  return { rows };
 }
 
 /**
  * Decodes a block in place. `block` has k slots of symbolSize bytes; slotIds[s] names the symbol
  * held in slot s: a source symbol sits in its own slot (slotIds[i] = i), and each repair symbol
  * (id ≥ k) sits in the slot of a missing source. All k slots must be filled with distinct ids.
- * Afterwards slot i holds source symbol i and slotIds is the identity.
+ * Returns -1 when decoded (slot i then holds source symbol i and slotIds is the identity), or, when
+ * the repair symbols are linearly dependent (possible only with ids ≥ 256), the slot of one that
+ * adds nothing: the block is left as it was, and that slot needs another repair symbol.
  */
-export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, slotIds: Uint8Array): void {
+export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, slotIds: Uint16Array): number {
   const missing: number[] = [];
   for (let s = 0; s < k; s++) if (slotIds[s] !== s) missing.push(s);
   const e = missing.length;
-  if (e === 0) return;
+  if (e === 0) return -1;
   const repairIds = missing.map((s) => slotIds[s]!);
   for (const id of repairIds) {
-    if (id < k || id >= MAX_SYMBOLS) throw new RangeError(`a slot holds symbol ${id}, which is not a repair symbol of a ${k}-symbol block`);
-  }
-  const stride = strideOf(symbolSize);
-  const y = TABLES + k * stride;
-  reserve(y + e * stride);
-  loadedKey = null;
-  load(block, k, symbolSize, TABLES);
-  // Remove the known sources' contribution from each repair symbol: what is left is A·x_missing.
-  for (let r = 0; r < e; r++) {
-    heap.copyWithin(y + r * stride, TABLES + missing[r]! * stride, TABLES + missing[r]! * stride + stride);
-    for (let i = 0; i < k; i++) {
-      if (slotIds[i] === i) mulAdd(y + r * stride, TABLES + i * stride, coefficient(repairIds[r]!, i), stride);
-    }
+    if (id < k || id >= SYMBOL_IDS) throw new RangeError(`a slot holds symbol ${id}, which is not a repair symbol of a ${k}-symbol block`);
   }
   const a = new Uint8Array(e * e);
   for (let r = 0; r < e; r++) for (let c = 0; c < e; c++) a[r * e + c] = coefficient(repairIds[r]!, missing[c]!);
-  const inv = invertMatrix(a, e);
+  const stride = strideOf(symbolSize);
+  const y = TABLES + k * stride;
+  const solution = solveInHeap(a, e, y + e * stride);
+  if ('redundant' in solution) return missing[solution.redundant]!;
+  loadedKey = null;
+  load(block, k, symbolSize, TABLES);
+  // Remove the known sources' contribution from each repair symbol: what is left is A·x_missing.
+  // Source by source, so that each is read once while the e rows being reduced stay in cache.
+  for (let r = 0; r < e; r++) heap.copyWithin(y + r * stride, TABLES + missing[r]! * stride, TABLES + missing[r]! * stride + stride);
+  for (let i = 0; i < k; i++) {
+    if (slotIds[i] !== i) continue;
+    for (let r = 0; r < e; r++) mulAdd(y + r * stride, TABLES + i * stride, coefficient(repairIds[r]!, i), stride);
+  }
   for (let c = 0; c < e; c++) {
     const dst = TABLES + missing[c]! * stride;
+    const coefficients = solution.rows[c]!;
     heap.fill(0, dst, dst + stride);
-    for (let r = 0; r < e; r++) mulAdd(dst, y + r * stride, inv[c * e + r]!, stride);
+    for (let r = 0; r < e; r++) mulAdd(dst, y + r * stride, heap[coefficients + r]!, stride);
     block.set(heap.subarray(dst, dst + symbolSize), missing[c]! * symbolSize);
     slotIds[missing[c]!] = missing[c]!;
   }
+  return -1;
 }

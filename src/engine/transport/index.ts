@@ -3,4 +3,5 @@ export { send, DEFAULT_K, DEFAULT_SYMBOL_SIZE, ENCRYPTED_SYMBOL_SIZE, type Pacer
 export { receive, discardPartialOutput, partialOutputFiles, readPartialOutput, type PartialOutput, type ReceiveOptions, type ReceiveProgress, type ReceiveSummary, type ReceiveCounters } from './receiver.js';
 export { parseRate, resolveInterface, impairmentFromEnv, type Impairment } from './net.js';
 export { KEY_BYTES } from './cipher.js';
+export { MAX_K } from './fec.js';
 export { ANNOUNCE_GROUP, ANNOUNCE_PORT, DEFAULT_GROUP, DEFAULT_PORT } from './wire.js';

@@ -9,6 +9,7 @@
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { checkBlockShape } from './fec.js';
+import { MAX_BLOCKS } from './wire.js';
 
 const MANIFEST_MAGIC = 0x4d434d31; // 'MCM1'
 const HASH_BYTES = 32;
@@ -27,6 +28,9 @@ export class Geometry {
     checkBlockShape(k, symbolSize);
     this.blockBytes = k * symbolSize;
     this.blockCount = Math.ceil(imageSize / this.blockBytes);
+    if (this.blockCount > MAX_BLOCKS) {
+      throw new RangeError(`the image needs ${this.blockCount} blocks of ${this.blockBytes} bytes, more than the ${MAX_BLOCKS} a session can address: use a larger k or symbol size`);
+    }
   }
 
   offsetOf(block: number): number {

@@ -15,7 +15,7 @@ import { createHash, type Hash, type KeyObject } from 'node:crypto';
 import { closeSync, existsSync, rmSync, fstatSync, ftruncateSync, openSync, read, readFileSync, renameSync, statSync, unlinkSync, write, writeFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
-import { decodeBlock } from './fec.js';
+import { decodeBlock, SYMBOL_IDS } from './fec.js';
 import { blockHash, checkEd25519, Geometry, manifestSignatureValid, parseManifest, sha256, type Manifest } from './manifest.js';
 import { openGroupSocket, type GroupSocket } from './batch-socket.js';
 import { impair, openSocket, resolveInterface, udpReceiveOverruns, type Impairment } from './net.js';
@@ -33,6 +33,8 @@ import {
   seqOf,
   statusCapacity,
   SYMBOL_HEADER_BYTES,
+  symbolBlock,
+  symbolId,
   type Announcement,
   type Ranges,
   type Status,
@@ -120,11 +122,11 @@ export interface ReceiveSummary {
 
 interface Partial {
   buf: Uint8Array;
-  /** Symbol ids held (index = symbol id). */
+  /** Symbol ids held or found redundant: a bitmap over the 16-bit ids. */
   have: Uint8Array;
   /** Which slots are filled, and with which symbol id. */
   filled: Uint8Array;
-  slotIds: Uint8Array;
+  slotIds: Uint16Array;
   count: number;
 }
 
@@ -588,8 +590,8 @@ export class Receiver {
       this.counters.malformed++;
       return;
     }
-    const block = msg.readUInt32BE(HEADER_BYTES);
-    const id = msg[3]!;
+    const block = symbolBlock(msg);
+    const id = symbolId(msg);
     if (block >= g.blockCount) {
       this.counters.malformed++;
       return;
@@ -612,10 +614,10 @@ export class Receiver {
         this.counters.poolDrops++;
         return;
       }
-      p = { buf, have: new Uint8Array(256), filled: new Uint8Array(k), slotIds: new Uint8Array(k), count: 0 };
+      p = { buf, have: new Uint8Array(SYMBOL_IDS >> 3), filled: new Uint8Array(k), slotIds: new Uint16Array(k), count: 0 };
       this.partials.set(block, p);
     }
-    if (p.have[id]) {
+    if (p.have[id >> 3]! & (1 << (id & 7))) {
       this.counters.duplicates++;
       return;
     }
@@ -639,7 +641,7 @@ export class Receiver {
     if (payload < size) p.buf.fill(0, off + payload, off + size);
     p.filled[slot] = 1;
     p.slotIds[slot] = id;
-    p.have[id] = 1;
+    p.have[id >> 3]! |= 1 << (id & 7);
     if (++p.count === k) this.blockComplete(block, p);
   }
 
@@ -647,7 +649,13 @@ export class Receiver {
     const k = this.g.symbolsIn(block);
     for (let s = 0; s < k; s++) {
       if (p.slotIds[s] !== s) {
-        decodeBlock(p.buf, k, this.g.symbolSize, p.slotIds);
+        const redundant = decodeBlock(p.buf, k, this.g.symbolSize, p.slotIds);
+        if (redundant >= 0) {
+          // That repair symbol added nothing to the others (it stays marked held): one more is needed.
+          p.filled[redundant] = 0;
+          p.count--;
+          return;
+        }
         this.counters.decodedBlocks++;
         break;
       }

@@ -1,7 +1,9 @@
 // The datagram format. Every datagram starts with a 12-byte header, big-endian:
-//   0 u8  magic 0x4D ('M')      1 u8  protocol version (3)
-//   2 u8  packet type           3 u8  type-specific (the symbol id for SYMBOL packets)
+//   0 u8  magic 0x4D ('M')      1 u8  protocol version (4)
+//   2 u8  packet type           3 u8  type-specific (the symbol id's low byte for SYMBOL packets)
 //   4 u32 session id            8 u32 sequence number (per sender, or per receiver for STATUS)
+// SYMBOL packets follow it with a u32 holding the block index (upper 24 bits) and the symbol id's
+// high byte (lower 8 bits): 16-bit symbol ids in the 16 bytes an 8-bit id took before.
 // Everything is addressed by ids (session, block, symbol, manifest chunk), never by stream
 // position, which is what makes late join, rejoin and resume work.
 //
@@ -10,16 +12,34 @@
 // receivers can find the session and learn that it is encrypted; they are authenticated only.
 
 import { SALT_BYTES, TAG_BYTES } from './cipher.js';
+import { MAX_K } from './fec.js';
 
 export const MAGIC = 0x4d;
 /**
  * 2: encrypted sessions. 3: an announcement may say the manifest is still being hashed (manifest
  * size 0); a version-2 receiver would take that for an empty manifest, so it must not join.
+ * 4: 16-bit symbol ids (blocks of up to 4096 symbols), k in announcements as a u16.
  */
-export const VERSION = 3;
+export const VERSION = 4;
 export const HEADER_BYTES = 12;
-/** SYMBOL and MANIFEST packets carry a u32 (block / chunk index) after the header, then the payload. */
+/** SYMBOL and MANIFEST packets carry a u32 (block index and symbol id / chunk index) after the header, then the payload. */
 export const SYMBOL_HEADER_BYTES = 16;
+/** Block indices of SYMBOL packets are 24-bit. */
+export const MAX_BLOCKS = 1 << 24;
+
+/** Writes a SYMBOL packet's header. */
+export function writeSymbolHeader(buf: Buffer, session: number, seq: number, block: number, id: number): void {
+  writeHeader(buf, PacketType.Symbol, id & 0xff, session, seq);
+  buf.writeUInt32BE(((block << 8) | (id >>> 8)) >>> 0, HEADER_BYTES);
+}
+
+export function symbolBlock(buf: Buffer): number {
+  return buf.readUInt32BE(HEADER_BYTES) >>> 8;
+}
+
+export function symbolId(buf: Buffer): number {
+  return (buf[HEADER_BYTES + 3]! << 8) | buf[3]!;
+}
 /** UDP + IPv4 + Ethernet header bytes per datagram: what the wire carries besides our payload. */
 export const FRAME_OVERHEAD = 8 + 20 + 14;
 
@@ -106,7 +126,7 @@ export interface Announcement {
   salt: Buffer | null;
 }
 
-const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 1 + 1 + 2 + 8 + 4 + 4 + 32 + 2;
+const ANNOUNCE_BYTES = HEADER_BYTES + 4 + 2 + 2 + 2 + 1 + 2 + 8 + 4 + 4 + 32 + 2;
 const FLAG_SIGNED = 1;
 const FLAG_ENCRYPTED = 2;
 export const SIGNATURE_BYTES = 64;
@@ -120,7 +140,7 @@ export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number, onChan
   for (const part of a.group.split('.')) buf[o++] = Number(part);
   o = buf.writeUInt16BE(a.port, o);
   o = buf.writeUInt16BE(a.symbolSize, o);
-  o = buf.writeUInt8(a.k, o);
+  o = buf.writeUInt16BE(a.k, o);
   o = buf.writeUInt8((a.signature ? FLAG_SIGNED : 0) | (a.salt ? FLAG_ENCRYPTED : 0), o);
   o = buf.writeUInt16BE(a.reportIntervalMs, o);
   o = buf.writeBigUInt64BE(BigInt(a.imageSize), o);
@@ -136,7 +156,7 @@ export function encodeAnnounce(buf: Buffer, a: Announcement, seq: number, onChan
 /** Parses an announcement; an encrypted session's must end with its tag (which the caller checks). */
 export function decodeAnnounce(buf: Buffer): Announcement | null {
   if (buf.length < ANNOUNCE_BYTES) return null;
-  const flags = buf[HEADER_BYTES + 9]!;
+  const flags = buf[HEADER_BYTES + 10]!;
   const signed = (flags & FLAG_SIGNED) !== 0;
   const encrypted = (flags & FLAG_ENCRYPTED) !== 0;
   if (flags & ~(FLAG_SIGNED | FLAG_ENCRYPTED)) return null;
@@ -149,13 +169,13 @@ export function decodeAnnounce(buf: Buffer): Announcement | null {
     group,
     port: buf.readUInt16BE(o),
     symbolSize: buf.readUInt16BE(o + 2),
-    k: buf.readUInt8(o + 4),
-    reportIntervalMs: buf.readUInt16BE(o + 6),
-    imageSize: Number(buf.readBigUInt64BE(o + 8)),
-    manifestSize: buf.readUInt32BE(o + 16),
-    frontier: buf.readUInt32BE(o + 20),
-    manifestDigest: Buffer.from(buf.subarray(o + 24, o + 56)),
-    feedbackPort: buf.readUInt16BE(o + 56),
+    k: buf.readUInt16BE(o + 4),
+    reportIntervalMs: buf.readUInt16BE(o + 7),
+    imageSize: Number(buf.readBigUInt64BE(o + 9)),
+    manifestSize: buf.readUInt32BE(o + 17),
+    frontier: buf.readUInt32BE(o + 21),
+    manifestDigest: Buffer.from(buf.subarray(o + 25, o + 57)),
+    feedbackPort: buf.readUInt16BE(o + 57),
     signature: signed ? Buffer.from(buf.subarray(ANNOUNCE_BYTES, ANNOUNCE_BYTES + SIGNATURE_BYTES)) : null,
     salt: null,
   };
@@ -163,7 +183,8 @@ export function decodeAnnounce(buf: Buffer): Announcement | null {
     const at = ANNOUNCE_BYTES + (signed ? SIGNATURE_BYTES : 0);
     a.salt = Buffer.from(buf.subarray(at, at + SALT_BYTES));
   }
-  if (a.k < 1 || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
+  if (a.k < 1 || a.k > MAX_K || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
+  if (Math.ceil(a.imageSize / (a.k * a.symbolSize)) > MAX_BLOCKS) return null;
   return a;
 }
 
