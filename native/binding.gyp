@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mcnet",
-      "sources": ["mcnet.c", "gcm.c"],
+      "sources": ["mcnet.c", "gcm.c", "gf.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

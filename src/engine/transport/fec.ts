@@ -11,6 +11,8 @@
 // (decodeBlock names the redundant one). Decoding costs (lost symbols) × k multiply-adds of a
 // symbol: coding work stays proportional to the loss, not to the data.
 
+import { nativeAddon } from './native.js';
+
 /** Symbol ids are 16-bit. */
 export const SYMBOL_IDS = 65536;
 /** Largest number of source symbols in a block. */
@@ -146,6 +148,29 @@ function mulAdd(dst: number, src: number, c: number, len: number): void {
   if (c !== 0) wasm.muladd(dst, src, len, c * 32);
 }
 
+const native = nativeAddon();
+
+/**
+ * For every d and s: heap row dst[d] ^= matrix[d·src.length + s] · heap row src[s] (rows of len
+ * bytes, a multiple of 16). In one call to the native addon when it is built (AVX2/GFNI, several
+ * times the WebAssembly kernel's speed), else row by row in WebAssembly.
+ */
+function matMulAdd(dst: Int32Array, src: Int32Array, matrix: Uint8Array, len: number): void {
+  if (native) return native.gfMatMulAdd(heap, dst, src, matrix, len);
+  for (let s = 0; s < src.length; s++) for (let d = 0; d < dst.length; d++) mulAdd(dst[d]!, src[s]!, matrix[d * src.length + s]!, len);
+}
+
+/** Heap offsets of a loaded block's k source symbols (cached: encoding asks for them per repair symbol). */
+let sourceRowsCache = new Int32Array(0);
+let sourceRowsStride = 0;
+function sourceRows(k: number, stride: number): Int32Array {
+  if (sourceRowsCache.length !== k || sourceRowsStride !== stride) {
+    sourceRowsCache = Int32Array.from({ length: k }, (_, i) => TABLES + i * stride);
+    sourceRowsStride = stride;
+  }
+  return sourceRowsCache;
+}
+
 /** Symbols sit 16-byte aligned in the heap, each padded to a multiple of 16 bytes. */
 function strideOf(symbolSize: number): number {
   return (symbolSize + 15) & ~15;
@@ -154,7 +179,8 @@ function strideOf(symbolSize: number): number {
 /** Copies k symbols of `block` into the heap at `base`, one per stride. */
 function load(block: Uint8Array, k: number, symbolSize: number, base: number): void {
   const stride = strideOf(symbolSize);
-  for (let i = 0; i < k; i++) heap.set(block.subarray(i * symbolSize, (i + 1) * symbolSize), base + i * stride);
+  if (stride === symbolSize) heap.set(block.subarray(0, k * symbolSize), base);
+  else for (let i = 0; i < k; i++) heap.set(block.subarray(i * symbolSize, (i + 1) * symbolSize), base + i * stride);
 }
 
 export function checkBlockShape(k: number, symbolSize: number): void {
@@ -190,7 +216,9 @@ export function encodeRepair(
     loadedKey = key ?? null;
   }
   heap.fill(0, result, result + stride);
-  for (let i = 0; i < k; i++) mulAdd(result, TABLES + i * stride, coefficient(repairId, i), stride);
+  const coefficients = new Uint8Array(k);
+  for (let i = 0; i < k; i++) coefficients[i] = coefficient(repairId, i);
+  matMulAdd(Int32Array.of(result), sourceRows(k, stride), coefficients, stride);
   out.set(heap.subarray(result, result + symbolSize), outOff);
 }
 
@@ -257,19 +285,26 @@ export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, sl
   loadedKey = null;
   load(block, k, symbolSize, TABLES);
   // Remove the known sources' contribution from each repair symbol: what is left is A·x_missing.
-  // Source by source, so that each is read once while the e rows being reduced stay in cache.
-  for (let r = 0; r < e; r++) heap.copyWithin(y + r * stride, TABLES + missing[r]! * stride, TABLES + missing[r]! * stride + stride);
-  for (let i = 0; i < k; i++) {
-    if (slotIds[i] !== i) continue;
-    for (let r = 0; r < e; r++) mulAdd(y + r * stride, TABLES + i * stride, coefficient(repairIds[r]!, i), stride);
+  const repairRows = Int32Array.from({ length: e }, (_, r) => y + r * stride);
+  const missingRows = Int32Array.from(missing, (s) => TABLES + s * stride);
+  const known = Int32Array.from({ length: k - e });
+  for (let i = 0, j = 0; i < k; i++) if (slotIds[i] === i) known[j++] = i;
+  const contribution = new Uint8Array(e * (k - e));
+  for (let r = 0; r < e; r++) {
+    for (let j = 0; j < k - e; j++) contribution[r * (k - e) + j] = coefficient(repairIds[r]!, known[j]!);
+    heap.copyWithin(repairRows[r]!, missingRows[r]!, missingRows[r]! + stride);
   }
+  matMulAdd(repairRows, known.map((i) => TABLES + i * stride), contribution, stride);
+  // x_missing = A⁻¹ · (A·x_missing), into the missing sources' slots.
+  const inverse = new Uint8Array(e * e);
   for (let c = 0; c < e; c++) {
-    const dst = TABLES + missing[c]! * stride;
-    const coefficients = solution.rows[c]!;
-    heap.fill(0, dst, dst + stride);
-    for (let r = 0; r < e; r++) mulAdd(dst, y + r * stride, heap[coefficients + r]!, stride);
-    block.set(heap.subarray(dst, dst + symbolSize), missing[c]! * symbolSize);
-    slotIds[missing[c]!] = missing[c]!;
+    inverse.set(heap.subarray(solution.rows[c]!, solution.rows[c]! + e), c * e);
+    heap.fill(0, missingRows[c]!, missingRows[c]! + stride);
+  }
+  matMulAdd(missingRows, repairRows, inverse, stride);
+  for (const s of missing) {
+    block.set(heap.subarray(TABLES + s * stride, TABLES + s * stride + symbolSize), s * symbolSize);
+    slotIds[s] = s;
   }
   return -1;
 }

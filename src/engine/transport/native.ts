@@ -1,4 +1,4 @@
-// The transport's native addon (native/mcnet.c, gcm.c), built by node-gyp at install when a C
+// The transport's native addon (native/mcnet.c, gcm.c, gf.c), built by node-gyp at install when a C
 // compiler is present. It only accelerates: every caller has a pure-Node path that behaves the
 // same, used when the addon is missing or MCSHELL_NATIVE=0.
 import { createRequire } from 'node:module';
@@ -27,6 +27,10 @@ export interface NativeAddon {
   gcmContext(key: Buffer): NativeGcmContext;
   gcmSeal(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
   gcmOpen(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
+  /** For every d and s: memory[dst[d] …+len) ^= matrix[d·src.length + s] · memory[src[s] …+len) in GF(2^8) (native/gf.c). */
+  gfMatMulAdd(memory: Uint8Array, dst: Int32Array, src: Int32Array, matrix: Uint8Array, len: number): void;
+  /** Which of gf.c's kernels runs: 'gfni', 'avx2' or 'scalar'. */
+  gfKernel: string;
 }
 
 let addon: NativeAddon | null | undefined;

@@ -1,0 +1,166 @@
+// gf.c: the erasure code's inner loop (src/engine/transport/fec.ts) in native code.
+//
+// Encoding a repair symbol and decoding a block are sums of symbols multiplied by constants in
+// GF(2^8) (polynomial 0x11d). fec.ts keeps symbols in its WebAssembly memory and does this with
+// 128-bit WebAssembly SIMD; here the same products run 64 bytes per instruction with GFNI
+// (multiplication by a constant is an 8×8 bit matrix: one vgf2p8affineqb), or 32 bytes with AVX2
+// table look-ups, or a byte at a time on other CPUs. One call does a whole matrix of products, so
+// the cost of crossing into native code is paid once per block, not once per symbol.
+//
+// JS API: gfMatMulAdd(memory, dst, src, matrix, len): memory is a Uint8Array, dst and src are
+// Int32Arrays of byte offsets into it, matrix a Uint8Array of dst.length × src.length coefficients.
+// For every d and s: memory[dst[d] .. +len) ^= matrix[d * src.length + s] · memory[src[s] .. +len).
+// gfKernel names the kernel in use; MCSHELL_GF_KERNEL=avx2|scalar asks for a plainer one.
+#include <node_api.h>
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint8_t MUL[256][256];
+/* Per coefficient c: c·x for x = 0..15, and c·(x << 4), each repeated for both 128-bit lanes. */
+static uint8_t LOW[256][32], HIGH[256][32];
+/* Per coefficient c: multiplication by c as the bit matrix vgf2p8affineqb takes. */
+static uint64_t AFFINE[256];
+
+static enum { SCALAR, AVX2, GFNI } kernel = SCALAR;
+
+static void build_tables(void) {
+  for (int a = 0; a < 256; a++) {
+    for (int b = 0; b < 256; b++) {
+      int product = 0, x = a, y = b;
+      while (y) {
+        if (y & 1) product ^= x;
+        x <<= 1;
+        if (x & 0x100) x ^= 0x11d;
+        y >>= 1;
+      }
+      MUL[a][b] = (uint8_t)product;
+    }
+  }
+  for (int c = 0; c < 256; c++) {
+    for (int x = 0; x < 16; x++) {
+      LOW[c][x] = LOW[c][x + 16] = MUL[c][x];
+      HIGH[c][x] = HIGH[c][x + 16] = MUL[c][x << 4];
+    }
+    /* Output bit i is the parity of (byte 7-i of the matrix) AND the input byte. */
+    uint64_t matrix = 0;
+    for (int i = 0; i < 8; i++) {
+      uint64_t row = 0;
+      for (int j = 0; j < 8; j++) if ((MUL[c][1 << j] >> i) & 1) row |= 1u << j;
+      matrix |= row << (8 * (7 - i));
+    }
+    AFFINE[c] = matrix;
+  }
+}
+
+static void mul_add_scalar(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c) {
+  const uint8_t *row = MUL[c];
+  for (size_t i = 0; i < len; i++) dst[i] ^= row[src[i]];
+}
+
+__attribute__((target("avx2"))) static void mul_add_avx2(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c) {
+  const __m256i low = _mm256_loadu_si256((const __m256i *)LOW[c]);
+  const __m256i high = _mm256_loadu_si256((const __m256i *)HIGH[c]);
+  const __m256i nibble = _mm256_set1_epi8(0x0f);
+  size_t i = 0;
+  for (; i + 32 <= len; i += 32) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)(src + i));
+    __m256i product = _mm256_xor_si256(_mm256_shuffle_epi8(low, _mm256_and_si256(x, nibble)),
+                                       _mm256_shuffle_epi8(high, _mm256_and_si256(_mm256_srli_epi16(x, 4), nibble)));
+    _mm256_storeu_si256((__m256i *)(dst + i), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(dst + i)), product));
+  }
+  mul_add_scalar(dst + i, src + i, len - i, c);
+}
+
+__attribute__((target("avx512f,avx512bw,gfni"))) static void mul_add_gfni(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c) {
+  const __m512i matrix = _mm512_set1_epi64((long long)AFFINE[c]);
+  size_t i = 0;
+  for (; i + 64 <= len; i += 64) {
+    __m512i product = _mm512_gf2p8affine_epi64_epi8(_mm512_loadu_si512(src + i), matrix, 0);
+    _mm512_storeu_si512(dst + i, _mm512_xor_si512(_mm512_loadu_si512(dst + i), product));
+  }
+  if (i < len) {
+    /* The rest (under 64 bytes) through a masked load and store. */
+    __mmask64 rest = (__mmask64)(~0ULL >> (64 - (len - i)));
+    __m512i product = _mm512_gf2p8affine_epi64_epi8(_mm512_maskz_loadu_epi8(rest, src + i), matrix, 0);
+    _mm512_mask_storeu_epi8(dst + i, rest, _mm512_xor_si512(_mm512_maskz_loadu_epi8(rest, dst + i), product));
+  }
+}
+
+static void mul_add(uint8_t *dst, const uint8_t *src, size_t len, uint8_t c) {
+  if (kernel == GFNI) mul_add_gfni(dst, src, len, c);
+  else if (kernel == AVX2) mul_add_avx2(dst, src, len, c);
+  else mul_add_scalar(dst, src, len, c);
+}
+
+/* The data of a typed array argument of the given type; NULL after throwing. */
+static void *typed_arg(napi_env env, napi_value value, napi_typedarray_type want, size_t *length, const char *name) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  void *data;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &data, NULL, NULL) != napi_ok || type != want) {
+    char message[80];
+    snprintf(message, sizeof message, "%s: expected a %s", name, want == napi_int32_array ? "Int32Array" : "Uint8Array");
+    napi_throw_type_error(env, NULL, message);
+    return NULL;
+  }
+  return data;
+}
+
+static napi_value GfMatMulAdd(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 5) {
+    napi_throw_type_error(env, NULL, "expected (memory, dst, src, matrix, len)");
+    return NULL;
+  }
+  size_t memory_length, dst_count, src_count, matrix_length;
+  uint32_t len;
+  uint8_t *memory = typed_arg(env, argv[0], napi_uint8_array, &memory_length, "memory");
+  if (!memory) return NULL;
+  int32_t *dst = typed_arg(env, argv[1], napi_int32_array, &dst_count, "dst");
+  if (!dst) return NULL;
+  int32_t *src = typed_arg(env, argv[2], napi_int32_array, &src_count, "src");
+  if (!src) return NULL;
+  uint8_t *matrix = typed_arg(env, argv[3], napi_uint8_array, &matrix_length, "matrix");
+  if (!matrix) return NULL;
+  if (napi_get_value_uint32(env, argv[4], &len) != napi_ok || matrix_length < dst_count * src_count) {
+    napi_throw_range_error(env, NULL, "matrix smaller than dst.length × src.length");
+    return NULL;
+  }
+  for (size_t i = 0; i < dst_count + src_count; i++) {
+    int32_t offset = i < dst_count ? dst[i] : src[i - dst_count];
+    if (offset < 0 || (size_t)offset + len > memory_length) {
+      napi_throw_range_error(env, NULL, "a row lies outside the memory");
+      return NULL;
+    }
+  }
+  /* Source by source: each is read once while the destination rows stay in cache. */
+  for (size_t s = 0; s < src_count; s++) {
+    for (size_t d = 0; d < dst_count; d++) {
+      uint8_t c = matrix[d * src_count + s];
+      if (c) mul_add(memory + dst[d], memory + src[s], len, c);
+    }
+  }
+  return NULL;
+}
+
+void register_gf(napi_env env, napi_value exports) {
+  build_tables();
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("gfni") && __builtin_cpu_supports("avx512bw")) kernel = GFNI;
+  else if (__builtin_cpu_supports("avx2")) kernel = AVX2;
+  /* MCSHELL_GF_KERNEL=avx2|scalar picks a plainer kernel (tests compare them all; never a faster one than the CPU has). */
+  const char *forced = getenv("MCSHELL_GF_KERNEL");
+  if (forced && strcmp(forced, "scalar") == 0) kernel = SCALAR;
+  else if (forced && strcmp(forced, "avx2") == 0 && kernel == GFNI) kernel = AVX2;
+  napi_value fn, name;
+  napi_create_function(env, "gfMatMulAdd", NAPI_AUTO_LENGTH, GfMatMulAdd, NULL, &fn);
+  napi_set_named_property(env, exports, "gfMatMulAdd", fn);
+  napi_create_string_utf8(env, kernel == GFNI ? "gfni" : kernel == AVX2 ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &name);
+  napi_set_named_property(env, exports, "gfKernel", name);
+}
