@@ -13,6 +13,8 @@ import { MAX_BLOCKS } from './wire.js';
 
 const MANIFEST_MAGIC = 0x4d434d31; // 'MCM1'
 const HASH_BYTES = 32;
+/** ManifestBuilder reads and hashes this much at a time (a block can be megabytes). */
+const HASH_PIECE_BYTES = 256 << 10;
 const FIXED_BYTES = 4 + 8 + 4 + 4 + HASH_BYTES + 4;
 
 /** How an image is cut into blocks of k symbols; the last block may have fewer symbols. */
@@ -87,8 +89,11 @@ export class ManifestBuilder {
   private readonly fd: number;
   private readonly whole = createHash('sha256');
   private readonly blockHashes: Buffer;
-  private readonly buf: Buffer;
+  private readonly buf = Buffer.allocUnsafe(HASH_PIECE_BYTES);
+  /** The block being hashed, and how far into it. */
   private next = 0;
+  private offset = 0;
+  private block = createHash('sha256');
   private open = true;
 
   constructor(
@@ -104,25 +109,32 @@ export class ManifestBuilder {
       throw e;
     }
     this.blockHashes = Buffer.alloc(this.geometry.blockCount * HASH_BYTES);
-    this.buf = Buffer.allocUnsafe(this.geometry.blockBytes);
   }
 
-  /** Hashes blocks until `deadline` (performance.now() ms) or the end; the manifest when done, else null. */
+  /** Hashes the image until `deadline` (performance.now() ms) or the end; the manifest when done, else null. */
   step(deadline: number): Manifest | null {
     const g = this.geometry;
     try {
       while (this.next < g.blockCount) {
-        const b = this.next++;
-        const n = g.bytesIn(b);
+        // A piece of the block at a time, so that one step stays near its deadline whatever the block size.
+        const b = this.next;
+        const n = Math.min(HASH_PIECE_BYTES, g.bytesIn(b) - this.offset);
         let got = 0;
         while (got < n) {
-          const r = readSync(this.fd, this.buf, got, n - got, g.offsetOf(b) + got);
+          const r = readSync(this.fd, this.buf, got, n - got, g.offsetOf(b) + this.offset + got);
           if (r === 0) throw new Error(`${this.path} shrank while it was being read`);
           got += r;
         }
-        const data = this.buf.subarray(0, n);
-        this.whole.update(data);
-        sha256(data).copy(this.blockHashes, b * HASH_BYTES);
+        const piece = this.buf.subarray(0, n);
+        this.whole.update(piece);
+        this.block.update(piece);
+        this.offset += n;
+        if (this.offset === g.bytesIn(b)) {
+          this.block.digest().copy(this.blockHashes, b * HASH_BYTES);
+          this.block = createHash('sha256');
+          this.offset = 0;
+          this.next++;
+        }
         if (performance.now() >= deadline && this.next < g.blockCount) return null;
       }
     } catch (e) {
