@@ -137,6 +137,17 @@ interface Held {
 }
 
 const DEFAULT_MEMORY = 48 << 20;
+/**
+ * While its socket overflows, a receiver gives up a partial block that still lacks more than this
+ * share of its symbols once its first pass is over, and reports it missing, so that it is sent again
+ * from source. Such a block lost a burst to the overrun; repairing it would cost (lost × k) symbol
+ * products of decoding — tens of milliseconds with k = 1024, during which the socket is not read and
+ * the next burst is lost — while source symbols cost none. Once per block, so that every block still
+ * completes; and only after overruns, so that a slow or lossy link is repaired as usual.
+ */
+const DROP_NEED_SHARE = 0.25;
+/** How long after the socket last overflowed the receiver counts as overrunning. */
+const OVERRUN_MEMORY_MS = 2000;
 const REPORT_BYTES = 1400;
 const DONE_RESEND_MS = 100;
 const DONE_LINGER_MS = 2000;
@@ -259,6 +270,8 @@ export class Receiver {
 
   private out!: Output;
   private complete!: Uint8Array;
+  /** Blocks whose partial copy was given up once for lacking too much (see DROP_NEED_SHARE). */
+  private droppedOnce!: Uint8Array;
   private written!: Uint8Array;
   private blocksDone = 0;
   private blocksWritten = 0;
@@ -272,6 +285,9 @@ export class Receiver {
   private maxBlockSeen = -1;
   private highestSeq = -1;
   private overrunBase = 0;
+  /** Socket overruns at the last report, and when they last grew (see DROP_NEED_SHARE). */
+  private overrunsReported = 0;
+  private overranAt = -Infinity;
 
   private hash: Hash = createHash('sha256');
   private hashCursor = 0;
@@ -348,7 +364,7 @@ export class Receiver {
       if (napping && ++this.batch === 1) setImmediate(this.nap);
     };
     const onDatagram = this.opts.impairment ? impair(handler, this.opts.impairment) : handler;
-    const socket = await openGroupSocket({ interfaceAddress: this.ifaceAddress, group, port, recvBuffer: 4 << 20 }, onDatagram);
+    const socket = await openGroupSocket({ interfaceAddress: this.ifaceAddress, group, port, recvBuffer: 16 << 20 }, onDatagram);
     napping = !socket.batched;
     this.sockets.push(socket);
     return socket;
@@ -503,6 +519,7 @@ export class Receiver {
     this.lastFromSender = performance.now();
     this.g = new Geometry(a.imageSize, a.symbolSize, a.k);
     this.complete = new Uint8Array(this.g.blockCount);
+    this.droppedOnce = new Uint8Array(this.g.blockCount);
     this.written = new Uint8Array(this.g.blockCount);
     this.maxBuffers = Math.max(4, Math.floor((this.opts.memoryBytes ?? DEFAULT_MEMORY) / this.g.blockBytes));
     // A resuming receiver reports under its earlier run's id from the first report, so the sender
@@ -901,11 +918,19 @@ export class Receiver {
     if (!this.manifest) used += this.ranges((i) => !this.manifestHave[i], 0, this.manifestChunks, manifestMissing, cap);
     // Blocks the sender has already sent once (below the frontier) are the ones to ask for.
     const frontier = this.ann!.frontier >= g.blockCount ? g.blockCount : Math.max(this.ann!.frontier, this.maxBlockSeen);
+    const overruns = udpReceiveOverruns() - this.overrunBase;
+    if (overruns > this.overrunsReported) this.overranAt = performance.now();
+    this.overrunsReported = overruns;
+    const overrunning = performance.now() - this.overranAt < OVERRUN_MEMORY_MS;
     const partial: { block: number; need: number }[] = [];
     for (const [block, p] of this.partials) {
       if (used >= cap) break;
       const need = g.symbolsIn(block) - p.count;
-      if (block < frontier && need > 0) {
+      if (overrunning && block < frontier && need > g.symbolsIn(block) * DROP_NEED_SHARE && !this.droppedOnce[block]) {
+        this.droppedOnce[block] = 1;
+        this.partials.delete(block);
+        this.pool.push(p.buf);
+      } else if (block < frontier && need > 0) {
         partial.push({ block, need });
         used++;
       }
@@ -921,7 +946,7 @@ export class Receiver {
       blocksDone: this.blocksDone,
       received: this.counters.datagrams,
       lost: this.counters.lost,
-      overruns: udpReceiveOverruns() - this.overrunBase,
+      overruns,
       sha256: this.finalSha ?? Buffer.alloc(32),
       manifestMissing,
       blocksMissing,
