@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mcnet",
-      "sources": ["mcnet.c", "gcm.c", "gf.c"],
+      "sources": ["mcnet.c", "gcm.c", "gf.c", "args.h"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

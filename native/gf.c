@@ -13,6 +13,7 @@
 // gfKernel names the kernel in use; MCSHELL_GF_KERNEL=avx2|scalar asks for a plainer one.
 #include <node_api.h>
 #include <immintrin.h>
+#include "args.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,13 +112,8 @@ static void *typed_arg(napi_env env, napi_value value, napi_typedarray_type want
 }
 
 static napi_value GfMatMulAdd(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 5) {
-    napi_throw_type_error(env, NULL, "expected (memory, dst, src, matrix, len)");
-    return NULL;
-  }
+  if (!call_args(env, info, 5, argv, "gfMatMulAdd(memory, dst, src, matrix, len)")) return NULL;
   size_t memory_length, dst_count, src_count, matrix_length;
   uint32_t len;
   uint8_t *memory = typed_arg(env, argv[0], napi_uint8_array, &memory_length, "memory");

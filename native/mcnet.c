@@ -24,6 +24,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <uv.h>
+#include "args.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -181,13 +182,8 @@ static napi_value Close(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Open(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "open(port, group, interfaceAddress, recvBuffer, slot, coalesceMs, onBatch)");
-    return NULL;
-  }
+  if (!call_args(env, info, 7, argv, "open(port, group, interfaceAddress, recvBuffer, slot, coalesceMs, onBatch)")) return NULL;
   int32_t port, recv_buffer, slot, coalesce_ms;
   struct in_addr group, iface;
   napi_get_value_int32(env, argv[0], &port);
@@ -341,13 +337,8 @@ static void free_sender(napi_env env, void *data, void *hint) {
 }
 
 static napi_value OpenSender(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  if (argc < 6) {
-    napi_throw_type_error(env, NULL, "openSender(group, port, interfaceAddress, sendBuffer, slot, slots)");
-    return NULL;
-  }
+  if (!call_args(env, info, 6, argv, "openSender(group, port, interfaceAddress, sendBuffer, slot, slots)")) return NULL;
   struct in_addr group, iface;
   int32_t port, send_buffer, slot, slots;
   if (!read_address(env, argv[0], &group)) return NULL;
