@@ -191,10 +191,12 @@ const CONTROL_MS = 200;
 /**
  * The automatic rate starts at AUTO_START_RATE and grows by RATE_PROBE every CONTROL_MS until
  * receivers first overrun, then backs off by RATE_BACK_OFF on overruns and grows by RATE_GROW.
- * (On a real NIC the link's own back-pressure also bounds it: see the send buffer.)
+ * (On a real NIC the link's own back-pressure also bounds it: see the send buffer.) Probing doubles,
+ * bounded by twice what was sent: unshaped on a veth, 128 MB to one receiver took 1.23–1.34 s
+ * against 1.39–1.42 s growing by 1.25 (4 runs each, no overruns either way).
  */
 const AUTO_START_RATE = 1e9;
-const RATE_PROBE = 1.25;
+const RATE_PROBE = 2;
 const RATE_GROW = 1.1;
 const RATE_BACK_OFF = 0.75;
 /**
