@@ -14,6 +14,7 @@
 #include <node_api.h>
 #include <immintrin.h>
 #include "args.h"
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,9 @@ static napi_value GfMatMulAdd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-void register_gf(napi_env env, napi_value exports) {
+/* The tables and the kernel, once per process: the addon's Init runs again in every worker thread
+   that loads it, while other threads may be using them. */
+static void set_up(void) {
   build_tables();
   __builtin_cpu_init();
   if (__builtin_cpu_supports("gfni") && __builtin_cpu_supports("avx512bw")) kernel = GFNI;
@@ -154,6 +157,11 @@ void register_gf(napi_env env, napi_value exports) {
   const char *forced = getenv("MCSHELL_GF_KERNEL");
   if (forced && strcmp(forced, "scalar") == 0) kernel = SCALAR;
   else if (forced && strcmp(forced, "avx2") == 0 && kernel == GFNI) kernel = AVX2;
+}
+
+void register_gf(napi_env env, napi_value exports) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, set_up);
   napi_value fn, name;
   napi_create_function(env, "gfMatMulAdd", NAPI_AUTO_LENGTH, GfMatMulAdd, NULL, &fn);
   napi_set_named_property(env, exports, "gfMatMulAdd", fn);
