@@ -183,13 +183,6 @@ function load(block: Uint8Array, k: number, symbolSize: number, base: number): v
   else for (let i = 0; i < k; i++) heap.set(block.subarray(i * symbolSize, (i + 1) * symbolSize), base + i * stride);
 }
 
-export function checkBlockShape(k: number, symbolSize: number): void {
-  if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw new RangeError(`k must be 1..${MAX_K} (got ${k})`);
-  if (!Number.isInteger(symbolSize) || symbolSize < 4 || symbolSize % 4 !== 0) {
-    throw new RangeError(`symbol size must be a positive multiple of 4 (got ${symbolSize})`);
-  }
-}
-
 /** Which block's source symbols are in the heap for encoding (callers name blocks by a key). */
 let loadedKey: number | null = null;
 

@@ -8,8 +8,7 @@
 // forged or unsigned session before it writes anything.
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { checkBlockShape } from './fec.js';
-import { MAX_BLOCKS } from './wire.js';
+import { geometryProblem } from './wire.js';
 
 const MANIFEST_MAGIC = 0x4d434d31; // 'MCM1'
 const HASH_BYTES = 32;
@@ -27,12 +26,10 @@ export class Geometry {
     readonly symbolSize: number,
     readonly k: number,
   ) {
-    checkBlockShape(k, symbolSize);
+    const problem = geometryProblem(imageSize, symbolSize, k);
+    if (problem) throw new RangeError(problem);
     this.blockBytes = k * symbolSize;
     this.blockCount = Math.ceil(imageSize / this.blockBytes);
-    if (this.blockCount > MAX_BLOCKS) {
-      throw new RangeError(`the image needs ${this.blockCount} blocks of ${this.blockBytes} bytes, more than the ${MAX_BLOCKS} a session can address: use a larger k or symbol size`);
-    }
   }
 
   offsetOf(block: number): number {

@@ -27,6 +27,17 @@ export const SYMBOL_HEADER_BYTES = 16;
 /** Block indices of SYMBOL packets are 24-bit. */
 export const MAX_BLOCKS = 1 << 24;
 
+/** What keeps a session from carrying an image in blocks of k symbols of symbolSize bytes, or null. */
+export function geometryProblem(imageSize: number, symbolSize: number, k: number): string | null {
+  if (!Number.isInteger(k) || k < 1 || k > MAX_K) return `k must be 1..${MAX_K} (got ${k})`;
+  if (!Number.isInteger(symbolSize) || symbolSize < 4 || symbolSize % 4 !== 0) return `symbol size must be a positive multiple of 4 (got ${symbolSize})`;
+  const blocks = Math.ceil(imageSize / (k * symbolSize));
+  if (blocks > MAX_BLOCKS) {
+    return `the image needs ${blocks} blocks of ${k * symbolSize} bytes, more than the ${MAX_BLOCKS} a session can address: use a larger k or symbol size`;
+  }
+  return null;
+}
+
 /** Writes a SYMBOL packet's header. */
 export function writeSymbolHeader(buf: Buffer, session: number, seq: number, block: number, id: number): void {
   writeHeader(buf, PacketType.Symbol, id & 0xff, session, seq);
@@ -183,8 +194,7 @@ export function decodeAnnounce(buf: Buffer): Announcement | null {
     const at = ANNOUNCE_BYTES + (signed ? SIGNATURE_BYTES : 0);
     a.salt = Buffer.from(buf.subarray(at, at + SALT_BYTES));
   }
-  if (a.k < 1 || a.k > MAX_K || a.symbolSize < 4 || a.symbolSize % 4 !== 0 || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
-  if (Math.ceil(a.imageSize / (a.k * a.symbolSize)) > MAX_BLOCKS) return null;
+  if (geometryProblem(a.imageSize, a.symbolSize, a.k) !== null || a.port === 0 || a.reportIntervalMs === 0 || a.feedbackPort === 0) return null;
   return a;
 }
 
