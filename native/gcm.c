@@ -11,6 +11,7 @@
 //         gcmOpen(context, buf, clear, len, nonce) -> len - 16, with buf[clear, len - 16) decrypted in
 //             place, or -1 when the tag does not verify (buf is then unchanged)
 #include <node_api.h>
+#include "napi-helpers.h"
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,11 +146,7 @@ static napi_value GcmOpen(napi_env env, napi_callback_info info) {
 }
 
 void register_gcm(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "gcmContext", NAPI_AUTO_LENGTH, GcmContext, NULL, &fn);
-  napi_set_named_property(env, exports, "gcmContext", fn);
-  napi_create_function(env, "gcmSeal", NAPI_AUTO_LENGTH, GcmSeal, NULL, &fn);
-  napi_set_named_property(env, exports, "gcmSeal", fn);
-  napi_create_function(env, "gcmOpen", NAPI_AUTO_LENGTH, GcmOpen, NULL, &fn);
-  napi_set_named_property(env, exports, "gcmOpen", fn);
+  set_function(env, exports, "gcmContext", GcmContext);
+  set_function(env, exports, "gcmSeal", GcmSeal);
+  set_function(env, exports, "gcmOpen", GcmOpen);
 }

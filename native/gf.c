@@ -13,7 +13,7 @@
 // gfKernel names the kernel in use; MCSHELL_GF_KERNEL=avx2|scalar asks for a plainer one.
 #include <node_api.h>
 #include <immintrin.h>
-#include "args.h"
+#include "napi-helpers.h"
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -162,9 +162,8 @@ static void set_up(void) {
 void register_gf(napi_env env, napi_value exports) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, set_up);
-  napi_value fn, name;
-  napi_create_function(env, "gfMatMulAdd", NAPI_AUTO_LENGTH, GfMatMulAdd, NULL, &fn);
-  napi_set_named_property(env, exports, "gfMatMulAdd", fn);
+  napi_value name;
+  set_function(env, exports, "gfMatMulAdd", GfMatMulAdd);
   napi_create_string_utf8(env, kernel == GFNI ? "gfni" : kernel == AVX2 ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &name);
   napi_set_named_property(env, exports, "gfKernel", name);
 }

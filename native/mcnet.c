@@ -24,7 +24,7 @@
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <uv.h>
-#include "args.h"
+#include "napi-helpers.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -222,11 +222,10 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   rx->slot = (size_t)slot;
   rx->coalesce_ms = coalesce_ms;
   rx->iface = iface;
-  napi_value self, data, meta, fn;
-  void *memory;
+  napi_value self;
   napi_create_object(env, &self);
-  napi_create_arraybuffer(env, BATCH * (size_t)slot, &memory, &data);
-  rx->data = memory;
+  rx->data = set_array_buffer(env, self, "data", BATCH * (size_t)slot);
+  rx->meta = set_array_buffer(env, self, "meta", BATCH * 3 * sizeof(int32_t));
   for (int i = 0; i < BATCH; i++) {
     rx->iov[i].iov_base = rx->data + i * rx->slot;
     rx->iov[i].iov_len = rx->slot;
@@ -234,14 +233,8 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     rx->msgs[i].msg_hdr.msg_iovlen = 1;
     rx->msgs[i].msg_hdr.msg_name = &rx->src[i];
   }
-  napi_create_arraybuffer(env, BATCH * 3 * sizeof(int32_t), &memory, &meta);
-  rx->meta = memory;
-  napi_set_named_property(env, self, "data", data);
-  napi_set_named_property(env, self, "meta", meta);
-  napi_create_function(env, "addMembership", NAPI_AUTO_LENGTH, AddMembership, NULL, &fn);
-  napi_set_named_property(env, self, "addMembership", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, Close, NULL, &fn);
-  napi_set_named_property(env, self, "close", fn);
+  set_function(env, self, "addMembership", AddMembership);
+  set_function(env, self, "close", Close);
   napi_wrap(env, self, rx, NULL, NULL, NULL);
   napi_create_reference(env, argv[6], 1, &rx->on_batch);
   napi_create_reference(env, self, 1, &rx->self);
@@ -378,19 +371,12 @@ static napi_value OpenSender(napi_env env, napi_callback_info info) {
     tx->msgs[i].msg_hdr.msg_iov = &tx->iov[i];
     tx->msgs[i].msg_hdr.msg_iovlen = 1;
   }
-  napi_value self, data, lengths, fn;
-  void *memory;
+  napi_value self;
   napi_create_object(env, &self);
-  napi_create_arraybuffer(env, (size_t)slots * (size_t)slot, &memory, &data);
-  tx->data = memory;
-  napi_create_arraybuffer(env, (size_t)slots * sizeof(int32_t), &memory, &lengths);
-  tx->lengths = memory;
-  napi_set_named_property(env, self, "data", data);
-  napi_set_named_property(env, self, "lengths", lengths);
-  napi_create_function(env, "send", NAPI_AUTO_LENGTH, SenderSend, NULL, &fn);
-  napi_set_named_property(env, self, "send", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, SenderClose, NULL, &fn);
-  napi_set_named_property(env, self, "close", fn);
+  tx->data = set_array_buffer(env, self, "data", (size_t)slots * (size_t)slot);
+  tx->lengths = set_array_buffer(env, self, "lengths", (size_t)slots * sizeof(int32_t));
+  set_function(env, self, "send", SenderSend);
+  set_function(env, self, "close", SenderClose);
   /* The ArrayBuffers stay alive with the object (its properties), and the object owns tx. */
   napi_wrap(env, self, tx, free_sender, NULL, NULL);
   return self;
@@ -402,11 +388,8 @@ void register_gf(napi_env env, napi_value exports);
 static napi_value Init(napi_env env, napi_value exports) {
   register_gcm(env, exports);
   register_gf(env, exports);
-  napi_value fn;
-  napi_create_function(env, "open", NAPI_AUTO_LENGTH, Open, NULL, &fn);
-  napi_set_named_property(env, exports, "open", fn);
-  napi_create_function(env, "openSender", NAPI_AUTO_LENGTH, OpenSender, NULL, &fn);
-  napi_set_named_property(env, exports, "openSender", fn);
+  set_function(env, exports, "open", Open);
+  set_function(env, exports, "openSender", OpenSender);
   napi_value batch;
   napi_create_int32(env, BATCH, &batch);
   napi_set_named_property(env, exports, "BATCH", batch);
