@@ -23,6 +23,9 @@ Runs each tool's sender in host 0 and its receivers in hosts 1..N of a fresh nam
                     mcshell-enc is mcshell with an encrypted session (--key-file, AES-256-GCM)
   --encrypt         add mcshell-enc to the tools, run right after mcshell
   --send-args "…"   extra options for \`mcshell send\` (e.g. "--k 512"), for trying settings
+  --cold            mcshell hashes the image in every run (--no-manifest-cache). By default the image
+                    is prepared once before the runs (\`mcshell send --prepare\`), as an image kept
+                    for deployment would be, so runs measure the transfer
   --repeat K        runs per tool (default 1)
   --slow I:RATE     also shape receiver I's link to RATE (slow-client runs)
   --timeout SEC     per run; default 60 s + 10 x ideal time
@@ -76,6 +79,7 @@ function readOptions() {
         tools: { type: 'string', default: 'mcshell,udpcast,uftp' },
         encrypt: { type: 'boolean', default: false },
         'send-args': { type: 'string', default: '' },
+        cold: { type: 'boolean', default: false },
         repeat: { type: 'string', default: '1' },
         slow: { type: 'string' },
         timeout: { type: 'string' },
@@ -112,7 +116,8 @@ function readOptions() {
     dir: values.dir ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir()),
     keep: values.keep,
     json: values.json,
-    sendArgs: values['send-args'].split(/\s+/).filter(Boolean),
+    sendArgs: [...values['send-args'].split(/\s+/).filter(Boolean), ...(values.cold ? ['--no-manifest-cache'] : [])],
+    cold: values.cold,
   };
   if (options.slow && !/^\d+:\d+(?:\.\d+)?[kmg]?bit$/i.test(options.slow)) fail(`bad --slow '${options.slow}' (e.g. 3:10mbit)`);
   const ideal = options.rate ? (options.size * 8) / options.rate : null;
@@ -447,6 +452,26 @@ async function runOnce(tool, options, work, image, imageHash, run) {
   }
 }
 
+/**
+ * mcshell senders keep image manifests in a cache of this benchmark's own; unless --cold, the
+ * image is hashed into it before the runs (for each geometry the runs use), and no run hashes it.
+ */
+function prepareManifests(options, work, image, log) {
+  process.env.XDG_CACHE_HOME = join(work, 'cache');
+  const mcshellTools = options.tools.filter((t) => t.startsWith('mcshell'));
+  if (mcshellTools.length === 0) return;
+  if (options.cold) {
+    log('mcshell: every run hashes the image (--cold)');
+    return;
+  }
+  for (const tool of mcshellTools) {
+    const keyArgs = tool === 'mcshell-enc' ? ['--key-file', join(work, 'session.key')] : [];
+    const r = spawnSync(process.execPath, [mcshellBin, 'send', image, '--prepare', ...options.sendArgs, ...keyArgs], { encoding: 'utf8' });
+    if (r.status !== 0) fail(`mcshell send --prepare failed: ${r.stderr.trim()}`, 1);
+  }
+  log('mcshell: image prepared before the runs (send --prepare: its manifest is cached); --cold to hash in every run');
+}
+
 function lastLine(text) {
   const lines = text.split(/[\r\n]+/).map((l) => l.trim()).filter(Boolean);
   return (lines.at(-1) ?? 'no output').slice(0, 160);
@@ -515,6 +540,7 @@ async function main() {
     log(`image: ${(options.size / 2 ** 20).toFixed(0)} MiB of random bytes in ${work}`);
     const imageHash = await makeImage(image, options.size);
     writeFileSync(join(work, 'session.key'), randomBytes(32).toString('hex'), { mode: 0o600 });
+    prepareManifests(options, work, image, log);
     log(`LAN: 1 sender + ${options.receivers} receivers, rate ${options.rate ? options.rateText : 'unshaped'}, loss ${(options.loss * 100).toFixed(1)}% per receiver${options.slow ? `, slow ${options.slow}` : ''}; ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`);
     const rows = [];
     for (let run = 1; run <= options.repeat; run++) {

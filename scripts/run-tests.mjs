@@ -48,11 +48,12 @@ if (files.length === 0) {
   console.error(`no test files under ${targets.map((t) => relative(root, t)).join(', ')}`);
   process.exit(1);
 }
-// Tests that forget to name a site get a throwaway one, never the user's own.
+// Tests that forget to name a site get a throwaway one, never the user's own; likewise the cache
+// where senders keep manifests of images sent before.
 const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome },
+  env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') },
 });
 rmSync(siteHome, { recursive: true, force: true });
 process.exit(result.status ?? 1);

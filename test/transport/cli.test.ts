@@ -229,3 +229,35 @@ test('an encrypted receiver given the wrong key file fails clearly and leaves no
   assert.equal(s.code, 1);
   assert.equal(existsSync(join(dir, 'out')) || existsSync(join(dir, 'out.mcpart')), false);
 });
+
+test('send --prepare keeps the manifest, which later sessions use; --no-manifest-cache hashes anyway', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 1_500_000, 23);
+  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  const prepared = await mcshell(['send', image.path, '--prepare', '--json'], env).done;
+  assert.equal(prepared.code, 0, prepared.stderr);
+  assert.deepEqual(
+    (({ imageBytes, imageSha256, alreadyCached }) => ({ imageBytes, imageSha256, alreadyCached }))(JSON.parse(prepared.stdout)),
+    { imageBytes: 1_500_000, imageSha256: image.sha256, alreadyCached: false },
+  );
+  const again = await mcshell(['send', image.path, '--prepare'], env).done;
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /was already cached/);
+  for (const cacheArgs of [[], ['--no-manifest-cache']]) {
+    const ch = channel();
+    const out = join(dir, `out${cacheArgs.length}`);
+    const receiver = mcshell(['receive', ...sessionArgs(ch), '--out', out], env);
+    await sleep(300);
+    const sender = await mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '200M', '--json', ...cacheArgs], env).done;
+    assert.equal(sender.code, 0, sender.stderr);
+    assert.equal(JSON.parse(sender.stdout).manifestCached, cacheArgs.length === 0);
+    assert.equal((await receiver.done).code, 0);
+    assert.equal(fileSha256(out), image.sha256);
+  }
+  const device = await mcshell(['send', '/dev/null', '--prepare'], env).done;
+  assert.equal(device.code, 1);
+  assert.match(device.stderr, /not a regular file/);
+  const contradiction = await mcshell(['send', image.path, '--prepare', '--no-manifest-cache'], env).done;
+  assert.equal(contradiction.code, 2);
+  assert.match(contradiction.stderr, /cannot be combined with --no-manifest-cache/);
+});

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE, receive, send, type Impairment, type ReceiveSummary } from '../../src/engine/transport/index.js';
 import { decodeAnnounce, VERSION } from '../../src/engine/transport/wire.js';
@@ -175,7 +175,8 @@ test('the sender sends while it hashes the image: receivers join a pending manif
   const stop = new AbortController();
   const first = receive({ ...ch, out, signal: stop.signal });
   await sleep(50);
-  const firstSending = send({ ...ch, file: image.path, rate: RATE, receiverTimeoutMs: 1000 });
+  // No manifest cache: both sessions hash the image while they send.
+  const firstSending = send({ ...ch, file: image.path, rate: RATE, receiverTimeoutMs: 1000, manifestCache: null });
   assert.equal(decodeAnnounce(await firstAnnounce)?.manifestSize, 0);
   listener.close();
   for (let i = 0; i < 100 && !existsSync(`${out}.mcstate`); i++) await sleep(50);
@@ -186,7 +187,7 @@ test('the sender sends while it hashes the image: receivers join a pending manif
   // manifest is pending and collects blocks it may already hold, and learns only later that it resumes.
   const second = receive({ ...ch, out });
   await sleep(50);
-  const summary = await send({ ...ch, file: image.path, rate: RATE });
+  const summary = await send({ ...ch, file: image.path, rate: RATE, manifestCache: null });
   const result = await second;
   assert.equal(summary.ok, true, summary.message);
   assert.equal(summary.receivers.length, 1, 'the resuming receiver reported under one id');
@@ -194,4 +195,45 @@ test('the sender sends while it hashes the image: receivers join a pending manif
   assert.ok(result.counters.resumedBlocks > 0, JSON.stringify(result.counters));
   assert.equal(result.counters.resumedBlocks + result.counters.fetchedBlocks, blocks, JSON.stringify(result.counters));
   assert.equal(fileSha256(out), image.sha256);
+});
+
+test('an image sent before takes its manifest from the cache; one written since is hashed again', async () => {
+  const dir = tempDir();
+  const cache = join(dir, 'manifests');
+  const image = makeImage(dir, 3_000_000, 11);
+  // A whole second, which utimes can put back exactly later.
+  const mtime = 1_700_000_000;
+  utimesSync(image.path, mtime, mtime);
+  let n = 0;
+  const sendOnce = async (sha256: string) => {
+    const ch = channel();
+    const out = join(dir, `out${n++}`);
+    const receiving = receive({ ...ch, out });
+    await sleep(50);
+    // A stale cached manifest would have every block fail its hash: give up rather than retry forever.
+    const summary = await send({ ...ch, file: image.path, rate: RATE, manifestCache: cache, signal: AbortSignal.timeout(15_000) });
+    const result = await receiving;
+    assert.equal(summary.ok, true, summary.message);
+    assert.equal(result.ok, true, result.message);
+    assert.equal(fileSha256(out), sha256);
+    return summary.manifestCached;
+  };
+  const entries = () => (existsSync(cache) ? readdirSync(cache) : []);
+  // Written a moment ago: a write within the same tick of the file clock would go unseen, so not cached.
+  assert.equal(await sendOnce(image.sha256), false);
+  assert.deepEqual(entries(), []);
+  await sleep(2100);
+  assert.equal(await sendOnce(image.sha256), false);
+  assert.equal(entries().length, 1);
+  assert.equal(await sendOnce(image.sha256), true);
+  // New content of the same size, written in place with the old modification time put back: only
+  // the change time tells, and the receivers get (and verify) the new content.
+  const changed = makeImage(tempDir(), 3_000_000, 12);
+  writeFileSync(image.path, readFileSync(changed.path));
+  utimesSync(image.path, mtime, mtime);
+  assert.equal(statSync(image.path, { bigint: true }).mtimeNs, BigInt(mtime) * 1_000_000_000n);
+  await sleep(2100);
+  assert.equal(await sendOnce(changed.sha256), false);
+  assert.equal(await sendOnce(changed.sha256), true);
+  assert.equal(entries().length, 2);
 });

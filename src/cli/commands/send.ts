@@ -4,7 +4,8 @@ import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readK
 const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clients N] [--max-wait <seconds>]
                     [--rate <bits/s, e.g. 95M, 1G, 500k>] [--group <239.x.y.z>] [--port <n>]
                     [--json] [--progress] [--receiver-timeout <seconds>] [--symbol-size <bytes>] [--k <symbols>]
-                    [--key-file <file>] [--sign-key <pem>]
+                    [--key-file <file>] [--sign-key <pem>] [--no-manifest-cache]
+       mcshell send <file> --prepare [--symbol-size <bytes>] [--k <symbols>] [--key-file <file>] [--json]
 Exits 0 when every joined receiver (at least --min-clients, default 1) has verified the image.
   --key-file <file>  encrypt the session (AES-256-GCM per datagram) with the 32-byte key in <file>,
                      as 64 hex digits (openssl rand -hex 32 > key); receivers need the same file.
@@ -13,6 +14,14 @@ Exits 0 when every joined receiver (at least --min-clients, default 1) has verif
                      receivers given the public key (--verify-key) refuse any other manifest.
   --k <symbols>      source symbols per block, 1..4096 (default 1024): bigger blocks need less repair
                      for many receivers, smaller ones less CPU to decode.
+  --no-manifest-cache  hash the image even if it was sent before. The manifest (SHA-256 of each block
+                     and of the image) of a file sent before is kept in $XDG_CACHE_HOME/mcshell/manifests
+                     (default ~/.cache/…), keyed by the file's device, inode, size and modification and
+                     change times, so sending it again starts at full speed; any write to the file
+                     changes its change time, and with it the key.
+  --prepare          only hash the image and keep its manifest in that cache (no session, no network),
+                     e.g. when it is imported, so that its sessions start at full speed. Give the
+                     same --symbol-size, --k and --key-file as the sessions will have.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -33,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         k: { type: 'string' },
         'key-file': { type: 'string' },
         'sign-key': { type: 'string' },
+        'no-manifest-cache': { type: 'boolean' },
+        prepare: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       true,
@@ -42,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the image file to send' : `expected one file, got ${positionals.length}`);
+    if (values.prepare) return prepare(positionals[0]!, values);
     if (!values.interface) throw new UsageError('--interface is required (an interface name such as lo or eth0, or one of its IPv4 addresses)');
     const transport = await import('../../engine/transport/index.js');
     let rate: number | undefined;
@@ -53,8 +65,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     const timeout = seconds('receiver-timeout', values['receiver-timeout']);
-    const symbolSize = integer('symbol-size', values['symbol-size'], 64, 65_000);
-    if (symbolSize !== undefined && symbolSize % 4 !== 0) throw new UsageError(`--symbol-size must be a multiple of 4 (got ${symbolSize})`);
+    const symbolSize = symbolSizeOption(values['symbol-size']);
     const encryptionKey = readKeyFile('key-file', values['key-file']);
     const manifestSigner = readEd25519('sign-key', values['sign-key'], 'private');
     const show = progressWriter(values.progress === true);
@@ -72,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
       receiverTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
       encryptionKey,
       manifestSigner,
+      ...(values['no-manifest-cache'] ? { manifestCache: null } : {}),
       onProgress: show
         ? (p) =>
             show(
@@ -86,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
     } else {
       const lines = [
-        `${summary.ok ? 'done' : 'FAILED'}: ${summary.message}${summary.encrypted ? ' (encrypted)' : ''}${summary.signed ? ' (signed manifest)' : ''}`,
+        `${summary.ok ? 'done' : 'FAILED'}: ${summary.message}${summary.encrypted ? ' (encrypted)' : ''}${summary.signed ? ' (signed manifest)' : ''}${summary.manifestCached ? ' (manifest from cache)' : ''}`,
         `time ${summary.elapsedSeconds.toFixed(2)} s, image ${mib(summary.imageBytes)}, wire ${mib(summary.wireBytes)} (${summary.wireRatio.toFixed(3)} × image), ` +
           `${summary.repairSymbols} repair symbols, ${summary.resentSourceSymbols} source symbols resent` +
           (summary.authFailures + summary.replays > 0 ? `, ${summary.authFailures} reports failed authentication, ${summary.replays} replayed` : ''),
@@ -97,4 +109,30 @@ export async function main(argv: string[]): Promise<number> {
     if (!summary.ok) process.stderr.write(`mcshell send: ${summary.message}\n`);
     return summary.ok ? 0 : 1;
   });
+}
+
+async function prepare(file: string, values: { 'no-manifest-cache'?: boolean; 'symbol-size'?: string; k?: string; 'key-file'?: string; json?: boolean }): Promise<number> {
+  if (values['no-manifest-cache']) throw new UsageError('--prepare fills the manifest cache: it cannot be combined with --no-manifest-cache');
+  const transport = await import('../../engine/transport/index.js');
+  const prepared = await transport.prepareManifest({
+    file,
+    symbolSize: symbolSizeOption(values['symbol-size']),
+    k: integer('k', values.k, 1, transport.MAX_K),
+    encrypted: readKeyFile('key-file', values['key-file']) !== undefined,
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ file, ...prepared })}\n`);
+  } else {
+    process.stdout.write(
+      `${file}: ${mib(prepared.imageBytes)}, ${prepared.blockCount} blocks, SHA-256 ${prepared.imageSha256}\n` +
+        `manifest ${prepared.alreadyCached ? 'was already' : 'now'} cached in ${prepared.cacheDir}\n`,
+    );
+  }
+  return 0;
+}
+
+function symbolSizeOption(text: string | undefined): number | undefined {
+  const symbolSize = integer('symbol-size', text, 64, 65_000);
+  if (symbolSize !== undefined && symbolSize % 4 !== 0) throw new UsageError(`--symbol-size must be a multiple of 4 (got ${symbolSize})`);
+  return symbolSize;
 }

@@ -1,5 +1,5 @@
 // Reliable multicast transport: one sender, many receivers, one verified image.
-export { send, DEFAULT_K, DEFAULT_SYMBOL_SIZE, ENCRYPTED_SYMBOL_SIZE, type Pacer, type PeerCounts, type SendOptions, type SendProgress, type SendSummary, type ReceiverResult } from './sender.js';
+export { send, prepareManifest, DEFAULT_K, DEFAULT_SYMBOL_SIZE, ENCRYPTED_SYMBOL_SIZE, type Pacer, type PeerCounts, type SendOptions, type SendProgress, type SendSummary, type ReceiverResult, type PrepareOptions, type PreparedManifest } from './sender.js';
 export { receive, discardPartialOutput, partialOutputFiles, readPartialOutput, type PartialOutput, type ReceiveOptions, type ReceiveProgress, type ReceiveSummary, type ReceiveCounters } from './receiver.js';
 export { parseRate, resolveInterface, impairmentFromEnv, type Impairment } from './net.js';
 export { KEY_BYTES } from './cipher.js';

@@ -8,6 +8,7 @@
 // forged or unsigned session before it writes anything.
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
 import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { loadCachedManifest, manifestCacheKey, storeCachedManifest } from './manifest-cache.js';
 import { geometryProblem } from './wire.js';
 
 const MANIFEST_MAGIC = 0x4d434d31; // 'MCM1'
@@ -80,9 +81,17 @@ function assemble(geometry: Geometry, imageSha256: Buffer, blockHashes: Buffer):
 /**
  * Hashes an image block by block (each block, and the whole) in slices, so that a sender can send
  * while it hashes: `step` works until a deadline and returns the manifest once the last block is in.
+ * Given a cache directory (manifest-cache.ts), an image hashed before is not read at all: the first
+ * `step` returns its manifest from the cache; and a manifest built here is stored there.
  */
 export class ManifestBuilder {
   readonly geometry: Geometry;
+  /** The image's manifest from the cache, when it was hashed before. */
+  readonly cached: Manifest | null = null;
+  private readonly cacheKey: string | null = null;
+  /** Why the manifest built here was not cached (null: it was, or came from the cache, or no cache). */
+  notCached: string | null = null;
+  private readonly openedAt = Date.now();
   private readonly fd: number;
   private readonly whole = createHash('sha256');
   private readonly blockHashes: Buffer;
@@ -97,19 +106,31 @@ export class ManifestBuilder {
     private readonly path: string,
     symbolSize: number,
     k: number,
+    private readonly cacheDir: string | null = null,
   ) {
     this.fd = openSync(path, 'r');
     try {
-      this.geometry = new Geometry(fstatSync(this.fd).size, symbolSize, k);
+      const stat = fstatSync(this.fd, { bigint: true });
+      this.geometry = new Geometry(Number(stat.size), symbolSize, k);
+      if (cacheDir !== null) {
+        this.cacheKey = manifestCacheKey(stat, symbolSize, k, this.openedAt);
+        const bytes = this.cacheKey === null ? null : loadCachedManifest(cacheDir, this.cacheKey);
+        const m = bytes && parseManifest(bytes);
+        if (m && m.geometry.imageSize === this.geometry.imageSize && m.geometry.symbolSize === symbolSize && m.geometry.k === k) this.cached = m;
+      }
     } catch (e) {
       closeSync(this.fd);
       throw e;
     }
-    this.blockHashes = Buffer.alloc(this.geometry.blockCount * HASH_BYTES);
+    this.blockHashes = Buffer.alloc(this.cached ? 0 : this.geometry.blockCount * HASH_BYTES);
   }
 
   /** Hashes the image until `deadline` (performance.now() ms) or the end; the manifest when done, else null. */
   step(deadline: number): Manifest | null {
+    if (this.cached) {
+      this.close();
+      return this.cached;
+    }
     const g = this.geometry;
     try {
       while (this.next < g.blockCount) {
@@ -138,8 +159,14 @@ export class ManifestBuilder {
       this.close();
       throw e;
     }
+    const manifest = assemble(g, this.whole.digest(), this.blockHashes);
+    if (this.cacheDir !== null) {
+      // Cached only if the file did not change while it was read (its key would differ now).
+      const unchanged = this.cacheKey !== null && manifestCacheKey(fstatSync(this.fd, { bigint: true }), g.symbolSize, g.k, this.openedAt) === this.cacheKey;
+      this.notCached = unchanged ? storeCachedManifest(this.cacheDir, this.cacheKey!, manifest.bytes) : 'the file is not a regular file, or it changed in the last seconds';
+    }
     this.close();
-    return assemble(g, this.whole.digest(), this.blockHashes);
+    return manifest;
   }
 
   /** Stops early (the session ended before the image was hashed); idempotent. */

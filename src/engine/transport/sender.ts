@@ -15,9 +15,10 @@
 // write them once the manifest arrives), so hashing a large image does not delay the first packet.
 import type { KeyObject } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { encodeRepair, SYMBOL_IDS } from './fec.js';
+import { defaultManifestCacheDir, msUntilCacheable } from './manifest-cache.js';
 import { checkEd25519, ManifestBuilder, signManifest, type Geometry, type Manifest } from './manifest.js';
 import { isUsableGroup, openSocket, resolveInterface } from './net.js';
 import { openGroupSender, type GroupSender } from './batch-socket.js';
@@ -89,6 +90,11 @@ export interface SendOptions {
   encryptionKey?: Buffer;
   /** Ed25519 private key: the manifest (image size, block and image hashes) is announced signed. */
   manifestSigner?: KeyObject;
+  /**
+   * Where manifests of images sent before are kept, so that the same image is not hashed again
+   * (manifest-cache.ts); null for none. Default: defaultManifestCacheDir().
+   */
+  manifestCache?: string | null;
   onProgress?: (p: SendProgress) => void;
   signal?: AbortSignal;
 }
@@ -144,6 +150,8 @@ export interface SendSummary {
   resentSourceSymbols: number;
   repairSymbols: number;
   manifestChunks: number;
+  /** The manifest came from the manifest cache (the image was not hashed for this session). */
+  manifestCached: boolean;
   finalRateBitsPerSecond: number | null;
   encrypted: boolean;
   signed: boolean;
@@ -210,6 +218,45 @@ const MIN_RATE = 1e6;
 const OVERRUN_THRESHOLD = 0.002;
 /** An encrypted session ends before its sequence counter (part of every nonce) could wrap. */
 const SEQ_LIMIT = 0xffff_ff00;
+
+function symbolSizeFor(symbolSize: number | undefined, encrypted: boolean): number {
+  return symbolSize ?? (encrypted ? ENCRYPTED_SYMBOL_SIZE : DEFAULT_SYMBOL_SIZE);
+}
+
+export interface PrepareOptions {
+  file: string;
+  symbolSize?: number;
+  k?: number;
+  /** For encrypted sessions (their default symbol size is smaller). */
+  encrypted?: boolean;
+  manifestCache?: string;
+}
+
+export interface PreparedManifest {
+  imageBytes: number;
+  imageSha256: string;
+  blockCount: number;
+  cacheDir: string;
+  /** The manifest was in the cache already. */
+  alreadyCached: boolean;
+}
+
+/**
+ * Hashes an image ahead of its sessions and keeps its manifest in the manifest cache, so that
+ * sessions with the same geometry start at full speed (`mcshell send --prepare`).
+ */
+export async function prepareManifest(o: PrepareOptions): Promise<PreparedManifest> {
+  const cacheDir = o.manifestCache ?? defaultManifestCacheDir();
+  const stat = statSync(o.file);
+  if (!stat.isFile()) throw new Error(`${o.file} is not a regular file: only a regular file's manifest can be kept (its times tell when it changes)`);
+  // A file changed moments ago cannot be told apart from one changed again in the same clock tick.
+  await new Promise((resolve) => setTimeout(resolve, msUntilCacheable(stat)));
+  const builder = new ManifestBuilder(o.file, symbolSizeFor(o.symbolSize, o.encrypted === true), o.k ?? DEFAULT_K, cacheDir);
+  const manifest = builder.step(Infinity)!;
+  if (builder.notCached !== null) throw new Error(`the manifest of ${o.file} was not cached in ${cacheDir}: ${builder.notCached}`);
+  const g = manifest.geometry;
+  return { imageBytes: g.imageSize, imageSha256: manifest.imageSha256.toString('hex'), blockCount: g.blockCount, cacheDir, alreadyCached: builder.cached !== null };
+}
 
 export async function send(opts: SendOptions): Promise<SendSummary> {
   const sender = new Sender(opts);
@@ -321,8 +368,9 @@ export class Sender {
 
   async run(): Promise<SendSummary> {
     const ifaceAddress = resolveInterface(this.opts.interface);
-    const symbolSize = this.opts.symbolSize ?? (this.keys ? ENCRYPTED_SYMBOL_SIZE : DEFAULT_SYMBOL_SIZE);
-    this.hasher = new ManifestBuilder(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K);
+    const symbolSize = symbolSizeFor(this.opts.symbolSize, this.keys !== null);
+    const cacheDir = this.opts.manifestCache === undefined ? defaultManifestCacheDir() : this.opts.manifestCache;
+    this.hasher = new ManifestBuilder(this.opts.file, symbolSize, this.opts.k ?? DEFAULT_K, cacheDir);
     const g = (this.g = this.hasher.geometry);
     this.pendingBlocks = Math.floor(PENDING_AHEAD_BYTES / g.blockBytes);
     this.lastSeq = new Float64Array(g.blockCount).fill(-1);
@@ -840,6 +888,7 @@ export class Sender {
       resentSourceSymbols: this.resentSourceSymbols,
       repairSymbols: this.repairSymbols,
       manifestChunks: this.manifestSent,
+      manifestCached: Boolean(this.hasher?.cached),
       finalRateBitsPerSecond: Number.isFinite(this.rate) ? Math.round(this.rate) : null,
       encrypted: this.keys !== null,
       signed: this.signature !== null,
