@@ -14,7 +14,8 @@ Exits 0 when every joined receiver (at least --min-clients, default 1) has verif
                      receivers given the public key (--verify-key) refuse any other manifest.
   --k <symbols>      source symbols per block, 1..4096 (default 1024): bigger blocks need less repair
                      for many receivers, smaller ones less CPU to decode.
-  --no-manifest-cache  hash the image even if it was sent before. The manifest (SHA-256 of each block
+  --no-manifest-cache
+                     hash the image even if it was sent before. The manifest (SHA-256 of each block
                      and of the image) of a file sent before is kept in $XDG_CACHE_HOME/mcshell/manifests
                      (default ~/.cache/…), keyed by the file's device, inode, size and modification and
                      change times, so sending it again starts at full speed; any write to the file
