@@ -65,12 +65,16 @@ export function storeCachedManifest(dir: string, key: string, manifestBytes: Buf
     const temporary = `${path}.${process.pid}.tmp`;
     writeFileSync(temporary, Buffer.concat([Buffer.from(key), manifestBytes]));
     renameSync(temporary, path);
-    prune(dir);
-    return null;
   } catch (e) {
     // Not cached: the next send of this image hashes it again.
     return e instanceof Error ? e.message : String(e);
   }
+  try {
+    prune(dir);
+  } catch {
+    // Another sender pruned at the same time; the next store prunes again.
+  }
+  return null;
 }
 
 /** Removes all but the MAX_ENTRIES most recently written entries. */

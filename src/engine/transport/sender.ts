@@ -13,6 +13,7 @@
 // The image is hashed for the manifest while the session already runs: announcements say "manifest
 // pending" (size 0) until it is done, receivers join and collect blocks meanwhile (they verify and
 // write them once the manifest arrives), so hashing a large image does not delay the first packet.
+// An image sent before is not hashed at all: its manifest comes from the cache (manifest-cache.ts).
 import type { KeyObject } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
