@@ -5,7 +5,7 @@ const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clie
                     [--rate <bits/s, e.g. 95M, 1G, 500k>] [--group <239.x.y.z>] [--port <n>]
                     [--json] [--progress] [--receiver-timeout <seconds>] [--symbol-size <bytes>] [--k <symbols>]
                     [--key-file <file>] [--sign-key <pem>] [--no-manifest-cache]
-       mcshell send <file> --prepare [--symbol-size <bytes>] [--k <symbols>] [--key-file <file>] [--json]
+       mcshell send <file> --prepare [--symbol-size <bytes>] [--k <symbols>] [--key-file <file>] [--json] [--progress]
 Exits 0 when every joined receiver (at least --min-clients, default 1) has verified the image.
   --key-file <file>  encrypt the session (AES-256-GCM per datagram) with the 32-byte key in <file>,
                      as 64 hex digits (openssl rand -hex 32 > key); receivers need the same file.
@@ -54,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the image file to send' : `expected one file, got ${positionals.length}`);
-    if (values.prepare) return prepare(positionals[0]!, values);
+    if (values.prepare) return prepare(positionals[0]!, values, progressWriter(values.progress === true));
     if (!values.interface) throw new UsageError('--interface is required (an interface name such as lo or eth0, or one of its IPv4 addresses)');
     const transport = await import('../../engine/transport/index.js');
     let rate: number | undefined;
@@ -112,7 +112,11 @@ export async function main(argv: string[]): Promise<number> {
   });
 }
 
-async function prepare(file: string, values: { 'no-manifest-cache'?: boolean; 'symbol-size'?: string; k?: string; 'key-file'?: string; json?: boolean }): Promise<number> {
+async function prepare(
+  file: string,
+  values: { 'no-manifest-cache'?: boolean; 'symbol-size'?: string; k?: string; 'key-file'?: string; json?: boolean },
+  show: ((line: string) => void) | undefined,
+): Promise<number> {
   if (values['no-manifest-cache']) throw new UsageError('--prepare fills the manifest cache: it cannot be combined with --no-manifest-cache');
   const transport = await import('../../engine/transport/index.js');
   const prepared = await transport.prepareManifest({
@@ -120,7 +124,10 @@ async function prepare(file: string, values: { 'no-manifest-cache'?: boolean; 's
     symbolSize: symbolSizeOption(values['symbol-size']),
     k: integer('k', values.k, 1, transport.MAX_K),
     encrypted: readKeyFile('key-file', values['key-file']) !== undefined,
+    signal: abortOnSignals(),
+    onProgress: show ? (hashed, total) => show(`hashing ${file}: ${mib(hashed)} of ${mib(total)}`) : undefined,
   });
+  if (show && process.stderr.isTTY) process.stderr.write('\n');
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ file, ...prepared })}\n`);
   } else {

@@ -125,6 +125,11 @@ export class ManifestBuilder {
     this.blockHashes = Buffer.alloc(this.cached ? 0 : this.geometry.blockCount * HASH_BYTES);
   }
 
+  /** Image bytes hashed so far. */
+  get hashedBytes(): number {
+    return this.cached ? this.geometry.imageSize : this.geometry.offsetOf(this.next) + this.offset;
+  }
+
   /** Hashes the image until `deadline` (performance.now() ms) or the end; the manifest when done, else null. */
   step(deadline: number): Manifest | null {
     if (this.cached) {

@@ -236,7 +236,12 @@ export interface PrepareOptions {
   /** For encrypted sessions (their default symbol size is smaller). */
   encrypted?: boolean;
   manifestCache?: string;
+  /** Called about every PREPARE_PROGRESS_MS while the image is hashed. */
+  onProgress?: (hashedBytes: number, imageBytes: number) => void;
+  signal?: AbortSignal;
 }
+
+const PREPARE_PROGRESS_MS = 250;
 
 export interface PreparedManifest {
   imageBytes: number;
@@ -258,7 +263,16 @@ export async function prepareManifest(o: PrepareOptions): Promise<PreparedManife
   // A file changed moments ago cannot be told apart from one changed again in the same clock tick.
   await new Promise((resolve) => setTimeout(resolve, msUntilCacheable(stat)));
   const builder = new ManifestBuilder(o.file, symbolSizeFor(o.symbolSize, o.encrypted === true), o.k ?? DEFAULT_K, cacheDir);
-  const manifest = builder.step(Infinity)!;
+  let manifest: Manifest | null;
+  // In slices, with the event loop between them: progress shows, and a signal can stop it.
+  while (!(manifest = builder.step(performance.now() + PREPARE_PROGRESS_MS))) {
+    o.onProgress?.(builder.hashedBytes, builder.geometry.imageSize);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (o.signal?.aborted) {
+      builder.close();
+      throw new Error(`interrupted: the manifest of ${o.file} was not cached`);
+    }
+  }
   if (builder.notCached !== null) throw new Error(`the manifest of ${o.file} was not cached in ${cacheDir}: ${builder.notCached}`);
   const g = manifest.geometry;
   return { imageBytes: g.imageSize, imageSha256: manifest.imageSha256.toString('hex'), blockCount: g.blockCount, cacheDir, alreadyCached: builder.cached !== null };
