@@ -34,6 +34,11 @@ test('block geometry: the last block and symbol are short', () => {
   assert.equal(g.bytesIn(3), 232);
   assert.equal(g.symbolsIn(3), 4);
   assert.equal(g.symbolBytes(3, 3), 40);
+  assert.deepEqual([0, 1, 2].map((b) => [g.bytesIn(b), g.symbolsIn(b), g.symbolBytes(b, 3)]), [[256, 4, 64], [256, 4, 64], [256, 4, 64]]);
+  const fewer = new Geometry(1000 - 200, 64, 4); // the last block holds 32 bytes: one short symbol
+  assert.deepEqual([fewer.bytesIn(3), fewer.symbolsIn(3), fewer.symbolBytes(3, 0)], [32, 1, 32]);
+  const exact = new Geometry(1024, 64, 4);
+  assert.deepEqual([exact.blockCount, exact.bytesIn(3), exact.symbolsIn(3)], [4, 256, 4]);
   assert.equal(new Geometry(0, 64, 4).blockCount, 0);
   assert.throws(() => new Geometry(10, 66, 4), /multiple of 4/);
 });

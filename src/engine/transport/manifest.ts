@@ -17,10 +17,18 @@ const HASH_BYTES = 32;
 const HASH_PIECE_BYTES = 256 << 10;
 const FIXED_BYTES = 4 + 8 + 4 + 4 + HASH_BYTES + 4;
 
-/** How an image is cut into blocks of k symbols; the last block may have fewer symbols. */
+/**
+ * How an image is cut into blocks of k symbols; the last block may have fewer symbols. Blocks are
+ * numbered 0 ≤ block < blockCount. The receiver asks for a block's sizes per datagram: the last
+ * block's are computed once (which also keeps the fractional division out of the hot path, where
+ * the optimizing compiler had assumed integers).
+ */
 export class Geometry {
   readonly blockBytes: number;
   readonly blockCount: number;
+  private readonly lastBlock: number;
+  private readonly lastBytes: number;
+  private readonly lastSymbols: number;
 
   constructor(
     readonly imageSize: number,
@@ -31,6 +39,9 @@ export class Geometry {
     if (problem) throw new RangeError(problem);
     this.blockBytes = k * symbolSize;
     this.blockCount = Math.ceil(imageSize / this.blockBytes);
+    this.lastBlock = this.blockCount - 1;
+    this.lastBytes = imageSize - this.lastBlock * this.blockBytes;
+    this.lastSymbols = Math.ceil(this.lastBytes / symbolSize);
   }
 
   offsetOf(block: number): number {
@@ -39,12 +50,12 @@ export class Geometry {
 
   /** Image bytes in the block (blockBytes except for the last block). */
   bytesIn(block: number): number {
-    return Math.min(this.blockBytes, this.imageSize - block * this.blockBytes);
+    return block === this.lastBlock ? this.lastBytes : this.blockBytes;
   }
 
-  /** Source symbols in the block. */
+  /** Source symbols in the block (k except for the last block). */
   symbolsIn(block: number): number {
-    return Math.ceil(this.bytesIn(block) / this.symbolSize);
+    return block === this.lastBlock ? this.lastSymbols : this.k;
   }
 
   /** Bytes of source symbol `symbol` of `block` that are image data (the rest is zero padding). */
