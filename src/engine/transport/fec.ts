@@ -265,9 +265,13 @@ export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, sl
   for (let s = 0; s < k; s++) if (slotIds[s] !== s) missing.push(s);
   const e = missing.length;
   if (e === 0) return -1;
-  const repairIds = missing.map((s) => slotIds[s]!);
-  for (const id of repairIds) {
+  // Indexed loops over typed arrays here: iterating plain arrays made this (large, hot) function
+  // deoptimize and recompile in every receiver.
+  const repairIds = new Int32Array(e);
+  for (let r = 0; r < e; r++) {
+    const id = slotIds[missing[r]!]!;
     if (id < k || id >= SYMBOL_IDS) throw new RangeError(`a slot holds symbol ${id}, which is not a repair symbol of a ${k}-symbol block`);
+    repairIds[r] = id;
   }
   const a = new Uint8Array(e * e);
   for (let r = 0; r < e; r++) for (let c = 0; c < e; c++) a[r * e + c] = coefficient(repairIds[r]!, missing[c]!);
@@ -295,7 +299,8 @@ export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, sl
     heap.fill(0, missingRows[c]!, missingRows[c]! + stride);
   }
   matMulAdd(missingRows, repairRows, inverse, stride);
-  for (const s of missing) {
+  for (let c = 0; c < e; c++) {
+    const s = missing[c]!;
     block.set(heap.subarray(TABLES + s * stride, TABLES + s * stride + symbolSize), s * symbolSize);
     slotIds[s] = s;
   }
