@@ -15,8 +15,8 @@ test('a key names the file by device, inode, size and times, and only once it is
   const justWritten = Number(stat.ctimeMs);
   assert.equal(manifestCacheKey(stat, 1456, 1024, justWritten + 500), null, 'changed within the file clock window');
   const plain = statSync(file);
-  assert.equal(msUntilCacheable(plain, plain.ctimeMs + 500), 1500);
-  assert.equal(msUntilCacheable(plain, plain.ctimeMs + 2500), 0);
+  assert.equal(msUntilCacheable(plain.ctimeMs, plain.ctimeMs + 500), 1500);
+  assert.equal(msUntilCacheable(plain.ctimeMs, plain.ctimeMs + 2500), 0);
   const key = manifestCacheKey(stat, 1456, 1024, justWritten + 2000);
   assert.ok(key?.includes(`ino=${stat.ino}`) && key.includes(`ctime=${stat.ctimeNs}`) && key.includes('size=1000'), key ?? 'null');
   assert.notEqual(manifestCacheKey(stat, 1456, 512, justWritten + 2000), key, 'the geometry is part of the key');

@@ -12,7 +12,7 @@
 // with its key, so a hash collision of entry names is a miss. Entries are written under a temporary name and renamed; the newest MAX_ENTRIES are kept.
 // The cache is an optimisation: one that cannot be read or written behaves as an empty one.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats, type Stats } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, type BigIntStats } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,14 +30,14 @@ export function defaultManifestCacheDir(): string {
  * identified by its metadata: not a regular file, or changed too recently.
  */
 export function manifestCacheKey(stat: BigIntStats, symbolSize: number, k: number, openedAt: number): string | null {
-  if (!stat.isFile() || openedAt - Number(stat.ctimeMs) < RACY_MS) return null;
+  if (!stat.isFile() || msUntilCacheable(Number(stat.ctimeMs), openedAt) > 0) return null;
   const { dev, ino, size, mtimeNs, ctimeNs } = stat;
   return `mcshell manifest cache v1 dev=${dev} ino=${ino} size=${size} mtime=${mtimeNs} ctime=${ctimeNs} symbol=${symbolSize} k=${k}\n`;
 }
 
-/** Milliseconds until a file last changed at its `ctimeMs` can be cached (0: now). */
-export function msUntilCacheable(stat: Stats, now = Date.now()): number {
-  return Math.max(0, stat.ctimeMs + RACY_MS - now);
+/** Milliseconds until a file last changed at `ctimeMs` can be cached (0: now). */
+export function msUntilCacheable(ctimeMs: number, now = Date.now()): number {
+  return Math.max(0, ctimeMs + RACY_MS - now);
 }
 
 function entryPath(dir: string, key: string): string {

@@ -261,7 +261,7 @@ export async function prepareManifest(o: PrepareOptions): Promise<PreparedManife
   const stat = statSync(o.file);
   if (!stat.isFile()) throw new Error(`${o.file} is not a regular file: only a regular file's manifest can be kept (its times tell when it changes)`);
   // A file changed moments ago cannot be told apart from one changed again in the same clock tick.
-  await new Promise((resolve) => setTimeout(resolve, msUntilCacheable(stat)));
+  await new Promise((resolve) => setTimeout(resolve, msUntilCacheable(stat.ctimeMs)));
   const builder = new ManifestBuilder(o.file, symbolSizeFor(o.symbolSize, o.encrypted === true), o.k ?? DEFAULT_K, cacheDir);
   let manifest: Manifest | null;
   // In slices, with the event loop between them: progress shows, and a signal can stop it.
