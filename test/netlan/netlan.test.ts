@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const netlan = fileURLToPath(new URL('../../../scripts/netlan.sh', import.meta.url));
@@ -171,4 +171,19 @@ test('netlan: --slow shapes one receiver port; down removes every namespace; a f
   assert.notEqual(failed.status, 0);
   assert.match(failed.stderr, /--slow/);
   assert.deepEqual(namespaces(prefix), []);
+});
+
+// Where br_netfilter is loaded, the host's bridges pass frames through the IP hooks; the LAN's
+// switch must not (a real switch does not filter, and the cost lands on the sender's CPU), and
+// turning it off there must not touch the host's own setting.
+const hostBridgeFilter = '/proc/sys/net/bridge/bridge-nf-call-iptables';
+const bridgeFilterSkip = skip || (existsSync(hostBridgeFilter) ? false : 'br_netfilter is not loaded on this machine: nothing to turn off');
+test('netlan: the switch does not pass bridged frames through netfilter; the host keeps its setting', { skip: bridgeFilterSkip }, async () => {
+  const hostBefore = readFileSync(hostBridgeFilter, 'utf8');
+  await withLan(['--receivers', '1'], async (prefix) => {
+    const inSwitch = spawnSync('ip', ['netns', 'exec', `${prefix}-sw`, 'sh', '-c', 'cat /proc/sys/net/bridge/bridge-nf-call-*'], { encoding: 'utf8' });
+    assert.equal(inSwitch.status, 0, inSwitch.stderr);
+    assert.deepEqual(inSwitch.stdout.trim().split('\n'), ['0', '0', '0']);
+  });
+  assert.equal(readFileSync(hostBridgeFilter, 'utf8'), hostBefore);
 });
