@@ -9,10 +9,19 @@
 // socket's receive buffer holds them meanwhile): about 1 µs per datagram in all.
 //
 // JS API: open(port, group, interfaceAddress, recvBufferBytes, slotBytes, coalesceMs, onBatch)
-// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), close() }.
-// onBatch(count) is called with `this` = that object: datagram i is data[i*slot, i*slot+len) and
-// meta (Int32) holds [len, source IPv4 as u32, source port] per datagram. Both buffers are reused
-// by the next batch, so a handler must copy what it keeps.
+// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), place(...), track(...),
+// untrack(block), close() }. onBatch(count) is called with `this` = that object: datagram i is
+// data[i*slot, i*slot+len) and meta (Int32) holds [len, source IPv4 as u32, source port] per
+// datagram. Both buffers are reused by the next batch, so a handler must copy what it keeps.
+//
+// Placing symbols (a plain session's data path, the bulk of what a receiver does per datagram):
+// after place(session, prefix, symbolSize, blockCount, k, lastK, lastBytes, complete) the addon
+// itself puts each symbol of that session into the block it belongs to, for the blocks JS has
+// handed it with track(block, buf, have, filled, slotIds, count) - the receiver's own arrays for
+// that block, so JS and C share one state (receiver.ts, onSymbol, does the same steps for the rest).
+// Such a datagram's meta becomes [PLACED | DUPLICATE | COMPLETED, sequence number, block] (negative
+// first field) and JS only counts it; no datagram object, no copy in JS. Everything else (other
+// packet types, untracked blocks, anything malformed) is left to JS as before.
 //
 // The send side is the mirror image: Node's dgram costs a system call, a libuv request and a
 // callback per datagram; here JS fills slots of one shared buffer and hands the kernel a run of them
@@ -37,6 +46,35 @@
 /* A wake-up reads at most this many batches before yielding to the event loop. */
 #define MAX_BATCHES_PER_WAKEUP 32
 
+/* Placed-symbol results in meta[0] (lengths are never negative). */
+#define PLACED (-1)
+#define DUPLICATE (-2)
+#define COMPLETED (-3)
+/* Blocks being collected that the addon may place symbols into; beyond that, JS places them. */
+#define MAX_TRACKED 256
+#define SYMBOL_ID_BITMAP_BYTES 8192
+
+typedef struct {
+  int32_t block; /* -1: a free entry */
+  uint8_t *buf;
+  uint8_t *have;
+  uint8_t *filled;
+  uint16_t *slot_ids;
+  int32_t *count;
+  napi_ref refs[5]; /* keep the five arrays alive while tracked */
+} tracked_t;
+
+typedef struct {
+  int enabled;
+  uint32_t session;
+  uint32_t prefix; /* the first three header bytes of a SYMBOL packet: magic, version, type */
+  uint32_t symbol_size, block_count, k, last_k, last_bytes;
+  uint8_t *complete;
+  napi_ref complete_ref;
+  int last_hit;
+  tracked_t tracked[MAX_TRACKED];
+} placer_t;
+
 typedef struct {
   int fd;
   int coalesce_ms;
@@ -55,6 +93,7 @@ typedef struct {
   struct mmsghdr msgs[BATCH];
   struct iovec iov[BATCH];
   struct sockaddr_in src[BATCH];
+  placer_t placer;
 } receiver_t;
 
 static void on_readable(uv_poll_t *handle, int status, int events);
@@ -64,6 +103,82 @@ static napi_value throw_errno(napi_env env, const char *what) {
   snprintf(message, sizeof message, "%s: %s", what, strerror(errno));
   napi_throw_error(env, NULL, message);
   return NULL;
+}
+
+static uint32_t be32(const uint8_t *p) { return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3]; }
+
+/* The 12-byte header, then for SYMBOL packets a u32 (block << 8 | id >> 8): see wire.ts. */
+#define HEADER_BYTES 12
+#define SYMBOL_HEADER_BYTES 16
+
+static tracked_t *find_tracked(placer_t *pl, int32_t block) {
+  if (pl->tracked[pl->last_hit].block == block) return &pl->tracked[pl->last_hit];
+  for (int i = 0; i < MAX_TRACKED; i++) {
+    if (pl->tracked[i].block == block) {
+      pl->last_hit = i;
+      return &pl->tracked[i];
+    }
+  }
+  return NULL;
+}
+
+static int first_free_slot(const uint8_t *filled, uint32_t k) {
+  const uint8_t *zero = memchr(filled, 0, k);
+  return zero ? (int)(zero - filled) : -1;
+}
+
+/* Places datagram i if it is a well-formed symbol of the session for a tracked (or complete) block,
+   mirroring receiver.ts's onSymbol; returns 0 to leave it to JS. */
+static int place(receiver_t *rx, int i, uint32_t len) {
+  placer_t *pl = &rx->placer;
+  const uint8_t *d = rx->data + i * rx->slot;
+  if (len < SYMBOL_HEADER_BYTES || ((uint32_t)d[0] << 16 | (uint32_t)d[1] << 8 | d[2]) != pl->prefix || be32(d + 4) != pl->session) return 0;
+  uint32_t block = be32(d + HEADER_BYTES) >> 8;
+  uint32_t id = ((uint32_t)d[HEADER_BYTES + 3] << 8) | d[3];
+  if (block >= pl->block_count) return 0;
+  int last = block == pl->block_count - 1;
+  uint32_t k = last ? pl->last_k : pl->k;
+  uint32_t size = pl->symbol_size;
+  uint32_t payload = len - SYMBOL_HEADER_BYTES;
+  uint32_t expected = size;
+  if (id < k && last && pl->last_bytes - id * size < size) expected = pl->last_bytes - id * size;
+  if (payload != expected) return 0;
+  int32_t result;
+  tracked_t *t;
+  if (pl->complete[block]) {
+    result = DUPLICATE;
+  } else if (!(t = find_tracked(pl, (int32_t)block))) {
+    return 0; /* JS starts the block (a buffer from its pool) and may track it */
+  } else if (t->have[id >> 3] & (1 << (id & 7))) {
+    result = DUPLICATE;
+  } else if ((uint32_t)*t->count == k) {
+    result = PLACED; /* complete, waiting for the manifest to verify it: dropped, as in JS */
+  } else {
+    int slot;
+    if (id < k) {
+      slot = (int)id;
+      if (t->filled[id]) {
+        /* A repair symbol sits in this source's slot: move it to a free one. */
+        int to = first_free_slot(t->filled, k);
+        memmove(t->buf + (size_t)to * size, t->buf + (size_t)id * size, size);
+        t->filled[to] = 1;
+        t->slot_ids[to] = t->slot_ids[id];
+      }
+    } else {
+      slot = first_free_slot(t->filled, k);
+    }
+    uint8_t *at = t->buf + (size_t)slot * size;
+    memcpy(at, d + SYMBOL_HEADER_BYTES, payload);
+    if (payload < size) memset(at + payload, 0, size - payload);
+    t->filled[slot] = 1;
+    t->slot_ids[slot] = (uint16_t)id;
+    t->have[id >> 3] |= (uint8_t)(1 << (id & 7));
+    result = (uint32_t)++*t->count == k ? COMPLETED : PLACED;
+  }
+  rx->meta[i * 3] = result;
+  rx->meta[i * 3 + 1] = (int32_t)be32(d + 8);
+  rx->meta[i * 3 + 2] = (int32_t)block;
+  return 1;
 }
 
 /* Reads everything queued, in batches, calling onBatch for each. */
@@ -85,6 +200,7 @@ static void drain(receiver_t *rx) {
     for (int i = 0; i < n; i++) {
       /* A datagram longer than a slot arrives truncated: report the slot size so the parser,
          which checks lengths, rejects it as malformed. */
+      if (rx->placer.enabled && !(rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) && place(rx, i, rx->msgs[i].msg_len)) continue;
       rx->meta[i * 3] = (rx->msgs[i].msg_hdr.msg_flags & MSG_TRUNC) ? (int32_t)rx->slot : (int32_t)rx->msgs[i].msg_len;
       rx->meta[i * 3 + 1] = (int32_t)ntohl(rx->src[i].sin_addr.s_addr);
       rx->meta[i * 3 + 2] = ntohs(rx->src[i].sin_port);
@@ -162,11 +278,132 @@ static napi_value AddMembership(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static void untrack_entry(napi_env env, tracked_t *t) {
+  for (int r = 0; r < 5; r++) napi_delete_reference(env, t->refs[r]);
+  memset(t, 0, sizeof *t);
+  t->block = -1;
+}
+
+static void stop_placing(napi_env env, placer_t *pl) {
+  for (int i = 0; i < MAX_TRACKED; i++)
+    if (pl->tracked[i].block >= 0) untrack_entry(env, &pl->tracked[i]);
+  if (pl->complete_ref) napi_delete_reference(env, pl->complete_ref);
+  pl->complete_ref = NULL;
+  pl->enabled = 0;
+}
+
+/* The memory of a typed array argument with at least `min_bytes` bytes, or NULL (a TypeError thrown). */
+static void *typed_array_memory(napi_env env, napi_value value, size_t min_bytes) {
+  bool is_typed;
+  napi_typedarray_type type;
+  size_t length, offset;
+  void *data;
+  napi_value buffer;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed) {
+    napi_throw_type_error(env, NULL, "expected a typed array");
+    return NULL;
+  }
+  napi_get_typedarray_info(env, value, &type, &length, &data, &buffer, &offset);
+  size_t element = type == napi_uint16_array ? 2 : type == napi_int32_array ? 4 : 1;
+  if (length * element < min_bytes) {
+    napi_throw_range_error(env, NULL, "a typed array is too small for the block");
+    return NULL;
+  }
+  return data;
+}
+
+static napi_value Place(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  receiver_t *rx = unwrap(env, info, &argc, argv);
+  if (!rx) return NULL;
+  if (argc < 8) {
+    napi_throw_type_error(env, NULL, "place(session, prefix, symbolSize, blockCount, k, lastK, lastBytes, complete)");
+    return NULL;
+  }
+  placer_t *pl = &rx->placer;
+  stop_placing(env, pl);
+  uint32_t v[7];
+  for (int a = 0; a < 7; a++) napi_get_value_uint32(env, argv[a], &v[a]);
+  if (v[2] == 0 || v[3] == 0 || v[4] == 0 || v[5] == 0 || v[5] > v[4] || v[6] > v[5] * v[2] || v[4] > 65536) {
+    napi_throw_range_error(env, NULL, "place: inconsistent geometry");
+    return NULL;
+  }
+  uint8_t *complete = typed_array_memory(env, argv[7], v[3]);
+  if (!complete) return NULL;
+  pl->session = v[0];
+  pl->prefix = v[1];
+  pl->symbol_size = v[2];
+  pl->block_count = v[3];
+  pl->k = v[4];
+  pl->last_k = v[5];
+  pl->last_bytes = v[6];
+  pl->complete = complete;
+  napi_create_reference(env, argv[7], 1, &pl->complete_ref);
+  for (int i = 0; i < MAX_TRACKED; i++) pl->tracked[i].block = -1;
+  pl->last_hit = 0;
+  pl->enabled = 1;
+  return NULL;
+}
+
+/* track(block, buf, have, filled, slotIds, count): true if the addon now places this block's symbols. */
+static napi_value Track(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], result;
+  receiver_t *rx = unwrap(env, info, &argc, argv);
+  if (!rx) return NULL;
+  placer_t *pl = &rx->placer;
+  uint32_t block;
+  if (argc < 6 || napi_get_value_uint32(env, argv[0], &block) != napi_ok) {
+    napi_throw_type_error(env, NULL, "track(block, buf, have, filled, slotIds, count)");
+    return NULL;
+  }
+  tracked_t *free_entry = NULL;
+  if (pl->enabled && block < pl->block_count && !find_tracked(pl, (int32_t)block)) {
+    for (int i = 0; i < MAX_TRACKED && !free_entry; i++)
+      if (pl->tracked[i].block < 0) free_entry = &pl->tracked[i];
+  }
+  if (!free_entry) {
+    napi_get_boolean(env, false, &result);
+    return result;
+  }
+  uint32_t k = block == pl->block_count - 1 ? pl->last_k : pl->k;
+  void *memory[5];
+  size_t min_bytes[5] = {(size_t)k * pl->symbol_size, SYMBOL_ID_BITMAP_BYTES, k, (size_t)k * 2, 4};
+  for (int a = 0; a < 5; a++)
+    if (!(memory[a] = typed_array_memory(env, argv[a + 1], min_bytes[a]))) return NULL;
+  free_entry->block = (int32_t)block;
+  free_entry->buf = memory[0];
+  free_entry->have = memory[1];
+  free_entry->filled = memory[2];
+  free_entry->slot_ids = memory[3];
+  free_entry->count = memory[4];
+  for (int a = 0; a < 5; a++) napi_create_reference(env, argv[a + 1], 1, &free_entry->refs[a]);
+  napi_get_boolean(env, true, &result);
+  return result;
+}
+
+static napi_value Untrack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  receiver_t *rx = unwrap(env, info, &argc, argv);
+  if (!rx) return NULL;
+  int32_t block;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &block) != napi_ok) {
+    napi_throw_type_error(env, NULL, "untrack(block)");
+    return NULL;
+  }
+  tracked_t *t = rx->placer.enabled ? find_tracked(&rx->placer, block) : NULL;
+  if (t) untrack_entry(env, t);
+  return NULL;
+}
+
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   receiver_t *rx = unwrap(env, info, &argc, NULL);
   if (!rx) return NULL;
   rx->closing = 1;
+  stop_placing(env, &rx->placer);
   uv_poll_stop(&rx->poll);
   uv_timer_stop(&rx->timer);
   close(rx->fd);
@@ -222,6 +459,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   rx->slot = (size_t)slot;
   rx->coalesce_ms = coalesce_ms;
   rx->iface = iface;
+  for (int i = 0; i < MAX_TRACKED; i++) rx->placer.tracked[i].block = -1;
   napi_value self;
   napi_create_object(env, &self);
   rx->data = set_array_buffer(env, self, "data", BATCH * (size_t)slot);
@@ -234,6 +472,9 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     rx->msgs[i].msg_hdr.msg_name = &rx->src[i];
   }
   set_function(env, self, "addMembership", AddMembership);
+  set_function(env, self, "place", Place);
+  set_function(env, self, "track", Track);
+  set_function(env, self, "untrack", Untrack);
   set_function(env, self, "close", Close);
   napi_wrap(env, self, rx, NULL, NULL, NULL);
   napi_create_reference(env, argv[6], 1, &rx->on_batch);

@@ -1,6 +1,7 @@
 // The native batched group socket (native/mcnet.c): what arrives is exactly what was sent, with the
 // right source, in order, however many datagrams a batch holds; oversized datagrams are cut to the
-// slot size (so the parser rejects them); memberships can be added; close() stops delivery. The
+// slot size (so the parser rejects them); memberships can be added; close() stops delivery; a
+// plain session's symbols are placed natively exactly as the receiver would place them. The
 // group sender (native sendmmsg, or dgram without the addon): datagrams leave intact and in order,
 // and its queue is bounded.
 import { test } from 'node:test';
@@ -8,8 +9,10 @@ import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { openGroupSender, openGroupSocket } from '../../src/engine/transport/batch-socket.js';
+import { openGroupSender, openGroupSocket, Placement, type PlacementBlock } from '../../src/engine/transport/batch-socket.js';
+import { Geometry } from '../../src/engine/transport/manifest.js';
 import { nativeAddon } from '../../src/engine/transport/native.js';
+import { HEADER_BYTES, PacketType, SYMBOL_HEADER_BYTES, writeHeader, writeSymbolHeader } from '../../src/engine/transport/wire.js';
 import { channel, sleep } from './helpers.js';
 
 const addon = resolve(import.meta.dirname, '../../../native/build/Release/mcnet.node');
@@ -101,4 +104,94 @@ test('the group sender sends what was committed, intact and in order, and bounds
   assert.ok(sender.batched || writable > 0, 'dgram frees its buffers in send callbacks and says so');
   sender.close();
   receiver.close();
+});
+
+// The native path's symbol placement (native/mcnet.c, place) must do exactly what receiver.ts's
+// onSymbol does for the blocks it is handed, and leave everything else to the datagram handler in
+// arrival order. A geometry of two blocks: block 0 holds 4 symbols of 16 bytes, block 1 (the last)
+// 3 symbols of 16, 16 and 5 bytes.
+test('the native path places symbols as the receiver does and leaves the rest to JS, in order', { skip: !nativeAddon() && 'native addon not built' }, async () => {
+  const ch = channel();
+  const session = 0xabcdef01;
+  const log: string[] = [];
+  const socket = await openGroupSocket({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, recvBuffer: 1 << 20 }, (msg: Buffer) => {
+    log.push(`js seq ${msg.readUInt32BE(8)}`);
+  });
+  const g = new Geometry(4 * 16 + 2 * 16 + 5, 16, 4);
+  const complete = new Uint8Array(g.blockCount);
+  const names = { [Placement.Placed]: 'Placed', [Placement.Duplicate]: 'Duplicate', [Placement.Completed]: 'Completed' };
+  socket.placer!.start(session, g, complete, (result, seq, block) => log.push(`${names[result]} seq ${seq} block ${block}`));
+  const newBlock = (k: number): PlacementBlock => ({ buf: new Uint8Array(4 * 16).fill(0xff), have: new Uint8Array(8192), filled: new Uint8Array(k), slotIds: new Uint16Array(k), count: new Int32Array(1) });
+  const b0 = newBlock(4);
+  assert.equal(socket.placer!.track(0, b0), true);
+  assert.equal(socket.placer!.track(0, b0), false, 'a block is tracked once');
+
+  const sender = createSocket('udp4');
+  await new Promise<void>((r) => sender.bind(0, '127.0.0.1', r));
+  sender.setMulticastInterface('127.0.0.1');
+  let seq = 0;
+  const payload = (block: number, id: number, len: number): Buffer => Buffer.alloc(len, block * 16 + id + 1);
+  const send = async (block: number, id: number, len: number, s = session): Promise<void> => {
+    const d = Buffer.alloc(SYMBOL_HEADER_BYTES + len);
+    writeSymbolHeader(d, s, ++seq, block, id);
+    payload(block, id, len).copy(d, SYMBOL_HEADER_BYTES);
+    sender.send(d, ch.port, ch.group);
+    await sleep(2);
+  };
+  await send(0, 1, 16); // seq 1: a source in its own slot
+  await send(0, 4, 16); // seq 2: a repair, into the first free slot (0)
+  await send(0, 0, 16); // seq 3: source 0 moves the repair to the next free slot (2)
+  await send(0, 1, 16); // seq 4: held already
+  await send(0, 3, 16, session + 1); // seq 5: another session: JS
+  await send(0, 3, 15); // seq 6: wrong length: JS (it counts it malformed)
+  await send(1, 0, 16); // seq 7: a block not tracked: JS
+  const end = Buffer.alloc(HEADER_BYTES);
+  writeHeader(end, PacketType.End, 0, session, ++seq); // seq 8: not a symbol: JS
+  sender.send(end, ch.port, ch.group);
+  await sleep(2);
+  await send(0, 3, 16); // seq 9: the block's last slot
+  await send(0, 5, 16); // seq 10: the block is full: dropped, not marked held
+  complete[1] = 1;
+  // The addon reads a batch a few ms after it wakes: let it see each state before the next change.
+  const delivered = async (n: number): Promise<void> => {
+    for (let t = 0; t < 100 && log.length < n; t++) await sleep(20);
+  };
+  await send(1, 1, 16); // seq 11: a complete block's symbol is a duplicate
+  await delivered(11);
+  complete[1] = 0;
+  const b1 = newBlock(3);
+  assert.equal(socket.placer!.track(1, b1), true);
+  await send(1, 2, 5); // seq 12: the short last symbol, zero-padded
+  await send(1, 2, 16); // seq 13: wrong length for it: JS
+  await delivered(13);
+  socket.placer!.untrack(1);
+  await send(1, 0, 16); // seq 14: untracked again: JS
+  await delivered(14);
+  assert.deepEqual(log, [
+    'Placed seq 1 block 0',
+    'Placed seq 2 block 0',
+    'Placed seq 3 block 0',
+    'Duplicate seq 4 block 0',
+    'js seq 5',
+    'js seq 6',
+    'js seq 7',
+    'js seq 8',
+    'Completed seq 9 block 0',
+    'Placed seq 10 block 0',
+    'Duplicate seq 11 block 1',
+    'Placed seq 12 block 1',
+    'js seq 13',
+    'js seq 14',
+  ]);
+  const slot = (p: PlacementBlock, s: number): Buffer => Buffer.from(p.buf.subarray(s * 16, s * 16 + 16));
+  assert.deepEqual([slot(b0, 0), slot(b0, 1), slot(b0, 2), slot(b0, 3)], [payload(0, 0, 16), payload(0, 1, 16), payload(0, 4, 16), payload(0, 3, 16)]);
+  assert.deepEqual([...b0.slotIds], [0, 1, 4, 3]);
+  assert.deepEqual([...b0.filled], [1, 1, 1, 1]);
+  assert.equal(b0.count[0], 4);
+  assert.equal(b0.have[0], 0b11011, 'ids 0, 1, 3 and 4 held; 5 (dropped) not');
+  assert.deepEqual(slot(b1, 2), Buffer.concat([payload(1, 2, 5), Buffer.alloc(11)]));
+  assert.deepEqual([...b1.filled], [0, 0, 1]);
+  assert.equal(b1.count[0], 1);
+  socket.close();
+  sender.close();
 });

@@ -6,8 +6,10 @@
 // instead of a dgram send (system call, libuv request, callback) per datagram. Without the addon
 // (no compiler at install, or MCSHELL_NATIVE=0) Node's dgram does both.
 import type { RemoteInfo } from 'node:dgram';
+import type { Geometry } from './manifest.js';
 import { nativeAddon } from './native.js';
 import { openSocket } from './net.js';
+import { MAGIC, PacketType, VERSION } from './wire.js';
 
 // ---- receiving -----------------------------------------------------------------------------------
 
@@ -18,7 +20,46 @@ export interface GroupSocket {
   close(): void;
   /** True when datagrams arrive in batches through the native addon. */
   readonly batched: boolean;
+  /** With the native addon: it can place a plain session's symbols itself (null without it). */
+  readonly placer: SymbolPlacer | null;
 }
+
+/** A block being collected, as the receiver keeps it: the native path updates these same arrays. */
+export interface PlacementBlock {
+  buf: Uint8Array;
+  /** Symbol ids held or found redundant: a bitmap over the 16-bit ids. */
+  have: Uint8Array;
+  /** Which slots are filled, and with which symbol id. */
+  filled: Uint8Array;
+  slotIds: Uint16Array;
+  /** One element: how many slots are filled. */
+  count: Int32Array;
+}
+
+/** What the native path did with a symbol it took (native/mcnet.c). */
+export const enum Placement {
+  Placed = -1,
+  Duplicate = -2,
+  /** Placed, and its block now has all its slots filled. */
+  Completed = -3,
+}
+
+/** Told, in arrival order among the other datagrams, of each symbol the native path took. */
+export type PlacementHandler = (result: Placement, seq: number, block: number) => void;
+
+/**
+ * The receiver's per-symbol work done natively for a plain (unencrypted) session: after `start`,
+ * symbols of that session for tracked blocks are placed by the addon and reported to `onPlaced`
+ * instead of arriving as datagrams. Blocks complete in `complete` count as duplicates.
+ */
+export interface SymbolPlacer {
+  start(session: number, g: Geometry, complete: Uint8Array, onPlaced: PlacementHandler): void;
+  /** False when the addon tracks as many blocks as it can: the datagram handler places that one. */
+  track(block: number, p: PlacementBlock): boolean;
+  untrack(block: number): void;
+}
+
+const SYMBOL_PREFIX = (MAGIC << 16) | (VERSION << 8) | PacketType.Symbol;
 
 export interface GroupSocketOptions {
   interfaceAddress: string;
@@ -37,10 +78,15 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
   if (native) {
     const rinfo: RemoteInfo = { address: '', family: 'IPv4', port: 0, size: 0 };
     let lastSource = -1;
+    let onPlaced: PlacementHandler | null = null;
     const socket = native.open(o.port, o.group, o.interfaceAddress, o.recvBuffer, SLOT_BYTES, COALESCE_MS, function (count) {
       const meta = new Int32Array(this.meta, 0, count * 3);
       for (let i = 0; i < count; i++) {
         const len = meta[i * 3]!;
+        if (len < 0) {
+          onPlaced!(len, meta[i * 3 + 1]! >>> 0, meta[i * 3 + 2]!);
+          continue;
+        }
         const source = meta[i * 3 + 1]!;
         if (source !== lastSource) {
           lastSource = source;
@@ -51,13 +97,22 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
         onDatagram(Buffer.from(this.data, i * SLOT_BYTES, len), rinfo);
       }
     });
-    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true };
+    const placer: SymbolPlacer = {
+      start(session, g, complete, handler) {
+        onPlaced = handler;
+        const lastBlock = g.blockCount - 1;
+        socket.place(session, SYMBOL_PREFIX, g.symbolSize, g.blockCount, g.k, g.symbolsIn(lastBlock), g.bytesIn(lastBlock), complete);
+      },
+      track: (block, p) => socket.track(block, p.buf, p.have, p.filled, p.slotIds, p.count),
+      untrack: (block) => socket.untrack(block),
+    };
+    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true, placer };
   }
   const socket = await openSocket({ interfaceAddress: o.interfaceAddress, port: o.port, reuse: true, recvBuffer: o.recvBuffer });
   socket.addMembership(o.group, o.interfaceAddress);
   socket.on('message', onDatagram);
   socket.on('error', () => {});
-  return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false };
+  return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false, placer: null };
 }
 
 // ---- sending -------------------------------------------------------------------------------------

@@ -7,6 +7,11 @@ export interface NativeGroupSocket {
   data: ArrayBuffer;
   meta: ArrayBuffer;
   addMembership(group: string): void;
+  /** From now on the addon places the symbols of `session` into tracked blocks (native/mcnet.c). */
+  place(session: number, prefix: number, symbolSize: number, blockCount: number, k: number, lastK: number, lastBytes: number, complete: Uint8Array): void;
+  /** Hands the addon a block's arrays; false when it cannot take more (JS then places that block's symbols). */
+  track(block: number, buf: Uint8Array, have: Uint8Array, filled: Uint8Array, slotIds: Uint16Array, count: Int32Array): boolean;
+  untrack(block: number): void;
   close(): void;
 }
 

@@ -17,7 +17,7 @@ import type { Writable } from 'node:stream';
 import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { decodeBlock, SYMBOL_IDS } from './fec.js';
 import { blockHash, checkEd25519, Geometry, manifestSignatureValid, parseManifest, sha256, type Manifest } from './manifest.js';
-import { openGroupSocket, type GroupSocket } from './batch-socket.js';
+import { openGroupSocket, Placement, type GroupSocket, type PlacementBlock, type SymbolPlacer } from './batch-socket.js';
 import { impair, openSocket, resolveInterface, udpReceiveOverruns, type Impairment } from './net.js';
 import {
   ANNOUNCE_ON_CHANNEL,
@@ -105,6 +105,8 @@ export interface ReceiveCounters {
   fetchedBlocks: number;
   /** Blocks read back from the output to hash them. */
   readBackBlocks: number;
+  /** Symbols the native path placed (or found held already) without a datagram reaching JS. */
+  placedNatively: number;
 }
 
 export interface ReceiveSummary {
@@ -120,15 +122,8 @@ export interface ReceiveSummary {
   localError?: string;
 }
 
-interface Partial {
-  buf: Uint8Array;
-  /** Symbol ids held or found redundant: a bitmap over the 16-bit ids. */
-  have: Uint8Array;
-  /** Which slots are filled, and with which symbol id. */
-  filled: Uint8Array;
-  slotIds: Uint16Array;
-  count: number;
-}
+/** A block being collected (the native path may place its symbols: batch-socket.ts). */
+type Partial = PlacementBlock;
 
 interface Held {
   buf: Uint8Array;
@@ -276,6 +271,8 @@ export class Receiver {
   private blocksDone = 0;
   private blocksWritten = 0;
   private readonly partials = new Map<number, Partial>();
+  /** Places the session's symbols natively for the partials it tracks; null: onSymbol places them all. */
+  private placer: SymbolPlacer | null = null;
   private readonly held = new Map<number, Held>();
   private readonly awaitingVerify: number[] = [];
   private readonly pool: Uint8Array[] = [];
@@ -322,6 +319,7 @@ export class Receiver {
     resumedBlocks: 0,
     fetchedBlocks: 0,
     readBackBlocks: 0,
+    placedNatively: 0,
   };
 
   constructor(private readonly opts: ReceiveOptions) {
@@ -434,8 +432,11 @@ export class Receiver {
 
   /** Tracks the sender's sequence numbers: the highest one seen is the report's ackSeq, gaps count as loss. */
   private fromSender(msg: Buffer): void {
+    this.fromSenderSeq(seqOf(msg));
+  }
+
+  private fromSenderSeq(seq: number): void {
     this.heardFromSender = true;
-    const seq = seqOf(msg);
     if (seq > this.highestSeq) {
       if (this.highestSeq >= 0) this.counters.lost += seq - this.highestSeq - 1;
       this.highestSeq = seq;
@@ -528,6 +529,13 @@ export class Receiver {
     if (saved) this.receiverId = saved.receiver >>> 0;
     if (a.manifestSize > 0 && !this.learnManifest(a)) return;
     if (!this.dataSocket) this.dataSocket = await this.listen(a.group, a.port, true);
+    // Encrypted datagrams are opened, and impaired ones (tests) altered, on the JS path only (and an
+    // empty image has no symbols).
+    if (!this.keys && !this.opts.impairment && this.dataSocket.placer && this.g.blockCount > 0) {
+      this.placer = this.dataSocket.placer;
+      this.placer.start(a.session, this.g, this.complete, this.onPlaced);
+      for (const [block, p] of this.partials) this.placer.track(block, p);
+    }
     this.scheduleReport(Math.random() * 20);
   }
 
@@ -601,6 +609,25 @@ export class Receiver {
     else this.checkDone();
   }
 
+  /** A symbol of this session that the native path took (in arrival order): what onSymbol does besides placing. */
+  private readonly onPlaced = (result: Placement, seq: number, block: number): void => {
+    this.counters.datagrams++;
+    this.counters.placedNatively++;
+    this.fromSenderSeq(seq);
+    if (block > this.maxBlockSeen) this.maxBlockSeen = block;
+    if (result === Placement.Duplicate) this.counters.duplicates++;
+    else if (result === Placement.Completed) {
+      // Unless JS let the block go earlier in the same batch (the addon placed the whole batch first).
+      const p = this.partials.get(block);
+      if (p && p.count[0] === this.g.symbolsIn(block)) this.blockComplete(block, p);
+    }
+  };
+
+  private dropPartial(block: number): void {
+    this.partials.delete(block);
+    this.placer?.untrack(block);
+  }
+
   private onSymbol(msg: Buffer): void {
     const g = this.g;
     if (msg.length < SYMBOL_HEADER_BYTES) {
@@ -631,14 +658,15 @@ export class Receiver {
         this.counters.poolDrops++;
         return;
       }
-      p = { buf, have: new Uint8Array(SYMBOL_IDS >> 3), filled: new Uint8Array(k), slotIds: new Uint16Array(k), count: 0 };
+      p = { buf, have: new Uint8Array(SYMBOL_IDS >> 3), filled: new Uint8Array(k), slotIds: new Uint16Array(k), count: new Int32Array(1) };
       this.partials.set(block, p);
+      this.placer?.track(block, p);
     }
     if (p.have[id >> 3]! & (1 << (id & 7))) {
       this.counters.duplicates++;
       return;
     }
-    if (p.count === k) return; // complete, waiting for the manifest to verify it
+    if (p.count[0] === k) return; // complete, waiting for the manifest to verify it
     const size = g.symbolSize;
     let slot: number;
     if (id < k) {
@@ -659,7 +687,7 @@ export class Receiver {
     p.filled[slot] = 1;
     p.slotIds[slot] = id;
     p.have[id >> 3]! |= 1 << (id & 7);
-    if (++p.count === k) this.blockComplete(block, p);
+    if (++p.count[0]! === k) this.blockComplete(block, p);
   }
 
   private blockComplete(block: number, p: Partial): void {
@@ -670,7 +698,7 @@ export class Receiver {
         if (redundant >= 0) {
           // That repair symbol added nothing to the others (it stays marked held): one more is needed.
           p.filled[redundant] = 0;
-          p.count--;
+          p.count[0]!--;
           return;
         }
         this.counters.decodedBlocks++;
@@ -684,7 +712,7 @@ export class Receiver {
   /** Checks a decoded block against the manifest; a good one is written, a bad one fetched again. */
   private verify(block: number): void {
     const p = this.partials.get(block)!;
-    this.partials.delete(block);
+    this.dropPartial(block);
     const data = p.buf.subarray(0, this.g.bytesIn(block));
     if (!sha256(data).equals(blockHash(this.manifest!, block))) {
       this.counters.corruptBlocks++;
@@ -720,10 +748,10 @@ export class Receiver {
       return buf;
     }
     // Otherwise give up the partial block farthest ahead, if it is ahead of this one.
-    for (const b of this.partials.keys()) if (b > victim && this.partials.get(b)!.count < this.g.symbolsIn(b)) victim = b;
+    for (const b of this.partials.keys()) if (b > victim && this.partials.get(b)!.count[0]! < this.g.symbolsIn(b)) victim = b;
     if (victim > block) {
       const buf = this.partials.get(victim)!.buf;
-      this.partials.delete(victim);
+      this.dropPartial(victim);
       return buf;
     }
     return null;
@@ -774,7 +802,7 @@ export class Receiver {
         this.counters.resumedBlocks++;
         const p = this.partials.get(b);
         if (p) {
-          this.partials.delete(b);
+          this.dropPartial(b);
           this.pool.push(p.buf);
         }
       }
@@ -925,10 +953,10 @@ export class Receiver {
     const partial: { block: number; need: number }[] = [];
     for (const [block, p] of this.partials) {
       if (used >= cap) break;
-      const need = g.symbolsIn(block) - p.count;
+      const need = g.symbolsIn(block) - p.count[0]!;
       if (overrunning && block < frontier && need > g.symbolsIn(block) * DROP_NEED_SHARE && !this.droppedOnce[block]) {
         this.droppedOnce[block] = 1;
-        this.partials.delete(block);
+        this.dropPartial(block);
         this.pool.push(p.buf);
       } else if (block < frontier && need > 0) {
         partial.push({ block, need });
