@@ -114,8 +114,11 @@ test('the native path places symbols as the receiver does and leaves the rest to
   const ch = channel();
   const session = 0xabcdef01;
   const log: string[] = [];
+  // When set, the JS handler starts that block on its first symbol, as the receiver does.
+  let startOnArrival: { block: number; p: PlacementBlock } | null = null;
   const socket = await openGroupSocket({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, recvBuffer: 1 << 20 }, (msg: Buffer) => {
     log.push(`js seq ${msg.readUInt32BE(8)}`);
+    if (startOnArrival && msg.readUInt32BE(HEADER_BYTES) >>> 8 === startOnArrival.block) socket.placer!.track(startOnArrival.block, startOnArrival.p);
   });
   const g = new Geometry(4 * 16 + 2 * 16 + 5, 16, 4);
   const complete = new Uint8Array(g.blockCount);
@@ -131,12 +134,12 @@ test('the native path places symbols as the receiver does and leaves the rest to
   sender.setMulticastInterface('127.0.0.1');
   let seq = 0;
   const payload = (block: number, id: number, len: number): Buffer => Buffer.alloc(len, block * 16 + id + 1);
-  const send = async (block: number, id: number, len: number, s = session): Promise<void> => {
+  const send = async (block: number, id: number, len: number, s = session, pause = 2): Promise<void> => {
     const d = Buffer.alloc(SYMBOL_HEADER_BYTES + len);
     writeSymbolHeader(d, s, ++seq, block, id);
     payload(block, id, len).copy(d, SYMBOL_HEADER_BYTES);
     sender.send(d, ch.port, ch.group);
-    await sleep(2);
+    await sleep(pause);
   };
   await send(0, 1, 16); // seq 1: a source in its own slot
   await send(0, 4, 16); // seq 2: a repair, into the first free slot (0)
@@ -167,6 +170,13 @@ test('the native path places symbols as the receiver does and leaves the rest to
   socket.placer!.untrack(1);
   await send(1, 0, 16); // seq 14: untracked again: JS
   await delivered(14);
+  // Back to back, so one batch holds both: JS sees the new block's first symbol before the addon
+  // goes on, starts the block, and the second is placed natively.
+  const b1again = newBlock(3);
+  startOnArrival = { block: 1, p: b1again };
+  await send(1, 1, 16, session, 0); // seq 15: JS starts block 1
+  await send(1, 0, 16); // seq 16: placed
+  await delivered(16);
   assert.deepEqual(log, [
     'Placed seq 1 block 0',
     'Placed seq 2 block 0',
@@ -182,6 +192,8 @@ test('the native path places symbols as the receiver does and leaves the rest to
     'Placed seq 12 block 1',
     'js seq 13',
     'js seq 14',
+    'js seq 15',
+    'Placed seq 16 block 1',
   ]);
   const slot = (p: PlacementBlock, s: number): Buffer => Buffer.from(p.buf.subarray(s * 16, s * 16 + 16));
   assert.deepEqual([slot(b0, 0), slot(b0, 1), slot(b0, 2), slot(b0, 3)], [payload(0, 0, 16), payload(0, 1, 16), payload(0, 4, 16), payload(0, 3, 16)]);
@@ -192,6 +204,8 @@ test('the native path places symbols as the receiver does and leaves the rest to
   assert.deepEqual(slot(b1, 2), Buffer.concat([payload(1, 2, 5), Buffer.alloc(11)]));
   assert.deepEqual([...b1.filled], [0, 0, 1]);
   assert.equal(b1.count[0], 1);
+  assert.deepEqual([...b1again.slotIds, b1again.count[0]], [0, 0, 0, 1]);
+  assert.deepEqual(Buffer.from(b1again.buf.subarray(0, 16)), payload(1, 0, 16));
   socket.close();
   sender.close();
 });

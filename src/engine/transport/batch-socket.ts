@@ -79,9 +79,9 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
     const rinfo: RemoteInfo = { address: '', family: 'IPv4', port: 0, size: 0 };
     let lastSource = -1;
     let onPlaced: PlacementHandler | null = null;
-    const socket = native.open(o.port, o.group, o.interfaceAddress, o.recvBuffer, SLOT_BYTES, COALESCE_MS, function (count) {
-      const meta = new Int32Array(this.meta, 0, count * 3);
-      for (let i = 0; i < count; i++) {
+    const socket = native.open(o.port, o.group, o.interfaceAddress, o.recvBuffer, SLOT_BYTES, COALESCE_MS, function (first, count) {
+      const meta = new Int32Array(this.meta, 0, (first + count) * 3);
+      for (let i = first; i < first + count; i++) {
         const len = meta[i * 3]!;
         if (len < 0) {
           onPlaced!(len, meta[i * 3 + 1]! >>> 0, meta[i * 3 + 2]!);

@@ -27,7 +27,7 @@ export interface NativeGroupSender {
 export type NativeGcmContext = { readonly __brand: 'NativeGcmContext' };
 
 export interface NativeAddon {
-  open(port: number, group: string, iface: string, recvBuffer: number, slot: number, coalesceMs: number, onBatch: (this: NativeGroupSocket, count: number) => void): NativeGroupSocket;
+  open(port: number, group: string, iface: string, recvBuffer: number, slot: number, coalesceMs: number, onBatch: (this: NativeGroupSocket, first: number, count: number) => void): NativeGroupSocket;
   openSender(group: string, port: number, iface: string, sendBuffer: number, slot: number, slots: number): NativeGroupSender;
   gcmContext(key: Buffer): NativeGcmContext;
   gcmSeal(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
