@@ -9,8 +9,8 @@
 // socket's receive buffer holds them meanwhile): about 1 µs per datagram in all.
 //
 // JS API: open(port, group, interfaceAddress, recvBufferBytes, slotBytes, coalesceMs, onBatch)
-// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), place(...), track(...),
-// untrack(block), close() }. onBatch(first, count) is called with `this` = that object for
+// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), drops(), place(...),
+// track(...), untrack(block), close() }. onBatch(first, count) is called with `this` = that object for
 // datagrams first .. first+count-1 of the batch: datagram i is data[i*slot, i*slot+len) and meta
 // (Int32) holds [len, source IPv4 as u32, source port] per datagram. Both buffers are reused by the
 // next batch, so a handler must copy what it keeps.
@@ -39,6 +39,7 @@
 #include "napi-helpers.h"
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +424,20 @@ static napi_value Untrack(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* drops(): datagrams the kernel dropped for this socket since it was opened (its receive buffer was
+   full, mostly): what tells a receiver that it is overrun, without reading /proc/net/snmp. */
+static napi_value Drops(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  receiver_t *rx = unwrap(env, info, &argc, NULL);
+  if (!rx) return NULL;
+  uint32_t meminfo[SK_MEMINFO_VARS] = {0};
+  socklen_t len = sizeof meminfo;
+  if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) < 0) return throw_errno(env, "drops");
+  napi_value result;
+  napi_create_uint32(env, meminfo[SK_MEMINFO_DROPS], &result);
+  return result;
+}
+
 static napi_value Close(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   receiver_t *rx = unwrap(env, info, &argc, NULL);
@@ -500,6 +515,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   set_function(env, self, "place", Place);
   set_function(env, self, "track", Track);
   set_function(env, self, "untrack", Untrack);
+  set_function(env, self, "drops", Drops);
   set_function(env, self, "close", Close);
   napi_wrap(env, self, rx, NULL, NULL, NULL);
   napi_create_reference(env, argv[6], 1, &rx->on_batch);

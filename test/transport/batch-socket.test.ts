@@ -1,11 +1,13 @@
 // The native batched group socket (native/mcnet.c): what arrives is exactly what was sent, with the
 // right source, in order, however many datagrams a batch holds; oversized datagrams are cut to the
 // slot size (so the parser rejects them); memberships can be added; close() stops delivery; a
-// plain session's symbols are placed natively exactly as the receiver would place them. The
+// plain session's symbols are placed natively exactly as the receiver would place them; drops()
+// counts what a full receive buffer lost. The
 // group sender (native sendmmsg, or dgram without the addon): datagrams leave intact and in order,
 // and its queue is bounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket, type RemoteInfo } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -208,4 +210,29 @@ test('the native path places symbols as the receiver does and leaves the rest to
   assert.deepEqual(Buffer.from(b1again.buf.subarray(0, 16)), payload(1, 0, 16));
   socket.close();
   sender.close();
+});
+
+// drops() is what a receiver learns that it is overrun from: every datagram sent to the socket is
+// either delivered or counted there (on loopback nothing else loses them).
+test('drops() counts the datagrams a full receive buffer lost', { skip: !nativeAddon() && 'native addon not built' }, async () => {
+  const ch = channel();
+  let delivered = 0;
+  const socket = await openGroupSocket({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, recvBuffer: 64 << 10 }, () => delivered++);
+  assert.equal(socket.drops(), 0);
+  const count = 3000;
+  const sender = spawn(process.execPath, ['-e', `
+    const s = require('node:dgram').createSocket('udp4');
+    s.bind(0, '127.0.0.1', async () => {
+      s.setMulticastInterface('127.0.0.1');
+      const d = Buffer.alloc(1400);
+      for (let i = 0; i < ${count}; i++) await new Promise((r) => s.send(d, ${ch.port}, '${ch.group}', r));
+      s.close();
+    });`]);
+  // Not reading for a while: the 64 KiB buffer overflows while the sender goes on.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+  await new Promise((r) => sender.on('close', r));
+  for (let t = 0; t < 50 && delivered + socket.drops()! < count; t++) await sleep(20);
+  assert.ok(socket.drops()! > 0, 'some datagrams were dropped');
+  assert.equal(delivered + socket.drops()!, count);
+  socket.close();
 });

@@ -22,6 +22,8 @@ export interface GroupSocket {
   readonly batched: boolean;
   /** With the native addon: it can place a plain session's symbols itself (null without it). */
   readonly placer: SymbolPlacer | null;
+  /** Datagrams the kernel dropped for this socket (its receive buffer was full); null without the addon. */
+  drops(): number | null;
 }
 
 /** A block being collected, as the receiver keeps it: the native path updates these same arrays. */
@@ -106,13 +108,13 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
       track: (block, p) => socket.track(block, p.buf, p.have, p.filled, p.slotIds, p.count),
       untrack: (block) => socket.untrack(block),
     };
-    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true, placer };
+    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true, placer, drops: () => socket.drops() };
   }
   const socket = await openSocket({ interfaceAddress: o.interfaceAddress, port: o.port, reuse: true, recvBuffer: o.recvBuffer });
   socket.addMembership(o.group, o.interfaceAddress);
   socket.on('message', onDatagram);
   socket.on('error', () => {});
-  return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false, placer: null };
+  return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false, placer: null, drops: () => null };
 }
 
 // ---- sending -------------------------------------------------------------------------------------

@@ -946,7 +946,8 @@ export class Receiver {
     if (!this.manifest) used += this.ranges((i) => !this.manifestHave[i], 0, this.manifestChunks, manifestMissing, cap);
     // Blocks the sender has already sent once (below the frontier) are the ones to ask for.
     const frontier = this.ann!.frontier >= g.blockCount ? g.blockCount : Math.max(this.ann!.frontier, this.maxBlockSeen);
-    const overruns = udpReceiveOverruns() - this.overrunBase;
+    // The session socket's own count where the addon gives it; else the namespace's, read from /proc.
+    const overruns = this.dataSocket?.drops() ?? udpReceiveOverruns() - this.overrunBase;
     if (overruns > this.overrunsReported) this.overranAt = performance.now();
     this.overrunsReported = overruns;
     const overrunning = performance.now() - this.overranAt < OVERRUN_MEMORY_MS;
