@@ -6,21 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { namespacesUnusable, netlan } from './lan.js';
 
-const netlan = fileURLToPath(new URL('../../../scripts/netlan.sh', import.meta.url));
-const hasTools = ['ip', 'tc', 'nft'].every((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status === 0);
-
-// Under `unshare -rn` a normal user looks like root but cannot make named namespaces: try one.
-function namespacesUsable(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root: the namespace LAN is made with ip netns';
-  if (!hasTools) return 'needs iproute2 and nftables: apt-get install -y iproute2 nftables';
-  const probe = `mcq${process.pid}`;
-  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  spawnSync('ip', ['netns', 'delete', probe]);
-  return made.status === 0 ? false : `needs real root: ip netns add failed (${made.stderr.trim()})`;
-}
-const skip = namespacesUsable();
+const skip = namespacesUnusable();
 
 const GROUP = '239.255.42.1';
 let serial = 0;

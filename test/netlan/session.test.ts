@@ -10,19 +10,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nativeAddon } from '../../src/engine/transport/native.js';
 import { fileSha256, makeImage, tempDir } from '../transport/helpers.js';
+import { namespacesUnusable, netlan } from './lan.js';
 
-const netlan = fileURLToPath(new URL('../../../scripts/netlan.sh', import.meta.url));
 const mcshell = fileURLToPath(new URL('../../../bin/mcshell.js', import.meta.url));
 
-function namespacesUsable(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root: the namespace LAN is made with ip netns';
-  if (!['ip', 'tc', 'nft'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0)) return 'needs iproute2 and nftables';
-  const probe = `mcq${process.pid}`;
-  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  spawnSync('ip', ['netns', 'delete', probe]);
-  return made.status === 0 ? false : `needs real root: ip netns add failed (${made.stderr.trim()})`;
-}
-const skip = namespacesUsable();
+const skip = namespacesUnusable();
 
 /** Runs mcshell in a namespace; resolves with its exit code and parsed --json output. */
 function run(ns: string, args: string[]): Promise<{ code: number | null; json: Record<string, unknown> | null; stderr: string }> {

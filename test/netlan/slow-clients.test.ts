@@ -9,22 +9,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { SlowClientSettings } from '../../src/engine/site/model.js';
 import { defaultSlowClientSettings } from '../../src/engine/site/model.js';
 import { assertVerified, client, makeProcessLab, serve } from '../faults/lab.js';
+import { namespacesUnusable, netlan } from './lan.js';
 
-const netlan = fileURLToPath(new URL('../../../scripts/netlan.sh', import.meta.url));
 
-function namespacesUsable(): string | false {
-  if (process.getuid?.() !== 0) return 'needs root: the namespace LAN is made with ip netns';
-  if (!['ip', 'tc', 'nft'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0)) return 'needs iproute2 and nftables';
-  const probe = `mcq${process.pid}`;
-  const made = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-  spawnSync('ip', ['netns', 'delete', probe]);
-  return made.status === 0 ? false : `needs real root: ip netns add failed (${made.stderr.trim()})`;
-}
-const skip = namespacesUsable();
+const skip = namespacesUnusable();
 
 const MB = 1024 * 1024;
 const IMAGE_BYTES = 16 * MB;
