@@ -277,13 +277,20 @@ static void on_handle_closed(uv_handle_t *handle) {
   if (--rx->open_handles == 0) free(rx);
 }
 
-static receiver_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+/* The receiver a method was called on, with its first `count` arguments in argv; NULL (an error
+   thrown) when the socket is closed or, given a `usage`, when fewer arguments were passed. */
+static receiver_t *unwrap(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
   napi_value self;
   receiver_t *rx = NULL;
-  napi_get_cb_info(env, info, argc, argv, &self, NULL);
+  size_t argc = count;
+  napi_get_cb_info(env, info, &argc, argv, &self, NULL);
   napi_unwrap(env, self, (void **)&rx);
   if (!rx || rx->closing) {
     napi_throw_error(env, NULL, "socket is closed");
+    return NULL;
+  }
+  if (usage && argc < count) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   return rx;
@@ -300,9 +307,8 @@ static int read_address(napi_env env, napi_value value, struct in_addr *out) {
 }
 
 static napi_value AddMembership(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  receiver_t *rx = unwrap(env, info, &argc, argv);
+  receiver_t *rx = unwrap(env, info, 1, argv, NULL);
   if (!rx) return NULL;
   struct ip_mreq m;
   if (!read_address(env, argv[0], &m.imr_multiaddr)) return NULL;
@@ -346,18 +352,19 @@ static void *typed_array_memory(napi_env env, napi_value value, size_t min_bytes
 }
 
 static napi_value Place(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
+  static const char usage[] = "place(session, prefix, symbolSize, blockCount, k, lastK, lastBytes, complete)";
   napi_value argv[8];
-  receiver_t *rx = unwrap(env, info, &argc, argv);
+  receiver_t *rx = unwrap(env, info, 8, argv, usage);
   if (!rx) return NULL;
-  if (argc < 8) {
-    napi_throw_type_error(env, NULL, "place(session, prefix, symbolSize, blockCount, k, lastK, lastBytes, complete)");
-    return NULL;
-  }
   placer_t *pl = &rx->placer;
   stop_placing(env, pl);
   uint32_t v[7];
-  for (int a = 0; a < 7; a++) napi_get_value_uint32(env, argv[a], &v[a]);
+  for (int a = 0; a < 7; a++) {
+    if (napi_get_value_uint32(env, argv[a], &v[a]) != napi_ok) {
+      napi_throw_type_error(env, NULL, usage);
+      return NULL;
+    }
+  }
   if (v[2] == 0 || v[3] == 0 || v[4] == 0 || v[5] == 0 || v[5] > v[4] || v[6] > v[5] * v[2] || v[4] > 65536) {
     napi_throw_range_error(env, NULL, "place: inconsistent geometry");
     return NULL;
@@ -373,7 +380,6 @@ static napi_value Place(napi_env env, napi_callback_info info) {
   pl->last_bytes = v[6];
   pl->complete = complete;
   napi_create_reference(env, argv[7], 1, &pl->complete_ref);
-  for (int i = 0; i < MAX_TRACKED; i++) pl->tracked[i].block = -1;
   pl->last_hit = 0;
   pl->enabled = 1;
   return NULL;
@@ -381,14 +387,14 @@ static napi_value Place(napi_env env, napi_callback_info info) {
 
 /* track(block, buf, have, filled, slotIds, count): true if the addon now places this block's symbols. */
 static napi_value Track(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
+  static const char usage[] = "track(block, buf, have, filled, slotIds, count)";
   napi_value argv[6], result;
-  receiver_t *rx = unwrap(env, info, &argc, argv);
+  receiver_t *rx = unwrap(env, info, 6, argv, usage);
   if (!rx) return NULL;
   placer_t *pl = &rx->placer;
   uint32_t block;
-  if (argc < 6 || napi_get_value_uint32(env, argv[0], &block) != napi_ok) {
-    napi_throw_type_error(env, NULL, "track(block, buf, have, filled, slotIds, count)");
+  if (napi_get_value_uint32(env, argv[0], &block) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   tracked_t *free_entry = NULL;
@@ -417,12 +423,11 @@ static napi_value Track(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Untrack(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  receiver_t *rx = unwrap(env, info, &argc, argv);
+  receiver_t *rx = unwrap(env, info, 1, argv, "untrack(block)");
   if (!rx) return NULL;
   int32_t block;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &block) != napi_ok) {
+  if (napi_get_value_int32(env, argv[0], &block) != napi_ok) {
     napi_throw_type_error(env, NULL, "untrack(block)");
     return NULL;
   }
@@ -434,8 +439,7 @@ static napi_value Untrack(napi_env env, napi_callback_info info) {
 /* drops(): datagrams the kernel dropped for this socket since it was opened (its receive buffer was
    full, mostly): what tells a receiver that it is overrun, without reading /proc/net/snmp. */
 static napi_value Drops(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  receiver_t *rx = unwrap(env, info, &argc, NULL);
+  receiver_t *rx = unwrap(env, info, 0, NULL, NULL);
   if (!rx) return NULL;
   uint32_t meminfo[SK_MEMINFO_VARS] = {0};
   socklen_t len = sizeof meminfo;
@@ -446,8 +450,7 @@ static napi_value Drops(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Close(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  receiver_t *rx = unwrap(env, info, &argc, NULL);
+  receiver_t *rx = unwrap(env, info, 0, NULL, NULL);
   if (!rx) return NULL;
   rx->closing = 1;
   stop_placing(env, &rx->placer);
@@ -458,7 +461,7 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   napi_delete_reference(env, rx->self);
   napi_async_destroy(env, rx->async_context);
   napi_value self;
-  napi_get_cb_info(env, info, &argc, NULL, &self, NULL);
+  napi_get_cb_info(env, info, NULL, NULL, &self, NULL);
   napi_remove_wrap(env, self, NULL);
   uv_close((uv_handle_t *)&rx->poll, on_handle_closed);
   uv_close((uv_handle_t *)&rx->timer, on_handle_closed);
