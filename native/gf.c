@@ -11,6 +11,11 @@
 // Int32Arrays of byte offsets into it, matrix a Uint8Array of dst.length × src.length coefficients.
 // For every d and s: memory[dst[d] .. +len) ^= matrix[d * src.length + s] · memory[src[s] .. +len).
 // gfKernel names the kernel in use; MCSHELL_GF_KERNEL=avx2|scalar asks for a plainer one.
+//
+// gfDecode(block, k, symbolSize, slotIds) is fec.ts's decodeBlock, done in place in the block's own
+// buffer: the JS version copies the block into WebAssembly memory and back, and its size made it
+// one of the costliest functions for V8 to compile at a receiver's start (~70 ms of compiler CPU
+// per receiver; sixteen on two cores starved the sender). Same contract and results as decodeBlock.
 #include <node_api.h>
 #include <immintrin.h>
 #include "napi-helpers.h"
@@ -21,6 +26,7 @@
 #include <string.h>
 
 static uint8_t MUL[256][256];
+static uint8_t INV[256];
 /* Per coefficient c: c·x for x = 0..15, and c·(x << 4), each repeated for both 128-bit lanes. */
 static uint8_t LOW[256][32], HIGH[256][32];
 /* Per coefficient c: multiplication by c as the bit matrix vgf2p8affineqb takes. */
@@ -39,6 +45,7 @@ static void build_tables(void) {
         y >>= 1;
       }
       MUL[a][b] = (uint8_t)product;
+      if (product == 1) INV[a] = (uint8_t)b;
     }
   }
   for (int c = 0; c < 256; c++) {
@@ -105,7 +112,7 @@ static void *typed_arg(napi_env env, napi_value value, napi_typedarray_type want
   napi_is_typedarray(env, value, &is_typed);
   if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &data, NULL, NULL) != napi_ok || type != want) {
     char message[80];
-    snprintf(message, sizeof message, "%s: expected a %s", name, want == napi_int32_array ? "Int32Array" : "Uint8Array");
+    snprintf(message, sizeof message, "%s: expected a %s", name, want == napi_int32_array ? "Int32Array" : want == napi_uint16_array ? "Uint16Array" : "Uint8Array");
     napi_throw_type_error(env, NULL, message);
     return NULL;
   }
@@ -146,6 +153,132 @@ static napi_value GfMatMulAdd(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* fec.ts's coefficient(): the generator coefficient of source i in repair symbol r (r ≥ k > i).
+   Cauchy below 256, else a non-zero hash of (r, i); uint32 arithmetic gives Math.imul's bits. */
+static uint8_t coefficient(uint32_t r, uint32_t i) {
+  if (r < 256) return INV[r ^ i];
+  uint32_t h = (r * 0x9e3779b1u) ^ ((i + 1) * 0x85ebca77u);
+  h = (h ^ (h >> 15)) * 0x2c1b3c6du;
+  h ^= h >> 13;
+  return (uint8_t)(1 + h % 255);
+}
+
+/* Inverts the e×e matrix of the repairs' coefficients on the missing sources by Gauss-Jordan over
+   rows [A | I] (width 2e) in `m`, as fec.ts's solveInHeap does. On success inverse[c·e + r] is the
+   coefficient of repair row r in missing source c, and it returns -1; else the first row that the
+   rows before it already span. */
+static int invert(uint8_t *m, size_t e, const uint32_t *repair, const uint32_t *missing, uint8_t *inverse) {
+  size_t width = 2 * e;
+  uint8_t *temp = m + e * width;
+  uint32_t *pivot = malloc(e * sizeof *pivot);
+  if (!pivot) return -2;
+  memset(m, 0, e * width);
+  for (size_t r = 0; r < e; r++) {
+    for (size_t c = 0; c < e; c++) m[r * width + c] = coefficient(repair[r], missing[c]);
+    m[r * width + e + r] = 1;
+  }
+  for (size_t r = 0; r < e; r++) {
+    uint8_t *row = m + r * width;
+    for (size_t p = 0; p < r; p++) mul_add(row, m + p * width, width, row[pivot[p]]);
+    size_t lead = 0;
+    while (lead < e && row[lead] == 0) lead++;
+    if (lead == e) {
+      free(pivot);
+      return (int)r;
+    }
+    memset(temp, 0, width);
+    mul_add(temp, row, width, INV[row[lead]]);
+    memcpy(row, temp, width);
+    for (size_t p = 0; p < r; p++) mul_add(m + p * width, row, width, m[p * width + lead]);
+    pivot[r] = (uint32_t)lead;
+  }
+  for (size_t r = 0; r < e; r++) memcpy(inverse + pivot[r] * e, m + r * width + e, e);
+  free(pivot);
+  return -1;
+}
+
+static napi_value GfDecode(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!call_args(env, info, 4, argv, "gfDecode(block, k, symbolSize, slotIds)")) return NULL;
+  size_t block_length, slot_count;
+  uint8_t *block = typed_arg(env, argv[0], napi_uint8_array, &block_length, "block");
+  if (!block) return NULL;
+  uint32_t k, size;
+  if (napi_get_value_uint32(env, argv[1], &k) != napi_ok || napi_get_value_uint32(env, argv[2], &size) != napi_ok) {
+    napi_throw_type_error(env, NULL, "gfDecode(block, k, symbolSize, slotIds): k and symbolSize must be numbers");
+    return NULL;
+  }
+  uint16_t *slot_ids = typed_arg(env, argv[3], napi_uint16_array, &slot_count, "slotIds");
+  if (!slot_ids) return NULL;
+  if (k == 0 || slot_count < k || block_length < (size_t)k * size) {
+    napi_throw_range_error(env, NULL, "gfDecode: the block must hold k slots of symbolSize bytes and slotIds k ids");
+    return NULL;
+  }
+  napi_value result;
+  size_t e = 0;
+  for (uint32_t s = 0; s < k; s++) {
+    if (slot_ids[s] == s) continue;
+    if (slot_ids[s] < k) {
+      char message[96];
+      snprintf(message, sizeof message, "a slot holds symbol %u, which is not a repair symbol of a %u-symbol block", slot_ids[s], k);
+      napi_throw_range_error(env, NULL, message);
+      return NULL;
+    }
+    e++;
+  }
+  if (e == 0) {
+    napi_create_int32(env, -1, &result);
+    return result;
+  }
+  uint32_t *missing = malloc(2 * e * sizeof *missing);
+  uint8_t *m = malloc((e + 1) * 2 * e);
+  uint8_t *inverse = malloc(e * e);
+  uint8_t *held = malloc(e * (size_t)size);
+  if (!missing || !m || !inverse || !held) {
+    free(missing), free(m), free(inverse), free(held);
+    napi_throw_error(env, NULL, "gfDecode: out of memory");
+    return NULL;
+  }
+  uint32_t *repair = missing + e;
+  for (uint32_t s = 0, n = 0; s < k; s++) {
+    if (slot_ids[s] != s) {
+      missing[n] = s;
+      repair[n++] = slot_ids[s];
+    }
+  }
+  int redundant = invert(m, e, repair, missing, inverse);
+  if (redundant == -2) {
+    free(missing), free(m), free(inverse), free(held);
+    napi_throw_error(env, NULL, "gfDecode: out of memory");
+    return NULL;
+  }
+  if (redundant >= 0) {
+    napi_create_int32(env, (int32_t)missing[redundant], &result);
+  } else {
+    /* Take the known sources' share out of each repair symbol (in the missing slots): what is left
+       is A·x_missing. Source by source, so each is read once while the e repair rows stay in cache. */
+    for (uint32_t j = 0; j < k; j++) {
+      if (slot_ids[j] != j) continue;
+      for (size_t r = 0; r < e; r++) {
+        mul_add(block + (size_t)missing[r] * size, block + (size_t)j * size, size, coefficient(repair[r], j));
+      }
+    }
+    /* x_missing = A⁻¹ · (A·x_missing), back into the missing sources' slots. */
+    for (size_t r = 0; r < e; r++) memcpy(held + r * size, block + (size_t)missing[r] * size, size);
+    for (size_t c = 0; c < e; c++) memset(block + (size_t)missing[c] * size, 0, size);
+    for (size_t r = 0; r < e; r++) {
+      for (size_t c = 0; c < e; c++) {
+        uint8_t coef = inverse[c * e + r];
+        if (coef) mul_add(block + (size_t)missing[c] * size, held + r * size, size, coef);
+      }
+    }
+    for (size_t c = 0; c < e; c++) slot_ids[missing[c]] = (uint16_t)missing[c];
+    napi_create_int32(env, -1, &result);
+  }
+  free(missing), free(m), free(inverse), free(held);
+  return result;
+}
+
 /* The tables and the kernel, once per process: the addon's Init runs again in every worker thread
    that loads it, while other threads may be using them. */
 static void set_up(void) {
@@ -164,6 +297,7 @@ void register_gf(napi_env env, napi_value exports) {
   pthread_once(&once, set_up);
   napi_value name;
   set_function(env, exports, "gfMatMulAdd", GfMatMulAdd);
+  set_function(env, exports, "gfDecode", GfDecode);
   napi_create_string_utf8(env, kernel == GFNI ? "gfni" : kernel == AVX2 ? "avx2" : "scalar", NAPI_AUTO_LENGTH, &name);
   napi_set_named_property(env, exports, "gfKernel", name);
 }

@@ -16,7 +16,7 @@ function benchEncode(k: number): number {
   let bytes = 0;
   const start = process.hrtime.bigint();
   for (let n = 0; seconds(start) < 0.5; n++) {
-    encodeRepair(block, k, symbolSize, Math.max(256, k) + (n % 1000), out, 0, 1); // the block stays loaded, as in the sender
+    encodeRepair(block, k, symbolSize, Math.max(256, k) + (n % 1000), out, 0, block); // the block stays loaded, as in the sender
     bytes += symbolSize;
   }
   return bytes / seconds(start);

@@ -1,6 +1,7 @@
 // The native GF(2^8) kernels (native/gf.c) against the field's multiplication, and the erasure code
 // through each of them: the CPU picks one kernel, so the others run in child processes that ask
-// for a plainer one (MCSHELL_GF_KERNEL), and once with the addon off (the WebAssembly path).
+// for a plainer one (MCSHELL_GF_KERNEL), and once with the addon off (the WebAssembly path). With
+// the addon, decodeBlock is gf.c's gfDecode: the erasure code's own tests run once more without it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -66,5 +67,15 @@ if (process.env[CHILD]) {
       kernels.add(result.kernel);
     }
     assert.ok(kernels.has('scalar') && kernels.has('webassembly'), [...kernels].join(', '));
+  });
+
+  test('the erasure code\'s tests also pass without the addon (decodeBlock in JS and WebAssembly)', { skip: !native && 'native addon not built: fec.test.ts runs that path already' }, () => {
+    const fecTests = fileURLToPath(new URL('./fec.test.js', import.meta.url));
+    const env: NodeJS.ProcessEnv = { ...process.env, MCSHELL_NATIVE: '0' };
+    delete env.NODE_TEST_CONTEXT; // else the nested runner reports to this one instead of to stdout
+    const run = spawnSync(process.execPath, ['--test', fecTests], { env, encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.match(run.stdout, /# pass [1-9]/);
+    assert.match(run.stdout, /# fail 0/);
   });
 }

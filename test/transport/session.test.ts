@@ -85,6 +85,26 @@ test('small blocks and short symbols (k=8, 256-byte symbols) with loss', async (
   assertAllVerified(await session(300_000, [{ drop: 0.1, seed: 3 }, { drop: 0.1, seed: 4 }], { k: 8, symbolSize: 256 }));
 });
 
+test('sessions in one process share the erasure coder: each sends repairs of its own image', { timeout: 60_000 }, async () => {
+  // Two senders at once, each image a single block 0 of other bytes, their receivers losing 5 %:
+  // repairs of one session's block 0 must never be coded from the other's.
+  const dir = tempDir();
+  const runs = [2, 3].map(async (seed) => {
+    const image = makeImage(dir, 100_001, seed);
+    const ch = channel();
+    const out = join(dir, `out${seed}`);
+    const pending = receive({ ...ch, out, impairment: { drop: 0.05, seed } });
+    await sleep(50);
+    const summary = await send({ ...ch, file: image.path, rate: RATE });
+    const result = await pending;
+    assert.equal(summary.ok, true, summary.message);
+    assert.equal(result.ok, true, result.message);
+    assert.ok(summary.repairSymbols > 0 && result.counters.decodedBlocks > 0, 'the block was repaired');
+    assert.equal(fileSha256(out), image.sha256);
+  });
+  await Promise.all(runs);
+});
+
 test('a receiver started before the sender finds the session by its announcement', async () => {
   const dir = tempDir();
   const image = makeImage(dir, 1_000_000, 5);

@@ -183,13 +183,16 @@ function load(block: Uint8Array, k: number, symbolSize: number, base: number): v
   else for (let i = 0; i < k; i++) heap.set(block.subarray(i * symbolSize, (i + 1) * symbolSize), base + i * stride);
 }
 
-/** Which block's source symbols are in the heap for encoding (callers name blocks by a key). */
-let loadedKey: number | null = null;
+/** The key object of the block whose source symbols are in the heap for encoding (see encodeRepair). */
+let loadedKey: object | null = null;
 
 /**
  * Writes repair symbol `repairId` (k ≤ repairId < SYMBOL_IDS) of a block into out[outOff .. outOff+symbolSize).
  * `block` holds the k source symbols back to back (the last one zero-padded to symbolSize). Repairs of
- * one block usually go out together: with the same `key` the block is not copied to the coder again.
+ * one block usually go out together: passed the same `key` object as the call before, the block is
+ * not copied to the coder again, so a key must stand for one content (a new object when the bytes
+ * change; the sender uses a fresh view of a block buffer each time it fills it). Sessions sharing a
+ * process share the coder, which is why a key is an object and not, say, a block number.
  */
 export function encodeRepair(
   block: Uint8Array,
@@ -198,7 +201,7 @@ export function encodeRepair(
   repairId: number,
   out: Uint8Array,
   outOff = 0,
-  key?: number,
+  key?: object,
 ): void {
   if (repairId < k || repairId >= SYMBOL_IDS) throw new RangeError(`repair id must be ${k}..${SYMBOL_IDS - 1} (got ${repairId})`);
   const stride = strideOf(symbolSize);
@@ -259,8 +262,10 @@ function solveInHeap(a: Uint8Array, e: number, base: number): { rows: Int32Array
  * Returns -1 when decoded (slot i then holds source symbol i and slotIds is the identity), or, when
  * the repair symbols are linearly dependent (possible only with ids ≥ 256), the slot of one that
  * adds nothing: the block is left as it was, and that slot needs another repair symbol.
+ * The native addon does the same in place (native/gf.c, gfDecode); this is the path without it.
  */
 export function decodeBlock(block: Uint8Array, k: number, symbolSize: number, slotIds: Uint16Array): number {
+  if (native) return native.gfDecode(block, k, symbolSize, slotIds);
   const missing: number[] = [];
   for (let s = 0; s < k; s++) if (slotIds[s] !== s) missing.push(s);
   const e = missing.length;

@@ -36,6 +36,8 @@ export interface NativeAddon {
   gcmOpen(context: NativeGcmContext, buf: Buffer, clear: number, len: number, nonce: Buffer): number;
   /** For every d and s: memory[dst[d] …+len) ^= matrix[d·src.length + s] · memory[src[s] …+len) in GF(2^8) (native/gf.c). */
   gfMatMulAdd(memory: Uint8Array, dst: Int32Array, src: Int32Array, matrix: Uint8Array, len: number): void;
+  /** fec.ts's decodeBlock in place in `block` (native/gf.c): same arguments, result and errors. */
+  gfDecode(block: Uint8Array, k: number, symbolSize: number, slotIds: Uint16Array): number;
   /** Which of gf.c's kernels runs: 'gfni', 'avx2' or 'scalar'. */
   gfKernel: string;
 }

@@ -631,13 +631,18 @@ export class Sender {
     this.nextRepair[block]!++;
     const seq = this.nextSeq();
     writeSymbolHeader(buf, this.session, seq, block, id);
-    encodeRepair(this.blockData(block), k, g.symbolSize, id, buf, SYMBOL_HEADER_BYTES, block);
+    const data = this.blockData(block);
+    encodeRepair(data, k, g.symbolSize, id, buf, SYMBOL_HEADER_BYTES, data);
     this.lastSeq[block] = seq;
     this.repairSymbols++;
     return SYMBOL_HEADER_BYTES + g.symbolSize;
   }
 
-  /** The block's bytes, zero-padded to whole symbols; a small cache serves the sequential pass and repairs of recent blocks. */
+  /**
+   * The block's bytes, zero-padded to whole symbols; a small cache serves the sequential pass and
+   * repairs of recent blocks. Each fill returns a new view (of a reused buffer): the coder knows a
+   * block's content by that object (encodeRepair's key).
+   */
   private blockData(block: number): Uint8Array {
     const hit = this.cache.get(block);
     if (hit) return hit;
@@ -645,7 +650,8 @@ export class Sender {
     let buf: Uint8Array;
     if (this.cache.size >= BLOCK_CACHE) {
       const oldest = this.cache.keys().next().value!;
-      buf = this.cache.get(oldest)!;
+      const evicted = this.cache.get(oldest)!;
+      buf = new Uint8Array(evicted.buffer, evicted.byteOffset, evicted.length);
       this.cache.delete(oldest);
     } else {
       buf = new Uint8Array(g.blockBytes);
