@@ -5,11 +5,12 @@
 // Node's dgram delivers one datagram per libuv wake-up and JS callback, about 6 µs of CPU per
 // datagram here; sixteen receivers at 100 Mbit/s on two cores cannot afford that. This addon reads
 // with recvmmsg(2) into one shared buffer and calls JS once per batch. After the first datagram
-// wakes it, it waits `coalesceMs` before reading, so a wake-up finds many datagrams queued (the
-// socket's receive buffer holds them meanwhile): about 1 µs per datagram in all.
+// wakes it, it waits before reading, so a wake-up finds many datagrams queued (the socket's receive
+// buffer holds them meanwhile): about 1 µs per datagram in all. The wait starts at 1 ms and adapts
+// between that and `coalesceMs` to how full the buffer gets (on_timer); readWait() tells it.
 //
 // JS API: open(port, group, interfaceAddress, recvBufferBytes, slotBytes, coalesceMs, onBatch)
-// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), drops(), place(...),
+// returns { data: ArrayBuffer, meta: ArrayBuffer, addMembership(group), drops(), readWait(), place(...),
 // track(...), untrack(block), close() }. onBatch(first, count) is called with `this` = that object for
 // datagrams first .. first+count-1 of the batch: datagram i is data[i*slot, i*slot+len) and meta
 // (Int32) holds [len, source IPv4 as u32, source port] per datagram. Both buffers are reused by the
@@ -81,7 +82,10 @@ typedef struct {
 
 typedef struct {
   int fd;
+  /* The longest wait before reading (coalesceMs), and the wait now: it adapts to how full the
+     receive buffer gets meanwhile (see on_timer). */
   int coalesce_ms;
+  int wait_ms;
   int closing;
   int open_handles;
   struct in_addr iface;
@@ -249,14 +253,33 @@ static int drain(receiver_t *rx) {
   return total;
 }
 
+/* How full the socket's receive buffer is, in percent (0 when the kernel cannot say). */
+static int buffer_fill(receiver_t *rx) {
+  uint32_t meminfo[SK_MEMINFO_VARS] = {0};
+  socklen_t len = sizeof meminfo;
+  if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) < 0 || meminfo[SK_MEMINFO_RCVBUF] == 0) return 0;
+  return (int)((uint64_t)meminfo[SK_MEMINFO_RMEM_ALLOC] * 100 / meminfo[SK_MEMINFO_RCVBUF]);
+}
+
 static void on_timer(uv_timer_t *timer) {
   receiver_t *rx = timer->data;
+  /* Longer waits mean fewer wake-ups and bigger batches, but the buffer must hold what arrives
+     meanwhile, and how much that is depends on the rate and on the buffer the kernel granted (an
+     unprivileged receiver gets rmem_max, often 208 KiB: under 2 ms of 1 Gbit/s). So the wait halves
+     when the buffer was over a third full, and doubles up to coalesce_ms while it stays under a tenth. */
+  int fill = buffer_fill(rx);
   int got = drain(rx);
   if (rx->closing) return;
-  /* While datagrams keep coming, read again after the same wait without asking epoll (that cost two
-     epoll_ctl calls and an extra wake-up per round); once a round finds nothing, wait for the socket. */
-  if (got > 0) uv_timer_start(&rx->timer, on_timer, (uint64_t)rx->coalesce_ms, 0);
-  else uv_poll_start(&rx->poll, UV_READABLE, on_readable);
+  /* While datagrams keep coming, read again after the wait without asking epoll (that cost two
+     epoll_ctl calls and an extra wake-up per round); once a round finds nothing, wait for the socket
+     (and keep the wait: a pause in the flow says nothing about its rate). */
+  if (got > 0) {
+    if (fill > 33 && rx->wait_ms > 1) rx->wait_ms /= 2;
+    else if (fill < 10 && rx->wait_ms < rx->coalesce_ms) rx->wait_ms = rx->wait_ms * 2 < rx->coalesce_ms ? rx->wait_ms * 2 : rx->coalesce_ms;
+    uv_timer_start(&rx->timer, on_timer, (uint64_t)rx->wait_ms, 0);
+  } else {
+    uv_poll_start(&rx->poll, UV_READABLE, on_readable);
+  }
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -265,7 +288,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   if (status < 0) return;
   if (rx->coalesce_ms > 0) {
     uv_poll_stop(&rx->poll);
-    uv_timer_start(&rx->timer, on_timer, (uint64_t)rx->coalesce_ms, 0);
+    uv_timer_start(&rx->timer, on_timer, (uint64_t)rx->wait_ms, 0);
   } else {
     drain(rx);
   }
@@ -449,6 +472,14 @@ static napi_value Drops(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static napi_value ReadWait(napi_env env, napi_callback_info info) {
+  receiver_t *rx = unwrap(env, info, 0, NULL, NULL);
+  if (!rx) return NULL;
+  napi_value result;
+  napi_create_int32(env, rx->wait_ms, &result);
+  return result;
+}
+
 static napi_value Close(napi_env env, napi_callback_info info) {
   receiver_t *rx = unwrap(env, info, 0, NULL, NULL);
   if (!rx) return NULL;
@@ -508,6 +539,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   rx->env = env;
   rx->slot = (size_t)slot;
   rx->coalesce_ms = coalesce_ms;
+  rx->wait_ms = coalesce_ms > 0 ? 1 : 0; /* grows while the buffer stays nearly empty */
   rx->iface = iface;
   for (int i = 0; i < MAX_TRACKED; i++) rx->placer.tracked[i].block = -1;
   napi_value self;
@@ -526,6 +558,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   set_function(env, self, "track", Track);
   set_function(env, self, "untrack", Untrack);
   set_function(env, self, "drops", Drops);
+  set_function(env, self, "readWait", ReadWait);
   set_function(env, self, "close", Close);
   napi_wrap(env, self, rx, NULL, NULL, NULL);
   napi_create_reference(env, argv[6], 1, &rx->on_batch);

@@ -236,3 +236,36 @@ test('drops() counts the datagrams a full receive buffer lost', { skip: !nativeA
   assert.equal(delivered + socket.drops()!, count);
   socket.close();
 });
+
+// The wait before reading (native/mcnet.c, on_timer) grows while rounds find the receive buffer
+// nearly empty and halves when it was over a third full: a long wait at a high rate, or with the small
+// buffer an unprivileged process gets, would overflow it.
+test('the wait before reading grows while the receive buffer stays empty and halves when it fills', { skip: !nativeAddon() && 'native addon not built' }, async () => {
+  const ch = channel();
+  const socket = nativeAddon()!.open(ch.port, ch.group, '127.0.0.1', 256 << 10, 9216, 8, () => {});
+  const sender = await openGroupSender({ interfaceAddress: '127.0.0.1', group: ch.group, port: ch.port, sendBuffer: 4 << 20, slotBytes: 1500, slots: 256 }, () => {});
+  const send = (count: number): void => {
+    for (let i = 0; i < count; i++) {
+      sender.next()!.fill(7, 0, 1400);
+      sender.commit(1400);
+    }
+    sender.flush();
+  };
+  try {
+    assert.equal(socket.readWait(), 1);
+    // A trickle: every round finds one datagram in an empty buffer, and the wait grows to the ceiling.
+    for (let i = 0; i < 4; i++) {
+      send(1);
+      await sleep(40);
+    }
+    assert.equal(socket.readWait(), 8);
+    // A burst of ~350 KB (in a buffer of 512 KB: the kernel doubles what was asked) arrives within
+    // the wait: that round halves it, and the empty round after it leaves it be.
+    send(150);
+    await sleep(60);
+    assert.equal(socket.readWait(), 4);
+  } finally {
+    socket.close();
+    sender.close();
+  }
+});

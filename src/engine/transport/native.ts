@@ -9,6 +9,8 @@ export interface NativeGroupSocket {
   addMembership(group: string): void;
   /** Datagrams the kernel dropped for this socket since it was opened (a full receive buffer). */
   drops(): number;
+  /** Milliseconds the socket now waits after a wake-up before reading (1 … coalesceMs, adapting to the buffer's fill). */
+  readWait(): number;
   /** From now on the addon places the symbols of `session` into tracked blocks (native/mcnet.c). */
   place(session: number, prefix: number, symbolSize: number, blockCount: number, k: number, lastK: number, lastBytes: number, complete: Uint8Array): void;
   /** Hands the addon a block's arrays; false when it cannot take more (JS then places that block's symbols). */
