@@ -164,14 +164,12 @@ static uint8_t coefficient(uint32_t r, uint32_t i) {
 }
 
 /* Inverts the e×e matrix of the repairs' coefficients on the missing sources by Gauss-Jordan over
-   rows [A | I] (width 2e) in `m`, as fec.ts's solveInHeap does. On success inverse[c·e + r] is the
-   coefficient of repair row r in missing source c, and it returns -1; else the first row that the
-   rows before it already span. */
-static int invert(uint8_t *m, size_t e, const uint32_t *repair, const uint32_t *missing, uint8_t *inverse) {
+   rows [A | I] (width 2e) in `m` (e + 1 rows: the last is scratch), as fec.ts's solveInHeap does;
+   `pivot` has room for e entries. On success inverse[c·e + r] is the coefficient of repair row r in
+   missing source c, and it returns -1; else the first row that the rows before it already span. */
+static int invert(uint8_t *m, size_t e, const uint32_t *repair, const uint32_t *missing, uint32_t *pivot, uint8_t *inverse) {
   size_t width = 2 * e;
   uint8_t *temp = m + e * width;
-  uint32_t *pivot = malloc(e * sizeof *pivot);
-  if (!pivot) return -2;
   memset(m, 0, e * width);
   for (size_t r = 0; r < e; r++) {
     for (size_t c = 0; c < e; c++) m[r * width + c] = coefficient(repair[r], missing[c]);
@@ -182,10 +180,7 @@ static int invert(uint8_t *m, size_t e, const uint32_t *repair, const uint32_t *
     for (size_t p = 0; p < r; p++) mul_add(row, m + p * width, width, row[pivot[p]]);
     size_t lead = 0;
     while (lead < e && row[lead] == 0) lead++;
-    if (lead == e) {
-      free(pivot);
-      return (int)r;
-    }
+    if (lead == e) return (int)r;
     memset(temp, 0, width);
     mul_add(temp, row, width, INV[row[lead]]);
     memcpy(row, temp, width);
@@ -193,7 +188,6 @@ static int invert(uint8_t *m, size_t e, const uint32_t *repair, const uint32_t *
     pivot[r] = (uint32_t)lead;
   }
   for (size_t r = 0; r < e; r++) memcpy(inverse + pivot[r] * e, m + r * width + e, e);
-  free(pivot);
   return -1;
 }
 
@@ -230,7 +224,8 @@ static napi_value GfDecode(napi_env env, napi_callback_info info) {
     napi_create_int32(env, -1, &result);
     return result;
   }
-  uint32_t *missing = malloc(2 * e * sizeof *missing);
+  /* missing, then the repair ids in those slots, then invert's pivot columns: e each. */
+  uint32_t *missing = malloc(3 * e * sizeof *missing);
   uint8_t *m = malloc((e + 1) * 2 * e);
   uint8_t *inverse = malloc(e * e);
   uint8_t *held = malloc(e * (size_t)size);
@@ -246,12 +241,7 @@ static napi_value GfDecode(napi_env env, napi_callback_info info) {
       repair[n++] = slot_ids[s];
     }
   }
-  int redundant = invert(m, e, repair, missing, inverse);
-  if (redundant == -2) {
-    free(missing), free(m), free(inverse), free(held);
-    napi_throw_error(env, NULL, "gfDecode: out of memory");
-    return NULL;
-  }
+  int redundant = invert(m, e, repair, missing, repair + e, inverse);
   if (redundant >= 0) {
     napi_create_int32(env, (int32_t)missing[redundant], &result);
   } else {

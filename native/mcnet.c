@@ -253,11 +253,17 @@ static int drain(receiver_t *rx) {
   return total;
 }
 
+/* The socket's memory counters (SK_MEMINFO_*: its receive buffer's size and use, drops); -1 on error. */
+static int read_meminfo(receiver_t *rx, uint32_t meminfo[SK_MEMINFO_VARS]) {
+  socklen_t len = SK_MEMINFO_VARS * sizeof(uint32_t);
+  memset(meminfo, 0, len);
+  return getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len);
+}
+
 /* How full the socket's receive buffer is, in percent (0 when the kernel cannot say). */
 static int buffer_fill(receiver_t *rx) {
-  uint32_t meminfo[SK_MEMINFO_VARS] = {0};
-  socklen_t len = sizeof meminfo;
-  if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) < 0 || meminfo[SK_MEMINFO_RCVBUF] == 0) return 0;
+  uint32_t meminfo[SK_MEMINFO_VARS];
+  if (read_meminfo(rx, meminfo) < 0 || meminfo[SK_MEMINFO_RCVBUF] == 0) return 0;
   return (int)((uint64_t)meminfo[SK_MEMINFO_RMEM_ALLOC] * 100 / meminfo[SK_MEMINFO_RCVBUF]);
 }
 
@@ -464,9 +470,8 @@ static napi_value Untrack(napi_env env, napi_callback_info info) {
 static napi_value Drops(napi_env env, napi_callback_info info) {
   receiver_t *rx = unwrap(env, info, 0, NULL, NULL);
   if (!rx) return NULL;
-  uint32_t meminfo[SK_MEMINFO_VARS] = {0};
-  socklen_t len = sizeof meminfo;
-  if (getsockopt(rx->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &len) < 0) return throw_errno(env, "drops");
+  uint32_t meminfo[SK_MEMINFO_VARS];
+  if (read_meminfo(rx, meminfo) < 0) return throw_errno(env, "drops");
   napi_value result;
   napi_create_uint32(env, meminfo[SK_MEMINFO_DROPS], &result);
   return result;
