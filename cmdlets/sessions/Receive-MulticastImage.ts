@@ -28,6 +28,7 @@ export default defineCmdlet({
       out,
       ...(params.Group ? { group: params.Group, port: params.Port! } : {}),
       signal: ctx.signal,
+      onWarning: (message) => ctx.writeWarning(`Receive-MulticastImage: ${message}`),
       onProgress: (p) => progress.update(p.blockCount > 0 ? (p.imageBytes * p.blocksDone) / p.blockCount : 0, p.imageBytes),
     }).finally(() => progress.end());
     if (!summary.ok) {

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE } from '../../src/engine/transport/index.js';
 import { channel, fileSha256, makeImage, sleep, tempDir } from './helpers.js';
@@ -22,8 +22,10 @@ after(() => {
   for (const c of running) c.kill('SIGKILL');
 });
 
-function mcshell(args: string[], env: NodeJS.ProcessEnv = {}): Run {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `wrapper`: a command that runs mcshell (e.g. setpriv with its options). */
+function mcshell(args: string[], env: NodeJS.ProcessEnv = {}, wrapper: string[] = []): Run {
+  const argv = [...wrapper, process.execPath, bin, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
@@ -99,6 +101,42 @@ test('send and receive as processes, with JSON summaries', async () => {
     assert.equal(res.code, 0, res.stderr);
     assert.equal(JSON.parse(res.stdout).sha256, image.sha256);
     assert.equal(fileSha256(join(dir, `out${i}`)), image.sha256);
+  }
+});
+
+test('a receiver whose socket buffer net.core.rmem_max caps warns, with the sysctl that lifts it, and still verifies', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 1_000_000, 22);
+  const ch = channel();
+  const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+  const capped = rmemMax < 16 << 20; // the receiver asks for 16 MiB
+  // Root with the addon goes past rmem_max (SO_RCVBUFFORCE); without CAP_NET_ADMIN, or with Node's
+  // dgram (SO_RCVBUF only), it cannot.
+  const withoutNetAdmin = ['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin'];
+  const cases = [
+    { name: 'root, addon', env: {}, wrapper: [], warns: false },
+    { name: 'without CAP_NET_ADMIN, addon', env: {}, wrapper: withoutNetAdmin, warns: capped },
+    { name: "Node's dgram", env: { MCSHELL_NATIVE: '0' }, wrapper: [], warns: capped },
+  ];
+  const receivers = cases.map((c, i) => mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, `out${i}`), '--json'], c.env, c.wrapper));
+  await sleep(300);
+  const sender = await mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', String(cases.length), '--rate', '200M']).done;
+  assert.equal(sender.code, 0, sender.stderr);
+  for (const [i, r] of receivers.entries()) {
+    const res = await r.done;
+    const c = cases[i]!;
+    assert.equal(res.code, 0, `${c.name}: ${res.stderr}`);
+    const summary = JSON.parse(res.stdout) as { sha256: string; warnings: string[] };
+    assert.equal(summary.sha256, image.sha256, c.name);
+    if (c.warns) {
+      const granted = `${Math.floor(rmemMax / 1024)} KiB`;
+      assert.equal(summary.warnings.length, 1, c.name);
+      assert.match(summary.warnings[0]!, new RegExp(`receive buffer is ${granted}, not the 16 MiB asked for: net.core.rmem_max caps it.*sysctl -w net.core.rmem_max=16777216`), c.name);
+      assert.match(res.stderr, /^mcshell receive: warning: the session socket's receive buffer is/m, c.name);
+    } else {
+      assert.deepEqual(summary.warnings, [], c.name);
+      assert.equal(res.stderr, '', c.name);
+    }
   }
 });
 

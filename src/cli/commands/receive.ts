@@ -5,6 +5,8 @@ const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> 
                        [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
 Without --group/--port the receiver joins the session announced on the link. Exits 0 only after the
 image is verified. With --out - the image goes to stdout and the --json summary to stderr.
+The session socket asks for a 16 MiB receive buffer; when net.core.rmem_max caps it (no CAP_NET_ADMIN,
+or no native addon) the receiver warns on stderr and in the summary's "warnings", with the sysctl to run.
   --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
                       encrypted session that authenticates with it is joined, and datagrams that fail
                       authentication or are replayed are dropped and counted.
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<number> {
       encryptionKey,
       manifestPublicKey,
       impairment: transport.impairmentFromEnv(process.env),
+      // On a terminal the progress line is cleared first (it is rewritten in place).
+      onWarning: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}mcshell receive: warning: ${message}\n`),
       onProgress: show
         ? (p) =>
             show(

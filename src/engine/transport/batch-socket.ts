@@ -24,6 +24,11 @@ export interface GroupSocket {
   readonly placer: SymbolPlacer | null;
   /** Datagrams the kernel dropped for this socket (its receive buffer was full); null without the addon. */
   drops(): number | null;
+  /**
+   * The receive buffer the kernel granted, in the units it was asked in: less than asked when
+   * net.core.rmem_max caps it (always for Node's dgram; the addon may go past it with CAP_NET_ADMIN).
+   */
+  readonly recvBufferBytes: number;
 }
 
 /** A block being collected, as the receiver keeps it: the native path updates these same arrays. */
@@ -112,13 +117,20 @@ export async function openGroupSocket(o: GroupSocketOptions, onDatagram: Datagra
       track: (block, p) => socket.track(block, p.buf, p.have, p.filled, p.slotIds, p.count),
       untrack: (block) => socket.untrack(block),
     };
-    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true, placer, drops: () => socket.drops() };
+    return { addMembership: (group) => socket.addMembership(group), close: () => socket.close(), batched: true, placer, drops: () => socket.drops(), recvBufferBytes: socket.recvBuffer };
   }
   const socket = await openSocket({ interfaceAddress: o.interfaceAddress, port: o.port, reuse: true, recvBuffer: o.recvBuffer });
   socket.addMembership(o.group, o.interfaceAddress);
   socket.on('message', onDatagram);
   socket.on('error', () => {});
-  return { addMembership: (group) => socket.addMembership(group, o.interfaceAddress), close: () => socket.close(), batched: false, placer: null, drops: () => null };
+  return {
+    addMembership: (group) => socket.addMembership(group, o.interfaceAddress),
+    close: () => socket.close(),
+    batched: false,
+    placer: null,
+    drops: () => null,
+    recvBufferBytes: socket.getRecvBufferSize() / 2, // Linux reports twice the size asked for
+  };
 }
 
 // ---- sending -------------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ export interface NativeGroupSocket {
   addMembership(group: string): void;
   /** Datagrams the kernel dropped for this socket since it was opened (a full receive buffer). */
   drops(): number;
+  /** The receive buffer the kernel granted, in the units it was asked in. */
+  readonly recvBuffer: number;
   /** Milliseconds the socket now waits after a wake-up before reading (1 … coalesceMs, adapting to the buffer's fill). */
   readWait(): number;
   /** From now on the addon places the symbols of `session` into tracked blocks (native/mcnet.c). */

@@ -68,6 +68,8 @@ export interface ReceiveOptions {
   /** TEST ONLY: impair arriving datagrams (see net.ts). */
   impairment?: Impairment;
   onProgress?: (p: ReceiveProgress) => void;
+  /** Told of each condition worth an admin's attention that does not stop the receive (see ReceiveSummary.warnings). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -118,6 +120,8 @@ export interface ReceiveSummary {
   sha256: string | null;
   elapsedSeconds: number;
   counters: ReceiveCounters;
+  /** Conditions worth an admin's attention that did not stop the receive, e.g. a capped socket buffer. */
+  warnings: string[];
   /** Set when the output could not be written or read back: the error code (ENOSPC, EIO, …). */
   localError?: string;
 }
@@ -141,6 +145,11 @@ const DEFAULT_MEMORY = 48 << 20;
  * completes; and only after overruns, so that a slow or lossy link is repaired as usual.
  */
 const DROP_NEED_SHARE = 0.25;
+/**
+ * The session socket's receive buffer: it absorbs the moments the receiver is not scheduled or is
+ * busy decoding (16 MiB: 1.3 s at 100 Mbit/s, 130 ms at 1 Gbit/s).
+ */
+const RECV_BUFFER_BYTES = 16 << 20;
 /** How long after the socket last overflowed the receiver counts as overrunning. */
 const OVERRUN_MEMORY_MS = 2000;
 const REPORT_BYTES = 1400;
@@ -298,6 +307,7 @@ export class Receiver {
   private reportTimer: NodeJS.Timeout | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly reportBuf = Buffer.alloc(REPORT_BYTES + 64);
+  private readonly warnings: string[] = [];
   private finalSha: Buffer | null = null;
   private batch = 0;
   private doneAt = 0;
@@ -362,8 +372,15 @@ export class Receiver {
       if (napping && ++this.batch === 1) setImmediate(this.nap);
     };
     const onDatagram = this.opts.impairment ? impair(handler, this.opts.impairment) : handler;
-    const socket = await openGroupSocket({ interfaceAddress: this.ifaceAddress, group, port, recvBuffer: 16 << 20 }, onDatagram);
+    const socket = await openGroupSocket({ interfaceAddress: this.ifaceAddress, group, port, recvBuffer: RECV_BUFFER_BYTES }, onDatagram);
     napping = !socket.batched;
+    if (session && socket.recvBufferBytes < RECV_BUFFER_BYTES) {
+      this.warn(
+        `the session socket's receive buffer is ${Math.floor(socket.recvBufferBytes / 1024)} KiB, not the ${RECV_BUFFER_BYTES >> 20} MiB asked for: ` +
+          `net.core.rmem_max caps it${socket.batched ? ' for a receiver without CAP_NET_ADMIN' : ''}. At high rates a receiver that falls behind ` +
+          `drops datagrams (counted as overruns; the sender slows down). Raise it with: sysctl -w net.core.rmem_max=${RECV_BUFFER_BYTES}`,
+      );
+    }
     this.sockets.push(socket);
     return socket;
   }
@@ -1038,6 +1055,11 @@ export class Receiver {
     this.settle(false, message);
   }
 
+  private warn(message: string): void {
+    this.warnings.push(message);
+    this.opts.onWarning?.(message);
+  }
+
   private settle(ok: boolean, message: string): void {
     if (this.settled) return;
     this.settled = true;
@@ -1055,6 +1077,7 @@ export class Receiver {
         sha256: this.finalSha ? this.finalSha.toString('hex') : null,
         elapsedSeconds: (performance.now() - this.started) / 1000,
         counters: this.counters,
+        warnings: this.warnings,
         ...(this.localError ? { localError: this.localError } : {}),
       });
     }, 10);
