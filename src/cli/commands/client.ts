@@ -82,13 +82,14 @@ export async function main(argv: string[]): Promise<number> {
       interface: iface,
       deployment: values.deployment,
       signal: abort.signal,
-      onEvent: show
-        ? (event) => {
-            if (event.type === 'deployment') show(`deployment ${event.deploymentId}: ${event.taskSequence} (${event.steps} steps)`);
-            else if (event.type === 'progress') show(`step ${event.index}: ${event.mode} ${event.percent}%`);
-            else if (event.state !== 'Running') show(`step ${event.index} ${event.step.type}: ${event.state}${event.message ? ` — ${event.message}` : ''}`);
-          }
-        : undefined,
+      onEvent: (event) => {
+        // Warnings always reach stderr; the rest is progress, shown on a terminal or with --progress.
+        if (event.type === 'warning') process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}mcshell client: warning: step ${event.index}: ${event.message}\n`);
+        else if (!show) return;
+        else if (event.type === 'deployment') show(`deployment ${event.deploymentId}: ${event.taskSequence} (${event.steps} steps)`);
+        else if (event.type === 'progress') show(`step ${event.index}: ${event.mode} ${event.percent}%`);
+        else if (event.state !== 'Running') show(`step ${event.index} ${event.step.type}: ${event.state}${event.message ? ` — ${event.message}` : ''}`);
+      },
     });
     if (show && process.stderr.isTTY) process.stderr.write('\n');
     if (values.json) {

@@ -31,7 +31,9 @@ export interface ClientOptions {
 export type ClientEvent =
   | { type: 'deployment'; deploymentId: string; taskSequence: string; steps: number }
   | { type: 'step'; index: number; step: TaskStep; state: 'Running' | 'Succeeded' | 'Failed'; message: string }
-  | { type: 'progress'; index: number; mode: 'multicast' | 'unicast'; percent: number };
+  | { type: 'progress'; index: number; mode: 'multicast' | 'unicast'; percent: number }
+  /** Something worth the admin's attention that does not fail the step (e.g. a capped socket buffer). */
+  | { type: 'warning'; index: number; message: string };
 
 export interface StepResult {
   index: number;
@@ -290,6 +292,7 @@ class TaskSequenceRun {
         imageSha256: Buffer.from(offer.sha256, 'hex'),
         ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
+        onWarning: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
         onProgress: (progress) => {
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;
           blockBytes = progress.blockCount > 0 ? progress.imageBytes / progress.blockCount : 0;
