@@ -7,11 +7,10 @@ const USAGE = `usage: mcshell send <file> --interface <name|address> [--min-clie
                     [--key-file <file>] [--sign-key <pem>] [--no-manifest-cache]
        mcshell send <file> --prepare [--symbol-size <bytes>] [--k <symbols>] [--key-file <file>] [--json] [--progress]
 Exits 0 when every joined receiver (at least --min-clients, default 1) has verified the image.
-  --rate <bits/s>    the most the session sends. Without it the rate is automatic: it starts at the
-                     interface's link speed (1 Gbit/s when the kernel does not know it), doubles while
-                     no receiver overruns its socket buffer and backs off when one does; random loss
-                     is repaired, never obeyed. Where receivers sit behind slower links than the
-                     sender's, give a --rate their links can take.
+  --rate <bits/s>    the most the session sends. Without it the rate is automatic: it starts at
+                     1 Gbit/s, doubles every 100 ms while no receiver overruns its socket buffer and
+                     backs off when one does; random loss is repaired, never obeyed. Where receivers
+                     sit behind slower links than the sender's, give a --rate their links can take.
   --key-file <file>  encrypt the session (AES-256-GCM per datagram) with the 32-byte key in <file>,
                      as 64 hex digits (openssl rand -hex 32 > key); receivers need the same file.
                      Use a fresh key per session. The default symbol size becomes 1440 (1500-byte MTU).

@@ -23,23 +23,6 @@ export function resolveInterface(spec: string): string {
   throw new Error(`no IPv4 interface named '${spec}' (have: ${names.join(', ') || 'none'})`);
 }
 
-/**
- * The speed of the link under an interface (name or IPv4 address) in bits per second, as the kernel
- * reports it in sysfs (a NIC's negotiated speed; a veth says 10 Gbit/s); null when it does not know
- * (loopback, a link that is down, a namespace whose /sys is another's).
- */
-export function linkSpeed(spec: string): number | null {
-  const all = networkInterfaces();
-  const name = spec in all ? spec : Object.keys(all).find((n) => all[n]?.some((a) => a.address === spec));
-  if (!name || !/^[\w.@:-]+$/.test(name)) return null;
-  try {
-    const mbits = Number(readFileSync(`/sys/class/net/${name}/speed`, 'utf8'));
-    return Number.isInteger(mbits) && mbits > 0 ? mbits * 1e6 : null;
-  } catch {
-    return null; // no such file, or EINVAL: the driver has no speed to tell
-  }
-}
-
 /** True for 224.0.0.0/4 addresses outside 224.0.0.0/24 (link-local control traffic). */
 export function isUsableGroup(group: string): boolean {
   if (!isIPv4(group)) return false;

@@ -21,7 +21,7 @@ import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './ciph
 import { encodeRepair, SYMBOL_IDS } from './fec.js';
 import { defaultManifestCacheDir, msUntilCacheable } from './manifest-cache.js';
 import { checkEd25519, ManifestBuilder, signManifest, type Geometry, type Manifest } from './manifest.js';
-import { isUsableGroup, linkSpeed, openSocket, resolveInterface } from './net.js';
+import { isUsableGroup, openSocket, resolveInterface } from './net.js';
 import { openGroupSender, type GroupSender } from './batch-socket.js';
 import {
   ANNOUNCE_GROUP,
@@ -203,16 +203,18 @@ const PENDING_AHEAD_BYTES = 32 << 20;
 const NO_DIGEST = Buffer.alloc(32);
 const CONTROL_MS = 200;
 /**
- * The automatic rate starts at the link's speed when the kernel knows it (linkSpeed), as udpcast
- * sends as fast as its NIC lets it, else at AUTO_START_RATE; it grows by RATE_PROBE every CONTROL_MS
- * until receivers first overrun, then backs off by RATE_BACK_OFF on overruns and grows by RATE_GROW.
- * (On a real NIC the link's own back-pressure also bounds it: see the send buffer.) Probing doubles,
- * bounded by twice what was sent: unshaped on a veth, 128 MB to one receiver took 1.23–1.34 s
- * against 1.39–1.42 s growing by 1.25 (4 runs each, no overruns either way). Starting at the veth's
- * 10 Gbit/s instead of 1: 1305–1575 against 1125–1139 Mbit/s (3 alternating runs; the 1 Gbit/s start
- * spent the first 0.6 s ramping up). Receivers behind slower links than the sender's lose more of
- * the first moments, until the DP's pacer (slow-clients.ts) caps the rate, or --rate does.
+ * The automatic rate starts at AUTO_START_RATE and grows by RATE_PROBE every PROBE_MS until
+ * receivers first overrun, then every CONTROL_MS backs off by RATE_BACK_OFF on overruns or grows by
+ * RATE_GROW. (On a real NIC the link's own back-pressure also bounds it: see the send buffer.)
+ * Probing doubles, bounded by twice what was sent: unshaped on a veth, 128 MB to one receiver took
+ * 1.23–1.34 s against 1.39–1.42 s growing by 1.25 (4 runs each, no overruns either way). Doubling
+ * every 100 ms instead of 200 (the veth takes 3–4 Gbit/s, which took 0.6 s to reach): 0.61–0.73 s
+ * against ~0.75–0.8 s in the sender. Starting at the link's speed instead (a veth says 10 Gbit/s)
+ * was faster when it went well (0.47–0.55 s) but overran a receiver still warming up in 2–3 runs of
+ * 10, which then cost half the image again on the wire; and it would flood receivers behind slower
+ * links than the sender's before any report could slow it down.
  */
+const PROBE_MS = 100;
 const AUTO_START_RATE = 1e9;
 const RATE_PROBE = 2;
 const RATE_GROW = 1.1;
@@ -384,7 +386,7 @@ export class Sender {
     this.minClients = opts.minClients ?? 1;
     this.timeoutMs = opts.receiverTimeoutMs ?? 10_000;
     this.cap = opts.rate ?? Infinity;
-    this.rate = Math.min(this.cap, linkSpeed(opts.interface) ?? AUTO_START_RATE);
+    this.rate = Math.min(this.cap, AUTO_START_RATE);
     if (opts.encryptionKey !== undefined) checkEncryptionKey(opts.encryptionKey);
     if (opts.manifestSigner !== undefined) checkEd25519(opts.manifestSigner, 'private', 'the manifest signing key');
     this.keys = opts.encryptionKey ? new SessionKeys(opts.encryptionKey, SessionKeys.freshSalt()) : null;
@@ -414,7 +416,10 @@ export class Sender {
       this.announceDue = 2;
       this.kick();
     });
-    this.every(CONTROL_MS, () => this.regulate());
+    let regulations = 0;
+    this.every(PROBE_MS, () => {
+      if (this.probing || ++regulations % (CONTROL_MS / PROBE_MS) === 0) this.regulate();
+    });
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
     this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
     this.announceDue = 2;
