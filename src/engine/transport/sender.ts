@@ -416,9 +416,9 @@ export class Sender {
       this.announceDue = 2;
       this.kick();
     });
-    let regulations = 0;
+    let ticks = 0;
     this.every(PROBE_MS, () => {
-      if (this.probing || ++regulations % (CONTROL_MS / PROBE_MS) === 0) this.regulate();
+      if (this.probing || ++ticks % (CONTROL_MS / PROBE_MS) === 0) this.regulate();
     });
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
     this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
