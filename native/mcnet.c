@@ -565,13 +565,11 @@ static napi_value Open(napi_env env, napi_callback_info info) {
   set_function(env, self, "drops", Drops);
   set_function(env, self, "readWait", ReadWait);
   set_function(env, self, "close", Close);
-  /* What the kernel granted (it reports twice the size asked for: its bookkeeping included). */
-  int granted = 0;
-  socklen_t granted_len = sizeof granted;
-  napi_value granted_value;
-  if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_len) < 0) granted = 0;
-  napi_create_int32(env, granted / 2, &granted_value);
-  napi_set_named_property(env, self, "recvBuffer", granted_value);
+  /* What the kernel granted (it counts twice the size asked for: its bookkeeping included). */
+  uint32_t meminfo[SK_MEMINFO_VARS];
+  napi_value granted;
+  napi_create_uint32(env, read_meminfo(rx, meminfo) < 0 ? 0 : meminfo[SK_MEMINFO_RCVBUF] / 2, &granted);
+  napi_set_named_property(env, self, "recvBuffer", granted);
   napi_wrap(env, self, rx, NULL, NULL, NULL);
   napi_create_reference(env, argv[6], 1, &rx->on_batch);
   napi_create_reference(env, self, 1, &rx->self);

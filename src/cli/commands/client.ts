@@ -1,6 +1,6 @@
 // `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
 // with a token (`--enroll`); later runs use the credential that enrollment saved.
-import { integer, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
+import { integer, parse, progressWriter, runCommand, UsageError, writeWarning } from './transport-args.js';
 
 const USAGE = `usage: mcshell client --server <host[:port]> --enroll <token> (--mac <address> | --name <device name>) [options]
        mcshell client [--server <host[:port]>] [options]
@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       signal: abort.signal,
       onEvent: (event) => {
         // Warnings always reach stderr; the rest is progress, shown on a terminal or with --progress.
-        if (event.type === 'warning') process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}mcshell client: warning: step ${event.index}: ${event.message}\n`);
+        if (event.type === 'warning') writeWarning('client', `step ${event.index}: ${event.message}`);
         else if (!show) return;
         else if (event.type === 'deployment') show(`deployment ${event.deploymentId}: ${event.taskSequence} (${event.steps} steps)`);
         else if (event.type === 'progress') show(`step ${event.index}: ${event.mode} ${event.percent}%`);

@@ -1,5 +1,5 @@
 // `mcshell receive --interface <name|address> --out <path|-> …`: fetch one image and verify it.
-import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError } from './transport-args.js';
+import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError, writeWarning } from './transport-args.js';
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
                        [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
@@ -56,8 +56,7 @@ export async function main(argv: string[]): Promise<number> {
       encryptionKey,
       manifestPublicKey,
       impairment: transport.impairmentFromEnv(process.env),
-      // On a terminal the progress line is cleared first (it is rewritten in place).
-      onWarning: (message) => process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}mcshell receive: warning: ${message}\n`),
+      onWarning: (message) => writeWarning('receive', message),
       onProgress: show
         ? (p) =>
             show(

@@ -49,6 +49,11 @@ export function progressWriter(asked: boolean): ((line: string) => void) | undef
   return (line) => process.stderr.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
 }
 
+/** A warning on a line of its own on stderr; on a terminal the progress line is cleared first. */
+export function writeWarning(command: string, message: string): void {
+  process.stderr.write(`${process.stderr.isTTY ? '\r\x1b[K' : ''}mcshell ${command}: warning: ${message}\n`);
+}
+
 export function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
