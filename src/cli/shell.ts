@@ -8,6 +8,7 @@ import type { ErrorRecord } from '../runtime/errors.js';
 import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
+import type { ConfirmAnswer, ConfirmQuestion } from '../runtime/confirm.js';
 import { OPTIONS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
 const VERSION = '0.1.0';
@@ -95,12 +96,24 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(noNewline ? text : `${text}\n`),
     ...(canAsk
       ? {
-          confirm: async (question: string) => {
+          confirm: async (question: ConfirmQuestion): Promise<ConfirmAnswer> => {
             const { createInterface } = await import('node:readline/promises');
+            const { CHOICES_LINE, readAnswer } = await import('../runtime/confirm.js');
             const rl = createInterface({ input: process.stdin, output: process.stderr });
+            // On a terminal readline takes Ctrl+C (and Ctrl+D) as keys: either cancels the pipeline.
+            const cancelled = new AbortController();
+            rl.on('SIGINT', () => cancelled.abort());
+            rl.on('close', () => cancelled.abort());
+            stderr.write(`\n${question.caption}\n${question.message}\n`);
             try {
-              const answer = await rl.question(`${question} [y/N] `);
-              return /^y(es)?$/i.test(answer.trim());
+              for (;;) {
+                const reply = readAnswer(await rl.question(CHOICES_LINE, { signal: cancelled.signal }));
+                if ('answer' in reply) return reply.answer;
+                if (reply.again) stderr.write(`${reply.again}\n`);
+              }
+            } catch (e) {
+              if (cancelled.signal.aborted) return 'Cancel';
+              throw e;
             } finally {
               rl.close();
             }

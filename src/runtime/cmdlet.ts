@@ -182,8 +182,11 @@ export interface CmdletContext<S = unknown> {
   writeVerbose(message: string): void;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
-  /** -WhatIf / -Confirm: true when the change should go ahead. */
-  shouldProcess(target: string, action: string): Promise<boolean>;
+  /**
+   * -WhatIf / -Confirm: true when the change should go ahead. A cmdlet with a -Force that skips
+   * the question (as ConfigMgr's Remove-CM*) passes it as `force`.
+   */
+  shouldProcess(target: string, action: string, options?: { force?: boolean }): Promise<boolean>;
   /** Ends the pipeline's upstream work (Select-Object -First): the commands before this one stop; end blocks still run. */
   stopUpstream(): never;
   /** Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object). */

@@ -14,6 +14,7 @@ import type {
   Statement,
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
+import { confirmQuestion } from './confirm.js';
 import type { CmdletContext, CmdletDeclaration, ParameterDeclaration, ParameterDeclarations, ParameterType } from './cmdlet.js';
 import {
   BreakSignal,
@@ -986,6 +987,8 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
 class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
   readonly state: unknown;
+  /** Yes to All / No to All: the answer for the rest of this command's work in this pipeline. */
+  private confirmedAll: boolean | undefined;
   constructor(
     private readonly decl: CmdletDeclaration,
     private readonly binding: Binding,
@@ -1040,7 +1043,7 @@ class Context implements CmdletContext {
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
-  async shouldProcess(target: string, action: string): Promise<boolean> {
+  async shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     const { whatIf, confirm } = this.binding.common;
     if (whatIf || (toBool(this.env.scope.get('WhatIfPreference')) && !this.binding.bound.has('WhatIf'))) {
       this.env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
@@ -1049,8 +1052,9 @@ class Context implements CmdletContext {
     const preference = toStr(this.env.scope.get('ConfirmPreference')).toLowerCase();
     const levels = ['none', 'low', 'medium', 'high'];
     const impact = this.decl.impact ?? 'medium';
-    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference);
+    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference) && !options.force;
     if (!(confirm ?? byImpact)) return true;
+    if (this.confirmedAll !== undefined) return this.confirmedAll;
     const host = this.env.session.host;
     if (!host.confirm) {
       throw this.error({
@@ -1058,10 +1062,13 @@ class Context implements CmdletContext {
         category: 'PermissionDenied',
         message: `${this.decl.name} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
         target,
-        hint: 'Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.',
+        hint: `Add ${'force' in options ? '-Force or ' : ''}-Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.`,
       });
     }
-    return host.confirm(`Performing the operation "${action}" on target "${target}". Continue?`);
+    const answer = await host.confirm(confirmQuestion(action, target));
+    if (answer === 'Cancel' || this.env.signal.aborted) throw new PipelineStoppedError();
+    if (answer === 'YesToAll' || answer === 'NoToAll') this.confirmedAll = answer === 'YesToAll';
+    return answer === 'Yes' || answer === 'YesToAll';
   }
   invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
     return invokeScriptBlock(block, this.env, options);

@@ -1,11 +1,14 @@
 // The interactive shell's screen: scrollback (<Static>: the banner, each command as typed, its
 // output and errors), then the live area: views handed over by running cmdlets, a pending
 // question, and the prompt while nothing runs. Ctrl+C during a run aborts the pipeline (and drops
-// what was typed ahead); other keys typed during a run, unless a live view or a question takes
-// them, are kept for the next prompt, as a terminal keeps them for the next shell prompt.
+// what was typed ahead); other keys typed during a run answer a pending question, or, unless a
+// live view takes them, are kept for the next prompt, as a terminal keeps them for the next shell
+// prompt. One handler routes them all, so a key that answers a question never also lands on the
+// prompt after it.
 import { Box, Static, Text, useInput } from 'ink';
-import { useRef, useState, useSyncExternalStore } from 'react';
+import { useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import type { Completion } from '../runtime/completion.js';
+import { CHOICES_LINE } from '../runtime/confirm.js';
 import type { History } from './history.js';
 import { PROMPT } from './greeting.js';
 import { CONTINUATION, Prompt, type Keystroke } from './prompt.js';
@@ -38,18 +41,23 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
   useSyncExternalStore(screen.subscribe, screen.snapshot);
   const [running, setRunning] = useState<AbortController | null>(null);
   const typeAhead = useRef<Keystroke[]>([]).current;
+  // A new prompt for every command, also an empty one (the old prompt has taken its last key).
+  const [promptNumber, nextPrompt] = useReducer((n: number) => n + 1, 0);
 
   useInput(
     (input, key) => {
       if (key.ctrl && input === 'c') {
         typeAhead.length = 0;
+        screen.cancelQuestion();
         running?.abort();
-      } else if (screen.live.length === 0 && !screen.question) typeAhead.push({ input, key });
+      } else if (screen.question) answerKey(screen, input, key, typeAhead);
+      else if (screen.live.length === 0) typeAhead.push({ input, key });
     },
     { isActive: running !== null },
   );
 
   const submit = async (source: string) => {
+    nextPrompt();
     screen.write(`${echo(source)}\n`);
     screen.flush();
     if (!source.trim()) return;
@@ -77,6 +85,7 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
       {screen.question ? <QuestionLine question={screen.question} /> : null}
       {running ? null : (
         <Prompt
+          key={promptNumber}
           history={history}
           isIncomplete={shell.isIncomplete}
           complete={shell.complete}
@@ -93,15 +102,29 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
   );
 }
 
+/** A key while a question is pending: edits or submits the answer; what follows an Enter is typed ahead. */
+function answerKey(screen: Screen, input: string, key: Keystroke['key'], typeAhead: Keystroke[]): void {
+  const question = screen.question!;
+  if (key.return) return screen.submitAnswer();
+  if (key.backspace || key.delete) return screen.editAnswer(question.typed.slice(0, -1));
+  if (!input || key.ctrl || key.meta) return;
+  // A chunk (fast typing, a paste) may hold the Enter and keys meant for after the question.
+  const [first, ...rest] = input.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f]/g, '').split(/\r\n?|\n/);
+  screen.editAnswer(question.typed + first);
+  if (rest.length === 0) return;
+  screen.submitAnswer();
+  const after = rest.join('\r');
+  if (!after) return;
+  if (screen.question) answerKey(screen, after, key, typeAhead);
+  else typeAhead.push({ input: after, key });
+}
+
 function QuestionLine({ question }: { question: Question }) {
-  useInput((input, key) => {
-    if (/^y$/i.test(input)) question.answer(true);
-    // Ctrl+C also stops the pipeline (the app's handler): the answer is no.
-    else if (/^n$/i.test(input) || key.return || key.escape || (key.ctrl && input === 'c')) question.answer(false);
-  });
   return (
     <Text>
-      {question.text} <Text bold>[y/N]</Text>
+      {CHOICES_LINE}
+      {question.typed}
+      <Text inverse> </Text>
     </Text>
   );
 }

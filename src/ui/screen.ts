@@ -1,15 +1,17 @@
 // What the interactive shell shows, as a small store the Ink app subscribes to: finished output
 // (scrollback, rendered once through <Static>), live views handed over by cmdlets, and a pending
-// yes/no question. The shell's host writes here instead of to the process streams, so output and
+// confirmation question. The shell's host writes here instead of to the process streams, so output and
 // the prompt never overwrite each other.
 import type { ReactNode } from 'react';
+import { CHOICES_LINE, readAnswer, type ConfirmAnswer, type ConfirmQuestion } from '../runtime/confirm.js';
 import type { LiveView } from '../runtime/live.js';
 
 export type ScrollItem = { id: number; text: string } | { id: number; element: ReactNode };
 
 export interface Question {
-  text: string;
-  answer(yes: boolean): void;
+  /** The answer typed so far. */
+  typed: string;
+  resolve(answer: ConfirmAnswer): void;
 }
 
 /** Output is gathered for this long, so a fast producer costs one render per batch. */
@@ -79,19 +81,48 @@ export class Screen {
     };
   }
 
-  /** Asks a yes/no question in the live area (a cmdlet's -Confirm). */
-  confirm(text: string): Promise<boolean> {
+  /**
+   * Asks PowerShell's confirmation question (a cmdlet's -Confirm): its caption and message go to
+   * the scrollback, the choices line with the answer being typed stays in the live area.
+   */
+  confirm(question: ConfirmQuestion): Promise<ConfirmAnswer> {
+    this.write(`${question.caption}\n${question.message}\n`);
     this.flush();
     return new Promise((resolve) => {
-      const answer = (yes: boolean) => {
-        if (this.question !== question) return;
-        this.question = null;
-        this.changed();
-        resolve(yes);
-      };
-      const question: Question = { text, answer };
-      this.question = question;
+      this.question = { typed: '', resolve };
       this.changed();
     });
+  }
+
+  editAnswer(typed: string): void {
+    if (!this.question) return;
+    this.question = { ...this.question, typed };
+    this.changed();
+  }
+
+  /** Enter at the question: answers it, or (for `?`, S or an unknown letter) shows why and asks again. */
+  submitAnswer(): void {
+    const question = this.question;
+    if (!question) return;
+    const reply = readAnswer(question.typed);
+    this.write(`${CHOICES_LINE}${question.typed}\n${'again' in reply && reply.again ? `${reply.again}\n` : ''}`);
+    this.flush();
+    if ('again' in reply) return this.editAnswer('');
+    this.answered(reply.answer);
+  }
+
+  /** Ctrl+C at the question: the pipeline stops. */
+  cancelQuestion(): void {
+    if (!this.question) return;
+    this.write(`${CHOICES_LINE}${this.question.typed}^C\n`);
+    this.flush();
+    this.answered('Cancel');
+  }
+
+  private answered(answer: ConfirmAnswer): void {
+    const { resolve } = this.question!;
+    this.question = null;
+    this.changed();
+    resolve(answer);
   }
 }
