@@ -7,6 +7,7 @@ import { manifestBrief } from './manifest.js';
 const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load, brief: () => manifestBrief(name) });
 
 export const commands: readonly CommandEntry[] = [
+  entry('Clear-Host', ['cls', 'clear'], () => import('./core/Clear-Host.js')),
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),
   entry('ConvertFrom-Json', [], () => import('./core/ConvertFrom-Json.js')),
   entry('ConvertTo-Csv', [], () => import('./core/ConvertTo-Csv.js')),

@@ -67,7 +67,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language } = await import('./runtime.js');
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, CLEAR_SCREEN } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -94,6 +94,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${message}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
     writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(noNewline ? text : `${text}\n`),
+    ...(stdout.isTTY ? { clearScreen: () => void stdout.write(CLEAR_SCREEN) } : {}),
     ...(canAsk
       ? {
           confirm: async (question: ConfirmQuestion): Promise<ConfirmAnswer> => {

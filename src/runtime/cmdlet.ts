@@ -138,6 +138,8 @@ export interface HostInfo {
   readonly color: boolean;
   /** The chosen --output format. */
   readonly output: 'text' | 'json' | 'jsonl' | 'csv';
+  /** Clears the terminal (Clear-Host); absent when the output is no terminal. */
+  clearScreen?(): void;
 }
 
 /** What a command can see of the commands available (for Get-Command, Get-Help, completion). */

@@ -5,8 +5,9 @@
 // live view takes them, are kept for the next prompt, as a terminal keeps them for the next shell
 // prompt. One handler routes them all, so a key that answers a question never also lands on the
 // prompt after it.
-import { Box, Static, Text, useInput } from 'ink';
-import { useReducer, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, Static, Text, useInput, useStdout } from 'ink';
+import { useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
+import { CLEAR_SCREEN } from '../format/style.js';
 import type { Completion } from '../runtime/completion.js';
 import { CHOICES_LINE } from '../runtime/confirm.js';
 import type { History } from './history.js';
@@ -43,6 +44,11 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
   const typeAhead = useRef<Keystroke[]>([]).current;
   // A new prompt for every command, also an empty one (the old prompt has taken its last key).
   const [promptNumber, nextPrompt] = useReducer((n: number) => n + 1, 0);
+  // Ink writes the clear code between erasing its live area and drawing it again at the top.
+  const { write } = useStdout();
+  useEffect(() => {
+    if (screen.clears > 0) write(CLEAR_SCREEN);
+  }, [screen.clears]);
 
   useInput(
     (input, key) => {
@@ -95,6 +101,7 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
             screen.flush();
           }}
           onExit={() => onExit(0)}
+          onClearScreen={() => screen.clear()}
           typeAhead={typeAhead}
         />
       )}

@@ -28,6 +28,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
       stderr: terminal,
       host: {
         confirm: (question) => screen.confirm(question),
+        clearScreen: () => screen.clear(),
         showLiveView: (view) => {
           const shown = screen.showLiveView(liveViewElement(view as LiveViewData));
           return { close: (finalFrame) => shown.close(finalFrame === undefined ? undefined : liveViewElement(finalFrame as LiveViewData)) };

@@ -1,4 +1,4 @@
-// The input line of the interactive shell: Emacs-style editing, history (↑/↓, Ctrl+R search),
+// The input line of the interactive shell: Emacs-style editing, history (↑/↓, Ctrl+R search), Ctrl+L,
 // multi-line input (an incomplete command continues on a `>>` line) and Tab completion with a
 // candidate list (Tab again cycles through it). Keys typed while the previous command ran
 // (type-ahead) are replayed when the prompt appears; keys after a submitted command wait there.
@@ -28,6 +28,8 @@ export interface PromptProps {
   onCancel(abandoned: string): void;
   /** Ctrl+D on an empty line. */
   onExit(): void;
+  /** Ctrl+L: clear the screen (the line being typed stays). */
+  onClearScreen(): void;
   /**
    * Keys typed before this prompt appeared, oldest first: replayed when it appears. Replay stops
    * at a submitted command; the keys after it stay here for the prompt after that command.
@@ -53,7 +55,7 @@ interface PromptState {
   browse: { index: number; draft: string };
 }
 
-export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit, typeAhead = [] }: PromptProps) {
+export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit, onClearScreen, typeAhead = [] }: PromptProps) {
   const { stdout } = useStdout();
   // Keys can arrive faster than React renders (a paste, tmux send-keys): every key works on the
   // latest state, kept in a ref; a counter re-renders.
@@ -140,7 +142,8 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
         done.current = true;
         onExit();
       } else update(edit.deleteForward(s));
-    } else if (key.ctrl && input === 'r') set({ search: { query: '', match: -1 } });
+    } else if (key.ctrl && input === 'l') onClearScreen();
+    else if (key.ctrl && input === 'r') set({ search: { query: '', match: -1 } });
     else if (key.upArrow || (key.ctrl && input === 'p')) {
       if (browse.index > 0) showHistory(browse.index - 1);
     } else if (key.downArrow || (key.ctrl && input === 'n')) {

@@ -21,6 +21,8 @@ export class Screen {
   items: ScrollItem[] = [];
   live: { id: number; element: ReactNode }[] = [];
   question: Question | null = null;
+  /** Clear-Host and Ctrl+L requests so far: the app clears the terminal when this grows. */
+  clears = 0;
   private pending = '';
   private timer: NodeJS.Timeout | null = null;
   private nextId = 0;
@@ -56,6 +58,13 @@ export class Screen {
     this.pending = this.pending.slice(end);
     this.items = [...this.items, { id: this.nextId++, text: text.endsWith('\n') ? text.slice(0, -1) : text }];
     if (this.pending) this.timer = setTimeout(() => this.flush(false), FLUSH_MS);
+    this.changed();
+  }
+
+  /** Clears the terminal once the output so far is shown (Clear-Host, Ctrl+L). */
+  clear(): void {
+    this.flush();
+    this.clears++;
     this.changed();
   }
 
