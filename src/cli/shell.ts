@@ -256,7 +256,7 @@ export async function main(argv: string[]): Promise<number> {
   return withCtrlC((signal) => shell.run(source, '<stdin>', { signal }));
 }
 
-/** Ctrl+C stops the running pipeline (its cmdlets see the signal); a second Ctrl+C exits at once. */
+/** Ctrl+C stops the running pipeline (its cmdlets see the signal; exit code 130); a second Ctrl+C exits at once. */
 async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => {
@@ -265,7 +265,9 @@ async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise
   };
   process.on('SIGINT', onSigint);
   try {
-    return await run(controller.signal);
+    const code = await run(controller.signal);
+    // As a shell reports a command that SIGINT ended.
+    return controller.signal.aborted ? 130 : code;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -7,7 +7,9 @@ import { open, readFile, stat, unlink, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type Conf from 'conf';
+import { sweepStalePartials } from '../content/partials.js';
 import { EngineError } from '../errors.js';
+import { withoutNewListeners } from '../signals.js';
 import { defaultSlowClientSettings, emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
 import { siteRootSchema, siteSchemaProperties } from './schema.js';
 
@@ -47,7 +49,10 @@ export class SiteStore {
   /** Opens the site at `home`, creating it or migrating an older schema first. */
   static async open(home: string): Promise<SiteStore> {
     await mkdir(join(home, 'content'), { recursive: true });
-    const { default: ConfClass } = await import('conf');
+    await sweepStalePartials(join(home, 'content'));
+    // conf's atomic writes (atomically, when-exit) hook SIGINT to re-raise it, which ends the
+    // process on the Ctrl+C the shell means to cancel a pipeline with.
+    const { default: ConfClass } = await withoutNewListeners('SIGINT', () => import('conf'));
     return withSiteLock(home, () => {
       prepareStoreFile(join(home, `${STORE_NAME}.json`));
       try {
