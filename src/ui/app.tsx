@@ -52,12 +52,13 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
 
   useInput(
     (input, key) => {
-      if (key.ctrl && input === 'c') {
+      // Ctrl+C may also come inside a chunk of keys (typed fast, or sent by a script).
+      if ((key.ctrl && input === 'c') || input.includes('\x03')) {
         typeAhead.length = 0;
         screen.cancelQuestion();
         running?.abort();
       } else if (screen.question) answerKey(screen, input, key, typeAhead);
-      else if (screen.live.length === 0) typeAhead.push({ input, key });
+      else if (!screen.live.some((view) => view.takesKeys)) typeAhead.push({ input, key });
     },
     { isActive: running !== null },
   );

@@ -19,7 +19,7 @@ const FLUSH_MS = 30;
 
 export class Screen {
   items: ScrollItem[] = [];
-  live: { id: number; element: ReactNode }[] = [];
+  live: { id: number; element: ReactNode; takesKeys: boolean }[] = [];
   question: Question | null = null;
   /** Clear-Host and Ctrl+L requests so far: the app clears the terminal when this grows. */
   clears = 0;
@@ -75,8 +75,9 @@ export class Screen {
     this.changed();
   }
 
-  showLiveView(element: ReactNode): LiveView {
-    const entry = { id: this.nextId++, element };
+  /** Shows a live view; one that `takesKeys` (a dashboard) gets the keys typed meanwhile. */
+  showLiveView(element: ReactNode, takesKeys = true): LiveView {
+    const entry = { id: this.nextId++, element, takesKeys };
     this.flush();
     this.live = [...this.live, entry];
     this.changed();
