@@ -10,7 +10,7 @@ export default defineCmdlet({
     'Copies the file into the site content library while computing its SHA-256 in the same pass (with a progress bar on a terminal); the copy gets its final name only when complete, so an interrupted import (Ctrl+C cancels it) leaves nothing behind. Identical content is stored once. New images allow multicast, with unicast fallback, unencrypted unless -Encrypt (see Set-ImageMulticast).',
   impact: 'low',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
+    Path: { type: 'string', position: 0, complete: 'path', mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
     Name: { type: 'string', description: 'Name of the image in the library (default: the file name without its extension).' },
     Version: { type: 'string', default: '1.0', description: 'Version label.' },
     Description: { type: 'string', description: 'Free text shown by Get-OSImage.' },

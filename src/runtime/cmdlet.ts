@@ -67,8 +67,11 @@ export interface ParameterDeclaration {
   remaining?: boolean;
   /** Default shown in help; the runtime passes it when the parameter is not bound. */
   default?: unknown;
-  /** Completion values for the interactive shell (e.g. image names from the engine). */
-  complete?: (request: CompletionRequest) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Completion values for the interactive shell: a completer (e.g. image names from the engine),
+   * or `'path'` for a file-system path (files and directories, from the working directory).
+   */
+  complete?: 'path' | ((request: CompletionRequest) => readonly string[] | Promise<readonly string[]>);
 }
 
 export type ParameterDeclarations = Record<string, ParameterDeclaration>;

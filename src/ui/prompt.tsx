@@ -5,7 +5,7 @@
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import type { Completion } from '../runtime/completion.js';
-import { commonPrefix } from '../runtime/completion.js';
+import { commonPrefix, completedWord } from '../runtime/completion.js';
 import { PROMPT } from './greeting.js';
 import type { History } from './history.js';
 import * as edit from './line-editor.js';
@@ -96,7 +96,7 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     }
     const found = await complete(line.text, line.cursor);
     if (ref.current.line !== line || found.candidates.length === 0) return; // typed on meanwhile
-    if (found.candidates.length === 1) return update(edit.replaceRange(line, found.start, found.end, `${found.candidates[0]} `));
+    if (found.candidates.length === 1) return update(edit.replaceRange(line, found.start, found.end, completedWord(found.candidates[0]!)));
     const prefix = commonPrefix(found.candidates);
     set({
       line: prefix.length > found.end - found.start ? edit.replaceRange(line, found.start, found.end, prefix) : line,
