@@ -57,6 +57,8 @@ export interface Shell {
   format: OutputFormat;
   /** Runs source text; returns the exit code for this run. */
   run(source: string, file: string, options?: { args?: ArgumentValue[]; scriptFile?: boolean; signal?: AbortSignal }): Promise<number>;
+  /** What exiting would end (multicast sessions of an in-process DP), and how to end it; null if nothing. */
+  exitWarning(): { warning: string; stop(): Promise<void> } | null;
 }
 
 /** Where a shell writes: the process streams, or the interactive UI (which also adds host abilities). */
@@ -67,7 +69,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, CLEAR_SCREEN } = await import('./runtime.js');
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, CLEAR_SCREEN, exitWarning } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -130,6 +132,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     sources,
     write,
     format,
+    exitWarning,
     async run(source, file, runOptions = {}) {
       sources.set(file, source);
       let script;

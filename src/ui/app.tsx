@@ -9,7 +9,6 @@ import { Box, Static, Text, useInput, useStdout } from 'ink';
 import { useEffect, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { CLEAR_SCREEN } from '../format/style.js';
 import type { Completion } from '../runtime/completion.js';
-import { CHOICES_LINE } from '../runtime/confirm.js';
 import type { History } from './history.js';
 import { PROMPT } from './greeting.js';
 import { CONTINUATION, Prompt, type Keystroke } from './prompt.js';
@@ -21,6 +20,8 @@ export interface ShellBridge {
   run(source: string, signal: AbortSignal): Promise<number>;
   isIncomplete(source: string): boolean;
   complete(line: string, cursor: number): Promise<Completion>;
+  /** What exiting would end (an in-process DP's sessions), and how to end it; null if nothing. */
+  exitWarning?(): { warning: string; stop(): Promise<void> } | null;
 }
 
 export interface ShellAppProps {
@@ -79,8 +80,24 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
       code = 1;
     }
     screen.flush();
+    if (/^\s*exit\b/i.test(source) && (await mayExit())) return onExit(code);
     setRunning(null);
-    if (/^\s*exit\b/i.test(source)) onExit(code);
+  };
+
+  /** Exiting ends an in-process DP's sessions: say so and ask; yes stops them (recorded as Stopped). */
+  const mayExit = async () => {
+    const running = shell.exitWarning?.();
+    if (!running) return true;
+    if (!(await screen.askYesNo(`${running.warning} Exit anyway?`))) return false;
+    await running.stop();
+    return true;
+  };
+
+  /** Ctrl+D: the question takes keys as during a run. */
+  const ctrlD = async () => {
+    setRunning(new AbortController());
+    if (await mayExit()) return onExit(0);
+    setRunning(null);
   };
 
   return (
@@ -101,7 +118,7 @@ export function ShellApp({ screen, shell, history, onExit }: ShellAppProps) {
             screen.write(`${echo(abandoned)}^C\n`);
             screen.flush();
           }}
-          onExit={() => onExit(0)}
+          onExit={() => void ctrlD()}
           onClearScreen={() => screen.clear()}
           typeAhead={typeAhead}
         />
@@ -130,7 +147,7 @@ function answerKey(screen: Screen, input: string, key: Keystroke['key'], typeAhe
 function QuestionLine({ question }: { question: Question }) {
   return (
     <Text>
-      {CHOICES_LINE}
+      {question.prompt}
       {question.typed}
       <Text inverse> </Text>
     </Text>

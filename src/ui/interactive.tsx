@@ -52,6 +52,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
         run: (source, signal) => shell.run(source, `<prompt:${history.entries.length}>`, { signal }),
         isIncomplete,
         complete: (line, cursor) => complete(shell.session, line, cursor),
+        exitWarning: () => shell.exitWarning(),
       }}
       onExit={(code) => {
         exitCode = code;

@@ -1,7 +1,7 @@
 // What the interactive shell shows, as a small store the Ink app subscribes to: finished output
 // (scrollback, rendered once through <Static>), live views handed over by cmdlets, and a pending
-// confirmation question. The shell's host writes here instead of to the process streams, so output and
-// the prompt never overwrite each other.
+// question (a cmdlet's confirmation, or whether to exit). The shell's host writes here instead of
+// to the process streams, so output and the prompt never overwrite each other.
 import type { ReactNode } from 'react';
 import { CHOICES_LINE, readAnswer, type ConfirmAnswer, type ConfirmQuestion } from '../runtime/confirm.js';
 import type { LiveView } from '../runtime/live.js';
@@ -9,9 +9,14 @@ import type { LiveView } from '../runtime/live.js';
 export type ScrollItem = { id: number; text: string } | { id: number; element: ReactNode };
 
 export interface Question {
+  /** The line the answer is typed after. */
+  prompt: string;
   /** The answer typed so far. */
   typed: string;
-  resolve(answer: ConfirmAnswer): void;
+  /** What Enter makes of the typed answer: an answer, or text to show before asking again. */
+  submit(typed: string): { again: string } | null;
+  /** Ctrl+C. */
+  cancel(): void;
 }
 
 /** Output is gathered for this long, so a fast producer costs one render per batch. */
@@ -97,16 +102,40 @@ export class Screen {
    */
   confirm(question: ConfirmQuestion): Promise<ConfirmAnswer> {
     this.write(`${question.caption}\n${question.message}\n`);
+    return this.ask(CHOICES_LINE, readAnswer, 'Cancel');
+  }
+
+  /** A yes/no question, no the default (Ctrl+C too). */
+  askYesNo(text: string): Promise<boolean> {
+    return this.ask(`${text} [y/N] `, (typed) => ({ answer: /^y(es)?$/i.test(typed.trim()) }), false);
+  }
+
+  private ask<T>(prompt: string, read: (typed: string) => { answer: T } | { again: string }, cancelled: T): Promise<T> {
     this.flush();
     return new Promise((resolve) => {
-      this.question = { typed: '', resolve };
+      const answered = (answer: T) => {
+        this.question = null;
+        this.changed();
+        resolve(answer);
+      };
+      this.question = {
+        prompt,
+        typed: '',
+        submit: (typed) => {
+          const reply = read(typed);
+          if ('again' in reply) return reply;
+          answered(reply.answer);
+          return null;
+        },
+        cancel: () => answered(cancelled),
+      };
       this.changed();
     });
   }
 
   editAnswer(typed: string): void {
     if (!this.question) return;
-    this.question = { ...this.question, typed };
+    this.question.typed = typed;
     this.changed();
   }
 
@@ -114,25 +143,20 @@ export class Screen {
   submitAnswer(): void {
     const question = this.question;
     if (!question) return;
-    const reply = readAnswer(question.typed);
-    this.write(`${CHOICES_LINE}${question.typed}\n${'again' in reply && reply.again ? `${reply.again}\n` : ''}`);
+    // The question and its answer stay in the scrollback, as on a terminal.
+    this.write(`${question.prompt}${question.typed}\n`);
+    const again = question.submit(question.typed);
+    if (again?.again) this.write(`${again.again}\n`);
     this.flush();
-    if ('again' in reply) return this.editAnswer('');
-    this.answered(reply.answer);
+    if (again) this.editAnswer('');
   }
 
-  /** Ctrl+C at the question: the pipeline stops. */
+  /** Ctrl+C at the question. */
   cancelQuestion(): void {
-    if (!this.question) return;
-    this.write(`${CHOICES_LINE}${this.question.typed}^C\n`);
+    const question = this.question;
+    if (!question) return;
+    this.write(`${question.prompt}${question.typed}^C\n`);
     this.flush();
-    this.answered('Cancel');
-  }
-
-  private answered(answer: ConfirmAnswer): void {
-    const { resolve } = this.question!;
-    this.question = null;
-    this.changed();
-    resolve(answer);
+    question.cancel();
   }
 }

@@ -226,12 +226,13 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     return session;
   }
 
-  /** Stops every active session and waits for their transmissions to end. */
+  /** Stops every active session and waits for their transmissions to end and be recorded. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const session of this.list()) if (ACTIVE.has(session.state)) this.stop(session.id);
-    await Promise.all(this.running);
+    // An ended transmission adds its history record to `running`: wait for those too.
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   /** Starts what the start policy says should start, and sets a timer for the next deadline. */
