@@ -2,20 +2,12 @@
 // and the terminal's scrollback are cleared, the prompt (and a line being typed) stays at the top.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bin, exitStatus, hasTmux, shellCommand, Tmux } from './tmux.js';
+import { bin, exitStatus, scratch, hasTmux, shellCommand } from './tmux.js';
 
 test('Clear-Host, cls and Ctrl+L clear the screen of the interactive shell', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-clear-'));
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const statusFile = join(dir, 'exit-status');
+  const { dir, tmux, statusFile } = await scratch(t, 'clear');
   tmux.start(shellCommand(join(dir, 'site'), statusFile), { columns: 100, rows: 20 });
   await tmux.waitFor(/^mcs>/m);
   tmux.type("'before one'");

@@ -3,27 +3,20 @@
 // Ctrl+C stopping the pipeline, and no answer ever landing on the next prompt.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bin, exitStatus, hasTmux, shellCommand, Tmux } from './tmux.js';
+import { bin, exitStatus, scratch, hasTmux, shellCommand } from './tmux.js';
 
 const CHOICES = '[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is "Y"):';
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test('-Confirm in the interactive shell: the question, its answers, and a prompt that keeps working', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-confirm-'));
+  const { dir, tmux, statusFile } = await scratch(t, 'confirm');
   const site = join(dir, 'site');
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
   await writeFile(join(dir, 'a.img'), 'image');
   const setup = spawnSync(process.execPath, [bin, '--site', site, '-c', `'A','B','C','D' | ForEach-Object { Import-OSImage ${join(dir, 'a.img')} -Name $_ } | Out-Null`], { encoding: 'utf8' });
   assert.equal(setup.status, 0, setup.stderr);
-  const statusFile = join(dir, 'exit-status');
   tmux.start(shellCommand(site, statusFile));
   await tmux.waitFor(/^mcs>/m);
 
@@ -73,13 +66,7 @@ test('-Confirm in the interactive shell: the question, its answers, and a prompt
 });
 
 test('an empty line leaves a prompt that takes the next command', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-empty-'));
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
-  const statusFile = join(dir, 'exit-status');
+  const { dir, tmux, statusFile } = await scratch(t, 'confirm');
   tmux.start(shellCommand(join(dir, 'site'), statusFile));
   await tmux.waitFor(/^mcs>/m);
   tmux.keys('Enter');

@@ -4,26 +4,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bin, exitStatus, freePort, hasTmux, shellCommand, Tmux } from './tmux.js';
+import { bin, exitStatus, scratch, freePort, hasTmux, shellCommand } from './tmux.js';
 
 const QUESTION = /1 multicast session is running \(MC0001, 0 clients\); exiting stops it\. Exit anyway\? \[y\/N\]/;
 
 test('Ctrl+D and exit ask before ending running sessions; the session ends as Stopped', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-exit-'));
+  const { dir, tmux, statusFile } = await scratch(t, 'exit');
   const site = join(dir, 'site');
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
   await writeFile(join(dir, 'lab.img'), randomBytes(4 * 1024 * 1024));
   const setup = spawnSync(process.execPath, [bin, '--site', site, '-c', `Import-OSImage ${join(dir, 'lab.img')} -Name Lab | Out-Null`], { encoding: 'utf8' });
   assert.equal(setup.status, 0, setup.stderr);
-  const statusFile = join(dir, 'exit-status');
   tmux.start(shellCommand(site, statusFile));
   await tmux.waitFor(/^mcs>/m);
   // A session started by hand, with no client yet: it runs until stopped.

@@ -4,33 +4,25 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, truncateSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { bin, exitStatus, hasTmux, shellCommand, Tmux } from './tmux.js';
+import { bin, exitStatus, scratch, hasTmux, shellCommand } from './tmux.js';
 
 const BAR = /Importing \S+big\.img \[█*░*\] \d+% \(\d+ of 4096 MiB\)/;
 
 /** A site directory and a 4 GiB sparse image, slow enough to import that Ctrl+C meets it. */
 async function setup(t: { after(fn: () => Promise<void>): void }) {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-import-'));
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { dir, tmux, statusFile } = await scratch(t, 'import');
   const image = join(dir, 'big.img');
   writeFileSync(image, '');
   truncateSync(image, 4 * 1024 ** 3);
-  return { dir, tmux, image, site: join(dir, 'site') };
+  return { dir, tmux, image, statusFile, site: join(dir, 'site') };
 }
 
 const partials = (site: string) => readdirSync(join(site, 'content')).filter((name) => name.endsWith('.partial'));
 
 test('the interactive shell: a progress bar while importing, Ctrl+C cancels cleanly', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const { dir, tmux, image, site } = await setup(t);
-  const statusFile = join(dir, 'exit-status');
+  const { tmux, image, site, statusFile } = await setup(t);
   tmux.start(shellCommand(site, statusFile));
   await tmux.waitFor(/^mcs>/m);
   tmux.type(`Import-OSImage ${image}`);
@@ -49,8 +41,7 @@ test('the interactive shell: a progress bar while importing, Ctrl+C cancels clea
 });
 
 test('mcshell -c on a terminal: the bar on stderr, Ctrl+C cancels with exit code 130', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const { dir, tmux, image, site } = await setup(t);
-  const statusFile = join(dir, 'exit-status');
+  const { tmux, image, site, statusFile } = await setup(t);
   // The shell traps SIGINT (Ctrl+C reaches the whole foreground group) to record mcshell's status.
   tmux.start(['sh', '-c', `trap : INT; "$@"; echo $? > ${statusFile}; sleep 60`, 'sh', 'env', `MCSHELL_HOME=${site}`, process.execPath, bin, '-c', `Import-OSImage ${image}`]);
   await tmux.waitFor(BAR, 60_000);

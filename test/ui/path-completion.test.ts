@@ -3,23 +3,15 @@
 // the first word (as `mcshell hello.mcs` runs it).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { exitStatus, hasTmux, shellCommand, Tmux } from './tmux.js';
+import { exitStatus, hasTmux, scratch, shellCommand } from './tmux.js';
 
 test('Tab completes a path through a directory to a file, and a script name', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'mcshell-paths-'));
-  const tmux = new Tmux();
-  t.after(async () => {
-    tmux.kill();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const { dir, tmux, statusFile } = await scratch(t, 'paths');
   mkdirSync(join(dir, 'images'));
   writeFileSync(join(dir, 'images', 'win11.img'), 'image');
   writeFileSync(join(dir, 'hello.mcs'), "'hello'\n");
-  const statusFile = join(dir, 'exit-status');
   tmux.start(['sh', '-c', `cd ${dir} && exec "$@"`, 'sh', ...shellCommand(join(dir, 'site'), statusFile)]);
   await tmux.waitFor(/^mcs>/m);
   tmux.type('Get-Content ima');

@@ -1,8 +1,9 @@
 // The real binary in a real terminal: a tmux server of the test's own, and what the tmux tests share.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -79,4 +80,15 @@ export async function exitStatus(file: string, timeoutMs = 15_000): Promise<stri
  */
 export function shellCommand(site: string, statusFile: string, ...args: string[]): string[] {
   return ['sh', '-c', `"$@"; echo $? > ${statusFile}`, 'sh', 'env', `MCSHELL_HOME=${site}`, process.execPath, bin, '--site', site, ...args];
+}
+
+/** A scratch directory and a tmux server of the test's own, both gone when the test ends. */
+export async function scratch(t: { after(fn: () => Promise<void>): void }, name: string): Promise<{ dir: string; tmux: Tmux; statusFile: string }> {
+  const dir = await mkdtemp(join(tmpdir(), `mcshell-${name}-`));
+  const tmux = new Tmux();
+  t.after(async () => {
+    tmux.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { dir, tmux, statusFile: join(dir, 'exit-status') };
 }
