@@ -30,6 +30,7 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { arithmetic, binaryOperator } from './operators.js';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
@@ -70,19 +71,24 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
-  if (script.params) {
-    const target = await paramTarget(script.params, env, script.span.file, script);
-    const binder = new Binder(target);
-    const binding = binder.bindArguments(options.args ?? [], bindOptions(env, false));
-    binder.checkMandatory(binding, false, script.params.span);
-    await defineParameters(target, binding, binder, env, env.scope);
-  } else if (options.args && options.args.length > 0) {
-    scope.setLocal('args', options.args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
-  }
+  await bindScriptArguments(script, env, options.args ?? []);
   try {
     for await (const item of executeStatements(script.body, env)) await options.onOutput(item);
   } catch (e) {
     if (!(e instanceof ReturnSignal)) throw e;
+  }
+}
+
+/** A script's arguments: its param() block's variables in its scope, or $args without one. */
+async function bindScriptArguments(script: Script, env: Env, args: readonly ArgumentValue[]): Promise<void> {
+  if (script.params) {
+    const target = await paramTarget(script.params, env, script.span.file, script);
+    const binder = new Binder(target);
+    const binding = binder.bindArguments(args, bindOptions(env, false));
+    binder.checkMandatory(binding, false, script.params.span);
+    await defineParameters(target, binding, binder, env, env.scope);
+  } else if (args.length > 0) {
+    env.scope.setLocal('args', args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
   }
 }
 
@@ -896,12 +902,42 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
   const fn = env.scope.getFunction(name);
   if (fn) return functionStage(fn, call, env, expectingInput);
   const entry = env.session.findCmdlet(name);
+  if (!entry && /\.mcs$/i.test(name)) return scriptFileStage(name, call, env);
   if (!entry) throw commandNotFound(name, env, call.span);
   const decl = await env.session.loadCmdlet(entry);
   const binder = new Binder(decl);
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
   binder.checkMandatory(binding, expectingInput, call.span);
   return (upstream) => cmdletStage(decl, binder, binding, env, upstream, call.span);
+}
+
+/**
+ * `./deploy.mcs -Image win11`: a script file runs in a script scope of its own, its arguments bound
+ * to its param() block; `exit` in it ends the script (its code goes to $LASTEXITCODE).
+ */
+async function scriptFileStage(name: string, call: CommandCall, env: Env): Promise<Stage> {
+  const source = await readFile(resolve(env.session.cwd, name), 'utf8').catch(() => {
+    throw commandNotFound(name, env, call.span);
+  });
+  const { parseScript, ScriptSyntaxError } = await import('../language/index.js');
+  let script: Script;
+  try {
+    script = parseScript(source, name);
+  } catch (e) {
+    if (!(e instanceof ScriptSyntaxError)) throw e;
+    throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: name, span: call.span });
+  }
+  const args = await evaluateArguments(call, env);
+  return async function* () {
+    const scriptEnv: Env = { ...env, scope: env.session.global.child('script'), scriptFile: true };
+    await bindScriptArguments(script, scriptEnv, args);
+    try {
+      yield* executeStatements(script.body, scriptEnv);
+    } catch (e) {
+      if (e instanceof ExitSignal) env.session.global.setLocal('LASTEXITCODE', e.code);
+      else if (!(e instanceof ReturnSignal)) throw e;
+    }
+  };
 }
 
 async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[]): Output {
