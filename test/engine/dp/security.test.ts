@@ -25,7 +25,7 @@ const refusedWith = (id: string) => (error: unknown) => error instanceof ClientE
 
 test('the site identity is made once, kept 0600 under the site home, and not in the JSON store', async () => {
   const lab = await makeLab({ devices: 0 });
-  const identity = await siteIdentity(lab.store.home);
+  const identity = await siteIdentity(lab.store);
   for (const file of ['signing-key.pem', 'tls-key.pem']) {
     assert.equal((await stat(join(lab.store.home, 'identity', file))).mode & 0o777, 0o600, `${file} is readable by its owner only`);
   }
@@ -89,7 +89,7 @@ test('each encrypted session has a fresh key', async (t) => {
 test('revoked, expired, used-up and wrong tokens are refused; a reusable site key enrolls many', async (t) => {
   const lab = await makeLab({ devices: 3 });
   const { server } = await startDP(t, lab.store);
-  const { fingerprint } = await siteIdentity(lab.store.home);
+  const { fingerprint } = await siteIdentity(lab.store);
   const member = { server, mac: lab.devices[0]!.mac };
   const once = await makeToken(lab.store, 1);
   await enroll({ ...member, token: once });
@@ -218,7 +218,7 @@ for (const multicastOnly of [true, false]) {
     const { server } = await startDP(t, lab.store);
     const credential = (await enrollDevices(lab.store, server, lab.devices)).get('lab-01')!;
     // As if the DP's signing key were another's: the pinned site key no longer matches.
-    const stranger = (await siteIdentity((await makeLab({ devices: 0 })).store.home)).signingPublicKey;
+    const stranger = (await siteIdentity((await makeLab({ devices: 0 })).store)).signingPublicKey;
     const result = await runClient({ credential: { ...credential, signingPublicKey: stranger }, interface: 'lo' });
     if (multicastOnly) {
       assert.equal(result.ok, false);
