@@ -149,6 +149,8 @@ export interface EnrolledClientRecord {
 }
 
 export interface SiteState {
+  /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
+  revision?: string;
   schemaVersion: number;
   dp: DPMulticastSettings;
   images: ImageRecord[];

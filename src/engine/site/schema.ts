@@ -108,6 +108,7 @@ const enrolledClient = record({ id, deviceId: id, secretSha256: sha256, tokenId:
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 const siteProperties = {
+  revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
   schemaVersion: { type: 'integer', minimum: 1 },
   dp: dpSettings,
   images: list(image),
@@ -121,5 +122,5 @@ const siteProperties = {
   enrolledClients: list(enrolledClient),
 };
 
-/** The schema of the whole document. */
-export const siteSchema = record(siteProperties);
+/** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
+export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => key !== 'revision'));

@@ -6,8 +6,10 @@
 // a site that does not exist yet is created by its first change, not by looking at it.
 //
 // The validated document is kept in memory and read again only when the file changed (its
-// inode, size and times), so a DP answering many requests does not parse a large site each time.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
+// inode, size, times and revision), so a DP answering many requests does not parse a large site
+// each time.
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -48,21 +50,20 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
 const STORE_FILE = 'site.json';
 const LOCK_WAIT_MS = 15_000;
 /**
- * File times are coarse (a clock tick; 2 s on FAT): a write within the tick of the cached one
- * could leave inode, size and times alike. A cached document whose file changed less than this
- * long before it was read is confirmed against the file's bytes (as git treats its index).
+ * Every write starts the file with a new random revision. With the file's inode, size and times
+ * it tells whether the cached document is still the file's: times are coarse (a clock tick), so
+ * two writes within one tick could leave all of those alike, but never the revision.
  */
-const RACY_MS = 2_000;
+const REVISION = /^\{\s*"revision":\s*"([0-9a-f]{16})"/;
+const HEAD_BYTES = 64;
 /** Home and content hold the store, the site's keys and its images: the owner's only. */
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
 
 interface Cached {
+  /** The file's identity, times, size and revision when it was read. */
   key: string;
-  text: string;
   site: SiteState;
-  /** The file was older than RACY_MS when read: an unchanged key means unchanged bytes. */
-  settled: boolean;
 }
 
 export class SiteStore {
@@ -120,34 +121,24 @@ export class SiteStore {
    * changes) and frozen: change the site with update().
    */
   read(): SiteState {
-    const readAt = Date.now();
-    let info: BigIntStats;
-    try {
-      info = statSync(this.path, { bigint: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(this.path, error);
+    const key = fileKey(this.path);
+    if (key === null) {
       if (this.existed) {
         throw new EngineError('SiteStoreMissing', 'ResourceUnavailable', `The site store ${this.path} has disappeared while mcshell was using it; restore it from a backup, or open the site again to start a new one.`);
       }
-      return (this.cache ??= { key: 'new', text: '', site: deepFreeze(emptySite()), settled: false }).site;
+      return (this.cache ??= { key: 'none', site: deepFreeze(emptySite()) }).site;
     }
     this.existed = true;
-    const key = `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`;
-    const settled = readAt - Number(info.ctimeMs) >= RACY_MS;
-    const cached = this.cache;
-    if (cached?.key === key && cached.settled) return cached.site;
+    if (this.cache?.key === key) return this.cache.site;
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (error) {
       throw unreadable(this.path, error);
     }
-    if (cached?.key === key && cached.text === text) {
-      cached.settled = settled;
-      return cached.site;
-    }
-    const site = parseSite(this.path, text);
-    this.cache = { key, text, site, settled };
+    // Changed between fileKey and readFileSync: cached under the older key, so read again next time.
+    const site = deepFreeze(parseSite(this.path, text));
+    this.cache = { key, site };
     return site;
   }
 
@@ -194,10 +185,10 @@ export class SiteStore {
 
   /** Saves `site` (write-and-rename) and keeps it as the cached document. */
   private write(site: SiteState): void {
-    const text = `${JSON.stringify(site, null, '\t')}\n`;
-    writeAtomically(this.path, text);
-    const info = statSync(this.path, { bigint: true });
-    this.cache = { key: `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`, text, site: deepFreeze(site), settled: false };
+    site.revision = randomBytes(8).toString('hex');
+    const { revision, ...rest } = site;
+    writeAtomically(this.path, `${JSON.stringify({ revision, ...rest }, null, '\t')}\n`);
+    this.cache = { key: fileKey(this.path)!, site: deepFreeze(site) };
     this.existed = true;
   }
 
@@ -238,6 +229,27 @@ export class SiteStore {
   }
 }
 
+/** What identifies the store file's content without reading it all (see REVISION); null when there is none. */
+function fileKey(path: string): string | null {
+  let info: BigIntStats;
+  const head = Buffer.alloc(HEAD_BYTES);
+  let length: number;
+  try {
+    info = statSync(path, { bigint: true });
+    const fd = openSync(path, 'r');
+    try {
+      length = readSync(fd, head, 0, HEAD_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw unreadable(path, error);
+  }
+  const revision = REVISION.exec(head.subarray(0, length).toString('latin1'))?.[1] ?? '-';
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${revision}`;
+}
+
 function unreadable(path: string, error: unknown): EngineError {
   return new EngineError('SiteStoreUnreadable', 'ResourceUnavailable', `The site store ${path} cannot be read (${(error as Error).message}); restore it from a backup, or move it away to start a new site.`);
 }
@@ -273,7 +285,7 @@ function parseSite(path: string, text: string): SiteState {
   }
   const errors = schemaErrors(site);
   if (errors) throw unreadable(path, new Error(`it breaks the site schema: ${errors}`));
-  return deepFreeze(site as SiteState);
+  return site as SiteState;
 }
 
 function deepFreeze<T>(value: T): T {
