@@ -166,6 +166,25 @@ test('enroll, hello and offer requests beyond the rate per address get 429 (logg
   assert.ok(Date.now() - started < 30_000);
 });
 
+test('a request refused by the rate limit does no work on the site: the store is not read for it, nor to log it', async (t) => {
+  const lab = await makeLab({ devices: 1 });
+  // Below one request per second, with bursts of less than one: every request is over the limit.
+  const { server, refusals } = await startDP(t, lab.store, { requestsPerSecond: 0.1 });
+  const read = lab.store.read.bind(lab.store);
+  let reads = 0;
+  lab.store.read = () => {
+    reads++;
+    return read();
+  };
+  const statuses = [];
+  for (const path of ['/v1/hello', '/v1/enroll', '/v1/content', '/v1/nothing']) {
+    for (let i = 0; i < 5; i++) statuses.push((await rawRequest(server, 'POST', path, { body: '{}', credential: 'CLI00001.not-a-credential-of-this-site' })).status);
+  }
+  assert.deepEqual([...new Set(statuses)], [429]);
+  assert.equal(reads, 0, 'limited requests read the site');
+  assert.ok(refusals.some((event) => event.status === 429), 'the flood is still logged');
+});
+
 test('no request reaches a file outside the content library', async (t) => {
   const lab = await makeLab({ devices: 1 });
   const { server } = await startDP(t, lab.store);
