@@ -26,6 +26,16 @@ function runWorker(args: string[]): Promise<number | null> {
   });
 }
 
+/** A site made by a child process under `umask`: a change, an imported image and the site identity. */
+async function siteMadeUnder(t: { after(fn: () => Promise<void>): void }, umask: string): Promise<string> {
+  const dir = await tempHome(t);
+  const home = join(dir, 'site');
+  const image = join(dir, 'source.img');
+  await writeFile(image, randomBytes(4096));
+  assert.equal(await runWorker(['umask', home, umask, image]), 0);
+  return home;
+}
+
 test('a new site starts empty, at the current schema version, serving on loopback with multicast off', async (t) => {
   const store = await SiteStore.open(await tempHome(t));
   const site = store.read();
@@ -173,11 +183,7 @@ test('a store file deleted while in use is reported as missing, not read as an e
 
 test('a site made under umask 000 or 022 is the owner\'s only: home and content 0700, store, images and keys 0600', async (t) => {
   for (const umask of ['000', '022']) {
-    const dir = await tempHome(t);
-    const home = join(dir, 'site');
-    const image = join(dir, 'source.img');
-    await writeFile(image, randomBytes(4096));
-    assert.equal(await runWorker(['umask', home, umask, image]), 0);
+    const home = await siteMadeUnder(t, umask);
     const mode = async (path: string) => (await stat(join(home, path))).mode & 0o777;
     const images = (await readdir(join(home, 'content'))).filter((name) => name.endsWith('.img'));
     assert.equal(images.length, 1);
@@ -190,11 +196,7 @@ test('a site made under umask 000 or 022 is the owner\'s only: home and content 
 });
 
 test('a site left open to others by an older mcshell is made the owner\'s only when its owner opens it', async (t) => {
-  const dir = await tempHome(t);
-  const home = join(dir, 'site');
-  const image = join(dir, 'source.img');
-  await writeFile(image, randomBytes(4096));
-  assert.equal(await runWorker(['umask', home, '022', image]), 0);
+  const home = await siteMadeUnder(t, '022');
   const [imageFile] = (await readdir(join(home, 'content'))).filter((name) => name.endsWith('.img'));
   const paths = { home, content: join(home, 'content'), store: join(home, 'site.json'), image: join(home, 'content', imageFile!) };
   for (const path of Object.values(paths)) await chmod(path, (await stat(path)).isDirectory() ? 0o777 : 0o666);
@@ -248,11 +250,7 @@ test('a change that leaves a collection member that is no device, or two devices
 });
 
 test('a site whose site.json is gone but whose identity and images remain is refused, saying how to restore it or start anew', async (t) => {
-  const dir = await tempHome(t);
-  const home = join(dir, 'site');
-  const image = join(dir, 'source.img');
-  await writeFile(image, randomBytes(4096));
-  assert.equal(await runWorker(['umask', home, '022', image]), 0);
+  const home = await siteMadeUnder(t, '022');
   await rm(join(home, 'site.json'));
   await assert.rejects(
     SiteStore.open(home),
@@ -260,7 +258,7 @@ test('a site whose site.json is gone but whose identity and images remain is ref
   );
   assert.deepEqual((await readdir(home)).sort(), ['content', 'identity'], 'nothing is created over the remains');
   // Starting anew, as the message says: the folder moved away.
-  await rename(home, join(dir, 'old-site'));
+  await rename(home, `${home}.old`);
   assert.deepEqual((await SiteStore.open(home)).read().images, []);
 });
 
