@@ -124,7 +124,7 @@ export class SiteStore {
     const key = fileKey(this.path);
     if (key === null) {
       if (this.existed) {
-        throw new EngineError('SiteStoreMissing', 'ResourceUnavailable', `The site store ${this.path} has disappeared while mcshell was using it; restore it from a backup, or open the site again to start a new one.`);
+        throw new EngineError('SiteStoreMissing', 'ResourceUnavailable', `The site store ${this.path} has disappeared while mcshell was using it; restore it from a backup (opening the site again says how to start a new one instead).`);
       }
       return (this.cache ??= { key: 'none', site: deepFreeze(emptySite()) }).site;
     }
