@@ -36,6 +36,7 @@ export function dpObject(dp: DPMulticastSettings) {
     UnicastFallback: dp.slowClients.unicastFallback,
     SlowClientSeconds: dp.slowClients.sustainSeconds,
     SlowClientStreams: dp.slowClients.streams,
+    HistoryRetentionDays: dp.historyRetentionDays,
   };
 }
 

@@ -31,6 +31,7 @@ export default defineCmdlet({
     SlowClientSeconds: { type: 'int', validate: { range: [1, 3600] }, description: "Seconds a client's rate must stay below the threshold before the policy acts (default 10)." },
     SlowClientStreams: { type: 'int', validate: { range: [2, 3] }, description: 'Multistream: 2 streams (fast, slow) or 3 (fast; medium, capped at the threshold; slow, at its slowest client\'s pace). Default 2.' },
     UnicastFallback: { type: 'switch', description: 'Clients disconnected for being slow continue by unicast when the image allows it (default on; -UnicastFallback:$false ends their installation).' },
+    HistoryRetentionDays: { type: 'int', validate: { range: [1, 3650] }, description: 'Days finished sessions stay in Get-MulticastSession -History, and status reports of expired deployments in their status (default 30); older entries are dropped at the next change to the site.' },
     PassThru: { type: 'switch', description: 'Outputs the new settings.' },
   },
   outputType: { name: 'DPMulticast', view: DP_VIEW },
@@ -52,6 +53,11 @@ export default defineCmdlet({
       output: [{ SlowClientPolicy: 'Multistream', SlowClientThreshold: '20 Mbit/s', SlowClientStreams: 3 }],
     },
     { title: 'A slow-client policy needs a threshold', code: 'Set-DPMulticast -SlowClientPolicy Disconnect', error: 'InvalidSlowClientPolicy' },
+    {
+      title: 'Keep a week of session history (and of the status of expired deployments)',
+      code: 'Set-DPMulticast -HistoryRetentionDays 7 -PassThru | Select-Object HistoryRetentionDays',
+      output: [{ HistoryRetentionDays: 7 }],
+    },
   ],
   async *process(params, ctx) {
     const bound = ctx.boundParameters;
@@ -70,6 +76,7 @@ export default defineCmdlet({
         portRange: { ...(params.StartUdpPort !== undefined ? { start: params.StartUdpPort } : {}), ...(params.EndUdpPort !== undefined ? { end: params.EndUdpPort } : {}) },
         ...(params.MaximumClients !== undefined ? { maximumClients: params.MaximumClients } : {}),
         ...(rate !== undefined ? { transferRateBps: rate } : {}),
+        ...(params.HistoryRetentionDays !== undefined ? { historyRetentionDays: params.HistoryRetentionDays } : {}),
         scheduled: {
           ...(bound.has('EnableScheduledMulticast') ? { enabled: params.EnableScheduledMulticast } : {}),
           ...(params.SessionStartDelayMins !== undefined ? { startDelayMinutes: params.SessionStartDelayMins } : {}),

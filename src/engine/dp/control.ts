@@ -91,6 +91,8 @@ export class ControlEndpoint {
   private server: Server | null = null;
   private identity: SiteIdentity | null = null;
   private readonly limiter: RateLimiter;
+  /** The device each request authenticated as, for the refusal log (no second lookup). */
+  private readonly devices = new WeakMap<IncomingMessage, DeviceRecord>();
 
   constructor(
     private readonly store: SiteStore,
@@ -130,15 +132,18 @@ export class ControlEndpoint {
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
     const method = request.method ?? '';
-    const site = this.store.read();
-    const device = authenticate(site, request.headers.authorization);
-    // Enrolled clients' reports and downloads are not limited; everything else is.
-    const unlimited = device !== null && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
-    if (!unlimited) this.limit(request, path);
+    // Enrolled clients' reports and downloads are not limited; everything else is, before any
+    // work on the site: only a request that presents a credential on those paths is
+    // authenticated first (a lookup in the cached site, whatever its size).
+    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
+    let device = mayBeUnlimited ? this.authenticate(request) : null;
+    if (!device) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     const content = CONTENT_PATH.exec(path);
     const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && path === '/v1/sessions') || ((method === 'GET' || method === 'HEAD') && content);
     if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
+    device ??= mayBeUnlimited ? null : this.authenticate(request);
+    const site = this.store.read();
     if (!device) {
       throw new HttpError(401, 'NotEnrolled', 'This client is not enrolled with the site (or its enrollment was removed); enroll it with `mcshell client --enroll <token>` (the administrator makes a token with New-EnrollmentToken).');
     }
@@ -278,8 +283,16 @@ export class ControlEndpoint {
     sendError(response, error);
   }
 
+  /** The enrolled device whose credential the request carries, or null; remembered for the refusal log. */
+  private authenticate(request: IncomingMessage): DeviceRecord | null {
+    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+    const device = match ? authenticateClient(this.store.read(), match[1]!) : null;
+    if (device) this.devices.set(request, device);
+    return device;
+  }
+
   private refused(request: IncomingMessage, path: string, error: HttpError): void {
-    const device = authenticate(this.store.read(), request.headers.authorization);
+    const device = this.devices.get(request);
     this.options.onRefused?.({
       address: request.socket.remoteAddress ?? '',
       method: request.method ?? '',
@@ -300,11 +313,6 @@ function requestPath(target: string | undefined): string {
   const text = target ?? '/';
   const end = text.search(/[?#]/);
   return end < 0 ? text : text.slice(0, end);
-}
-
-function authenticate(site: SiteState, header: string | undefined): DeviceRecord | null {
-  const match = /^Bearer (\S+)$/.exec(header ?? '');
-  return match ? authenticateClient(site, match[1]!) : null;
 }
 
 /**

@@ -57,7 +57,7 @@ export class DPService {
     } catch (error) {
       throw new EngineError('InterfaceNotFound', 'ObjectNotFound', `The DP interface '${this.interface}' cannot be used: ${(error as Error).message}. Set it with Set-DPMulticast -Interface.`, this.interface);
     }
-    const identity = await siteIdentity(this.store.home);
+    const identity = await siteIdentity(this.store);
     try {
       this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {
@@ -72,7 +72,7 @@ export class DPService {
 
   /** SHA-256 of the control endpoint's certificate (what enrolled clients pin). */
   async fingerprint(): Promise<string> {
-    return (await siteIdentity(this.store.home)).fingerprint;
+    return (await siteIdentity(this.store)).fingerprint;
   }
 
   /** `host:port` of the control endpoint. */

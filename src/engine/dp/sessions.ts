@@ -13,6 +13,7 @@ import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
 import { siteIdentity } from '../site/identity.js';
 import { send, type SendProgress, type SendSummary } from '../transport/index.js';
+import { siteManifestCacheDir } from '../transport/manifest-cache.js';
 import { SlowClientMonitor, streamSendOptions } from './slow-clients.js';
 
 export type SessionState = 'Waiting' | 'Running' | 'Completed' | 'Failed' | 'Stopped';
@@ -265,7 +266,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const encryptionKey = this.keys.get(session.id);
     // Every manifest is signed with the site's key; an encrypted image's datagrams are encrypted
     // with the session's key (which its authorized clients got in their content offer).
-    const transmission = siteIdentity(this.options.store.home)
+    const transmission = siteIdentity(this.options.store)
       .then((identity) =>
         send({
           file: imagePath(this.options.store, session.image),
@@ -282,6 +283,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
           ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
           ...(encryptionKey ? { encryptionKey } : {}),
           manifestSigner: identity.signingKey,
+          manifestCache: siteManifestCacheDir(this.options.store.home),
           signal: abort.signal,
           onProgress: (progress) => {
             session.progress = progress;
