@@ -8,21 +8,24 @@ import type { ErrorRecord } from '../runtime/errors.js';
 import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
-import { OPTIONS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
+import { OPTIONS, SUBCOMMANDS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
 const VERSION = '0.1.0';
 
 async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
   const { default: yargs } = await import('yargs');
   const { help: _help, version: _version, ...valueOptions } = OPTIONS;
-  const parser = yargs([])
+  let parser = yargs([])
     .scriptName('mcshell')
-    .usage('Usage: $0 [options] [script.mcs [script arguments…]]\n\nA PowerShell-style shell for deploying OS images over IP multicast.')
+    .usage('Usage: $0 [options] [script.mcs [script arguments…]]\n   or: $0 <command> [command options]\n\nA PowerShell-style shell for deploying OS images over IP multicast.')
+    .command('$0', 'The shell: interactive, or runs -c text, a script or stdin');
+  for (const [name, describe] of Object.entries(SUBCOMMANDS)) parser = parser.command(name, describe);
+  parser = parser
     .options(valueOptions as never)
     .example("$0 -c '1..10 | Where-Object { $_ % 2 -eq 0 } | Measure-Object -Sum'", 'Run a command line')
     .example('$0 deploy.mcs -Image win11 -Collection lab1', 'Run a script; arguments bind to its param() block')
     .example("echo 'Get-Command' | $0", 'Run a script read from stdin')
-    .example('$0 send|receive …', 'Transport commands (see mcshell send --help)')
+    .example('$0 serve --help', 'A command\'s own options')
     .epilog('Exit codes: 0 success, 1 an error was written (or exit N), 2 usage or syntax error.\nIn the shell: Get-Help <command>, Get-Command.')
     .help('help', OPTIONS.help.describe)
     .alias('help', 'h')

@@ -116,6 +116,9 @@ test('--help, --version, usage errors exit 2', () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: mcshell/);
   assert.match(help.stdout, /--output/);
+  // Every subcommand, and the shell itself, with its one line.
+  for (const command of ['serve', 'client', 'demo', 'send', 'receive']) assert.match(help.stdout, new RegExp(`^  mcshell ${command} +\\S.*$`, 'm'), command);
+  assert.match(help.stdout, /^  mcshell +The shell\b/m);
   assert.match(mcshell(['--version']).stdout, /^mcshell \d+\.\d+\.\d+\n$/);
   const bad = mcshell(['--nope']);
   assert.equal(bad.code, 2);
