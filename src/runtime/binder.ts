@@ -130,6 +130,13 @@ function allSets(target: Bindable): string[] {
 
 const inSets = (decl: ParameterDeclaration, sets: readonly string[]) => !decl.sets || decl.sets.some((s) => sets.includes(s));
 
+/** `-EnableMulticast $true`: the switch is written under a name ConfigMgr gives a [bool], and a boolean follows. */
+function takesBoolean(decl: ParameterDeclaration, written: string, value: unknown): boolean {
+  if (!decl.booleanUnder?.some((name) => name.toLowerCase() === written.toLowerCase())) return false;
+  // What PowerShell converts to a [bool] parameter: booleans and numbers (1 or 0), not text.
+  return typeof value === 'boolean' || value === 0 || value === 1;
+}
+
 const typeLabel = (decl: ParameterDeclaration) => (decl.type === 'enum' || decl.type === 'enum[]' ? `one of ${(decl.values ?? []).join(', ')}` : decl.type);
 
 export class Binder {
@@ -252,7 +259,11 @@ export class Binder {
       if (arg.hasValue) {
         this.assign(binding, info, arg.value, arg.span);
       } else if (info.decl.type === 'switch') {
-        this.assign(binding, info, true, arg.span);
+        const next = args[i + 1];
+        if (next?.kind === 'positional' && takesBoolean(info.decl, arg.name, next.value)) {
+          i++;
+          this.assign(binding, info, next.value, next.span ?? arg.span);
+        } else this.assign(binding, info, true, arg.span);
       } else {
         const next = args[i + 1];
         if (!next || next.kind !== 'positional') {

@@ -62,6 +62,12 @@ export interface ParameterDeclaration {
   /** Binding from pipeline input: the object itself (`value`), its property of the same name or alias (`property`), or both. */
   pipeline?: 'value' | 'property' | 'both';
   aliases?: readonly string[];
+  /**
+   * A switch that ConfigMgr's cmdlets take as [bool] under these names (its own or aliases):
+   * written so, a boolean after the name is its value (`-EnableMulticast $false`); without one it
+   * stays a plain switch.
+   */
+  booleanUnder?: readonly string[];
   validate?: ParameterValidation;
   /** Collects the positional arguments no other parameter takes (ValueFromRemainingArguments). */
   remaining?: boolean;
