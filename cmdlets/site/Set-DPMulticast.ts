@@ -1,4 +1,4 @@
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, type CmdletContext } from '../../src/runtime/cmdlet.js';
 import { engine, parseBitsPerSecond } from '../engine.js';
 import { dpObject, DP_VIEW } from '../objects.js';
 
@@ -91,6 +91,23 @@ export default defineCmdlet({
       if (!(await ctx.shouldProcess('distribution point multicast settings', 'Set'))) return undefined;
       return setDPSettings(store, change as Parameters<typeof setDPSettings>[1]);
     });
+    if (settings && params.Interface !== undefined) await warnIfNotHere(params.Interface, ctx);
     if (settings && params.PassThru) yield dpObject(settings);
   },
 });
+
+/**
+ * An interface this host lacks is saved all the same: the site may be administered from another
+ * machine than the one that runs the DP. But a typo should show now, not when `mcshell serve` fails.
+ */
+async function warnIfNotHere(spec: string, ctx: CmdletContext): Promise<void> {
+  const { resolveInterface, ipv4InterfaceNames } = await import('../../src/engine/transport/index.js');
+  try {
+    resolveInterface(spec);
+  } catch {
+    const here = ipv4InterfaceNames();
+    ctx.writeWarning(
+      `This host has no IPv4 interface ${spec} (it has ${here.join(', ') || 'none'}). The setting is saved, for the host that runs the DP; a DP started on this host with it would not start.`,
+    );
+  }
+}
