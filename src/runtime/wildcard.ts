@@ -31,8 +31,9 @@ function escape(ch: string): string {
   return /[.*+?^${}()|[\]\\/]/.test(ch) ? `\\${ch}` : ch;
 }
 
+/** Whether the text has a wildcard character that is not escaped with a backtick. */
 export function isWildcard(text: string): boolean {
-  return /[*?[]/.test(text);
+  return /(?:^|[^`])(?:``)*[*?[]/.test(text);
 }
 
 export function matchesWildcard(text: string, pattern: string, caseSensitive = false): boolean {

@@ -27,3 +27,32 @@ test('Set-DPMulticast -Interface of an interface this host lacks warns at once, 
     assert.deepEqual(here.warnings, []);
   });
 });
+
+test('a Get-* cmdlet given an exact name that matches nothing writes a not-found error; a wildcard matching nothing stays silent', async () => {
+  await inSite(async (cwd) => {
+    const cases: [string, string][] = [
+      ['Get-OSImage', 'ImageNotFound'],
+      ['Get-ImageMulticast', 'ImageNotFound'],
+      ['Get-Device', 'DeviceNotFound'],
+      ['Get-DeviceCollection', 'CollectionNotFound'],
+      ['Get-TaskSequence', 'TaskSequenceNotFound'],
+      ['Get-TSDeployment', 'DeploymentNotFound'],
+      ['Get-EnrollmentToken', 'EnrollmentTokenNotFound'],
+      ['Get-EnrolledClient', 'EnrolledClientNotFound'],
+      ['Get-MulticastSession', 'SessionNotFound'],
+      ['Get-MulticastSession -History', 'SessionNotFound'],
+    ];
+    for (const [command, id] of cases) {
+      const exact = await run(`${command} Nope`, { cwd });
+      assert.deepEqual(exact.data, [], command);
+      assert.deepEqual(exact.errors.map((e) => [e.fullyQualifiedId, e.category]), [[`${id},${command.split(' ')[0]}`, 'ObjectNotFound']], command);
+      assert.match(exact.errors[0]!.message, /^Cannot find an? .* 'Nope'\.$/, command);
+      for (const wildcard of ['Nope*', 'N?pe', '[N]ope']) assert.deepEqual((await run(`${command} '${wildcard}'`, { cwd })).errors, [], `${command} ${wildcard}`);
+    }
+    // An escaped wildcard character is an exact name; found names give no error.
+    assert.equal((await run("Get-OSImage 'No`*pe'", { cwd })).errors.length, 1);
+    const found = await run("New-DeviceCollection Lab1 | Out-Null; Get-DeviceCollection Lab1 | ForEach-Object Name; 'Lab1', 'Nope' | ForEach-Object { Get-DeviceCollection $_ } | ForEach-Object Name", { cwd });
+    assert.deepEqual(found.data, ['Lab1', 'Lab1']);
+    assert.deepEqual(found.errors.map((e) => e.id), ['CollectionNotFound']);
+  });
+});
