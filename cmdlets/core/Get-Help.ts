@@ -22,7 +22,8 @@ export default defineCmdlet({
     const commands = ctx.listCommands();
     if (params.Name === undefined) {
       const lines = ['Commands (Get-Help <name> for details, Get-Command to list with wildcards):', ''];
-      for (const c of commands) lines.push(`  ${c.name.padEnd(24)} ${(await c.brief()).synopsis}`);
+      const width = Math.max(...commands.map((c) => c.name.length));
+      for (const c of commands) lines.push(`  ${c.name.padEnd(width)}  ${(await c.brief()).synopsis}`);
       yield lines.join('\n');
       return;
     }

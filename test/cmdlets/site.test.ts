@@ -56,3 +56,12 @@ test('a Get-* cmdlet given an exact name that matches nothing writes a not-found
     assert.deepEqual(found.errors.map((e) => e.id), ['CollectionNotFound']);
   });
 });
+
+test('messages read right: "An image named …", and a minimum session size above the maximum clients names -MaximumClients', async () => {
+  await inSite(async (cwd) => {
+    const twice = await run("Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; Import-OSImage a.img -Name Win11", { cwd });
+    assert.match(twice.errors[0]!.message, /^An image named 'Win11' already exists/);
+    const over = await run('Set-DPMulticast -MinimumSessionSize 500', { cwd });
+    assert.match(over.errors[0]!.message, /MinimumSessionSize 500 is above MaximumClientCount 100\b.*-MaximumClients/);
+  });
+});
