@@ -65,3 +65,22 @@ test('messages read right: "An image named …", and a minimum session size abov
     assert.match(over.errors[0]!.message, /MinimumSessionSize 500 is above MaximumClientCount 100\b.*-MaximumClients/);
   });
 });
+
+test('Get-MulticastClient lists by session, then name in natural order (pc-2 before pc-10), whatever order clients joined', async () => {
+  await inSite(async (cwd) => {
+    const setup = await run(
+      "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; Set-DPMulticast -Enable -EnableScheduledMulticast -MinimumSessionSize 10 -SessionStartDelayMins 60; Start-DPService -Port 0 | Out-Null",
+      { cwd },
+    );
+    assert.deepEqual(setup.errors, []);
+    const { openSite, runningService } = await import('../../cmdlets/engine.js');
+    const store = await openSite(join(cwd, 'site'));
+    try {
+      const image = store.read().images[0]!;
+      for (const name of ['pc-10', 'pc-2', 'lab-b', 'pc-1']) runningService(store)!.sessions.request(image, { deviceId: `id-${name}`, name, address: '127.0.0.1' });
+      assert.deepEqual((await run('Get-MulticastClient | ForEach-Object Name', { cwd })).data, ['lab-b', 'pc-1', 'pc-2', 'pc-10']);
+    } finally {
+      await run('Stop-DPService', { cwd });
+    }
+  });
+});
