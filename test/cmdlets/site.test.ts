@@ -84,3 +84,16 @@ test('Get-MulticastClient lists by session, then name in natural order (pc-2 bef
     }
   });
 });
+
+test('New-TSDeployment identical to an existing deployment is refused, naming it; a different one or -Force is created', async () => {
+  await inSite(async (cwd) => {
+    const setup = "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 | Out-Null";
+    assert.deepEqual((await run(setup, { cwd })).errors, []);
+    const again = await run('New-TSDeployment Lab Lab1 -Purpose Required', { cwd });
+    assert.deepEqual(again.errors.map((e) => [e.id, e.category]), [['DeploymentExists', 'ResourceExists']]);
+    assert.match(again.errors[0]!.message, /^Deployment DEP00001 already deploys task sequence 'Lab' to collection 'Lab1' .*Remove-TSDeployment DEP00001.*-Force/);
+    const other = await run('New-TSDeployment Lab Lab1 -Purpose Available | ForEach-Object Id; New-TSDeployment Lab Lab1 -Force | ForEach-Object Id', { cwd });
+    assert.deepEqual(other.errors, []);
+    assert.deepEqual(other.data, ['DEP00002', 'DEP00003']);
+  });
+});
