@@ -20,7 +20,7 @@ export default defineCmdlet({
   ],
   async *process(params, ctx) {
     const commands = ctx.listCommands();
-    if (params.Name === undefined) {
+    if (!params.Name) {
       const lines = ['Commands (Get-Help <name> for details, Get-Command to list with wildcards):', ''];
       const width = Math.max(...commands.map((c) => c.name.length));
       for (const c of commands) lines.push(`  ${c.name.padEnd(width)}  ${(await c.brief()).synopsis}`);

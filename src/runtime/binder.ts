@@ -190,6 +190,8 @@ export class Binder {
 
   /** Converts and validates one argument; `source` names where it came from for the message. */
   private convert(info: ParameterInfo, value: unknown, span: SourceSpan | null): unknown {
+    const decl = info.decl;
+    if (decl.mandatory && !decl.allowNull && (value === null || value === undefined)) throw this.refuseEmpty(info, 'NullNotAllowed', 'it is null', span);
     let converted: unknown;
     try {
       converted = convertArgument(value, info.decl);
@@ -203,11 +205,21 @@ export class Binder {
         hint: `-${info.name} takes ${typeLabel(info.decl)}.`,
       });
     }
+    if (decl.mandatory) {
+      const texts = decl.type === 'string' ? [converted] : decl.type === 'string[]' ? (converted as unknown[]) : [];
+      if (!decl.allowEmptyString && texts.includes('')) throw this.refuseEmpty(info, 'EmptyStringNotAllowed', 'it is an empty string', span);
+      if (!decl.allowEmptyCollection && Array.isArray(converted) && converted.length === 0) throw this.refuseEmpty(info, 'EmptyArrayNotAllowed', 'it is an empty array', span);
+    }
     const problem = validateArgument(converted, info.decl);
     if (problem) {
       throw this.fail({ id: 'ParameterBindingValidation', message: `Cannot validate argument on parameter -${info.name}: ${problem}`, target: value, span });
     }
     return canonicalise(converted, info.decl);
+  }
+
+  /** PowerShell's refusal of $null, '' and @() for a mandatory parameter (unless it allows them). */
+  private refuseEmpty(info: ParameterInfo, id: string, because: string, span: SourceSpan | null): RuntimeError {
+    return this.fail({ id: `ParameterArgumentValidationError${id}`, category: 'InvalidData', message: `Cannot bind argument to parameter '${info.name}' because ${because}.`, target: info.name, span });
   }
 
   private assign(binding: Binding, info: ParameterInfo, value: unknown, span: SourceSpan | null): void {

@@ -57,6 +57,12 @@ export interface ParameterDeclaration {
   /** 0-based position for positional arguments. */
   position?: number;
   mandatory?: boolean;
+  /** A mandatory parameter that takes $null (PowerShell's [AllowNull()]); others refuse it. */
+  allowNull?: boolean;
+  /** A mandatory string parameter that takes '' (PowerShell's [AllowEmptyString()]); others refuse it. */
+  allowEmptyString?: boolean;
+  /** A mandatory array parameter that takes @() (PowerShell's [AllowEmptyCollection()]); others refuse it. */
+  allowEmptyCollection?: boolean;
   /** Parameter sets this parameter belongs to; absent means every set. */
   sets?: readonly string[];
   /** Binding from pipeline input: the object itself (`value`), its property of the same name or alias (`property`), or both. */

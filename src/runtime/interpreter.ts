@@ -775,6 +775,9 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
       else if (attr === 'validatepattern') validate.pattern = toStr(positional[0]);
       else if (attr === 'validatenotnullorempty' || attr === 'validatenotnull') validate.notEmpty = true;
       else if (attr === 'alias') decl.aliases = positional.map(toStr);
+      else if (attr === 'allownull') decl.allowNull = true;
+      else if (attr === 'allowemptystring') decl.allowEmptyString = true;
+      else if (attr === 'allowemptycollection') decl.allowEmptyCollection = true;
     }
     if (Object.keys(validate).length) decl.validate = validate;
     if (decl.type === 'switch') delete decl.position;
@@ -977,6 +980,7 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
     EPERM: ['PermissionDenied', 'PermissionDenied'],
     EISDIR: ['PathIsDirectory', 'InvalidArgument'],
     EEXIST: ['PathExists', 'ResourceExists'],
+    ENAMETOOLONG: ['PathTooLong', 'InvalidArgument'],
   };
   const [id, category] = (err?.code && known[err.code]) || ['UnexpectedError', 'NotSpecified'];
   const message = err?.message ?? String(e);
@@ -1079,6 +1083,7 @@ class Context implements CmdletContext {
     return this.env.scope.list();
   }
   resolvePath(path: string): string {
+    if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });
     return resolve(this.env.session.cwd, path);
   }
   listCommands() {

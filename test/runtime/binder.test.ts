@@ -86,6 +86,22 @@ test("ConfigMgr's [bool] habit: a boolean after a name declared so is the switch
   assert.equal((await probeError('-Name a -Count 2 -Verify $false')).id, 'PositionalParameterNotFound');
 });
 
+test("$null, '' and @() for a mandatory parameter are refused with PowerShell's words, unless it allows them", async () => {
+  const nulled = await probeError('$null');
+  assert.equal(nulled.id, 'ParameterArgumentValidationErrorNullNotAllowed');
+  assert.equal(nulled.message, "Cannot bind argument to parameter 'Name' because it is null.");
+  assert.equal((await probeError("''")).message, "Cannot bind argument to parameter 'Name' because it is an empty string.");
+  assert.equal((await probeError('-Name:$null')).id, 'ParameterArgumentValidationErrorNullNotAllowed');
+  assert.equal((await onlyError("[pscustomobject]@{ Name = $null } | Set-Probe", { commands })).message, "Cannot bind argument to parameter 'Name' because it is null.");
+  // Not mandatory: $null is '' for a [string], as in PowerShell.
+  assert.equal((await probeOut('a -Description $null')).Description, '');
+  const allow = 'function f { param([Parameter(Mandatory)][AllowNull()][AllowEmptyString()][string]$x, [Parameter(Mandatory)][AllowEmptyCollection()][string[]]$y) "[$x]" + $y.Count }';
+  assert.deepEqual(await values(`${allow}; f -x '' -y @(); f -x $null -y @()`), ['[]0', '[]0']);
+  const refuse = 'function g { param([Parameter(Mandatory)][string[]]$y) $y.Count }';
+  assert.equal((await onlyError(`${refuse}; g -y @()`)).message, "Cannot bind argument to parameter 'y' because it is an empty array.");
+  assert.equal((await onlyError(`${refuse}; g -y 'a', ''`)).message, "Cannot bind argument to parameter 'y' because it is an empty string.");
+});
+
 test('type conversion: int, number, size, enum (canonicalised), set, bool, date, string[]', async () => {
   const out = await probeOut("a -Count '12' -Ratio 0.5 -Size 4MB -Mode autocast -Speed fast -Enabled $true -At 2024-05-31 -Tags x, y");
   assert.equal(out['Count'], 12);
