@@ -69,7 +69,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language } = await import('./runtime.js');
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -91,11 +91,11 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
       stderr.write(`${errorFormat === 'json' ? errors.errorToJson(record) : errors.renderErrorConcise(record, errStyle, sources)}\n`);
     },
     writeWarning: (message, span) => {
-      stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${located(message, span)}`)}\n`);
+      stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${printable(located(message, span))}`)}\n`);
     },
-    writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${message}`)}\n`),
+    writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
-    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(noNewline ? text : `${text}\n`),
+    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
     ...(canAsk
       ? {
           confirm: async (question: string) => {
@@ -129,7 +129,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
         if (errorFormat === 'json') {
           const s = e.span;
           stderr.write(`${JSON.stringify({ error: { id: 'ParseError', category: 'ParserError', message: e.message, expected: e.expected, location: { file: s.file, line: s.startLine, column: s.startColumn, endLine: s.endLine, endColumn: s.endColumn } } })}\n`);
-        } else stderr.write(`${errStyle.red(e.format())}\n`);
+        } else stderr.write(`${errStyle.red(printable(e.format(), true))}\n`);
         return 2;
       }
       const sink = createOutputSink(format, write, { columns, style: outStyle, views: session.views, sources });
