@@ -85,6 +85,15 @@ export interface ParameterDeclaration {
 
 export type ParameterDeclarations = Record<string, ParameterDeclaration>;
 
+/**
+ * The output type of commands whose output is text already formatted, for people or for another
+ * program (JSON, CSV, table lines, help): piped output writes it as it is, not as JSON strings.
+ */
+export const FORMATTED_TEXT = {
+  name: 'FormattedText',
+  description: 'Text already formatted: written as it is, also when the output is piped (not as JSON strings).',
+} as const;
+
 /** A declared output type: a name (stamped on emitted objects) and the default text view. */
 export interface OutputType {
   name: string;

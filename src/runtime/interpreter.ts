@@ -14,7 +14,7 @@ import type {
   Statement,
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
-import type { CmdletContext, CmdletDeclaration, ParameterDeclaration, ParameterDeclarations, ParameterType } from './cmdlet.js';
+import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
 import {
   BreakSignal,
   ContinueSignal,
@@ -1103,6 +1103,7 @@ async function* cmdletStage(
   const outVariable = binding.common.outVariable;
   const collected: unknown[] = [];
   const typeName = decl.outputType?.name;
+  const formatsText = typeName === FORMATTED_TEXT.name;
   /** Starts a begin/process/end block: the items it outputs, a promise of its end, or null. */
   function start(block: CmdletDeclaration['process'], values: Record<string, unknown>): ReturnType<typeof drive> {
     return block ? drive(block.call(decl, values as never, ctx)) : null;
@@ -1111,6 +1112,7 @@ async function* cmdletStage(
   function emitted(item: unknown): unknown {
     if (env.signal.aborted) throw new PipelineStoppedError();
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
+    if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
     return item;
   }
