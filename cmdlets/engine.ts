@@ -2,7 +2,7 @@
 // records, and the distribution point service a shell runs in-process. Engine modules are
 // imported on first use, so loading a declaration (Get-Command, Get-Help) stays cheap.
 import type { CmdletContext, CompletionRequest } from '../src/runtime/cmdlet.js';
-import { matchesWildcard } from '../src/runtime/wildcard.js';
+import { isWildcard, matchesWildcard } from '../src/runtime/wildcard.js';
 import type { SiteStore } from '../src/engine/site/store.js';
 import type { DPService } from '../src/engine/dp/service.js';
 
@@ -69,6 +69,25 @@ export async function parseBitsPerSecond(text: string, parameter: string): Promi
 /** A Get-* cmdlet's -Name filter: no pattern keeps everything; otherwise a wildcard on any of the keys. */
 export function matchesName(pattern: string | undefined, ...candidates: string[]): boolean {
   return !pattern || candidates.some((candidate) => matchesWildcard(candidate, pattern));
+}
+
+/** What a Get-* cmdlet lists, for its not-found error: `{ id: 'ImageNotFound', what: 'an image with the name or id' }`. */
+export interface ListedKind {
+  id: string;
+  what: string;
+}
+
+/**
+ * A Get-* cmdlet's -Name filter over its list, as PowerShell's Get-Item and Get-Variable filter:
+ * no name keeps everything, a wildcard keeps what matches (perhaps nothing), and an exact name
+ * that matches nothing is a not-found error (non-terminating, so a pipeline of names goes on).
+ */
+export function selectByName<T>(ctx: CmdletContext<unknown>, pattern: string | undefined, items: readonly T[], keys: (item: T) => string[], kind: ListedKind): T[] {
+  const selected = items.filter((item) => matchesName(pattern, ...keys(item)));
+  if (pattern && selected.length === 0 && !isWildcard(pattern)) {
+    ctx.writeError({ id: kind.id, category: 'ObjectNotFound', message: `Cannot find ${kind.what} '${pattern}'.`, target: pattern, hint: `${ctx.command} without a name lists them all.` });
+  }
+  return selected;
 }
 
 /**

@@ -3,6 +3,7 @@
 // Nothing is written when output is piped or in the interactive shell's live screen (which
 // draws its own), so machine output and the Ink display stay clean.
 import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import { printable } from '../src/format/printable.js';
 import { liveViewHost } from '../src/runtime/live.js';
 
 export interface ProgressReporter {
@@ -23,7 +24,7 @@ export function progressReporter(ctx: CmdletContext<unknown>, activity: string):
       if (now - last < REDRAW_MS) return;
       last = now;
       const percent = total > 0 ? Math.floor((100 * done) / total) : 100;
-      stderr.write(`\r\x1b[K${activity}: ${percent}% (${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB)`);
+      stderr.write(`\r\x1b[K${printable(activity)}: ${percent}% (${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB)`);
       drawn = true;
     },
     end() {

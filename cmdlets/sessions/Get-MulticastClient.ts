@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, matchesName, requireService } from '../engine.js';
+import { completeSessions, engine, requireService, selectByName } from '../engine.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -17,8 +17,10 @@ export default defineCmdlet({
       const service = await requireService(store);
       const { clientView } = await import('../../src/engine/dp/views.js');
       const sessions = params.SessionId ? [service.sessions.get(params.SessionId)] : service.sessions.list();
-      return sessions.flatMap((session) => [...session.clients.values()].map((client) => clientView(session, client)));
+      // By session, then name (pc-2 before pc-10): the order a lab is read in, whatever order clients joined.
+      const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+      return sessions.flatMap((session) => [...session.clients.values()].map((client) => clientView(session, client))).sort((a, b) => natural(a.SessionId, b.SessionId) || natural(a.Name, b.Name));
     });
-    for (const client of clients ?? []) if (matchesName(params.Name, client.Name, client.DeviceId)) yield client;
+    if (clients) yield* selectByName(ctx, params.Name, clients, (c) => [c.Name, c.DeviceId], { id: 'ClientNotFound', what: 'a multicast client with the name or device id' });
   },
 });

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, matchesName, runningService } from '../engine.js';
+import { completeSessions, engine, runningService, selectByName } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -36,6 +36,6 @@ export default defineCmdlet({
       const { sessionView } = await import('../../src/engine/dp/views.js');
       return service.sessions.list().map(sessionView);
     });
-    for (const session of sessions ?? []) if (matchesName(params.Id, session.Id)) yield session;
+    if (sessions) yield* selectByName<{ Id: string }>(ctx, params.Id, sessions, (s) => [s.Id], { id: 'SessionNotFound', what: 'a multicast session with the id' });
   },
 });

@@ -5,5 +5,6 @@ export { commands } from '../../cmdlets/index.js';
 export * as errors from '../format/errors.js';
 export { createOutputSink } from '../format/output.js';
 export { colorWanted, createStyle } from '../format/style.js';
+export { printable } from '../format/printable.js';
 export * as language from '../language/index.js';
 export { Session } from '../runtime/session.js';

@@ -126,10 +126,15 @@ const ClientLine = memo(function ClientLine({ client, selected, nameWidth, addre
       <Bar percent={client.percent} width={barWidth} color={color} />
       {` ${`${Math.round(client.percent)}%`.padStart(4)} ${rate} ${formatLoss(client.lossPercent).padStart(LOSS_WIDTH)} `}
       <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
-      {client.message && client.state !== 'done' ? <Text dimColor>{` ${client.message}`}</Text> : null}
+      {client.message && client.state !== 'done' ? <Text dimColor>{` ${afterState(client.message, client.state)}`}</Text> : null}
     </Text>
   );
 });
+
+/** The message after the state word, without saying the state twice ("disconnected disconnected by …"). */
+function afterState(message: string, state: string): string {
+  return message.toLowerCase().startsWith(`${state} `) ? message.slice(state.length + 1) : message;
+}
 
 const LOSS_WIDTH = 10;
 const KEY_HELP = <Text dimColor>↑/↓ select a client · d disconnect it · q leave (the sessions go on)</Text>;

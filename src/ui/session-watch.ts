@@ -7,6 +7,7 @@
 import type { DPService } from '../engine/dp/service.js';
 import type { MulticastSession, SessionClient } from '../engine/dp/sessions.js';
 import { lossPercent, sessionView } from '../engine/dp/views.js';
+import { printable } from '../format/printable.js';
 import type { LiveViewHost } from '../runtime/live.js';
 import type { ClientPhase, ClientRow, SessionPanel } from './dashboard.js';
 
@@ -78,13 +79,13 @@ export class SessionPanels {
     const last = reports.at(-1)!;
     const row: ClientRow = {
       id: client.deviceId,
-      name: client.name,
+      name: printable(client.name),
       address: client.address,
       state: client.state.toLowerCase() as ClientPhase,
       percent: client.percent,
       rateBps: last.at - first.at >= 1000 ? (Math.max(0, last.bytes - first.bytes) * 8) / ((last.at - first.at) / 1000) : null,
       lossPercent: lossPercent(client),
-      message: client.message,
+      message: printable(client.message),
     };
     const previous = known.row;
     if (previous && (Object.keys(row) as (keyof ClientRow)[]).every((field) => row[field] === previous[field])) return previous;

@@ -252,3 +252,12 @@ test('watchLive: engine events refresh the view in batches; it ends with the ses
   assert.match(final.lastFrame()!, /MC0001 Completed/);
   assert.equal(final.lastFrame()!.split('\n').length, 2 + 16, 'the kept frame lists every client');
 });
+
+test('a client line does not say its state twice: "disconnected by the administrator", not "disconnected disconnected …"', (t) => {
+  const session = panel('MC0001', 2);
+  session.clients[1] = { ...session.clients[1]!, state: 'disconnected', message: 'disconnected by the administrator' };
+  const view = render(<SessionDashboard sessions={[session]} rows={10} columns={120} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /pc-1 .*loss disconnected by the admin/);
+  assert.doesNotMatch(view.lastFrame()!, /disconnected disconnected/);
+});

@@ -243,7 +243,15 @@ export function validateDPSettings(settings: DPMulticastSettings): DPMulticastSe
     invalid('ValueOutOfRange', `TransferRate must be at least 64 kbit/s (64000 bits per second); got ${settings.transferRateBps}.`, settings.transferRateBps);
   }
   requireWholeNumber(settings.scheduled.startDelayMinutes, 'SessionStartDelayMins', 0, 1440);
-  requireWholeNumber(settings.scheduled.minimumSessionSize, 'MinimumSessionSize', 1, settings.maximumClients);
+  const { minimumSessionSize } = settings.scheduled;
+  requireWholeNumber(minimumSessionSize, 'MinimumSessionSize', 1, MAX_CLIENTS_LIMIT);
+  if (minimumSessionSize > settings.maximumClients) {
+    invalid(
+      'ValueOutOfRange',
+      `MinimumSessionSize ${minimumSessionSize} is above MaximumClientCount ${settings.maximumClients}: a session never waits for more clients than the DP serves by multicast. Raise -MaximumClients (MaximumClientCount) or lower -MinimumSessionSize.`,
+      minimumSessionSize,
+    );
+  }
   const slow = settings.slowClients;
   if (slow.policy !== 'None' && !(slow.thresholdBps > 0)) {
     invalid('InvalidSlowClientPolicy', `SlowClientPolicy ${slow.policy} needs SlowClientThreshold above 0 bits per second.`, slow);
