@@ -12,7 +12,7 @@ import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, t
 import { allocatedBytes, describeDisk, diskOf, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
 import type { ContentOffer } from '../dp/control.js';
-import { ClientError, describe, DPConnection } from './connection.js';
+import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 
 export interface ClientOptions {
@@ -24,6 +24,8 @@ export interface ClientOptions {
   interface: string;
   /** Run this deployment; default: the first required one, else the first available one. */
   deployment?: string | undefined;
+  /** How long to wait for a DP that does not answer (not up yet, restarting); default DEFAULT_DP_WAIT_MS. */
+  waitForDPMs?: number | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
@@ -33,7 +35,9 @@ export type ClientEvent =
   | { type: 'step'; index: number; step: TaskStep; state: 'Running' | 'Succeeded' | 'Failed'; message: string }
   | { type: 'progress'; index: number; mode: 'multicast' | 'unicast'; percent: number }
   /** Something worth the admin's attention that does not fail the step (e.g. a capped socket buffer). */
-  | { type: 'warning'; index: number; message: string };
+  | { type: 'warning'; index: number; message: string }
+  /** The DP does not answer (yet): the client waits for it and tries again. */
+  | { type: 'waiting'; message: string };
 
 export interface StepResult {
   index: number;
@@ -63,8 +67,7 @@ interface Assignment {
 }
 
 const PROGRESS_REPORT_MS = 1000;
-/** How long a client waits for a restarting DP, and how often it joins a new session for one image. */
-const REJOIN_WAIT_MS = 60_000;
+/** How often a client joins a new session for one image. */
 const MAX_REJOINS = 5;
 
 /** How one multicast attempt ended. */
@@ -86,11 +89,12 @@ function sessionUnknown(error: unknown): boolean {
 export async function runClient(options: ClientOptions): Promise<ClientResult> {
   const { credential } = options;
   const dp = new DPConnection(options.server ?? credential.server, { fingerprint: credential.fingerprint, certificate: credential.certificate }, credential.credential, options.signal);
+  const wait = dpWait(options);
   try {
     let device: { id: string; name: string } | null = { id: credential.device.id, name: credential.device.name };
     let assignment: Assignment | undefined;
     try {
-      const hello = await dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment });
+      const hello = await dp.untilAnswered(() => dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment }), wait);
       device = { id: hello.device.id, name: hello.device.name };
       assignment = hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0];
       if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device, deploymentId: null, steps: [] };
@@ -101,6 +105,11 @@ export async function runClient(options: ClientOptions): Promise<ClientResult> {
   } finally {
     dp.close();
   }
+}
+
+/** How long the client waits for a DP that does not answer, told through its events. */
+function dpWait(options: ClientOptions): DPWait {
+  return { waitMs: options.waitForDPMs ?? DEFAULT_DP_WAIT_MS, onWaiting: (message) => options.onEvent?.({ type: 'waiting', message }) };
 }
 
 class TaskSequenceRun {
@@ -167,7 +176,7 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    let offer = await this.dp.post<ContentOffer>('/v1/content', request);
+    let offer = await this.whenReachable(() => this.dp.post<ContentOffer>('/v1/content', request));
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
@@ -239,17 +248,9 @@ class TaskSequenceRun {
     return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', `cannot write ${target}: ${isDiskFull(code) ? 'no space left on' : `${code} on`} ${describeDisk(disk, target)} (${detail}); the partial copy was removed`);
   }
 
-  /** Runs `attempt` until the DP answers (it may be restarting), for up to REJOIN_WAIT_MS. */
-  private async whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + REJOIN_WAIT_MS;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof ClientError && error.id === 'DPUnreachable') || Date.now() > deadline || this.options.signal?.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, PROGRESS_REPORT_MS));
-      }
-    }
+  /** Runs `attempt` until the DP answers (it may be restarting, or not up yet). */
+  private whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
+    return this.dp.untilAnswered(attempt, dpWait(this.options));
   }
 
   private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<MulticastOutcome> {
