@@ -7,7 +7,7 @@
 //   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
-//   GET  /v1/sessions                                               → the DP's sessions
+//   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -145,8 +145,14 @@ export class ControlEndpoint {
     if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
     if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
-    if (path === '/v1/sessions') return sendJson(response, 200, this.sessions.list().map(sessionView));
+    if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device));
     return this.download(site, device, content![1]!, request, response);
+  }
+
+  /** Only what concerns the client: sessions of images its device's deployments apply (none for an untargeted device). */
+  private sessionsFor(site: SiteState, device: DeviceRecord) {
+    const images = new Set(assignmentsFor(site, device.id, new Date()).flatMap(({ taskSequence }) => taskSequence.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : []))));
+    return this.sessions.list().filter((session) => images.has(session.image.id)).map(sessionView);
   }
 
   private limit(request: IncomingMessage, path: string): void {
