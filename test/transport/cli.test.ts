@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE } from '../../src/engine/transport/index.js';
 import { nativeAddon } from '../../src/engine/transport/native.js';
@@ -300,4 +300,31 @@ test('send --prepare keeps the manifest, which later sessions use; --no-manifest
   const contradiction = await mcshell(['send', image.path, '--prepare', '--no-manifest-cache'], env).done;
   assert.equal(contradiction.code, 2);
   assert.match(contradiction.stderr, /cannot be combined with --no-manifest-cache/);
+});
+
+test('an image changed while it is sent ends the session with a clear error at the sender and every receiver', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 6_000_000, 31);
+  const ch = channel();
+  const outs = [0, 1].map((i) => join(dir, `out${i}`));
+  const receivers = outs.map((out) => mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']));
+  await sleep(300);
+  // 8 Mbit/s: about six seconds for the image, so the change lands while it is sent.
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--rate', '8M', '--json', '--progress']);
+  await stderrMatches(sender, /sent \d+\/\d+ blocks/);
+  // Someone writes into the image in place, in a block not sent yet.
+  const fd = openSync(image.path, 'r+');
+  writeSync(fd, randomBytes(100_000), 0, 100_000, 5_000_000);
+  closeSync(fd);
+  const s = await sender.done;
+  assert.equal(s.code, 1, s.stderr);
+  const summary = JSON.parse(s.stdout) as { ok: boolean; message: string; wireRatio: number };
+  assert.match(summary.message, /the image .* was changed during the session \(its modification time moved\): what is sent no longer matches its manifest, so the session was ended/);
+  assert.ok(summary.wireRatio < 1.5, `the sender stopped instead of looping (${summary.wireRatio}× the image on the wire)`);
+  for (const [i, receiver] of receivers.entries()) {
+    const r = await receiver.done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the sender ended the session because its image was changed while it was sent/);
+    assert.equal(existsSync(outs[i]!), false, 'no complete-looking output');
+  }
 });

@@ -363,5 +363,6 @@ function historyRecord(session: MulticastSession): SessionHistoryRecord {
     endedAt: new Date(session.endedAt ?? Date.now()).toISOString(),
     state: session.state === 'Completed' ? 'Completed' : session.state === 'Stopped' ? 'Stopped' : 'Failed',
     clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
+    ...(session.state !== 'Completed' && session.summary ? { message: session.summary.message } : {}),
   };
 }

@@ -25,6 +25,7 @@ import {
   ANNOUNCE_PORT,
   decodeAnnounce,
   encodeStatus,
+  EndReason,
   HEADER_BYTES,
   packetType,
   PacketType,
@@ -426,8 +427,9 @@ export class Receiver {
         return this.onManifestChunk(msg);
       case PacketType.End:
         if (msg.length !== HEADER_BYTES) break;
-        if (this.state !== ReceiverState.Done) this.fail('the sender ended the session before this receiver had the image');
-        else this.succeed();
+        if (this.state === ReceiverState.Done) this.succeed();
+        else if (msg[3] === EndReason.SourceChanged) this.fail('the sender ended the session because its image was changed while it was sent (its blocks no longer matched the manifest)');
+        else this.fail('the sender ended the session before this receiver had the image');
         return;
     }
     this.counters.malformed++;
