@@ -9,7 +9,7 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
-import { allocatedBytes, describeDisk, diskOf, formatBytes, isDiskFull } from './disk.js';
+import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
 import type { ContentOffer } from '../dp/control.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
@@ -242,10 +242,9 @@ class TaskSequenceRun {
 
   /** A write found the disk full: say which disk, and remove the partial copy (it frees the space and must not be mistaken for the image). */
   private async diskError(target: string, code: string, detail: string): Promise<ClientError> {
-    const disk = await diskOf(target);
-    discardPartialOutput(target);
+    const message = await discardAfterWriteFailure(target, code, detail);
     await unlink(`${target}.partial`).catch(() => undefined);
-    return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', `cannot write ${target}: ${isDiskFull(code) ? 'no space left on' : `${code} on`} ${describeDisk(disk, target)} (${detail}); the partial copy was removed`);
+    return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', message);
   }
 
   /** Runs `attempt` until the DP answers (it may be restarting, or not up yet). */
