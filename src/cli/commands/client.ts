@@ -4,12 +4,15 @@ import { duration, integer, parse, progressWriter, runCommand, UsageError, write
 
 const USAGE = `usage: mcshell client --server <host[:port]> --enroll <token> (--mac <address> | --name <device name>) [options]
        mcshell client [--server <host[:port]>] [options]
-options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--wait-for-dp <duration>] [--json] [--progress]
+options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--rerun] [--wait-for-dp <duration>] [--json] [--progress]
 Enrolls this machine with the distribution point once (the token comes from New-EnrollmentToken
 on the site; it also pins the DP's certificate), then identifies itself with the saved credential,
 runs its deployment's task sequence (apply the image by multicast or unicast, verify it, run
-commands) and reports each step. The credential is kept in --credential (default
-~/.config/mcshell/client-credential.json, readable by its owner only).
+commands) and reports each step. A required deployment that already succeeded on this machine is
+not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
+While its multicast session waits for more clients, the client says for how many and until when.
+The credential is kept in --credential (default ~/.config/mcshell/client-credential.json, readable
+by its owner only).
 --interface is where multicast arrives; it defaults to lo only when the server is on loopback.
 A DP that does not answer yet (not started, restarting, unreachable) is tried again, with waits
 growing from 1 s to 30 s, for --wait-for-dp (default 10m; e.g. 90s, 30m, 0 for no waiting); each
@@ -31,6 +34,7 @@ export async function main(argv: string[]): Promise<number> {
         interface: { type: 'string' },
         deployment: { type: 'string' },
         'wait-for-dp': { type: 'string' },
+        rerun: { type: 'boolean' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -91,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       server,
       interface: iface,
       deployment: values.deployment,
+      rerun: values.rerun === true,
       waitForDPMs,
       signal: abort.signal,
       onEvent: (event) => {

@@ -11,7 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
 import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
-import type { ContentOffer } from '../dp/control.js';
+import type { ContentOffer, SessionReply } from '../dp/control.js';
+import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 
@@ -24,6 +25,12 @@ export interface ClientOptions {
   interface: string;
   /** Run this deployment; default: the first required one, else the first available one. */
   deployment?: string | undefined;
+  /**
+   * Run a required deployment again although it already succeeded on this device (ConfigMgr's
+   * "Always rerun program"); by default one that succeeded is not run again ("Rerun if failed
+   * previous attempt", ConfigMgr's default for task sequences).
+   */
+  rerun?: boolean | undefined;
   /** How long to wait for a DP that does not answer (not up yet, restarting); default DEFAULT_DP_WAIT_MS. */
   waitForDPMs?: number | undefined;
   onEvent?: (event: ClientEvent) => void;
@@ -63,6 +70,8 @@ interface Assignment {
   deploymentId: string;
   purpose: string;
   option: string;
+  /** How this device's last run of the deployment ended, as the DP recorded it. */
+  lastRun: { state: string; updatedAt: string } | null;
   taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number })[] };
 }
 
@@ -98,6 +107,11 @@ export async function runClient(options: ClientOptions): Promise<ClientResult> {
       device = { id: hello.device.id, name: hello.device.name };
       assignment = hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0];
       if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device, deploymentId: null, steps: [] };
+      if (assignment.purpose === 'Required' && assignment.lastRun?.state === 'Succeeded' && !options.rerun) {
+        const { deploymentId, taskSequence, lastRun } = assignment;
+        const message = `deployment ${deploymentId} (${taskSequence.name}) already succeeded on ${device.name} at ${new Date(lastRun.updatedAt).toLocaleString()}: a required deployment runs once (--rerun runs it again)`;
+        return { ok: true, message, device, deploymentId, steps: [] };
+      }
     } catch (error) {
       return { ok: false, message: describe(error), device, deploymentId: null, steps: [] };
     }
@@ -262,13 +276,20 @@ class TaskSequenceRun {
     let bytes = 0;
     let blockBytes = 0;
     let loss: number | undefined;
+    // Until the transmission reaches it, the client waits (a scheduled session may not have started).
+    let receiving = false;
+    let waitingSaid = '';
     const leave = (outcome: MulticastOutcome) => {
       told ??= outcome;
       abort.abort();
     };
     const reporter = setInterval(() => {
-      this.reportSession(offer, 'Receiving', percent, bytes, '', loss).then(
+      this.reportSession(offer, receiving ? 'Receiving' : 'Waiting', percent, bytes, '', loss).then(
         (reply) => {
+          if (reply?.waiting && !receiving) {
+            const said = `session ${offer.sessionId} is ${waitingText(reply.waiting.clients, Date.parse(reply.waiting.startsBy))}`;
+            if (said !== waitingSaid) this.options.onEvent?.({ type: 'waiting', message: (waitingSaid = said) });
+          }
           if (reply?.move) leave({ kind: 'moved', offer: reply.move });
           else if (reply?.disconnect && !disconnect) {
             disconnect = { force: reply.force === true, reason: reply.reason ?? 'disconnected by the DP' };
@@ -294,6 +315,7 @@ class TaskSequenceRun {
         signal: abort.signal,
         onWarning: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
         onProgress: (progress) => {
+          receiving = progress.phase !== 'discovering';
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;
           blockBytes = progress.blockCount > 0 ? progress.imageBytes / progress.blockCount : 0;
           bytes = Math.round(progress.blocksDone * blockBytes);
@@ -416,7 +438,7 @@ class TaskSequenceRun {
 
   /** `loss`: the share of the session's datagrams this receiver lost (before repair), once known. */
   private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string, loss?: number) {
-    return this.dp.post<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer } | null>('/v1/status', {
+    return this.dp.post<SessionReply | null>('/v1/status', {
       deviceId: this.device.id,
       deploymentId: this.assignment.deploymentId,
       state: 'InProgress',

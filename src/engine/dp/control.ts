@@ -45,6 +45,16 @@ export interface ContentOffer {
   encryptionKey?: string;
 }
 
+/** The answer to a client's report on its session: leave it, move to a slower stream, or what the waiting session waits for. */
+export interface SessionReply {
+  disconnect?: boolean;
+  force?: boolean;
+  reason?: string;
+  move?: ContentOffer;
+  /** The session waits (scheduled-cast) for this many more clients, and starts by then at the latest (ISO time). */
+  waiting?: { clients: number; startsBy: string };
+}
+
 /** What the control endpoint refused, for the DP's log. */
 export interface RefusalEvent {
   address: string;
@@ -187,6 +197,8 @@ export class ControlEndpoint {
         deploymentId: deployment.id,
         purpose: deployment.purpose,
         option: deployment.option,
+        // How the device's last run of it ended: a required deployment that succeeded runs once.
+        lastRun: lastRun(site, deployment.id, device.id),
         taskSequence: {
           id: taskSequence.id,
           name: taskSequence.name,
@@ -217,7 +229,7 @@ export class ControlEndpoint {
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer }> {
+  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<SessionReply> {
     const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
@@ -237,7 +249,9 @@ export class ControlEndpoint {
         const stream = this.sessions.get(client.movedTo!);
         return { move: multicastOffer(stream, this.sessions.encryptionKey(stream)) };
       }
-      return client.state === 'Disconnected' ? { disconnect: true, force: client.forcedDisconnect, reason: client.message } : {};
+      if (client.state === 'Disconnected') return { disconnect: true, force: client.forcedDisconnect, reason: client.message };
+      const { state, waitingFor } = this.sessions.get(sessionId);
+      return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
@@ -326,6 +340,11 @@ function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, de
     throw new HttpError(403, 'NotDeployedToDevice', deploymentId === null ? `${which} device ${device.name} (${device.id}) applies image ${image.id}.` : `${which} device ${device.name} (${device.id}).`);
   }
   return assignment;
+}
+
+function lastRun(site: SiteState, deploymentId: string, deviceId: string): { state: string; updatedAt: string } | null {
+  const status = site.deploymentStatus.find((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
+  return status ? { state: status.state, updatedAt: status.updatedAt } : null;
 }
 
 function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {

@@ -52,6 +52,8 @@ export interface MulticastSession {
   progress: SendProgress | null;
   summary: SendSummary | null;
   manualStart: boolean;
+  /** A waiting scheduled session: how many more clients it waits for, and when it starts at the latest (ms since epoch). */
+  waitingFor: { clients: number; startsBy: number } | null;
 }
 
 export interface SessionsOptions {
@@ -120,6 +122,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       progress: null,
       summary: null,
       manualStart: false,
+      waitingFor: null,
     };
     this.sessions.set(session.id, session);
     if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
@@ -246,7 +249,10 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       const requestTimes = [...session.clients.values()].map((client) => client.requestedAt).sort((a, b) => a - b);
       const decision = decideStart(scheduled, { requestTimes, manualStart: session.manualStart }, now);
       if (decision.start) this.launch(session, decision.reason);
-      else if (decision.recheckAt !== null) nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+      else if (decision.recheckAt !== null) {
+        nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+        session.waitingFor = { clients: scheduled.minimumSessionSize - requestTimes.length, startsBy: decision.recheckAt };
+      }
     }
     if (nextCheck !== null) this.timer = setTimeout(() => this.schedule(), Math.max(0, nextCheck - Date.now())).unref();
   }
@@ -258,6 +264,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const stream = streamSendOptions(dp.slowClients, session.stream);
     const rate = Math.min(dp.transferRateBps ?? Infinity, stream.rate ?? Infinity);
     session.state = 'Running';
+    session.waitingFor = null;
     session.startReason = reason;
     session.startedAt = Date.now();
     this.aborts.set(session.id, abort);
