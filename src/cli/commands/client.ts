@@ -18,7 +18,8 @@ A DP that does not answer yet (not started, restarting, unreachable) is tried ag
 growing from 1 s to 30 s, for --wait-for-dp (default 10m; e.g. 90s, 30m, 0 for no waiting); each
 wait is said on stderr ("waiting for the DP at …"). A DP that answers with another certificate than
 the pinned one, or refuses the client, is not waited for.
-Exits 0 when every step succeeded, 1 with the reason otherwise (also when the DP never answered).
+Exits 0 when every step succeeded (or the required deployment already had), 1 with the reason
+otherwise (also when the DP never answered).
 `;
 
 export async function main(argv: string[]): Promise<number> {

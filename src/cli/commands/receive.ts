@@ -5,7 +5,8 @@ const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> 
                        [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
 Without --group/--port the receiver joins the session announced on the link; should its sender
 restart (the same image in a new session), it joins the new session and resumes with what it holds.
-Exits 0 only after the image is verified. On a full disk it removes its partial copy and names the disk. With --out - the image goes to stdout and the --json summary to stderr.
+Exits 0 only after the image is verified. On a full disk it removes its partial copy and names the
+disk. With --out - the image goes to stdout and the --json summary to stderr.
 The session socket asks for a 16 MiB receive buffer; when net.core.rmem_max caps it (no CAP_NET_ADMIN,
 or no native addon) the receiver warns on stderr and in the summary's "warnings", with the sysctl to run.
   --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
