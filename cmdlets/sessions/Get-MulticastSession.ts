@@ -28,6 +28,7 @@ export default defineCmdlet({
           Percent: record.state === 'Completed' ? 100 : null,
           StartedAt: record.startedAt,
           EndedAt: record.endedAt,
+          Message: record.message ?? '',
           ClientResults: record.clients.map((client) => ({ Name: client.name, State: client.state, Sha256: client.sha256 })),
         }));
       }

@@ -26,6 +26,8 @@ export interface ClientRow {
 export interface SessionPanel {
   id: string;
   state: string;
+  /** What a waiting session waits for and until when; null otherwise. */
+  status: string | null;
   image: string;
   group: string;
   port: number;
@@ -217,7 +219,8 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
       {panels.map(({ panel, shown, hidden }) => (
         <Box key={panel.id} flexDirection="column">
           <Text wrap="truncate-end">
-            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text> {panel.image}{' '}
+            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text>
+            {panel.status ? <Text dimColor>{` (${panel.status})`}</Text> : null} {panel.image}{' '}
             <Text dimColor>
               {panel.group}:{panel.port}
             </Text>

@@ -43,6 +43,7 @@ export class SessionPanels {
     return {
       id: view.Id,
       state: view.State,
+      status: view.Status,
       image: view.Image,
       group: view.Group,
       port: view.Port,

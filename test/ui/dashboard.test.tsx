@@ -36,6 +36,7 @@ function fakeSession(count: number, t0: number): MulticastSession {
     progress: null,
     summary: null,
     manualStart: false,
+    waitingFor: null,
   };
 }
 
@@ -106,6 +107,17 @@ test('a client row stays the same object until its client reports something new;
   assert.match(view.lastFrame()!, /pc-01 .* 20% .* 0\.4% loss receiving/);
 });
 
+test('a waiting scheduled session says what it waits for and until when; its clients show waiting, not receiving', (t) => {
+  const t0 = Date.parse('2026-01-01T12:00:00');
+  const session = fakeSession(2, t0);
+  session.waitingFor = { clients: 1, startsBy: Date.parse('2026-01-01T12:10:00') };
+  const view = render(<SessionDashboard sessions={[new SessionPanels(null).panel(session, t0)]} rows={20} columns={120} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /MC0001 Waiting \(waiting for 1 more client; starts by 12:10 at the latest\) win11/);
+  assert.match(view.lastFrame()!, /pc-01 .* 0% .* waiting/);
+  assert.doesNotMatch(view.lastFrame()!, /receiving/);
+});
+
 test('a client rate comes from the bytes it reports, over about 5 s of reports', () => {
   const session = fakeSession(1, 0);
   const client = [...session.clients.values()][0]!;
@@ -159,6 +171,7 @@ test('frames of a session progressing to completion, with a failing client', asy
 const panel = (id: string, clients: number): SessionPanel => ({
   id,
   state: 'Running',
+  status: null,
   image: 'win11',
   group: '239.192.0.1',
   port: 5000,

@@ -25,9 +25,17 @@ export async function main(argv: string[]): Promise<number> {
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
     const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}), onRefused: (refusal) => log('refused', refusal) });
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
-    service.sessions.on('ended', (session) => log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) }));
+    // A client reports every second: log when its state changes.
+    const clientStates = new Map<string, string>();
     service.sessions.on('client', (session, client) => {
-      if (client.state !== 'Receiving') log('client', clientView(session, client));
+      const key = `${session.id}/${client.deviceId}`;
+      if (clientStates.get(key) === client.state) return;
+      clientStates.set(key, client.state);
+      log('client', clientView(session, client));
+    });
+    service.sessions.on('ended', (session) => {
+      for (const deviceId of session.clients.keys()) clientStates.delete(`${session.id}/${deviceId}`);
+      log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) });
     });
     const address = await service.start();
     log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint() });

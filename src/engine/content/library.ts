@@ -4,7 +4,7 @@
 // the copy is removed again, so a failed import leaves neither a record nor a file.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { chmod, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -44,6 +44,8 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   let sha256: string;
   try {
     sha256 = await copyAndHash(request.path, partial, source.size, request);
+    // Read-only: an image written to while a session sends it no longer matches its manifest.
+    await chmod(partial, 0o400);
   } catch (error) {
     await unlink(partial).catch(() => undefined);
     // Only the content library's disk is named: a source that cannot be read reports itself.

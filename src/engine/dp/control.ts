@@ -7,7 +7,7 @@
 //   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
-//   GET  /v1/sessions                                               → the DP's sessions
+//   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -43,6 +43,16 @@ export interface ContentOffer {
   reason?: string;
   /** Multicast of an encrypted image: the session's AES-256 key, base64 (sent only over TLS, only to authorized clients). */
   encryptionKey?: string;
+}
+
+/** The answer to a client's report on its session: leave it, move to a slower stream, or what the waiting session waits for. */
+export interface SessionReply {
+  disconnect?: boolean;
+  force?: boolean;
+  reason?: string;
+  move?: ContentOffer;
+  /** The session waits (scheduled-cast) for this many more clients, and starts by then at the latest (ISO time). */
+  waiting?: { clients: number; startsBy: string };
 }
 
 /** What the control endpoint refused, for the DP's log. */
@@ -150,8 +160,14 @@ export class ControlEndpoint {
     if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
     if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
-    if (path === '/v1/sessions') return sendJson(response, 200, this.sessions.list().map(sessionView));
+    if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device));
     return this.download(site, device, content![1]!, request, response);
+  }
+
+  /** Only what concerns the client: sessions of images its device's deployments apply (none for an untargeted device). */
+  private sessionsFor(site: SiteState, device: DeviceRecord) {
+    const images = new Set(assignmentsFor(site, device.id, new Date()).flatMap(({ taskSequence }) => taskSequence.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : []))));
+    return this.sessions.list().filter((session) => images.has(session.image.id)).map(sessionView);
   }
 
   private limit(request: IncomingMessage, path: string): void {
@@ -186,6 +202,8 @@ export class ControlEndpoint {
         deploymentId: deployment.id,
         purpose: deployment.purpose,
         option: deployment.option,
+        // How the device's last run of it ended: a required deployment that succeeded runs once.
+        lastRun: lastRun(site, deployment.id, device.id),
         taskSequence: {
           id: taskSequence.id,
           name: taskSequence.name,
@@ -216,7 +234,7 @@ export class ControlEndpoint {
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer }> {
+  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<SessionReply> {
     const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
@@ -236,7 +254,9 @@ export class ControlEndpoint {
         const stream = this.sessions.get(client.movedTo!);
         return { move: multicastOffer(stream, this.sessions.encryptionKey(stream)) };
       }
-      return client.state === 'Disconnected' ? { disconnect: true, force: client.forcedDisconnect, reason: client.message } : {};
+      if (client.state === 'Disconnected') return { disconnect: true, force: client.forcedDisconnect, reason: client.message };
+      const { state, waitingFor } = this.sessions.get(sessionId);
+      return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
@@ -328,6 +348,11 @@ function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, de
     throw new HttpError(403, 'NotDeployedToDevice', deploymentId === null ? `${which} device ${device.name} (${device.id}) applies image ${image.id}.` : `${which} device ${device.name} (${device.id}).`);
   }
   return assignment;
+}
+
+function lastRun(site: SiteState, deploymentId: string, deviceId: string): { state: string; updatedAt: string } | null {
+  const status = site.deploymentStatus.find((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
+  return status ? { state: status.state, updatedAt: status.updatedAt } : null;
 }
 
 function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {

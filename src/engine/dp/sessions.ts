@@ -53,6 +53,8 @@ export interface MulticastSession {
   progress: SendProgress | null;
   summary: SendSummary | null;
   manualStart: boolean;
+  /** A waiting scheduled session: how many more clients it waits for, and when it starts at the latest (ms since epoch). */
+  waitingFor: { clients: number; startsBy: number } | null;
 }
 
 export interface SessionsOptions {
@@ -121,6 +123,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       progress: null,
       summary: null,
       manualStart: false,
+      waitingFor: null,
     };
     this.sessions.set(session.id, session);
     if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
@@ -247,7 +250,10 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       const requestTimes = [...session.clients.values()].map((client) => client.requestedAt).sort((a, b) => a - b);
       const decision = decideStart(scheduled, { requestTimes, manualStart: session.manualStart }, now);
       if (decision.start) this.launch(session, decision.reason);
-      else if (decision.recheckAt !== null) nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+      else if (decision.recheckAt !== null) {
+        nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+        session.waitingFor = { clients: scheduled.minimumSessionSize - requestTimes.length, startsBy: decision.recheckAt };
+      }
     }
     if (nextCheck !== null) this.timer = setTimeout(() => this.schedule(), Math.max(0, nextCheck - Date.now())).unref();
   }
@@ -259,6 +265,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const stream = streamSendOptions(dp.slowClients, session.stream);
     const rate = Math.min(dp.transferRateBps ?? Infinity, stream.rate ?? Infinity);
     session.state = 'Running';
+    session.waitingFor = null;
     session.startReason = reason;
     session.startedAt = Date.now();
     this.aborts.set(session.id, abort);
@@ -365,5 +372,6 @@ function historyRecord(session: MulticastSession): SessionHistoryRecord {
     endedAt: new Date(session.endedAt ?? Date.now()).toISOString(),
     state: session.state === 'Completed' ? 'Completed' : session.state === 'Stopped' ? 'Stopped' : 'Failed',
     clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
+    ...(session.state !== 'Completed' && session.summary ? { message: session.summary.message } : {}),
   };
 }

@@ -120,6 +120,8 @@ export interface SessionHistoryRecord {
   endedAt: string;
   state: 'Completed' | 'Failed' | 'Stopped';
   clients: { id: string; name: string; state: string; sha256: string | null }[];
+  /** Why a session that did not complete ended (e.g. its image changed while it was sent). */
+  message?: string;
 }
 
 /**

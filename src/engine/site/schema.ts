@@ -79,16 +79,20 @@ const deploymentStatus = record({
   updatedAt: text,
 });
 
-const session = record({
-  id,
-  imageId: id,
-  group: text,
-  port,
-  startedAt: text,
-  endedAt: text,
-  state: { enum: ['Completed', 'Failed', 'Stopped'] },
-  clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
-});
+const session = record(
+  {
+    id,
+    imageId: id,
+    group: text,
+    port,
+    startedAt: text,
+    endedAt: text,
+    state: { enum: ['Completed', 'Failed', 'Stopped'] },
+    clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
+    message: text,
+  },
+  ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'clients'],
+);
 
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { runClient } from '../../../src/engine/client/agent.js';
-import { importImage } from '../../../src/engine/content/library.js';
+import { imagePath, importImage } from '../../../src/engine/content/library.js';
 import { enrollDevices, errorId, makeLab, rawRequest } from './fixtures.js';
 
 const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
@@ -105,4 +106,27 @@ test('scheduled-cast starts on the delay rule when the delay has passed, without
   const [session] = dp.sessions.list();
   assert.equal(session!.startReason, 'start-delay');
   assert.equal(session!.clients.size, 1);
+});
+
+test('an image written to in the library while a session sends it: the session fails with the reason in the history, and so does the client', async (t) => {
+  const lab = await makeLab({ devices: 1, imageBytes: 6_000_000, dp: { transferRateBps: 8_000_000 }, multicast: { multicastOnly: true } });
+  const file = imagePath(lab.store, lab.image);
+  assert.equal((await stat(file)).mode & 0o777, 0o400, 'images in the content library are read-only');
+  const { dp, server } = await startDP(t, lab.store);
+  const credentials = await enrollDevices(lab.store, server, lab.devices);
+  // Once the transmission is under way, something writes into the image, in a block not sent yet.
+  dp.sessions.on('progress', (session) => {
+    if (session.progress!.blocksSent === 0 || session.progress!.blocksSent >= 3) return;
+    dp.sessions.removeAllListeners('progress');
+    const fd = openSync(file, 'r+');
+    writeSync(fd, randomBytes(100_000), 0, 100_000, 5_000_000);
+    closeSync(fd);
+  });
+  const result = await runClient({ credential: credentials.get('lab-01')!, interface: 'lo' });
+  assert.equal(result.ok, false);
+  assert.match(result.message, /the sender ended the session because its image was changed while it was sent/);
+  await until(() => lab.store.read().sessionHistory.length === 1, 'the session in the history', 30_000);
+  const [record] = lab.store.read().sessionHistory;
+  assert.equal(record!.state, 'Failed');
+  assert.match(record!.message ?? '', /the image .* was changed during the session .*: what is sent no longer matches its manifest, so the session was ended/);
 });
