@@ -20,7 +20,7 @@ export default defineCmdlet({
     const started = await engine(ctx, async (store) => {
       const service = await requireService(store);
       const { findImage } = await import('../../src/engine/content/library.js');
-      return { service, session: service.sessions.startNow(findImage(store.read(), params.Image)) };
+      return { service, session: await service.sessions.startNow(findImage(store.read(), params.Image)) };
     });
     if (!started) return;
     const { sessionView } = await import('../../src/engine/dp/views.js');

@@ -86,6 +86,7 @@ const session = record({
   startedAt: text,
   endedAt: text,
   state: { enum: ['Completed', 'Failed', 'Stopped'] },
+  startReason: nullableText,
   clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
 });
 
@@ -117,6 +118,7 @@ export const siteSchemaProperties = {
   deployments: list(deployment),
   deploymentStatus: list(deploymentStatus),
   sessionHistory: list(session),
+  lastSessionNumber: { type: 'integer', minimum: 0 },
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
 };

@@ -33,6 +33,12 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
     const dp = old.dp as { slowClients: object };
     return { ...old, dp: { ...dp, slowClients: { ...defaultSlowClientSettings(), ...dp.slowClients } } };
   },
+  // 3 → 4: session ids from a site-wide counter, and each history record's start reason. The
+  // older ids carry their end time (MC0001-<ms>), so numbering from the history's length repeats none.
+  3: (old) => {
+    const history = old.sessionHistory as object[];
+    return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
+  },
 };
 
 const LOCK_WAIT_MS = 15_000;
