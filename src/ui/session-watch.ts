@@ -126,8 +126,9 @@ export interface FinalSessionsView {
 export async function watchLive(live: LiveViewHost, dp: DPControl, ids: readonly string[], signal: AbortSignal, capBps: number | null): Promise<string[]> {
   let watched = [...ids];
   const panels = new SessionPanels(capBps);
-  const fetch = async () => (await Promise.all(watched.map((id) => dp.getSession(id)))).map((session) => panels.panel(session));
-  const first = await Promise.all(watched.map((id) => dp.getSession(id)));
+  const current = () => Promise.all(watched.map((id) => dp.getSession(id)));
+  const fetch = async () => (await current()).map((session) => panels.panel(session));
+  const first = await current();
   const store = new DashboardStore(first.map((session) => panels.panel(session)));
   // A session is over once `ended` has come: its clients have reported how they ended by then.
   const over = new Set(first.filter((session) => !isActive(session)).map((session) => session.id));
@@ -137,8 +138,10 @@ export async function watchLive(live: LiveViewHost, dp: DPControl, ids: readonly
   let dpGone = false;
   const leave = new AbortController();
 
-  return new Promise<string[]>((resolve) => {
+  return new Promise<string[]>((resolve, reject) => {
     let finished = false;
+    /** Why no session could be shown (the DP went away while the view waited for one). */
+    let failure: unknown = null;
     const finish = async (finalFrame: boolean) => {
       if (finished) return;
       finished = true;
@@ -149,7 +152,8 @@ export async function watchLive(live: LiveViewHost, dp: DPControl, ids: readonly
       // The last frame as it is now; the one shown already if the DP has gone.
       const last = finalFrame ? await fetch().catch(() => store.snapshot()) : null;
       view.close(last ? ({ kind: 'sessions-final', sessions: last } satisfies FinalSessionsView) : undefined);
-      resolve(watched);
+      if (failure) reject(failure);
+      else resolve(watched);
     };
     const onAbort = () => void finish(false);
     const view = live.showLiveView({
@@ -186,7 +190,10 @@ export async function watchLive(live: LiveViewHost, dp: DPControl, ids: readonly
           watched = opened;
           stale = true;
         },
-        () => void (dpGone = true),
+        (error: unknown) => {
+          failure = error;
+          void finish(false);
+        },
       );
     }
   });

@@ -36,20 +36,32 @@ export class AdminEndpoint {
     const server = createServer((request, response) => {
       this.route(request, response).catch((error: unknown) => sendError(response, error));
     });
-    // The socket is created 0600 (not 0600 after a moment of the umask's mode).
-    const umask = process.umask(0o177);
     try {
-      await withSocketAddress(path, (address) => new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(address, () => resolve());
-      }));
+      await withSocketAddress(path, (address) => {
+        const bound = new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.once('listening', () => resolve());
+        });
+        // The socket is created 0600, not with the umask's mode for a moment: listen() binds
+        // synchronously, so the narrowed umask applies to nothing else the process creates.
+        const umask = process.umask(0o177);
+        try {
+          server.listen(address);
+        } finally {
+          process.umask(umask);
+        }
+        return bound;
+      });
     } catch (error) {
       throw new EngineError('AdminSocketUnavailable', 'ResourceUnavailable', `The DP's admin socket ${path} cannot be created: ${(error as Error).message}.`, path);
-    } finally {
-      process.umask(umask);
     }
-    await chmod(path, 0o600);
-    this.socket = { path, inode: (await lstat(path)).ino };
+    try {
+      await chmod(path, 0o600);
+      this.socket = { path, inode: (await lstat(path)).ino };
+    } catch (error) {
+      server.close();
+      throw new EngineError('AdminSocketUnavailable', 'ResourceUnavailable', `The DP's admin socket ${path} cannot be made private: ${(error as Error).message}.`, path);
+    }
     this.server = server;
   }
 

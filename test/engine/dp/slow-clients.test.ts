@@ -70,7 +70,11 @@ async function slowSession(t: TestContext, slowClients: Partial<SlowClientSettin
   const lab = await makeLab({ devices: 2, imageBytes: 64 * 1024, dp: { scheduled: { enabled: true, startDelayMinutes: 60, minimumSessionSize: 5 }, slowClients: { ...defaultSlowClientSettings(), thresholdBps: 40e6, sustainSeconds: 5, ...slowClients } } });
   await lab.store.update((site) => void (site.images[0]!.sizeBytes = 1e12)); // nobody finishes during the test
   const sessions = new MulticastSessions({ store: lab.store, interface: 'lo', joinWaitSeconds: 1 });
-  t.after(() => sessions.close());
+  // Closing waits for the history records, and saving them waits on the clock: a real one.
+  t.after(() => {
+    t.mock.timers.reset();
+    return sessions.close();
+  });
   const image = lab.store.read().images[0]!;
   const session = (await sessions.request(image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' }))!;
   await sessions.request(image, { deviceId: 'DEV002', name: 'lab-02', address: '127.0.0.1' });
