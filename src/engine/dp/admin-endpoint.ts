@@ -13,10 +13,11 @@ import { chmod, lstat, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { HttpError, readJson, sendJson, STATUS_FOR_CATEGORY } from './control.js';
 import { probeDP, type DPInfo } from './admin-client.js';
-import { toSnapshot, withSocketAddress, type DPControl } from './dp-control.js';
+import { toSnapshot, withSocketAddress, type DPControl, type SessionChange } from './dp-control.js';
 
-/** Progress reports come many times a second; the feed passes on one per session at most this often. */
-const PROGRESS_FEED_MS = 100;
+/** Progress and client reports come many times a second; the feed passes on one of each per session at most this often. */
+const REPORT_FEED_MS = 100;
+const COALESCED: ReadonlySet<SessionChange> = new Set(['progress', 'client']);
 
 const SESSION_PATH = /^\/v1\/sessions\/([^/]+)(?:\/(stop|disconnect))?$/;
 
@@ -100,22 +101,22 @@ export class AdminEndpoint {
     throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
   }
 
-  /** The change feed: one JSON line per change, progress coalesced per session. */
+  /** The change feed: one JSON line per change, reports coalesced per session. */
   private feed(request: IncomingMessage, response: ServerResponse): void {
     response.writeHead(200, { 'content-type': 'application/x-ndjson' });
     response.flushHeaders();
     const write = (change: string, session: string | null) => response.write(`${JSON.stringify({ change, session })}\n`);
-    const progressed = new Set<string>();
+    const reported = new Map<string, { change: SessionChange; session: string }>();
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
       timer = null;
-      for (const session of progressed) write('progress', session);
-      progressed.clear();
+      for (const { change, session } of reported.values()) write(change, session);
+      reported.clear();
     };
     const stop = this.control.onChange((change, session) => {
-      if (change !== 'progress' || session === null) return void write(change, session);
-      progressed.add(session);
-      timer ??= setTimeout(flush, PROGRESS_FEED_MS);
+      if (!COALESCED.has(change) || session === null) return void write(change, session);
+      reported.set(`${change}/${session}`, { change, session });
+      timer ??= setTimeout(flush, REPORT_FEED_MS);
     });
     request.socket.on('close', () => {
       stop();
