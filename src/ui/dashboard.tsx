@@ -2,7 +2,7 @@
 // rate (now, average, cap), percent, ETA and wire overhead, then a row per client with a progress
 // bar, rate, loss and state. It renders the data it is given (see session-watch.ts for the engine
 // side) and never grows taller than `rows`: beyond that, client rows are windowed around the
-// selection and the rest summarised. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
+// selection and the rest summarised; with no session yet, it says it waits for one. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
 // A client row is drawn again only when its data changed: session-watch.ts hands over the same
 // row object while nothing in it moved, and each row is one Text with few parts.
 import { Box, Text, useInput } from 'ink';
@@ -216,6 +216,7 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
 
   return (
     <Box flexDirection="column">
+      {sessions.length === 0 ? <Text>waiting for a multicast session…</Text> : null}
       {panels.map(({ panel, shown, hidden }) => (
         <Box key={panel.id} flexDirection="column">
           <Text wrap="truncate-end">

@@ -75,7 +75,7 @@ export interface ControlOptions {
 /** Default request rate per source address. */
 export const DEFAULT_REQUESTS_PER_SECOND = 20;
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
@@ -89,7 +89,7 @@ class HttpError extends Error {
 /** Only image ids name content: nothing in a request becomes a file path. */
 const CONTENT_PATH = /^\/v1\/content\/(IMG\d{5})$/;
 
-const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
+export const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
   ObjectNotFound: 404,
   ResourceExists: 409,
@@ -158,7 +158,7 @@ export class ControlEndpoint {
       throw new HttpError(401, 'NotEnrolled', 'This client is not enrolled with the site (or its enrollment was removed); enroll it with `mcshell client --enroll <token>` (the administrator makes a token with New-EnrollmentToken).');
     }
     if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
-    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
+    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, await this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
     if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device));
     return this.download(site, device, content![1]!, request, response);
@@ -214,7 +214,7 @@ export class ControlEndpoint {
   }
 
   /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
-  private offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): ContentOffer {
+  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): Promise<ContentOffer> {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId);
@@ -222,7 +222,7 @@ export class ControlEndpoint {
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
     if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
-    const session = this.sessions.request(image, { deviceId: device.id, name: device.name, address });
+    const session = await this.sessions.request(image, { deviceId: device.id, name: device.name, address });
     if (!session) {
       if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
       return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
@@ -381,7 +381,7 @@ function parseRange(header: string | undefined, size: number): [number, number] 
   return start > end || start >= size ? 'unsatisfiable' : [start, end];
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -412,7 +412,7 @@ function requiredString(body: Record<string, unknown>, key: string): string {
   return value;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }

@@ -2,12 +2,13 @@
 // client requests (auto-cast starts on the first, scheduled-cast at the minimum size or after the
 // start delay, an admin can start it at any time), then transmits with the transport while later
 // clients join the running transmission. Each session has its own group and port; when it ends
-// its outcome goes into the site's session history and its channel is free again.
+// its outcome goes into the site's session history and its channel is free again. Session ids
+// come from a counter in the site, so an id names one session for the site's whole life.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EngineError } from '../errors.js';
 import { allocateChannel, type Channel } from '../scheduler/allocation.js';
-import { decideStart } from '../scheduler/start-policy.js';
+import { decideStart, type StartDecision } from '../scheduler/start-policy.js';
 import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
@@ -68,6 +69,8 @@ export interface SessionsOptions {
 }
 
 export interface SessionEvents {
+  /** A session was opened (it waits for its start). */
+  opened: [MulticastSession];
   started: [MulticastSession];
   progress: [MulticastSession];
   client: [MulticastSession, SessionClient];
@@ -83,7 +86,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private readonly keys = new Map<string, Buffer>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
-  private nextId = 1;
+  /** Sessions being opened (their id is being allocated in the site), per image and stream. */
+  private readonly opening = new Map<string, Promise<MulticastSession>>();
 
   constructor(private readonly options: SessionsOptions) {
     super();
@@ -106,11 +110,23 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** The session an image's clients join (stream 0, or a slower stream): the active one, else a new waiting one. */
-  private activeFor(image: ImageRecord, stream = 0): MulticastSession {
+  private async activeFor(image: ImageRecord, stream = 0): Promise<MulticastSession> {
     const existing = this.list().find((session) => session.image.id === image.id && session.stream === stream && ACTIVE.has(session.state));
     if (existing) return existing;
+    // Requests that arrive while the session's id is allocated join the same new session.
+    const key = `${image.id}/${stream}`;
+    let opening = this.opening.get(key);
+    if (!opening) {
+      opening = this.open(image, stream).finally(() => this.opening.delete(key));
+      this.opening.set(key, opening);
+    }
+    return opening;
+  }
+
+  private async open(image: ImageRecord, stream: number): Promise<MulticastSession> {
+    const number = await this.options.store.update((site) => ++site.lastSessionNumber);
     const session: MulticastSession = {
-      id: `MC${String(this.nextId++).padStart(4, '0')}`,
+      id: `MC${String(number).padStart(4, '0')}`,
       image,
       stream,
       channel: allocateChannel(this.options.store.read().dp, this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel)),
@@ -127,6 +143,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     };
     this.sessions.set(session.id, session);
     if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
+    this.emit('opened', session);
     return session;
   }
 
@@ -144,11 +161,14 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
    * A client asks for an image. Returns the session to join, or null when the DP already serves
    * its maximum number of clients (the caller falls back to unicast or asks the client to wait).
    */
-  request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): MulticastSession | null {
+  async request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): Promise<MulticastSession | null> {
     // A client asking again (its agent restarted) goes back to the session it was in; one moved to a slower stream, to that one.
     const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId) && session.clients.get(client.deviceId)!.state !== 'Moved');
-    if (!existing && this.activeClientCount() >= this.options.store.read().dp.maximumClients) return null;
-    const session = existing ?? this.activeFor(image);
+    const full = () => this.activeClientCount() >= this.options.store.read().dp.maximumClients;
+    if (!existing && full()) return null;
+    const session = existing ?? (await this.activeFor(image));
+    // Others may have joined while the session opened.
+    if (!existing && full()) return null;
     this.enrol(session, client);
     this.schedule();
     return session;
@@ -165,8 +185,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
    * and started at once, if it is not running). The client learns it at its next report and
    * resumes there with what it already holds.
    */
-  move(from: MulticastSession, client: SessionClient, stream: number, reason: string): MulticastSession {
-    const to = this.activeFor(from.image, stream);
+  async move(from: MulticastSession, client: SessionClient, stream: number, reason: string): Promise<MulticastSession> {
+    const to = await this.activeFor(from.image, stream);
     to.manualStart = true;
     this.enrol(to, client);
     client.state = 'Moved';
@@ -179,8 +199,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** Start-MulticastSession: start the image's waiting session now, or open one that starts at once. */
-  startNow(image: ImageRecord): MulticastSession {
-    const session = this.activeFor(image);
+  async startNow(image: ImageRecord): Promise<MulticastSession> {
+    const session = await this.activeFor(image);
     session.manualStart = true;
     this.schedule();
     return session;
@@ -235,7 +255,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const session of this.list()) if (ACTIVE.has(session.state)) this.stop(session.id);
-    await Promise.all(this.running);
+    // An ended transmission adds the saving of its history record: wait for that too.
+    while (this.running.size > 0) await Promise.all(this.running);
   }
 
   /** Starts what the start policy says should start, and sets a timer for the next deadline. */
@@ -249,7 +270,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       if (session.state !== 'Waiting') continue;
       const requestTimes = [...session.clients.values()].map((client) => client.requestedAt).sort((a, b) => a - b);
       const decision = decideStart(scheduled, { requestTimes, manualStart: session.manualStart }, now);
-      if (decision.start) this.launch(session, decision.reason);
+      if (decision.start) this.launch(session, session.stream > 0 ? 'Multistream' : START_REASONS[decision.reason]);
       else if (decision.recheckAt !== null) {
         nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
         session.waitingFor = { clients: scheduled.minimumSessionSize - requestTimes.length, startsBy: decision.recheckAt };
@@ -349,6 +370,9 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
 
 const FINAL_CLIENT_STATES: ReadonlySet<ClientState> = new Set(['Done', 'Failed', 'Disconnected', 'Moved']);
 
+/** StartReason as the views and the history show it (a slower stream starts as soon as a client moves there: Multistream). */
+const START_REASONS: Record<(StartDecision & { start: true })['reason'], string> = { 'auto-cast': 'AutoCast', 'minimum-size': 'MinimumClients', 'start-delay': 'StartDelay', manual: 'Manual' };
+
 /**
  * A session whose only failed receivers are clients that left it (disconnected, or moved to a
  * slower stream) served everyone who stayed: it completed.
@@ -363,14 +387,14 @@ const CLIENT_SETTLE_MS = 5000;
 
 function historyRecord(session: MulticastSession): SessionHistoryRecord {
   return {
-    // Session ids restart with the DP service; the end time makes the history id unique.
-    id: `${session.id}-${session.endedAt}`,
+    id: session.id,
     imageId: session.image.id,
     group: session.channel.group,
     port: session.channel.port,
     startedAt: new Date(session.startedAt ?? session.requestedAt).toISOString(),
     endedAt: new Date(session.endedAt ?? Date.now()).toISOString(),
     state: session.state === 'Completed' ? 'Completed' : session.state === 'Stopped' ? 'Stopped' : 'Failed',
+    startReason: session.startReason,
     clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
     ...(session.state !== 'Completed' && session.summary ? { message: session.summary.message } : {}),
   };

@@ -3,7 +3,7 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 4;
+export const SITE_SCHEMA_VERSION = 5;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -119,6 +119,8 @@ export interface SessionHistoryRecord {
   startedAt: string;
   endedAt: string;
   state: 'Completed' | 'Failed' | 'Stopped';
+  /** Why the transmission started (AutoCast, MinimumClients, StartDelay, Manual, Multistream); null if it never did. */
+  startReason: string | null;
   clients: { id: string; name: string; state: string; sha256: string | null }[];
   /** Why a session that did not complete ended (e.g. its image changed while it was sent). */
   message?: string;
@@ -162,6 +164,8 @@ export interface SiteState {
   deployments: DeploymentRecord[];
   deploymentStatus: DeploymentStatusRecord[];
   sessionHistory: SessionHistoryRecord[];
+  /** Number of the site's last multicast session: ids (MC0001, …) are unique for the site's whole life, across DP restarts. */
+  lastSessionNumber: number;
   enrollmentTokens: EnrollmentTokenRecord[];
   enrolledClients: EnrolledClientRecord[];
 }
@@ -200,6 +204,7 @@ export function emptySite(): SiteState {
     deployments: [],
     deploymentStatus: [],
     sessionHistory: [],
+    lastSessionNumber: 0,
     enrollmentTokens: [],
     enrolledClients: [],
   };

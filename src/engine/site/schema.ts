@@ -88,10 +88,11 @@ const session = record(
     startedAt: text,
     endedAt: text,
     state: { enum: ['Completed', 'Failed', 'Stopped'] },
+    startReason: nullableText,
     clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
     message: text,
   },
-  ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'clients'],
+  ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'startReason', 'clients'],
 );
 
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
@@ -122,6 +123,7 @@ const siteProperties = {
   deployments: list(deployment),
   deploymentStatus: list(deploymentStatus),
   sessionHistory: list(session),
+  lastSessionNumber: { type: 'integer', minimum: 0 },
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
 };

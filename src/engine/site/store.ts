@@ -45,6 +45,12 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
   },
   // 3 → 4: session history and deployment status are kept for a number of days.
   3: (old) => ({ ...old, dp: { ...(old.dp as object), historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS } }),
+  // 4 → 5: session ids from a site-wide counter, and each history record's start reason. The
+  // older ids carry their end time (MC0001-<ms>), so numbering from the history's length repeats none.
+  4: (old) => {
+    const history = old.sessionHistory as object[];
+    return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
+  },
 };
 
 const STORE_FILE = 'site.json';

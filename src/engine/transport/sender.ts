@@ -425,7 +425,9 @@ export class Sender {
       if (this.probing || ++ticks % (CONTROL_MS / PROBE_MS) === 0) this.regulate();
     });
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
-    this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
+    // A session stopped while the sender was still opening its sockets ends at once.
+    if (this.opts.signal?.aborted) this.end(EndReason.Aborted, 'interrupted');
+    else this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
     this.announceDue = 2;
     this.kick();
     this.hashAhead();

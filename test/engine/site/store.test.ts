@@ -265,7 +265,7 @@ test('a site whose site.json is gone but whose identity and images remain is ref
 test('session history past the site\'s retention, and old status of expired deployments, are dropped on the next change', async (t) => {
   const store = await SiteStore.open(await tempHome(t));
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-  const session = (id: string, endedAt: string) => ({ id, imageId: 'IMG00001', group: '239.1.1.1', port: 63000, startedAt: endedAt, endedAt, state: 'Completed' as const, clients: [] });
+  const session = (id: string, endedAt: string) => ({ id, imageId: 'IMG00001', group: '239.1.1.1', port: 63000, startedAt: endedAt, endedAt, state: 'Completed' as const, startReason: 'Manual', clients: [] });
   const status = (deploymentId: string, updatedAt: string) => ({ deploymentId, deviceId: 'DEV00001', state: 'Succeeded' as const, step: 1, message: '', updatedAt });
   await store.update((site) => {
     site.devices.push({ id: 'DEV00001', name: 'lab-01', mac: null });
