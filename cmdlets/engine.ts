@@ -2,9 +2,10 @@
 // records, and the distribution point service a shell runs in-process. Engine modules are
 // imported on first use, so loading a declaration (Get-Command, Get-Help) stays cheap.
 import type { CmdletContext, CompletionRequest } from '../src/runtime/cmdlet.js';
-import { matchesWildcard } from '../src/runtime/wildcard.js';
+import { isWildcard, matchesWildcard } from '../src/runtime/wildcard.js';
 import type { SiteStore } from '../src/engine/site/store.js';
 import type { DPService } from '../src/engine/dp/service.js';
+import type { DPControl } from '../src/engine/dp/dp-control.js';
 
 const openSites = new Map<string, Promise<SiteStore>>();
 const services = new Map<string, DPService>();
@@ -68,12 +69,40 @@ export function registerService(store: SiteStore, service: DPService | null): vo
   else services.delete(store.home);
 }
 
-/** The running DP service, or an error that says how to start one. */
+/** The DP service this shell runs, or an error that says how to start one. */
 export async function requireService(store: SiteStore): Promise<DPService> {
   const service = runningService(store);
   if (service) return service;
   const { EngineError } = await import('../src/engine/errors.js');
+  const { reachSiteDP } = await import('../src/engine/dp/admin-client.js');
+  const other = await reachSiteDP(store.home).catch(() => null);
+  if (other) {
+    throw new EngineError('DPServiceNotRunning', 'InvalidOperation', `The distribution point service of this site runs in process ${other.info.pid}, not in this shell; stop it there (SIGTERM or Ctrl+C for \`mcshell serve\`, Stop-DPService in its shell).`);
+  }
   throw new EngineError('DPServiceNotRunning', 'InvalidOperation', 'The distribution point service is not running in this shell; start it with Start-DPService (or run `mcshell serve` for a headless server).');
+}
+
+/**
+ * The site's DP as the session cmdlets reach it: the one this shell runs, else one running in
+ * another process on this machine (`mcshell serve`, another shell), through its admin socket.
+ */
+export async function reachDP(store: SiteStore): Promise<DPControl | null> {
+  const service = runningService(store);
+  if (service) return service;
+  const { reachSiteDP } = await import('../src/engine/dp/admin-client.js');
+  return reachSiteDP(store.home);
+}
+
+/** The site's DP (see reachDP), or an error that says how to start one. */
+export async function requireDP(store: SiteStore): Promise<DPControl> {
+  const dp = await reachDP(store);
+  if (dp) return dp;
+  const { EngineError } = await import('../src/engine/errors.js');
+  throw new EngineError(
+    'DPServiceNotRunning',
+    'InvalidOperation',
+    `No distribution point serves the site ${store.home}: none runs in this shell nor in another process on this machine; start it with Start-DPService, or run \`mcshell serve\` for a headless server.`,
+  );
 }
 
 /** Bits per second as an admin writes them: `95M`, `1G`, `500k`, or a plain number. */
@@ -92,14 +121,33 @@ export function matchesName(pattern: string | undefined, ...candidates: string[]
   return !pattern || candidates.some((candidate) => matchesWildcard(candidate, pattern));
 }
 
+/** What a Get-* cmdlet lists, for its not-found error: `{ id: 'ImageNotFound', what: 'an image with the name or id' }`. */
+export interface ListedKind {
+  id: string;
+  what: string;
+}
+
+/**
+ * A Get-* cmdlet's -Name filter over its list, as PowerShell's Get-Item and Get-Variable filter:
+ * no name keeps everything, a wildcard keeps what matches (perhaps nothing), and an exact name
+ * that matches nothing is a not-found error (non-terminating, so a pipeline of names goes on).
+ */
+export function selectByName<T>(ctx: CmdletContext<unknown>, pattern: string | undefined, items: readonly T[], keys: (item: T) => string[], kind: ListedKind): T[] {
+  const selected = items.filter((item) => matchesName(pattern, ...keys(item)));
+  if (pattern && selected.length === 0 && !isWildcard(pattern)) {
+    ctx.writeError({ id: kind.id, category: 'ObjectNotFound', message: `Cannot find ${kind.what} '${pattern}'.`, target: pattern, hint: `${ctx.command} without a name lists them all.` });
+  }
+  return selected;
+}
+
 /**
  * A value completer listing live names from the site (Tab in the interactive shell). A site that
  * cannot be opened completes nothing rather than interrupting the prompt with an error.
  */
-function namesFrom(list: (store: SiteStore) => readonly string[]) {
+function namesFrom(list: (store: SiteStore) => readonly string[] | Promise<readonly string[]>) {
   return async (request: CompletionRequest): Promise<readonly string[]> => {
     try {
-      return list(await openSite(request.site));
+      return await list(await openSite(request.site));
     } catch {
       return [];
     }
@@ -111,5 +159,6 @@ export const completeCollections = namesFrom((store) => store.read().collections
 export const completeDevices = namesFrom((store) => store.read().devices.map((device) => device.name));
 export const completeTaskSequences = namesFrom((store) => store.read().taskSequences.map((sequence) => sequence.name));
 export const completeDeployments = namesFrom((store) => store.read().deployments.map((deployment) => deployment.id));
-export const completeSessions = namesFrom((store) => runningService(store)?.sessions.list().map((session) => session.id) ?? []);
-export const completeClients = namesFrom((store) => runningService(store)?.sessions.list().flatMap((session) => [...session.clients.values()].map((client) => client.name)) ?? []);
+const liveSessions = async (store: SiteStore) => (await (await reachDP(store))?.listSessions()) ?? [];
+export const completeSessions = namesFrom(async (store) => (await liveSessions(store)).map((session) => session.id));
+export const completeClients = namesFrom(async (store) => (await liveSessions(store)).flatMap((session) => [...session.clients.values()].map((client) => client.name)));

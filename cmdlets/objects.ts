@@ -36,6 +36,7 @@ export function dpObject(dp: DPMulticastSettings) {
     UnicastFallback: dp.slowClients.unicastFallback,
     SlowClientSeconds: dp.slowClients.sustainSeconds,
     SlowClientStreams: dp.slowClients.streams,
+    HistoryRetentionDays: dp.historyRetentionDays,
   };
 }
 
@@ -147,5 +148,5 @@ export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Ste
 export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
 export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', 'ExpiresAt'] } as const;
 export const ENROLLED_CLIENT_VIEW = { properties: ['Id', 'Device', 'MacAddress', 'Collections'] } as const;
-export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent'], layout: 'table' } as const;
+export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent', 'StartsBy'], layout: 'table' } as const;
 export const CLIENT_VIEW = { properties: ['SessionId', 'Name', 'Address', 'State', 'Percent'] } as const;

@@ -4,6 +4,7 @@
 // terminal it is one line on stderr redrawn in place. Nothing is shown when output is piped, so
 // machine output stays clean.
 import type { CmdletContext } from '../src/runtime/cmdlet.js';
+import { printable } from '../src/format/printable.js';
 import { liveViewHost, ProgressView } from '../src/runtime/live.js';
 
 export interface ProgressReporter {
@@ -17,7 +18,7 @@ const BAR_WIDTH = 30;
 export function progressLine(activity: string, done: number, total: number): string {
   const share = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(share * BAR_WIDTH);
-  return `${activity} [${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${Math.floor(100 * share)}% (${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB)`;
+  return `${printable(activity)} [${'█'.repeat(filled)}${'░'.repeat(BAR_WIDTH - filled)}] ${Math.floor(100 * share)}% (${(done / 1048576).toFixed(0)} of ${(total / 1048576).toFixed(0)} MiB)`;
 }
 
 export function progressReporter(ctx: CmdletContext<unknown>, activity: string): ProgressReporter {

@@ -6,7 +6,7 @@ export default defineCmdlet({
   name: 'ConvertFrom-Csv',
   synopsis: 'Converts CSV lines to objects (all values are strings).',
   parameters: {
-    InputObject: { type: 'string[]', position: 0, mandatory: true, pipeline: 'value', description: 'The CSV lines (the first is the header unless -Header is given).' },
+    InputObject: { type: 'string[]', position: 0, mandatory: true, allowEmptyString: true, pipeline: 'value', description: 'The CSV lines (the first is the header unless -Header is given).' },
     Delimiter: { type: 'string', validate: { pattern: '^.$' }, default: ',', description: 'The field separator (one character).' },
     Header: { type: 'string[]', description: 'Column names, when the text has no header line.' },
   },

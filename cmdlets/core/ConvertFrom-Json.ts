@@ -12,7 +12,7 @@ export default defineCmdlet({
   synopsis: 'Converts JSON text to objects.',
   description: 'Joins the input strings and parses them as one JSON text. A JSON array is output element by element unless -NoEnumerate.',
   parameters: {
-    InputObject: { type: 'string', position: 0, mandatory: true, pipeline: 'value', description: 'The JSON text.' },
+    InputObject: { type: 'string', position: 0, mandatory: true, allowEmptyString: true, pipeline: 'value', description: 'The JSON text.' },
     AsHashtable: { type: 'switch', description: 'Makes hashtables instead of objects.' },
     NoEnumerate: { type: 'switch', description: 'Outputs a JSON array as one array.' },
   },

@@ -1,5 +1,5 @@
 import { csvColumns, csvHeader, csvRow } from '../../src/format/csv.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 
 export default defineCmdlet({
   name: 'ConvertTo-Csv',
@@ -10,6 +10,7 @@ export default defineCmdlet({
     NoHeader: { type: 'switch', description: 'Leaves out the header line.' },
     NoTypeInformation: { type: 'switch', description: 'Accepted for compatibility: no type line is ever written.' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [{ title: 'Objects to CSV', code: "[pscustomobject]@{Name='a,b'; Size=1} | ConvertTo-Csv", output: ['Name,Size', '"a,b",1'] }],
   state: () => ({ columns: null as string[] | null }),
   *process(params, ctx) {

@@ -1,5 +1,5 @@
 import { toJson } from '../../src/format/json.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 
 export default defineCmdlet({
   name: 'ConvertTo-Json',
@@ -12,6 +12,7 @@ export default defineCmdlet({
     Compress: { type: 'switch', description: 'Writes JSON without indentation.' },
     AsArray: { type: 'switch', description: 'Always writes a JSON array, even for one object.' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [
     { title: 'An object', code: "[pscustomobject]@{Name='img'; Tags=@('a','b')} | ConvertTo-Json -Compress", output: ['{"Name":"img","Tags":["a","b"]}'] },
     { title: 'Deep data is kept', code: "@{a=@{b=@{c=@{d=1}}}} | ConvertTo-Json -Compress", output: ['{"a":{"b":{"c":{"d":1}}}}'] },

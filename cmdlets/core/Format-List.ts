@@ -1,5 +1,5 @@
 import { TextFormatter, cmdletTextOptions } from '../../src/format/text.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 import { ErrorRecord } from '../../src/runtime/errors.js';
 import { expandSelectors, parseSelectors, project } from '../../src/runtime/properties.js';
 
@@ -12,6 +12,7 @@ export default defineCmdlet({
     Property: { type: 'object[]', position: 0, description: 'Properties to show: names, wildcards or calculated properties. Default: all.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to format.' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [{ title: 'All properties', code: "[pscustomobject]@{Name='a'; Size=10} | Format-List", output: ['Name : a', 'Size : 10'] }],
   state: () => ({ started: false }),
   async *process(params, ctx) {

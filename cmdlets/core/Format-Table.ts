@@ -1,5 +1,5 @@
 import { TextFormatter, cmdletTextOptions } from '../../src/format/text.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 import { expandSelectors, parseSelectors, project } from '../../src/runtime/properties.js';
 
 export default defineCmdlet({
@@ -13,6 +13,7 @@ export default defineCmdlet({
     AutoSize: { type: 'switch', description: 'Sizes columns from every row (waits for the last object).' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to format.' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [
     { title: 'Chosen columns', code: "[pscustomobject]@{Name='a'; Size=1; Kind='x'} | Format-Table Name, Size", output: ['Name Size', '---- ----', 'a       1'] },
   ],

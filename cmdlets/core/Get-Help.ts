@@ -1,5 +1,5 @@
 import { renderHelp } from '../../src/format/help.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 import { didYouMean } from '../../src/runtime/suggest.js';
 
 export default defineCmdlet({
@@ -13,6 +13,7 @@ export default defineCmdlet({
     Examples: { type: 'switch', sets: ['Examples'], description: 'Only the examples.' },
     Parameter: { type: 'string', sets: ['Parameter'], description: 'Only this parameter (a prefix is enough).' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [
     { title: 'Help for a cmdlet', code: 'Get-Help Where-Object', outputMatches: /SYNOPSIS\s+Keeps the pipeline objects/ },
     { title: 'Full parameter details', code: 'Get-Help Select-Object -Full', outputMatches: /-First <int>[\s\S]*Required\?\s+false/ },
@@ -20,9 +21,10 @@ export default defineCmdlet({
   ],
   async *process(params, ctx) {
     const commands = ctx.listCommands();
-    if (params.Name === undefined) {
+    if (!params.Name) {
       const lines = ['Commands (Get-Help <name> for details, Get-Command to list with wildcards):', ''];
-      for (const c of commands) lines.push(`  ${c.name.padEnd(24)} ${(await c.brief()).synopsis}`);
+      const width = Math.max(...commands.map((c) => c.name.length));
+      for (const c of commands) lines.push(`  ${c.name.padEnd(width)}  ${(await c.brief()).synopsis}`);
       yield lines.join('\n');
       return;
     }

@@ -1,5 +1,5 @@
 import { renderText, cmdletTextOptions } from '../../src/format/text.js';
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, FORMATTED_TEXT } from '../../src/runtime/cmdlet.js';
 
 export default defineCmdlet({
   name: 'Out-String',
@@ -9,6 +9,7 @@ export default defineCmdlet({
     Width: { type: 'int', validate: { range: [10, 10000] }, description: 'Line width for tables and lists (default: the terminal width).' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to render.' },
   },
+  outputType: FORMATTED_TEXT,
   examples: [
     { title: 'Numbers as text', code: '1, 2 | Out-String', output: ['1\n2\n'] },
     { title: 'One string per line', code: "[pscustomobject]@{A=1} | Out-String -Stream", output: ['A', '-', '1'] },

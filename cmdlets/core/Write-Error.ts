@@ -5,7 +5,7 @@ export default defineCmdlet({
   name: 'Write-Error',
   synopsis: 'Writes a non-terminating error: it is reported, $? becomes false, and the script goes on (unless -ErrorAction Stop).',
   parameters: {
-    Message: { type: 'string', position: 0, mandatory: true, sets: ['Message'], pipeline: 'value', description: 'The error message.' },
+    Message: { type: 'string', position: 0, mandatory: true, allowNull: true, allowEmptyString: true, sets: ['Message'], pipeline: 'value', description: 'The error message.' },
     ErrorRecord: { type: 'object', mandatory: true, sets: ['Record'], description: 'An existing error record to write again.' },
     ErrorId: { type: 'string', default: 'WriteError', validate: { pattern: '^[A-Za-z][\\w.]*$' }, sets: ['Message'], description: 'The stable error id.' },
     Category: {

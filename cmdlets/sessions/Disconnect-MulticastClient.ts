@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeClients, completeSessions, engine, requireService } from '../engine.js';
+import { completeClients, completeSessions, engine, requireDP } from '../engine.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -18,10 +18,9 @@ export default defineCmdlet({
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(`${params.Client} in ${params.SessionId}`, params.Force ? 'Disconnect and end installation' : 'Disconnect (unicast fallback)'))) return;
     const client = await engine(ctx, async (store) => {
-      const service = await requireService(store);
+      const { session, client } = await (await requireDP(store)).disconnectClient(params.SessionId, params.Client, params.Force);
       const { clientView } = await import('../../src/engine/dp/views.js');
-      const session = service.sessions.get(params.SessionId);
-      return clientView(session, service.sessions.disconnect(session.id, params.Client, params.Force));
+      return clientView(session, client);
     });
     if (client && params.PassThru) yield client;
   },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, matchesName, requireService } from '../engine.js';
+import { completeSessions, engine, requireDP, selectByName } from '../engine.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -14,11 +14,13 @@ export default defineCmdlet({
   examples: [{ title: 'The DP service must run', code: 'Get-MulticastClient', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     const clients = await engine(ctx, async (store) => {
-      const service = await requireService(store);
+      const dp = await requireDP(store);
       const { clientView } = await import('../../src/engine/dp/views.js');
-      const sessions = params.SessionId ? [service.sessions.get(params.SessionId)] : service.sessions.list();
-      return sessions.flatMap((session) => [...session.clients.values()].map((client) => clientView(session, client)));
+      const sessions = params.SessionId ? [await dp.getSession(params.SessionId)] : await dp.listSessions();
+      // By session, then name (pc-2 before pc-10): the order a lab is read in, whatever order clients joined.
+      const natural = (a: string, b: string) => a.localeCompare(b, 'en', { numeric: true });
+      return sessions.flatMap((session) => [...session.clients.values()].map((client) => clientView(session, client))).sort((a, b) => natural(a.SessionId, b.SessionId) || natural(a.Name, b.Name));
     });
-    for (const client of clients ?? []) if (matchesName(params.Name, client.Name, client.DeviceId)) yield client;
+    if (clients) yield* selectByName(ctx, params.Name, clients, (c) => [c.Name, c.DeviceId], { id: 'ClientNotFound', what: 'a multicast client with the name or device id' });
   },
 });

@@ -1,11 +1,11 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, matchesName, runningService } from '../engine.js';
+import { completeSessions, engine, reachDP, selectByName } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
   name: 'Get-MulticastSession',
   synopsis: "Shows the DP's multicast sessions: state, image, group/port, clients, progress, rate.",
-  description: 'Without -History: the sessions of the DP service running in this shell (waiting, running and ended since it started). With -History: every finished session recorded in the site, with each client’s result.',
+  description: 'Without -History: the sessions of the site’s DP service, running in this shell or in another process on this machine (`mcshell serve`): waiting, running and ended since it started. With -History: every finished session recorded in the site, with each client’s result.',
   parameters: {
     Id: { type: 'string', position: 0, complete: completeSessions, description: 'Session id (wildcards allowed).' },
     History: { type: 'switch', description: 'Finished sessions from the site history.' },
@@ -26,16 +26,18 @@ export default defineCmdlet({
           Clients: record.clients.length,
           Verified: record.clients.filter((client) => client.state === 'Done').length,
           Percent: record.state === 'Completed' ? 100 : null,
+          StartReason: record.startReason,
           StartedAt: record.startedAt,
           EndedAt: record.endedAt,
+          Message: record.message ?? '',
           ClientResults: record.clients.map((client) => ({ Name: client.name, State: client.state, Sha256: client.sha256 })),
         }));
       }
-      const service = runningService(store);
-      if (!service) return [];
+      const dp = await reachDP(store);
+      if (!dp) return [];
       const { sessionView } = await import('../../src/engine/dp/views.js');
-      return service.sessions.list().map(sessionView);
+      return (await dp.listSessions()).map(sessionView);
     });
-    for (const session of sessions ?? []) if (matchesName(params.Id, session.Id)) yield session;
+    if (sessions) yield* selectByName<{ Id: string }>(ctx, params.Id, sessions, (s) => [s.Id], { id: 'SessionNotFound', what: 'a multicast session with the id' });
   },
 });

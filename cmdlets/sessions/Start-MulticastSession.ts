@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeImages, engine, requireService } from '../engine.js';
+import { completeImages, engine, requireDP } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
@@ -7,7 +7,7 @@ export default defineCmdlet({
   name: 'Start-MulticastSession',
   synopsis: "Starts an image's multicast session now (manual start), without waiting for the schedule.",
   description:
-    "Starts the waiting session of the image at once, or opens one that starts immediately; clients that ask for the image later join the running transmission. Needs the DP service (Start-DPService). -Wait shows progress until the session ends and outputs its final state.",
+    "Starts the waiting session of the image at once, or opens one that starts immediately; clients that ask for the image later join the running transmission. Needs the site's DP service, in this shell (Start-DPService) or in another process (`mcshell serve`). -Wait shows progress until the session ends and outputs its final state.",
   impact: 'medium',
   parameters: {
     Image: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'ImageId'], complete: completeImages, description: 'Name or id of the image.' },
@@ -17,14 +17,15 @@ export default defineCmdlet({
   examples: [{ title: 'The DP service must run first', code: 'Start-MulticastSession Win11', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(params.Image, 'Start multicast session'))) return;
-    const started = await engine(ctx, async (store) => {
-      const service = await requireService(store);
-      const { findImage } = await import('../../src/engine/content/library.js');
-      return { service, session: service.sessions.startNow(findImage(store.read(), params.Image)) };
+    const session = await engine(ctx, async (store) => {
+      const dp = await requireDP(store);
+      const started = await dp.startSession(params.Image);
+      if (!params.Wait) return started;
+      await watchSessions(ctx, dp, [started.id], 1, store.read().dp.transferRateBps);
+      return dp.getSession(started.id);
     });
-    if (!started) return;
+    if (!session) return;
     const { sessionView } = await import('../../src/engine/dp/views.js');
-    if (params.Wait) await watchSessions(ctx, started.service, [started.session.id], 1);
-    yield sessionView(started.session);
+    yield sessionView(session);
   },
 });

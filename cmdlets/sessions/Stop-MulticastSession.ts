@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, requireService } from '../engine.js';
+import { completeSessions, engine, requireDP } from '../engine.js';
 import { SESSION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -16,7 +16,7 @@ export default defineCmdlet({
   examples: [{ title: 'The DP service must run', code: 'Stop-MulticastSession MC0001 -Force', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(params.Id, 'Stop multicast session', { force: params.Force }))) return;
-    const session = await engine(ctx, async (store) => (await requireService(store)).sessions.stop(params.Id));
+    const session = await engine(ctx, async (store) => (await requireDP(store)).stopSession(params.Id));
     if (session && params.PassThru) {
       const { sessionView } = await import('../../src/engine/dp/views.js');
       yield sessionView(session);

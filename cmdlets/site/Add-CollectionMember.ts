@@ -23,6 +23,7 @@ export default defineCmdlet({
         { Name: 'pc-02', MacAddress: '00:11:22:33:44:02' },
       ],
     },
+    { title: "A device name outside ConfigMgr's computer-name rule (1-15 letters, digits, hyphens) is refused", code: "New-DeviceCollection Lab1 | Out-Null; Add-CollectionMember -Collection Lab1 -Name 'pc 01'", error: 'InvalidDeviceName' },
     { title: 'A malformed MAC address is refused', code: 'New-DeviceCollection Lab1 | Out-Null; Add-CollectionMember -Collection Lab1 -Name pc-9 -MacAddress 00:11', error: 'InvalidMacAddress' },
   ],
   async *process(params, ctx) {

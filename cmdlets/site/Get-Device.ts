@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeCollections, completeDevices, engine, matchesName } from '../engine.js';
+import { completeCollections, completeDevices, engine, selectByName } from '../engine.js';
 import { deviceObject, DEVICE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -26,7 +26,8 @@ export default defineCmdlet({
         const { findCollection } = await import('../../src/engine/deploy/collections.js');
         members = new Set(findCollection(site, params.Collection).memberIds);
       }
-      return site.devices.filter((device) => (!members || members.has(device.id)) && matchesName(params.Name, device.name, device.id, device.mac ?? '')).map((device) => deviceObject(site, device));
+      const named = selectByName(ctx, params.Name, site.devices, (d) => [d.name, d.id, d.mac ?? ''], { id: 'DeviceNotFound', what: 'a device with the name, id or MAC address' });
+      return named.filter((device) => !members || members.has(device.id)).map((device) => deviceObject(site, device));
     });
     yield* devices ?? [];
   },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeCollections, engine, matchesName } from '../engine.js';
+import { completeCollections, engine, selectByName } from '../engine.js';
 import { collectionObject, COLLECTION_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -20,7 +20,7 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const collections = await engine(ctx, (store) => {
       const site = store.read();
-      return site.collections.filter((collection) => matchesName(params.Name, collection.name, collection.id)).map((collection) => collectionObject(site, collection));
+      return selectByName(ctx, params.Name, site.collections, (c) => [c.name, c.id], { id: 'CollectionNotFound', what: 'a collection with the name or id' }).map((collection) => collectionObject(site, collection));
     });
     yield* collections ?? [];
   },

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeDevices, engine, matchesName } from '../engine.js';
+import { completeDevices, engine, selectByName } from '../engine.js';
 import { enrolledClientObject, ENROLLED_CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -16,6 +16,7 @@ export default defineCmdlet({
       const site = store.read();
       return site.enrolledClients.map((client) => enrolledClientObject(site, client));
     });
-    for (const client of clients ?? []) if (matchesName(params.Name, client.Device, client.Id, client.DeviceId, client.MacAddress ?? '')) yield client;
+    if (!clients) return;
+    yield* selectByName(ctx, params.Name, clients, (c) => [c.Device, c.Id, c.DeviceId, c.MacAddress ?? ''], { id: 'EnrolledClientNotFound', what: 'an enrolled client with the device name, id or MAC address' });
   },
 });

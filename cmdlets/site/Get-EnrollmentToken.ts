@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, matchesName } from '../engine.js';
+import { engine, selectByName } from '../engine.js';
 import { enrollmentTokenObject, ENROLLMENT_TOKEN_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -24,6 +24,7 @@ export default defineCmdlet({
       const now = Date.now();
       return store.read().enrollmentTokens.map((token) => enrollmentTokenObject(token, tokenState(token, now)));
     });
-    for (const token of tokens ?? []) if (matchesName(params.Id, token.Id) && (!params.State || token.State === params.State)) yield token;
+    if (!tokens) return;
+    for (const token of selectByName(ctx, params.Id, tokens, (t) => [t.Id], { id: 'EnrollmentTokenNotFound', what: 'an enrollment token with the id' })) if (!params.State || token.State === params.State) yield token;
   },
 });

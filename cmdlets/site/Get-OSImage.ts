@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeImages, engine, matchesName } from '../engine.js';
+import { completeImages, engine, selectByName } from '../engine.js';
 import { imageObject, IMAGE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -19,6 +19,7 @@ export default defineCmdlet({
   ],
   async *process(params, ctx) {
     const images = await engine(ctx, (store) => store.read().images);
-    for (const image of images ?? []) if (matchesName(params.Name, image.name, image.id)) yield imageObject(image);
+    if (!images) return;
+    for (const image of selectByName(ctx, params.Name, images, (i) => [i.name, i.id], { id: 'ImageNotFound', what: 'an image with the name or id' })) yield imageObject(image);
   },
 });

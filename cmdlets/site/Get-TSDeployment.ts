@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeCollections, completeDeployments, engine, matchesName } from '../engine.js';
+import { completeCollections, completeDeployments, engine, matchesName, selectByName } from '../engine.js';
 import { deploymentObject, DEPLOYMENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -21,7 +21,8 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const deployments = await engine(ctx, (store) => {
       const site = store.read();
-      return site.deployments.map((deployment) => deploymentObject(site, deployment)).filter((view) => matchesName(params.Id, view.Id) && matchesName(params.Collection, view.Collection));
+      const views = site.deployments.map((deployment) => deploymentObject(site, deployment));
+      return selectByName(ctx, params.Id, views, (view) => [view.Id], { id: 'DeploymentNotFound', what: 'a deployment with the id' }).filter((view) => matchesName(params.Collection, view.Collection));
     });
     yield* deployments ?? [];
   },

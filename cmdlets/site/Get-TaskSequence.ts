@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeTaskSequences, engine, matchesName } from '../engine.js';
+import { completeTaskSequences, engine, selectByName } from '../engine.js';
 import { taskSequenceObject, TASK_SEQUENCE_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -20,7 +20,7 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const sequences = await engine(ctx, (store) => {
       const site = store.read();
-      return site.taskSequences.filter((sequence) => matchesName(params.Name, sequence.name, sequence.id)).map((sequence) => taskSequenceObject(site, sequence));
+      return selectByName(ctx, params.Name, site.taskSequences, (t) => [t.name, t.id], { id: 'TaskSequenceNotFound', what: 'a task sequence with the name or id' }).map((sequence) => taskSequenceObject(site, sequence));
     });
     yield* sequences ?? [];
   },

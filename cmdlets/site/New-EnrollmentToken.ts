@@ -38,7 +38,7 @@ export default defineCmdlet({
       const { newEnrollmentToken, parseExpiresIn, tokenState } = await import('../../src/engine/site/enrollment.js');
       const { siteIdentity } = await import('../../src/engine/site/identity.js');
       const expiresInMs = parseExpiresIn(params.ExpiresIn);
-      const { fingerprint } = await siteIdentity(store.home);
+      const { fingerprint } = await siteIdentity(store);
       const { record, token } = await newEnrollmentToken(store, fingerprint, { description: params.Description, expiresInMs, uses: params.Reusable ? null : params.Uses });
       return { ...enrollmentTokenObject(record, tokenState(record, Date.now())), Token: token, Fingerprint: fingerprint };
     });

@@ -17,7 +17,7 @@ export default defineCmdlet({
   name: 'New-TSDeployment',
   synopsis: 'Deploys a task sequence to a device collection.',
   description:
-    "DownloadWhenNeeded and DownloadAllFirst can use multicast; AccessDirectly always downloads by unicast. A multicast-only image requires DownloadWhenNeeded (ConfigMgr's rule). Clients get a deployment from -AvailableAfter until -ExpiresAt; required deployments run automatically, available ones on request. ConfigMgr's option names (DownloadContentLocallyWhenNeededByRunningTaskSequence, …) and -DeployPurpose are accepted.",
+    "DownloadWhenNeeded and DownloadAllFirst can use multicast; AccessDirectly always downloads by unicast. A multicast-only image requires DownloadWhenNeeded (ConfigMgr's rule). Clients get a deployment from -AvailableAfter until -ExpiresAt; required deployments run automatically, available ones on request. ConfigMgr's option names (DownloadContentLocallyWhenNeededByRunningTaskSequence, …) and -DeployPurpose are accepted. A deployment identical to an existing one is refused unless -Force: it would deploy the same task sequence to the same machines again.",
   impact: 'medium',
   parameters: {
     TaskSequence: { type: 'string', mandatory: true, position: 0, aliases: ['TaskSequenceName'], complete: completeTaskSequences, description: 'Name or id of the task sequence.' },
@@ -27,6 +27,7 @@ export default defineCmdlet({
     Purpose: { type: 'enum', values: ['Available', 'Required'], aliases: ['DeployPurpose'], default: 'Required', description: 'Required deployments run automatically; available ones when asked for.' },
     AvailableAfter: { type: 'date', description: 'Not offered before this time.' },
     ExpiresAt: { type: 'date', description: 'No longer offered from this time.' },
+    Force: { type: 'switch', description: 'Create the deployment even when an identical one (same task sequence, collection, purpose, option, availability and schedule) exists.' },
   },
   outputType: { name: 'TSDeployment', view: DEPLOYMENT_VIEW },
   examples: [
@@ -39,6 +40,11 @@ export default defineCmdlet({
       title: 'A multicast-only image cannot be accessed directly',
       code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; Set-ImageMulticast Win11 -MulticastOnly; New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 -DeploymentOption AccessDirectly",
       error: 'MulticastOnlyNeedsDownload',
+    },
+    {
+      title: 'The same deployment twice is refused (it names the first); -Force creates it all the same',
+      code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 | Out-Null; New-TSDeployment Lab Lab1",
+      error: 'DeploymentExists',
     },
   ],
   async *process(params, ctx) {
@@ -53,6 +59,7 @@ export default defineCmdlet({
         purpose: params.Purpose,
         availableAfter: params.AvailableAfter,
         expiresAt: params.ExpiresAt,
+        allowDuplicate: params.Force,
       });
       return deploymentObject(store.read(), created);
     });

@@ -1,4 +1,4 @@
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, type CmdletContext } from '../../src/runtime/cmdlet.js';
 import { engine, parseBitsPerSecond } from '../engine.js';
 import { dpObject, DP_VIEW } from '../objects.js';
 
@@ -9,7 +9,7 @@ export default defineCmdlet({
     "Only the parameters given change; the result is checked as a whole (multicast addresses in 239.0.0.0/8, start ≤ end, ports 1024–65535, minimum session size ≤ maximum clients) and an invalid change leaves the settings as they were. ConfigMgr's parameter names are accepted as aliases. Serving a real network needs an explicit -Interface; a new site serves on loopback (lo) only.",
   impact: 'medium',
   parameters: {
-    Enable: { type: 'switch', aliases: ['EnableMulticast'], description: 'Turns multicast on (-Enable:$false turns it off; clients then get unicast).' },
+    Enable: { type: 'switch', aliases: ['EnableMulticast'], booleanUnder: ['EnableMulticast'], description: 'Turns multicast on (-Enable:$false or -EnableMulticast $false turns it off; clients then get unicast).' },
     Interface: { type: 'string', validate: { notEmpty: true }, description: 'The network interface (name or IPv4 address) the DP serves on, e.g. eth0. The default lo keeps everything on this machine.' },
     StartIPAddress: { type: 'string', description: 'First multicast group of the range sessions take their groups from (239.x.y.z).' },
     EndIPAddress: { type: 'string', description: 'Last multicast group of the range.' },
@@ -18,7 +18,7 @@ export default defineCmdlet({
     EndUdpPort: { type: 'int', validate: { range: [1024, 65535] }, description: 'Last UDP port (default 64000).' },
     MaximumClients: { type: 'int', aliases: ['MaximumClientCount', 'MulticastMaximumClientCount'], validate: { range: [1, 1000] }, description: 'Most clients served by multicast at once; further clients get unicast if the image allows it, or wait.' },
     TransferRate: { type: 'string', description: "Cap on the multicast rate in bits per second (e.g. 95M, 1G), or 'Adaptive' for no cap (the rate then follows the receivers)." },
-    EnableScheduledMulticast: { type: 'switch', description: 'Scheduled-cast: wait for -MinimumSessionSize clients or -SessionStartDelayMins after the first request, whichever comes first (-EnableScheduledMulticast:$false: auto-cast).' },
+    EnableScheduledMulticast: { type: 'switch', booleanUnder: ['EnableScheduledMulticast'], description: 'Scheduled-cast: wait for -MinimumSessionSize clients or -SessionStartDelayMins after the first request, whichever comes first (-EnableScheduledMulticast $false: auto-cast).' },
     SessionStartDelayMins: { type: 'int', validate: { range: [0, 1440] }, description: 'Minutes to wait after the first client request before starting a scheduled session.' },
     MinimumSessionSize: { type: 'int', aliases: ['MinimumClientCount'], validate: { range: [1, 1000] }, description: 'Client requests that start a scheduled session at once.' },
     SlowClientPolicy: {
@@ -31,6 +31,7 @@ export default defineCmdlet({
     SlowClientSeconds: { type: 'int', validate: { range: [1, 3600] }, description: "Seconds a client's rate must stay below the threshold before the policy acts (default 10)." },
     SlowClientStreams: { type: 'int', validate: { range: [2, 3] }, description: 'Multistream: 2 streams (fast, slow) or 3 (fast; medium, capped at the threshold; slow, at its slowest client\'s pace). Default 2.' },
     UnicastFallback: { type: 'switch', description: 'Clients disconnected for being slow continue by unicast when the image allows it (default on; -UnicastFallback:$false ends their installation).' },
+    HistoryRetentionDays: { type: 'int', validate: { range: [1, 3650] }, description: 'Days finished sessions stay in Get-MulticastSession -History, and status reports of expired deployments in their status (default 30); older entries are dropped at the next change to the site.' },
     PassThru: { type: 'switch', description: 'Outputs the new settings.' },
   },
   outputType: { name: 'DPMulticast', view: DP_VIEW },
@@ -39,6 +40,11 @@ export default defineCmdlet({
       title: 'Enable multicast with scheduled-cast for a lab of 40',
       code: 'Set-DPMulticast -Enable -EnableScheduledMulticast -MinimumSessionSize 40 -SessionStartDelayMins 15 -PassThru | Select-Object Enabled, ScheduledMulticast, MinimumSessionSize',
       output: [{ Enabled: true, ScheduledMulticast: true, MinimumSessionSize: 40 }],
+    },
+    {
+      title: "ConfigMgr's [bool] parameters: a value after the name ($false turns the setting off)",
+      code: 'Set-DPMulticast -EnableMulticast $true -EnableScheduledMulticast $false -PassThru | Select-Object Enabled, ScheduledMulticast',
+      output: [{ Enabled: true, ScheduledMulticast: false }],
     },
     {
       title: "ConfigMgr's names: an explicit address and port range",
@@ -52,6 +58,11 @@ export default defineCmdlet({
       output: [{ SlowClientPolicy: 'Multistream', SlowClientThreshold: '20 Mbit/s', SlowClientStreams: 3 }],
     },
     { title: 'A slow-client policy needs a threshold', code: 'Set-DPMulticast -SlowClientPolicy Disconnect', error: 'InvalidSlowClientPolicy' },
+    {
+      title: 'Keep a week of session history (and of the status of expired deployments)',
+      code: 'Set-DPMulticast -HistoryRetentionDays 7 -PassThru | Select-Object HistoryRetentionDays',
+      output: [{ HistoryRetentionDays: 7 }],
+    },
   ],
   async *process(params, ctx) {
     const bound = ctx.boundParameters;
@@ -70,6 +81,7 @@ export default defineCmdlet({
         portRange: { ...(params.StartUdpPort !== undefined ? { start: params.StartUdpPort } : {}), ...(params.EndUdpPort !== undefined ? { end: params.EndUdpPort } : {}) },
         ...(params.MaximumClients !== undefined ? { maximumClients: params.MaximumClients } : {}),
         ...(rate !== undefined ? { transferRateBps: rate } : {}),
+        ...(params.HistoryRetentionDays !== undefined ? { historyRetentionDays: params.HistoryRetentionDays } : {}),
         scheduled: {
           ...(bound.has('EnableScheduledMulticast') ? { enabled: params.EnableScheduledMulticast } : {}),
           ...(params.SessionStartDelayMins !== undefined ? { startDelayMinutes: params.SessionStartDelayMins } : {}),
@@ -86,6 +98,23 @@ export default defineCmdlet({
       if (!(await ctx.shouldProcess('distribution point multicast settings', 'Set'))) return undefined;
       return setDPSettings(store, change as Parameters<typeof setDPSettings>[1]);
     });
+    if (settings && params.Interface !== undefined) await warnIfNotHere(params.Interface, ctx);
     if (settings && params.PassThru) yield dpObject(settings);
   },
 });
+
+/**
+ * An interface this host lacks is saved all the same: the site may be administered from another
+ * machine than the one that runs the DP. But a typo should show now, not when `mcshell serve` fails.
+ */
+async function warnIfNotHere(spec: string, ctx: CmdletContext): Promise<void> {
+  const { resolveInterface, ipv4InterfaceNames } = await import('../../src/engine/transport/index.js');
+  try {
+    resolveInterface(spec);
+  } catch {
+    const here = ipv4InterfaceNames();
+    ctx.writeWarning(
+      `This host has no IPv4 interface ${spec} (it has ${here.join(', ') || 'none'}). The setting is saved, for the host that runs the DP; a DP started on this host with it would not start.`,
+    );
+  }
+}

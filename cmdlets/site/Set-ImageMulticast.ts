@@ -6,13 +6,13 @@ export default defineCmdlet({
   name: 'Set-ImageMulticast',
   synopsis: "Changes an image's multicast settings.",
   description:
-    "Only the switches given change (-Encrypt:$false turns encryption off). A multicast-only image needs multicast allowed, and every deployment of it must use -DeploymentOption DownloadWhenNeeded (ConfigMgr's rule). ConfigMgr's names -MulticastAllow, -MulticastEncrypt and -MulticastTransferOnly are accepted.",
+    "Only the switches given change (-Encrypt:$false turns encryption off). A multicast-only image needs multicast allowed, and every deployment of it must use -DeploymentOption DownloadWhenNeeded (ConfigMgr's rule). ConfigMgr's names -MulticastAllow, -MulticastEncrypt and -MulticastTransferOnly are accepted, as ConfigMgr writes them too: with $true or $false after the name.",
   impact: 'medium',
   parameters: {
     Name: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Id'], complete: completeImages, description: 'Name or id of the image.' },
-    Allow: { type: 'switch', aliases: ['MulticastAllow'], description: 'Allow the image to be transferred by multicast.' },
-    Encrypt: { type: 'switch', aliases: ['MulticastEncrypt'], description: 'Encrypt multicast packets of this image.' },
-    MulticastOnly: { type: 'switch', aliases: ['MulticastTransferOnly'], description: 'Transfer this image only by multicast (no unicast fallback).' },
+    Allow: { type: 'switch', aliases: ['MulticastAllow'], booleanUnder: ['MulticastAllow'], description: 'Allow the image to be transferred by multicast.' },
+    Encrypt: { type: 'switch', aliases: ['MulticastEncrypt'], booleanUnder: ['MulticastEncrypt'], description: 'Encrypt multicast packets of this image.' },
+    MulticastOnly: { type: 'switch', aliases: ['MulticastTransferOnly'], booleanUnder: ['MulticastTransferOnly'], description: 'Transfer this image only by multicast (no unicast fallback).' },
     PassThru: { type: 'switch', description: 'Outputs the new settings.' },
   },
   outputType: { name: 'ImageMulticast', view: IMAGE_MULTICAST_VIEW },

@@ -1,9 +1,9 @@
 // mcshell entry point. Subcommands are loaded lazily so `mcshell -c …` imports only the shell,
 // and `mcshell send` imports only the transport. Each subcommand module exports
 // `main(argv: string[]): Promise<number>` returning the process exit code.
-import { opensInteractiveShell, parseCommandLine, UsageError } from './options.js';
+import { opensInteractiveShell, parseCommandLine, SUBCOMMANDS, UsageError } from './options.js';
 
-const subcommands: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+const subcommands: Record<keyof typeof SUBCOMMANDS, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
   send: () => import('./commands/send.js'),
   receive: () => import('./commands/receive.js'),
   client: () => import('./commands/client.js'),
@@ -27,7 +27,7 @@ function shellModule(argv: string[]): string {
 }
 
 async function run(argv: string[]): Promise<number> {
-  const load = argv.length > 0 ? subcommands[argv[0]!] : undefined;
+  const load = argv.length > 0 && Object.hasOwn(subcommands, argv[0]!) ? subcommands[argv[0] as keyof typeof SUBCOMMANDS] : undefined;
   if (load) return (await load()).main(argv.slice(1));
   const shell = (await import(shellModule(argv))) as typeof import('./shell.js');
   return shell.main(argv);

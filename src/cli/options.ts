@@ -15,6 +15,15 @@ export const OPTIONS = {
 
 type OptionName = keyof typeof OPTIONS;
 
+/** The subcommands, one line each for --help (main.ts holds their loaders, keyed by these names). */
+export const SUBCOMMANDS = {
+  serve: 'Run the distribution point headless (JSON-lines log; SIGTERM stops it)',
+  client: 'The client agent: enroll this machine, then run its deployment',
+  demo: 'A whole deployment on loopback: temporary site, image, N clients',
+  send: 'Send one file to receivers by multicast, without a site',
+  receive: 'Receive one file sent by `mcshell send` (or a session announced on the link)',
+} as const;
+
 export interface CliOptions {
   command?: string;
   output?: OutputFormat;

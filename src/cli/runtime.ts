@@ -6,5 +6,6 @@ export { exitWarning } from '../../cmdlets/engine.js';
 export * as errors from '../format/errors.js';
 export { createOutputSink } from '../format/output.js';
 export { CLEAR_SCREEN, colorWanted, createStyle } from '../format/style.js';
+export { printable } from '../format/printable.js';
 export * as language from '../language/index.js';
 export { Session } from '../runtime/session.js';

@@ -9,21 +9,24 @@ import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
 import type { ConfirmAnswer, ConfirmQuestion } from '../runtime/confirm.js';
-import { OPTIONS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
+import { OPTIONS, SUBCOMMANDS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
 const VERSION = '0.1.0';
 
 async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
   const { default: yargs } = await import('yargs');
   const { help: _help, version: _version, ...valueOptions } = OPTIONS;
-  const parser = yargs([])
+  let parser = yargs([])
     .scriptName('mcshell')
-    .usage('Usage: $0 [options] [script.mcs [script arguments…]]\n\nA PowerShell-style shell for deploying OS images over IP multicast.')
+    .usage('Usage: $0 [options] [script.mcs [script arguments…]]\n   or: $0 <command> [command options]\n\nA PowerShell-style shell for deploying OS images over IP multicast.')
+    .command('$0', 'The shell: interactive, or runs -c text, a script or stdin');
+  for (const [name, describe] of Object.entries(SUBCOMMANDS)) parser = parser.command(name, describe);
+  parser = parser
     .options(valueOptions as never)
     .example("$0 -c '1..10 | Where-Object { $_ % 2 -eq 0 } | Measure-Object -Sum'", 'Run a command line')
     .example('$0 deploy.mcs -Image win11 -Collection lab1', 'Run a script; arguments bind to its param() block')
     .example("echo 'Get-Command' | $0", 'Run a script read from stdin')
-    .example('$0 send|receive …', 'Transport commands (see mcshell send --help)')
+    .example('$0 serve --help', 'A command\'s own options')
     .epilog('Exit codes: 0 success, 1 an error was written (or exit N), 2 usage or syntax error.\nIn the shell: Get-Help <command>, Get-Command.')
     .help('help', OPTIONS.help.describe)
     .alias('help', 'h')
@@ -69,7 +72,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, CLEAR_SCREEN, exitWarning } = await import('./runtime.js');
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable, CLEAR_SCREEN, exitWarning } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -91,11 +94,11 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
       stderr.write(`${errorFormat === 'json' ? errors.errorToJson(record) : errors.renderErrorConcise(record, errStyle, sources)}\n`);
     },
     writeWarning: (message, span) => {
-      stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${located(message, span)}`)}\n`);
+      stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${printable(located(message, span))}`)}\n`);
     },
-    writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${message}`)}\n`),
+    writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
-    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(noNewline ? text : `${text}\n`),
+    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
     ...(stdout.isTTY ? { clearScreen: () => void stdout.write(CLEAR_SCREEN) } : {}),
     ...(canAsk
       ? {
@@ -107,7 +110,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
             const cancelled = new AbortController();
             rl.on('SIGINT', () => cancelled.abort());
             rl.on('close', () => cancelled.abort());
-            stderr.write(`\n${question.caption}\n${question.message}\n`);
+            stderr.write(`\n${question.caption}\n${printable(question.message, true)}\n`);
             try {
               for (;;) {
                 const reply = readAnswer(await rl.question(CHOICES_LINE, { signal: cancelled.signal }));
@@ -143,10 +146,13 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
         if (errorFormat === 'json') {
           const s = e.span;
           stderr.write(`${JSON.stringify({ error: { id: 'ParseError', category: 'ParserError', message: e.message, expected: e.expected, location: { file: s.file, line: s.startLine, column: s.startColumn, endLine: s.endLine, endColumn: s.endColumn } } })}\n`);
-        } else stderr.write(`${errStyle.red(e.format())}\n`);
+        } else stderr.write(`${errStyle.red(printable(e.format(), true))}\n`);
         return 2;
       }
-      const sink = createOutputSink(format, write, { columns, style: outStyle, views: session.views, sources });
+      // Piped output is JSON lines, except text a pipeline formatted (`| ConvertTo-Json`, `| Format-Table`),
+      // which goes out as that text; `-o jsonl` asks for JSON lines only.
+      const formattedText = options.output === undefined ? (item: unknown): item is string => typeof item === 'string' && session.formattedText.take(item) : undefined;
+      const sink = createOutputSink(format, write, { columns, style: outStyle, views: session.views, sources }, formattedText);
       const errorsBefore = session.errorWritten;
       session.errorWritten = false;
       try {

@@ -3,6 +3,7 @@
 import type { SourceSpan } from '../language/ast.js';
 import type { ErrorRecord } from '../runtime/errors.js';
 import { toPlainData } from '../runtime/values.js';
+import { escapeControlsInJson, printable } from './printable.js';
 import type { Style } from './style.js';
 
 /** The source line of a span and a caret line under it. */
@@ -11,7 +12,7 @@ export function caretLines(span: SourceSpan, source: string | undefined): string
   const lineStart = source.lastIndexOf('\n', span.startOffset - 1) + 1;
   let lineEnd = source.indexOf('\n', lineStart);
   if (lineEnd < 0) lineEnd = source.length;
-  const line = source.slice(lineStart, lineEnd).replace(/\r$/, '');
+  const line = printable(source.slice(lineStart, lineEnd).replace(/\r$/, ''), true);
   const indent = source.slice(lineStart, span.startOffset).replace(/[^\t]/g, ' ');
   const width = Math.max(1, Math.min(span.endOffset, lineStart + line.length) - span.startOffset);
   return [line, `${indent}${'^'.repeat(width)}`];
@@ -19,7 +20,7 @@ export function caretLines(span: SourceSpan, source: string | undefined): string
 
 export function renderErrorConcise(record: ErrorRecord, style: Style, sources?: ReadonlyMap<string, string>): string {
   const where = record.location ? `${record.location}: ` : '';
-  const first = style.red(`${where}${record.message} [${record.fullyQualifiedId}]`);
+  const first = style.red(printable(`${where}${record.message} [${record.fullyQualifiedId}]`));
   const caret = record.span ? caretLines(record.span, sources?.get(record.span.file)) : [];
   return [first, ...caret.map((l, i) => (i === 1 ? style.red(l) : l))].join('\n');
 }
@@ -37,14 +38,14 @@ export function renderErrorFull(record: ErrorRecord, sources?: ReadonlyMap<strin
   const cause = record.cause instanceof Error && record.cause.stack ? record.cause.stack.split('\n').slice(0, 4).join(' | ') : null;
   if (cause) rows.push(['Cause', cause]);
   const width = Math.max(...rows.map(([k]) => k.length));
-  const lines = rows.map(([k, v]) => `${k.padEnd(width)} : ${v}`);
+  const lines = rows.map(([k, v]) => `${k.padEnd(width)} : ${printable(v)}`);
   if (record.span) lines.push(...caretLines(record.span, sources?.get(record.span.file)).map((l) => `  ${l}`));
   return lines.join('\n');
 }
 
 export function errorToJson(record: ErrorRecord): string {
   const s = record.span;
-  return JSON.stringify({
+  return escapeControlsInJson(JSON.stringify({
     error: {
       id: record.fullyQualifiedId,
       category: record.category,
@@ -53,5 +54,5 @@ export function errorToJson(record: ErrorRecord): string {
       hint: record.hint,
       location: s ? { file: s.file, line: s.startLine, column: s.startColumn, endLine: s.endLine, endColumn: s.endColumn } : null,
     },
-  });
+  }));
 }

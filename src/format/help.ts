@@ -77,7 +77,9 @@ export function renderHelp(decl: CmdletDeclaration, options: HelpOptions = {}): 
     out.push(`    <CommonParameters>`, `        ${common.map((c) => `-${c}`).join(', ')}.`, '');
     if (decl.impact) out.push('IMPACT', `    ${decl.impact}${decl.impact === 'high' ? ' (asks for confirmation unless -Confirm:$false)' : ''}`, '');
   } else {
-    out.push('PARAMETERS', ...Object.entries(decl.parameters).map(([n, p]) => `    -${n.padEnd(18)} ${p.description}`), '');
+    const parameters = Object.entries(decl.parameters);
+    const width = Math.max(0, ...parameters.map(([n]) => n.length));
+    out.push('PARAMETERS', ...parameters.map(([n, p]) => `    -${n.padEnd(width)}  ${p.description}`), '');
   }
   if (decl.outputType) out.push('OUTPUTS', `    ${decl.outputType.name}${decl.outputType.description ? `: ${decl.outputType.description}` : ''}`, '');
   if (decl.aliases?.length) out.push('ALIASES', `    ${decl.aliases.join(', ')}`, '');

@@ -2,6 +2,7 @@
 // unlimited, and an explicit -Depth that cuts data says so in a warning.
 import { ErrorRecord } from '../runtime/errors.js';
 import { Hashtable, isPlainObject, toPlainData, toStr } from '../runtime/values.js';
+import { escapeControlsInJson } from './printable.js';
 
 export interface JsonOptions {
   /** Levels of nesting kept; deeper values become their string form. */
@@ -31,5 +32,5 @@ export function toJson(value: unknown, options: JsonOptions = {}): string {
     data = limit(value, options.depth, 0, cut);
     if (cut.happened) options.onTruncated?.(options.depth);
   }
-  return JSON.stringify(toPlainData(data), null, options.compress ? undefined : 2) ?? 'null';
+  return escapeControlsInJson(JSON.stringify(toPlainData(data), null, options.compress ? undefined : 2) ?? 'null');
 }

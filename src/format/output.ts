@@ -12,8 +12,11 @@ export interface OutputSink {
   end(): void;
 }
 
-/** `write` receives raw chunks (lines end with a newline). */
-export function createOutputSink(format: OutputFormat, write: (chunk: string) => void, text: TextOptions): OutputSink {
+/**
+ * `write` receives raw chunks (lines end with a newline). With `isFormattedText`, JSON lines
+ * write the text it recognises (what ConvertTo-Json, Format-Table … made) as it is.
+ */
+export function createOutputSink(format: OutputFormat, write: (chunk: string) => void, text: TextOptions, isFormattedText?: (item: unknown) => item is string): OutputSink {
   const line = (l: string) => write(`${l}\n`);
   switch (format) {
     case 'text': {
@@ -21,7 +24,13 @@ export function createOutputSink(format: OutputFormat, write: (chunk: string) =>
       return { write: (item) => formatter.add(item), end: () => formatter.end() };
     }
     case 'jsonl':
-      return { write: (item) => line(toJson(item, { compress: true })), end: () => {} };
+      return {
+        write: (item) => {
+          if (isFormattedText?.(item)) write(item.endsWith('\n') ? item : `${item}\n`);
+          else line(toJson(item, { compress: true }));
+        },
+        end: () => {},
+      };
     case 'json': {
       // One JSON array, streamed: each element is written as it arrives.
       let count = 0;

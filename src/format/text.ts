@@ -6,6 +6,7 @@ import type { OutputType } from '../runtime/cmdlet.js';
 import { ErrorRecord } from '../runtime/errors.js';
 import { Hashtable, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
 import { renderErrorFull } from './errors.js';
+import { printable } from './printable.js';
 import { createStyle, type Style } from './style.js';
 
 export type View = NonNullable<OutputType['view']>;
@@ -45,14 +46,13 @@ export function truncate(text: string, width: number): string {
   return width <= 1 ? ELLIPSIS.slice(0, width) : text.slice(0, width - 1) + ELLIPSIS;
 }
 
-/** A value inside a table cell or list entry: one line, arrays as `{a, b}`. */
+/** A value inside a table cell or list entry: one line, arrays as `{a, b}`, control characters visible. */
 export function cellText(value: unknown): string {
   if (Array.isArray(value)) return `{${value.map(cellText).join(', ')}}`;
-  if (value instanceof Hashtable) return `{${value.entries().map(([k, v]) => `${toStr(k)}=${cellText(v)}`).join('; ')}}`;
-  if (value instanceof ErrorRecord) return value.message;
-  const text = toStr(value);
+  if (value instanceof Hashtable) return `{${value.entries().map(([k, v]) => `${printable(toStr(k))}=${cellText(v)}`).join('; ')}}`;
+  const text = value instanceof ErrorRecord ? value.message : toStr(value);
   const newline = text.indexOf('\n');
-  return newline < 0 ? text : `${text.slice(0, newline).trimEnd()}${ELLIPSIS}`;
+  return printable(newline < 0 ? text : `${text.slice(0, newline).trimEnd()}${ELLIPSIS}`);
 }
 
 /** Objects worth a table or list (not scalars). */
@@ -76,7 +76,7 @@ export class TextFormatter {
     const props = this.options.properties;
     if (props) {
       const columns = props.map((p) =>
-        typeof p === 'string' ? { label: p, get: (o: unknown) => getMember(o, p) } : { label: p.label, get: (o: unknown) => p.value(o) },
+        typeof p === 'string' ? { label: printable(p), get: (o: unknown) => getMember(o, p) } : { label: printable(p.label), get: (o: unknown) => p.value(o) },
       );
       return { key: 'explicit', layout: this.options.layout ?? (columns.length <= 4 ? 'table' : 'list'), columns };
     }
@@ -86,7 +86,7 @@ export class TextFormatter {
     const typeName = typeNameOf(item);
     const view = typeName ? this.options.views.get(typeName) : undefined;
     const names = view ? [...view.properties] : propertyNames(item);
-    const columns = names.map((n) => ({ label: n, get: (o: unknown) => getMember(o, n), width: view?.widths?.[n] }));
+    const columns = names.map((n) => ({ label: printable(n), get: (o: unknown) => getMember(o, n), width: view?.widths?.[n] }));
     const layout = this.options.layout ?? view?.layout ?? (names.length <= 4 ? 'table' : 'list');
     return { key: `${typeName ?? ''}|${names.join('\u0000')}`, layout, columns };
   }
@@ -107,7 +107,7 @@ export class TextFormatter {
     if (!isRecordLike(item)) {
       this.flush();
       this.shape = null;
-      this.write(toStr(item));
+      this.write(printable(toStr(item), true));
       return;
     }
     const shape = this.shapeOf(item);

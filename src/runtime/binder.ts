@@ -130,6 +130,13 @@ function allSets(target: Bindable): string[] {
 
 const inSets = (decl: ParameterDeclaration, sets: readonly string[]) => !decl.sets || decl.sets.some((s) => sets.includes(s));
 
+/** `-EnableMulticast $true`: the switch is written under a name ConfigMgr gives a [bool], and a boolean follows. */
+function takesBoolean(decl: ParameterDeclaration, written: string, value: unknown): boolean {
+  if (!decl.booleanUnder?.some((name) => name.toLowerCase() === written.toLowerCase())) return false;
+  // What PowerShell converts to a [bool] parameter: booleans and numbers (1 or 0), not text.
+  return typeof value === 'boolean' || value === 0 || value === 1;
+}
+
 const typeLabel = (decl: ParameterDeclaration) => (decl.type === 'enum' || decl.type === 'enum[]' ? `one of ${(decl.values ?? []).join(', ')}` : decl.type);
 
 export class Binder {
@@ -183,6 +190,8 @@ export class Binder {
 
   /** Converts and validates one argument; `source` names where it came from for the message. */
   private convert(info: ParameterInfo, value: unknown, span: SourceSpan | null): unknown {
+    const decl = info.decl;
+    if (decl.mandatory && !decl.allowNull && (value === null || value === undefined)) throw this.refuseEmpty(info, 'NullNotAllowed', 'it is null', span);
     let converted: unknown;
     try {
       converted = convertArgument(value, info.decl);
@@ -196,11 +205,21 @@ export class Binder {
         hint: `-${info.name} takes ${typeLabel(info.decl)}.`,
       });
     }
+    if (decl.mandatory) {
+      const texts = decl.type === 'string' ? [converted] : decl.type === 'string[]' ? (converted as unknown[]) : [];
+      if (!decl.allowEmptyString && texts.includes('')) throw this.refuseEmpty(info, 'EmptyStringNotAllowed', 'it is an empty string', span);
+      if (!decl.allowEmptyCollection && Array.isArray(converted) && converted.length === 0) throw this.refuseEmpty(info, 'EmptyArrayNotAllowed', 'it is an empty array', span);
+    }
     const problem = validateArgument(converted, info.decl);
     if (problem) {
       throw this.fail({ id: 'ParameterBindingValidation', message: `Cannot validate argument on parameter -${info.name}: ${problem}`, target: value, span });
     }
     return canonicalise(converted, info.decl);
+  }
+
+  /** PowerShell's refusal of $null, '' and @() for a mandatory parameter (unless it allows them). */
+  private refuseEmpty(info: ParameterInfo, id: string, because: string, span: SourceSpan | null): RuntimeError {
+    return this.fail({ id: `ParameterArgumentValidationError${id}`, category: 'InvalidData', message: `Cannot bind argument to parameter '${info.name}' because ${because}.`, target: info.name, span });
   }
 
   private assign(binding: Binding, info: ParameterInfo, value: unknown, span: SourceSpan | null): void {
@@ -252,7 +271,11 @@ export class Binder {
       if (arg.hasValue) {
         this.assign(binding, info, arg.value, arg.span);
       } else if (info.decl.type === 'switch') {
-        this.assign(binding, info, true, arg.span);
+        const next = args[i + 1];
+        if (next?.kind === 'positional' && takesBoolean(info.decl, arg.name, next.value)) {
+          i++;
+          this.assign(binding, info, next.value, next.span ?? arg.span);
+        } else this.assign(binding, info, true, arg.span);
       } else {
         const next = args[i + 1];
         if (!next || next.kind !== 'positional') {

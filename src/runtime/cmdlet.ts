@@ -57,11 +57,23 @@ export interface ParameterDeclaration {
   /** 0-based position for positional arguments. */
   position?: number;
   mandatory?: boolean;
+  /** A mandatory parameter that takes $null (PowerShell's [AllowNull()]); others refuse it. */
+  allowNull?: boolean;
+  /** A mandatory string parameter that takes '' (PowerShell's [AllowEmptyString()]); others refuse it. */
+  allowEmptyString?: boolean;
+  /** A mandatory array parameter that takes @() (PowerShell's [AllowEmptyCollection()]); others refuse it. */
+  allowEmptyCollection?: boolean;
   /** Parameter sets this parameter belongs to; absent means every set. */
   sets?: readonly string[];
   /** Binding from pipeline input: the object itself (`value`), its property of the same name or alias (`property`), or both. */
   pipeline?: 'value' | 'property' | 'both';
   aliases?: readonly string[];
+  /**
+   * A switch that ConfigMgr's cmdlets take as [bool] under these names (its own or aliases):
+   * written so, a boolean after the name is its value (`-EnableMulticast $false`); without one it
+   * stays a plain switch.
+   */
+  booleanUnder?: readonly string[];
   validate?: ParameterValidation;
   /** Collects the positional arguments no other parameter takes (ValueFromRemainingArguments). */
   remaining?: boolean;
@@ -75,6 +87,15 @@ export interface ParameterDeclaration {
 }
 
 export type ParameterDeclarations = Record<string, ParameterDeclaration>;
+
+/**
+ * The output type of commands whose output is text already formatted, for people or for another
+ * program (JSON, CSV, table lines, help): piped output writes it as it is, not as JSON strings.
+ */
+export const FORMATTED_TEXT = {
+  name: 'FormattedText',
+  description: 'Text already formatted: written as it is, also when the output is piped (not as JSON strings).',
+} as const;
 
 /** A declared output type: a name (stamped on emitted objects) and the default text view. */
 export interface OutputType {

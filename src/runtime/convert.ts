@@ -50,7 +50,8 @@ function toNumberStrict(value: unknown, kind: 'int' | 'number' | 'size'): number
 export function convertArgument(value: unknown, decl: ParameterDeclaration): unknown {
   switch (decl.type) {
     case 'string':
-      return value === null || value === undefined ? null : toStr(single(value));
+      // As PowerShell's [string]: $null becomes ''.
+      return toStr(single(value));
     case 'string[]':
       return Array.isArray(value) ? value.map(toStr) : value === null || value === undefined ? [] : [toStr(value)];
     case 'int':

@@ -15,7 +15,7 @@ import type {
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { confirmQuestion } from './confirm.js';
-import type { CmdletContext, CmdletDeclaration, ParameterDeclaration, ParameterDeclarations, ParameterType } from './cmdlet.js';
+import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
 import {
   BreakSignal,
   ContinueSignal,
@@ -782,6 +782,9 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
       else if (attr === 'validatepattern') validate.pattern = toStr(positional[0]);
       else if (attr === 'validatenotnullorempty' || attr === 'validatenotnull') validate.notEmpty = true;
       else if (attr === 'alias') decl.aliases = positional.map(toStr);
+      else if (attr === 'allownull') decl.allowNull = true;
+      else if (attr === 'allowemptystring') decl.allowEmptyString = true;
+      else if (attr === 'allowemptycollection') decl.allowEmptyCollection = true;
     }
     if (Object.keys(validate).length) decl.validate = validate;
     if (decl.type === 'switch') delete decl.position;
@@ -1014,6 +1017,7 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
     EPERM: ['PermissionDenied', 'PermissionDenied'],
     EISDIR: ['PathIsDirectory', 'InvalidArgument'],
     EEXIST: ['PathExists', 'ResourceExists'],
+    ENAMETOOLONG: ['PathTooLong', 'InvalidArgument'],
   };
   const [id, category] = (err?.code && known[err.code]) || ['UnexpectedError', 'NotSpecified'];
   const message = err?.message ?? String(e);
@@ -1122,6 +1126,7 @@ class Context implements CmdletContext {
     return this.env.scope.list();
   }
   resolvePath(path: string): string {
+    if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });
     return resolve(this.env.session.cwd, path);
   }
   listCommands() {
@@ -1141,6 +1146,7 @@ async function* cmdletStage(
   const outVariable = binding.common.outVariable;
   const collected: unknown[] = [];
   const typeName = decl.outputType?.name;
+  const formatsText = typeName === FORMATTED_TEXT.name;
   /** Starts a begin/process/end block: the items it outputs, a promise of its end, or null. */
   function start(block: CmdletDeclaration['process'], values: Record<string, unknown>): ReturnType<typeof drive> {
     return block ? drive(block.call(decl, values as never, ctx)) : null;
@@ -1149,6 +1155,7 @@ async function* cmdletStage(
   function emitted(item: unknown): unknown {
     if (env.signal.aborted) throw new PipelineStoppedError();
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
+    if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
     return item;
   }

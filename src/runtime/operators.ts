@@ -2,7 +2,7 @@
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { formatOperator } from './textformat.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
-import { wildcardToRegExp } from './wildcard.js';
+import { matchesWildcard } from './wildcard.js';
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
 
@@ -119,9 +119,9 @@ function scalarComparison(base: string, left: unknown, right: unknown, cs: boole
     case 'le':
       return compareValues(left, right, cs) <= 0;
     case 'like':
-      return wildcardToRegExp(toStr(right), cs).test(toStr(left));
+      return matchesWildcard(toStr(left), toStr(right), cs);
     case 'notlike':
-      return !wildcardToRegExp(toStr(right), cs).test(toStr(left));
+      return !matchesWildcard(toStr(left), toStr(right), cs);
     case 'match':
     case 'notmatch': {
       const m = regex(right, cs).exec(toStr(left));

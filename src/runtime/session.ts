@@ -62,6 +62,8 @@ export class Session {
   errorCount = 0;
   /** $? */
   lastSuccess = true;
+  /** The text FORMATTED_TEXT commands output in the current run, so the output can tell it from other strings. */
+  readonly formattedText = new TextLedger();
   private readonly byName = new Map<string, CommandEntry>();
   private readonly loaded = new Map<CommandEntry, Promise<CmdletDeclaration>>();
   private readonly warned = new Set<string>();
@@ -148,6 +150,7 @@ export class Session {
   async run(script: Script, options: RunOptions): Promise<RunResult> {
     const { execute } = await import('./interpreter.js');
     const signal = options.signal ?? new AbortController().signal;
+    this.formattedText.clear();
     try {
       await execute(this, script, { ...options, signal });
       return { exitCode: null };
@@ -158,6 +161,28 @@ export class Session {
       else if (!(e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) throw e;
       return { exitCode: null };
     }
+  }
+}
+
+/**
+ * Strings counted by content: a value is a primitive and carries no mark, but the output can ask
+ * whether a formatting command produced this text in this run (and not yet claimed).
+ */
+export class TextLedger {
+  private readonly counts = new Map<string, number>();
+  add(text: string): void {
+    this.counts.set(text, (this.counts.get(text) ?? 0) + 1);
+  }
+  /** Whether the text is one of them, claiming it. */
+  take(text: string): boolean {
+    const count = this.counts.get(text);
+    if (!count) return false;
+    if (count === 1) this.counts.delete(text);
+    else this.counts.set(text, count - 1);
+    return true;
+  }
+  clear(): void {
+    this.counts.clear();
   }
 }
 

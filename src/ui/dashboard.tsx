@@ -2,7 +2,7 @@
 // rate (now, average, cap), percent, ETA and wire overhead, then a row per client with a progress
 // bar, rate, loss and state. It renders the data it is given (see session-watch.ts for the engine
 // side) and never grows taller than `rows`: beyond that, client rows are windowed around the
-// selection and the rest summarised. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
+// selection and the rest summarised; with no session yet, it says it waits for one. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
 // A client row is drawn again only when its data changed: session-watch.ts hands over the same
 // row object while nothing in it moved, and each row is one Text with few parts.
 import { Box, Text, useInput } from 'ink';
@@ -26,6 +26,8 @@ export interface ClientRow {
 export interface SessionPanel {
   id: string;
   state: string;
+  /** What a waiting session waits for and until when; null otherwise. */
+  status: string | null;
   image: string;
   group: string;
   port: number;
@@ -126,10 +128,15 @@ const ClientLine = memo(function ClientLine({ client, selected, nameWidth, addre
       <Bar percent={client.percent} width={barWidth} color={color} />
       {` ${`${Math.round(client.percent)}%`.padStart(4)} ${rate} ${formatLoss(client.lossPercent).padStart(LOSS_WIDTH)} `}
       <Text color={STATE_COLOR[client.state]}>{client.state}</Text>
-      {client.message && client.state !== 'done' ? <Text dimColor>{` ${client.message}`}</Text> : null}
+      {client.message && client.state !== 'done' ? <Text dimColor>{` ${afterState(client.message, client.state)}`}</Text> : null}
     </Text>
   );
 });
+
+/** The message after the state word, without saying the state twice ("disconnected disconnected by …"). */
+function afterState(message: string, state: string): string {
+  return message.toLowerCase().startsWith(`${state} `) ? message.slice(state.length + 1) : message;
+}
 
 const LOSS_WIDTH = 10;
 const KEY_HELP = <Text dimColor>↑/↓ select a client · d disconnect it · q leave (the sessions go on)</Text>;
@@ -209,10 +216,12 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
 
   return (
     <Box flexDirection="column">
+      {sessions.length === 0 ? <Text>waiting for a multicast session…</Text> : null}
       {panels.map(({ panel, shown, hidden }) => (
         <Box key={panel.id} flexDirection="column">
           <Text wrap="truncate-end">
-            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text> {panel.image}{' '}
+            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text>
+            {panel.status ? <Text dimColor>{` (${panel.status})`}</Text> : null} {panel.image}{' '}
             <Text dimColor>
               {panel.group}:{panel.port}
             </Text>

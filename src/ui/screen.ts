@@ -3,6 +3,7 @@
 // question (a cmdlet's confirmation, or whether to exit). The shell's host writes here instead of
 // to the process streams, so output and the prompt never overwrite each other.
 import type { ReactNode } from 'react';
+import { printable } from '../format/printable.js';
 import { CHOICES_LINE, readAnswer, type ConfirmAnswer, type ConfirmQuestion } from '../runtime/confirm.js';
 import type { LiveView } from '../runtime/live.js';
 
@@ -101,7 +102,8 @@ export class Screen {
    * the scrollback, the choices line with the answer being typed stays in the live area.
    */
   confirm(question: ConfirmQuestion): Promise<ConfirmAnswer> {
-    this.write(`${question.caption}\n${question.message}\n`);
+    // The target is a name someone chose (a device's, say): its control characters are shown, not obeyed.
+    this.write(`${question.caption}\n${printable(question.message, true)}\n`);
     return this.ask(CHOICES_LINE, readAnswer, 'Cancel');
   }
 

@@ -4,9 +4,10 @@
 // keeps the same row object, so the dashboard draws only the rows that moved.
 // The views handed to the host are plain data (see live-views.tsx): this module loads neither Ink
 // nor React, so the interactive shell's bundled copy of them is the only one in the process.
-import type { DPService } from '../engine/dp/service.js';
+import { firstSessions, isActive, type DPControl } from '../engine/dp/dp-control.js';
 import type { MulticastSession, SessionClient } from '../engine/dp/sessions.js';
 import { lossPercent, sessionView } from '../engine/dp/views.js';
+import { printable } from '../format/printable.js';
 import type { LiveViewHost } from '../runtime/live.js';
 import type { ClientPhase, ClientRow, SessionPanel } from './dashboard.js';
 
@@ -17,8 +18,6 @@ const FRAME_MS = 100;
  * would jump between 0 and a block or a percent per second.
  */
 const RATE_WINDOW_MS = 5000;
-
-const isActive = (session: MulticastSession) => session.state === 'Waiting' || session.state === 'Running';
 
 /** Builds dashboard panels from sessions, remembering recent progress to derive client rates. */
 export class SessionPanels {
@@ -42,6 +41,7 @@ export class SessionPanels {
     return {
       id: view.Id,
       state: view.State,
+      status: view.Status,
       image: view.Image,
       group: view.Group,
       port: view.Port,
@@ -78,13 +78,13 @@ export class SessionPanels {
     const last = reports.at(-1)!;
     const row: ClientRow = {
       id: client.deviceId,
-      name: client.name,
+      name: printable(client.name),
       address: client.address,
       state: client.state.toLowerCase() as ClientPhase,
       percent: client.percent,
       rateBps: last.at - first.at >= 1000 ? (Math.max(0, last.bytes - first.bytes) * 8) / ((last.at - first.at) / 1000) : null,
       lossPercent: lossPercent(client),
-      message: client.message,
+      message: printable(client.message),
     };
     const previous = known.row;
     if (previous && (Object.keys(row) as (keyof ClientRow)[]).every((field) => row[field] === previous[field])) return previous;
@@ -120,56 +120,83 @@ export interface FinalSessionsView {
   kind: 'sessions-final';
   sessions: SessionPanel[];
 }
-/** Shows the sessions until they have all ended, `q` is pressed, or `signal` aborts. */
-export function watchLive(live: LiveViewHost, service: DPService, ids: readonly string[], signal: AbortSignal): Promise<void> {
-  const sessions = ids.map((id) => service.sessions.get(id));
-  const panels = new SessionPanels(service.store.read().dp.transferRateBps);
-  const build = () => sessions.map((session) => panels.panel(session));
-  const store = new DashboardStore(build());
+/**
+ * Shows the sessions until they have all ended, `q` is pressed, `signal` aborts or the DP goes
+ * away. With no ids it shows that it waits for a session, then the first ones to open. Returns
+ * the ids shown.
+ */
+export async function watchLive(live: LiveViewHost, dp: DPControl, ids: readonly string[], signal: AbortSignal, capBps: number | null): Promise<string[]> {
+  let watched = [...ids];
+  const panels = new SessionPanels(capBps);
+  const current = () => Promise.all(watched.map((id) => dp.getSession(id)));
+  const fetch = async () => (await current()).map((session) => panels.panel(session));
+  const first = await current();
+  const store = new DashboardStore(first.map((session) => panels.panel(session)));
+  // A session is over once `ended` has come: its clients have reported how they ended by then.
+  const over = new Set(first.filter((session) => !isActive(session)).map((session) => session.id));
   let stale = false;
   let lastBuild = Date.now();
-  const markStale = () => void (stale = true);
-  const events = ['started', 'progress', 'client'] as const;
-  // A session is over once `ended` has fired: its clients have reported how they ended by then.
-  const over = new Set(sessions.filter((session) => !isActive(session)).map((session) => session.id));
-  const onEnded = (session: MulticastSession) => {
-    over.add(session.id);
-    stale = true;
-  };
+  let building = false;
+  let dpGone = false;
+  const leave = new AbortController();
 
-  return new Promise<void>((resolve) => {
-    const finish = (finalFrame: boolean) => {
+  return new Promise<string[]>((resolve, reject) => {
+    let finished = false;
+    /** Why no session could be shown (the DP went away while the view waited for one). */
+    let failure: unknown = null;
+    const finish = async (finalFrame: boolean) => {
+      if (finished) return;
+      finished = true;
       clearInterval(timer);
-      for (const event of events) service.sessions.off(event, markStale);
-      service.sessions.off('ended', onEnded);
+      stopListening();
+      leave.abort();
       signal.removeEventListener('abort', onAbort);
-      view.close(finalFrame ? ({ kind: 'sessions-final', sessions: build() } satisfies FinalSessionsView) : undefined);
-      resolve();
+      // The last frame as it is now; the one shown already if the DP has gone.
+      const last = finalFrame ? await fetch().catch(() => store.snapshot()) : null;
+      view.close(last ? ({ kind: 'sessions-final', sessions: last } satisfies FinalSessionsView) : undefined);
+      if (failure) reject(failure);
+      else resolve(watched);
     };
-    const onAbort = () => finish(false);
+    const onAbort = () => void finish(false);
     const view = live.showLiveView({
       kind: 'sessions',
       store,
-      onLeave: () => finish(false),
+      onLeave: () => void finish(false),
       onDisconnect: (sessionId, clientId) => {
-        try {
-          service.sessions.disconnect(sessionId, clientId, false);
-        } catch {
-          // The client ended meanwhile: its row shows how.
-        }
+        // A client that ended meanwhile cannot be disconnected: its row shows how it ended.
+        dp.disconnectClient(sessionId, clientId, false).catch(() => undefined);
         stale = true;
       },
     } satisfies LiveSessionsView);
+    const stopListening = dp.onChange((change, sessionId) => {
+      if (change === 'closed') dpGone = true;
+      if (change === 'ended' && sessionId !== null) over.add(sessionId);
+      stale = true;
+    });
     const timer = setInterval(() => {
-      if (sessions.every((session) => over.has(session.id))) return finish(true);
+      if (dpGone || (watched.length > 0 && watched.every((id) => over.has(id)))) return void finish(true);
       // Elapsed time and ETA move even without events: refresh at least once a second.
-      if (!stale && Date.now() - lastBuild < 1000) return;
+      if (building || watched.length === 0 || (!stale && Date.now() - lastBuild < 1000)) return;
       stale = false;
       lastBuild = Date.now();
-      store.set(build());
+      building = true;
+      fetch()
+        .then((sessions) => finished || store.set(sessions))
+        .catch(() => void (dpGone = true))
+        .finally(() => void (building = false));
     }, FRAME_MS);
-    for (const event of events) service.sessions.on(event, markStale);
-    service.sessions.on('ended', onEnded);
     signal.addEventListener('abort', onAbort, { once: true });
+    if (watched.length === 0) {
+      firstSessions(dp, leave.signal).then(
+        (opened) => {
+          watched = opened;
+          stale = true;
+        },
+        (error: unknown) => {
+          failure = error;
+          void finish(false);
+        },
+      );
+    }
   });
 }

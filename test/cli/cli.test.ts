@@ -48,6 +48,29 @@ test('--output text|json|jsonl|csv', () => {
   assert.equal(mcshell(['-o', 'jsonl', '-c', "'a', 1"]).stdout, '"a"\n1\n');
 });
 
+test('piped output: objects as JSON lines, text a pipeline formatted (ConvertTo-Json/Csv, Format-*, Out-String, Get-Help) as that text', () => {
+  withDir((dir) => {
+    const site = join(dir, 'site');
+    writeFileSync(join(dir, 'a.img'), 'image');
+    assert.equal(mcshell(['--site', site, '-c', 'Import-OSImage a.img -Name Win11 | Out-Null'], { cwd: dir }).code, 0);
+    // `mcshell -c 'Get-OSImage | ConvertTo-Json' | jq .Name`
+    const json = mcshell(['--site', site, '-c', 'Get-OSImage | ConvertTo-Json']);
+    assert.equal(JSON.parse(json.stdout).Name, 'Win11');
+    assert.match(json.stdout, /^\{\n  "Id": "IMG00001",\n/);
+    assert.deepEqual(mcshell(['--site', site, '-c', 'Get-OSImage | ConvertTo-Csv']).stdout.split('\n')[0]!.split(',').slice(0, 2), ['Id', 'Name']);
+    assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Format-Table Name, SizeBytes']).stdout, /^Name {2}SizeBytes\n---- {2}---------\nWin11 +5\n$/);
+    assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Format-List Name']).stdout, /^Name : Win11\n$/);
+    assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Select-Object Name | Out-String']).stdout, /^Name\n----\nWin11\n$/);
+    assert.match(mcshell(['-c', 'Get-Help Get-Date']).stdout, /^NAME\n    Get-Date\n/);
+    // Objects and other strings stay JSON lines, in the same output; `-o jsonl` asks for JSON lines only.
+    const mixed = mcshell(['--site', site, '-c', "Get-OSImage | Select-Object Name; 'plain'; Get-OSImage | ConvertTo-Json -Compress; '{}'"]);
+    assert.deepEqual(mixed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)), [{ Name: 'Win11' }, 'plain', JSON.parse(mixed.stdout.split('\n')[2]!), '{}']);
+    assert.equal(JSON.parse(mixed.stdout.split('\n')[2]!).Name, 'Win11');
+    const strict = mcshell(['--site', site, '-o', 'jsonl', '-c', 'Get-OSImage | ConvertTo-Json -Compress']);
+    assert.equal(JSON.parse(JSON.parse(strict.stdout)).Name, 'Win11');
+  });
+});
+
 test('text output: more than four properties is a list; colour only when asked and never with NO_COLOR', () => {
   const list = mcshell(['-o', 'text', '-c', '[pscustomobject]@{A=1;B=2;C=3;D=4;E=5}']);
   assert.match(list.stdout, /^A : 1\nB : 2\nC : 3\nD : 4\nE : 5\n$/);
@@ -116,6 +139,9 @@ test('--help, --version, usage errors exit 2', () => {
   assert.equal(help.code, 0);
   assert.match(help.stdout, /Usage: mcshell/);
   assert.match(help.stdout, /--output/);
+  // Every subcommand, and the shell itself, with its one line.
+  for (const command of ['serve', 'client', 'demo', 'send', 'receive']) assert.match(help.stdout, new RegExp(`^  mcshell ${command} +\\S.*$`, 'm'), command);
+  assert.match(help.stdout, /^  mcshell +The shell\b/m);
   assert.match(mcshell(['--version']).stdout, /^mcshell \d+\.\d+\.\d+\n$/);
   const bad = mcshell(['--nope']);
   assert.equal(bad.code, 2);

@@ -173,3 +173,14 @@ test('Get-Error shows the latest error records', async () => {
   const r = await run("Get-Nothing; Get-Error | ForEach-Object { $_.ErrorId; $_.Location }");
   assert.deepEqual(r.data, ['CommandNotFound', { File: '<test>', Line: 1, Column: 1, EndLine: 1, EndColumn: 11 }]);
 });
+
+test('help lists are aligned: every description starts in one column, however long the longest name', async () => {
+  const column = (lines: string[], name: RegExp) => lines.filter((l) => name.test(l)).map((l) => /^\s*\S+\s+/.exec(l)![0].length);
+  const commands = ((await values('Get-Help'))[0] as string).split('\n');
+  const starts = new Set(column(commands, /^  [A-Z]\w+-\w+ /));
+  assert.equal(starts.size, 1, `synopses start at columns ${[...starts].join(', ')}`);
+  const help = ((await values('Get-Help Set-DPMulticast'))[0] as string).split('\n');
+  const parameters = help.slice(help.indexOf('PARAMETERS') + 1, help.indexOf('', help.indexOf('PARAMETERS')));
+  assert.ok(parameters.some((l) => l.includes('-EnableScheduledMulticast')));
+  assert.equal(new Set(column(parameters, /^    -/)).size, 1, parameters.join('\n'));
+});

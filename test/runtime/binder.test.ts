@@ -24,6 +24,7 @@ const probe = defineCmdlet({
     At: { type: 'date', description: 'A date.' },
     Tags: { type: 'string[]', description: 'Strings.' },
     Force: { type: 'switch', description: 'A switch.' },
+    Verify: { type: 'switch', aliases: ['EnableVerify'], booleanUnder: ['EnableVerify'], description: "A switch ConfigMgr takes as [bool] under -EnableVerify." },
     Descending: { type: 'switch', description: 'Shares a prefix with Description.' },
     Description: { type: 'string', description: 'Shares a prefix with Descending.' },
   },
@@ -72,6 +73,33 @@ test('switches: present, absent, -Switch:$false', async () => {
   assert.equal((await probeOut('a -Force'))['Force'], true);
   assert.equal((await probeOut('a'))['Force'], false);
   assert.equal((await probeOut('a -Force:$false'))['Force'], false);
+});
+
+test("ConfigMgr's [bool] habit: a boolean after a name declared so is the switch's value; elsewhere a switch takes none", async () => {
+  assert.equal((await probeOut('-Name a -EnableVerify $true')).Verify, true);
+  assert.equal((await probeOut('-EnableVerify $false -Name a')).Verify, false);
+  assert.equal((await probeOut('-Name a -EnableVerify 0')).Verify, false);
+  assert.equal((await probeOut('-Name a -EnableVerify')).Verify, true);
+  assert.equal((await probeOut('-Verify -Name a')).Verify, true);
+  // Text is not a boolean (as for PowerShell's [bool]); under the switch's own name a value stays positional.
+  assert.equal((await probeOut('-EnableVerify true')).Name, 'true');
+  assert.equal((await probeError('-Name a -Count 2 -Verify $false')).id, 'PositionalParameterNotFound');
+});
+
+test("$null, '' and @() for a mandatory parameter are refused with PowerShell's words, unless it allows them", async () => {
+  const nulled = await probeError('$null');
+  assert.equal(nulled.id, 'ParameterArgumentValidationErrorNullNotAllowed');
+  assert.equal(nulled.message, "Cannot bind argument to parameter 'Name' because it is null.");
+  assert.equal((await probeError("''")).message, "Cannot bind argument to parameter 'Name' because it is an empty string.");
+  assert.equal((await probeError('-Name:$null')).id, 'ParameterArgumentValidationErrorNullNotAllowed');
+  assert.equal((await onlyError("[pscustomobject]@{ Name = $null } | Set-Probe", { commands })).message, "Cannot bind argument to parameter 'Name' because it is null.");
+  // Not mandatory: $null is '' for a [string], as in PowerShell.
+  assert.equal((await probeOut('a -Description $null')).Description, '');
+  const allow = 'function f { param([Parameter(Mandatory)][AllowNull()][AllowEmptyString()][string]$x, [Parameter(Mandatory)][AllowEmptyCollection()][string[]]$y) "[$x]" + $y.Count }';
+  assert.deepEqual(await values(`${allow}; f -x '' -y @(); f -x $null -y @()`), ['[]0', '[]0']);
+  const refuse = 'function g { param([Parameter(Mandatory)][string[]]$y) $y.Count }';
+  assert.equal((await onlyError(`${refuse}; g -y @()`)).message, "Cannot bind argument to parameter 'y' because it is an empty array.");
+  assert.equal((await onlyError(`${refuse}; g -y 'a', ''`)).message, "Cannot bind argument to parameter 'y' because it is an empty string.");
 });
 
 test('type conversion: int, number, size, enum (canonicalised), set, bool, date, string[]', async () => {

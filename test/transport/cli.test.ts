@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_K, DEFAULT_SYMBOL_SIZE } from '../../src/engine/transport/index.js';
 import { nativeAddon } from '../../src/engine/transport/native.js';
@@ -300,4 +300,96 @@ test('send --prepare keeps the manifest, which later sessions use; --no-manifest
   const contradiction = await mcshell(['send', image.path, '--prepare', '--no-manifest-cache'], env).done;
   assert.equal(contradiction.code, 2);
   assert.match(contradiction.stderr, /cannot be combined with --no-manifest-cache/);
+});
+
+test('an image changed while it is sent ends the session with a clear error at the sender and every receiver', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 6_000_000, 31);
+  const ch = channel();
+  const outs = [0, 1].map((i) => join(dir, `out${i}`));
+  const receivers = outs.map((out) => mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']));
+  await sleep(300);
+  // 8 Mbit/s: about six seconds for the image, so the change lands while it is sent.
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--min-clients', '2', '--rate', '8M', '--json', '--progress']);
+  await stderrMatches(sender, /sent \d+\/\d+ blocks/);
+  // Someone writes into the image in place, in a block not sent yet.
+  const fd = openSync(image.path, 'r+');
+  writeSync(fd, randomBytes(100_000), 0, 100_000, 5_000_000);
+  closeSync(fd);
+  const s = await sender.done;
+  assert.equal(s.code, 1, s.stderr);
+  const summary = JSON.parse(s.stdout) as { ok: boolean; message: string; wireRatio: number };
+  assert.match(summary.message, /the image .* was changed during the session \(its modification time moved\): what is sent no longer matches its manifest, so the session was ended/);
+  assert.ok(summary.wireRatio < 1.5, `the sender stopped instead of looping (${summary.wireRatio}× the image on the wire)`);
+  for (const [i, receiver] of receivers.entries()) {
+    const r = await receiver.done;
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the sender ended the session because its image was changed while it was sent/);
+    assert.equal(existsSync(outs[i]!), false, 'no complete-looking output');
+  }
+});
+
+for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+  test(`bare receive follows a sender restarted after ${signal} into its new session and resumes`, async () => {
+    const dir = tempDir();
+    const image = makeImage(dir, 6_000_000, signal === 'SIGKILL' ? 41 : 42);
+    const out = join(dir, 'out');
+    const receiver = mcshell(['receive', '--interface', 'lo', '--out', out, '--json']);
+    await sleep(300);
+    // 16 Mbit/s: about three seconds for the image, so the sender stops in the middle.
+    const first = mcshell(['send', image.path, ...sessionArgs(channel()), '--rate', '16M']);
+    for (let i = 0; i < 200 && !existsSync(`${out}.mcstate`); i++) await sleep(50);
+    first.child.kill(signal);
+    await first.done;
+    // The same image again, in a new session on another group port.
+    const second = mcshell(['send', image.path, ...sessionArgs(channel()), '--rate', '200M', '--json']);
+    const r = await receiver.done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /the sender restarted \(the same image in session [0-9a-f]{8}\): joining it/);
+    const counters = (JSON.parse(r.stdout) as { counters: { resumedBlocks: number } }).counters;
+    assert.ok(counters.resumedBlocks > 0, `resumed with what it held: ${JSON.stringify(counters)}`);
+    assert.equal(fileSha256(out), image.sha256);
+    const s = await second.done;
+    assert.equal(s.code, 0, s.stderr);
+  });
+}
+
+test('bare receive on a full disk removes its partial copy and resume state, naming the disk', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 4_000_000, 43);
+  const small = join(dir, 'small');
+  mkdirSync(small);
+  // A 1 MiB tmpfs in a mount namespace of the receiver's own; what is left there is listed before it goes.
+  const script = 'mount -t tmpfs -o size=1m tmpfs "$SMALL" || exit 99; "$@"; code=$?; echo "left: [$(ls -A "$SMALL" | tr "\\n" " ")]" >&2; exit $code';
+  const receiver = mcshell(['receive', '--interface', 'lo', '--out', join(small, 'out.img'), '--json'], { SMALL: small }, ['unshare', '-m', 'sh', '-c', script, 'sh']);
+  await sleep(300);
+  const sender = mcshell(['send', image.path, ...sessionArgs(channel()), '--rate', '200M', '--receiver-timeout', '5']);
+  const r = await receiver.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /cannot write .*small\/out\.img: no space left on the disk tmpfs \(tmpfs, mounted at .*small, [\d.]+ (bytes|KB)( free)?.*; the partial copy was removed/);
+  assert.match(r.stderr, /left: \[\]/, 'neither out.img.mcpart nor out.img.mcstate is left');
+  await sender.done;
+});
+
+test('a final-hash failure leaves neither the output nor its partial copy nor its resume state', async () => {
+  const dir = tempDir();
+  const image = makeImage(dir, 2_000_000, 44);
+  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  assert.equal((await mcshell(['send', image.path, '--prepare'], env).done).code, 0);
+  // A manifest whose block hashes are right but whose whole-image hash is not (bytes 20-52 after the cache key line).
+  const manifests = join(dir, 'cache', 'mcshell', 'manifests');
+  const entry = join(manifests, readdirSync(manifests)[0]!);
+  const bytes = readFileSync(entry);
+  bytes[bytes.indexOf(0x0a) + 1 + 20]! ^= 0xff;
+  writeFileSync(entry, bytes);
+  const ch = channel();
+  const out = join(dir, 'out');
+  const receiver = mcshell(['receive', ...sessionArgs(ch), '--out', out, '--json']);
+  await sleep(300);
+  const sender = mcshell(['send', image.path, ...sessionArgs(ch), '--rate', '200M', '--receiver-timeout', '5'], env);
+  const r = await receiver.done;
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /the image's SHA-256 does not match the manifest/);
+  assert.deepEqual([out, `${out}.mcpart`, `${out}.mcstate`].filter((path) => existsSync(path)), []);
+  await sender.done;
 });

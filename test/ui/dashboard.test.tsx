@@ -1,11 +1,10 @@
 // The session dashboard with ink-testing-library: frames of a session progressing to completion
 // with a failing client, the height limit, the keys, and the engine adapter fed by events.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { render } from 'ink-testing-library';
-import type { DPService } from '../../src/engine/dp/service.js';
-import type { ClientState, MulticastSession, SessionEvents } from '../../src/engine/dp/sessions.js';
+import type { DPControl, SessionChange } from '../../src/engine/dp/dp-control.js';
+import type { ClientState, MulticastSession } from '../../src/engine/dp/sessions.js';
 import { SessionDashboard, formatDuration, formatLoss, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
 import { liveViewElement, type LiveViewData } from '../../src/ui/live-views.js';
 import { SessionPanels, watchLive } from '../../src/ui/session-watch.js';
@@ -36,6 +35,7 @@ function fakeSession(count: number, t0: number): MulticastSession {
     progress: null,
     summary: null,
     manualStart: false,
+    waitingFor: null,
   };
 }
 
@@ -106,6 +106,17 @@ test('a client row stays the same object until its client reports something new;
   assert.match(view.lastFrame()!, /pc-01 .* 20% .* 0\.4% loss receiving/);
 });
 
+test('a waiting scheduled session says what it waits for and until when; its clients show waiting, not receiving', (t) => {
+  const t0 = Date.parse('2026-01-01T12:00:00');
+  const session = fakeSession(2, t0);
+  session.waitingFor = { clients: 1, startsBy: Date.parse('2026-01-01T12:10:00') };
+  const view = render(<SessionDashboard sessions={[new SessionPanels(null).panel(session, t0)]} rows={20} columns={120} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /MC0001 Waiting \(waiting for 1 more client; starts by 12:10 at the latest\) win11/);
+  assert.match(view.lastFrame()!, /pc-01 .* 0% .* waiting/);
+  assert.doesNotMatch(view.lastFrame()!, /receiving/);
+});
+
 test('a client rate comes from the bytes it reports, over about 5 s of reports', () => {
   const session = fakeSession(1, 0);
   const client = [...session.clients.values()][0]!;
@@ -159,6 +170,7 @@ test('frames of a session progressing to completion, with a failing client', asy
 const panel = (id: string, clients: number): SessionPanel => ({
   id,
   state: 'Running',
+  status: null,
   image: 'win11',
   group: '239.192.0.1',
   port: 5000,
@@ -219,36 +231,82 @@ test('keys: arrows select a client, d asks before disconnecting it, q leaves', a
   assert.equal(left, 1);
 });
 
-test('watchLive: engine events refresh the view in batches; it ends with the sessions and keeps the final frame', async (t) => {
-  const session = fakeSession(16, Date.now());
-  const sessions = Object.assign(new EventEmitter<SessionEvents>(), {
-    get: (id: string) => (id === session.id ? session : assert.fail(`no session ${id}`)),
-    disconnect: () => assert.fail('not expected'),
-  });
-  const service = { sessions, store: { read: () => ({ dp: { transferRateBps: null } }) } } as unknown as DPService;
-  let shown: ReturnType<typeof render> | null = null;
-  let finalFrame: unknown;
-  const live = {
-    showLiveView: (view: unknown) => {
-      shown = render(liveViewElement(view as LiveViewData));
-      return { close: (final?: unknown) => void (finalFrame = final) };
+/** A DP serving `sessions` (none until `open`), as the dashboard sees it; `emit` reports a change. */
+function fakeDP(sessions: MulticastSession[]) {
+  const listeners = new Set<(change: SessionChange, sessionId: string | null) => void>();
+  const dp: DPControl = {
+    listSessions: async () => sessions,
+    getSession: async (id) => sessions.find((session) => session.id === id) ?? assert.fail(`no session ${id}`),
+    startSession: () => assert.fail('not expected'),
+    stopSession: () => assert.fail('not expected'),
+    disconnectClient: () => assert.fail('not expected'),
+    onChange: (listener) => {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
   };
-  const watching = watchLive(live, service, [session.id], new AbortController().signal);
-  t.after(() => shown?.unmount());
+  const emit = (change: SessionChange, session: MulticastSession) => listeners.forEach((listener) => listener(change, session.id));
+  return { dp, emit };
+}
+
+/** A live-view host rendering with ink-testing-library; `finalFrame` is what the view left in the scrollback. */
+function testHost(t: { after(fn: () => void): void }) {
+  const host = {
+    shown: null as ReturnType<typeof render> | null,
+    finalFrame: undefined as unknown,
+    showLiveView: (view: unknown) => {
+      host.shown = render(liveViewElement(view as LiveViewData));
+      return { close: (final?: unknown) => void (host.finalFrame = final) };
+    },
+  };
+  t.after(() => host.shown?.unmount());
+  return host;
+}
+
+test('watchLive: engine events refresh the view in batches; it ends with the sessions and keeps the final frame', async (t) => {
+  const session = fakeSession(16, Date.now());
+  const { dp, emit } = fakeDP([session]);
+  const live = testHost(t);
+  const watching = watchLive(live, dp, [session.id], new AbortController().signal, null);
   await tick();
+  const shown = live.shown;
   assert.match(shown!.lastFrame()!, /MC0001 Waiting/);
   const renders = shown!.frames.length;
   advance(session, 30, Date.now());
-  for (let i = 0; i < 50; i++) sessions.emit('progress', session); // a burst of reports
+  for (let i = 0; i < 50; i++) emit('progress', session); // a burst of reports
   await tick(250);
   assert.match(shown!.lastFrame()!, /MC0001 Running .* 30\.0%/s);
   assert.ok(shown!.frames.length - renders <= 4, `${shown!.frames.length - renders} renders for a burst of 50 events`);
   advance(session, 100, Date.now());
-  sessions.emit('ended', session);
-  await watching;
-  const final = render(liveViewElement(finalFrame as LiveViewData));
+  emit('ended', session);
+  assert.deepEqual(await watching, [session.id]);
+  const final = render(liveViewElement(live.finalFrame as LiveViewData));
   t.after(() => final.unmount());
   assert.match(final.lastFrame()!, /MC0001 Completed/);
   assert.equal(final.lastFrame()!.split('\n').length, 2 + 16, 'the kept frame lists every client');
+});
+
+test('a client line does not say its state twice: "disconnected by the administrator", not "disconnected disconnected …"', (t) => {
+  const session = panel('MC0001', 2);
+  session.clients[1] = { ...session.clients[1]!, state: 'disconnected', message: 'disconnected by the administrator' };
+  const view = render(<SessionDashboard sessions={[session]} rows={10} columns={120} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /pc-1 .*loss disconnected by the admin/);
+  assert.doesNotMatch(view.lastFrame()!, /disconnected disconnected/);
+});
+
+test('watchLive with no session yet says it waits for one, then shows the first to open; q leaves', async (t) => {
+  const sessions: MulticastSession[] = [];
+  const { dp, emit } = fakeDP(sessions);
+  const live = testHost(t);
+  const watching = watchLive(live, dp, [], new AbortController().signal, null);
+  await tick();
+  assert.match(live.shown!.lastFrame()!, /waiting for a multicast session…\n.*q leave/);
+  const session = fakeSession(2, Date.now());
+  sessions.push(session);
+  emit('opened', session);
+  await tick(250);
+  assert.match(live.shown!.lastFrame()!, /MC0001 Waiting win11/);
+  live.shown!.stdin.write('q');
+  assert.deepEqual(await watching, [session.id]);
 });

@@ -68,3 +68,34 @@ test('the interactive shell in tmux: Tab completion, a table, type-ahead, the se
   assert.match(tmux.screen(), /Id +State[\s\S]*MC0001 +Completed[\s\S]*mcs> exit/, 'the session object, then the exit typed ahead');
   assert.deepEqual(await Promise.all(clients.map((client) => new Promise((resolve) => (client.exitCode !== null ? resolve(client.exitCode) : client.on('exit', resolve))))), [0, 0]);
 });
+
+test('the dashboard of a headless DP in another process: it waits for a session, shows it when it starts, and ends with it', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcshell-tmux-'));
+  const site = join(dir, 'site');
+  const tmux = new Tmux();
+  const serve = spawn(process.execPath, [bin, 'serve', '--site', site, '--port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(async () => {
+    tmux.kill();
+    serve.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+  await writeFile(join(dir, 'lab.img'), randomBytes(64 * 1024));
+  await writeFile(join(dir, 'lab.csv'), 'Name,MAC\npc-1,02:00:00:00:21:01\n');
+  await new Promise<void>((resolve) => serve.stdout!.once('data', () => resolve()));
+  const setup = spawnSync(process.execPath, [bin, '--site', site, join(root, 'examples/deploy-lab.mcs'), '-Image', join(dir, 'lab.img'), '-Devices', join(dir, 'lab.csv')], { encoding: 'utf8' });
+  assert.equal(setup.status, 0, setup.stderr);
+  const other = (command: string) => spawnSync(process.execPath, [bin, '--site', site, '-c', command], { encoding: 'utf8' });
+
+  tmux.start([process.execPath, bin, '--site', site]);
+  await tmux.waitFor(/^mcs>/m);
+  tmux.type('Watch-MulticastSession');
+  tmux.keys('Enter');
+  await tmux.waitFor(/waiting for a multicast session…\n.*q leave/);
+  const started = other("Start-MulticastSession 'Lab OS'");
+  assert.equal(started.status, 0, started.stderr);
+  await tmux.waitFor(/MC0001 (Waiting|Running) Lab OS/);
+  const stopped = other('Stop-MulticastSession MC0001 -Confirm:$false');
+  assert.equal(stopped.status, 0, stopped.stderr);
+  const screen = await tmux.waitFor(/MC0001 +Stopped[\s\S]*\nmcs>/);
+  assert.doesNotMatch(screen.split('MC0001 Stopped').at(-1)!, /q leave/, 'the live view has gone; its final frame stays');
+});

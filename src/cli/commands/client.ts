@@ -1,17 +1,25 @@
 // `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
 // with a token (`--enroll`); later runs use the credential that enrollment saved.
-import { integer, parse, progressWriter, runCommand, UsageError, writeWarning } from './transport-args.js';
+import { duration, integer, parse, progressWriter, runCommand, UsageError, writeWarning } from './transport-args.js';
 
 const USAGE = `usage: mcshell client --server <host[:port]> --enroll <token> (--mac <address> | --name <device name>) [options]
        mcshell client [--server <host[:port]>] [options]
-options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--json] [--progress]
+options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--rerun] [--wait-for-dp <duration>] [--json] [--progress]
 Enrolls this machine with the distribution point once (the token comes from New-EnrollmentToken
 on the site; it also pins the DP's certificate), then identifies itself with the saved credential,
 runs its deployment's task sequence (apply the image by multicast or unicast, verify it, run
-commands) and reports each step. The credential is kept in --credential (default
-~/.config/mcshell/client-credential.json, readable by its owner only).
+commands) and reports each step. A required deployment that already succeeded on this machine is
+not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
+While its multicast session waits for more clients, the client says for how many and until when.
+The credential is kept in --credential (default ~/.config/mcshell/client-credential.json, readable
+by its owner only).
 --interface is where multicast arrives; it defaults to lo only when the server is on loopback.
-Exits 0 when every step succeeded, 1 with the reason otherwise.
+A DP that does not answer yet (not started, restarting, unreachable) is tried again, with waits
+growing from 1 s to 30 s, for --wait-for-dp (default 10m; e.g. 90s, 30m, 0 for no waiting); each
+wait is said on stderr ("waiting for the DP at …"). A DP that answers with another certificate than
+the pinned one, or refuses the client, is not waited for.
+Exits 0 when every step succeeded (or the required deployment already had), 1 with the reason
+otherwise (also when the DP never answered).
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         name: { type: 'string' },
         interface: { type: 'string' },
         deployment: { type: 'string' },
+        'wait-for-dp': { type: 'string' },
+        rerun: { type: 'boolean' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -41,9 +51,14 @@ export async function main(argv: string[]): Promise<number> {
       if (port !== undefined) integer('server port', port, 1, 65535);
       multicastInterface(values.server, values.interface);
     }
+    const waitSeconds = duration('wait-for-dp', values['wait-for-dp']);
     const { normalizeMac } = await import('../../engine/deploy/targeting.js');
     if (values.mac && !normalizeMac(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address (expected six hex pairs, e.g. 00:11:22:33:44:55)`);
     const { defaultCredentialPath, enroll, loadCredential, saveCredential } = await import('../../engine/client/enrollment.js');
+    const { DEFAULT_DP_WAIT_MS } = await import('../../engine/client/connection.js');
+    const waitForDPMs = waitSeconds === undefined ? DEFAULT_DP_WAIT_MS : waitSeconds * 1000;
+    // Always said (not only as progress): a client that waits silently looks hung.
+    const onWaiting = (message: string) => process.stderr.write(`mcshell client: ${message}\n`);
     const credentialPath = values.credential ?? defaultCredentialPath();
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
@@ -58,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!values.server) throw new UsageError('--enroll needs --server (the distribution point to enroll with)');
       if (!values.mac && !values.name) throw new UsageError('--enroll needs --mac and/or --name so the site can tie this client to its device');
       try {
-        credential = await enroll({ server: values.server, token: values.enroll, mac: values.mac, name: values.name, signal: abort.signal });
+        credential = await enroll({ server: values.server, token: values.enroll, mac: values.mac, name: values.name, signal: abort.signal, wait: { waitMs: waitForDPMs, onWaiting } });
       } catch (error) {
         return fail(`enrollment failed: ${(error as Error).message}`);
       }
@@ -81,10 +96,13 @@ export async function main(argv: string[]): Promise<number> {
       server,
       interface: iface,
       deployment: values.deployment,
+      rerun: values.rerun === true,
+      waitForDPMs,
       signal: abort.signal,
       onEvent: (event) => {
-        // Warnings always reach stderr; the rest is progress, shown on a terminal or with --progress.
+        // Warnings and waits always reach stderr; the rest is progress, shown on a terminal or with --progress.
         if (event.type === 'warning') writeWarning('client', `step ${event.index}: ${event.message}`);
+        else if (event.type === 'waiting') onWaiting(event.message);
         else if (!show) return;
         else if (event.type === 'deployment') show(`deployment ${event.deploymentId}: ${event.taskSequence} (${event.steps} steps)`);
         else if (event.type === 'progress') show(`step ${event.index}: ${event.mode} ${event.percent}%`);

@@ -3,8 +3,10 @@ import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readK
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
                        [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
-Without --group/--port the receiver joins the session announced on the link. Exits 0 only after the
-image is verified. With --out - the image goes to stdout and the --json summary to stderr.
+Without --group/--port the receiver joins the session announced on the link; should its sender
+restart (the same image in a new session), it joins the new session and resumes with what it holds.
+Exits 0 only after the image is verified. On a full disk it removes its partial copy and names the
+disk. With --out - the image goes to stdout and the --json summary to stderr.
 The session socket asks for a 16 MiB receive buffer; when net.core.rmem_max caps it (no CAP_NET_ADMIN,
 or no native addon) the receiver warns on stderr and in the summary's "warnings", with the sysctl to run.
   --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
@@ -67,6 +69,12 @@ export async function main(argv: string[]): Promise<number> {
         : undefined,
     });
     if (show && process.stderr.isTTY) process.stderr.write('\n');
+    if (!summary.ok && values.out !== '-') {
+      const { discardAfterWriteFailure, isDiskFull } = await import('../../engine/client/disk.js');
+      // A full disk: what was kept for resuming only holds the space (a later run starts over anyway
+      // once space is made), so it goes, and the message names the disk.
+      if (isDiskFull(summary.localError)) summary.message = await discardAfterWriteFailure(values.out, summary.localError!, summary.message);
+    }
     const report = values.out === '-' ? process.stderr : process.stdout;
     if (values.json) report.write(`${JSON.stringify(summary)}\n`);
     else if (summary.ok) report.write(`done: ${summary.message}, ${mib(summary.imageBytes)} in ${summary.elapsedSeconds.toFixed(2)} s, sha256 ${summary.sha256}\n`);

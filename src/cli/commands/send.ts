@@ -20,7 +20,8 @@ Exits 0 when every joined receiver (at least --min-clients, default 1) has verif
                      for many receivers, smaller ones less CPU to decode.
   --no-manifest-cache
                      hash the image even if it was sent before. The manifest (SHA-256 of each block
-                     and of the image) of a file sent before is kept in $XDG_CACHE_HOME/mcshell/manifests
+                     and of the image) of a file sent before is kept in $MCSHELL_HOME/cache/manifests
+                     when MCSHELL_HOME names a site, else in $XDG_CACHE_HOME/mcshell/manifests
                      (default ~/.cache/…), keyed by the file's device, inode, size and modification and
                      change times, so sending it again starts at full speed; any write to the file
                      changes its change time, and with it the key.

@@ -1,12 +1,15 @@
 // `mcshell serve`: the distribution point service, headless, for a server. Logs one JSON object
 // per line to stdout (refused requests too: not enrolled, not targeted, rate-limited); SIGTERM /
 // SIGINT stop it cleanly (running transmissions are ended and recorded in the session history).
+// The session cmdlets of any shell of the same site watch and control it through its admin socket.
 import { integer, parse, runCommand } from './transport-args.js';
 
 const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, default 8734>] [--interface <name|address>]
 Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
 certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
+Watch and control it from a shell of the same site: Get-MulticastSession, Watch-MulticastSession,
+Stop-MulticastSession … reach it through its admin socket <site>/dp.sock (only the site's owner can).
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -20,17 +23,26 @@ export async function main(argv: string[]): Promise<number> {
     const { SiteStore, resolveSiteHome } = await import('../../engine/site/store.js');
     const { DPService, DEFAULT_CONTROL_PORT } = await import('../../engine/dp/service.js');
     const { sessionView, clientView } = await import('../../engine/dp/views.js');
+    const { adminSocketPath } = await import('../../engine/dp/dp-control.js');
     const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
     if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
     const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}), onRefused: (refusal) => log('refused', refusal) });
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
-    service.sessions.on('ended', (session) => log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) }));
+    // A client reports every second: log when its state changes.
+    const clientStates = new Map<string, string>();
     service.sessions.on('client', (session, client) => {
-      if (client.state !== 'Receiving') log('client', clientView(session, client));
+      const key = `${session.id}/${client.deviceId}`;
+      if (clientStates.get(key) === client.state) return;
+      clientStates.set(key, client.state);
+      log('client', clientView(session, client));
+    });
+    service.sessions.on('ended', (session) => {
+      for (const deviceId of session.clients.keys()) clientStates.delete(`${session.id}/${deviceId}`);
+      log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) });
     });
     const address = await service.start();
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint() });
+    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: adminSocketPath(store.home) });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

@@ -28,6 +28,16 @@ export function seconds(flag: string, text: string | undefined): number | undefi
   return n;
 }
 
+const DURATION_UNITS: Record<string, number> = { '': 1, s: 1, m: 60, min: 60, h: 3600 };
+
+/** A duration such as 90, 90s, 10m or 1h (plain numbers are seconds), in seconds. */
+export function duration(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const match = /^(\d+(?:\.\d+)?)\s*(s|m|min|h)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`--${flag} must be a duration such as 90s, 10m or 1h (a plain number is seconds; got '${text}')`);
+  return Number(match[1]) * DURATION_UNITS[(match[2] ?? '').toLowerCase()]!;
+}
+
 /** Runs a command body, turning usage errors into exit status 2 and other errors into 1. */
 export async function runCommand(name: string, usage: string, body: () => Promise<number>): Promise<number> {
   try {

@@ -9,10 +9,11 @@ import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
-import { allocatedBytes, describeDisk, diskOf, formatBytes, isDiskFull } from './disk.js';
+import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
-import type { ContentOffer } from '../dp/control.js';
-import { ClientError, describe, DPConnection } from './connection.js';
+import type { ContentOffer, SessionReply } from '../dp/control.js';
+import { waitingText } from '../dp/views.js';
+import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 
 export interface ClientOptions {
@@ -24,6 +25,14 @@ export interface ClientOptions {
   interface: string;
   /** Run this deployment; default: the first required one, else the first available one. */
   deployment?: string | undefined;
+  /**
+   * Run a required deployment again although it already succeeded on this device (ConfigMgr's
+   * "Always rerun program"); by default one that succeeded is not run again ("Rerun if failed
+   * previous attempt", ConfigMgr's default for task sequences).
+   */
+  rerun?: boolean | undefined;
+  /** How long to wait for a DP that does not answer (not up yet, restarting); default DEFAULT_DP_WAIT_MS. */
+  waitForDPMs?: number | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
@@ -33,7 +42,9 @@ export type ClientEvent =
   | { type: 'step'; index: number; step: TaskStep; state: 'Running' | 'Succeeded' | 'Failed'; message: string }
   | { type: 'progress'; index: number; mode: 'multicast' | 'unicast'; percent: number }
   /** Something worth the admin's attention that does not fail the step (e.g. a capped socket buffer). */
-  | { type: 'warning'; index: number; message: string };
+  | { type: 'warning'; index: number; message: string }
+  /** The DP does not answer (yet): the client waits for it and tries again. */
+  | { type: 'waiting'; message: string };
 
 export interface StepResult {
   index: number;
@@ -59,12 +70,13 @@ interface Assignment {
   deploymentId: string;
   purpose: string;
   option: string;
+  /** How this device's last run of the deployment ended, as the DP recorded it. */
+  lastRun: { state: string; updatedAt: string } | null;
   taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number })[] };
 }
 
 const PROGRESS_REPORT_MS = 1000;
-/** How long a client waits for a restarting DP, and how often it joins a new session for one image. */
-const REJOIN_WAIT_MS = 60_000;
+/** How often a client joins a new session for one image. */
 const MAX_REJOINS = 5;
 
 /** How one multicast attempt ended. */
@@ -86,14 +98,20 @@ function sessionUnknown(error: unknown): boolean {
 export async function runClient(options: ClientOptions): Promise<ClientResult> {
   const { credential } = options;
   const dp = new DPConnection(options.server ?? credential.server, { fingerprint: credential.fingerprint, certificate: credential.certificate }, credential.credential, options.signal);
+  const wait = dpWait(options);
   try {
     let device: { id: string; name: string } | null = { id: credential.device.id, name: credential.device.name };
     let assignment: Assignment | undefined;
     try {
-      const hello = await dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment });
+      const hello = await dp.untilAnswered(() => dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment }), wait);
       device = { id: hello.device.id, name: hello.device.name };
       assignment = hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0];
       if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device, deploymentId: null, steps: [] };
+      if (assignment.purpose === 'Required' && assignment.lastRun?.state === 'Succeeded' && !options.rerun) {
+        const { deploymentId, taskSequence, lastRun } = assignment;
+        const message = `deployment ${deploymentId} (${taskSequence.name}) already succeeded on ${device.name} at ${new Date(lastRun.updatedAt).toLocaleString()}: a required deployment runs once (--rerun runs it again)`;
+        return { ok: true, message, device, deploymentId, steps: [] };
+      }
     } catch (error) {
       return { ok: false, message: describe(error), device, deploymentId: null, steps: [] };
     }
@@ -101,6 +119,11 @@ export async function runClient(options: ClientOptions): Promise<ClientResult> {
   } finally {
     dp.close();
   }
+}
+
+/** How long the client waits for a DP that does not answer, told through its events. */
+function dpWait(options: ClientOptions): DPWait {
+  return { waitMs: options.waitForDPMs ?? DEFAULT_DP_WAIT_MS, onWaiting: (message) => options.onEvent?.({ type: 'waiting', message }) };
 }
 
 class TaskSequenceRun {
@@ -167,7 +190,7 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    let offer = await this.dp.post<ContentOffer>('/v1/content', request);
+    let offer = await this.whenReachable(() => this.dp.post<ContentOffer>('/v1/content', request));
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
@@ -233,23 +256,14 @@ class TaskSequenceRun {
 
   /** A write found the disk full: say which disk, and remove the partial copy (it frees the space and must not be mistaken for the image). */
   private async diskError(target: string, code: string, detail: string): Promise<ClientError> {
-    const disk = await diskOf(target);
-    discardPartialOutput(target);
+    const message = await discardAfterWriteFailure(target, code, detail);
     await unlink(`${target}.partial`).catch(() => undefined);
-    return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', `cannot write ${target}: ${isDiskFull(code) ? 'no space left on' : `${code} on`} ${describeDisk(disk, target)} (${detail}); the partial copy was removed`);
+    return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', message);
   }
 
-  /** Runs `attempt` until the DP answers (it may be restarting), for up to REJOIN_WAIT_MS. */
-  private async whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
-    const deadline = Date.now() + REJOIN_WAIT_MS;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (!(error instanceof ClientError && error.id === 'DPUnreachable') || Date.now() > deadline || this.options.signal?.aborted) throw error;
-        await new Promise((resolve) => setTimeout(resolve, PROGRESS_REPORT_MS));
-      }
-    }
+  /** Runs `attempt` until the DP answers (it may be restarting, or not up yet). */
+  private whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
+    return this.dp.untilAnswered(attempt, dpWait(this.options));
   }
 
   private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<MulticastOutcome> {
@@ -262,13 +276,20 @@ class TaskSequenceRun {
     let bytes = 0;
     let blockBytes = 0;
     let loss: number | undefined;
+    // Until the transmission reaches it, the client waits (a scheduled session may not have started).
+    let receiving = false;
+    let waitingSaid = '';
     const leave = (outcome: MulticastOutcome) => {
       told ??= outcome;
       abort.abort();
     };
     const reporter = setInterval(() => {
-      this.reportSession(offer, 'Receiving', percent, bytes, '', loss).then(
+      this.reportSession(offer, receiving ? 'Receiving' : 'Waiting', percent, bytes, '', loss).then(
         (reply) => {
+          if (reply?.waiting && !receiving) {
+            const said = `session ${offer.sessionId} is ${waitingText(reply.waiting.clients, Date.parse(reply.waiting.startsBy))}`;
+            if (said !== waitingSaid) this.options.onEvent?.({ type: 'waiting', message: (waitingSaid = said) });
+          }
           if (reply?.move) leave({ kind: 'moved', offer: reply.move });
           else if (reply?.disconnect && !disconnect) {
             disconnect = { force: reply.force === true, reason: reply.reason ?? 'disconnected by the DP' };
@@ -294,6 +315,7 @@ class TaskSequenceRun {
         signal: abort.signal,
         onWarning: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
         onProgress: (progress) => {
+          receiving = progress.phase !== 'discovering';
           percent = progress.blockCount > 0 ? Math.floor((100 * progress.blocksDone) / progress.blockCount) : 0;
           blockBytes = progress.blockCount > 0 ? progress.imageBytes / progress.blockCount : 0;
           bytes = Math.round(progress.blocksDone * blockBytes);
@@ -416,7 +438,7 @@ class TaskSequenceRun {
 
   /** `loss`: the share of the session's datagrams this receiver lost (before repair), once known. */
   private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string, loss?: number) {
-    return this.dp.post<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer } | null>('/v1/status', {
+    return this.dp.post<SessionReply | null>('/v1/status', {
       deviceId: this.device.id,
       deploymentId: this.assignment.deploymentId,
       state: 'InProgress',

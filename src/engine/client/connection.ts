@@ -29,6 +29,20 @@ export interface Pin {
 const DEFAULT_PORT = 8734;
 /** How long the client keeps retrying requests the DP answers with 429. */
 const RATE_LIMIT_PATIENCE_MS = 120_000;
+/**
+ * How long a client waits by default for a DP that does not answer: machines booting in a lab
+ * routinely come up before their server, so several minutes.
+ */
+export const DEFAULT_DP_WAIT_MS = 10 * 60_000;
+/** Waits between attempts to reach a silent DP: doubling from the first to the cap. */
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30_000;
+
+/** How long to wait for a DP that does not answer, and where to say that the client waits. */
+export interface DPWait {
+  waitMs: number;
+  onWaiting?: ((message: string) => void) | undefined;
+}
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -101,6 +115,32 @@ export class DPConnection {
   /** A GET whose body the caller streams. */
   get(path: string, headers: Record<string, string>): Promise<IncomingMessage> {
     return this.request('GET', path, headers);
+  }
+
+  /**
+   * Runs `attempt` until the DP answers. A DP that cannot be reached (connection refused, host
+   * unreachable, no handshake in time) is tried again with exponential backoff for up to
+   * `wait.waitMs`, each wait said through `wait.onWaiting`. Anything else is final: a certificate
+   * other than the pinned one, a refusal (401/403), any answer of the DP.
+   */
+  async untilAnswered<T>(attempt: () => Promise<T>, wait: DPWait): Promise<T> {
+    const deadline = Date.now() + wait.waitMs;
+    let delay = FIRST_RETRY_MS;
+    for (let tried = 1; ; tried++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof ClientError && error.id === 'DPUnreachable') || this.signal?.aborted) throw error;
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new ClientError('DPUnreachable', `${error.message}; gave up after waiting ${formatWait(wait.waitMs)} (${tried} attempt${tried === 1 ? '' : 's'}): is the DP (mcshell serve) running and reachable there?`);
+        }
+        const pause = Math.min(delay, left);
+        wait.onWaiting?.(`waiting for the DP at ${this.base} (attempt ${tried}: ${reasonOf(error)}); next attempt in ${Math.ceil(pause / 1000)} s, giving up at ${clockTime(deadline)}`);
+        await sleep(pause, this.signal);
+        delay = Math.min(2 * delay, MAX_RETRY_MS);
+      }
+    }
   }
 
   close(): void {
@@ -194,6 +234,21 @@ async function readText(response: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of response as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** "10 min", "90 s". */
+function formatWait(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The local time of day, HH:MM:SS. */
+function clockTime(time: number): string {
+  return new Date(time).toTimeString().slice(0, 8);
+}
+
+/** The last part of an unreachable DP's message: the socket's own reason (ECONNREFUSED …). */
+function reasonOf(error: ClientError): string {
+  return error.message.replace(/^cannot reach the DP at \S+: /, '');
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { realpath, stat, statfs } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { discardPartialOutput } from '../transport/index.js';
 
 /** Error codes of a write that found no room (quota and file size limits included). */
 const DISK_FULL_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -35,6 +36,16 @@ export async function diskOf(path: string): Promise<Disk | null> {
 export function describeDisk(disk: Disk | null, path: string): string {
   if (!disk) return `the disk holding ${path}`;
   return `the disk ${disk.source} (${disk.fsType}, mounted at ${disk.mountPoint}, ${formatBytes(disk.freeBytes)} free)`;
+}
+
+/**
+ * A write to `target` failed with `code`: says which disk, and removes what the receive kept for
+ * resuming (its sparse copy and state), which frees the space and must not pass for the image.
+ */
+export async function discardAfterWriteFailure(target: string, code: string, detail: string): Promise<string> {
+  const disk = await diskOf(target);
+  discardPartialOutput(target);
+  return `cannot write ${target}: ${isDiskFull(code) ? 'no space left on' : `${code} on`} ${describeDisk(disk, target)} (${detail}); the partial copy was removed`;
 }
 
 /** Bytes that files at `paths` already occupy on disk (sparse files count what they really use). */

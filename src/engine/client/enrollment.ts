@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { parseEnrollmentToken } from '../site/enrollment.js';
-import { ClientError, DPConnection } from './connection.js';
+import { ClientError, DEFAULT_DP_WAIT_MS, DPConnection, type DPWait } from './connection.js';
 
 export interface ClientCredential {
   /** The DP this client enrolled with, `host:port`. */
@@ -35,6 +35,8 @@ export interface EnrollOptions {
   mac?: string | undefined;
   name?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** How long to wait for a DP that does not answer yet (default DEFAULT_DP_WAIT_MS), and where to say so. */
+  wait?: DPWait | undefined;
 }
 
 /** Enrolls with the DP; the token is consumed. Throws a ClientError the user can act on. */
@@ -48,7 +50,11 @@ export async function enroll(options: EnrollOptions): Promise<ClientCredential> 
   const pin = { fingerprint: token.fingerprint };
   const dp = new DPConnection(options.server, pin, null, options.signal);
   try {
-    const answer = await dp.post<{ credential: string; device: ClientCredential['device']; signingPublicKey: string }>('/v1/enroll', { token: `${token.id}.${token.secret}`, mac: options.mac, name: options.name });
+    const wait = options.wait ?? { waitMs: DEFAULT_DP_WAIT_MS };
+    const answer = await dp.untilAnswered(
+      () => dp.post<{ credential: string; device: ClientCredential['device']; signingPublicKey: string }>('/v1/enroll', { token: `${token.id}.${token.secret}`, mac: options.mac, name: options.name }),
+      wait,
+    );
     return {
       server: options.server,
       fingerprint: pin.fingerprint,

@@ -4,11 +4,13 @@
 // the copy is removed again, so a failed import leaves neither a record nor a file.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat, unlink } from 'node:fs/promises';
+import { chmod, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../errors.js';
+import { isDiskFull } from '../client/disk.js';
+import { rethrowDiskError } from '../site/disk.js';
 import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import type { SiteStore } from '../site/store.js';
@@ -38,14 +40,20 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   if (!source?.isFile()) {
     throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
   }
+  await store.ensureExists();
   const partial = partialPath(store.contentDir);
   const release = removeIfInterrupted(partial);
   let sha256: string;
   try {
     sha256 = await copyAndHash(request.path, partial, source.size, request);
+    // Read-only: an image written to while a session sends it no longer matches its manifest.
+    await chmod(partial, 0o400);
   } catch (error) {
     await unlink(partial).catch(() => undefined);
     if (request.signal?.aborted) throw new EngineError('ImportCancelled', 'InvalidOperation', 'import cancelled; nothing was added', request.path);
+    // Only the content library's disk is named: a source that cannot be read reports itself.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (isDiskFull(code) || code === 'EROFS') await rethrowDiskError(`Importing ${request.path}`, store.contentDir, error);
     throw error;
   } finally {
     release();
@@ -153,7 +161,7 @@ async function copyAndHash(from: string, to: string, total: number, request: Imp
       callback(null, chunk);
     },
   });
-  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), meter, createWriteStream(to, { flags: 'wx' }), { signal: request.signal });
+  await pipeline(createReadStream(from, { highWaterMark: 1 << 20 }), meter, createWriteStream(to, { flags: 'wx', mode: 0o600 }), { signal: request.signal });
   request.onProgress?.({ bytesDone: done, bytesTotal: total });
   return hash.digest('hex');
 }

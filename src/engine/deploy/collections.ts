@@ -36,11 +36,33 @@ export async function addCollectionMember(store: SiteStore, collectionName: stri
   });
 }
 
+/**
+ * ConfigMgr's (NetBIOS) computer-name rule: 1 to 15 letters, digits and hyphens, not only digits,
+ * no hyphen first or last. A device name is chosen by whoever enrolls, reaches the administrator's
+ * terminal and becomes part of file paths (`{name}` in a task sequence's target), so nothing else
+ * gets in.
+ */
+const DEVICE_NAME = /^(?!-)(?!\d+$)[A-Za-z0-9-]{1,15}(?<!-)$/;
+
+/** A name as it may be shown in an error: control characters escaped, bounded. */
+function shownName(name: string): string {
+  const escaped = name.slice(0, 40).replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return name.length > 40 ? `${escaped}… (${name.length} characters)` : escaped;
+}
+
 /** A member's name and normalised MAC address; at least one is required. */
 export function deviceIdentity(member: MemberSpec): { name: string | undefined; mac: string | null } {
   const mac = member.mac ? normalizeMac(member.mac) : null;
-  if (member.mac && !mac) throw new EngineError('InvalidMacAddress', 'InvalidArgument', `'${member.mac}' is not a MAC address; expected six hex pairs such as 00:11:22:33:44:55.`, member.mac);
+  if (member.mac && !mac) throw new EngineError('InvalidMacAddress', 'InvalidArgument', `'${shownName(member.mac)}' is not a MAC address; expected six hex pairs such as 00:11:22:33:44:55.`, member.mac);
   const name = member.name?.trim() || undefined;
+  if (name !== undefined && !DEVICE_NAME.test(name)) {
+    throw new EngineError(
+      'InvalidDeviceName',
+      'InvalidArgument',
+      `'${shownName(name)}' is not a valid device name: use 1 to 15 letters, digits and hyphens, not only digits and not starting or ending with a hyphen (ConfigMgr's NetBIOS computer-name rule), e.g. pc-01.`,
+      name,
+    );
+  }
   if (!name && !mac) throw new EngineError('MemberNotIdentified', 'InvalidArgument', 'A member needs a -Name or a -MacAddress (or an object with Name / MacAddress properties).', member);
   return { name, mac };
 }

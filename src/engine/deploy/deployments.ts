@@ -14,6 +14,8 @@ export interface DeploymentRequest {
   purpose: DeploymentRecord['purpose'];
   availableAfter?: Date | undefined;
   expiresAt?: Date | undefined;
+  /** Create it even when an identical deployment exists (New-TSDeployment -Force). */
+  allowDuplicate?: boolean;
 }
 
 export function findDeployment(site: SiteState, id: string): DeploymentRecord {
@@ -45,9 +47,32 @@ export async function newDeployment(store: SiteStore, request: DeploymentRequest
       expiresAt: request.expiresAt?.toISOString() ?? null,
       createdAt: new Date().toISOString(),
     };
+    const twin = site.deployments.find((existing) => sameDeployment(existing, deployment));
+    if (twin && !request.allowDuplicate) {
+      const schedule = twin.availableAfter || twin.expiresAt ? `available ${twin.availableAfter ?? 'now'} until ${twin.expiresAt ?? 'it is removed'}` : 'no schedule';
+      throw new EngineError(
+        'DeploymentExists',
+        'ResourceExists',
+        `Deployment ${twin.id} already deploys task sequence '${sequence.name}' to collection '${collection.name}' the same way (${twin.purpose}, ${twin.option}, ${twin.availability}, ${schedule}); a second would deploy it to the same machines again. Use ${twin.id}, remove it first (Remove-TSDeployment ${twin.id}), or add -Force to create another.`,
+        twin.id,
+      );
+    }
     site.deployments.push(deployment);
     return deployment;
   });
+}
+
+/** Two deployments that differ only in id and creation time. */
+function sameDeployment(a: DeploymentRecord, b: DeploymentRecord): boolean {
+  return (
+    a.taskSequenceId === b.taskSequenceId &&
+    a.collectionId === b.collectionId &&
+    a.option === b.option &&
+    a.availability === b.availability &&
+    a.purpose === b.purpose &&
+    a.availableAfter === b.availableAfter &&
+    a.expiresAt === b.expiresAt
+  );
 }
 
 export async function removeDeployment(store: SiteStore, id: string): Promise<DeploymentRecord> {

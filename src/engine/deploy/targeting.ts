@@ -3,6 +3,7 @@
 // agents now (ConfigMgr's availability, available-after and expires-at rules), required first.
 import { EngineError } from '../errors.js';
 import type { DeploymentRecord, DeviceRecord, SiteState, TaskSequenceRecord } from '../site/model.js';
+import { siteIndex } from '../site/site-index.js';
 
 /** `00-11-22-AA-bb-cc`, `0011.22aa.bbcc`, `001122aabbcc` → `00:11:22:aa:bb:cc`; null if not a MAC address. */
 export function normalizeMac(text: string): string | null {
@@ -37,7 +38,8 @@ export interface Assignment {
 
 /** Deployments the device's client agent may run now: required before available, oldest first. */
 export function assignmentsFor(site: SiteState, deviceId: string, now: Date): Assignment[] {
-  const collections = new Set(site.collections.filter((collection) => collection.memberIds.includes(deviceId)).map((collection) => collection.id));
+  const collections = siteIndex(site).collectionsOf.get(deviceId);
+  if (!collections) return [];
   const time = now.getTime();
   return site.deployments
     .filter((deployment) => collections.has(deployment.collectionId))

@@ -7,7 +7,7 @@
 //   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
-//   GET  /v1/sessions                                               → the DP's sessions
+//   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -45,6 +45,16 @@ export interface ContentOffer {
   encryptionKey?: string;
 }
 
+/** The answer to a client's report on its session: leave it, move to a slower stream, or what the waiting session waits for. */
+export interface SessionReply {
+  disconnect?: boolean;
+  force?: boolean;
+  reason?: string;
+  move?: ContentOffer;
+  /** The session waits (scheduled-cast) for this many more clients, and starts by then at the latest (ISO time). */
+  waiting?: { clients: number; startsBy: string };
+}
+
 /** What the control endpoint refused, for the DP's log. */
 export interface RefusalEvent {
   address: string;
@@ -65,7 +75,7 @@ export interface ControlOptions {
 /** Default request rate per source address. */
 export const DEFAULT_REQUESTS_PER_SECOND = 20;
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
@@ -79,7 +89,7 @@ class HttpError extends Error {
 /** Only image ids name content: nothing in a request becomes a file path. */
 const CONTENT_PATH = /^\/v1\/content\/(IMG\d{5})$/;
 
-const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
+export const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
   ObjectNotFound: 404,
   ResourceExists: 409,
@@ -91,6 +101,8 @@ export class ControlEndpoint {
   private server: Server | null = null;
   private identity: SiteIdentity | null = null;
   private readonly limiter: RateLimiter;
+  /** The device each request authenticated as, for the refusal log (no second lookup). */
+  private readonly devices = new WeakMap<IncomingMessage, DeviceRecord>();
 
   constructor(
     private readonly store: SiteStore,
@@ -130,23 +142,32 @@ export class ControlEndpoint {
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
     const method = request.method ?? '';
-    const site = this.store.read();
-    const device = authenticate(site, request.headers.authorization);
-    // Enrolled clients' reports and downloads are not limited; everything else is.
-    const unlimited = device !== null && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
-    if (!unlimited) this.limit(request, path);
+    // Enrolled clients' reports and downloads are not limited; everything else is, before any
+    // work on the site: only a request that presents a credential on those paths is
+    // authenticated first (a lookup in the cached site, whatever its size).
+    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
+    let device = mayBeUnlimited ? this.authenticate(request) : null;
+    if (!device) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     const content = CONTENT_PATH.exec(path);
     const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && path === '/v1/sessions') || ((method === 'GET' || method === 'HEAD') && content);
     if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
+    device ??= mayBeUnlimited ? null : this.authenticate(request);
+    const site = this.store.read();
     if (!device) {
       throw new HttpError(401, 'NotEnrolled', 'This client is not enrolled with the site (or its enrollment was removed); enroll it with `mcshell client --enroll <token>` (the administrator makes a token with New-EnrollmentToken).');
     }
     if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
-    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
+    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, await this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
-    if (path === '/v1/sessions') return sendJson(response, 200, this.sessions.list().map(sessionView));
+    if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device));
     return this.download(site, device, content![1]!, request, response);
+  }
+
+  /** Only what concerns the client: sessions of images its device's deployments apply (none for an untargeted device). */
+  private sessionsFor(site: SiteState, device: DeviceRecord) {
+    const images = new Set(assignmentsFor(site, device.id, new Date()).flatMap(({ taskSequence }) => taskSequence.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : []))));
+    return this.sessions.list().filter((session) => images.has(session.image.id)).map(sessionView);
   }
 
   private limit(request: IncomingMessage, path: string): void {
@@ -181,6 +202,8 @@ export class ControlEndpoint {
         deploymentId: deployment.id,
         purpose: deployment.purpose,
         option: deployment.option,
+        // How the device's last run of it ended: a required deployment that succeeded runs once.
+        lastRun: lastRun(site, deployment.id, device.id),
         taskSequence: {
           id: taskSequence.id,
           name: taskSequence.name,
@@ -191,7 +214,7 @@ export class ControlEndpoint {
   }
 
   /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
-  private offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): ContentOffer {
+  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): Promise<ContentOffer> {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId);
@@ -199,7 +222,7 @@ export class ControlEndpoint {
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
     if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
-    const session = this.sessions.request(image, { deviceId: device.id, name: device.name, address });
+    const session = await this.sessions.request(image, { deviceId: device.id, name: device.name, address });
     if (!session) {
       if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
       return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
@@ -211,7 +234,7 @@ export class ControlEndpoint {
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<{ disconnect?: boolean; force?: boolean; reason?: string; move?: ContentOffer }> {
+  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<SessionReply> {
     const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
@@ -231,7 +254,9 @@ export class ControlEndpoint {
         const stream = this.sessions.get(client.movedTo!);
         return { move: multicastOffer(stream, this.sessions.encryptionKey(stream)) };
       }
-      return client.state === 'Disconnected' ? { disconnect: true, force: client.forcedDisconnect, reason: client.message } : {};
+      if (client.state === 'Disconnected') return { disconnect: true, force: client.forcedDisconnect, reason: client.message };
+      const { state, waitingFor } = this.sessions.get(sessionId);
+      return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
@@ -278,8 +303,16 @@ export class ControlEndpoint {
     sendError(response, error);
   }
 
+  /** The enrolled device whose credential the request carries, or null; remembered for the refusal log. */
+  private authenticate(request: IncomingMessage): DeviceRecord | null {
+    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+    const device = match ? authenticateClient(this.store.read(), match[1]!) : null;
+    if (device) this.devices.set(request, device);
+    return device;
+  }
+
   private refused(request: IncomingMessage, path: string, error: HttpError): void {
-    const device = authenticate(this.store.read(), request.headers.authorization);
+    const device = this.devices.get(request);
     this.options.onRefused?.({
       address: request.socket.remoteAddress ?? '',
       method: request.method ?? '',
@@ -302,11 +335,6 @@ function requestPath(target: string | undefined): string {
   return end < 0 ? text : text.slice(0, end);
 }
 
-function authenticate(site: SiteState, header: string | undefined): DeviceRecord | null {
-  const match = /^Bearer (\S+)$/.exec(header ?? '');
-  return match ? authenticateClient(site, match[1]!) : null;
-}
-
 /**
  * The assignment under which `device` may have `image`: a deployment available to the device now
  * (the given one, or any) whose task sequence applies the image. Anything else is refused.
@@ -320,6 +348,11 @@ function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, de
     throw new HttpError(403, 'NotDeployedToDevice', deploymentId === null ? `${which} device ${device.name} (${device.id}) applies image ${image.id}.` : `${which} device ${device.name} (${device.id}).`);
   }
   return assignment;
+}
+
+function lastRun(site: SiteState, deploymentId: string, deviceId: string): { state: string; updatedAt: string } | null {
+  const status = site.deploymentStatus.find((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
+  return status ? { state: status.state, updatedAt: status.updatedAt } : null;
 }
 
 function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {
@@ -348,7 +381,7 @@ function parseRange(header: string | undefined, size: number): [number, number] 
   return start > end || start >= size ? 'unsatisfiable' : [start, end];
 }
 
-async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -379,7 +412,7 @@ function requiredString(body: Record<string, unknown>, key: string): string {
   return value;
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }

@@ -1,13 +1,17 @@
 // The distribution point service: the site's multicast sessions plus the control endpoint that
 // client agents talk to. The embedded default serves on loopback only; serving a LAN needs the
-// DP's interface set explicitly (Set-DPMulticast -Interface).
+// DP's interface set explicitly (Set-DPMulticast -Interface). Its admin socket in the site home
+// lets the session cmdlets of other processes on this machine watch and control it.
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
+import { findImage } from '../content/library.js';
+import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
-import { MulticastSessions } from './sessions.js';
+import { adminSocketPath, type DPControl, type SessionChange } from './dp-control.js';
+import { MulticastSessions, type MulticastSession, type SessionClient, type SessionEvents } from './sessions.js';
 
 /** Default TCP port of the control endpoint. */
 export const DEFAULT_CONTROL_PORT = 8734;
@@ -25,9 +29,10 @@ export interface DPServiceOptions {
   onRefused?: (event: RefusalEvent) => void;
 }
 
-export class DPService {
+export class DPService implements DPControl {
   readonly sessions: MulticastSessions;
   private readonly control: ControlEndpoint;
+  private readonly admin: AdminEndpoint;
   private address: AddressInfo | null = null;
   readonly interface: string;
 
@@ -46,6 +51,7 @@ export class DPService {
       ...(options.requestsPerSecond !== undefined ? { requestsPerSecond: options.requestsPerSecond } : {}),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
     });
+    this.admin = new AdminEndpoint(this, () => ({ pid: process.pid, site: store.home, endpoint: this.endpoint, interface: this.interface }));
   }
 
   /** Starts listening on the DP interface's address; returns where clients reach it. */
@@ -57,10 +63,14 @@ export class DPService {
     } catch (error) {
       throw new EngineError('InterfaceNotFound', 'ObjectNotFound', `The DP interface '${this.interface}' cannot be used: ${(error as Error).message}. Set it with Set-DPMulticast -Interface.`, this.interface);
     }
-    const identity = await siteIdentity(this.store.home);
+    // The identity first: it creates the site if this is its first use (the socket lives in its home).
+    const identity = await siteIdentity(this.store);
+    // Then the admin socket: it refuses while another process serves this site.
+    await this.admin.listen(adminSocketPath(this.store.home));
     try {
       this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {
+      await this.admin.close();
       throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
     }
     return { host: this.address.address, port: this.address.port };
@@ -72,7 +82,7 @@ export class DPService {
 
   /** SHA-256 of the control endpoint's certificate (what enrolled clients pin). */
   async fingerprint(): Promise<string> {
-    return (await siteIdentity(this.store.home)).fingerprint;
+    return (await siteIdentity(this.store)).fingerprint;
   }
 
   /** `host:port` of the control endpoint. */
@@ -83,7 +93,37 @@ export class DPService {
   /** Stops the sessions (their transmissions end) and the control endpoint. */
   async stop(): Promise<void> {
     await this.sessions.close();
+    await this.admin.close();
     await this.control.close();
     this.address = null;
+  }
+
+  async listSessions(): Promise<MulticastSession[]> {
+    return this.sessions.list();
+  }
+
+  async getSession(id: string): Promise<MulticastSession> {
+    return this.sessions.get(id);
+  }
+
+  startSession(image: string): Promise<MulticastSession> {
+    return this.sessions.startNow(findImage(this.store.read(), image));
+  }
+
+  async stopSession(id: string): Promise<MulticastSession> {
+    return this.sessions.stop(id);
+  }
+
+  async disconnectClient(sessionId: string, client: string, force: boolean): Promise<{ session: MulticastSession; client: SessionClient }> {
+    return { session: this.sessions.get(sessionId), client: this.sessions.disconnect(sessionId, client, force) };
+  }
+
+  onChange(listener: (change: SessionChange, sessionId: string | null) => void): () => void {
+    const events = ['opened', 'started', 'progress', 'client', 'ended'] as const satisfies readonly (keyof SessionEvents)[];
+    const handlers = events.map((event) => [event, (session: MulticastSession) => listener(event, session.id)] as const);
+    for (const [event, handler] of handlers) this.sessions.on(event, handler);
+    return () => {
+      for (const [event, handler] of handlers) this.sessions.off(event, handler);
+    };
   }
 }

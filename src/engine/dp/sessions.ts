@@ -2,17 +2,19 @@
 // client requests (auto-cast starts on the first, scheduled-cast at the minimum size or after the
 // start delay, an admin can start it at any time), then transmits with the transport while later
 // clients join the running transmission. Each session has its own group and port; when it ends
-// its outcome goes into the site's session history and its channel is free again.
+// its outcome goes into the site's session history and its channel is free again. Session ids
+// come from a counter in the site, so an id names one session for the site's whole life.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { EngineError } from '../errors.js';
 import { allocateChannel, type Channel } from '../scheduler/allocation.js';
-import { decideStart } from '../scheduler/start-policy.js';
+import { decideStart, type StartDecision } from '../scheduler/start-policy.js';
 import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
 import { siteIdentity } from '../site/identity.js';
 import { send, type SendProgress, type SendSummary } from '../transport/index.js';
+import { siteManifestCacheDir } from '../transport/manifest-cache.js';
 import { SlowClientMonitor, streamSendOptions } from './slow-clients.js';
 
 export type SessionState = 'Waiting' | 'Running' | 'Completed' | 'Failed' | 'Stopped';
@@ -52,6 +54,8 @@ export interface MulticastSession {
   progress: SendProgress | null;
   summary: SendSummary | null;
   manualStart: boolean;
+  /** A waiting scheduled session: how many more clients it waits for, and when it starts at the latest (ms since epoch). */
+  waitingFor: { clients: number; startsBy: number } | null;
 }
 
 export interface SessionsOptions {
@@ -65,6 +69,8 @@ export interface SessionsOptions {
 }
 
 export interface SessionEvents {
+  /** A session was opened (it waits for its start). */
+  opened: [MulticastSession];
   started: [MulticastSession];
   progress: [MulticastSession];
   client: [MulticastSession, SessionClient];
@@ -80,7 +86,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private readonly keys = new Map<string, Buffer>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | null = null;
-  private nextId = 1;
+  /** Sessions being opened (their id is being allocated in the site), per image and stream. */
+  private readonly opening = new Map<string, Promise<MulticastSession>>();
 
   constructor(private readonly options: SessionsOptions) {
     super();
@@ -103,11 +110,23 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** The session an image's clients join (stream 0, or a slower stream): the active one, else a new waiting one. */
-  private activeFor(image: ImageRecord, stream = 0): MulticastSession {
+  private async activeFor(image: ImageRecord, stream = 0): Promise<MulticastSession> {
     const existing = this.list().find((session) => session.image.id === image.id && session.stream === stream && ACTIVE.has(session.state));
     if (existing) return existing;
+    // Requests that arrive while the session's id is allocated join the same new session.
+    const key = `${image.id}/${stream}`;
+    let opening = this.opening.get(key);
+    if (!opening) {
+      opening = this.open(image, stream).finally(() => this.opening.delete(key));
+      this.opening.set(key, opening);
+    }
+    return opening;
+  }
+
+  private async open(image: ImageRecord, stream: number): Promise<MulticastSession> {
+    const number = await this.options.store.update((site) => ++site.lastSessionNumber);
     const session: MulticastSession = {
-      id: `MC${String(this.nextId++).padStart(4, '0')}`,
+      id: `MC${String(number).padStart(4, '0')}`,
       image,
       stream,
       channel: allocateChannel(this.options.store.read().dp, this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel)),
@@ -120,9 +139,11 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       progress: null,
       summary: null,
       manualStart: false,
+      waitingFor: null,
     };
     this.sessions.set(session.id, session);
     if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
+    this.emit('opened', session);
     return session;
   }
 
@@ -140,11 +161,14 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
    * A client asks for an image. Returns the session to join, or null when the DP already serves
    * its maximum number of clients (the caller falls back to unicast or asks the client to wait).
    */
-  request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): MulticastSession | null {
+  async request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): Promise<MulticastSession | null> {
     // A client asking again (its agent restarted) goes back to the session it was in; one moved to a slower stream, to that one.
     const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId) && session.clients.get(client.deviceId)!.state !== 'Moved');
-    if (!existing && this.activeClientCount() >= this.options.store.read().dp.maximumClients) return null;
-    const session = existing ?? this.activeFor(image);
+    const full = () => this.activeClientCount() >= this.options.store.read().dp.maximumClients;
+    if (!existing && full()) return null;
+    const session = existing ?? (await this.activeFor(image));
+    // Others may have joined while the session opened.
+    if (!existing && full()) return null;
     this.enrol(session, client);
     this.schedule();
     return session;
@@ -161,8 +185,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
    * and started at once, if it is not running). The client learns it at its next report and
    * resumes there with what it already holds.
    */
-  move(from: MulticastSession, client: SessionClient, stream: number, reason: string): MulticastSession {
-    const to = this.activeFor(from.image, stream);
+  async move(from: MulticastSession, client: SessionClient, stream: number, reason: string): Promise<MulticastSession> {
+    const to = await this.activeFor(from.image, stream);
     to.manualStart = true;
     this.enrol(to, client);
     client.state = 'Moved';
@@ -175,8 +199,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   /** Start-MulticastSession: start the image's waiting session now, or open one that starts at once. */
-  startNow(image: ImageRecord): MulticastSession {
-    const session = this.activeFor(image);
+  async startNow(image: ImageRecord): Promise<MulticastSession> {
+    const session = await this.activeFor(image);
     session.manualStart = true;
     this.schedule();
     return session;
@@ -226,12 +250,12 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     return session;
   }
 
-  /** Stops every active session and waits for their transmissions to end and be recorded. */
+  /** Stops every active session and waits for their transmissions to end. */
   async close(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const session of this.list()) if (ACTIVE.has(session.state)) this.stop(session.id);
-    // An ended transmission adds its history record to `running`: wait for those too.
+    // An ended transmission adds the saving of its history record: wait for that too.
     while (this.running.size > 0) await Promise.all(this.running);
   }
 
@@ -246,8 +270,11 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       if (session.state !== 'Waiting') continue;
       const requestTimes = [...session.clients.values()].map((client) => client.requestedAt).sort((a, b) => a - b);
       const decision = decideStart(scheduled, { requestTimes, manualStart: session.manualStart }, now);
-      if (decision.start) this.launch(session, decision.reason);
-      else if (decision.recheckAt !== null) nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+      if (decision.start) this.launch(session, session.stream > 0 ? 'Multistream' : START_REASONS[decision.reason]);
+      else if (decision.recheckAt !== null) {
+        nextCheck = Math.min(nextCheck ?? Infinity, decision.recheckAt);
+        session.waitingFor = { clients: scheduled.minimumSessionSize - requestTimes.length, startsBy: decision.recheckAt };
+      }
     }
     if (nextCheck !== null) this.timer = setTimeout(() => this.schedule(), Math.max(0, nextCheck - Date.now())).unref();
   }
@@ -259,6 +286,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const stream = streamSendOptions(dp.slowClients, session.stream);
     const rate = Math.min(dp.transferRateBps ?? Infinity, stream.rate ?? Infinity);
     session.state = 'Running';
+    session.waitingFor = null;
     session.startReason = reason;
     session.startedAt = Date.now();
     this.aborts.set(session.id, abort);
@@ -266,7 +294,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     const encryptionKey = this.keys.get(session.id);
     // Every manifest is signed with the site's key; an encrypted image's datagrams are encrypted
     // with the session's key (which its authorized clients got in their content offer).
-    const transmission = siteIdentity(this.options.store.home)
+    const transmission = siteIdentity(this.options.store)
       .then((identity) =>
         send({
           file: imagePath(this.options.store, session.image),
@@ -283,6 +311,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
           ...(this.options.receiverTimeoutSeconds ? { receiverTimeoutMs: this.options.receiverTimeoutSeconds * 1000 } : {}),
           ...(encryptionKey ? { encryptionKey } : {}),
           manifestSigner: identity.signingKey,
+          manifestCache: siteManifestCacheDir(this.options.store.home),
           signal: abort.signal,
           onProgress: (progress) => {
             session.progress = progress;
@@ -341,6 +370,9 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
 
 const FINAL_CLIENT_STATES: ReadonlySet<ClientState> = new Set(['Done', 'Failed', 'Disconnected', 'Moved']);
 
+/** StartReason as the views and the history show it (a slower stream starts as soon as a client moves there: Multistream). */
+const START_REASONS: Record<(StartDecision & { start: true })['reason'], string> = { 'auto-cast': 'AutoCast', 'minimum-size': 'MinimumClients', 'start-delay': 'StartDelay', manual: 'Manual' };
+
 /**
  * A session whose only failed receivers are clients that left it (disconnected, or moved to a
  * slower stream) served everyone who stayed: it completed.
@@ -355,14 +387,15 @@ const CLIENT_SETTLE_MS = 5000;
 
 function historyRecord(session: MulticastSession): SessionHistoryRecord {
   return {
-    // Session ids restart with the DP service; the end time makes the history id unique.
-    id: `${session.id}-${session.endedAt}`,
+    id: session.id,
     imageId: session.image.id,
     group: session.channel.group,
     port: session.channel.port,
     startedAt: new Date(session.startedAt ?? session.requestedAt).toISOString(),
     endedAt: new Date(session.endedAt ?? Date.now()).toISOString(),
     state: session.state === 'Completed' ? 'Completed' : session.state === 'Stopped' ? 'Stopped' : 'Failed',
+    startReason: session.startReason,
     clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
+    ...(session.state !== 'Completed' && session.summary ? { message: session.summary.message } : {}),
   };
 }

@@ -177,7 +177,7 @@ export class SlowClientMonitor {
     if (settings.policy === 'Disconnect') {
       this.sessions.disconnect(session.id, client.deviceId, !settings.unicastFallback, why);
     } else {
-      this.sessions.move(session, client, session.stream + 1, why);
+      this.sessions.move(session, client, session.stream + 1, why).catch((error: unknown) => process.emitWarning(`session ${session.id}: ${client.name} not moved to a slower stream: ${(error as Error).message}`));
     }
   }
 

@@ -15,6 +15,10 @@ export interface SessionView {
   RateMbps: number | null;
   WireRatio: number | null;
   StartReason: string | null;
+  /** A waiting scheduled session: what it waits for and until when ("waiting for 1 more client; starts by 19:42 at the latest"). */
+  Status: string | null;
+  /** When a waiting scheduled session starts at the latest. */
+  StartsBy: string | null;
   RequestedAt: string;
   StartedAt: string | null;
   EndedAt: string | null;
@@ -35,6 +39,12 @@ export interface ClientView {
 
 const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
 
+/** "waiting for 1 more client; starts by 19:42 at the latest" (the local time of whoever shows it). */
+export function waitingText(clients: number, startsBy: number): string {
+  const time = new Date(startsBy).toTimeString().slice(0, 5);
+  return `waiting for ${clients} more client${clients === 1 ? '' : 's'}; starts by ${time} at the latest`;
+}
+
 export function sessionView(session: MulticastSession): SessionView {
   const clients = [...session.clients.values()];
   const progress = session.progress;
@@ -53,6 +63,8 @@ export function sessionView(session: MulticastSession): SessionView {
     RateMbps: progress && session.state === 'Running' ? Math.round(progress.rateBitsPerSecond / 1e4) / 100 : null,
     WireRatio: session.summary ? Math.round(session.summary.wireRatio * 1000) / 1000 : null,
     StartReason: session.startReason,
+    Status: session.state === 'Waiting' && session.waitingFor ? waitingText(session.waitingFor.clients, session.waitingFor.startsBy) : null,
+    StartsBy: session.state === 'Waiting' ? iso(session.waitingFor?.startsBy ?? null) : null,
     RequestedAt: new Date(session.requestedAt).toISOString(),
     StartedAt: iso(session.startedAt),
     EndedAt: iso(session.endedAt),

@@ -16,6 +16,7 @@ export interface DPSettingsChange {
   transferRateBps?: number | null;
   scheduled?: Partial<DPMulticastSettings['scheduled']>;
   slowClients?: Partial<SlowClientSettings>;
+  historyRetentionDays?: number;
 }
 
 export function applyDPChange(current: DPMulticastSettings, change: DPSettingsChange): DPMulticastSettings {
@@ -32,6 +33,7 @@ export function applyDPChange(current: DPMulticastSettings, change: DPSettingsCh
     ...(change.interface !== undefined ? { interface: change.interface } : {}),
     ...(change.maximumClients !== undefined ? { maximumClients: change.maximumClients } : {}),
     ...(change.transferRateBps !== undefined ? { transferRateBps: change.transferRateBps } : {}),
+    ...(change.historyRetentionDays !== undefined ? { historyRetentionDays: change.historyRetentionDays } : {}),
     addressRange,
     portRange: { ...current.portRange, ...change.portRange },
     scheduled: { ...current.scheduled, ...change.scheduled },

@@ -11,6 +11,7 @@ import { EngineError } from '../errors.js';
 import { deviceIdentity, findOrCreateDevice, type MemberSpec } from '../deploy/collections.js';
 import type { DeviceRecord, EnrolledClientRecord, EnrollmentTokenRecord, SiteState } from './model.js';
 import { nextId } from './records.js';
+import { siteIndex } from './site-index.js';
 import type { SiteStore } from './store.js';
 
 export type TokenState = 'Active' | 'Expired' | 'UsedUp' | 'Revoked';
@@ -161,9 +162,10 @@ export async function enrollClient(store: SiteStore, tokenText: string, member: 
 export function authenticateClient(site: SiteState, credential: string): DeviceRecord | null {
   const match = CREDENTIAL_PATTERN.exec(credential);
   if (!match) return null;
-  const client = site.enrolledClients.find((candidate) => candidate.id === match[1]);
+  const index = siteIndex(site);
+  const client = index.enrolledClients.get(match[1]!);
   if (!client || !sameHash(match[2]!, client.secretSha256)) return null;
-  return site.devices.find((device) => device.id === client.deviceId) ?? null;
+  return index.devices.get(client.deviceId) ?? null;
 }
 
 export function findEnrolledClient(site: SiteState, nameOrId: string): EnrolledClientRecord {

@@ -8,6 +8,8 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { chmod, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
+import { rethrowDiskError } from './disk.js';
+import type { SiteStore } from './store.js';
 
 export interface SiteIdentity {
   /** Ed25519 private key: signs multicast manifests. */
@@ -27,11 +29,12 @@ const CERTIFICATE_YEARS = 20;
 
 const loaded = new Map<string, Promise<SiteIdentity>>();
 
-/** The identity of the site at `home`, made on first need (once, even when two processes race). */
-export function siteIdentity(home: string): Promise<SiteIdentity> {
+/** The identity of the site, made on first need (once, even when two processes race). */
+export function siteIdentity(store: SiteStore): Promise<SiteIdentity> {
+  const home = store.home;
   let identity = loaded.get(home);
   if (!identity) {
-    identity = loadOrCreate(home);
+    identity = loadOrCreate(store);
     loaded.set(home, identity);
     identity.catch(() => loaded.delete(home));
   }
@@ -48,13 +51,16 @@ export function formatFingerprint(fingerprint: string): string {
   return fingerprint.toUpperCase().match(/../g)!.join(':');
 }
 
-async function loadOrCreate(home: string): Promise<SiteIdentity> {
+async function loadOrCreate(store: SiteStore): Promise<SiteIdentity> {
+  const home = store.home;
   const dir = join(home, DIR);
   const existing = await read(dir);
   if (existing) return existing;
+  // An identity belongs to a site: one never written yet gets its store first.
+  await store.ensureExists();
   // Made in a private temporary directory and renamed into place: a rename onto an existing
   // directory fails, so of two racing processes one wins and the other reads the winner's.
-  const staging = await mkdtemp(join(home, `${DIR}-`));
+  const staging = await mkdtemp(join(home, `${DIR}-`)).catch((error: unknown) => rethrowDiskError('Creating the site identity', dir, error));
   try {
     await chmod(staging, 0o700);
     const { signingKey, tlsKey, tlsCertificate } = await create();
@@ -65,7 +71,7 @@ async function loadOrCreate(home: string): Promise<SiteIdentity> {
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') await rethrowDiskError('Creating the site identity', dir, error);
   }
   const identity = await read(dir);
   if (!identity) throw new EngineError('SiteIdentityUnreadable', 'ResourceUnavailable', `The site identity in ${dir} could not be created.`);

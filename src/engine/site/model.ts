@@ -3,7 +3,7 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 3;
+export const SITE_SCHEMA_VERSION = 5;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -36,6 +36,11 @@ export interface DPMulticastSettings {
   transferRateBps: number | null;
   scheduled: { enabled: boolean; startDelayMinutes: number; minimumSessionSize: number };
   slowClients: SlowClientSettings;
+  /**
+   * Days finished sessions stay in the history, and status reports of deployments that expired
+   * stay in their status, before they are dropped (on the next change to the site).
+   */
+  historyRetentionDays: number;
 }
 
 export interface ImageMulticastSettings {
@@ -114,7 +119,11 @@ export interface SessionHistoryRecord {
   startedAt: string;
   endedAt: string;
   state: 'Completed' | 'Failed' | 'Stopped';
+  /** Why the transmission started (AutoCast, MinimumClients, StartDelay, Manual, Multistream); null if it never did. */
+  startReason: string | null;
   clients: { id: string; name: string; state: string; sha256: string | null }[];
+  /** Why a session that did not complete ended (e.g. its image changed while it was sent). */
+  message?: string;
 }
 
 /**
@@ -144,6 +153,8 @@ export interface EnrolledClientRecord {
 }
 
 export interface SiteState {
+  /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
+  revision?: string;
   schemaVersion: number;
   dp: DPMulticastSettings;
   images: ImageRecord[];
@@ -153,6 +164,8 @@ export interface SiteState {
   deployments: DeploymentRecord[];
   deploymentStatus: DeploymentStatusRecord[];
   sessionHistory: SessionHistoryRecord[];
+  /** Number of the site's last multicast session: ids (MC0001, …) are unique for the site's whole life, across DP restarts. */
+  lastSessionNumber: number;
   enrollmentTokens: EnrollmentTokenRecord[];
   enrolledClients: EnrolledClientRecord[];
 }
@@ -172,8 +185,13 @@ export function defaultDPSettings(): DPMulticastSettings {
     transferRateBps: null,
     scheduled: { enabled: false, startDelayMinutes: 0, minimumSessionSize: 1 },
     slowClients: defaultSlowClientSettings(),
+    historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS,
   };
 }
+
+/** ConfigMgr deletes aged status messages after 30 days by default. */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 30;
+export const MAX_HISTORY_RETENTION_DAYS = 3650;
 
 export function emptySite(): SiteState {
   return {
@@ -186,6 +204,7 @@ export function emptySite(): SiteState {
     deployments: [],
     deploymentStatus: [],
     sessionHistory: [],
+    lastSessionNumber: 0,
     enrollmentTokens: [],
     enrolledClients: [],
   };
@@ -231,7 +250,15 @@ export function validateDPSettings(settings: DPMulticastSettings): DPMulticastSe
     invalid('ValueOutOfRange', `TransferRate must be at least 64 kbit/s (64000 bits per second); got ${settings.transferRateBps}.`, settings.transferRateBps);
   }
   requireWholeNumber(settings.scheduled.startDelayMinutes, 'SessionStartDelayMins', 0, 1440);
-  requireWholeNumber(settings.scheduled.minimumSessionSize, 'MinimumSessionSize', 1, settings.maximumClients);
+  const { minimumSessionSize } = settings.scheduled;
+  requireWholeNumber(minimumSessionSize, 'MinimumSessionSize', 1, MAX_CLIENTS_LIMIT);
+  if (minimumSessionSize > settings.maximumClients) {
+    invalid(
+      'ValueOutOfRange',
+      `MinimumSessionSize ${minimumSessionSize} is above MaximumClientCount ${settings.maximumClients}: a session never waits for more clients than the DP serves by multicast. Raise -MaximumClients (MaximumClientCount) or lower -MinimumSessionSize.`,
+      minimumSessionSize,
+    );
+  }
   const slow = settings.slowClients;
   if (slow.policy !== 'None' && !(slow.thresholdBps > 0)) {
     invalid('InvalidSlowClientPolicy', `SlowClientPolicy ${slow.policy} needs SlowClientThreshold above 0 bits per second.`, slow);
@@ -241,6 +268,7 @@ export function validateDPSettings(settings: DPMulticastSettings): DPMulticastSe
   }
   requireWholeNumber(slow.sustainSeconds, 'SlowClientSeconds', 1, 3600);
   if (slow.streams !== 2 && slow.streams !== 3) invalid('ValueOutOfRange', `SlowClientStreams must be 2 or 3; got ${slow.streams}.`, slow.streams);
+  requireWholeNumber(settings.historyRetentionDays, 'HistoryRetentionDays', 1, MAX_HISTORY_RETENTION_DAYS);
   return { ...settings, interface: settings.interface.trim(), addressRange };
 }
 
@@ -250,4 +278,18 @@ export function hasUsableGroup(start: number, end: number): boolean {
     if (!aliasesLinkLocalControl(address)) return true;
   }
   return false;
+}
+
+/**
+ * Drops what is past the site's retention: sessions that ended more than the retention ago, and
+ * status reports older than that of deployments that have expired (a deployment still in force
+ * keeps its status, which tells whether a Required deployment already ran on a device).
+ */
+export function applyRetention(site: SiteState, now: Date): void {
+  const cutoff = now.getTime() - site.dp.historyRetentionDays * 86_400_000;
+  const isOld = (time: string) => Date.parse(time) < cutoff;
+  if (site.sessionHistory.some((record) => isOld(record.endedAt))) site.sessionHistory = site.sessionHistory.filter((record) => !isOld(record.endedAt));
+  const expired = new Set(site.deployments.filter((deployment) => deployment.expiresAt !== null && Date.parse(deployment.expiresAt) < now.getTime()).map((deployment) => deployment.id));
+  if (expired.size === 0) return;
+  site.deploymentStatus = site.deploymentStatus.filter((status) => !(expired.has(status.deploymentId) && isOld(status.updatedAt)));
 }

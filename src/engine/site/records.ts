@@ -25,7 +25,8 @@ export function findRecord<T extends NamedRecord>(records: readonly T[], nameOrI
 
 export function assertNameFree(records: readonly NamedRecord[], name: string, kind: string, errorId: string, hint: string): void {
   if (records.some((record) => record.name.toLowerCase() === name.trim().toLowerCase())) {
-    throw new EngineError(errorId, 'ResourceExists', `A ${kind} named '${name}' already exists; ${hint}.`, name);
+    const article = /^[aeiou]/i.test(kind) ? 'An' : 'A';
+    throw new EngineError(errorId, 'ResourceExists', `${article} ${kind} named '${name}' already exists; ${hint}.`, name);
   }
 }
 

@@ -1,4 +1,4 @@
-// JSON schema of the site store (validated by conf on every read and write). It guards the
+// JSON schema of the site store (validated when the file is read and before every write). It guards the
 // shape of the data; the rules between fields (ranges, start ≤ end) live in model.ts.
 
 const id = { type: 'string', minLength: 1 } as const;
@@ -29,6 +29,7 @@ const dpSettings = record({
     sustainSeconds: { type: 'integer', minimum: 1 },
     streams: { enum: [2, 3] },
   }),
+  historyRetentionDays: { type: 'integer', minimum: 1 },
 });
 
 const image = record({
@@ -78,16 +79,21 @@ const deploymentStatus = record({
   updatedAt: text,
 });
 
-const session = record({
-  id,
-  imageId: id,
-  group: text,
-  port,
-  startedAt: text,
-  endedAt: text,
-  state: { enum: ['Completed', 'Failed', 'Stopped'] },
-  clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
-});
+const session = record(
+  {
+    id,
+    imageId: id,
+    group: text,
+    port,
+    startedAt: text,
+    endedAt: text,
+    state: { enum: ['Completed', 'Failed', 'Stopped'] },
+    startReason: nullableText,
+    clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
+    message: text,
+  },
+  ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'startReason', 'clients'],
+);
 
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
@@ -106,8 +112,8 @@ const enrolledClient = record({ id, deviceId: id, secretSha256: sha256, tokenId:
 
 const list = (items: object) => ({ type: 'array', items }) as const;
 
-/** conf's `schema`: one JSON schema per top-level property of the store. */
-export const siteSchemaProperties = {
+const siteProperties = {
+  revision: { type: 'string', pattern: '^[0-9a-f]{16}$' },
   schemaVersion: { type: 'integer', minimum: 1 },
   dp: dpSettings,
   images: list(image),
@@ -117,12 +123,10 @@ export const siteSchemaProperties = {
   deployments: list(deployment),
   deploymentStatus: list(deploymentStatus),
   sessionHistory: list(session),
+  lastSessionNumber: { type: 'integer', minimum: 0 },
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
 };
 
-/** conf's `rootSchema`: the rules for the document as a whole (conf adds the properties). */
-export const siteRootSchema = {
-  required: Object.keys(siteSchemaProperties),
-  additionalProperties: false,
-};
+/** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
+export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => key !== 'revision'));

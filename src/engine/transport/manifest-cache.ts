@@ -20,9 +20,15 @@ const MAX_ENTRIES = 64;
 const RACY_MS = 2000;
 const SUFFIX = '.mcm';
 
-/** $XDG_CACHE_HOME/mcshell/manifests, else ~/.cache/mcshell/manifests. */
-export function defaultManifestCacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mcshell', 'manifests');
+/** The cache of the site at `home`: it lives with the site, the owner's only. */
+export function siteManifestCacheDir(home: string): string {
+  return join(home, 'cache', 'manifests');
+}
+
+/** The site's cache when a site home is given (MCSHELL_HOME), else $XDG_CACHE_HOME/mcshell/manifests or ~/.cache/mcshell/manifests. */
+export function defaultManifestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MCSHELL_HOME) return siteManifestCacheDir(env.MCSHELL_HOME);
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'mcshell', 'manifests');
 }
 
 /**
@@ -60,10 +66,10 @@ export function loadCachedManifest(dir: string, key: string): Buffer | null {
 /** Stores manifest bytes under `key`; null when stored, else why not. */
 export function storeCachedManifest(dir: string, key: string, manifestBytes: Buffer): string | null {
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const path = entryPath(dir, key);
     const temporary = `${path}.${process.pid}.tmp`;
-    writeFileSync(temporary, Buffer.concat([Buffer.from(key), manifestBytes]));
+    writeFileSync(temporary, Buffer.concat([Buffer.from(key), manifestBytes]), { mode: 0o600 });
     renameSync(temporary, path);
   } catch (e) {
     // Not cached: the next send of this image hashes it again.

@@ -17,10 +17,14 @@ export function resolveInterface(spec: string): string {
     for (const addrs of Object.values(all)) if (addrs?.some((a) => a.address === spec)) return spec;
     throw new Error(`no interface has the address ${spec}`);
   }
-  const names = Object.entries(all)
+  throw new Error(`no IPv4 interface named '${spec}' (have: ${ipv4InterfaceNames().join(', ') || 'none'})`);
+}
+
+/** The names of this host's interfaces that have an IPv4 address. */
+export function ipv4InterfaceNames(): string[] {
+  return Object.entries(networkInterfaces())
     .filter(([, addrs]) => addrs?.some((a) => a.family === 'IPv4'))
     .map(([name]) => name);
-  throw new Error(`no IPv4 interface named '${spec}' (have: ${names.join(', ') || 'none'})`);
 }
 
 /** True for 224.0.0.0/4 addresses outside 224.0.0.0/24 (link-local control traffic). */

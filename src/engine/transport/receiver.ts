@@ -25,6 +25,7 @@ import {
   ANNOUNCE_PORT,
   decodeAnnounce,
   encodeStatus,
+  EndReason,
   HEADER_BYTES,
   packetType,
   PacketType,
@@ -65,6 +66,11 @@ export interface ReceiveOptions {
    * what it began is removed. Without it, whatever image the session carries is taken.
    */
   imageSha256?: Buffer;
+  /**
+   * Only a session with this manifest digest is joined (a restarted sender's new session of the
+   * image this receiver was getting); given up when none is announced within senderTimeoutMs.
+   */
+  sameManifest?: Buffer;
   /** TEST ONLY: impair arriving datagrams (see net.ts). */
   impairment?: Impairment;
   onProgress?: (p: ReceiveProgress) => void;
@@ -170,6 +176,14 @@ const NAP_BATCH = 32;
  * not make the receiver give up, and a real refusal is still reported within seconds.
  */
 const REFUSAL_GRACE_MS = 2000;
+/**
+ * A receiver that found its session by announcement treats another session announcing the same
+ * manifest as its sender restarted once its own sender has been silent this long (a live sender
+ * announces every 100 ms), or said it aborted.
+ */
+const RESTART_SILENCE_MS = 2000;
+/** How often one receive follows a restarted sender into its new session. */
+const MAX_REJOINS = 10;
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** Where a receiver keeps an unfinished image and its resume state, beside the output path. */
@@ -233,8 +247,21 @@ export function discardPartialOutput(out: string): void {
   for (const file of Object.values(partialOutputFiles(out))) rmSync(file, { force: true });
 }
 
+/**
+ * Receives one image. Without a group and port (the session found by announcement), a sender that
+ * restarts — the same image in a new session — is joined again, and the output resumes with what
+ * it holds.
+ */
 export async function receive(opts: ReceiveOptions): Promise<ReceiveSummary> {
-  return new Receiver(opts).run();
+  let receiver = new Receiver(opts);
+  let summary = await receiver.run();
+  for (let rejoins = 0; receiver.restartedSender && rejoins < MAX_REJOINS && !opts.signal?.aborted; rejoins++) {
+    const before = summary.elapsedSeconds;
+    receiver = new Receiver({ ...opts, sameManifest: receiver.restartedSender });
+    summary = await receiver.run();
+    summary.elapsedSeconds += before;
+  }
+  return summary;
 }
 
 /** Where the data goes: a regular file (via a temporary name), a block device in place, or a stream. */
@@ -263,6 +290,10 @@ export class Receiver {
   /** When the watchdog last saw the sender alive, and whether anything came since (cheaper than a clock read per datagram). */
   private lastFromSender = 0;
   private heardFromSender = false;
+  /** The sender said it aborted; a receiver that found it by announcement waits for it to come back. */
+  private senderAborted = false;
+  /** Set when this receiver ended because its sender restarted: the manifest digest to join again. */
+  restartedSender: Buffer | null = null;
 
   private ann: Announcement | null = null;
   private g!: Geometry;
@@ -426,8 +457,10 @@ export class Receiver {
         return this.onManifestChunk(msg);
       case PacketType.End:
         if (msg.length !== HEADER_BYTES) break;
-        if (this.state !== ReceiverState.Done) this.fail('the sender ended the session before this receiver had the image');
-        else this.succeed();
+        if (this.state === ReceiverState.Done) this.succeed();
+        else if (msg[3] === EndReason.Aborted && this.findsByAnnouncement()) this.senderAborted = true;
+        else if (msg[3] === EndReason.SourceChanged) this.fail('the sender ended the session because its image was changed while it was sent (its blocks no longer matched the manifest)');
+        else this.fail('the sender ended the session before this receiver had the image');
         return;
     }
     this.counters.malformed++;
@@ -442,7 +475,8 @@ export class Receiver {
   /** The well-known channel only serves to find a session; everything else arrives on the session's group. */
   private onAnnounceChannel(msg: Buffer, rinfo: RemoteInfo): void {
     this.counters.datagrams++;
-    if (this.ann) return;
+    // Once a session is adopted, the channel only matters for a restarted sender (see isRestartOf).
+    if (this.ann && !this.findsByAnnouncement()) return;
     if (packetType(msg) === PacketType.Announce) this.onAnnounce(msg, rinfo);
     else this.counters.malformed++;
   }
@@ -469,7 +503,8 @@ export class Receiver {
     const onChannel = msg[3] === ANNOUNCE_ON_CHANNEL;
     if (this.ann) {
       if (a.session !== this.ann.session) {
-        this.counters.foreign++;
+        if (this.isRestartOf(a)) this.rejoin(a);
+        else this.counters.foreign++;
         return;
       }
       if (this.keys) {
@@ -501,6 +536,10 @@ export class Receiver {
     }
     // A receiver that checks signatures joins once the manifest's digest is known and signed.
     if (a.manifestSize === 0 && this.opts.manifestPublicKey) return;
+    if (this.opts.sameManifest && !(a.manifestSize > 0 && a.manifestDigest.equals(this.opts.sameManifest))) {
+      this.counters.foreign++;
+      return;
+    }
     const refused = this.refuse(a, msg);
     if (refused) {
       this.refusal ??= { message: refused, at: performance.now() };
@@ -508,6 +547,26 @@ export class Receiver {
     }
     if (this.keys && !onChannel) this.window.accept(seqOf(msg));
     this.adopt(a, rinfo).catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
+  }
+
+  /** The session was found by announcement (no group and port given): a restarted sender can be followed. */
+  private findsByAnnouncement(): boolean {
+    return this.opts.group === undefined;
+  }
+
+  /** Whether another session's announcement is this receiver's sender restarted: the same manifest, its own sender gone. */
+  private isRestartOf(a: Announcement): boolean {
+    const own = this.ann!;
+    if (!this.findsByAnnouncement() || this.state !== ReceiverState.Receiving || own.manifestSize === 0) return false;
+    if (a.manifestSize !== own.manifestSize || !a.manifestDigest.equals(own.manifestDigest)) return false;
+    return this.senderAborted || (!this.heardFromSender && performance.now() - this.lastFromSender > RESTART_SILENCE_MS);
+  }
+
+  /** Ends this run (its resume state saved) so that receive() joins the sender's new session. */
+  private rejoin(a: Announcement): void {
+    this.restartedSender = a.manifestDigest;
+    this.opts.onWarning?.(`the sender restarted (the same image in session ${a.session.toString(16).padStart(8, '0')}): joining it, keeping what this receiver holds`);
+    this.fail(`the sender restarted in session ${a.session.toString(16).padStart(8, '0')}: joining it`);
   }
 
   /** Why this receiver may not join the announced session (a message for the user), or null; sets the session keys. */
@@ -845,9 +904,12 @@ export class Receiver {
   private writeBlock(block: number, h: Held): void {
     const fd = (this.out as { fd: number }).fd;
     this.pendingWrites++;
-    write(fd, h.buf, 0, this.g.bytesIn(block), this.g.offsetOf(block), (err) => {
+    const bytes = this.g.bytesIn(block);
+    write(fd, h.buf, 0, bytes, this.g.offsetOf(block), (err, written) => {
       this.pendingWrites--;
       if (err) return this.fail(`cannot write ${this.opts.out}: ${err.message}`, err.code);
+      // A file system that takes only part of a write has no room for the rest.
+      if (written !== bytes) return this.fail(`cannot write ${this.opts.out}: only ${written} of ${bytes} bytes of a block were written`, 'ENOSPC');
       h.written = true;
       this.written[block] = 1;
       this.blocksWritten++;
@@ -911,13 +973,11 @@ export class Receiver {
     if (this.out.kind !== 'stream' && this.blocksWritten < this.g.blockCount) return;
     const digest = this.hash.digest();
     if (!digest.equals(this.manifest.imageSha256)) {
-      // Every block matched its hash yet the whole does not: the output cannot be trusted.
-      if (this.out.kind === 'file') {
-        closeSync(this.out.fd);
-        unlinkSync(this.out.part);
-        if (existsSync(this.out.state)) unlinkSync(this.out.state);
-      }
-      return this.fail(`the image's SHA-256 does not match the manifest (${digest.toString('hex')})`);
+      this.fail(`the image's SHA-256 does not match the manifest (${digest.toString('hex')}); what was received is removed`);
+      // Every block matched its hash yet the whole does not: the output can be neither trusted nor
+      // resumed (removed after fail(), which saves the resume state).
+      if (this.out.kind === 'file') discardPartialOutput(this.opts.out);
+      return;
     }
     if (this.out.kind === 'file') {
       closeSync(this.out.fd);
@@ -1023,13 +1083,18 @@ export class Receiver {
 
   private watchdog(): void {
     if (!this.ann && this.refusal && performance.now() - this.refusal.at > REFUSAL_GRACE_MS) return this.fail(this.refusal.message);
-    if (!this.ann || this.state !== ReceiverState.Receiving) return;
     const limit = this.opts.senderTimeoutMs ?? 30_000;
+    if (!this.ann && this.opts.sameManifest && performance.now() - this.started > limit) {
+      return this.fail(`the restarted sender's session of this image was not found within ${Math.round(limit / 1000)} s`);
+    }
+    if (!this.ann || this.state !== ReceiverState.Receiving) return;
     if (this.heardFromSender) {
       this.heardFromSender = false;
       this.lastFromSender = performance.now();
     }
-    if (performance.now() - this.lastFromSender > limit) this.fail(`no datagram from the sender for ${Math.round(limit / 1000)} s`);
+    if (performance.now() - this.lastFromSender <= limit) return;
+    if (this.senderAborted) this.fail(`the sender ended the session before this receiver had the image, and no new session of the image was announced within ${Math.round(limit / 1000)} s`);
+    else this.fail(`no datagram from the sender for ${Math.round(limit / 1000)} s`);
   }
 
   private succeed(): void {

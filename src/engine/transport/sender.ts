@@ -16,7 +16,7 @@
 // An image sent before is not hashed at all: its manifest comes from the cache (manifest-cache.ts).
 import type { KeyObject } from 'node:crypto';
 import type { Socket, RemoteInfo } from 'node:dgram';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { checkEncryptionKey, ReplayWindow, SessionKeys, TAG_BYTES } from './cipher.js';
 import { encodeRepair, SYMBOL_IDS } from './fec.js';
 import { defaultManifestCacheDir, msUntilCacheable } from './manifest-cache.js';
@@ -318,6 +318,8 @@ export class Sender {
   private control!: Socket;
   private feedbackPort = 0;
   private fd = -1;
+  /** The image's size and modification time when the session opened it: any write changes them. */
+  private opened: { size: bigint; mtimeNs: bigint } | null = null;
 
   private seq = 0;
   /** Counters of their own for announcements on the well-known channel and for DONE-ACKs (unique nonces). */
@@ -403,6 +405,8 @@ export class Sender {
     this.nextRepair = new Uint32Array(g.blockCount);
     if (this.opts.onDemand) this.cursor = g.blockCount;
     this.fd = openSync(this.opts.file, 'r');
+    const { size, mtimeNs } = fstatSync(this.fd, { bigint: true });
+    this.opened = { size, mtimeNs };
     const slotBytes = Math.max(SYMBOL_HEADER_BYTES + g.symbolSize, ANNOUNCE_MAX_BYTES) + TAG_BYTES;
     // A modest send buffer on purpose: when a shaped link's queue is full the kernel then pushes
     // back on the socket (the send queue waits) instead of silently dropping in the qdisc.
@@ -421,7 +425,9 @@ export class Sender {
       if (this.probing || ++ticks % (CONTROL_MS / PROBE_MS) === 0) this.regulate();
     });
     if (this.opts.onProgress) this.every(500, () => this.opts.onProgress!(this.progress()));
-    this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
+    // A session stopped while the sender was still opening its sockets ends at once.
+    if (this.opts.signal?.aborted) this.end(EndReason.Aborted, 'interrupted');
+    else this.opts.signal?.addEventListener('abort', () => this.end(EndReason.Aborted, 'interrupted'), { once: true });
     this.announceDue = 2;
     this.kick();
     this.hashAhead();
@@ -833,8 +839,21 @@ export class Sender {
     }
   }
 
+  /**
+   * Why the image no longer matches its manifest (something wrote to it during the session), or
+   * null. Receivers would drop its changed blocks as corrupt and ask for them again forever.
+   */
+  private sourceChanged(): string | null {
+    const { size, mtimeNs } = fstatSync(this.fd, { bigint: true });
+    if (size === this.opened!.size && mtimeNs === this.opened!.mtimeNs) return null;
+    const what = size === this.opened!.size ? 'its modification time moved' : `its size went from ${this.opened!.size} to ${size} bytes`;
+    return `the image ${this.opts.file} was changed during the session (${what}): what is sent no longer matches its manifest, so the session was ended; send it again once nothing writes to it`;
+  }
+
   /** Periodic: start on --max-wait, drop silent receivers, adapt the rate to overruns. */
   private regulate(): void {
+    const changed = this.sourceChanged();
+    if (changed) return this.end(EndReason.SourceChanged, changed);
     const now = performance.now();
     if (!this.running && this.opts.maxWaitSeconds !== undefined && (now - this.started) / 1000 >= this.opts.maxWaitSeconds) {
       if (this.peers.size === 0) return this.end(EndReason.Aborted, `no receiver joined within --max-wait ${this.opts.maxWaitSeconds} s`);

@@ -81,6 +81,8 @@ export const ANNOUNCE_ON_CHANNEL = 1;
 export const enum EndReason {
   Complete = 0,
   Aborted = 1,
+  /** The sender's image was written to during the session: what it sends no longer matches the manifest. */
+  SourceChanged = 2,
 }
 
 export const enum ReceiverState {

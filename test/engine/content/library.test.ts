@@ -61,6 +61,7 @@ test('removing an image used by a deployment needs -Force; its content goes when
   assert.equal(first.file, second.file, 'identical content is stored once');
   await store.update((site) => {
     site.taskSequences.push({ id: 'TS00001', name: 'Deploy A', steps: [{ type: 'ApplyImage', imageId: first.id, target: '/dev/null' }] });
+    site.collections.push({ id: 'C1', name: 'Lab', description: '', memberIds: [] });
     site.deployments.push({ id: 'DEP00001', taskSequenceId: 'TS00001', collectionId: 'C1', option: 'DownloadWhenNeeded', availability: 'Clients', purpose: 'Required', availableAfter: null, expiresAt: null, createdAt: new Date().toISOString() });
   });
   await assert.rejects(removeImage(store, 'A', false), (e: unknown) => isEngineError('ImageInUse')(e) && /DEP00001/.test((e as Error).message));

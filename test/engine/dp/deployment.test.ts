@@ -42,7 +42,7 @@ test('scheduled-cast waits for the minimum session size, then every client ends 
   }
   const [session] = dp.sessions.list();
   assert.equal(session!.state, 'Completed');
-  assert.equal(session!.startReason, 'minimum-size');
+  assert.equal(session!.startReason, 'MinimumClients');
   await waitFor(() => lab.store.read().sessionHistory.length > 0, 'the session history line');
   const site = lab.store.read();
   assert.equal(site.sessionHistory.length, 1);

@@ -59,7 +59,7 @@ export async function makeLab(options: LabOptions) {
 
 /** A token for `uses` clients (valid for an hour), as New-EnrollmentToken makes it. */
 export async function makeToken(store: SiteStore, uses = 1): Promise<string> {
-  const { fingerprint } = await siteIdentity(store.home);
+  const { fingerprint } = await siteIdentity(store);
   return (await newEnrollmentToken(store, fingerprint, { uses, expiresInMs: 3_600_000 })).token;
 }
 

@@ -25,7 +25,7 @@ const refusedWith = (id: string) => (error: unknown) => error instanceof ClientE
 
 test('the site identity is made once, kept 0600 under the site home, and not in the JSON store', async () => {
   const lab = await makeLab({ devices: 0 });
-  const identity = await siteIdentity(lab.store.home);
+  const identity = await siteIdentity(lab.store);
   for (const file of ['signing-key.pem', 'tls-key.pem']) {
     assert.equal((await stat(join(lab.store.home, 'identity', file))).mode & 0o777, 0o600, `${file} is readable by its owner only`);
   }
@@ -89,7 +89,7 @@ test('each encrypted session has a fresh key', async (t) => {
 test('revoked, expired, used-up and wrong tokens are refused; a reusable site key enrolls many', async (t) => {
   const lab = await makeLab({ devices: 3 });
   const { server } = await startDP(t, lab.store);
-  const { fingerprint } = await siteIdentity(lab.store.home);
+  const { fingerprint } = await siteIdentity(lab.store);
   const member = { server, mac: lab.devices[0]!.mac };
   const once = await makeToken(lab.store, 1);
   await enroll({ ...member, token: once });
@@ -166,6 +166,25 @@ test('enroll, hello and offer requests beyond the rate per address get 429 (logg
   assert.ok(Date.now() - started < 30_000);
 });
 
+test('a request refused by the rate limit does no work on the site: the store is not read for it, nor to log it', async (t) => {
+  const lab = await makeLab({ devices: 1 });
+  // Below one request per second, with bursts of less than one: every request is over the limit.
+  const { server, refusals } = await startDP(t, lab.store, { requestsPerSecond: 0.1 });
+  const read = lab.store.read.bind(lab.store);
+  let reads = 0;
+  lab.store.read = () => {
+    reads++;
+    return read();
+  };
+  const statuses = [];
+  for (const path of ['/v1/hello', '/v1/enroll', '/v1/content', '/v1/nothing']) {
+    for (let i = 0; i < 5; i++) statuses.push((await rawRequest(server, 'POST', path, { body: '{}', credential: 'CLI00001.not-a-credential-of-this-site' })).status);
+  }
+  assert.deepEqual([...new Set(statuses)], [429]);
+  assert.equal(reads, 0, 'limited requests read the site');
+  assert.ok(refusals.some((event) => event.status === 429), 'the flood is still logged');
+});
+
 test('no request reaches a file outside the content library', async (t) => {
   const lab = await makeLab({ devices: 1 });
   const { server } = await startDP(t, lab.store);
@@ -218,7 +237,7 @@ for (const multicastOnly of [true, false]) {
     const { server } = await startDP(t, lab.store);
     const credential = (await enrollDevices(lab.store, server, lab.devices)).get('lab-01')!;
     // As if the DP's signing key were another's: the pinned site key no longer matches.
-    const stranger = (await siteIdentity((await makeLab({ devices: 0 })).store.home)).signingPublicKey;
+    const stranger = (await siteIdentity((await makeLab({ devices: 0 })).store)).signingPublicKey;
     const result = await runClient({ credential: { ...credential, signingPublicKey: stranger }, interface: 'lo' });
     if (multicastOnly) {
       assert.equal(result.ok, false);

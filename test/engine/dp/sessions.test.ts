@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { runClient } from '../../../src/engine/client/agent.js';
-import { importImage } from '../../../src/engine/content/library.js';
+import { imagePath, importImage } from '../../../src/engine/content/library.js';
+import { SiteStore } from '../../../src/engine/site/store.js';
 import { enrollDevices, errorId, makeLab, rawRequest } from './fixtures.js';
 
 const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
@@ -55,7 +57,7 @@ test('beyond the maximum client count, clients get unicast when the image allows
   const { dp, server } = await startDP(t, lab.store);
   // Hold the one multicast place: a waiting request that has not started receiving.
   await lab.store.update((site) => void (site.dp.scheduled.minimumSessionSize = 1));
-  const holder = dp.sessions.request(lab.image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' });
+  const holder = await dp.sessions.request(lab.image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' });
   assert.ok(holder);
   const { credential } = (await enrollDevices(lab.store, server, [lab.devices[1]!])).get('lab-02')!;
   const ask = () => rawRequest(server, 'POST', '/v1/content', { credential, body: JSON.stringify({ deploymentId: 'DEP001', imageId: lab.image.id }) });
@@ -103,6 +105,59 @@ test('scheduled-cast starts on the delay rule when the delay has passed, without
   const result = await runClient({ credential: credentials.get('lab-01')!, interface: 'lo' });
   assert.equal(result.ok, true, result.message);
   const [session] = dp.sessions.list();
-  assert.equal(session!.startReason, 'start-delay');
+  assert.equal(session!.startReason, 'StartDelay');
   assert.equal(session!.clients.size, 1);
+});
+
+test('an image written to in the library while a session sends it: the session fails with the reason in the history, and so does the client', async (t) => {
+  const lab = await makeLab({ devices: 1, imageBytes: 6_000_000, dp: { transferRateBps: 8_000_000 }, multicast: { multicastOnly: true } });
+  const file = imagePath(lab.store, lab.image);
+  assert.equal((await stat(file)).mode & 0o777, 0o400, 'images in the content library are read-only');
+  const { dp, server } = await startDP(t, lab.store);
+  const credentials = await enrollDevices(lab.store, server, lab.devices);
+  // Once the transmission is under way, something writes into the image, in a block not sent yet.
+  dp.sessions.on('progress', (session) => {
+    if (session.progress!.blocksSent === 0 || session.progress!.blocksSent >= 3) return;
+    dp.sessions.removeAllListeners('progress');
+    const fd = openSync(file, 'r+');
+    writeSync(fd, randomBytes(100_000), 0, 100_000, 5_000_000);
+    closeSync(fd);
+  });
+  const result = await runClient({ credential: credentials.get('lab-01')!, interface: 'lo' });
+  assert.equal(result.ok, false);
+  assert.match(result.message, /the sender ended the session because its image was changed while it was sent/);
+  await until(() => lab.store.read().sessionHistory.length === 1, 'the session in the history', 30_000);
+  const [record] = lab.store.read().sessionHistory;
+  assert.equal(record!.state, 'Failed');
+  assert.match(record!.message ?? '', /the image .* was changed during the session .*: what is sent no longer matches its manifest, so the session was ended/);
+});
+
+test('session ids belong to the site: a new DP process goes on numbering, and the history keeps the id and why it started', async (t) => {
+  const lab = await makeLab({ devices: 1 });
+  const runSession = async () => {
+    const dp = new DPService(lab.store, { port: 0, joinWaitSeconds: 30 });
+    await dp.start();
+    t.after(() => dp.stop());
+    const session = await dp.sessions.startNow(lab.image);
+    assert.equal(session.startReason, 'Manual');
+    dp.sessions.stop(session.id);
+    await dp.stop();
+    return session.id;
+  };
+  assert.deepEqual([await runSession(), await runSession()], ['MC0001', 'MC0002']);
+  const history = lab.store.read().sessionHistory.map(({ id, state, startReason }) => ({ id, state, startReason }));
+  assert.deepEqual(history, [
+    { id: 'MC0001', state: 'Stopped', startReason: 'Manual' },
+    { id: 'MC0002', state: 'Stopped', startReason: 'Manual' },
+  ]);
+});
+
+test('a version 3 site gets the session counter past its history and a start reason on each record', async () => {
+  const lab = await makeLab({ devices: 1 });
+  const { lastSessionNumber: _n, ...current } = lab.store.read();
+  const old = { id: 'MC0001-1700000000000', imageId: lab.image.id, group: '239.255.0.1', port: 63000, startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), state: 'Completed', clients: [] };
+  await writeFile(lab.store.path, JSON.stringify({ ...current, schemaVersion: 3, sessionHistory: [old, { ...old, id: 'MC0001-1700000009999' }] }));
+  const migrated = (await SiteStore.open(lab.store.home)).read();
+  assert.equal(migrated.lastSessionNumber, 2);
+  assert.deepEqual(migrated.sessionHistory.map((record) => [record.id, record.startReason]), [['MC0001-1700000000000', null], ['MC0001-1700000009999', null]]);
 });

@@ -70,14 +70,14 @@ async function slowSession(t: TestContext, slowClients: Partial<SlowClientSettin
   const lab = await makeLab({ devices: 2, imageBytes: 64 * 1024, dp: { scheduled: { enabled: true, startDelayMinutes: 60, minimumSessionSize: 5 }, slowClients: { ...defaultSlowClientSettings(), thresholdBps: 40e6, sustainSeconds: 5, ...slowClients } } });
   await lab.store.update((site) => void (site.images[0]!.sizeBytes = 1e12)); // nobody finishes during the test
   const sessions = new MulticastSessions({ store: lab.store, interface: 'lo', joinWaitSeconds: 1 });
-  // Real time again first: closing waits for ended sessions to be recorded, which waits on the clock.
+  // Closing waits for the history records, and saving them waits on the clock: a real one.
   t.after(() => {
     t.mock.timers.reset();
     return sessions.close();
   });
   const image = lab.store.read().images[0]!;
-  const session = sessions.request(image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' })!;
-  sessions.request(image, { deviceId: 'DEV002', name: 'lab-02', address: '127.0.0.1' });
+  const session = (await sessions.request(image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' }))!;
+  await sessions.request(image, { deviceId: 'DEV002', name: 'lab-02', address: '127.0.0.1' });
   session.state = 'Running';
   t.mock.timers.reset();
   t.mock.timers.enable({ apis: ['Date'], now: 1_000_000 });
@@ -107,6 +107,8 @@ test('Disconnect: a client below the threshold for the sustained period is disco
 test('Multistream: a slow client moves to a slower stream of the same image; None leaves everyone where they are', async (t) => {
   const { sessions, session } = await slowSession(t, { policy: 'Multistream' }, 10);
   const slow = session.clients.get('DEV002')!;
+  // The slower stream's id is allocated in the site first.
+  while (slow.state === 'Receiving') await new Promise((resolve) => setImmediate(resolve));
   assert.equal(slow.state, 'Moved');
   const stream: MulticastSession = sessions.get(slow.movedTo!);
   assert.equal(stream.stream, 1);

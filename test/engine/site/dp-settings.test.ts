@@ -43,7 +43,7 @@ test('port ranges, client counts, rates and schedules are range-checked with the
   rejects(withChanges({ portRange: { start: 80, end: 63000 } }), 'ValueOutOfRange', /StartUdpPort must be a whole number from 1024 to 65535/);
   rejects(withChanges({ maximumClients: 0 }), 'ValueOutOfRange', /MaximumClientCount must be a whole number from 1/);
   rejects(withChanges({ transferRateBps: 1000 }), 'ValueOutOfRange', /TransferRate must be at least 64 kbit\/s/);
-  rejects(withChanges({ maximumClients: 8, scheduled: { enabled: true, startDelayMinutes: 5, minimumSessionSize: 9 } }), 'ValueOutOfRange', /MinimumSessionSize must be a whole number from 1 to 8/);
+  rejects(withChanges({ maximumClients: 8, scheduled: { enabled: true, startDelayMinutes: 5, minimumSessionSize: 9 } }), 'ValueOutOfRange', /MinimumSessionSize 9 is above MaximumClientCount 8: .* Raise -MaximumClients/);
   rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), policy: 'Disconnect' } }), 'InvalidSlowClientPolicy', /SlowClientThreshold/);
   rejects(withChanges({ slowClients: { ...defaultSlowClientSettings(), policy: 'Multistream', thresholdBps: 0 } }), 'InvalidSlowClientPolicy', /Multistream needs SlowClientThreshold/);
   rejects(withChanges({ transferRateBps: 50e6, slowClients: { ...defaultSlowClientSettings(), policy: 'Disconnect', thresholdBps: 80e6 } }), 'InvalidSlowClientPolicy', /must be below TransferRate/);

@@ -1,8 +1,11 @@
 // Child process for the store tests: `add <home> <count> <prefix>` adds devices one update at a
-// time; `hang <home>` starts an update and never finishes it (the test kills it mid-change).
+// time; `hang <home>` starts an update and never finishes it (the test kills it mid-change);
+// `umask <home> <octal umask> <image file>` makes a site under that umask: a change, an imported
+// image and the site identity.
 import { SiteStore } from '../../../src/engine/site/store.js';
 
 const [mode, home, count, prefix] = process.argv.slice(2);
+if (mode === 'umask') process.umask(Number.parseInt(count!, 8));
 const store = await SiteStore.open(home!);
 if (mode === 'add') {
   for (let i = 0; i < Number(count); i++) {
@@ -17,4 +20,10 @@ if (mode === 'add') {
     // Block inside the change so the parent can kill this process while it holds the lock.
     for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
   });
+} else if (mode === 'umask') {
+  const { importImage } = await import('../../../src/engine/content/library.js');
+  const { siteIdentity } = await import('../../../src/engine/site/identity.js');
+  await store.update((site) => void site.devices.push({ id: 'DEV00001', name: 'lab-01', mac: null }));
+  await importImage(store, { path: prefix!, name: 'win11' });
+  await siteIdentity(store);
 }
