@@ -23,6 +23,7 @@ export default defineCmdlet({
       const { DPService } = await import('../../src/engine/dp/service.js');
       const service = new DPService(store, { port: params.Port, ...(params.Interface ? { interface: params.Interface } : {}) });
       const address = await service.start();
+      for (const warning of service.warnings) ctx.writeWarning(warning);
       registerService(store, service);
       return { Endpoint: `${address.host}:${address.port}`, Interface: service.interface, Site: store.home, Fingerprint: await service.fingerprint() };
     });

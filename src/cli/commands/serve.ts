@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
       log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) });
     });
     const address = await service.start();
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: adminSocketPath(store.home) });
+    for (const warning of service.warnings) process.stderr.write(`mcshell serve: ${warning}\n`);
+    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.warnings.length ? null : adminSocketPath(store.home) });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

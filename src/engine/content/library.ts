@@ -13,7 +13,7 @@ import { isDiskFull } from '../client/disk.js';
 import { rethrowDiskError } from '../site/disk.js';
 import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
-import type { SiteStore } from '../site/store.js';
+import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
 
 export interface ImportProgress {
@@ -47,7 +47,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   try {
     sha256 = await copyAndHash(request.path, partial, source.size, request);
     // Read-only: an image written to while a session sends it no longer matches its manifest.
-    await chmod(partial, 0o400);
+    await chmod(partial, IMAGE_FILE);
   } catch (error) {
     await unlink(partial).catch(() => undefined);
     if (request.signal?.aborted) throw new EngineError('ImportCancelled', 'InvalidOperation', 'import cancelled; nothing was added', request.path);

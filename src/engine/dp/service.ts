@@ -35,6 +35,8 @@ export class DPService implements DPControl {
   private readonly admin: AdminEndpoint;
   private address: AddressInfo | null = null;
   readonly interface: string;
+  /** What start() could not set up but served without (e.g. the admin socket on a read-only site disk). */
+  readonly warnings: string[] = [];
 
   constructor(
     readonly store: SiteStore,
@@ -66,7 +68,12 @@ export class DPService implements DPControl {
     // The identity first: it creates the site if this is its first use (the socket lives in its home).
     const identity = await siteIdentity(this.store);
     // Then the admin socket: it refuses while another process serves this site.
-    await this.admin.listen(adminSocketPath(this.store.home));
+    try {
+      await this.admin.listen(adminSocketPath(this.store.home));
+    } catch (error) {
+      if (!(error instanceof EngineError && error.id === 'AdminSocketDiskUnavailable')) throw error;
+      this.warnings.push(error.message);
+    }
     try {
       this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {

@@ -66,6 +66,8 @@ const HEAD_BYTES = 64;
 /** Home and content hold the store, the site's keys and its images: the owner's only. */
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
+/** Images in the content library: the owner's, and read-only. */
+export const IMAGE_FILE = 0o400;
 
 interface Cached {
   /** The file's identity, times, size and revision when it was read. */
@@ -345,17 +347,20 @@ async function refuseOrphanedContent(home: string, path: string): Promise<void> 
 }
 
 /**
- * Takes group and other access away from the site's folders, store and images when its owner
- * opens it (a site made by an older mcshell followed the umask). Best effort: a read-only disk
- * or another user's site is left as it is.
+ * Takes group and other access away from the site's folders and store, and makes its images
+ * read-only (a sender notices, but cannot undo, an image changed under it), when its owner opens
+ * it: a site made by an older mcshell followed the umask. Best effort: a read-only disk or
+ * another user's site is left as it is.
  */
 async function tightenModes(home: string): Promise<void> {
   const content = join(home, 'content');
   const images = (await readdir(content).catch(() => [])).filter((name) => name.endsWith('.img')).map((name) => join(content, name));
+  const wanted = (path: string, mode: number) => (images.includes(path) ? IMAGE_FILE : mode & 0o700);
   for (const path of [home, content, join(home, STORE_FILE), ...images]) {
     try {
       const info = await stat(path);
-      if (info.uid === process.getuid?.() && info.mode & 0o077) await chmod(path, info.mode & 0o700);
+      const mode = wanted(path, info.mode & 0o777);
+      if (info.uid === process.getuid?.() && (info.mode & 0o777) !== mode) await chmod(path, mode);
     } catch {
       // Left as it is (see above).
     }
