@@ -53,8 +53,9 @@ export function removeIfInterrupted(path: string): () => void {
 export async function sweepStalePartials(contentDir: string): Promise<void> {
   const names = await readdir(contentDir).catch(() => [] as string[]);
   for (const name of names) {
-    const owner = PARTIAL.exec(name)?.[1];
-    if (name.match(PARTIAL) && !(owner && isAlive(Number(owner)))) await unlink(join(contentDir, name)).catch(() => undefined);
+    const partial = PARTIAL.exec(name);
+    const owner = partial?.[1];
+    if (partial && !(owner && isAlive(Number(owner)))) await unlink(join(contentDir, name)).catch(() => undefined);
   }
 }
 
