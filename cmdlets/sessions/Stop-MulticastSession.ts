@@ -13,9 +13,10 @@ export default defineCmdlet({
     PassThru: { type: 'switch', description: 'Outputs the session.' },
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },
-  examples: [{ title: 'The DP service must run', code: 'Stop-MulticastSession MC0001 -Force', error: 'DPServiceNotRunning' }],
+  examples: [{ title: 'The DP service must run', code: 'Stop-MulticastSession MC0001', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
-    if (!(await ctx.shouldProcess(params.Id, 'Stop multicast session', { force: params.Force }))) return;
+    const target = await engine(ctx, async (store) => (await (await requireDP(store)).getSession(params.Id)).id);
+    if (target === undefined || !(await ctx.shouldProcess(target, 'Stop multicast session', { force: params.Force }))) return;
     const session = await engine(ctx, async (store) => (await requireDP(store)).stopSession(params.Id));
     if (session && params.PassThru) {
       const { sessionView } = await import('../../src/engine/dp/views.js');

@@ -13,9 +13,13 @@ export default defineCmdlet({
     PassThru: { type: 'switch', description: 'Outputs the removed enrollment.' },
   },
   outputType: { name: 'EnrolledClient', view: ENROLLED_CLIENT_VIEW },
-  examples: [{ title: 'A device that never enrolled', code: 'Remove-EnrolledClient pc-01 -Force', error: 'EnrolledClientNotFound' }],
+  examples: [{ title: 'A device that never enrolled', code: 'Remove-EnrolledClient pc-01', error: 'EnrolledClientNotFound' }],
   async *process(params, ctx) {
-    if (!(await ctx.shouldProcess(params.Name, 'Remove enrolled client', { force: params.Force }))) return;
+    const target = await engine(ctx, async (store) => {
+      const { findEnrolledClient } = await import('../../src/engine/site/enrollment.js');
+      return findEnrolledClient(store.read(), params.Name).id;
+    });
+    if (target === undefined || !(await ctx.shouldProcess(target, 'Remove enrolled client', { force: params.Force }))) return;
     const removed = await engine(ctx, async (store) => {
       const { removeEnrolledClient } = await import('../../src/engine/site/enrollment.js');
       const site = store.read();

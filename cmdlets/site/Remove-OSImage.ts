@@ -19,11 +19,17 @@ export default defineCmdlet({
       code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Old | Out-Null; Get-OSImage Old | Remove-OSImage -Confirm:$false; @(Get-OSImage).Count",
       output: [0],
     },
-    { title: 'An unknown image is an error', code: 'Remove-OSImage NoSuchImage -Force', error: 'ImageNotFound' },
-    { title: 'Removing asks first; with no terminal to ask on, say -Force or -Confirm:$false', code: 'Remove-OSImage Old', error: 'ConfirmationRequired' },
+    { title: 'An unknown image is an error, before anything is asked', code: 'Remove-OSImage NoSuchImage', error: 'ImageNotFound' },
+    { title: 'Removing asks first; with no terminal to ask on, say -Force or -Confirm:$false', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Old | Out-Null; Remove-OSImage Old", error: 'ConfirmationRequired' },
   ],
   async *process(params, ctx) {
-    if (!(await ctx.shouldProcess(params.Name, 'Remove image', { force: params.Force }))) return;
+    // What is not there is an error before anything is asked (as ConfigMgr's Remove-CM* resolve their object first).
+    const target = await engine(ctx, async (store) => {
+      const { findImage } = await import('../../src/engine/content/library.js');
+      const image = findImage(store.read(), params.Name);
+      return `${image.name} (${image.id})`;
+    });
+    if (target === undefined || !(await ctx.shouldProcess(target, 'Remove image', { force: params.Force }))) return;
     const removed = await engine(ctx, async (store) => {
       const { removeImage } = await import('../../src/engine/content/library.js');
       return removeImage(store, params.Name, params.Force);

@@ -19,10 +19,14 @@ export default defineCmdlet({
       code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 | Out-Null; Get-TSDeployment -Collection Lab1 | Remove-TSDeployment -Force; @(Get-TSDeployment).Count",
       output: [0],
     },
-    { title: 'An unknown id', code: 'Remove-TSDeployment DEP09999 -Force', error: 'DeploymentNotFound' },
+    { title: 'An unknown id', code: 'Remove-TSDeployment DEP09999', error: 'DeploymentNotFound' },
   ],
   async *process(params, ctx) {
-    if (!(await ctx.shouldProcess(params.Id, 'Remove deployment', { force: params.Force }))) return;
+    const target = await engine(ctx, async (store) => {
+      const { findDeployment } = await import('../../src/engine/deploy/deployments.js');
+      return findDeployment(store.read(), params.Id).id;
+    });
+    if (target === undefined || !(await ctx.shouldProcess(target, 'Remove deployment', { force: params.Force }))) return;
     const removed = await engine(ctx, async (store) => {
       const { removeDeployment } = await import('../../src/engine/deploy/deployments.js');
       const site = store.read();

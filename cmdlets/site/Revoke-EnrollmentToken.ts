@@ -19,10 +19,14 @@ export default defineCmdlet({
       code: "New-EnrollmentToken | Out-Null; New-EnrollmentToken | Out-Null; Get-EnrollmentToken -State Active | Revoke-EnrollmentToken -Force -PassThru | ForEach-Object State",
       output: ['Revoked', 'Revoked'],
     },
-    { title: 'An unknown token', code: 'Revoke-EnrollmentToken abc123 -Force', error: 'EnrollmentTokenNotFound' },
+    { title: 'An unknown token', code: 'Revoke-EnrollmentToken abc123', error: 'EnrollmentTokenNotFound' },
   ],
   async *process(params, ctx) {
-    if (!(await ctx.shouldProcess(params.Id, 'Revoke enrollment token', { force: params.Force }))) return;
+    const target = await engine(ctx, async (store) => {
+      const { findToken } = await import('../../src/engine/site/enrollment.js');
+      return findToken(store.read(), params.Id).id;
+    });
+    if (target === undefined || !(await ctx.shouldProcess(target, 'Revoke enrollment token', { force: params.Force }))) return;
     const revoked = await engine(ctx, async (store) => {
       const { revokeEnrollmentToken, tokenState } = await import('../../src/engine/site/enrollment.js');
       const token = await revokeEnrollmentToken(store, params.Id);

@@ -23,26 +23,26 @@ test('-Confirm in the interactive shell: the question, its answers, and a prompt
   // Removing is high impact: it asks, as PowerShell does, and ? explains the choices.
   tmux.type('Get-OSImage | Remove-OSImage');
   tmux.keys('Enter');
-  await tmux.waitFor(new RegExp(`Confirm\\nAre you sure you want to perform this action\\?\\nPerforming the operation "Remove image" on target "A"\\.\\n${escape(CHOICES)}`));
+  await tmux.waitFor(new RegExp(`Confirm\\nAre you sure you want to perform this action\\?\\nPerforming the operation "Remove image" on target "A \\(IMG00001\\)"\\.\\n${escape(CHOICES)}`));
   tmux.type('?');
   tmux.keys('Enter');
   await tmux.waitFor(/Y - Continue with only the next step of the operation\.\nA - Continue with all the steps of the operation\.\nN - .*\nL - .*\nS - .*\n\[Y\] Yes/);
   // N skips A; A (Yes to All) removes B and the rest without asking again.
   tmux.type('n');
   tmux.keys('Enter');
-  await tmux.waitFor(/on target "B"/);
+  await tmux.waitFor(/on target "B \(IMG00002\)"/);
   tmux.type('a');
   tmux.keys('Enter');
   tmux.type('Get-OSImage | ForEach-Object Name');
   tmux.keys('Enter');
   const afterAll = await tmux.waitFor(/^mcs> Get-OSImage \| ForEach-Object Name\nA\nmcs>/m);
-  assert.doesNotMatch(afterAll, /on target "C"/, 'Yes to All asked no more');
+  assert.doesNotMatch(afterAll, /on target "C \(IMG00003\)"/, 'Yes to All asked no more');
   assert.doesNotMatch(afterAll, /not recognized/, 'no answer reached the prompt');
 
   // Enter alone is the default, Yes.
   tmux.type('Remove-OSImage A');
   tmux.keys('Enter');
-  await tmux.waitFor(/on target "A"\.\n.*\n?.*\(default is "Y"\):\s*$/);
+  await tmux.waitFor(/on target "A \(IMG\d+\)"\.\n.*\n?.*\(default is "Y"\):\s*$/);
   tmux.keys('Enter');
   tmux.type('@(Get-OSImage).Count');
   tmux.keys('Enter');
@@ -51,7 +51,7 @@ test('-Confirm in the interactive shell: the question, its answers, and a prompt
   // Ctrl+C at the question stops the pipeline: nothing is removed, nothing typed leaks.
   tmux.type(`Import-OSImage ${join(dir, 'a.img')} -Name E | Out-Null; Remove-OSImage E; 'not reached'`);
   tmux.keys('Enter');
-  await tmux.waitFor(/on target "E"/);
+  await tmux.waitFor(/on target "E \(IMG\d+\)"/);
   tmux.type('y');
   tmux.keys('C-c');
   await tmux.waitFor(/\(default is "Y"\): y\^C\nThe pipeline has been stopped\. \[PipelineStopped\]\nmcs>/);
