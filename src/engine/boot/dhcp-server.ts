@@ -8,15 +8,15 @@
 // ipxe.efi), UEFI HTTP boot the HTTP URL of that loader.
 // Its sockets are tied to the configured interface (SO_BINDTODEVICE): it hears and answers
 // nothing on any other interface.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { EngineError } from '../errors.js';
 import { formatIPv4, parseIPv4 } from '../site/ipv4.js';
 import type { PxeDhcpMode } from '../site/model.js';
 import { nativeAddon } from '../transport/native.js';
+import { servesBootFile } from './boot-folder.js';
 import { buildDhcpReply, DHCP, ipv4Bytes, isIpxe, OPTION, parseDhcpRequest, pxeClientKind, type DhcpRequest } from './dhcp-packet.js';
 import { inSubnet, type PxeInterface } from './interface.js';
+import { closeSocket, interfaceUdpSocket } from './sockets.js';
 
 export const DHCP_SERVER_PORT = 67;
 export const DHCP_CLIENT_PORT = 68;
@@ -94,17 +94,7 @@ export class PxeDhcpServer {
     }
     try {
       for (const port of [this.ports.server, this.ports.pxe]) {
-        const socket = createSocket({ type: 'udp4' });
-        socket.on('message', (message, remote) => this.receive(socket, port, message, remote));
-        socket.on('error', () => undefined); // a send to a vanished client is not the server's failure
-        const fd = addon.deviceSocket(port, this.options.iface.name);
-        await new Promise<void>((resolve, reject) => {
-          socket.once('error', reject);
-          socket.bind({ fd }, () => {
-            socket.off('error', reject);
-            resolve();
-          });
-        });
+        const socket: Socket = await interfaceUdpSocket(port, this.options.iface, (message, remote) => this.receive(socket, port, message, remote));
         this.sockets.push(socket);
       }
     } catch (error) {
@@ -120,7 +110,7 @@ export class PxeDhcpServer {
     this.timers.clear();
     const sockets = this.sockets;
     this.sockets = [];
-    await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    await Promise.all(sockets.map(closeSocket));
   }
 
   private receive(socket: Socket, port: number, message: Buffer, remote: RemoteInfo): void {
@@ -205,7 +195,7 @@ export class PxeDhcpServer {
   }
 
   private loader(request: DhcpRequest, vendorClass: 'PXEClient' | 'HTTPClient', ...files: string[]): BootInformation | null {
-    const file = files.find((name) => existsSync(join(this.options.bootFolder, name)));
+    const file = files.find((name) => servesBootFile(this.options.bootFolder, name));
     if (!file) return this.ignored(request, `none of ${files.join(', ')} is in the boot folder ${this.options.bootFolder} (Debian: apt-get install ipxe, or Set-DPPxe -BootFolder)`);
     return { vendorClass, file };
   }

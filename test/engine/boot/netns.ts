@@ -1,7 +1,7 @@
 // A small wired segment inside the test's own network namespace (the test runner runs every test
 // under `unshare -n`): veth pairs whose ends get 198.18.x addresses, so PXE servers and crafted
 // clients talk over a real interface. Nothing leaves the namespace.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 
@@ -39,5 +39,45 @@ export function vethPair(server: string, serverAddress: string, client: string, 
     } catch {
       // already gone
     }
+  };
+}
+
+/**
+ * A client machine: a named namespace holding `client`, the peer of `server` here. Commands run in
+ * it asynchronously (the servers under test answer from this process's event loop meanwhile).
+ */
+export function clientNamespace(server: string, serverAddress: string, client: string, clientAddress: string) {
+  const namespace = `mcpxe${process.pid}${server}`;
+  const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  try {
+    ip('netns', 'delete', namespace);
+  } catch {
+    // not there
+  }
+  ip('netns', 'add', namespace);
+  ip('link', 'add', server, 'type', 'veth', 'peer', 'name', client, 'netns', namespace);
+  ip('addr', 'add', `${serverAddress}/24`, 'brd', '+', 'dev', server);
+  ip('link', 'set', server, 'up');
+  ip('link', 'set', 'lo', 'up');
+  ip('-n', namespace, 'addr', 'add', `${clientAddress}/24`, 'brd', '+', 'dev', client);
+  ip('-n', namespace, 'link', 'set', client, 'up');
+  ip('-n', namespace, 'link', 'set', 'lo', 'up');
+  return {
+    namespace,
+    run(command: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: Buffer; stderr: string }> {
+      return new Promise((resolve) => {
+        execFile('ip', ['netns', 'exec', namespace, ...command], { encoding: 'buffer', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+          resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr: stderr.toString() });
+        });
+      });
+    },
+    remove(): void {
+      try {
+        ip('link', 'delete', server);
+      } catch {
+        // gone with the namespace
+      }
+      ip('netns', 'delete', namespace);
+    },
   };
 }
