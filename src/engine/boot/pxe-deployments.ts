@@ -5,7 +5,7 @@
 // from its disk instead of being imaged in a loop, until the admin clears it (Clear-PxeDeployment).
 import { EngineError } from '../errors.js';
 import { normalizeMac, type Assignment } from '../deploy/targeting.js';
-import type { DeviceRecord, SiteState } from '../site/model.js';
+import { UNKNOWN_COMPUTERS_COLLECTION, type DeviceRecord, type SiteState } from '../site/model.js';
 import { siteIndex } from '../site/site-index.js';
 import type { SiteStore } from '../site/store.js';
 
@@ -13,7 +13,10 @@ const PXE_AVAILABILITY: ReadonlySet<string> = new Set(['ClientsMediaAndPxe', 'Me
 
 /** Deployments available to the device by PXE now: required first, oldest first. */
 export function pxeAssignmentsFor(site: SiteState, deviceId: string, now: Date): Assignment[] {
-  const collections = siteIndex(site).collectionsOf.get(deviceId);
+  return pxeAssignmentsOf(site, siteIndex(site).collectionsOf.get(deviceId), now);
+}
+
+function pxeAssignmentsOf(site: SiteState, collections: ReadonlySet<string> | undefined, now: Date): Assignment[] {
   if (!collections) return [];
   const time = now.getTime();
   return site.deployments
@@ -47,11 +50,36 @@ export type PxeDecision =
 export function pxeDecision(site: SiteState, device: DeviceRecord, now: Date): PxeDecision {
   const assignments = pxeAssignmentsFor(site, device.id, now);
   if (assignments.length === 0) return { action: 'localboot', reason: `no deployment available to PXE targets ${device.name}` };
+  return decide(site, device, assignments);
+}
+
+function decide(site: SiteState, device: DeviceRecord, assignments: Assignment[]): PxeDecision {
   const required = assignments.find(({ deployment }) => deployment.purpose === 'Required' && !ranSinceClear(site, deployment.id, device.id));
   if (required) return { action: 'deploy', assignment: required };
   const available = assignments.find(({ deployment }) => deployment.purpose === 'Available');
   if (available) return { action: 'prompt', assignment: available };
   return { action: 'localboot', reason: `${device.name} has run its required PXE deployment(s) already (Clear-PxeDeployment lets it run them again)` };
+}
+
+/**
+ * What a network-booted machine does, known or not. An unknown machine, with unknown computer
+ * support on, gets the deployments of "All Unknown Computers" (it is registered when its boot
+ * image says hello); without it, it boots from its disk.
+ */
+export function machineDecision(site: SiteState, mac: string | null, uuid: string | null, now: Date): { device: DeviceRecord | null; decision: PxeDecision } {
+  const device = findBootingDevice(site, mac, uuid);
+  if (device) return { device, decision: pxeDecision(site, device, now) };
+  const who = mac ?? uuid ?? 'an unidentified machine';
+  if (!site.dp.pxe.unknownComputerSupport) return { device: null, decision: { action: 'localboot', reason: `${who} is not known to this site and unknown computer support is off` } };
+  const assignments = pxeAssignmentsOf(site, new Set([UNKNOWN_COMPUTERS_COLLECTION.id]), now);
+  if (assignments.length === 0) return { device: null, decision: { action: 'localboot', reason: `no deployment available to PXE targets All Unknown Computers` } };
+  const unknown: DeviceRecord = { id: '', name: unknownName(mac), mac };
+  return { device: null, decision: decide(site, unknown, assignments) };
+}
+
+/** The name an unknown machine is registered under until the admin renames it. */
+export function unknownName(mac: string | null): string {
+  return `UNKNOWN-${(mac ?? '000000').replaceAll(':', '').slice(-6).toUpperCase()}`;
 }
 
 /** The device a network-booted machine is, by MAC address, else by SMBIOS UUID; null when unknown. */
