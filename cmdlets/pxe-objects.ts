@@ -1,11 +1,7 @@
 // What the PXE cmdlets emit: the DP's PXE settings as a PowerShell-style object (never the
 // password's hash: only whether one is set).
 import type { DPPxeSettings } from '../src/engine/site/model.js';
-
-export interface PxeListener {
-  Service: string;
-  Address: string;
-}
+import type { PxeListener } from '../src/engine/boot/pxe-services.js';
 
 export function pxeObject(pxe: DPPxeSettings, dpInterface: string, listeners: PxeListener[] | null) {
   return {
@@ -21,7 +17,7 @@ export function pxeObject(pxe: DPPxeSettings, dpInterface: string, listeners: Px
     DhcpRange: pxe.addressRange ? `${pxe.addressRange.start}-${pxe.addressRange.end}` : null,
     BootFolder: pxe.bootFolder,
     PromptSeconds: pxe.promptSeconds,
-    /** What the running DP service listens on for PXE; null when no DP service runs in this shell. */
+      // What the DP service running in this shell listens on for PXE; null when none runs here.
     Listening: listeners,
   };
 }

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine } from '../engine.js';
+import { engine, runningService } from '../engine.js';
 import { pxeObject, PXE_VIEW } from '../pxe-objects.js';
 
 export default defineCmdlet({
@@ -19,7 +19,7 @@ export default defineCmdlet({
   async *process(_params, ctx) {
     const result = await engine(ctx, (store) => {
       const { dp } = store.read();
-      return pxeObject(dp.pxe, dp.interface, null);
+      return pxeObject(dp.pxe, dp.interface, runningService(store)?.pxeListeners() ?? null);
     });
     if (result) yield result;
   },

@@ -66,7 +66,7 @@ export default defineCmdlet({
       if (!(await ctx.shouldProcess('distribution point PXE settings', 'Set'))) return undefined;
       const pxe = await setPxeSettings(store, change as Parameters<typeof setPxeSettings>[1]);
       if (runningService(store)) ctx.writeWarning('The DP service running in this shell keeps its PXE settings until it is restarted (Stop-DPService; Start-DPService).');
-      return pxeObject(pxe, store.read().dp.interface, null);
+      return pxeObject(pxe, store.read().dp.interface, runningService(store)?.pxeListeners() ?? null);
     });
     if (settings && params.PassThru) yield settings;
   },

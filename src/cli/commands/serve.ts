@@ -8,6 +8,8 @@ const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, defaul
 Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
 certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
+With PXE enabled (Set-DPPxe -Enable) it also answers network-booting machines on the PXE interface:
+proxyDHCP (UDP 67, 4011), TFTP (UDP 69) and HTTP boot (TCP 8736 by default); it runs as root for those.
 Watch and control it from a shell of the same site: Get-MulticastSession, Watch-MulticastSession,
 Stop-MulticastSession … reach it through its admin socket <site>/dp.sock (only the site's owner can).
 `;
@@ -27,7 +29,12 @@ export async function main(argv: string[]): Promise<number> {
     const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
     if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
-    const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}), onRefused: (refusal) => log('refused', refusal) });
+    const service = new DPService(store, {
+      port: port ?? DEFAULT_CONTROL_PORT,
+      ...(values.interface ? { interface: values.interface } : {}),
+      onRefused: (refusal) => log('refused', refusal),
+      onPxeEvent: ({ event, ...data }) => log(event, data),
+    });
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
     // A client reports every second: log when its state changes.
     const clientStates = new Map<string, string>();
@@ -42,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
       log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) });
     });
     const address = await service.start();
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: adminSocketPath(store.home) });
+    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: adminSocketPath(store.home), pxe: service.pxeListeners() });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
