@@ -4,29 +4,17 @@
 // (Succeeded or Failed) is not run again at its next network boot, so a finished machine boots
 // from its disk instead of being imaged in a loop, until the admin clears it (Clear-PxeDeployment).
 import { EngineError } from '../errors.js';
-import { normalizeMac, type Assignment } from '../deploy/targeting.js';
-import { UNKNOWN_COMPUTERS_COLLECTION, type DeviceRecord, type SiteState } from '../site/model.js';
+import { assignmentsIn, normalizeMac, type Assignment } from '../deploy/targeting.js';
+import { UNKNOWN_COMPUTERS_COLLECTION, type DeploymentRecord, type DeviceRecord, type SiteState } from '../site/model.js';
 import { siteIndex } from '../site/site-index.js';
 import type { SiteStore } from '../site/store.js';
 
-const PXE_AVAILABILITY: ReadonlySet<string> = new Set(['ClientsMediaAndPxe', 'MediaAndPxe']);
+/** ConfigMgr's "Configuration Manager clients, media and PXE" and "Only media and PXE". */
+const PXE_AVAILABILITY: ReadonlySet<DeploymentRecord['availability']> = new Set(['ClientsMediaAndPxe', 'MediaAndPxe']);
 
 /** Deployments available to the device by PXE now: required first, oldest first. */
 export function pxeAssignmentsFor(site: SiteState, deviceId: string, now: Date): Assignment[] {
-  return pxeAssignmentsOf(site, siteIndex(site).collectionsOf.get(deviceId), now);
-}
-
-function pxeAssignmentsOf(site: SiteState, collections: ReadonlySet<string> | undefined, now: Date): Assignment[] {
-  if (!collections) return [];
-  const time = now.getTime();
-  return site.deployments
-    .filter((deployment) => collections.has(deployment.collectionId) && PXE_AVAILABILITY.has(deployment.availability))
-    .filter((deployment) => (!deployment.availableAfter || Date.parse(deployment.availableAfter) <= time) && (!deployment.expiresAt || Date.parse(deployment.expiresAt) > time))
-    .sort((a, b) => Number(b.purpose === 'Required') - Number(a.purpose === 'Required') || a.createdAt.localeCompare(b.createdAt))
-    .flatMap((deployment) => {
-      const taskSequence = site.taskSequences.find((sequence) => sequence.id === deployment.taskSequenceId);
-      return taskSequence ? [{ deployment, taskSequence }] : [];
-    });
+  return assignmentsIn(site, siteIndex(site).collectionsOf.get(deviceId), now, PXE_AVAILABILITY);
 }
 
 /** True when the device ran this deployment to an end (Succeeded or Failed) since its PXE deployments were last cleared. */
@@ -71,7 +59,7 @@ export function machineDecision(site: SiteState, mac: string | null, uuid: strin
   if (device) return { device, decision: pxeDecision(site, device, now) };
   const who = mac ?? uuid ?? 'an unidentified machine';
   if (!site.dp.pxe.unknownComputerSupport) return { device: null, decision: { action: 'localboot', reason: `${who} is not known to this site and unknown computer support is off` } };
-  const assignments = pxeAssignmentsOf(site, new Set([UNKNOWN_COMPUTERS_COLLECTION.id]), now);
+  const assignments = assignmentsIn(site, new Set([UNKNOWN_COMPUTERS_COLLECTION.id]), now, PXE_AVAILABILITY);
   if (assignments.length === 0) return { device: null, decision: { action: 'localboot', reason: `no deployment available to PXE targets All Unknown Computers` } };
   const unknown: DeviceRecord = { id: '', name: unknownName(mac), mac };
   return { device: null, decision: decide(site, unknown, assignments) };
