@@ -112,7 +112,7 @@ test('a UEFI machine chains OVMF PXE → proxyDHCP → TFTP snponly.efi → iPXE
   const dhcpNs = `mcpxedhcp${process.pid}`;
   ip('link', 'add', 'pxe20br', 'type', 'bridge');
   cleanups.push(() => ip('link', 'delete', 'pxe20br'));
-  writeFileSync('/sys/class/net/pxe20br/bridge/stp_state', '0');
+  ip('link', 'set', 'pxe20br', 'type', 'bridge', 'stp_state', '0');
   ip('addr', 'add', `${DP}/24`, 'brd', '+', 'dev', 'pxe20br');
   ip('link', 'set', 'pxe20br', 'up');
   ip('tuntap', 'add', 'dev', 'pxe20tap', 'mode', 'tap');
