@@ -53,6 +53,8 @@ test('-Confirm in the interactive shell: the question, its answers, and a prompt
   tmux.keys('Enter');
   await tmux.waitFor(/on target "E \(IMG\d+\)"/);
   tmux.type('y');
+  // Ctrl+C after the y is on the screen: typed together, a loaded machine delivers both in one read.
+  await tmux.waitFor(/\(default is "Y"\): y\s*$/);
   tmux.keys('C-c');
   await tmux.waitFor(/\(default is "Y"\): y\^C\nThe pipeline has been stopped\. \[PipelineStopped\]\nmcs>/);
   tmux.type('Get-OSImage | ForEach-Object Name');
