@@ -185,6 +185,9 @@ class TaskSequenceRun {
       }
       case 'RunCommand':
         return { message: await runCommand(step.command, this.applied?.target, this.options.signal) };
+      case 'SetHostname':
+      case 'Restart':
+        throw new ClientError('StepNotSupported', `this client cannot run ${step.type} steps yet`);
     }
   }
 

@@ -44,7 +44,7 @@ const image = record({
   multicast: record({ allow: { type: 'boolean' }, encrypt: { type: 'boolean' }, multicastOnly: { type: 'boolean' } }),
 });
 
-const device = record({ id, name: id, mac: nullableText });
+const device = record({ id, name: id, mac: nullableText, variables: { type: 'object', additionalProperties: text } }, ['id', 'name', 'mac']);
 
 const collection = record({ id, name: id, description: text, memberIds: { type: 'array', items: id } });
 
@@ -53,6 +53,8 @@ const step = {
     record({ type: { const: 'ApplyImage' }, imageId: id, target: id }),
     record({ type: { const: 'Verify' } }),
     record({ type: { const: 'RunCommand' }, command: id }),
+    record({ type: { const: 'SetHostname' }, name: id }),
+    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] } }),
   ],
 } as const;
 
@@ -110,6 +112,18 @@ const enrollmentToken = record({
 
 const enrolledClient = record({ id, deviceId: id, secretSha256: sha256, tokenId: id, enrolledAt: text });
 
+const bootImage = record({
+  id: { type: 'string', pattern: '^BOOT\\d{4,}$' },
+  name: id,
+  kernelVersion: text,
+  kernelBytes: { type: 'integer', minimum: 0 },
+  initrdBytes: { type: 'integer', minimum: 0 },
+  kernelSha256: sha256,
+  initrdSha256: sha256,
+  drivers: { type: 'array', items: id },
+  createdAt: text,
+});
+
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 const siteProperties = {
@@ -126,6 +140,7 @@ const siteProperties = {
   lastSessionNumber: { type: 'integer', minimum: 0 },
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
+  bootImages: list(bootImage),
 };
 
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */

@@ -51,6 +51,8 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
     const history = old.sessionHistory as object[];
     return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
   },
+  // 5 → 6: boot images (network boot); none is built yet.
+  5: (old) => ({ ...old, bootImages: [] }),
 };
 
 const STORE_FILE = 'site.json';
