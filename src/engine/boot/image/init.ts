@@ -67,10 +67,13 @@ if [ -n "$MAC" ]; then
   done
   [ -n "$NIC" ] || stay "no network interface has the MAC address $MAC that the machine booted from: its driver is not in this boot image (add it with New-BootImage -Driver)"
   ip link set lo up
-  say "bringing up $NIC ($MAC) by DHCP"
+  say "the machine booted from $NIC ($MAC)"
+fi
+if [ -n "$NIC" ] && [ -z "$DRYRUN" ]; then
+  say "bringing up $NIC by DHCP"
   udhcpc -i "$NIC" -s /etc/mcshell/udhcpc.script -q -n -t 10 -T 2 >/tmp/udhcpc.log 2>&1 || stay "no DHCP answer on $NIC: $(tail -n 1 /tmp/udhcpc.log)"
   say "$NIC has the address $(cat /run/mcshell-address)"
-else
+elif [ -z "$NIC" ]; then
   say "no mcshell.mac on the kernel command line: the network is not brought up"
 fi
 
