@@ -5,7 +5,7 @@
 // deployment allow it), verify it, run a command. It reports each step and ends with a clear result.
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
@@ -433,13 +433,8 @@ class TaskSequenceRun {
     const response = await this.dp.get(offer.url!, {});
     const progress = this.unicastProgress(offer, index, 0);
     response.on('data', (chunk: Buffer) => progress(chunk.length));
-    const device = await open(target, 'r+');
-    try {
-      await pipeline(response, device.createWriteStream({ start: 0, autoClose: false }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
-      await device.sync();
-    } finally {
-      await device.close();
-    }
+    // flush: the device is synced before it is closed, so the read-back below sees the disk.
+    await pipeline(response, createWriteStream(target, { flags: 'r+', start: 0, flush: true }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
     const sha256 = await hashFile(target, offer.sizeBytes);
     if (sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} reads back with SHA-256 ${sha256} after the unicast download, expected ${offer.sha256}`);
     return { sha256, resumedBytes: 0 };
