@@ -1,7 +1,7 @@
 // `mcshell client --pxe`: the agent as a boot image's /init runs it (see engine/client/pxe.ts).
 // Everything it says goes to stderr/stdout, which /init copies to every console of the machine.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { eventWriter, writeResult } from './client-output.js';
 import { UsageError } from './transport-args.js';
 
@@ -31,8 +31,6 @@ export async function runPxeMode(options: PxeModeOptions): Promise<number> {
     process.stdout.write(`${JSON.stringify({ dryRun: true, commandLine, bootImage: pins ? { fingerprint: pins.fingerprint } : null, uuid, inventory })}\n`);
     return 0;
   }
-  const iface = options.interface ?? interfaceWithMac(commandLine.mac);
-  if (!iface) throw new UsageError('--pxe needs --interface, or mcshell.mac= on the kernel command line naming a NIC of this machine');
   const abort = new AbortController();
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
@@ -52,7 +50,7 @@ export async function runPxeMode(options: PxeModeOptions): Promise<number> {
   const result = await runPxe({
     commandLine,
     pins,
-    interface: iface,
+    interface: options.interface,
     ...(options.waitSeconds !== undefined ? { waitForDPMs: options.waitSeconds * 1000 } : {}),
     // Only a boot image renames and restarts the machine it runs on, never a host running this for a test.
     ...(inBootImage ? { setHostname: async (name: string) => run('hostname', [name]) } : {}),
@@ -76,17 +74,4 @@ export async function runPxeMode(options: PxeModeOptions): Promise<number> {
 function run(command: string, args: string[]): void {
   const result = spawnSync(command, args, { stdio: 'inherit' });
   if (result.error || result.status !== 0) say(`${command} ${args.join(' ')} failed: ${result.error?.message ?? `exit ${result.status}`}`);
-}
-
-/** The NIC whose MAC address is `mac` (from /sys/class/net). */
-function interfaceWithMac(mac: string | null): string | undefined {
-  if (!mac) return undefined;
-  const macOf = (name: string) => {
-    try {
-      return readFileSync(`/sys/class/net/${name}/address`, 'utf8').trim().toLowerCase();
-    } catch {
-      return '';
-    }
-  };
-  return readdirSync('/sys/class/net').find((name) => macOf(name) === mac);
 }

@@ -96,7 +96,9 @@ export interface PxeHelloAnswer {
   message: string;
 }
 
-export interface PxeOptions extends Omit<ClientOptions, 'credential' | 'server'> {
+export interface PxeOptions extends Omit<ClientOptions, 'credential' | 'server' | 'interface'> {
+  /** Where multicast arrives; default: the NIC with the command line's MAC. */
+  interface?: string | undefined;
   commandLine: PxeCommandLine;
   /** The boot image's pins (null outside a boot image: then the command line's fingerprint is used, and the manifest key must come from the hello). */
   pins: BootImagePins | null;
@@ -122,6 +124,8 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
   const { inventory, uuid } = readInventory(options.inventoryRoot);
   const mac = commandLine.mac ?? inventory.nics[0]?.mac ?? null;
   if (!mac) return failed('this machine has no network interface with a MAC address');
+  const iface = options.interface ?? inventory.nics.find((nic) => nic.mac === mac)?.name;
+  if (!iface) return failed(`no network interface of this machine has the MAC address ${mac} that it booted from`);
   const dp = new DPConnection(commandLine.dp, { fingerprint }, null, options.signal);
   let answer: PxeHelloAnswer & { signingPublicKey?: string };
   let certificate: string;
@@ -141,7 +145,7 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
   const signingPublicKey = pins?.signingPublicKey ?? answer.signingPublicKey;
   if (!signingPublicKey) return failed("no key to check the site's multicast manifests with: this agent does not run from an mcshell boot image (its /etc/mcshell/boot-image.json holds the key)");
   const credential: ClientCredential = { server: commandLine.dp, fingerprint, certificate, signingPublicKey, credential: answer.credential, device: { id: device.id, name: device.name, mac }, enrolledAt: new Date().toISOString() };
-  const result = await runClient({ ...options, credential, server: commandLine.dp });
+  const result = await runClient({ ...options, interface: iface, credential, server: commandLine.dp });
   const restart = result.ok && result.steps.some((step) => step.type === 'Restart' && step.state === 'Succeeded');
   return { ...result, action: 'deploy', restart };
 }

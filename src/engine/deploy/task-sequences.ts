@@ -37,8 +37,9 @@ function resolveSteps(site: SiteState, steps: readonly StepSpec[]): TaskStep[] {
         if (!step.name.trim()) throw new EngineError('MissingHostname', 'InvalidArgument', `Step ${index + 1} (SetHostname) needs a name, e.g. {name} (the device's name) or lab-{Room}.`);
         return { type: 'SetHostname', name: step.name.trim() };
       case 'Restart':
+        if (step.into === 'BootImage') throw new EngineError('NotSupported', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage): restarting a running machine into the boot image (refresh) is not built yet; network-boot the machine instead.`);
         // Into the deployed OS: the sequence is over once the machine restarts, so nothing may follow.
-        if (step.into === 'Disk' && index !== steps.length - 1) throw new EngineError('RestartNotLast', 'InvalidArgument', `Step ${index + 1} (Restart -Into Disk) must be the last step: the machine leaves the boot image there.`);
+        if (index !== steps.length - 1) throw new EngineError('RestartNotLast', 'InvalidArgument', `Step ${index + 1} (Restart -Into Disk) must be the last step: the machine leaves the boot image there.`);
         return { type: 'Restart', into: step.into };
     }
   });
