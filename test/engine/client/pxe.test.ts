@@ -4,11 +4,14 @@
 // exactly as an enrolled agent's does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, request, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { setDeviceVariable } from '../../../src/engine/deploy/device-variables.js';
@@ -120,4 +123,25 @@ test('PXE mode: a DP that sends the machine to its disk gets a restart and nothi
   assert.equal(other.ok, false);
   assert.match(other.message, /not the one this boot image pins .*build it again with New-BootImage/);
   assert.equal(stub.hellos.length, 1, 'the refused run sent nothing');
+});
+
+test('`mcshell client --pxe` outside a boot image never restarts the machine it runs on, and a dry run contacts nothing', async (t) => {
+  const lab = await makeLab({ devices: 1 });
+  const stub = await helloStub(lab.store, 1, () => ({ device: { id: 'DEV001', name: 'lab-01' }, action: 'localboot', message: 'nothing to deploy' }));
+  await stub.listen();
+  t.after(() => stub.close());
+  const identity = await siteIdentity(lab.store);
+  const cmdline = join(lab.dir, 'cmdline');
+  await writeFile(cmdline, `console=ttyS0 mcshell.dp=127.0.0.1:${stub.port} mcshell.fp=${identity.fingerprint} mcshell.mac=02:00:00:00:00:01 mcshell.uuid=\n`);
+  const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
+  // Not spawnSync: the stub answering the CLI runs in this process.
+  const cli = (...args: string[]) => promisify(execFile)(process.execPath, [bin, 'client', '--pxe', '--cmdline', cmdline, '--interface', 'lo', ...args], { encoding: 'utf8' });
+  const dry = await cli('--dry-run');
+  assert.equal(JSON.parse(dry.stdout).commandLine.dp, `127.0.0.1:${stub.port}`);
+  assert.equal(stub.hellos.length, 0, 'a dry run says no hello');
+  // It exits 0 (execFile would reject otherwise).
+  const run = await cli();
+  assert.match(run.stdout, /^done: nothing to deploy/);
+  assert.match(run.stderr, /restart requested, but this is not a boot image \(no \/etc\/mcshell\/boot-image\.json\): this machine is not restarted/);
+  assert.equal(stub.hellos.length, 1);
 });
