@@ -90,7 +90,8 @@ export function readInventory(root = '/'): { inventory: Inventory; uuid: string 
 
 /** The PXE hello's answer (contract 3). */
 export interface PxeHelloAnswer {
-  device: { id: string; name: string };
+  /** null for a machine the site does not know (and does not register). */
+  device: { id: string; name: string } | null;
   credential?: string;
   action: 'deploy' | 'localboot';
   message: string;
@@ -139,8 +140,8 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
     dp.close();
   }
   const device = answer.device;
-  if (answer.action !== 'deploy' || !answer.credential) {
-    return { ok: true, message: answer.message || `${device.name}: nothing to deploy; booting from the disk`, device, deploymentId: null, steps: [], action: 'localboot', restart: true };
+  if (answer.action !== 'deploy' || !answer.credential || !device) {
+    return { ok: true, message: answer.message || 'nothing to deploy; booting from the disk', device, deploymentId: null, steps: [], action: 'localboot', restart: true };
   }
   const signingPublicKey = pins?.signingPublicKey ?? answer.signingPublicKey;
   if (!signingPublicKey) return failed("no key to check the site's multicast manifests with: this agent does not run from an mcshell boot image (its /etc/mcshell/boot-image.json holds the key)");

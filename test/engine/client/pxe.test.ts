@@ -111,7 +111,8 @@ test('PXE mode: waits for the DP, says hello with the inventory, runs the offere
 
 test('PXE mode: a DP that sends the machine to its disk gets a restart and nothing else; a fingerprint other than the boot image pins is refused before anything is sent', async (t) => {
   const lab = await makeLab({ devices: 1 });
-  const stub = await helloStub(lab.store, 1, () => ({ device: { id: 'DEV009', name: 'UNKNOWN-000001' }, action: 'localboot', message: 'no deployment available to PXE' }));
+  // An unknown machine with unknown computer support off: no device.
+  const stub = await helloStub(lab.store, 1, () => ({ device: null, action: 'localboot', message: 'no deployment available to PXE' }));
   await stub.listen();
   t.after(() => stub.close());
   const identity = await siteIdentity(lab.store);
