@@ -196,6 +196,12 @@ function table(results) {
   return { lines, byCategory };
 }
 
+/** Text on one Markdown line: newlines as ⏎, no backticks, at most 100 characters. */
+const inline = (text) => {
+  const flat = text.replace(/\n/g, ' ⏎ ').replace(/`/g, "'");
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+};
+
 function failingMarkdown(results, cases) {
   const byId = new Map(cases.map((c) => [c.id, c]));
   const { lines } = table(results);
@@ -215,9 +221,8 @@ function failingMarkdown(results, cases) {
     if (!failing.length) continue;
     out.push('', `## ${category} (${failing.length} failing)`, '');
     for (const r of failing) {
-      const c = byId.get(r.id);
-      const code = c.code.split('\n')[0];
-      out.push(`- \`${r.id}\` — ${r.reason.replace(/`/g, "'")} — \`${code.length > 90 ? `${code.slice(0, 89)}…` : code}\``);
+      out.push(`- \`${r.id}\` — ${inline(r.reason)} — \`${inline(byId.get(r.id).code)}\``);
+      if (r.reason === 'output differs') out.push(`  expected \`${inline(r.expected)}\`, got \`${inline(r.actual)}\``);
     }
   }
   return `${out.join('\n')}\n`;
