@@ -13,6 +13,19 @@ export function vethUnusable(): string | false {
   return false;
 }
 
+/**
+ * Waits until `name` is up with a carrier: the kernel sets it a moment after both ends are up (later
+ * on a loaded machine), and until then Node's interface list, which the servers resolve addresses
+ * from, leaves the interface out.
+ */
+function waitUntilRunning(name: string): void {
+  const deadline = Date.now() + 10_000;
+  while (!networkInterfaces()[name]?.some((address) => address.family === 'IPv4')) {
+    if (Date.now() > deadline) throw new Error(`${name} did not come up within 10 s`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
+}
+
 /** Makes (or remakes) a veth pair `server` <-> `client` with the given /24 addresses. */
 export function vethPair(server: string, serverAddress: string, client: string, clientAddress: string): () => void {
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -33,6 +46,8 @@ export function vethPair(server: string, serverAddress: string, client: string, 
   ip('link', 'set', server, 'up');
   ip('link', 'set', client, 'up');
   ip('link', 'set', 'lo', 'up');
+  waitUntilRunning(server);
+  waitUntilRunning(client);
   return () => {
     try {
       ip('link', 'delete', server);
@@ -62,6 +77,7 @@ export function clientNamespace(server: string, serverAddress: string, client: s
   ip('-n', namespace, 'addr', 'add', `${clientAddress}/24`, 'brd', '+', 'dev', client);
   ip('-n', namespace, 'link', 'set', client, 'up');
   ip('-n', namespace, 'link', 'set', 'lo', 'up');
+  waitUntilRunning(server);
   return {
     namespace,
     run(command: string[], timeoutMs = 60_000): Promise<{ code: number; stdout: Buffer; stderr: string }> {
