@@ -88,7 +88,8 @@ export class TextFormatter {
     const names = view ? [...view.properties] : propertyNames(item);
     const columns = names.map((n) => ({ label: printable(n), get: (o: unknown) => getMember(o, n), width: view?.widths?.[n] }));
     const layout = this.options.layout ?? view?.layout ?? (names.length <= 4 ? 'table' : 'list');
-    return { key: `${typeName ?? ''}|${names.join('\u0000')}`, layout, columns };
+    // Types that share a view (files and directories) share a table.
+    return { key: `${view ? 'view' : (typeName ?? '')}|${names.join('\u0000')}`, layout, columns };
   }
 
   /** Writes one pipeline object (arrays inside the stream are shown element by element). */

@@ -100,6 +100,8 @@ export interface OutputType {
   /** Properties shown by default, in order; others stay in the object (and in JSON). */
   view?: { properties: readonly string[]; layout?: 'table' | 'list'; widths?: Readonly<Record<string, number>> };
   description?: string;
+  /** Further type names the cmdlet stamps on its objects itself that share the view (files and directories). */
+  alsoFor?: readonly string[];
 }
 
 export interface CmdletExample {
@@ -214,8 +216,12 @@ export interface CmdletContext<S = unknown> {
   getVariable(name: string): unknown;
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
   listVariables(): { name: string; value: unknown }[];
-  /** A path relative to the session's working directory. */
+  /** A path relative to the shell's location. */
   resolvePath(path: string): string;
+  /** The shell's location (Get-Location). */
+  readonly location: string;
+  /** Moves the shell's location to an absolute path (Set-Location). */
+  setLocation(path: string): void;
   /** Every command available here: cmdlets (lazy) and functions. */
   listCommands(): CommandSummary[];
   /** The view declared for an output type name, for formatting cmdlets. */

@@ -1086,6 +1086,12 @@ class Context implements CmdletContext {
     if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });
     return resolve(this.env.session.cwd, path);
   }
+  get location() {
+    return this.env.session.cwd;
+  }
+  setLocation(path: string): void {
+    this.env.session.setLocation(path);
+  }
   listCommands() {
     return this.env.session.listCommands(this.env.scope);
   }

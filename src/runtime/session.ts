@@ -50,7 +50,8 @@ export interface RunResult {
 export class Session {
   readonly global = new Scope('global', null);
   readonly host: Host;
-  readonly cwd: string;
+  /** The shell's location (PowerShell's current location): relative paths resolve against it; Set-Location moves it, not the process. */
+  cwd: string;
   readonly site: string | undefined;
   readonly views = new Map<string, NonNullable<OutputType['view']>>();
   /** $Error: newest first. */
@@ -87,6 +88,12 @@ export class Session {
     g.setLocal('PWD', this.cwd);
   }
 
+  /** Moves the location ($PWD follows); `path` is absolute. */
+  setLocation(path: string): void {
+    this.cwd = path;
+    this.global.setLocal('PWD', path);
+  }
+
   get commandEntries(): readonly CommandEntry[] {
     return this.options.commands;
   }
@@ -101,7 +108,8 @@ export class Session {
     if (!pending) {
       pending = entry.load().then((module) => {
         const decl = module.default;
-        if (decl.outputType?.view) this.views.set(decl.outputType.name, decl.outputType.view);
+        const output = decl.outputType;
+        if (output?.view) for (const name of [output.name, ...(output.alsoFor ?? [])]) this.views.set(name, output.view);
         return decl;
       });
       this.loaded.set(entry, pending);
