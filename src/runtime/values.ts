@@ -17,6 +17,8 @@ export function withTypeName<T extends object>(value: T, typeName: string): T {
 
 export class Hashtable {
   private readonly map = new Map<string, [unknown, unknown]>();
+  /** Made by `[ordered]`: reports itself as an OrderedDictionary (every Hashtable keeps insertion order). */
+  ordered = false;
 
   static fromEntries(entries: Iterable<[unknown, unknown]>): Hashtable {
     const table = new Hashtable();
@@ -277,8 +279,10 @@ function publicView(value: unknown): Record<string, unknown> | undefined {
 
 /** `$x.Name`: properties case-insensitively, `.Count`/`.Length`, member enumeration over arrays. */
 export function getMember(value: unknown, name: string): unknown {
-  if (value === null || value === undefined) return null;
   const lower = name.toLowerCase();
+  // $null.Count is 0 (PowerShell 3+: scalars and $null have Count and Length).
+  if (value === null || value === undefined) return lower === 'count' || lower === 'length' ? 0 : null;
+  if (lower === 'psobject') return psObjectOf(value);
   if (Array.isArray(value)) {
     if (lower === 'count' || lower === 'length') return value.length;
     const collected: unknown[] = [];
@@ -315,6 +319,13 @@ export function getMember(value: unknown, name: string): unknown {
     return null;
   }
   return lower === 'count' ? 1 : null;
+}
+
+/** `$x.psobject`: the object's properties (`.Properties`, each with Name, Value, MemberType) and the object itself. */
+function psObjectOf(value: unknown): Record<string, unknown> {
+  const note = isPlainObject(value);
+  const Properties = propertyNames(value).map((Name) => ({ Name, Value: getMember(value, Name), MemberType: note ? 'NoteProperty' : 'Property', IsSettable: note, IsGettable: true }));
+  return { Properties, BaseObject: value, ImmediateBaseObject: value };
 }
 
 export function setMember(target: unknown, name: string, value: unknown): void {
