@@ -2,6 +2,7 @@
 // stdin, the interactive shell, or (stdin a terminal, stdout not) a plain line prompt. Options are
 // parsed by hand (options.ts); yargs is imported only to print --help or to report a usage error.
 import { readFile } from 'node:fs/promises';
+import { MCSHELL_VERSION } from '../runtime/version.js';
 import type { SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from '../runtime/binder.js';
 import type { ErrorRecord } from '../runtime/errors.js';
@@ -10,7 +11,7 @@ import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
 import { OPTIONS, SUBCOMMANDS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
-const VERSION = '0.1.0';
+const VERSION = MCSHELL_VERSION;
 
 async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
   const { default: yargs } = await import('yargs');
@@ -94,6 +95,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
       stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${printable(located(message, span))}`)}\n`);
     },
     writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
+    writeDebug: (message) => stderr.write(`${errStyle.yellow(`DEBUG: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
     writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
     ...(canAsk

@@ -4,7 +4,7 @@
 // wide for its column is cut with a visible `…`. A change of object shape starts a new table.
 import type { OutputType } from '../runtime/cmdlet.js';
 import { ErrorRecord } from '../runtime/errors.js';
-import { Hashtable, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
+import { Hashtable, SHOWN_AS_TEXT, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
 import { renderErrorFull } from './errors.js';
 import { printable } from './printable.js';
 import { createStyle, type Style } from './style.js';
@@ -57,6 +57,7 @@ export function cellText(value: unknown): string {
 
 /** Objects worth a table or list (not scalars). */
 function isRecordLike(value: unknown): boolean {
+  if (value !== null && typeof value === 'object' && SHOWN_AS_TEXT in value) return false;
   return value instanceof Hashtable || isPlainObject(value) || (value !== null && typeof value === 'object' && !(value instanceof Date) && !Array.isArray(value) && propertyNames(value).length > 0);
 }
 

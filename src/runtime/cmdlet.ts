@@ -2,6 +2,7 @@
 // holding the declaration (name, parameters, examples, output type, …) beside its code.
 // Get-Help, Get-Command, completion, the docs and the example tests all read the declaration.
 import type { ErrorInit, ErrorRecord, RuntimeError } from './errors.js';
+import type { ScriptBlockExpression } from '../language/ast.js';
 import type { ScriptBlock } from './scriptblock.js';
 import type { Hashtable } from './values.js';
 
@@ -203,6 +204,12 @@ export interface CmdletContext<S = unknown> {
   error(error: ErrorInit): RuntimeError;
   writeWarning(message: string): void;
   writeVerbose(message: string): void;
+  /** Write-Debug: shown when $DebugPreference (or the caller's -Debug) asks for it. */
+  writeDebug(message: string): void;
+  /** A script block of the caller's scope from parsed code (Invoke-Expression). */
+  bindScriptBlock(node: ScriptBlockExpression): ScriptBlock;
+  /** Removes the nearest visible variable of that name (or the one in the named scope); false when there is none. */
+  removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
   /** -WhatIf / -Confirm: true when the change should go ahead. */

@@ -282,6 +282,25 @@ export class Guid {
   }
 }
 
+// ---------------------------------------------------------------- Version
+
+/** System.Version ($PSVersionTable.PSVersion): Major, Minor, Build, Revision; compares part by part. */
+export class Version {
+  readonly [DOTNET_TYPE] = 'System.Version';
+  constructor(
+    readonly Major: number,
+    readonly Minor: number,
+    readonly Build = -1,
+    readonly Revision = -1,
+  ) {}
+  toString(): string {
+    return [this.Major, this.Minor, this.Build, this.Revision].filter((n, i) => i < 2 || n >= 0).join('.');
+  }
+  toJSON(): Record<string, number> {
+    return { Major: this.Major, Minor: this.Minor, Build: this.Build, Revision: this.Revision };
+  }
+}
+
 // ---------------------------------------------------------------- exceptions
 
 /** Each exception type PowerShell scripts name, with its base type (the chain ends at System.Exception). */

@@ -10,6 +10,7 @@ import type {
   Pipeline,
   PipelineChain,
   Script,
+  ScriptBlockExpression,
   SourceSpan,
   Statement,
 } from '../language/ast.js';
@@ -1040,6 +1041,15 @@ class Context implements CmdletContext {
   writeVerbose(message: string): void {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
     if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
+  }
+  writeDebug(message: string): void {
+    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeDebug?.(message);
+  }
+  bindScriptBlock(node: ScriptBlockExpression): ScriptBlock {
+    return new ScriptBlock(node, this.env.scope);
+  }
+  removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean {
+    return (scope === 'global' || scope === 'script' ? this.env.scope.find(scope) : this.env.scope).remove(name, scope === undefined);
   }
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);

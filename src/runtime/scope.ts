@@ -72,6 +72,15 @@ export class Scope {
     this.variables.delete(name.toLowerCase());
   }
 
+  /** Removes the variable from this scope or, with `searchParents`, from the nearest scope that has it. */
+  remove(name: string, searchParents: boolean): boolean {
+    const key = name.toLowerCase();
+    for (let s: Scope | null = this; s; s = searchParents ? s.parent : null) {
+      if (s.variables.delete(key)) return true;
+    }
+    return false;
+  }
+
   /** The nearest enclosing scope of a kind (`script` falls back to global outside a script). */
   find(kind: 'global' | 'script'): Scope {
     let s: Scope = this;

@@ -1,16 +1,21 @@
 // A shell session: global scope, the command table, error history ($Error, $?), and the host the
 // runtime writes errors, warnings and messages to (the CLI provides it; tests provide a fake).
-import { homedir } from 'node:os';
+import { homedir, release, type } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
 import { Scope } from './scope.js';
+import { Version } from './dotnet.js';
+import { Hashtable } from './values.js';
+import { MCSHELL_VERSION } from './version.js';
 
 export interface Host extends HostInfo {
   writeError(record: ErrorRecord): void;
   writeWarning(message: string, span: SourceSpan | null): void;
   writeVerbose(message: string): void;
+  /** Write-Debug's messages (`DEBUG: …` on stderr); hosts without it drop them. */
+  writeDebug?(message: string): void;
   writeHost(text: string, noNewline: boolean): void;
   /** Asks a yes/no question; absent when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
@@ -79,6 +84,10 @@ export class Session {
     g.setLocal('Error', this.errors);
     g.setLocal('ErrorActionPreference', 'Continue');
     g.setLocal('VerbosePreference', 'SilentlyContinue');
+    g.setLocal('DebugPreference', 'SilentlyContinue');
+    g.setLocal('InformationPreference', 'SilentlyContinue');
+    g.setLocal('ProgressPreference', 'Continue');
+    g.setLocal('PSVersionTable', versionTable());
     g.setLocal('WarningPreference', 'Continue');
     g.setLocal('ConfirmPreference', 'High');
     g.setLocal('WhatIfPreference', false);
@@ -191,6 +200,18 @@ export class TextLedger {
   clear(): void {
     this.counts.clear();
   }
+}
+
+/** $PSVersionTable: the PowerShell language level mcshell targets (PSVersion) and mcshell's own version. */
+function versionTable(): Hashtable {
+  const table = new Hashtable();
+  table.set('PSVersion', new Version(7, 4, 0));
+  table.set('PSEdition', 'Core');
+  table.set('MCShellVersion', MCSHELL_VERSION);
+  table.set('Platform', process.platform === 'win32' ? 'Win32NT' : 'Unix');
+  table.set('OS', `${type()} ${release()}`);
+  table.set('PSCompatibleVersions', ['1.0', '2.0', '3.0', '4.0', '5.0', '5.1', '6.0', '7.0'].map((v) => new Version(...(v.split('.').map(Number) as [number, number]))));
+  return table;
 }
 
 function functionSummary(name: string, span: SourceSpan): CommandSummary {

@@ -15,6 +15,9 @@ export function withTypeName<T extends object>(value: T, typeName: string): T {
   return value;
 }
 
+/** Marks objects the shell shows as their text (ToString()), not as a table: Select-String's MatchInfo. */
+export const SHOWN_AS_TEXT = Symbol.for('mcshell.shownAsText');
+
 export class Hashtable {
   private readonly map = new Map<string, [unknown, unknown]>();
   /** Made by `[ordered]`: reports itself as an OrderedDictionary (every Hashtable keeps insertion order). */
