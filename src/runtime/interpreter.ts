@@ -1117,6 +1117,7 @@ async function* cmdletStage(
 ): Output {
   const ctx = new Context(decl, binding, env, span, upstream !== null);
   const outVariable = binding.common.outVariable;
+  const pipelineVariable = binding.common.pipelineVariable;
   const collected: unknown[] = [];
   const typeName = decl.outputType?.name;
   const formatsText = typeName === FORMATTED_TEXT.name;
@@ -1130,6 +1131,7 @@ async function* cmdletStage(
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
     if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
+    if (pipelineVariable) env.scope.setLocal(pipelineVariable, item);
     return item;
   }
   // The blocks' output is iterated here rather than through a generator per block: a process
@@ -1168,6 +1170,8 @@ async function* cmdletStage(
     if (e instanceof BreakSignal || e instanceof ContinueSignal || e instanceof ReturnSignal || e instanceof ExitSignal || e instanceof PipelineStoppedError) throw e;
     throw asRuntimeError(e, decl.name, span);
   } finally {
-    if (outVariable) env.scope.setLocal(outVariable, collected);
+    // -OutVariable +name adds to what the variable holds.
+    if (outVariable?.startsWith('+')) env.scope.setLocal(outVariable.slice(1), [...enumerate(env.scope.get(outVariable.slice(1))), ...collected]);
+    else if (outVariable) env.scope.setLocal(outVariable, collected);
   }
 }
