@@ -24,6 +24,8 @@ export interface TextOptions {
   properties?: readonly (string | CalculatedProperty)[];
   /** Size columns from all rows (Format-Table -AutoSize): waits for the end. */
   autoSize?: boolean;
+  /** Wrap long cells onto further lines instead of cutting them (Format-Table -Wrap). */
+  wrap?: boolean;
   /** Source texts by file, for carets under error spans. */
   sources?: ReadonlyMap<string, string>;
 }
@@ -178,6 +180,30 @@ export class TextFormatter {
     return natural;
   }
 
+  /** A row whose cells continue on further lines: each text line of a cell cut into pieces of the column's width. */
+  private writeWrappedRow(row: unknown): void {
+    const widths = this.widths!;
+    const values = this.shape!.columns.map((c) => c.get(row));
+    const pieces = values.map((value, i) => {
+      const width = widths[i]!;
+      const text = typeof value === 'string' ? value : cellText(value);
+      return text.split('\n').flatMap((line) => {
+        const shown = printable(line.trimEnd());
+        const parts: string[] = [];
+        for (let at = 0; at < shown.length; at += width) parts.push(shown.slice(at, at + width));
+        return parts.length ? parts : [''];
+      });
+    });
+    const height = Math.max(...pieces.map((p) => p.length));
+    for (let line = 0; line < height; line++) {
+      const cells = pieces.map((p, i) => {
+        const text = p[line] ?? '';
+        return typeof values[i] === 'number' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+      });
+      this.write(cells.join(' ').trimEnd());
+    }
+  }
+
   private writeHeader(): void {
     const { columns } = this.shape!;
     const widths = this.widths!;
@@ -190,6 +216,10 @@ export class TextFormatter {
 
   private writeRow(row: unknown): void {
     const widths = this.widths!;
+    if (this.options.wrap) {
+      this.writeWrappedRow(row);
+      return;
+    }
     const cells = this.shape!.columns.map((c, i) => {
       const value = c.get(row);
       const text = truncate(cellText(value), widths[i]!);
