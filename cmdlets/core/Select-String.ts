@@ -72,7 +72,13 @@ export default defineCmdlet({
   ],
   state: () => ({ matched: false, listed: false }),
   async *process(params, ctx) {
-    const expressions = params.Pattern.map((p) => regex(params.SimpleMatch ? p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : p, params.CaseSensitive, true));
+    const expressions = params.Pattern.map((p) => {
+      try {
+        return regex(params.SimpleMatch ? p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : p, params.CaseSensitive, true);
+      } catch (e) {
+        throw ctx.error({ id: 'InvalidRegex', category: 'InvalidArgument', message: `The string '${p}' is not a valid regular expression: ${(e as Error).message}`, target: p });
+      }
+    });
     const state = ctx.state;
     const search = function* (line: string, lineNumber: number, path: string, shownPath: string | null): Generator<unknown> {
       let matches: Match[] = [];

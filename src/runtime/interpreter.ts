@@ -29,6 +29,7 @@ import {
   type ErrorCategory,
   type ErrorInit,
 } from './errors.js';
+import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
 import { arithmetic, binaryOperator } from './operators.js';
 import { resolve } from 'node:path';
 import type { Scope } from './scope.js';
@@ -565,7 +566,9 @@ function indexValue(object: unknown, index: unknown): unknown {
     return at >= 0 && at < object.length ? object[at] : null;
   }
   if (typeof object === 'object') return getMember(object, toStr(index));
-  return toNumber(index) === 0 ? object : null;
+  // A scalar is a collection of one: (2)[0] and (2)[-1] are 2.
+  const at = toNumber(index);
+  return at === 0 || at === -1 ? object : null;
 }
 
 async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: Env): Promise<unknown> {
@@ -629,17 +632,21 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }
-  if (Array.isArray(object) && (lower === 'foreach' || lower === 'where') && args[0] instanceof ScriptBlock) {
-    const block = args[0];
-    const results: unknown[] = [];
-    for (const item of object) {
-      const out = await collectScriptBlock(block, env, { input: item, dotSource: true });
-      if (lower === 'foreach') results.push(...out);
-      else if (toBool(unwrap(out))) results.push(item);
-    }
-    return results;
+  if (lower === 'foreach' || lower === 'where' || hasScriptMethod(object, lower)) {
+    const run = (block: ScriptBlock, input: unknown, blockArgs: unknown[]) => collectScriptBlock(block, env, { input, args: blockArgs, dotSource: true });
+    const result = await guardAsync(expr.span, 'MethodInvocationFailed', () => intrinsicMethod(object, lower, args, run));
+    if (result !== undefined) return result;
   }
   return guard(expr.span, 'MethodInvocationFailed', () => (expr.isStatic && object instanceof TypeRef ? callStatic(object, expr.method, args) : callMethod(object, expr.method, args)));
+}
+
+async function guardAsync<T>(span: SourceSpan, id: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ConversionError) throw runtimeError({ id, category: 'InvalidOperation', message: e.message, span });
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------- script blocks

@@ -2,7 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { NO_METHOD, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
-import { valuesEqual } from './operators.js';
+import { compareValues, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
 import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
@@ -73,7 +73,13 @@ export function cast(type: string, value: unknown): unknown {
     }
     case 'pscustomobject':
     case 'psobject':
-      if (value instanceof Hashtable) return Object.fromEntries(value.entries().map(([k, v]) => [toStr(k), v]));
+      if (value instanceof Hashtable) {
+        // A `pstypename` key names the object's type instead of becoming a property.
+        const typeKey = value.keys().find((k) => toStr(k).toLowerCase() === 'pstypename');
+        const entries = value.entries().filter(([k]) => k !== typeKey);
+        const object = Object.fromEntries(entries.map(([k, v]) => [toStr(k), v]));
+        return typeKey === undefined ? object : withTypeName(object, toStr(value.get(typeKey)));
+      }
       return value;
     case 'datetime': {
       const d = tryToDate(value);
@@ -243,6 +249,13 @@ function arrayMethod(items: unknown[], name: string, args: unknown[]): unknown {
   if (lower === 'contains') return items.some((v) => valuesEqual(v, args[0], true));
   if (lower === 'indexof') return items.findIndex((v) => valuesEqual(v, args[0], true));
   if (lower === 'clone') return [...items];
+  if (lower === 'getvalue') return items[toNumber(args[0])] ?? null;
+  if (lower === 'setvalue') {
+    const at = toNumber(args[1]);
+    if (at < 0 || at >= items.length) throw new ConversionError(`Exception calling "SetValue" with "2" argument(s): "Index was outside the bounds of the array."`);
+    items[at] = args[0];
+    return undefined;
+  }
   if (FIXED_SIZE.has(lower)) throw new ConversionError(`Exception calling "${name}" with "${args.length}" argument(s): "Collection was of a fixed size."`);
   if (items.length === 0) return noMethod(items, name);
   const results: unknown[] = [];
@@ -340,6 +353,26 @@ export function getStatic(type: TypeRef, member: string): unknown {
   throw new ConversionError(`[${type.name}] has no static member '${member}'.`);
 }
 
+/** .NET's Boolean.Parse: 'True' / 'False' in any case, with surrounding white space; TryParse gives $false instead of failing. */
+function parseBool(text: string, lenient: boolean): boolean {
+  const t = text.trim().toLowerCase();
+  if (t === 'true') return true;
+  if (t === 'false' || lenient) return false;
+  throw new ConversionError(`Exception calling "Parse" with "1" argument(s): "String '${text}' was not recognized as a valid Boolean."`);
+}
+
+const CHAR_TESTS: Record<string, (c: string) => unknown> = {
+  isdigit: (c) => /^\p{Nd}$/u.test(c),
+  isletter: (c) => /^\p{L}$/u.test(c),
+  isletterordigit: (c) => /^[\p{L}\p{Nd}]$/u.test(c),
+  iswhitespace: (c) => /^\s$/.test(c),
+  isupper: (c) => /^\p{Lu}$/u.test(c),
+  islower: (c) => /^\p{Ll}$/u.test(c),
+  ispunctuation: (c) => /^\p{P}$/u.test(c),
+  toupper: (c) => c.toUpperCase(),
+  tolower: (c) => c.toLowerCase(),
+};
+
 /** `[Type]::Method(args)` */
 export function callStatic(type: TypeRef, method: string, args: unknown[]): unknown {
   const t = normaliseTypeName(type.name);
@@ -355,6 +388,16 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
     if (m === 'format') return formatOperator(toStr(args[0]), args.length === 2 ? enumerate(args[1]) : args.slice(1));
   }
   if (t === 'datetime' && m === 'parse') return cast('datetime', args[0]);
+  if ((t === 'bool' || t === 'boolean') && (m === 'parse' || m === 'tryparse')) return parseBool(toStr(args[0]), m === 'tryparse');
+  if (t === 'char' && CHAR_TESTS[m]) return CHAR_TESTS[m]!(toStr(args[0]).charAt(args.length > 1 ? toNumber(args[1]) : 0));
+  if (t === 'array' && m === 'indexof') return enumerate(args[0]).findIndex((v) => valuesEqual(v, args[1], true));
+  if (t === 'array' && m === 'lastindexof') return enumerate(args[0]).findLastIndex((v) => valuesEqual(v, args[1], true));
+  if (t === 'array' && (m === 'reverse' || m === 'sort' || m === 'clear') && Array.isArray(args[0])) {
+    if (m === 'reverse') args[0].reverse();
+    else if (m === 'sort') args[0].sort(compareValues);
+    else args[0].fill(null);
+    return undefined;
+  }
   if (t === 'regex' && m === 'escape') return toStr(args[0]).replace(/[.*+?^${}()|[\]\\#\s]/g, '\\$&');
   if (t === 'io.path' || t === 'path') {
     if (m === 'combine') return join(...args.map(toStr));

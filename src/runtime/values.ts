@@ -288,6 +288,7 @@ export function getMember(value: unknown, name: string): unknown {
   if (lower === 'psobject') return psObjectOf(value);
   if (Array.isArray(value)) {
     if (lower === 'count' || lower === 'length') return value.length;
+    if (lower === 'rank') return 1;
     const collected: unknown[] = [];
     for (const item of value) {
       const v = getMember(item, name);
@@ -318,10 +319,11 @@ export function getMember(value: unknown, name: string): unknown {
       const getter = Object.getOwnPropertyNames(proto).find((k) => k.toLowerCase() === lower);
       if (getter && Object.getOwnPropertyDescriptor(proto, getter)?.get) return (value as Record<string, unknown>)[getter] ?? null;
     }
-    if (lower === 'count') return 1;
+    // PowerShell 6+: a single object has Count and Length 1 (about_PSCustomObject § Notes).
+    if (lower === 'count' || lower === 'length') return 1;
     return null;
   }
-  return lower === 'count' ? 1 : null;
+  return lower === 'count' || lower === 'length' ? 1 : null;
 }
 
 /** `$x.psobject`: the object's properties (`.Properties`, each with Name, Value, MemberType) and the object itself. */
@@ -337,7 +339,10 @@ export function setMember(target: unknown, name: string, value: unknown): void {
     return;
   }
   if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
-    (target as Record<string, unknown>)[findKey(target, name) ?? name] = value;
+    const key = findKey(target, name);
+    // As in PowerShell, setting a property an object does not have is an error (Add-Member adds one).
+    if (key === undefined && isPlainObject(target)) throw new ConversionError(`The property '${name}' cannot be found on this object. Verify that the property exists and can be set.`);
+    (target as Record<string, unknown>)[key ?? name] = value;
     return;
   }
   throw new ConversionError(`The property '${name}' cannot be found on this object.`);
