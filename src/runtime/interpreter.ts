@@ -448,7 +448,7 @@ function evaluateNow(expr: Expression, env: Env): unknown {
     }
     case 'Index': {
       const object = evaluateNow(expr.object, env);
-      return indexValue(object, evaluateNow(expr.index, env));
+      return guard(expr.span, 'NullArray', () => indexValue(object, evaluateNow(expr.index, env)));
     }
     case 'Unary':
       return unaryValue(expr, evaluateNow(expr.operand, env));
@@ -534,7 +534,8 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
-      return indexValue(object, await evaluate(expr.index, env));
+      const index = await evaluate(expr.index, env);
+      return guard(expr.span, 'NullArray', () => indexValue(object, index));
     }
     case 'Unary':
       return evaluateUnary(expr, env);
@@ -557,7 +558,7 @@ function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unkn
 }
 
 function indexValue(object: unknown, index: unknown): unknown {
-  if (object === null || object === undefined) return null;
+  if (object === null || object === undefined) throw new ConversionError('Cannot index into a null array.');
   if (Array.isArray(index)) return index.map((i) => indexValue(object, i));
   if (object instanceof Hashtable) return object.get(index);
   if (Array.isArray(object) || typeof object === 'string') {

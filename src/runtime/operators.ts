@@ -198,6 +198,8 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     return toNumber(left) + toNumber(right);
   }
   if (operator === '*') {
+    // $null times anything is $null (Binders.cs BinaryMultiply).
+    if (left === null || left === undefined) return null;
     if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
     if (Array.isArray(left)) return repeat(left, toNumber(right));
     return toNumber(left) * toNumber(right);

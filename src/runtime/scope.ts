@@ -52,8 +52,10 @@ export class Scope {
     return this.lookup(name) !== undefined;
   }
 
+  /** The value; null for a variable that does not exist; undefined (AutomationNull) when that was assigned. */
   get(name: string): unknown {
-    return this.lookup(name)?.value ?? null;
+    const v = this.lookup(name);
+    return v ? v.value : null;
   }
 
   /** Sets in this scope (PowerShell's default for assignment). */

@@ -271,6 +271,7 @@ function arrayMethod(items: unknown[], name: string, args: unknown[]): unknown {
 /** `$value.Method(args)` for built-in types. Script-block `.Invoke()` is handled by the interpreter. */
 export function callMethod(value: unknown, name: string, args: unknown[]): unknown {
   const lower = name.toLowerCase();
+  if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
   if (lower === 'tostring') {
     if (args.length > 0 && typeof value === 'number') return formatNumber(value, toStr(args[0]));
     if (args.length > 0 && value instanceof Date) return formatDate(value, toStr(args[0]));

@@ -73,15 +73,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Arrays enumerate; null is empty; anything else is a single item (PowerShell's `foreach` / pipeline rule). */
+/** Arrays enumerate; null and AutomationNull are empty; anything else is a single item (PowerShell's `foreach` rule). */
 export function enumerate(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
 
-/** Collected pipeline output as PowerShell assigns it: nothing → $null, one → the item, more → an array. */
+/**
+ * Collected pipeline output as PowerShell assigns it: one → the item, more → an array, nothing →
+ * AutomationNull, which is `undefined`: it equals $null, but enumerates as nothing (`@($r).Count`
+ * is 0, `$r | …` sends nothing), where $null is one item.
+ */
 export function unwrap(items: unknown[]): unknown {
-  if (items.length === 0) return null;
+  if (items.length === 0) return undefined;
   return items.length === 1 ? items[0] : items;
 }
 

@@ -61,3 +61,13 @@ test('Get-Member: one listing per type, sorted by member type then name; -Member
   assert.deepEqual(await values("'abc', 'd' | Get-Member -Name To*er | ForEach-Object Name"), ['ToLower', 'ToUpper']);
   assert.deepEqual(await values('Get-Member -InputObject @(1, 2) -Name Count | ForEach-Object TypeName'), ['System.Object[]']);
 });
+
+test('AutomationNull: a command that outputs nothing is not $null in @() and pipelines (about_Automatic_Variables § $null)', async () => {
+  assert.deepEqual(await values("$r = 1..3 | Where-Object { $_ -gt 5 }; $null -eq $r; @($r).Count; @($null).Count; ($r | Measure-Object).Count; ($null | Measure-Object).Count; function f { }; @(f).Count; $r.Count"), [true, 0, 1, 0, 1, 0, 0]);
+});
+
+test('$null arithmetic, methods and indexing (Binders.cs BinaryMultiply; "You cannot call a method on a null-valued expression"; "Cannot index into a null array")', async () => {
+  assert.deepEqual(await values('$null -eq ($null * 5); $null + 1; 5 + $null'), [true, 1, 5]);
+  assert.match((await run('$x = $null; $x.ToString()')).errors[0]?.message ?? '', /null-valued expression/);
+  assert.equal((await run('$x = $null; $x[0]')).errors[0]?.message, 'Cannot index into a null array.');
+});
