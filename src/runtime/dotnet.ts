@@ -282,6 +282,49 @@ export class Guid {
   }
 }
 
+// ---------------------------------------------------------------- Regex
+
+/** System.Text.RegularExpressions.Regex (`[regex]'a|b'`): the pattern's text where text is wanted. */
+export class Regex implements MethodHost {
+  readonly [DOTNET_TYPE] = 'System.Text.RegularExpressions.Regex';
+  /** `make(global)` builds the JavaScript expression (the language's .NET-to-JavaScript translation). */
+  constructor(
+    readonly pattern: string,
+    private readonly make: (global: boolean) => RegExp,
+  ) {}
+  invokeMethod(lower: string, args: unknown[]): unknown {
+    const input = toStr(args[0]);
+    switch (lower) {
+      case 'ismatch':
+        return this.make(false).test(input);
+      case 'match': {
+        const m = this.make(false).exec(input);
+        return m ? regexMatch(m) : { Success: false, Value: '', Index: 0, Length: 0, Groups: [] };
+      }
+      case 'matches':
+        return [...input.matchAll(this.make(true))].map(regexMatch);
+      case 'replace':
+        return input.replace(this.make(true), toStr(args[1]).replace(/\$\{(\w+)\}/g, '$$<$1>'));
+      case 'split':
+        return input.split(this.make(false));
+    }
+    return NO_METHOD;
+  }
+  toString(): string {
+    return this.pattern;
+  }
+  toJSON(): Record<string, unknown> {
+    return { Pattern: this.pattern };
+  }
+}
+
+/** A .NET Match: Success, Value, Index, Length and Groups (each with Name, Value, Success). */
+export function regexMatch(m: RegExpMatchArray): Record<string, unknown> {
+  const Groups = [...m].map((v, i) => ({ Name: String(i), Success: v !== undefined, Value: v ?? '' }));
+  for (const [Name, v] of Object.entries(m.groups ?? {})) Groups.push({ Name, Success: v !== undefined, Value: v ?? '' });
+  return { Success: true, Value: m[0], Index: m.index ?? 0, Length: m[0].length, Groups };
+}
+
 // ---------------------------------------------------------------- Version
 
 /** System.Version ($PSVersionTable.PSVersion): Major, Minor, Build, Revision; compares part by part. */
@@ -293,6 +336,18 @@ export class Version {
     readonly Build = -1,
     readonly Revision = -1,
   ) {}
+  /** `[version]'1.2.10'`: two to four dot-separated numbers. */
+  static parse(text: string): Version {
+    const parts = text.trim().split('.');
+    if (parts.length < 2 || parts.length > 4 || !parts.every((p) => /^\d+$/.test(p))) {
+      throw new ConversionError(`Cannot convert value "${text}" to type "System.Version": Version string portion was too short or too long.`);
+    }
+    const n = parts.map(Number);
+    return new Version(n[0]!, n[1]!, n[2] ?? -1, n[3] ?? -1);
+  }
+  compareTo(other: Version): number {
+    return Math.sign(this.Major - other.Major) || Math.sign(this.Minor - other.Minor) || Math.sign(this.Build - other.Build) || Math.sign(this.Revision - other.Revision);
+  }
   toString(): string {
     return [this.Major, this.Minor, this.Build, this.Revision].filter((n, i) => i < 2 || n >= 0).join('.');
   }
@@ -455,6 +510,8 @@ export function castDotNet(type: string, value: unknown, convert: ElementConvert
       return value instanceof Guid ? value : Guid.parse(toStr(value));
     case 'text.stringbuilder':
       return new StringBuilder(toStr(value));
+    case 'version':
+      return value instanceof Version ? value : Version.parse(toStr(value));
   }
   return NO_METHOD;
 }

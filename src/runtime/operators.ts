@@ -1,6 +1,6 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
-import { TimeSpan, asTimeSpan } from './dotnet.js';
+import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
 import { formatOperator } from './textformat.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
@@ -66,6 +66,7 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
     return r !== undefined && r.getTime() === left.getTime();
   }
   if (left instanceof TimeSpan) return right instanceof TimeSpan && left.ticks === right.ticks;
+  if (left instanceof Version) return left.compareTo(right instanceof Version ? right : Version.parse(toStr(right))) === 0;
   return left === right;
 }
 
@@ -85,6 +86,7 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
     if (r) return Math.sign(left.getTime() - r.getTime());
   }
   if (left instanceof TimeSpan && right instanceof TimeSpan) return Math.sign(left.ticks - right.ticks);
+  if (left instanceof Version) return left.compareTo(right instanceof Version ? right : Version.parse(toStr(right)));
   return compareStrings(toStr(left), toStr(right), caseSensitive);
 }
 

@@ -74,7 +74,7 @@ export function fullTypeName(value: unknown): string {
   if (typeof value === 'bigint') return 'System.Numerics.BigInteger';
   if (value instanceof Date) return 'System.DateTime';
   if (value instanceof PSList) return value.typeName;
-  if (Array.isArray(value)) return 'System.Object[]';
+  if (Array.isArray(value)) return (value as { [DOTNET_TYPE]?: string })[DOTNET_TYPE] ?? 'System.Object[]';
   if (value instanceof Hashtable) return value.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable';
   if (value instanceof ScriptBlock) return 'System.Management.Automation.ScriptBlock';
   if (value instanceof ErrorRecord) return 'System.Management.Automation.ErrorRecord';

@@ -1,8 +1,8 @@
 // Type literals (`[int]`, `[Math]`), casts, `-is` / `-as`, and the common .NET methods and static
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
-import { NO_METHOD, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
-import { compareValues, valuesEqual } from './operators.js';
+import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
 import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
@@ -45,7 +45,11 @@ export function cast(type: string, value: unknown): unknown {
   if (t.endsWith('[]')) {
     const element = t.slice(0, -2);
     const items = enumerate(value);
-    return element === 'object' ? [...items] : items.map((v) => cast(element, v));
+    if (element === 'object') return [...items];
+    // A typed array reports its type (Int32[]); operations that copy it make Object[] again.
+    const typed = items.map((v) => cast(element, v));
+    Object.defineProperty(typed, DOTNET_TYPE, { value: resolveTypeName(type), enumerable: false });
+    return typed;
   }
   if (INT_TYPES.has(t)) return toInt(value);
   if (FLOAT_TYPES.has(t)) return toNumber(value);
@@ -87,6 +91,9 @@ export function cast(type: string, value: unknown): unknown {
       break;
     }
     case 'regex':
+    case 'text.regularexpressions.regex':
+      if (value instanceof Regex) return value;
+      return new Regex(toStr(value), (global) => regex(toStr(value), false, global));
     case 'object':
       return value;
     case 'scriptblock':
@@ -380,6 +387,7 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
   const m = method.toLowerCase();
   const known = callDotNetStatic(type.name, m, args, cast);
   if (known !== NO_METHOD) return known;
+  if (m === 'new' && (t === 'regex' || t === 'version')) return cast(t, args.length > 1 && t === 'version' ? args.join('.') : args[0]);
   if (m === 'new') throw new ConversionError(`Cannot create an object of type [${type.name}]: mcshell does not implement it.`);
   if (t === 'math' && MATH[m]) return MATH[m]!(...args.map(toNumber));
   if (t === 'string') {
@@ -399,6 +407,8 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
     else args[0].fill(null);
     return undefined;
   }
+  if (t === 'regex' && ['ismatch', 'match', 'matches', 'replace', 'split'].includes(m)) return (cast('regex', args[1]) as Regex).invokeMethod(m, [args[0], ...args.slice(2)]);
+  if (t === 'regex' && m === 'unescape') return toStr(args[0]).replace(/\\(.)/g, '$1');
   if (t === 'regex' && m === 'escape') return toStr(args[0]).replace(/[.*+?^${}()|[\]\\#\s]/g, '\\$&');
   if (t === 'io.path' || t === 'path') {
     if (m === 'combine') return join(...args.map(toStr));

@@ -71,3 +71,9 @@ test('$null arithmetic, methods and indexing (Binders.cs BinaryMultiply; "You ca
   assert.match((await run('$x = $null; $x.ToString()')).errors[0]?.message ?? '', /null-valued expression/);
   assert.equal((await run('$x = $null; $x[0]')).errors[0]?.message, 'Cannot index into a null array.');
 });
+
+test('[regex], [version] and typed arrays (about_Type_Conversion § Other type conversions; about_Arrays)', async () => {
+  assert.deepEqual(await values("$r = [regex]'a|b'; $r.GetType().Name; $r.IsMatch('xbx'); ([regex]::new('\\d+')).Matches('a1b22').Count; [regex]::Replace('a1b2', '\\d', '#'); ([regex]'(?<n>\\d+)').Match('x42').Groups[1].Value"), ['Regex', true, 2, 'a#b#', '42']);
+  assert.deepEqual(await values("$v = [version]'1.2.10'; $v.Minor; [version]'1.10' -gt [version]'1.9'; \"$v\""), [2, true, '1.2.10']);
+  assert.deepEqual(await values("([int[]]('1', '2')).GetType().Name; ([string[]](1, 2)).GetType().FullName"), ['Int32[]', 'System.String[]']);
+});
