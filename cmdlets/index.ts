@@ -44,6 +44,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Out-File', [], () => import('./core/Out-File.js')),
   entry('Out-Null', [], () => import('./core/Out-Null.js')),
   entry('Out-String', [], () => import('./core/Out-String.js')),
+  entry('Read-Host', [], () => import('./core/Read-Host.js')),
   entry('Remove-Item', ['ri', 'rm', 'rmdir', 'del', 'erase', 'rd'], () => import('./core/Remove-Item.js')),
   entry('Remove-Variable', ['rv'], () => import('./core/Remove-Variable.js')),
   entry('Resolve-Path', ['rvpa'], () => import('./core/Resolve-Path.js')),

@@ -69,6 +69,89 @@ export interface ShellIO {
   host?: Partial<Host & LiveViewHost>;
 }
 
+/**
+ * Read-Host: one line from stdin, the prompt on stderr. Masked input on a terminal reads key by key
+ * in raw mode and echoes `*`; piped input is read as it is.
+ */
+async function readLine(prompt: string, mask: boolean, stderr: ShellIO['stderr']): Promise<string | null> {
+  const stdin = process.stdin;
+  if (mask && stdin.isTTY) {
+    stderr.write(prompt);
+    return new Promise((resolve) => {
+      let text = '';
+      stdin.setRawMode(true);
+      stdin.resume();
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004' || ch === '\u0003') {
+            stdin.off('data', onData);
+            stdin.setRawMode(false);
+            stdin.pause();
+            stderr.write('\n');
+            resolve(ch === '\u0003' ? null : text);
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') {
+            if (text.length > 0) {
+              text = text.slice(0, -1);
+              stderr.write('\b \b');
+            }
+            continue;
+          }
+          text += ch;
+          stderr.write('*');
+        }
+      };
+      stdin.on('data', onData);
+    });
+  }
+  if (prompt) stderr.write(prompt);
+  return (stdinLines ??= await StdinLines.open()).next();
+}
+
+/**
+ * The lines of stdin, read once and queued: a chunk often holds several lines, and each
+ * Read-Host takes one. Between reads stdin is paused, so a waiting pipe does not keep the shell alive.
+ */
+class StdinLines {
+  private readonly queue: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private ended = false;
+
+  private constructor(private readonly rl: import('node:readline').Interface) {
+    rl.on('line', (line) => this.push(line));
+    rl.on('close', () => {
+      this.ended = true;
+      this.waiting?.(null);
+      this.waiting = null;
+    });
+  }
+
+  static async open(): Promise<StdinLines> {
+    const { createInterface } = await import('node:readline');
+    return new StdinLines(createInterface({ input: process.stdin, terminal: false }));
+  }
+
+  private push(line: string): void {
+    if (this.waiting) {
+      this.waiting(line);
+      this.waiting = null;
+      this.rl.pause();
+    } else this.queue.push(line);
+  }
+
+  next(): Promise<string | null> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.rl.resume();
+    });
+  }
+}
+
+let stdinLines: StdinLines | undefined;
+
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
   const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable } = await import('./runtime.js');
   const { stdout, stderr } = io;
@@ -98,6 +181,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     writeDebug: (message) => stderr.write(`${errStyle.yellow(`DEBUG: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
     writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
+    readLine: (prompt, { mask }) => readLine(prompt, mask, stderr),
     ...(canAsk
       ? {
           confirm: async (question: string) => {

@@ -212,6 +212,8 @@ export interface CmdletContext<S = unknown> {
   removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** Reads a line from the user (Read-Host); null when there is no input to read. */
+  readLine(prompt: string, options: { mask: boolean }): Promise<string | null>;
   /** -WhatIf / -Confirm: true when the change should go ahead. */
   shouldProcess(target: string, action: string): Promise<boolean>;
   /** Ends the pipeline's upstream work (Select-Object -First): the commands before this one stop; end blocks still run. */

@@ -261,6 +261,30 @@ export class StringBuilder implements MethodHost {
   }
 }
 
+// ---------------------------------------------------------------- SecureString
+
+/** Read-Host -AsSecureString: text that never shows (not in output, JSON or Get-Member values). */
+export class SecureString {
+  readonly [DOTNET_TYPE] = 'System.Security.SecureString';
+  readonly #text: string;
+  constructor(text: string) {
+    this.#text = text;
+  }
+  get Length(): number {
+    return this.#text.length;
+  }
+  /** The text, for the few places that must have it ([NetworkCredential]::new('', $s).Password). */
+  reveal(): string {
+    return this.#text;
+  }
+  toString(): string {
+    return 'System.Security.SecureString';
+  }
+  toJSON(): { Length: number } {
+    return { Length: this.#text.length };
+  }
+}
+
 // ---------------------------------------------------------------- Guid
 
 export class Guid {
@@ -429,6 +453,15 @@ export class DotNetException {
   }
 }
 
+function credential(userName: string, password: string, plain: boolean): Record<string, unknown> & MethodHost {
+  const secure = new SecureString(password);
+  const object = { UserName: userName, Password: plain ? password : secure };
+  return Object.defineProperty(object, 'invokeMethod', {
+    enumerable: false,
+    value: (lower: string) => (lower === 'getnetworkcredential' ? credential(userName, password, true) : NO_METHOD),
+  }) as unknown as Record<string, unknown> & MethodHost;
+}
+
 // ---------------------------------------------------------------- construction
 
 /** Type names as scripts write them, normalised: `System.Collections.ArrayList` → `collections.arraylist`. */
@@ -468,6 +501,13 @@ export function construct(type: string, args: unknown[], convert: ElementConvert
     case 'object':
     case 'psobject':
       return {};
+    case 'net.networkcredential':
+    case 'pscredential':
+    case 'management.automation.pscredential': {
+      // PSCredential(user, SecureString) and NetworkCredential(user, password): .UserName, .Password, .GetNetworkCredential().
+      const password = args[1] instanceof SecureString ? args[1].reveal() : toStr(args[1] ?? '');
+      return credential(toStr(args[0] ?? ''), password, t === 'net.networkcredential');
+    }
   }
   const exception = exceptionTypeName(type);
   if (exception) return new DotNetException(exception, args.length ? toStr(args[0]) : `Exception of type '${exception}' was thrown.`, args[1] ?? null);

@@ -1050,6 +1050,10 @@ class Context implements CmdletContext {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
     if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
   }
+  async readLine(prompt: string, options: { mask: boolean }): Promise<string | null> {
+    const host = this.env.session.host;
+    return host.readLine ? host.readLine(prompt, options) : null;
+  }
   writeDebug(message: string): void {
     if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeDebug?.(message);
   }

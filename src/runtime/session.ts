@@ -19,6 +19,8 @@ export interface Host extends HostInfo {
   writeHost(text: string, noNewline: boolean): void;
   /** Asks a yes/no question; absent when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
+  /** Reads a line of input (Read-Host): `mask` echoes `*` for each character typed; null at the end of input. */
+  readLine?(prompt: string, options: { mask: boolean }): Promise<string | null>;
 }
 
 /** A registry entry: names and a lazy loader, so start-up imports only the cmdlets that run. */

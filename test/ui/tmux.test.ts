@@ -169,3 +169,23 @@ test('the dashboard of a headless DP in another process: it waits for a session,
   const screen = await tmux.waitFor(/MC0001 +Stopped[\s\S]*\nmcs>/);
   assert.doesNotMatch(screen.split('MC0001 Stopped').at(-1)!, /q leave/, 'the live view has gone; its final frame stays');
 });
+
+// Read-Host on a real terminal: -AsSecureString echoes * for each character typed and never shows the text.
+test('Read-Host -AsSecureString masks what is typed on a terminal', { skip: !hasTmux && 'tmux is not installed' }, async () => {
+  const t = new Tmux();
+  try {
+    const code = "$s = Read-Host 'Password' -AsSecureString; $n = Read-Host 'Name'; \"length $($s.Length) for $n: $([pscredential]::new($n, $s).GetNetworkCredential().Password.ToUpper())\"; Start-Sleep 30";
+    t.start([process.execPath, bin, '-o', 'text', '-c', code]);
+    await t.waitFor(/Password: $/m);
+    t.type('hunter2');
+    await t.waitFor(/Password: \*{7}/);
+    t.keys('Enter');
+    await t.waitFor(/Name: $/m);
+    t.type('alice');
+    t.keys('Enter');
+    const screen = await t.waitFor(/length 7 for alice: HUNTER2/);
+    assert.ok(!screen.includes('hunter2'), 'the typed secret never appears');
+  } finally {
+    t.kill();
+  }
+});
