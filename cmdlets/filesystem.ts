@@ -115,6 +115,30 @@ export interface Entry {
   directory: boolean;
 }
 
+/** The parameters of the cmdlets that take items: -Path (wildcards) or -LiteralPath, in two parameter sets. */
+export function itemPathParameters(what: string) {
+  return {
+    Path: { type: 'string[]', position: 0, mandatory: true, pipeline: 'both', description: `${what} (wildcards allowed).`, sets: ['Path'] },
+    LiteralPath: { type: 'string[]', mandatory: true, aliases: ['PSPath', 'LP'], pipeline: 'property', description: `${what}, taken exactly as written.`, sets: ['LiteralPath'] },
+  } as const;
+}
+
+/** Every existing item that -Path or -LiteralPath names; a path that names nothing is a PathNotFound error, and the others go on. */
+export async function* eachItem(ctx: CmdletContext, params: { Path?: string[]; LiteralPath?: string[] }, force = false): AsyncGenerator<string> {
+  const literal = params.LiteralPath !== undefined;
+  for (const path of params.LiteralPath ?? params.Path ?? []) {
+    const found = await resolveItems(ctx, path, { literal, force });
+    if (found.length === 0) ctx.writeError(pathNotFound(fullPath(ctx, path)));
+    yield* found;
+  }
+}
+
+/** Where Copy-Item / Move-Item put `source`: inside `destination` when that is a directory, else at it. */
+export async function destinationOf(source: string, destination: string): Promise<string> {
+  const stats = await statOrNull(destination);
+  return stats && (await isDirectory(destination, stats)) ? join(destination, basename(source)) : destination;
+}
+
 /** The entries of a directory as PowerShell lists them: directories first, then files, each by name. */
 export async function listDirectory(dir: string, force: boolean): Promise<Entry[]> {
   const names = (await readdir(dir)).filter((n) => force || !isHidden(n)).sort(byName);

@@ -1,7 +1,6 @@
 import { cp, mkdir } from 'node:fs/promises';
-import { basename, join } from 'node:path';
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { fullPath, isDirectory, itemOf, pathNotFound, resolveItems, statOrNull } from '../filesystem.js';
+import { destinationOf, eachItem, fullPath, isDirectory, itemOf, itemPathParameters, statOrNull } from '../filesystem.js';
 
 export default defineCmdlet({
   name: 'Copy-Item',
@@ -11,8 +10,7 @@ export default defineCmdlet({
     'Into an existing directory the item keeps its name; otherwise the destination is the new name. Existing files are overwritten. Without -Recurse a directory is copied without its contents, as in PowerShell.',
   impact: 'medium',
   parameters: {
-    Path: { type: 'string[]', position: 0, mandatory: true, pipeline: 'both', description: 'The items to copy (wildcards allowed).', sets: ['Path'] },
-    LiteralPath: { type: 'string[]', mandatory: true, aliases: ['PSPath', 'LP'], pipeline: 'property', description: 'Paths taken exactly as written.', sets: ['LiteralPath'] },
+    ...itemPathParameters('The items to copy'),
     Destination: { type: 'string', position: 1, description: 'Where to copy to: a directory, or the new name (default: the location).' },
     Recurse: { type: 'switch', description: 'Copies directories with their contents.' },
     Force: { type: 'switch', description: 'Wildcards match hidden items too.' },
@@ -25,27 +23,18 @@ export default defineCmdlet({
     { title: 'A tree', code: "New-Item d/e/f.txt -Force -Value 'f' | Out-Null; Copy-Item d d2 -Recurse; Get-Content d2/e/f.txt", output: ['f'] },
   ],
   async *process(params, ctx) {
-    const literal = params.LiteralPath !== undefined;
     const destination = fullPath(ctx, params.Destination ?? '.');
-    for (const path of params.LiteralPath ?? params.Path ?? []) {
-      const found = await resolveItems(ctx, path, { literal, force: params.Force });
-      if (found.length === 0) {
-        ctx.writeError(pathNotFound(fullPath(ctx, path)));
+    for await (const source of eachItem(ctx, params, params.Force)) {
+      const target = await destinationOf(source, destination);
+      if (target === source) {
+        ctx.writeError({ id: 'CopyError', category: 'WriteError', message: `Cannot overwrite the item ${source} with itself.`, target: source });
         continue;
       }
-      for (const source of found) {
-        const destStats = await statOrNull(destination);
-        const target = destStats && (await isDirectory(destination, destStats)) ? join(destination, basename(source)) : destination;
-        if (target === source) {
-          ctx.writeError({ id: 'CopyError', category: 'WriteError', message: `Cannot overwrite the item ${source} with itself.`, target: source });
-          continue;
-        }
-        if (!(await ctx.shouldProcess(`Item: ${source} Destination: ${target}`, 'Copy File'))) continue;
-        const stats = (await statOrNull(source))!;
-        if ((await isDirectory(source, stats)) && !params.Recurse) await mkdir(target, { recursive: true });
-        else await cp(source, target, { recursive: true, force: true, verbatimSymlinks: true });
-        if (params.PassThru) yield await itemOf(target);
-      }
+      if (!(await ctx.shouldProcess(`Item: ${source} Destination: ${target}`, 'Copy File'))) continue;
+      const stats = (await statOrNull(source))!;
+      if ((await isDirectory(source, stats)) && !params.Recurse) await mkdir(target, { recursive: true });
+      else await cp(source, target, { recursive: true, force: true, verbatimSymlinks: true });
+      if (params.PassThru) yield await itemOf(target);
     }
   },
 });

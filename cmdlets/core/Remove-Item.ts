@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { matchesWildcard } from '../../src/runtime/wildcard.js';
-import { fullPath, isDirectory, pathNotFound, resolveItems, statOrNull } from '../filesystem.js';
+import { eachItem, isDirectory, itemPathParameters, statOrNull } from '../filesystem.js';
 
 export default defineCmdlet({
   name: 'Remove-Item',
@@ -11,8 +11,7 @@ export default defineCmdlet({
     'Paths are relative to the location and may hold wildcards (hidden items match with -Force). A path that names nothing is an error. A directory that has contents is refused without -Recurse (PowerShell asks instead; mcshell never deletes contents it was not told to).',
   impact: 'medium',
   parameters: {
-    Path: { type: 'string[]', position: 0, mandatory: true, pipeline: 'both', description: 'The items to delete (wildcards allowed).', sets: ['Path'] },
-    LiteralPath: { type: 'string[]', mandatory: true, aliases: ['PSPath', 'LP'], pipeline: 'property', description: 'Paths taken exactly as written.', sets: ['LiteralPath'] },
+    ...itemPathParameters('The items to delete'),
     Recurse: { type: 'switch', aliases: ['r'], description: 'Deletes directories with everything in them.' },
     Force: { type: 'switch', description: 'Wildcards match hidden items too.' },
     Include: { type: 'string[]', description: 'Only names matching one of these wildcards.' },
@@ -25,32 +24,24 @@ export default defineCmdlet({
     { title: 'Nothing there', code: 'Remove-Item nothing-here', error: 'PathNotFound' },
   ],
   async process(params, ctx) {
-    const literal = params.LiteralPath !== undefined;
-    for (const path of params.LiteralPath ?? params.Path ?? []) {
-      const found = await resolveItems(ctx, path, { literal, force: params.Force });
-      if (found.length === 0) {
-        ctx.writeError(pathNotFound(fullPath(ctx, path)));
+    for await (const target of eachItem(ctx, params, params.Force)) {
+      const name = target.slice(target.lastIndexOf('/') + 1);
+      if (params.Include && !params.Include.some((p) => matchesWildcard(name, p))) continue;
+      if (params.Exclude?.some((p) => matchesWildcard(name, p))) continue;
+      const stats = (await statOrNull(target))!;
+      const directory = !stats.isSymbolicLink() && (await isDirectory(target, stats));
+      if (directory && !params.Recurse && (await readdir(target)).length > 0) {
+        ctx.writeError({
+          id: 'DirectoryNotEmpty',
+          category: 'WriteError',
+          message: `The item at ${target} has children and the Recurse parameter was not specified.`,
+          target,
+          hint: 'Add -Recurse to delete the directory with everything in it.',
+        });
         continue;
       }
-      for (const target of found) {
-        const name = target.slice(target.lastIndexOf('/') + 1);
-        if (params.Include && !params.Include.some((p) => matchesWildcard(name, p))) continue;
-        if (params.Exclude?.some((p) => matchesWildcard(name, p))) continue;
-        const stats = (await statOrNull(target))!;
-        const directory = !stats.isSymbolicLink() && (await isDirectory(target, stats));
-        if (directory && !params.Recurse && (await readdir(target)).length > 0) {
-          ctx.writeError({
-            id: 'DirectoryNotEmpty',
-            category: 'WriteError',
-            message: `The item at ${target} has children and the Recurse parameter was not specified.`,
-            target,
-            hint: 'Add -Recurse to delete the directory with everything in it.',
-          });
-          continue;
-        }
-        if (!(await ctx.shouldProcess(target, directory ? 'Remove Directory' : 'Remove File'))) continue;
-        await rm(target, { recursive: directory, force: false });
-      }
+      if (!(await ctx.shouldProcess(target, directory ? 'Remove Directory' : 'Remove File'))) continue;
+      await rm(target, { recursive: directory, force: false });
     }
   },
 });

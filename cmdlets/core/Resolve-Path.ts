@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { PathInfo, fullPath, pathNotFound, relativePath, resolveItems } from '../filesystem.js';
+import { PathInfo, eachItem, fullPath, itemPathParameters, relativePath } from '../filesystem.js';
 
 export default defineCmdlet({
   name: 'Resolve-Path',
@@ -7,8 +7,7 @@ export default defineCmdlet({
   synopsis: 'Resolves paths (with wildcards) to the full paths of the existing items they name.',
   description: 'Outputs PathInfo objects (`.Path`; the path itself in text), or with -Relative paths such as ./x relative to the shell\'s location. A path that names nothing is an error.',
   parameters: {
-    Path: { type: 'string[]', position: 0, mandatory: true, pipeline: 'both', description: 'The paths to resolve (wildcards allowed).', sets: ['Path'] },
-    LiteralPath: { type: 'string[]', mandatory: true, aliases: ['PSPath', 'LP'], pipeline: 'property', description: 'Paths taken exactly as written.', sets: ['LiteralPath'] },
+    ...itemPathParameters('The paths to resolve'),
     Relative: { type: 'switch', description: 'Outputs paths relative to the location (./x, ../y).' },
     RelativeBasePath: { type: 'string', description: 'With -Relative: the folder the paths are made relative to, instead of the location.' },
   },
@@ -20,12 +19,7 @@ export default defineCmdlet({
     { title: 'Nothing there', code: 'Resolve-Path nothing-here', error: 'PathNotFound' },
   ],
   async *process(params, ctx) {
-    const literal = params.LiteralPath !== undefined;
     const base = params.RelativeBasePath !== undefined ? fullPath(ctx, params.RelativeBasePath) : ctx.location;
-    for (const path of params.LiteralPath ?? params.Path ?? []) {
-      const found = await resolveItems(ctx, path, { literal });
-      if (found.length === 0) ctx.writeError(pathNotFound(fullPath(ctx, path)));
-      for (const p of found) yield params.Relative ? relativePath(base, p) : new PathInfo(p);
-    }
+    for await (const p of eachItem(ctx, params)) yield params.Relative ? relativePath(base, p) : new PathInfo(p);
   },
 });

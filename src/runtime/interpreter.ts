@@ -518,7 +518,8 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       return items;
     }
     case 'Subexpression':
-      return unwrap(await collect(executeStatements(expr.statements, env)));
+      // `$()` of nothing is $null, not AutomationNull: piped, it sends one $null (Parser.Tests.ps1, piping null into a script block).
+      return unwrap(await collect(executeStatements(expr.statements, env))) ?? null;
     case 'Paren':
       return statementValue(expr.pipeline, env);
     case 'Hashtable': {
