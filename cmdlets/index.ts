@@ -64,6 +64,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Write-Host', [], () => import('./core/Write-Host.js')),
   entry('Write-Information', [], () => import('./core/Write-Information.js')),
   entry('Write-Output', ['echo', 'write'], () => import('./core/Write-Output.js')),
+  entry('Write-Progress', [], () => import('./core/Write-Progress.js')),
   entry('Write-Verbose', [], () => import('./core/Write-Verbose.js')),
   entry('Write-Warning', [], () => import('./core/Write-Warning.js')),
   // Deployment: site, content, devices, task sequences, deployments.

@@ -2,6 +2,7 @@
 // stdin, the interactive shell, or (stdin a terminal, stdout not) a plain line prompt. Options are
 // parsed by hand (options.ts); yargs is imported only to print --help or to report a usage error.
 import { readFile } from 'node:fs/promises';
+import type { ProgressRecord } from '../runtime/session.js';
 import { MCSHELL_VERSION } from '../runtime/version.js';
 import type { SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from '../runtime/binder.js';
@@ -152,6 +153,36 @@ class StdinLines {
 
 let stdinLines: StdinLines | undefined;
 
+/**
+ * Write-Progress on a terminal: one line on stderr, redrawn in place, the newest activity's
+ * status and a bar; cleared before other output is written and when the activity completes.
+ */
+class ProgressLine {
+  private drawn = false;
+  constructor(private readonly stderr: ShellIO['stderr']) {}
+
+  show(record: ProgressRecord): void {
+    if (!this.stderr.isTTY) return;
+    if (record.completed) {
+      this.clear();
+      return;
+    }
+    const percent = Math.max(-1, Math.min(100, record.percentComplete));
+    const bar = percent >= 0 ? ` [${'#'.repeat(Math.round(percent / 5)).padEnd(20)}] ${percent}%` : '';
+    const remaining = record.secondsRemaining >= 0 ? ` ${record.secondsRemaining}s left` : '';
+    const text = `${record.activity}${record.status ? `: ${record.status}` : ''}${bar}${remaining}${record.currentOperation ? ` ${record.currentOperation}` : ''}`;
+    const columns = (process.stderr.columns || 80) - 1;
+    this.stderr.write(`\r\x1b[2K${text.length > columns ? `${text.slice(0, columns - 1)}…` : text}`);
+    this.drawn = true;
+  }
+
+  clear(): void {
+    if (!this.drawn) return;
+    this.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}
+
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
   const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable } = await import('./runtime.js');
   const { stdout, stderr } = io;
@@ -162,7 +193,11 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
   const sources = new Map<string, string>();
   // A pseudo-terminal may report 0 columns: treat that as unknown too.
   const columns = stdout.columns || Number(process.env['COLUMNS']) || 120;
-  const write = (chunk: string) => void stdout.write(chunk);
+  const progress = new ProgressLine(stderr);
+  const write = (chunk: string) => {
+    progress.clear();
+    void stdout.write(chunk);
+  };
   const located = (message: string, span: SourceSpan | null) => (span ? `${span.file}:${span.startLine}:${span.startColumn}: ${message}` : message);
   const canAsk = interactive || (Boolean(process.stdin.isTTY) && Boolean(stderr.isTTY));
 
@@ -172,15 +207,21 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     color: outStyle.enabled,
     output: format,
     writeError: (record: ErrorRecord) => {
+      progress.clear();
       stderr.write(`${errorFormat === 'json' ? errors.errorToJson(record) : errors.renderErrorConcise(record, errStyle, sources)}\n`);
     },
     writeWarning: (message, span) => {
+      progress.clear();
       stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${printable(located(message, span))}`)}\n`);
     },
     writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
     writeDebug: (message) => stderr.write(`${errStyle.yellow(`DEBUG: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
-    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
+    writeHost: (text, noNewline) => {
+      progress.clear();
+      (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true));
+    },
+    writeProgress: (record) => progress.show(record),
     readLine: (prompt, { mask }) => readLine(prompt, mask, stderr),
     ...(canAsk
       ? {

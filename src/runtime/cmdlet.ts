@@ -4,6 +4,7 @@
 import type { ErrorInit, ErrorRecord, RuntimeError } from './errors.js';
 import type { ScriptBlockExpression } from '../language/ast.js';
 import type { ScriptBlock } from './scriptblock.js';
+import type { ProgressRecord } from './session.js';
 import type { Hashtable } from './values.js';
 
 /** How a parameter's argument is converted before the cmdlet sees it. */
@@ -212,6 +213,8 @@ export interface CmdletContext<S = unknown> {
   removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** Write-Progress: drawn by a host on a terminal, when $ProgressPreference allows. */
+  writeProgress(progress: ProgressRecord): void;
   /** Reads a line from the user (Read-Host); null when there is no input to read. */
   readLine(prompt: string, options: { mask: boolean }): Promise<string | null>;
   /** -WhatIf / -Confirm: true when the change should go ahead. */

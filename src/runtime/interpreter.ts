@@ -34,7 +34,7 @@ import { arithmetic, binaryOperator } from './operators.js';
 import { resolve } from 'node:path';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
-import type { RunOptions, Session } from './session.js';
+import type { ProgressRecord, RunOptions, Session } from './session.js';
 import { didYouMean } from './suggest.js';
 import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './types.js';
 import {
@@ -1050,6 +1050,9 @@ class Context implements CmdletContext {
   writeVerbose(message: string): void {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
     if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
+  }
+  writeProgress(progress: ProgressRecord): void {
+    if (toStr(this.env.scope.get('ProgressPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeProgress?.(progress);
   }
   async readLine(prompt: string, options: { mask: boolean }): Promise<string | null> {
     const host = this.env.session.host;

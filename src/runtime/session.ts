@@ -19,8 +19,21 @@ export interface Host extends HostInfo {
   writeHost(text: string, noNewline: boolean): void;
   /** Asks a yes/no question; absent when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
+  /** Shows or (with `completed`) removes a progress line (Write-Progress); hosts without a terminal leave it out. */
+  writeProgress?(progress: ProgressRecord): void;
   /** Reads a line of input (Read-Host): `mask` echoes `*` for each character typed; null at the end of input. */
   readLine?(prompt: string, options: { mask: boolean }): Promise<string | null>;
+}
+
+/** What Write-Progress reports: one activity (by Id), its status, and how far along it is (-1: unknown). */
+export interface ProgressRecord {
+  id: number;
+  activity: string;
+  status: string;
+  percentComplete: number;
+  secondsRemaining: number;
+  currentOperation: string;
+  completed: boolean;
 }
 
 /** A registry entry: names and a lazy loader, so start-up imports only the cmdlets that run. */

@@ -189,3 +189,17 @@ test('Read-Host -AsSecureString masks what is typed on a terminal', { skip: !has
     t.kill();
   }
 });
+
+// Write-Progress on a real terminal: one line redrawn in place, gone once the activity completes.
+test('Write-Progress draws a progress line on a terminal and clears it with -Completed', { skip: !hasTmux && 'tmux is not installed' }, async () => {
+  const t = new Tmux();
+  try {
+    const code = "Write-Progress -Activity Copying -Status 'file 1' -PercentComplete 50; Start-Sleep -Milliseconds 1500; Write-Progress -Activity Copying -Completed; 'done'; Start-Sleep 30";
+    t.start([process.execPath, bin, '-o', 'text', '-c', code]);
+    await t.waitFor(/Copying: file 1 \[#{10} {10}\] 50%/);
+    const after = await t.waitFor(/^done$/m);
+    assert.ok(!after.includes('Copying'), 'the progress line is cleared');
+  } finally {
+    t.kill();
+  }
+});
