@@ -26,6 +26,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Get-Date', [], () => import('./core/Get-Date.js')),
   entry('Get-Error', [], () => import('./core/Get-Error.js')),
   entry('Get-Help', ['help', 'man'], () => import('./core/Get-Help.js')),
+  entry('Get-History', ['h', 'history', 'ghy'], () => import('./core/Get-History.js')),
   entry('Get-Item', ['gi'], () => import('./core/Get-Item.js')),
   entry('Get-Location', ['gl', 'pwd'], () => import('./core/Get-Location.js')),
   entry('Get-Member', ['gm'], () => import('./core/Get-Member.js')),

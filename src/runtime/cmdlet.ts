@@ -213,6 +213,8 @@ export interface CmdletContext<S = unknown> {
   removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** The command lines entered in this interactive session (Get-History); empty without one. */
+  history(): readonly string[];
   /** Write-Progress: drawn by a host on a terminal, when $ProgressPreference allows. */
   writeProgress(progress: ProgressRecord): void;
   /** Reads a line from the user (Read-Host); null when there is no input to read. */

@@ -1051,6 +1051,9 @@ class Context implements CmdletContext {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
     if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
   }
+  history(): readonly string[] {
+    return this.env.session.host.history?.() ?? [];
+  }
   writeProgress(progress: ProgressRecord): void {
     if (toStr(this.env.scope.get('ProgressPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeProgress?.(progress);
   }

@@ -21,6 +21,8 @@ export interface Host extends HostInfo {
   confirm?(question: string): Promise<boolean>;
   /** Shows or (with `completed`) removes a progress line (Write-Progress); hosts without a terminal leave it out. */
   writeProgress?(progress: ProgressRecord): void;
+  /** The command lines entered in this interactive session, oldest first, without the one running (Get-History). */
+  history?(): readonly string[];
   /** Reads a line of input (Read-Host): `mask` echoes `*` for each character typed; null at the end of input. */
   readLine?(prompt: string, options: { mask: boolean }): Promise<string | null>;
 }

@@ -203,3 +203,24 @@ test('Write-Progress draws a progress line on a terminal and clears it with -Com
     t.kill();
   }
 });
+
+// Get-History in the interactive shell: this session's command lines, not the running one.
+test('Get-History lists the lines entered in this interactive session', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcshell-history-'));
+  const site = join(dir, 'site');
+  await writeFile(join(dir, 'history'), `${JSON.stringify('an earlier session')}\n`).catch(() => undefined);
+  const tmux = new Tmux();
+  t.after(async () => {
+    tmux.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+  tmux.start(['env', `MCSHELL_HOME=${site}`, process.execPath, bin, '--site', site]);
+  await tmux.waitFor(/^mcs>/m);
+  tmux.type("'first'");
+  tmux.keys('Enter');
+  await tmux.waitFor(/^first$/m);
+  tmux.type("Get-History | ForEach-Object { \"#$($_.Id) $($_.CommandLine)\" }");
+  tmux.keys('Enter');
+  const screen = await tmux.waitFor(/^#1 'first'$/m);
+  assert.ok(!/^#2 /m.test(screen), 'the running command is not in its own history');
+});
