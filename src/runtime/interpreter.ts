@@ -418,6 +418,13 @@ function isSyncStatement(statement: Statement): boolean {
   return syncExpression(statement) !== undefined;
 }
 
+/** A value inside "…": arrays joined with $OFS (a space when it is not set), as PowerShell expands them. */
+function expandedText(value: unknown, env: Env): string {
+  if (!Array.isArray(value)) return toStr(value);
+  const separator = env.scope.has('OFS') ? toStr(env.scope.get('OFS')) : ' ';
+  return value.map(toStr).join(separator);
+}
+
 /** evaluate() for an expression where isSync holds. */
 function evaluateNow(expr: Expression, env: Env): unknown {
   switch (expr.kind) {
@@ -426,7 +433,7 @@ function evaluateNow(expr: Expression, env: Env): unknown {
       return expr.value;
     case 'ExpandableString': {
       let text = '';
-      for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(evaluateNow(part, env));
+      for (const part of expr.parts) text += typeof part === 'string' ? part : expandedText(evaluateNow(part, env), env);
       return text;
     }
     case 'Variable':
@@ -504,7 +511,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   switch (expr.kind) {
     case 'ExpandableString': {
       let text = '';
-      for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(await evaluate(part, env));
+      for (const part of expr.parts) text += typeof part === 'string' ? part : expandedText(await evaluate(part, env), env);
       return text;
     }
     case 'ArrayLiteral': {

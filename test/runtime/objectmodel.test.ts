@@ -77,3 +77,7 @@ test('[regex], [version] and typed arrays (about_Type_Conversion § Other type c
   assert.deepEqual(await values("$v = [version]'1.2.10'; $v.Minor; [version]'1.10' -gt [version]'1.9'; \"$v\""), [2, true, '1.2.10']);
   assert.deepEqual(await values("([int[]]('1', '2')).GetType().Name; ([string[]](1, 2)).GetType().FullName"), ['Int32[]', 'System.String[]']);
 });
+
+test('$OFS separates array elements expanded in strings (about_Automatic_Variables § $OFS)', async () => {
+  assert.deepEqual(await values('$a = 1, 2, 3; "$a"; $OFS = \'-\'; "$a"; "$(4, 5)"; Remove-Variable OFS; "$a"'), ['1 2 3', '1-2-3', '4-5', '1 2 3']);
+});
