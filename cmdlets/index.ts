@@ -8,6 +8,7 @@ const entry = (name: string, aliases: string[], load: CommandEntry['load']): Com
 
 export const commands: readonly CommandEntry[] = [
   entry('Add-Member', [], () => import('./core/Add-Member.js')),
+  entry('Clear-Host', ['cls', 'clear'], () => import('./core/Clear-Host.js')),
   entry('Clear-Variable', ['clv'], () => import('./core/Clear-Variable.js')),
   entry('Compare-Object', ['compare', 'diff'], () => import('./core/Compare-Object.js')),
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),
@@ -91,6 +92,10 @@ export const commands: readonly CommandEntry[] = [
   entry('Revoke-EnrollmentToken', [], () => import('./site/Revoke-EnrollmentToken.js')),
   entry('Set-DPMulticast', [], () => import('./site/Set-DPMulticast.js')),
   entry('Set-ImageMulticast', [], () => import('./site/Set-ImageMulticast.js')),
+  // Network boot: the DP's PXE services.
+  entry('Clear-PxeDeployment', [], () => import('./boot/Clear-PxeDeployment.js')),
+  entry('Get-DPPxe', [], () => import('./boot/Get-DPPxe.js')),
+  entry('Set-DPPxe', [], () => import('./boot/Set-DPPxe.js')),
   // Sessions: the distribution point service, multicast sessions and clients.
   entry('Disconnect-MulticastClient', [], () => import('./sessions/Disconnect-MulticastClient.js')),
   entry('Get-MulticastClient', [], () => import('./sessions/Get-MulticastClient.js')),
@@ -101,4 +106,10 @@ export const commands: readonly CommandEntry[] = [
   entry('Stop-DPService', [], () => import('./sessions/Stop-DPService.js')),
   entry('Stop-MulticastSession', [], () => import('./sessions/Stop-MulticastSession.js')),
   entry('Watch-MulticastSession', [], () => import('./sessions/Watch-MulticastSession.js')),
+
+  entry('Get-BootImage', [], () => import('./boot/Get-BootImage.js')),
+  entry('New-BootImage', [], () => import('./boot/New-BootImage.js')),
+  entry('Remove-BootImage', [], () => import('./boot/Remove-BootImage.js')),
+  entry('Set-BootImage', [], () => import('./boot/Set-BootImage.js')),
+  entry('Set-DeviceVariable', [], () => import('./boot/Set-DeviceVariable.js')),
 ];

@@ -5,9 +5,9 @@ export default defineCmdlet({
   name: 'Test-Path',
   synopsis: 'Tells whether a path exists ($true or $false), optionally only as a file (Leaf) or directory (Container).',
   description:
-    'Paths are relative to the shell\'s location and may hold wildcards: the answer is $true when anything matches. An empty or null path is $false, as in PowerShell 7. With -IsValid it only checks that the path could name a file.',
+    'Paths are relative to the shell\'s location and may hold wildcards: the answer is $true when anything matches. An empty path is $false; a null one is an error (Test-Path.Tests.ps1). With -IsValid it only checks that the path could name a file.',
   parameters: {
-    Path: { type: 'string[]', position: 0, mandatory: true, allowNull: true, allowEmptyString: true, allowEmptyCollection: true, pipeline: 'both', description: 'The paths to test (wildcards allowed).', sets: ['Path'] },
+    Path: { type: 'string[]', position: 0, mandatory: true, allowEmptyString: true, allowEmptyCollection: true, pipeline: 'both', description: 'The paths to test (wildcards allowed).', sets: ['Path'] },
     LiteralPath: { type: 'string[]', mandatory: true, aliases: ['PSPath', 'LP'], pipeline: 'property', description: 'Paths taken exactly as written (no wildcards).', sets: ['LiteralPath'] },
     PathType: { type: 'enum', values: ['Any', 'Container', 'Leaf'], default: 'Any', aliases: ['Type'], description: 'Any item, a directory (Container) or a file (Leaf).' },
     IsValid: { type: 'switch', description: 'Tests only that the path is well formed, not that it exists.' },

@@ -43,8 +43,9 @@ export function csvHeader(columns: readonly string[], delimiter = ',', quoting: 
 
 /** The quoting parameters ConvertTo-Csv and Export-Csv declare. */
 export const QUOTING_PARAMETERS = {
-  UseQuotes: { type: 'enum', values: ['Always', 'AsNeeded', 'Never'], default: 'Always', description: 'Quote every field (Always, as PowerShell 7 does), only fields that need it (AsNeeded), or none (Never).' },
-  QuoteFields: { type: 'string[]', description: 'Quote only these columns (the others as needed).' },
+  // In two parameter sets, as in PowerShell: -UseQuotes and -QuoteFields do not go together.
+  UseQuotes: { type: 'enum', values: ['Always', 'AsNeeded', 'Never'], default: 'Always', sets: ['UseQuotes'], description: 'Quote every field (Always, as PowerShell 7 does), only fields that need it (AsNeeded), or none (Never).' },
+  QuoteFields: { type: 'string[]', sets: ['QuoteFields'], description: 'Quote only these columns (the others as needed).' },
 } as const;
 
 /** Parses CSV text into rows of fields (RFC 4180 quoting, CRLF or LF). */

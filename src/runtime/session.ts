@@ -3,6 +3,7 @@
 import { homedir, release, type } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
+import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
 import { Scope } from './scope.js';
@@ -17,14 +18,14 @@ export interface Host extends HostInfo {
   /** Write-Debug's messages (`DEBUG: …` on stderr); hosts without it drop them. */
   writeDebug?(message: string): void;
   writeHost(text: string, noNewline: boolean): void;
-  /** Asks a yes/no question; absent when there is no terminal to ask on. */
-  confirm?(question: string): Promise<boolean>;
   /** Shows or (with `completed`) removes a progress line (Write-Progress); hosts without a terminal leave it out. */
   writeProgress?(progress: ProgressRecord): void;
   /** The command lines entered in this interactive session, oldest first, without the one running (Get-History). */
   history?(): readonly string[];
   /** Reads a line of input (Read-Host): `mask` echoes `*` for each character typed; null at the end of input. */
   readLine?(prompt: string, options: { mask: boolean }): Promise<string | null>;
+  /** Asks PowerShell's confirmation question; absent when there is no terminal to ask on. */
+  confirm?(question: ConfirmQuestion): Promise<ConfirmAnswer>;
 }
 
 /** What Write-Progress reports: one activity (by Id), its status, and how far along it is (-1: unknown). */

@@ -34,14 +34,15 @@ test(
 );
 
 test(
-  'Test-Path: files, directories, -PathType, wildcards; empty and null paths are $false (PowerShell 7)',
+  'Test-Path: files, directories, -PathType, wildcards; an empty path is $false, a null one an error (Test-Path.Tests.ps1)',
   withDir(async (dir) => {
     writeFileSync(join(dir, 'a.log'), '');
     mkdirSync(join(dir, 'd'));
     assert.deepEqual(
-      await values("Test-Path a.log; Test-Path b.log; Test-Path d -PathType Container; Test-Path a.log -PathType Container; Test-Path *.log; Test-Path ''; Test-Path $null", { cwd: dir }),
-      [true, false, true, false, true, false, false],
+      await values("Test-Path a.log; Test-Path b.log; Test-Path d -PathType Container; Test-Path a.log -PathType Container; Test-Path *.log; Test-Path ''", { cwd: dir }),
+      [true, false, true, false, true, false],
     );
+    assert.equal((await run('Test-Path $null', { cwd: dir })).errors.length, 1);
   }),
 );
 

@@ -14,11 +14,12 @@ import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { sweepStalePartials } from '../content/partials.js';
 import { EngineError } from '../errors.js';
 import { rethrowDiskError } from './disk.js';
 import { newIntegrityProblems } from './integrity.js';
 import { LockFile } from './lock.js';
-import { applyRetention, defaultSlowClientSettings, DEFAULT_HISTORY_RETENTION_DAYS, emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
+import { applyRetention, defaultPxeSettings, defaultSlowClientSettings, DEFAULT_HISTORY_RETENTION_DAYS, emptySite, SITE_SCHEMA_VERSION, UNKNOWN_COMPUTERS_COLLECTION, type SiteState } from './model.js';
 import { siteSchema } from './schema.js';
 
 export interface SiteLocation {
@@ -51,6 +52,15 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
     const history = old.sessionHistory as object[];
     return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
   },
+  // 5 → 6: network boot: the DP's PXE settings (off), PXE clears, and the built-in collection
+  // "All Unknown Computers" (a site that already has a collection of that name keeps its own).
+  5: (old) => {
+    const collections = old.collections as { id: string; name: string }[];
+    const builtIn = collections.some((collection) => collection.id === UNKNOWN_COMPUTERS_COLLECTION.id || collection.name.toLowerCase() === UNKNOWN_COMPUTERS_COLLECTION.name.toLowerCase());
+    return { ...old, dp: { ...(old.dp as object), pxe: defaultPxeSettings() }, collections: builtIn ? collections : [...collections, structuredClone(UNKNOWN_COMPUTERS_COLLECTION)], pxeClears: [] };
+  },
+  // 6 → 7: boot images (network boot); none is built yet.
+  6: (old) => ({ ...old, bootImages: [] }),
 };
 
 const STORE_FILE = 'site.json';
@@ -108,6 +118,7 @@ export class SiteStore {
       return store;
     }
     await tightenModes(home);
+    await sweepStalePartials(store.contentDir);
     if (version > SITE_SCHEMA_VERSION) {
       throw new EngineError('SiteStoreTooNew', 'InvalidOperation', `The site store ${store.path} has schema version ${version}, newer than this mcshell understands (${SITE_SCHEMA_VERSION}); upgrade mcshell.`);
     }

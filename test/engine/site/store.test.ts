@@ -239,7 +239,7 @@ test('a change that leaves a collection member that is no device, or two devices
   const before = await readFile(store.path, 'utf8');
   const invalid = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreInvalid' && pattern.test(error.message);
   await assert.rejects(
-    store.update((site) => void site.collections[0]!.memberIds.push('DEV00404')),
+    store.update((site) => void site.collections.find((collection) => collection.id === 'COL00001')!.memberIds.push('DEV00404')),
     invalid(/collection Lab \(COL00001\) has a member DEV00404 that is not a device of the site/),
   );
   await assert.rejects(
