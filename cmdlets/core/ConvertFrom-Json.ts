@@ -7,17 +7,35 @@ function toHashtables(value: unknown): unknown {
   return value;
 }
 
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function depthOf(value: unknown): number {
+  const children = Array.isArray(value) ? value : isPlainObject(value) ? Object.values(value) : null;
+  return children ? 1 + children.reduce<number>((deepest, child) => Math.max(deepest, depthOf(child)), 0) : 0;
+}
+
 export default defineCmdlet({
   name: 'ConvertFrom-Json',
   synopsis: 'Converts JSON text to objects.',
-  description: 'Joins the input strings and parses them as one JSON text. A JSON array is output element by element unless -NoEnumerate.',
+  description:
+    'Several piped strings are several JSON texts when the first is complete JSON by itself; otherwise they are joined and parsed as one (as PowerShell 7 does). A JSON array is output element by element unless -NoEnumerate.',
   parameters: {
     InputObject: { type: 'string', position: 0, mandatory: true, allowEmptyString: true, pipeline: 'value', description: 'The JSON text.' },
     AsHashtable: { type: 'switch', description: 'Makes hashtables instead of objects.' },
     NoEnumerate: { type: 'switch', description: 'Outputs a JSON array as one array.' },
+    Depth: { type: 'int', validate: { range: [1, 2 ** 31 - 1] }, default: 1024, description: 'The deepest nesting accepted (default 1024).' },
   },
   examples: [
     { title: 'Parse an object', code: "'{\"Name\":\"img\",\"Size\":3}' | ConvertFrom-Json | ForEach-Object Size", output: [3] },
+    { title: 'One JSON text per piped string', code: "'{\"a\":1}', '{\"a\":2}' | ConvertFrom-Json | ForEach-Object a", output: [1, 2] },
+    { title: 'Hashtables', code: "('{\"a\":{\"b\":2}}' | ConvertFrom-Json -AsHashtable)['a']['b']", output: [2] },
     { title: 'An array is enumerated', code: "'[1,2,3]' | ConvertFrom-Json | Measure-Object -Sum | ForEach-Object Sum", output: [6] },
   ],
   state: () => ({ parts: [] as string[] }),
@@ -25,15 +43,25 @@ export default defineCmdlet({
     ctx.state.parts.push(toStr(params.InputObject));
   },
   *end(params, ctx) {
-    const text = ctx.state.parts.join('\n');
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      throw ctx.error({ id: 'InvalidJson', category: 'InvalidData', message: `The input is not valid JSON: ${(e as Error).message}`, target: text.slice(0, 200) });
+    const parts = ctx.state.parts;
+    const parse = (text: string): unknown => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
+        throw ctx.error({ id: 'InvalidJson', category: 'InvalidData', message: `The input is not valid JSON: ${(e as Error).message}`, target: text.slice(0, 200) });
+      }
+      if (depthOf(value) > params.Depth) {
+        throw ctx.error({ id: 'JsonDepthExceeded', category: 'InvalidData', message: `The JSON nests deeper than -Depth ${params.Depth}.`, target: text.slice(0, 200) });
+      }
+      return params.AsHashtable ? toHashtables(value) : value;
+    };
+    // ConvertFromJsonCommand: when the first piped string is a JSON text by itself, each string is one.
+    const texts = parts.length > 1 && isJson(parts[0]!) ? parts : [parts.join('\n')];
+    for (const text of texts) {
+      const value = parse(text);
+      if (Array.isArray(value) && !params.NoEnumerate) yield* value;
+      else yield value;
     }
-    if (params.AsHashtable) value = toHashtables(value);
-    if (Array.isArray(value) && !params.NoEnumerate) yield* value;
-    else yield value;
   },
 });

@@ -1,5 +1,5 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import { csvColumns, csvHeader, csvRow, parseCsvRows } from '../../src/format/csv.js';
+import { QUOTING_PARAMETERS, csvColumns, csvHeader, csvRow, parseCsvRows } from '../../src/format/csv.js';
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 
 export default defineCmdlet({
@@ -14,6 +14,7 @@ export default defineCmdlet({
     Delimiter: { type: 'string', validate: { pattern: '^.$' }, default: ',', description: 'The field separator (one character).' },
     Append: { type: 'switch', description: 'Adds rows to an existing file.' },
     NoTypeInformation: { type: 'switch', description: 'Accepted for compatibility: no type line is ever written.' },
+    ...QUOTING_PARAMETERS,
   },
   examples: [
     { title: 'Export then count the lines', code: "1..3 | ForEach-Object { [pscustomobject]@{N=$_} } | Export-Csv n.csv; (Get-Content n.csv).Count", output: [4] },
@@ -31,8 +32,9 @@ export default defineCmdlet({
     const existing = params.Append ? await readFile(path, 'utf8').catch(() => null) : null;
     // Appended rows follow the existing header's columns.
     const columns = (existing && parseCsvRows(existing, delimiter)[0]) || csvColumns(items[0]);
-    const body = items.map((item) => `${csvRow(item, columns, delimiter)}\n`).join('');
+    const quoting = { mode: params.UseQuotes, fields: params.QuoteFields };
+    const body = items.map((item) => `${csvRow(item, columns, delimiter, quoting)}\n`).join('');
     if (existing) await appendFile(path, (existing.endsWith('\n') ? '' : '\n') + body);
-    else await writeFile(path, `${csvHeader(columns, delimiter)}\n${body}`);
+    else await writeFile(path, `${csvHeader(columns, delimiter, quoting)}\n${body}`);
   },
 });

@@ -1,6 +1,19 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import type { ScriptBlock } from '../../src/runtime/scriptblock.js';
 import { callMethod } from '../../src/runtime/types.js';
 import { ConversionError, getMember, hasProperty } from '../../src/runtime/values.js';
+
+/**
+ * Which positional script blocks begin, process and end: one is -Process; two are -Begin and
+ * -Process; more are -Begin, the process blocks, and -End (each process block runs per object).
+ * With -Begin or -End named, every positional block is a process block.
+ */
+function roles(params: { Process?: ScriptBlock[]; Begin?: ScriptBlock; End?: ScriptBlock }): { begin?: ScriptBlock; process: ScriptBlock[]; end?: ScriptBlock } {
+  const blocks = params.Process ?? [];
+  if (params.Begin || params.End || blocks.length === 1) return { begin: params.Begin, process: blocks, end: params.End };
+  if (blocks.length === 2) return { begin: blocks[0], process: [blocks[1]!] };
+  return { begin: blocks[0], process: blocks.slice(1, -1), end: blocks.at(-1) };
+}
 
 export default defineCmdlet({
   name: 'ForEach-Object',
@@ -21,11 +34,11 @@ export default defineCmdlet({
     { title: 'Square each number', code: '1..3 | ForEach-Object { $_ * $_ }', output: [1, 4, 9] },
     { title: 'Begin, process and end', code: '1..4 | ForEach-Object -Begin { $sum = 0 } -Process { $sum += $_ } -End { $sum }', output: [10] },
     { title: 'A property of each object', code: "[pscustomobject]@{Name='x'}, [pscustomobject]@{Name='y'} | ForEach-Object Name", output: ['x', 'y'] },
+    { title: 'Several process blocks between begin and end', code: "1, 2 | ForEach-Object { 'b' } { $_ } { $_ * 10 } { 'e' }", output: ['b', 1, 10, 2, 20, 'e'] },
     { title: 'A method of each object', code: "'a', 'b' | ForEach-Object ToUpper", output: ['A', 'B'] },
   ],
   async *begin(params, ctx) {
-    const blocks = params.Process ?? [];
-    const begin = params.Begin ?? (blocks.length >= 2 ? blocks[0] : undefined);
+    const { begin } = roles(params);
     if (begin) yield* ctx.invoke(begin, { dotSource: true });
   },
   async *process(params, ctx) {
@@ -44,13 +57,10 @@ export default defineCmdlet({
       }
       return;
     }
-    const blocks = params.Process ?? [];
-    const process = blocks.length >= 2 ? blocks[1] : blocks[0];
-    if (process) yield* ctx.invoke(process, { input: item, dotSource: true });
+    for (const block of roles(params).process) yield* ctx.invoke(block, { input: item, dotSource: true });
   },
   async *end(params, ctx) {
-    const blocks = params.Process ?? [];
-    const end = params.End ?? (blocks.length >= 3 ? blocks[2] : undefined);
+    const { end } = roles(params);
     if (end) yield* ctx.invoke(end, { dotSource: true });
   },
 });

@@ -15,6 +15,9 @@ export default defineCmdlet({
     First: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Outputs only the first N objects, then stops the upstream commands.' },
     Last: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Outputs only the last N objects.' },
     Skip: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Skips the first N objects.' },
+    SkipLast: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Leaves out the last N objects.' },
+    Index: { type: 'int[]', description: 'Outputs only the objects at these 0-based positions (in input order).' },
+    SkipIndex: { type: 'int[]', description: 'Leaves out the objects at these 0-based positions.' },
     Unique: { type: 'switch', description: 'Drops duplicate objects.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to select from.' },
   },
@@ -23,13 +26,23 @@ export default defineCmdlet({
     { title: 'A calculated property', code: "[pscustomobject]@{Name='img'; Size=2048} | Select-Object Name, @{n='KB'; e={ $_.Size / 1024 }}", output: [{ Name: 'img', KB: 2 }] },
     { title: 'The value of one property', code: "[pscustomobject]@{Tags='a','b'} | Select-Object -ExpandProperty Tags", output: ['a', 'b'] },
     { title: 'Last, skip and unique', code: '1, 1, 2, 3, 3, 4 | Select-Object -Unique | Select-Object -Skip 1 -Last 2', output: [3, 4] },
+    { title: 'First and last together', code: '1..10 | Select-Object -First 2 -Last 2', output: [1, 2, 9, 10] },
+    { title: 'By position', code: "'a', 'b', 'c', 'd' | Select-Object -Index 3, 1; 'a', 'b', 'c' | Select-Object -SkipIndex 0 -SkipLast 1", output: ['b', 'd', 'b'] },
   ],
-  state: () => ({ seen: 0, emitted: 0, last: [] as unknown[], unique: new Set<string>() }),
+  state: () => ({ seen: 0, emitted: 0, last: [] as unknown[], held: [] as unknown[], unique: new Set<string>() }),
   async *process(params, ctx) {
     const state = ctx.state;
     if (!ctx.expectingInput && params.InputObject === undefined) return;
-    state.seen++;
+    const position = state.seen++;
     if (params.Skip !== undefined && state.seen <= params.Skip) return;
+    if (params.SkipIndex?.includes(position)) return;
+    if (params.Index) {
+      if (!params.Index.includes(position)) {
+        // Past the last wanted position nothing more is needed: stop the commands before.
+        if (position > Math.max(...params.Index)) ctx.stopUpstream();
+        return;
+      }
+    }
     const item = params.InputObject;
     let outputs: unknown[];
     if (params.ExpandProperty !== undefined) {
@@ -53,14 +66,28 @@ export default defineCmdlet({
         if (state.unique.has(key)) continue;
         state.unique.add(key);
       }
-      if (params.Last !== undefined) {
-        state.last.push(out);
-        if (state.last.length > params.Last) state.last.shift();
-        continue;
+      // -SkipLast holds back the newest N objects; an object older than those is output.
+      let ready: unknown[] = [out];
+      if (params.SkipLast !== undefined) {
+        state.held.push(out);
+        ready = state.held.length > params.SkipLast ? [state.held.shift()] : [];
       }
-      if (params.First !== undefined && state.emitted >= params.First) ctx.stopUpstream();
-      state.emitted++;
-      yield out;
+      for (const item of ready) {
+        if (params.Last !== undefined) {
+          // With -First too, the first N go out at once and -Last keeps from what follows them.
+          if (params.First !== undefined && state.emitted < params.First) {
+            state.emitted++;
+            yield item;
+            continue;
+          }
+          state.last.push(item);
+          if (state.last.length > params.Last) state.last.shift();
+          continue;
+        }
+        if (params.First !== undefined && state.emitted >= params.First) ctx.stopUpstream();
+        state.emitted++;
+        yield item;
+      }
     }
     if (params.First !== undefined && params.Last === undefined && state.emitted >= params.First) ctx.stopUpstream();
   },

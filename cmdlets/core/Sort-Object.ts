@@ -13,6 +13,9 @@ export default defineCmdlet({
     Descending: { type: 'switch', description: 'Sorts from largest to smallest.' },
     Unique: { type: 'switch', description: 'Keeps one of each set of equal objects.' },
     CaseSensitive: { type: 'switch', description: 'Compares strings case-sensitively.' },
+    Stable: { type: 'switch', description: 'Keeps equal objects in input order (mcshell\'s sort always does).' },
+    Top: { type: 'int', validate: { range: [1, 2 ** 31 - 1] }, description: 'Outputs only the first N objects of the sorted order.' },
+    Bottom: { type: 'int', validate: { range: [1, 2 ** 31 - 1] }, description: 'Outputs only the last N objects of the sorted order.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to sort.' },
   },
   examples: [
@@ -23,6 +26,7 @@ export default defineCmdlet({
       output: ['a2', 'a1', 'b1'],
     },
     { title: 'Unique, case-insensitive', code: "'b', 'A', 'a', 'B' | Sort-Object -Unique", output: ['A', 'b'] },
+    { title: 'The top and bottom two', code: '5, 1, 4, 2, 3 | Sort-Object -Top 2; 5, 1, 4, 2, 3 | Sort-Object -Bottom 2', output: [1, 2, 4, 5] },
   ],
   state: () => ({ items: [] as unknown[] }),
   process(params, ctx) {
@@ -51,10 +55,14 @@ export default defineCmdlet({
     };
     keyed.sort((a, b) => compare(a.keys, b.keys));
     let previous: unknown[] | null = null;
+    const sorted: unknown[] = [];
     for (const { item, keys } of keyed) {
       if (params.Unique && previous && keys.every((k, i) => valuesEqual(k, previous![i], cs))) continue;
       previous = keys;
-      yield item;
+      sorted.push(item);
     }
+    if (params.Top !== undefined) yield* sorted.slice(0, params.Top);
+    else if (params.Bottom !== undefined) yield* sorted.slice(Math.max(0, sorted.length - params.Bottom));
+    else yield* sorted;
   },
 });

@@ -20,11 +20,13 @@ export default defineCmdlet({
     Property: { type: 'string', position: 0, mandatory: true, sets: ['Simple'], description: 'The property to compare (simplified form).' },
     Value: { type: 'object', position: 1, sets: ['Simple'], description: 'The value to compare the property with.' },
     ...operatorSwitches,
+    Not: { type: 'switch', sets: ['Simple'], description: 'Keeps objects whose property is false or missing (`Where-Object -Not Prop`).' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to filter.' },
   },
   examples: [
     { title: 'Even numbers', code: '1..10 | Where-Object { $_ % 2 -eq 0 }', output: [2, 4, 6, 8, 10] },
     { title: 'Simplified form on a property', code: "@{Name='a'; Size=1}, @{Name='b'; Size=5} | ForEach-Object { [pscustomobject]$_ } | Where-Object Size -gt 3 | ForEach-Object Name", output: ['b'] },
+    { title: 'Objects without a value', code: "[pscustomobject]@{N='a'; Tag=''}, [pscustomobject]@{N='b'; Tag='x'} | Where-Object -Not Tag | ForEach-Object N", output: ['a'] },
     { title: 'Wildcards', code: "'alpha', 'beta', 'gamma' | Where-Object { $_ -like '*a' }", output: ['alpha', 'beta', 'gamma'] },
   ],
   async *process(params, ctx) {
@@ -36,7 +38,7 @@ export default defineCmdlet({
     const value = getMember(item, params.Property!);
     const op = OPERATORS.find((o) => params[o]);
     if (!op) {
-      if (toBool(value)) yield item;
+      if (toBool(value) !== params.Not) yield item;
       return;
     }
     if (toBool(comparison(`-${op.toLowerCase()}`, value, params.Value, () => {}))) yield item;

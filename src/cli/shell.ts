@@ -2,6 +2,8 @@
 // stdin, the interactive shell, or (stdin a terminal, stdout not) a plain line prompt. Options are
 // parsed by hand (options.ts); yargs is imported only to print --help or to report a usage error.
 import { readFile } from 'node:fs/promises';
+import type { ProgressRecord } from '../runtime/session.js';
+import { MCSHELL_VERSION } from '../runtime/version.js';
 import type { SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from '../runtime/binder.js';
 import type { ErrorRecord } from '../runtime/errors.js';
@@ -11,7 +13,7 @@ import type { LiveViewHost } from '../runtime/live.js';
 import type { ConfirmAnswer, ConfirmQuestion } from '../runtime/confirm.js';
 import { OPTIONS, SUBCOMMANDS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
-const VERSION = '0.1.0';
+const VERSION = MCSHELL_VERSION;
 
 async function printHelp(stream: NodeJS.WriteStream, error?: string): Promise<void> {
   const { default: yargs } = await import('yargs');
@@ -71,6 +73,119 @@ export interface ShellIO {
   host?: Partial<Host & LiveViewHost>;
 }
 
+/**
+ * Read-Host: one line from stdin, the prompt on stderr. Masked input on a terminal reads key by key
+ * in raw mode and echoes `*`; piped input is read as it is.
+ */
+async function readLine(prompt: string, mask: boolean, stderr: ShellIO['stderr']): Promise<string | null> {
+  const stdin = process.stdin;
+  if (mask && stdin.isTTY) {
+    stderr.write(prompt);
+    return new Promise((resolve) => {
+      let text = '';
+      stdin.setRawMode(true);
+      stdin.resume();
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n' || ch === '\u0004' || ch === '\u0003') {
+            stdin.off('data', onData);
+            stdin.setRawMode(false);
+            stdin.pause();
+            stderr.write('\n');
+            resolve(ch === '\u0003' ? null : text);
+            return;
+          }
+          if (ch === '\u007f' || ch === '\b') {
+            if (text.length > 0) {
+              text = text.slice(0, -1);
+              stderr.write('\b \b');
+            }
+            continue;
+          }
+          text += ch;
+          stderr.write('*');
+        }
+      };
+      stdin.on('data', onData);
+    });
+  }
+  if (prompt) stderr.write(prompt);
+  return (stdinLines ??= await StdinLines.open()).next();
+}
+
+/**
+ * The lines of stdin, read once and queued: a chunk often holds several lines, and each
+ * Read-Host takes one. Between reads stdin is paused, so a waiting pipe does not keep the shell alive.
+ */
+class StdinLines {
+  private readonly queue: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private ended = false;
+
+  private constructor(private readonly rl: import('node:readline').Interface) {
+    rl.on('line', (line) => this.push(line));
+    rl.on('close', () => {
+      this.ended = true;
+      this.waiting?.(null);
+      this.waiting = null;
+    });
+  }
+
+  static async open(): Promise<StdinLines> {
+    const { createInterface } = await import('node:readline');
+    return new StdinLines(createInterface({ input: process.stdin, terminal: false }));
+  }
+
+  private push(line: string): void {
+    if (this.waiting) {
+      this.waiting(line);
+      this.waiting = null;
+      this.rl.pause();
+    } else this.queue.push(line);
+  }
+
+  next(): Promise<string | null> {
+    if (this.queue.length) return Promise.resolve(this.queue.shift()!);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.rl.resume();
+    });
+  }
+}
+
+let stdinLines: StdinLines | undefined;
+
+/**
+ * Write-Progress on a terminal: one line on stderr, redrawn in place, the newest activity's
+ * status and a bar; cleared before other output is written and when the activity completes.
+ */
+class ProgressLine {
+  private drawn = false;
+  constructor(private readonly stderr: ShellIO['stderr']) {}
+
+  show(record: ProgressRecord): void {
+    if (!this.stderr.isTTY) return;
+    if (record.completed) {
+      this.clear();
+      return;
+    }
+    const percent = Math.max(-1, Math.min(100, record.percentComplete));
+    const bar = percent >= 0 ? ` [${'#'.repeat(Math.round(percent / 5)).padEnd(20)}] ${percent}%` : '';
+    const remaining = record.secondsRemaining >= 0 ? ` ${record.secondsRemaining}s left` : '';
+    const text = `${record.activity}${record.status ? `: ${record.status}` : ''}${bar}${remaining}${record.currentOperation ? ` ${record.currentOperation}` : ''}`;
+    const columns = (process.stderr.columns || 80) - 1;
+    this.stderr.write(`\r\x1b[2K${text.length > columns ? `${text.slice(0, columns - 1)}…` : text}`);
+    this.drawn = true;
+  }
+
+  clear(): void {
+    if (!this.drawn) return;
+    this.stderr.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+}
+
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
   const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable, CLEAR_SCREEN, exitWarning } = await import('./runtime.js');
   const { stdout, stderr } = io;
@@ -81,7 +196,11 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
   const sources = new Map<string, string>();
   // A pseudo-terminal may report 0 columns: treat that as unknown too.
   const columns = stdout.columns || Number(process.env['COLUMNS']) || 120;
-  const write = (chunk: string) => void stdout.write(chunk);
+  const progress = new ProgressLine(stderr);
+  const write = (chunk: string) => {
+    progress.clear();
+    void stdout.write(chunk);
+  };
   const located = (message: string, span: SourceSpan | null) => (span ? `${span.file}:${span.startLine}:${span.startColumn}: ${message}` : message);
   const canAsk = interactive || (Boolean(process.stdin.isTTY) && Boolean(stderr.isTTY));
 
@@ -91,14 +210,22 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     color: outStyle.enabled,
     output: format,
     writeError: (record: ErrorRecord) => {
+      progress.clear();
       stderr.write(`${errorFormat === 'json' ? errors.errorToJson(record) : errors.renderErrorConcise(record, errStyle, sources)}\n`);
     },
     writeWarning: (message, span) => {
+      progress.clear();
       stderr.write(`${errorFormat === 'json' ? JSON.stringify({ warning: located(message, span) }) : errStyle.yellow(`WARNING: ${printable(located(message, span))}`)}\n`);
     },
     writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
+    writeDebug: (message) => stderr.write(`${errStyle.yellow(`DEBUG: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
-    writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
+    writeHost: (text, noNewline) => {
+      progress.clear();
+      (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true));
+    },
+    writeProgress: (record) => progress.show(record),
+    readLine: (prompt, { mask }) => readLine(prompt, mask, stderr),
     ...(stdout.isTTY ? { clearScreen: () => void stdout.write(CLEAR_SCREEN) } : {}),
     ...(canAsk
       ? {

@@ -4,7 +4,7 @@
 // wide for its column is cut with a visible `…`. A change of object shape starts a new table.
 import type { OutputType } from '../runtime/cmdlet.js';
 import { ErrorRecord } from '../runtime/errors.js';
-import { Hashtable, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
+import { Hashtable, SHOWN_AS_TEXT, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
 import { renderErrorFull } from './errors.js';
 import { printable } from './printable.js';
 import { createStyle, type Style } from './style.js';
@@ -24,6 +24,8 @@ export interface TextOptions {
   properties?: readonly (string | CalculatedProperty)[];
   /** Size columns from all rows (Format-Table -AutoSize): waits for the end. */
   autoSize?: boolean;
+  /** Wrap long cells onto further lines instead of cutting them (Format-Table -Wrap). */
+  wrap?: boolean;
   /** Source texts by file, for carets under error spans. */
   sources?: ReadonlyMap<string, string>;
 }
@@ -57,6 +59,7 @@ export function cellText(value: unknown): string {
 
 /** Objects worth a table or list (not scalars). */
 function isRecordLike(value: unknown): boolean {
+  if (value !== null && typeof value === 'object' && SHOWN_AS_TEXT in value) return false;
   return value instanceof Hashtable || isPlainObject(value) || (value !== null && typeof value === 'object' && !(value instanceof Date) && !Array.isArray(value) && propertyNames(value).length > 0);
 }
 
@@ -88,7 +91,8 @@ export class TextFormatter {
     const names = view ? [...view.properties] : propertyNames(item);
     const columns = names.map((n) => ({ label: printable(n), get: (o: unknown) => getMember(o, n), width: view?.widths?.[n] }));
     const layout = this.options.layout ?? view?.layout ?? (names.length <= 4 ? 'table' : 'list');
-    return { key: `${typeName ?? ''}|${names.join('\u0000')}`, layout, columns };
+    // Types that share a view (files and directories) share a table.
+    return { key: `${view ? 'view' : (typeName ?? '')}|${names.join('\u0000')}`, layout, columns };
   }
 
   /** Writes one pipeline object (arrays inside the stream are shown element by element). */
@@ -176,6 +180,30 @@ export class TextFormatter {
     return natural;
   }
 
+  /** A row whose cells continue on further lines: each text line of a cell cut into pieces of the column's width. */
+  private writeWrappedRow(row: unknown): void {
+    const widths = this.widths!;
+    const values = this.shape!.columns.map((c) => c.get(row));
+    const pieces = values.map((value, i) => {
+      const width = widths[i]!;
+      const text = typeof value === 'string' ? value : cellText(value);
+      return text.split('\n').flatMap((line) => {
+        const shown = printable(line.trimEnd());
+        const parts: string[] = [];
+        for (let at = 0; at < shown.length; at += width) parts.push(shown.slice(at, at + width));
+        return parts.length ? parts : [''];
+      });
+    });
+    const height = Math.max(...pieces.map((p) => p.length));
+    for (let line = 0; line < height; line++) {
+      const cells = pieces.map((p, i) => {
+        const text = p[line] ?? '';
+        return typeof values[i] === 'number' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+      });
+      this.write(cells.join(' ').trimEnd());
+    }
+  }
+
   private writeHeader(): void {
     const { columns } = this.shape!;
     const widths = this.widths!;
@@ -188,6 +216,10 @@ export class TextFormatter {
 
   private writeRow(row: unknown): void {
     const widths = this.widths!;
+    if (this.options.wrap) {
+      this.writeWrappedRow(row);
+      return;
+    }
     const cells = this.shape!.columns.map((c, i) => {
       const value = c.get(row);
       const text = truncate(cellText(value), widths[i]!);

@@ -25,7 +25,8 @@ export const COMMON_PARAMETERS: ParameterDeclarations = {
     aliases: ['ea'],
     description: 'What to do on a non-terminating error: Stop (terminate), Continue (report and go on), SilentlyContinue (go on quietly).',
   },
-  OutVariable: { type: 'string', aliases: ['ov'], description: 'Also stores the output in the named variable.' },
+  OutVariable: { type: 'string', aliases: ['ov'], description: 'Also stores the output in the named variable (+name adds to it).' },
+  PipelineVariable: { type: 'string', aliases: ['pv'], description: 'Stores each output object in the named variable as it goes down the pipeline, for later commands in it.' },
 };
 
 /** Parameters of cmdlets that declare an impact (state-changing cmdlets). */
@@ -46,6 +47,7 @@ export interface CommonValues {
   verbose: boolean;
   errorAction: ErrorAction | undefined;
   outVariable: string | undefined;
+  pipelineVariable: string | undefined;
   whatIf: boolean;
   /** undefined when not given, so impact-based confirmation can apply. */
   confirm: boolean | undefined;
@@ -232,6 +234,7 @@ export class Binder {
       if (info.name === 'Verbose') c.verbose = converted as boolean;
       else if (info.name === 'ErrorAction') c.errorAction = converted as ErrorAction;
       else if (info.name === 'OutVariable') c.outVariable = converted as string;
+      else if (info.name === 'PipelineVariable') c.pipelineVariable = converted as string;
       else if (info.name === 'WhatIf') c.whatIf = converted as boolean;
       else if (info.name === 'Confirm') c.confirm = converted as boolean;
     } else {
@@ -256,7 +259,7 @@ export class Binder {
     const binding: Binding = {
       values: {},
       bound: new Set(),
-      common: { verbose: false, errorAction: undefined, outVariable: undefined, whatIf: false, confirm: undefined },
+      common: { verbose: false, errorAction: undefined, outVariable: undefined, pipelineVariable: undefined, whatIf: false, confirm: undefined },
       sets: this.sets,
       extra: [],
     };

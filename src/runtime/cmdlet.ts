@@ -2,7 +2,9 @@
 // holding the declaration (name, parameters, examples, output type, …) beside its code.
 // Get-Help, Get-Command, completion, the docs and the example tests all read the declaration.
 import type { ErrorInit, ErrorRecord, RuntimeError } from './errors.js';
+import type { ScriptBlockExpression } from '../language/ast.js';
 import type { ScriptBlock } from './scriptblock.js';
+import type { ProgressRecord } from './session.js';
 import type { Hashtable } from './values.js';
 
 /** How a parameter's argument is converted before the cmdlet sees it. */
@@ -103,6 +105,8 @@ export interface OutputType {
   /** Properties shown by default, in order; others stay in the object (and in JSON). */
   view?: { properties: readonly string[]; layout?: 'table' | 'list'; widths?: Readonly<Record<string, number>> };
   description?: string;
+  /** Further type names the cmdlet stamps on its objects itself that share the view (files and directories). */
+  alsoFor?: readonly string[];
 }
 
 export interface CmdletExample {
@@ -206,8 +210,20 @@ export interface CmdletContext<S = unknown> {
   error(error: ErrorInit): RuntimeError;
   writeWarning(message: string): void;
   writeVerbose(message: string): void;
+  /** Write-Debug: shown when $DebugPreference (or the caller's -Debug) asks for it. */
+  writeDebug(message: string): void;
+  /** A script block of the caller's scope from parsed code (Invoke-Expression). */
+  bindScriptBlock(node: ScriptBlockExpression): ScriptBlock;
+  /** Removes the nearest visible variable of that name (or the one in the named scope); false when there is none. */
+  removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** The command lines entered in this interactive session (Get-History); empty without one. */
+  history(): readonly string[];
+  /** Write-Progress: drawn by a host on a terminal, when $ProgressPreference allows. */
+  writeProgress(progress: ProgressRecord): void;
+  /** Reads a line from the user (Read-Host); null when there is no input to read. */
+  readLine(prompt: string, options: { mask: boolean }): Promise<string | null>;
   /**
    * -WhatIf / -Confirm: true when the change should go ahead. A cmdlet with a -Force that skips
    * the question (as ConfigMgr's Remove-CM*) passes it as `force`.
@@ -222,8 +238,12 @@ export interface CmdletContext<S = unknown> {
   getVariable(name: string): unknown;
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
   listVariables(): { name: string; value: unknown }[];
-  /** A path relative to the session's working directory. */
+  /** A path relative to the shell's location. */
   resolvePath(path: string): string;
+  /** The shell's location (Get-Location). */
+  readonly location: string;
+  /** Moves the shell's location to an absolute path (Set-Location). */
+  setLocation(path: string): void;
   /** Every command available here: cmdlets (lazy) and functions. */
   listCommands(): CommandSummary[];
   /** The view declared for an output type name, for formatting cmdlets. */

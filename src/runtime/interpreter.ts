@@ -10,6 +10,7 @@ import type {
   Pipeline,
   PipelineChain,
   Script,
+  ScriptBlockExpression,
   SourceSpan,
   Statement,
 } from '../language/ast.js';
@@ -29,12 +30,13 @@ import {
   type ErrorCategory,
   type ErrorInit,
 } from './errors.js';
+import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
 import { arithmetic, binaryOperator } from './operators.js';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
-import type { RunOptions, Session } from './session.js';
+import type { ProgressRecord, RunOptions, Session } from './session.js';
 import { didYouMean } from './suggest.js';
 import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './types.js';
 import {
@@ -423,6 +425,13 @@ function isSyncStatement(statement: Statement): boolean {
   return syncExpression(statement) !== undefined;
 }
 
+/** A value inside "…": arrays joined with $OFS (a space when it is not set), as PowerShell expands them. */
+function expandedText(value: unknown, env: Env): string {
+  if (!Array.isArray(value)) return toStr(value);
+  const separator = env.scope.has('OFS') ? toStr(env.scope.get('OFS')) : ' ';
+  return value.map(toStr).join(separator);
+}
+
 /** evaluate() for an expression where isSync holds. */
 function evaluateNow(expr: Expression, env: Env): unknown {
   switch (expr.kind) {
@@ -431,7 +440,7 @@ function evaluateNow(expr: Expression, env: Env): unknown {
       return expr.value;
     case 'ExpandableString': {
       let text = '';
-      for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(evaluateNow(part, env));
+      for (const part of expr.parts) text += typeof part === 'string' ? part : expandedText(evaluateNow(part, env), env);
       return text;
     }
     case 'Variable':
@@ -453,7 +462,7 @@ function evaluateNow(expr: Expression, env: Env): unknown {
     }
     case 'Index': {
       const object = evaluateNow(expr.object, env);
-      return indexValue(object, evaluateNow(expr.index, env));
+      return guard(expr.span, 'NullArray', () => indexValue(object, evaluateNow(expr.index, env)));
     }
     case 'Unary':
       return unaryValue(expr, evaluateNow(expr.operand, env));
@@ -509,7 +518,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   switch (expr.kind) {
     case 'ExpandableString': {
       let text = '';
-      for (const part of expr.parts) text += typeof part === 'string' ? part : toStr(await evaluate(part, env));
+      for (const part of expr.parts) text += typeof part === 'string' ? part : expandedText(await evaluate(part, env), env);
       return text;
     }
     case 'ArrayLiteral': {
@@ -523,7 +532,8 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       return items;
     }
     case 'Subexpression':
-      return unwrap(await collect(executeStatements(expr.statements, env)));
+      // `$()` of nothing is $null, not AutomationNull: piped, it sends one $null (Parser.Tests.ps1, piping null into a script block).
+      return unwrap(await collect(executeStatements(expr.statements, env))) ?? null;
     case 'Paren':
       return statementValue(expr.pipeline, env);
     case 'Hashtable': {
@@ -539,7 +549,8 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
-      return indexValue(object, await evaluate(expr.index, env));
+      const index = await evaluate(expr.index, env);
+      return guard(expr.span, 'NullArray', () => indexValue(object, index));
     }
     case 'Unary':
       return evaluateUnary(expr, env);
@@ -562,7 +573,7 @@ function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unkn
 }
 
 function indexValue(object: unknown, index: unknown): unknown {
-  if (object === null || object === undefined) return null;
+  if (object === null || object === undefined) throw new ConversionError('Cannot index into a null array.');
   if (Array.isArray(index)) return index.map((i) => indexValue(object, i));
   if (object instanceof Hashtable) return object.get(index);
   if (Array.isArray(object) || typeof object === 'string') {
@@ -571,7 +582,9 @@ function indexValue(object: unknown, index: unknown): unknown {
     return at >= 0 && at < object.length ? object[at] : null;
   }
   if (typeof object === 'object') return getMember(object, toStr(index));
-  return toNumber(index) === 0 ? object : null;
+  // A scalar is a collection of one: (2)[0] and (2)[-1] are 2.
+  const at = toNumber(index);
+  return at === 0 || at === -1 ? object : null;
 }
 
 async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: Env): Promise<unknown> {
@@ -635,17 +648,21 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }
-  if (Array.isArray(object) && (lower === 'foreach' || lower === 'where') && args[0] instanceof ScriptBlock) {
-    const block = args[0];
-    const results: unknown[] = [];
-    for (const item of object) {
-      const out = await collectScriptBlock(block, env, { input: item, dotSource: true });
-      if (lower === 'foreach') results.push(...out);
-      else if (toBool(unwrap(out))) results.push(item);
-    }
-    return results;
+  if (lower === 'foreach' || lower === 'where' || hasScriptMethod(object, lower)) {
+    const run = (block: ScriptBlock, input: unknown, blockArgs: unknown[]) => collectScriptBlock(block, env, { input, args: blockArgs, dotSource: true });
+    const result = await guardAsync(expr.span, 'MethodInvocationFailed', () => intrinsicMethod(object, lower, args, run));
+    if (result !== undefined) return result;
   }
   return guard(expr.span, 'MethodInvocationFailed', () => (expr.isStatic && object instanceof TypeRef ? callStatic(object, expr.method, args) : callMethod(object, expr.method, args)));
+}
+
+async function guardAsync<T>(span: SourceSpan, id: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof ConversionError) throw runtimeError({ id, category: 'InvalidOperation', message: e.message, span });
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------- script blocks
@@ -1080,6 +1097,25 @@ class Context implements CmdletContext {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
     if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
   }
+  history(): readonly string[] {
+    return this.env.session.host.history?.() ?? [];
+  }
+  writeProgress(progress: ProgressRecord): void {
+    if (toStr(this.env.scope.get('ProgressPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeProgress?.(progress);
+  }
+  async readLine(prompt: string, options: { mask: boolean }): Promise<string | null> {
+    const host = this.env.session.host;
+    return host.readLine ? host.readLine(prompt, options) : null;
+  }
+  writeDebug(message: string): void {
+    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeDebug?.(message);
+  }
+  bindScriptBlock(node: ScriptBlockExpression): ScriptBlock {
+    return new ScriptBlock(node, this.env.scope);
+  }
+  removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean {
+    return (scope === 'global' || scope === 'script' ? this.env.scope.find(scope) : this.env.scope).remove(name, scope === undefined);
+  }
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
@@ -1129,6 +1165,12 @@ class Context implements CmdletContext {
     if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });
     return resolve(this.env.session.cwd, path);
   }
+  get location() {
+    return this.env.session.cwd;
+  }
+  setLocation(path: string): void {
+    this.env.session.setLocation(path);
+  }
   listCommands() {
     return this.env.session.listCommands(this.env.scope);
   }
@@ -1144,6 +1186,7 @@ async function* cmdletStage(
 ): Output {
   const ctx = new Context(decl, binding, env, span, upstream !== null);
   const outVariable = binding.common.outVariable;
+  const pipelineVariable = binding.common.pipelineVariable;
   const collected: unknown[] = [];
   const typeName = decl.outputType?.name;
   const formatsText = typeName === FORMATTED_TEXT.name;
@@ -1157,6 +1200,7 @@ async function* cmdletStage(
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
     if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
+    if (pipelineVariable) env.scope.setLocal(pipelineVariable, item);
     return item;
   }
   // The blocks' output is iterated here rather than through a generator per block: a process
@@ -1195,6 +1239,8 @@ async function* cmdletStage(
     if (e instanceof BreakSignal || e instanceof ContinueSignal || e instanceof ReturnSignal || e instanceof ExitSignal || e instanceof PipelineStoppedError) throw e;
     throw asRuntimeError(e, decl.name, span);
   } finally {
-    if (outVariable) env.scope.setLocal(outVariable, collected);
+    // -OutVariable +name adds to what the variable holds.
+    if (outVariable?.startsWith('+')) env.scope.setLocal(outVariable.slice(1), [...enumerate(env.scope.get(outVariable.slice(1))), ...collected]);
+    else if (outVariable) env.scope.setLocal(outVariable, collected);
   }
 }

@@ -1,5 +1,6 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
+import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
 import { formatOperator } from './textformat.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
@@ -64,6 +65,8 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
     const r = tryToDate(right);
     return r !== undefined && r.getTime() === left.getTime();
   }
+  if (left instanceof TimeSpan) return right instanceof TimeSpan && left.ticks === right.ticks;
+  if (left instanceof Version) return left.compareTo(right instanceof Version ? right : Version.parse(toStr(right))) === 0;
   return left === right;
 }
 
@@ -82,6 +85,8 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
     const r = tryToDate(right);
     if (r) return Math.sign(left.getTime() - r.getTime());
   }
+  if (left instanceof TimeSpan && right instanceof TimeSpan) return Math.sign(left.ticks - right.ticks);
+  if (left instanceof Version) return left.compareTo(right instanceof Version ? right : Version.parse(toStr(right)));
   return compareStrings(toStr(left), toStr(right), caseSensitive);
 }
 
@@ -189,18 +194,25 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     if (Array.isArray(left)) return [...left, ...(Array.isArray(right) ? right : [right])];
     if (left instanceof Hashtable) return addHashtables(left, right);
     if (typeof left === 'string') return left + toStr(right);
-    if (left instanceof Date) return new Date(left.getTime() + toNumber(right));
+    // A date plus a TimeSpan (or a number of ticks, as [datetime] + [long] in .NET).
+    if (left instanceof Date) return new Date(left.getTime() + (right instanceof TimeSpan ? right.totalMilliseconds : toNumber(right) / 10_000));
+    if (left instanceof TimeSpan) return new TimeSpan(left.ticks + asTimeSpan(right).ticks);
     return toNumber(left) + toNumber(right);
   }
   if (operator === '*') {
+    // $null times anything is $null (Binders.cs BinaryMultiply).
+    if (left === null || left === undefined) return null;
     if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
     if (Array.isArray(left)) return repeat(left, toNumber(right));
     return toNumber(left) * toNumber(right);
   }
+  // Date minus date is a TimeSpan; minus a TimeSpan, a date.
   if (operator === '-' && left instanceof Date) {
+    if (right instanceof TimeSpan) return new Date(left.getTime() - right.totalMilliseconds);
     const d = tryToDate(right);
-    return d ? left.getTime() - d.getTime() : new Date(left.getTime() - toNumber(right));
+    return d ? TimeSpan.fromMilliseconds(left.getTime() - d.getTime()) : new Date(left.getTime() - toNumber(right) / 10_000);
   }
+  if (operator === '-' && left instanceof TimeSpan) return new TimeSpan(left.ticks - asTimeSpan(right).ticks);
   const l = toNumber(left);
   const r = toNumber(right);
   switch (operator) {

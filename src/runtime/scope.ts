@@ -52,8 +52,10 @@ export class Scope {
     return this.lookup(name) !== undefined;
   }
 
+  /** The value; null for a variable that does not exist; undefined (AutomationNull) when that was assigned. */
   get(name: string): unknown {
-    return this.lookup(name)?.value ?? null;
+    const v = this.lookup(name);
+    return v ? v.value : null;
   }
 
   /** Sets in this scope (PowerShell's default for assignment). */
@@ -70,6 +72,15 @@ export class Scope {
 
   removeLocal(name: string): void {
     this.variables.delete(name.toLowerCase());
+  }
+
+  /** Removes the variable from this scope or, with `searchParents`, from the nearest scope that has it. */
+  remove(name: string, searchParents: boolean): boolean {
+    const key = name.toLowerCase();
+    for (let s: Scope | null = this; s; s = searchParents ? s.parent : null) {
+      if (s.variables.delete(key)) return true;
+    }
+    return false;
   }
 
   /** The nearest enclosing scope of a kind (`script` falls back to global outside a script). */

@@ -1,20 +1,42 @@
 // A shell session: global scope, the command table, error history ($Error, $?), and the host the
 // runtime writes errors, warnings and messages to (the CLI provides it; tests provide a fake).
-import { homedir } from 'node:os';
+import { homedir, release, type } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
 import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
 import { Scope } from './scope.js';
+import { Version } from './dotnet.js';
+import { Hashtable } from './values.js';
+import { MCSHELL_VERSION } from './version.js';
 
 export interface Host extends HostInfo {
   writeError(record: ErrorRecord): void;
   writeWarning(message: string, span: SourceSpan | null): void;
   writeVerbose(message: string): void;
+  /** Write-Debug's messages (`DEBUG: …` on stderr); hosts without it drop them. */
+  writeDebug?(message: string): void;
   writeHost(text: string, noNewline: boolean): void;
+  /** Shows or (with `completed`) removes a progress line (Write-Progress); hosts without a terminal leave it out. */
+  writeProgress?(progress: ProgressRecord): void;
+  /** The command lines entered in this interactive session, oldest first, without the one running (Get-History). */
+  history?(): readonly string[];
+  /** Reads a line of input (Read-Host): `mask` echoes `*` for each character typed; null at the end of input. */
+  readLine?(prompt: string, options: { mask: boolean }): Promise<string | null>;
   /** Asks PowerShell's confirmation question; absent when there is no terminal to ask on. */
   confirm?(question: ConfirmQuestion): Promise<ConfirmAnswer>;
+}
+
+/** What Write-Progress reports: one activity (by Id), its status, and how far along it is (-1: unknown). */
+export interface ProgressRecord {
+  id: number;
+  activity: string;
+  status: string;
+  percentComplete: number;
+  secondsRemaining: number;
+  currentOperation: string;
+  completed: boolean;
 }
 
 /** A registry entry: names and a lazy loader, so start-up imports only the cmdlets that run. */
@@ -51,7 +73,8 @@ export interface RunResult {
 export class Session {
   readonly global = new Scope('global', null);
   readonly host: Host;
-  readonly cwd: string;
+  /** The shell's location (PowerShell's current location): relative paths resolve against it; Set-Location moves it, not the process. */
+  cwd: string;
   readonly site: string | undefined;
   readonly views = new Map<string, NonNullable<OutputType['view']>>();
   /** $Error: newest first. */
@@ -79,6 +102,10 @@ export class Session {
     g.setLocal('Error', this.errors);
     g.setLocal('ErrorActionPreference', 'Continue');
     g.setLocal('VerbosePreference', 'SilentlyContinue');
+    g.setLocal('DebugPreference', 'SilentlyContinue');
+    g.setLocal('InformationPreference', 'SilentlyContinue');
+    g.setLocal('ProgressPreference', 'Continue');
+    g.setLocal('PSVersionTable', versionTable());
     g.setLocal('WarningPreference', 'Continue');
     g.setLocal('ConfirmPreference', 'High');
     g.setLocal('WhatIfPreference', false);
@@ -86,6 +113,12 @@ export class Session {
     g.setLocal('HOME', homedir());
     g.setLocal('PID', process.pid);
     g.setLocal('PWD', this.cwd);
+  }
+
+  /** Moves the location ($PWD follows); `path` is absolute. */
+  setLocation(path: string): void {
+    this.cwd = path;
+    this.global.setLocal('PWD', path);
   }
 
   get commandEntries(): readonly CommandEntry[] {
@@ -102,7 +135,8 @@ export class Session {
     if (!pending) {
       pending = entry.load().then((module) => {
         const decl = module.default;
-        if (decl.outputType?.view) this.views.set(decl.outputType.name, decl.outputType.view);
+        const output = decl.outputType;
+        if (output?.view) for (const name of [output.name, ...(output.alsoFor ?? [])]) this.views.set(name, output.view);
         return decl;
       });
       this.loaded.set(entry, pending);
@@ -184,6 +218,18 @@ export class TextLedger {
   clear(): void {
     this.counts.clear();
   }
+}
+
+/** $PSVersionTable: the PowerShell language level mcshell targets (PSVersion) and mcshell's own version. */
+function versionTable(): Hashtable {
+  const table = new Hashtable();
+  table.set('PSVersion', new Version(7, 4, 0));
+  table.set('PSEdition', 'Core');
+  table.set('MCShellVersion', MCSHELL_VERSION);
+  table.set('Platform', process.platform === 'win32' ? 'Win32NT' : 'Unix');
+  table.set('OS', `${type()} ${release()}`);
+  table.set('PSCompatibleVersions', ['1.0', '2.0', '3.0', '4.0', '5.0', '5.1', '6.0', '7.0'].map((v) => new Version(...(v.split('.').map(Number) as [number, number]))));
+  return table;
 }
 
 function functionSummary(name: string, span: SourceSpan): CommandSummary {

@@ -1,14 +1,16 @@
 // Type literals (`[int]`, `[Math]`), casts, `-is` / `-as`, and the common .NET methods and static
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { valuesEqual } from './operators.js';
+import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
+import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
 import {
   ConversionError,
   Hashtable,
   enumerate,
+  withTypeName,
   isPlainObject,
   roundHalfEven,
   toBool,
@@ -23,6 +25,10 @@ export class TypeRef {
   constructor(readonly name: string) {}
   toString(): string {
     return this.name;
+  }
+  /** The type object's properties (`[int].Name` is Int32, `.FullName` System.Int32). */
+  toJSON(): Record<string, unknown> {
+    return typeProperties(resolveTypeName(this.name));
   }
 }
 
@@ -39,7 +45,11 @@ export function cast(type: string, value: unknown): unknown {
   if (t.endsWith('[]')) {
     const element = t.slice(0, -2);
     const items = enumerate(value);
-    return element === 'object' ? [...items] : items.map((v) => cast(element, v));
+    if (element === 'object') return [...items];
+    // A typed array reports its type (Int32[]); operations that copy it make Object[] again.
+    const typed = items.map((v) => cast(element, v));
+    Object.defineProperty(typed, DOTNET_TYPE, { value: resolveTypeName(type), enumerable: false });
+    return typed;
   }
   if (INT_TYPES.has(t)) return toInt(value);
   if (FLOAT_TYPES.has(t)) return toNumber(value);
@@ -55,13 +65,25 @@ export function cast(type: string, value: unknown): unknown {
     case 'array':
       return [...enumerate(value)];
     case 'hashtable':
-    case 'ordered':
       if (value instanceof Hashtable) return value;
       if (isPlainObject(value)) return Hashtable.fromEntries(Object.entries(value));
       break;
+    case 'ordered': {
+      const entries = value instanceof Hashtable ? value.entries() : isPlainObject(value) ? Object.entries(value) : null;
+      if (!entries) break;
+      const ordered = Hashtable.fromEntries(entries);
+      ordered.ordered = true;
+      return ordered;
+    }
     case 'pscustomobject':
     case 'psobject':
-      if (value instanceof Hashtable) return Object.fromEntries(value.entries().map(([k, v]) => [toStr(k), v]));
+      if (value instanceof Hashtable) {
+        // A `pstypename` key names the object's type instead of becoming a property.
+        const typeKey = value.keys().find((k) => toStr(k).toLowerCase() === 'pstypename');
+        const entries = value.entries().filter(([k]) => k !== typeKey);
+        const object = Object.fromEntries(entries.map(([k, v]) => [toStr(k), v]));
+        return typeKey === undefined ? object : withTypeName(object, toStr(value.get(typeKey)));
+      }
       return value;
     case 'datetime': {
       const d = tryToDate(value);
@@ -69,6 +91,9 @@ export function cast(type: string, value: unknown): unknown {
       break;
     }
     case 'regex':
+    case 'text.regularexpressions.regex':
+      if (value instanceof Regex) return value;
+      return new Regex(toStr(value), (global) => regex(toStr(value), false, global));
     case 'object':
       return value;
     case 'scriptblock':
@@ -76,8 +101,11 @@ export function cast(type: string, value: unknown): unknown {
       break;
     case 'void':
       return undefined;
-    default:
+    default: {
+      const converted = castDotNet(type, value, cast);
+      if (converted !== NO_METHOD) return converted;
       throw new ConversionError(`Unable to find type [${type}].`);
+    }
   }
   throw new ConversionError(`Cannot convert "${toStr(value)}" to type [${type}].`);
 }
@@ -105,21 +133,13 @@ export function isType(value: unknown, type: string): boolean {
     case 'psobject':
       return value !== null && value !== undefined;
   }
-  return false;
+  return hasTypeName(value, type);
 }
 
 /** The .NET-style type name of a value (for `.GetType().Name`). */
 export function dotNetTypeName(value: unknown): string {
   if (value === null || value === undefined) return 'Null';
-  if (typeof value === 'string') return 'String';
-  if (typeof value === 'boolean') return 'Boolean';
-  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 ? 'Int32' : Number.isInteger(value) ? 'Int64' : 'Double';
-  if (value instanceof Date) return 'DateTime';
-  if (Array.isArray(value)) return 'Object[]';
-  if (value instanceof Hashtable) return 'Hashtable';
-  if (value instanceof ScriptBlock) return 'ScriptBlock';
-  if (isPlainObject(value)) return 'PSCustomObject';
-  return value.constructor?.name ?? 'Object';
+  return shortTypeName(fullTypeName(value));
 }
 
 function roundTo(n: number, digits: number): number {
@@ -215,29 +235,64 @@ function dateMethod(d: Date, lower: string, args: unknown[]): unknown {
     case 'touniversaltime':
     case 'tolocaltime':
       return new Date(d);
+    case 'add':
+      return plus(asTimeSpan(args[0]).totalMilliseconds);
+    case 'addticks':
+      return plus(n() / 10_000);
+    case 'subtract':
+      return args[0] instanceof Date ? TimeSpan.fromMilliseconds(d.getTime() - args[0].getTime()) : plus(-asTimeSpan(args[0]).totalMilliseconds);
   }
   return noMethod(d, lower);
+}
+
+const FIXED_SIZE = new Set(['add', 'addrange', 'insert', 'remove', 'removeat', 'clear']);
+
+/**
+ * Methods of an array: its own, else member enumeration (`@('a', 'b').ToUpper()` calls the
+ * method on each element, as PowerShell 3+ does).
+ */
+function arrayMethod(items: unknown[], name: string, args: unknown[]): unknown {
+  const lower = name.toLowerCase();
+  if (lower === 'contains') return items.some((v) => valuesEqual(v, args[0], true));
+  if (lower === 'indexof') return items.findIndex((v) => valuesEqual(v, args[0], true));
+  if (lower === 'clone') return [...items];
+  if (lower === 'getvalue') return items[toNumber(args[0])] ?? null;
+  if (lower === 'setvalue') {
+    const at = toNumber(args[1]);
+    if (at < 0 || at >= items.length) throw new ConversionError(`Exception calling "SetValue" with "2" argument(s): "Index was outside the bounds of the array."`);
+    items[at] = args[0];
+    return undefined;
+  }
+  if (FIXED_SIZE.has(lower)) throw new ConversionError(`Exception calling "${name}" with "${args.length}" argument(s): "Collection was of a fixed size."`);
+  if (items.length === 0) return noMethod(items, name);
+  const results: unknown[] = [];
+  for (const item of items) {
+    const result = callMethod(item, name, args);
+    // Results are unrolled one level, as property enumeration does.
+    if (Array.isArray(result)) results.push(...result);
+    else if (result !== undefined) results.push(result);
+  }
+  return results;
 }
 
 /** `$value.Method(args)` for built-in types. Script-block `.Invoke()` is handled by the interpreter. */
 export function callMethod(value: unknown, name: string, args: unknown[]): unknown {
   const lower = name.toLowerCase();
+  if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
   if (lower === 'tostring') {
     if (args.length > 0 && typeof value === 'number') return formatNumber(value, toStr(args[0]));
     if (args.length > 0 && value instanceof Date) return formatDate(value, toStr(args[0]));
     return toStr(value);
   }
-  if (lower === 'gettype') {
-    const typeName = dotNetTypeName(value);
-    return { Name: typeName, FullName: typeName === 'PSCustomObject' ? 'System.Management.Automation.PSCustomObject' : `System.${typeName}` };
-  }
   if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
+  if (lower === 'gettype') return new TypeRef(fullTypeName(value));
   if (typeof value === 'string') return stringMethod(value, lower, args);
   if (value instanceof Date) return dateMethod(value, lower, args);
-  if (Array.isArray(value)) {
-    if (lower === 'contains') return value.some((v) => valuesEqual(v, args[0], true));
-    if (lower === 'indexof') return value.findIndex((v) => valuesEqual(v, args[0], true));
+  if (hasMethods(value)) {
+    const result = value.invokeMethod(lower, args);
+    if (result !== NO_METHOD) return result;
   }
+  if (Array.isArray(value)) return arrayMethod(value, name, args);
   if (value instanceof Hashtable) {
     switch (lower) {
       case 'containskey':
@@ -254,6 +309,13 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
       case 'clear':
         for (const k of value.keys()) value.delete(k);
         return undefined;
+      case 'clone': {
+        const copy = Hashtable.fromEntries(value.entries());
+        copy.ordered = value.ordered;
+        return copy;
+      }
+      case 'getenumerator':
+        return value.entries().map(([Key, Value]) => withTypeName({ Name: Key, Key, Value }, 'System.Collections.DictionaryEntry'));
     }
   }
   if (typeof value === 'number' && lower === 'equals') return value === toNumber(args[0]);
@@ -282,6 +344,8 @@ const MATH: Record<string, (...a: number[]) => number> = {
 export function getStatic(type: TypeRef, member: string): unknown {
   const t = normaliseTypeName(type.name);
   const m = member.toLowerCase();
+  const known = getDotNetStatic(type.name, m);
+  if (known !== NO_METHOD) return known;
   if (t === 'math' && m in MATH_CONSTANTS) return MATH_CONSTANTS[m];
   if (INT_TYPES.has(t) && (m === 'maxvalue' || m === 'minvalue')) {
     const big = t === 'int64' || t === 'long';
@@ -297,10 +361,34 @@ export function getStatic(type: TypeRef, member: string): unknown {
   throw new ConversionError(`[${type.name}] has no static member '${member}'.`);
 }
 
+/** .NET's Boolean.Parse: 'True' / 'False' in any case, with surrounding white space; TryParse gives $false instead of failing. */
+function parseBool(text: string, lenient: boolean): boolean {
+  const t = text.trim().toLowerCase();
+  if (t === 'true') return true;
+  if (t === 'false' || lenient) return false;
+  throw new ConversionError(`Exception calling "Parse" with "1" argument(s): "String '${text}' was not recognized as a valid Boolean."`);
+}
+
+const CHAR_TESTS: Record<string, (c: string) => unknown> = {
+  isdigit: (c) => /^\p{Nd}$/u.test(c),
+  isletter: (c) => /^\p{L}$/u.test(c),
+  isletterordigit: (c) => /^[\p{L}\p{Nd}]$/u.test(c),
+  iswhitespace: (c) => /^\s$/.test(c),
+  isupper: (c) => /^\p{Lu}$/u.test(c),
+  islower: (c) => /^\p{Ll}$/u.test(c),
+  ispunctuation: (c) => /^\p{P}$/u.test(c),
+  toupper: (c) => c.toUpperCase(),
+  tolower: (c) => c.toLowerCase(),
+};
+
 /** `[Type]::Method(args)` */
 export function callStatic(type: TypeRef, method: string, args: unknown[]): unknown {
   const t = normaliseTypeName(type.name);
   const m = method.toLowerCase();
+  const known = callDotNetStatic(type.name, m, args, cast);
+  if (known !== NO_METHOD) return known;
+  if (m === 'new' && (t === 'regex' || t === 'version')) return cast(t, args.length > 1 && t === 'version' ? args.join('.') : args[0]);
+  if (m === 'new') throw new ConversionError(`Cannot create an object of type [${type.name}]: mcshell does not implement it.`);
   if (t === 'math' && MATH[m]) return MATH[m]!(...args.map(toNumber));
   if (t === 'string') {
     if (m === 'isnullorempty') return args[0] === null || args[0] === undefined || toStr(args[0]) === '';
@@ -309,7 +397,18 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
     if (m === 'format') return formatOperator(toStr(args[0]), args.length === 2 ? enumerate(args[1]) : args.slice(1));
   }
   if (t === 'datetime' && m === 'parse') return cast('datetime', args[0]);
-  if (t === 'guid' && m === 'newguid') return randomUUID();
+  if ((t === 'bool' || t === 'boolean') && (m === 'parse' || m === 'tryparse')) return parseBool(toStr(args[0]), m === 'tryparse');
+  if (t === 'char' && CHAR_TESTS[m]) return CHAR_TESTS[m]!(toStr(args[0]).charAt(args.length > 1 ? toNumber(args[1]) : 0));
+  if (t === 'array' && m === 'indexof') return enumerate(args[0]).findIndex((v) => valuesEqual(v, args[1], true));
+  if (t === 'array' && m === 'lastindexof') return enumerate(args[0]).findLastIndex((v) => valuesEqual(v, args[1], true));
+  if (t === 'array' && (m === 'reverse' || m === 'sort' || m === 'clear') && Array.isArray(args[0])) {
+    if (m === 'reverse') args[0].reverse();
+    else if (m === 'sort') args[0].sort(compareValues);
+    else args[0].fill(null);
+    return undefined;
+  }
+  if (t === 'regex' && ['ismatch', 'match', 'matches', 'replace', 'split'].includes(m)) return (cast('regex', args[1]) as Regex).invokeMethod(m, [args[0], ...args.slice(2)]);
+  if (t === 'regex' && m === 'unescape') return toStr(args[0]).replace(/\\(.)/g, '$1');
   if (t === 'regex' && m === 'escape') return toStr(args[0]).replace(/[.*+?^${}()|[\]\\#\s]/g, '\\$&');
   if (t === 'io.path' || t === 'path') {
     if (m === 'combine') return join(...args.map(toStr));

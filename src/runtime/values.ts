@@ -15,8 +15,13 @@ export function withTypeName<T extends object>(value: T, typeName: string): T {
   return value;
 }
 
+/** Marks objects the shell shows as their text (ToString()), not as a table: Select-String's MatchInfo. */
+export const SHOWN_AS_TEXT = Symbol.for('mcshell.shownAsText');
+
 export class Hashtable {
   private readonly map = new Map<string, [unknown, unknown]>();
+  /** Made by `[ordered]`: reports itself as an OrderedDictionary (every Hashtable keeps insertion order). */
+  ordered = false;
 
   static fromEntries(entries: Iterable<[unknown, unknown]>): Hashtable {
     const table = new Hashtable();
@@ -68,15 +73,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-/** Arrays enumerate; null is empty; anything else is a single item (PowerShell's `foreach` / pipeline rule). */
+/** Arrays enumerate; null and AutomationNull are empty; anything else is a single item (PowerShell's `foreach` rule). */
 export function enumerate(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
 
-/** Collected pipeline output as PowerShell assigns it: nothing → $null, one → the item, more → an array. */
+/**
+ * Collected pipeline output as PowerShell assigns it: one → the item, more → an array, nothing →
+ * AutomationNull, which is `undefined`: it equals $null, but enumerates as nothing (`@($r).Count`
+ * is 0, `$r | …` sends nothing), where $null is one item.
+ */
 export function unwrap(items: unknown[]): unknown {
-  if (items.length === 0) return null;
+  if (items.length === 0) return undefined;
   return items.length === 1 ? items[0] : items;
 }
 
@@ -277,10 +286,13 @@ function publicView(value: unknown): Record<string, unknown> | undefined {
 
 /** `$x.Name`: properties case-insensitively, `.Count`/`.Length`, member enumeration over arrays. */
 export function getMember(value: unknown, name: string): unknown {
-  if (value === null || value === undefined) return null;
   const lower = name.toLowerCase();
+  // $null.Count is 0 (PowerShell 3+: scalars and $null have Count and Length).
+  if (value === null || value === undefined) return lower === 'count' || lower === 'length' ? 0 : null;
+  if (lower === 'psobject') return psObjectOf(value);
   if (Array.isArray(value)) {
     if (lower === 'count' || lower === 'length') return value.length;
+    if (lower === 'rank') return 1;
     const collected: unknown[] = [];
     for (const item of value) {
       const v = getMember(item, name);
@@ -311,10 +323,18 @@ export function getMember(value: unknown, name: string): unknown {
       const getter = Object.getOwnPropertyNames(proto).find((k) => k.toLowerCase() === lower);
       if (getter && Object.getOwnPropertyDescriptor(proto, getter)?.get) return (value as Record<string, unknown>)[getter] ?? null;
     }
-    if (lower === 'count') return 1;
+    // PowerShell 6+: a single object has Count and Length 1 (about_PSCustomObject § Notes).
+    if (lower === 'count' || lower === 'length') return 1;
     return null;
   }
-  return lower === 'count' ? 1 : null;
+  return lower === 'count' || lower === 'length' ? 1 : null;
+}
+
+/** `$x.psobject`: the object's properties (`.Properties`, each with Name, Value, MemberType) and the object itself. */
+function psObjectOf(value: unknown): Record<string, unknown> {
+  const note = isPlainObject(value);
+  const Properties = propertyNames(value).map((Name) => ({ Name, Value: getMember(value, Name), MemberType: note ? 'NoteProperty' : 'Property', IsSettable: note, IsGettable: true }));
+  return { Properties, BaseObject: value, ImmediateBaseObject: value };
 }
 
 export function setMember(target: unknown, name: string, value: unknown): void {
@@ -323,7 +343,10 @@ export function setMember(target: unknown, name: string, value: unknown): void {
     return;
   }
   if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
-    (target as Record<string, unknown>)[findKey(target, name) ?? name] = value;
+    const key = findKey(target, name);
+    // As in PowerShell, setting a property an object does not have is an error (Add-Member adds one).
+    if (key === undefined && isPlainObject(target)) throw new ConversionError(`The property '${name}' cannot be found on this object. Verify that the property exists and can be set.`);
+    (target as Record<string, unknown>)[key ?? name] = value;
     return;
   }
   throw new ConversionError(`The property '${name}' cannot be found on this object.`);

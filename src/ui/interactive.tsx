@@ -22,12 +22,15 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
   const screen = new Screen();
   const terminal = { isTTY: true, get columns() { return process.stdout.columns; }, write: (chunk: string) => void screen.write(chunk) };
   const historyFile = join(resolveSiteHome({ site: options.site }), 'history');
+  // Get-History lists this session's lines: those after the ones loaded, without the one running.
+  let sessionHistory: () => readonly string[] = () => [];
   const [shell, history] = await Promise.all([
     options.createShell({
       stdout: terminal,
       stderr: terminal,
       host: {
         confirm: (question) => screen.confirm(question),
+        history: () => sessionHistory(),
         clearScreen: () => screen.clear(),
         showLiveView: (view) => {
           const shown = screen.showLiveView(liveViewElement(view as LiveViewData), takesKeys(view as LiveViewData));
@@ -40,6 +43,8 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
       return History.inMemory();
     }),
   ]);
+  const loaded = history.entries.length;
+  sessionHistory = () => history.entries.slice(loaded, -1);
   // The plain prompt start.ts wrote (and anything typed since, echoed by the terminal): Ink draws its own.
   process.stdout.write('\r\x1b[2K');
 

@@ -57,7 +57,7 @@ test('piped output: objects as JSON lines, text a pipeline formatted (ConvertTo-
     const json = mcshell(['--site', site, '-c', 'Get-OSImage | ConvertTo-Json']);
     assert.equal(JSON.parse(json.stdout).Name, 'Win11');
     assert.match(json.stdout, /^\{\n  "Id": "IMG00001",\n/);
-    assert.deepEqual(mcshell(['--site', site, '-c', 'Get-OSImage | ConvertTo-Csv']).stdout.split('\n')[0]!.split(',').slice(0, 2), ['Id', 'Name']);
+    assert.deepEqual(mcshell(['--site', site, '-c', 'Get-OSImage | ConvertTo-Csv -UseQuotes AsNeeded']).stdout.split('\n')[0]!.split(',').slice(0, 2), ['Id', 'Name']);
     assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Format-Table Name, SizeBytes']).stdout, /^Name {2}SizeBytes\n---- {2}---------\nWin11 +5\n$/);
     assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Format-List Name']).stdout, /^Name : Win11\n$/);
     assert.match(mcshell(['--site', site, '-c', 'Get-OSImage | Select-Object Name | Out-String']).stdout, /^Name\n----\nWin11\n$/);

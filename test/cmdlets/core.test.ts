@@ -94,12 +94,14 @@ test('ConvertFrom-Json: objects, -AsHashtable, invalid JSON', async () => {
 });
 
 test('CSV: ConvertTo-Csv quoting, ConvertFrom-Csv, Export-Csv / Import-Csv round trip and -Append', async () => {
-  assert.deepEqual(await values("[pscustomobject]@{A='x\"y'; B='1,2'} | ConvertTo-Csv"), ['A,B', '"x""y","1,2"']);
+  // PowerShell 7 quotes every field by default (ConvertTo-Csv.md, -UseQuotes).
+  assert.deepEqual(await values("[pscustomobject]@{A='x\"y'; B='1,2'} | ConvertTo-Csv"), ['"A","B"', '"x""y","1,2"']);
+  assert.deepEqual(await values("[pscustomobject]@{A='x\"y'; B='1,2'} | ConvertTo-Csv -UseQuotes AsNeeded"), ['A,B', '"x""y","1,2"']);
   assert.deepEqual(await values("'a;b', '1;2' | ConvertFrom-Csv -Delimiter ';' | ForEach-Object b"), ['2']);
   const cwd = tempDir();
   try {
     await values(`${objects}; $items | Export-Csv items.csv; $items[0] | Export-Csv items.csv -Append`, { cwd });
-    assert.equal(readFileSync(join(cwd, 'items.csv'), 'utf8'), 'Name,Size,Kind\nweb,300,vm\ndb,100,vm\nlab,200,pc\nweb,300,vm\n');
+    assert.equal(readFileSync(join(cwd, 'items.csv'), 'utf8'), '"Name","Size","Kind"\n"web","300","vm"\n"db","100","vm"\n"lab","200","pc"\n"web","300","vm"\n');
     assert.deepEqual(await values("Import-Csv items.csv | Select-Object -Last 1 | ForEach-Object { $_.Name + ':' + $_.Size }", { cwd }), ['web:300']);
     const whatIf = await run("1 | Export-Csv other.csv -WhatIf", { cwd });
     assert.equal(existsSync(join(cwd, 'other.csv')), false);

@@ -45,6 +45,7 @@ export function recordingHost(into: Pick<Recorded, 'errors' | 'warnings' | 'verb
     writeError: (r) => into.errors.push(r),
     writeWarning: (m) => into.warnings.push(m),
     writeVerbose: (m) => into.verbose.push(m),
+    writeDebug: (m) => into.verbose.push(`DEBUG: ${m}`),
     writeHost: (t) => into.hostText.push(t),
     ...(confirm ? { confirm } : {}),
   };

@@ -99,3 +99,58 @@ test('the dashboard of a headless DP in another process: it waits for a session,
   const screen = await tmux.waitFor(/MC0001 +Stopped[\s\S]*\nmcs>/);
   assert.doesNotMatch(screen.split('MC0001 Stopped').at(-1)!, /q leave/, 'the live view has gone; its final frame stays');
 });
+
+// Read-Host on a real terminal: -AsSecureString echoes * for each character typed and never shows the text.
+test('Read-Host -AsSecureString masks what is typed on a terminal', { skip: !hasTmux && 'tmux is not installed' }, async () => {
+  const t = new Tmux();
+  try {
+    const code = "$s = Read-Host 'Password' -AsSecureString; $n = Read-Host 'Name'; \"length $($s.Length) for $n: $([pscredential]::new($n, $s).GetNetworkCredential().Password.ToUpper())\"; Start-Sleep 30";
+    t.start([process.execPath, bin, '-o', 'text', '-c', code]);
+    await t.waitFor(/Password: $/m);
+    t.type('hunter2');
+    await t.waitFor(/Password: \*{7}/);
+    t.keys('Enter');
+    await t.waitFor(/Name: $/m);
+    t.type('alice');
+    t.keys('Enter');
+    const screen = await t.waitFor(/length 7 for alice: HUNTER2/);
+    assert.ok(!screen.includes('hunter2'), 'the typed secret never appears');
+  } finally {
+    t.kill();
+  }
+});
+
+// Write-Progress on a real terminal: one line redrawn in place, gone once the activity completes.
+test('Write-Progress draws a progress line on a terminal and clears it with -Completed', { skip: !hasTmux && 'tmux is not installed' }, async () => {
+  const t = new Tmux();
+  try {
+    const code = "Write-Progress -Activity Copying -Status 'file 1' -PercentComplete 50; Start-Sleep -Milliseconds 1500; Write-Progress -Activity Copying -Completed; 'done'; Start-Sleep 30";
+    t.start([process.execPath, bin, '-o', 'text', '-c', code]);
+    await t.waitFor(/Copying: file 1 \[#{10} {10}\] 50%/);
+    const after = await t.waitFor(/^done$/m);
+    assert.ok(!after.includes('Copying'), 'the progress line is cleared');
+  } finally {
+    t.kill();
+  }
+});
+
+// Get-History in the interactive shell: this session's command lines, not the running one.
+test('Get-History lists the lines entered in this interactive session', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'mcshell-history-'));
+  const site = join(dir, 'site');
+  await writeFile(join(dir, 'history'), `${JSON.stringify('an earlier session')}\n`).catch(() => undefined);
+  const tmux = new Tmux();
+  t.after(async () => {
+    tmux.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+  tmux.start(['env', `MCSHELL_HOME=${site}`, process.execPath, bin, '--site', site]);
+  await tmux.waitFor(/^mcs>/m);
+  tmux.type("'first'");
+  tmux.keys('Enter');
+  await tmux.waitFor(/^first$/m);
+  tmux.type("Get-History | ForEach-Object { \"#$($_.Id) $($_.CommandLine)\" }");
+  tmux.keys('Enter');
+  const screen = await tmux.waitFor(/^#1 'first'$/m);
+  assert.ok(!/^#2 /m.test(screen), 'the running command is not in its own history');
+});
