@@ -67,6 +67,9 @@ export type Statement =
   | IfStatement
   | ForeachStatement
   | WhileStatement
+  | ForStatement
+  | DoStatement
+  | SwitchStatement
   | BreakStatement
   | ContinueStatement
   | ReturnStatement
@@ -114,25 +117,67 @@ export interface IfStatement extends NodeBase {
   elseBody: Block | null;
 }
 
-export interface ForeachStatement extends NodeBase {
+/** Loops and switch may carry a label (`:outer`), lower-cased, that `break outer` names. */
+interface Labeled {
+  label: string | null;
+}
+
+export interface ForeachStatement extends NodeBase, Labeled {
   kind: 'Foreach';
   variable: string;
   iterable: Pipeline | PipelineChain;
   body: Block;
 }
 
-export interface WhileStatement extends NodeBase {
+export interface WhileStatement extends NodeBase, Labeled {
   kind: 'While';
   condition: Pipeline | PipelineChain;
   body: Block;
 }
 
+/** `for (initializer; test; iterator) { }` — each part may be missing. */
+export interface ForStatement extends NodeBase, Labeled {
+  kind: 'For';
+  initializer: Statement | null;
+  test: Pipeline | PipelineChain | null;
+  iterator: Statement | null;
+  body: Block;
+}
+
+/** `do { } while (…)` (`until: false`) or `do { } until (…)`. */
+export interface DoStatement extends NodeBase, Labeled {
+  kind: 'Do';
+  body: Block;
+  condition: Pipeline | PipelineChain;
+  until: boolean;
+}
+
+export interface SwitchClause {
+  /** null for `default`; a bare word is a String with quote `bare`. */
+  condition: Expression | null;
+  body: Block;
+  span: SourceSpan;
+}
+
+/** `switch -Regex -CaseSensitive ($x) { … }` or `switch -File path { … }`. */
+export interface SwitchStatement extends NodeBase, Labeled {
+  kind: 'Switch';
+  /** The options given, lower-cased and unabbreviated: `regex`, `wildcard`, `exact`, `casesensitive`, `file`. */
+  options: Set<'regex' | 'wildcard' | 'exact' | 'casesensitive' | 'file'>;
+  /** The value switched on, or the file's path with the `file` option. */
+  subject: Pipeline | PipelineChain;
+  clauses: SwitchClause[];
+}
+
 export interface BreakStatement extends NodeBase {
   kind: 'Break';
+  /** `break outer`: the label of the loop to leave (lower-cased). */
+  label: string | null;
 }
 
 export interface ContinueStatement extends NodeBase {
   kind: 'Continue';
+  label: string | null;
 }
 
 export interface ReturnStatement extends NodeBase {
@@ -318,8 +363,8 @@ export interface IndexExpression extends NodeBase {
 
 export interface UnaryExpression extends NodeBase {
   kind: 'Unary';
-  /** `-not`, `!`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix. */
-  operator: '-not' | '!' | '-' | '+' | ',' | '++' | '--';
+  /** `-not`, `!`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix, `post++`/`post--` suffix. */
+  operator: '-not' | '!' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
   operand: Expression;
 }
 

@@ -34,9 +34,11 @@ function must<T>(value: T | undefined): T {
 
 /** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
 const statementAlternatives = [
-  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'tryStatement', 'functionDefinition',
-  'flowStatement', 'exitStatement', 'Break', 'Continue',
+  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
+  'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
 ];
+const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
+const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
 const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
 
 const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
@@ -106,7 +108,7 @@ export type EmbeddedParser = (start: number, end: number, origin: { line: number
 export class AstBuilder {
   private readonly lines: LineIndex;
   /** `$i++` / `$i--` nodes; each must turn out to be a whole statement (see pipelineStatement). */
-  private readonly increments = new Set<A.Expression>();
+  private readonly increments = new Set<A.UnaryExpression>();
 
   constructor(
     private readonly file: string,
@@ -160,9 +162,9 @@ export class AstBuilder {
     return { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
   }
 
-  /** Call when the whole script is built: reports what only the whole can tell. */
+  /** Call when the whole script is built: `$i++` left inside an expression yields the value before. */
   finish(): void {
-    for (const increment of this.increments) throw this.error('The ++ and -- suffix operators are only supported as a statement of their own', increment.span);
+    for (const increment of this.increments) increment.operator = increment.operator === '++' ? 'post++' : 'post--';
   }
 
   embeddedStatements(node: CstNode): A.Statement[] {
@@ -192,10 +194,16 @@ export class AstBuilder {
         return this.tryStatement(child as CstNode);
       case 'functionDefinition':
         return this.functionDefinition(child as CstNode);
-      case 'Break':
-        return { kind: 'Break', span: this.span(child as IToken) };
-      case 'Continue':
-        return { kind: 'Continue', span: this.span(child as IToken) };
+      case 'forStatement':
+        return this.forStatement(child as CstNode);
+      case 'doStatement':
+        return this.doStatement(child as CstNode);
+      case 'switchStatement':
+        return this.switchStatement(child as CstNode);
+      case 'labeledStatement':
+        return this.labeledStatement(child as CstNode);
+      case 'loopControl':
+        return this.loopControl(child as CstNode);
       case 'flowStatement':
         return this.flowStatement(child as CstNode);
       case 'exitStatement':
@@ -244,11 +252,94 @@ export class AstBuilder {
     return this.asPipeline(this.pipelineStatement(must(nodeOf(node.children, 'pipelineStatement'))));
   }
 
+  loopControl(node: CstNode): A.BreakStatement | A.ContinueStatement {
+    const c = node.children;
+    const keyword = tokenOf(c, 'Break') ?? must(tokenOf(c, 'Continue'));
+    const label = tokenOf(c, 'Identifier');
+    const span = this.span(keyword, label ?? keyword);
+    return { kind: keyword.tokenType.name === 'Break' ? 'Break' : 'Continue', span, label: label ? label.image.toLowerCase() : null };
+  }
+
+  labeledStatement(node: CstNode): A.Statement {
+    const c = node.children;
+    const name = which(c, loopAlternatives);
+    const loop = this.statement({ name: 'statement', children: { [name]: c[name]! } }) as A.ForeachStatement;
+    loop.label = must(tokenOf(c, 'Label')).image.slice(1).toLowerCase();
+    return loop;
+  }
+
+  forStatement(node: CstNode): A.ForStatement {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    const part = (name: string) => {
+      const n = nodeOf(c, name);
+      return n ? this.pipelineStatement(n) : null;
+    };
+    const test = part('test');
+    return {
+      kind: 'For',
+      span: this.span(must(tokenOf(c, 'For')), body.span),
+      label: null,
+      initializer: part('initializer'),
+      test: test ? this.asPipeline(test) : null,
+      iterator: part('iterator'),
+      body,
+    };
+  }
+
+  doStatement(node: CstNode): A.DoStatement {
+    const c = node.children;
+    const condition = this.condition(must(nodeOf(c, 'condition')));
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { kind: 'Do', span: this.span(must(tokenOf(c, 'Do')), condition.span), label: null, body, condition, until: tokenOf(c, 'Until') !== undefined };
+  }
+
+  switchStatement(node: CstNode): A.SwitchStatement {
+    const c = node.children;
+    const keyword = must(tokenOf(c, 'Switch'));
+    const options: A.SwitchStatement['options'] = new Set();
+    for (const option of tokensOf(c, 'Parameter')) {
+      const written = option.image.slice(1).toLowerCase();
+      const match = switchOptions.filter((o) => o.startsWith(written));
+      if (match.length !== 1) {
+        throw this.error(`Unknown switch option '${option.image}'; the options are -Regex, -Wildcard, -Exact, -CaseSensitive and -File`, this.span(option));
+      }
+      options.add(match[0]!);
+    }
+    const conditionNode = nodeOf(c, 'condition');
+    let subject: A.Pipeline | A.PipelineChain;
+    if (conditionNode) subject = this.condition(conditionNode);
+    else {
+      const variable = tokenOf(c, 'Variable');
+      const word = tokenOf(c, 'Bareword');
+      const path: A.Expression = variable
+        ? this.variable(variable)
+        : word
+          ? { kind: 'String', span: this.span(word), value: word.image, quote: 'bare' }
+          : this.string(must(tokenOf(c, 'StringToken')));
+      subject = this.pipelineOf(path);
+      if (!options.has('file')) throw this.error('The switch statement needs its value in parentheses: switch ($x) { … }', subject.span);
+    }
+    const clauses = nodesOf(c, 'switchClause').map((n) => this.switchClause(n));
+    return { kind: 'Switch', span: this.span(keyword, must(tokenOf(c, 'RCurly'))), label: null, options, subject, clauses };
+  }
+
+  switchClause(node: CstNode): A.SwitchClause {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    const word = tokenOf(c, 'CommandName') ?? tokenOf(c, 'Bareword') ?? tokenOf(c, 'Identifier');
+    let condition: A.Expression | null;
+    if (word) condition = word.image.toLowerCase() === 'default' ? null : { kind: 'String', span: this.span(word), value: word.image, quote: 'bare' };
+    else condition = this.unary(must(nodeOf(c, 'unary')));
+    return { condition, body, span: this.span(condition?.span ?? must(word), body.span) };
+  }
+
   foreachStatement(node: CstNode): A.ForeachStatement {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
     return {
       kind: 'Foreach',
+      label: null,
       span: this.span(must(tokenOf(c, 'Foreach')), body.span),
       variable: this.variable(must(tokenOf(c, 'Variable'))).name,
       iterable: this.asPipeline(this.pipelineStatement(must(nodeOf(c, 'pipelineStatement')))),
@@ -259,7 +350,7 @@ export class AstBuilder {
   whileStatement(node: CstNode): A.WhileStatement {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
-    return { kind: 'While', span: this.span(must(tokenOf(c, 'While')), body.span), condition: this.condition(must(nodeOf(c, 'condition'))), body };
+    return { kind: 'While', span: this.span(must(tokenOf(c, 'While')), body.span), label: null, condition: this.condition(must(nodeOf(c, 'condition'))), body };
   }
 
   tryStatement(node: CstNode): A.TryStatement {
@@ -376,7 +467,7 @@ export class AstBuilder {
       const value = this.statement(must(nodeOf(c, 'statement')));
       return { kind: 'Assignment', span: this.span(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
     }
-    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single)) {
+    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
       // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
       const increment = single as A.UnaryExpression;
       const one: A.NumberLiteral = { kind: 'Number', span: increment.span, value: 1, raw: '1' };

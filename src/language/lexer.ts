@@ -44,6 +44,8 @@ class ModeTracker {
   lastClosed: Frame | null = null;
   /** The first opener nested deeper than maxNesting, if any. */
   tooDeep: IToken | null = null;
+  /** A `switch` keyword was read and its `(` not yet: options such as `-Regex` come between. */
+  private switchPending = false;
 
   sync(tokens: IToken[]): void {
     if (tokens !== this.tokens) {
@@ -52,6 +54,7 @@ class ModeTracker {
       this.frames = [{ kind: 'top', command: false, opener: null, before: undefined }];
       this.lastClosed = null;
       this.tooDeep = null;
+      this.switchPending = false;
     }
     while (this.seen < tokens.length) {
       this.apply(tokens[this.seen]!, this.seen > 0 ? tokens[this.seen - 1] : undefined);
@@ -73,11 +76,23 @@ class ModeTracker {
     if (type === LParen) {
       const b = before?.tokenType;
       const kind: FrameKind =
-        b === Param || b === FunctionName ? 'param' : b === If || b === ElseIf || b === While ? 'cond' : b === Foreach ? 'foreach' : 'paren';
+        b === Param || b === FunctionName
+          ? 'param'
+          : b === If || b === ElseIf || b === While || b === Until || b === For || b === Switch || (this.switchPending && b === Parameter)
+            ? 'cond'
+            : b === Foreach
+              ? 'foreach'
+              : 'paren';
+      this.switchPending = false;
       this.push(kind, token, before);
-    } else if (type === CallParen) this.push('call', token, before);
+    } else if (type === Switch) this.switchPending = true;
+    // `switch -File path {`: the path is a command argument (a bare word such as hosts.txt).
+    else if (type === Parameter && this.switchPending && /^-f/i.test(token.image)) this.frame.command = true; else if (type === CallParen) this.push('call', token, before);
     else if (type === DollarParen || type === AtParen) this.push('sub', token, before);
-    else if (type === LCurly) this.push('block', token, before);
+    else if (type === LCurly) {
+      this.switchPending = false;
+      this.push('block', token, before);
+    }
     else if (type === AtCurly) this.push('hash', token, before);
     else if (type === LBracket) this.push('bracket', token, before);
     else if (type === RParen || type === RCurly || type === RBracket) {
@@ -241,6 +256,7 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   const beforeBody =
     type === Else ||
     type === Try ||
+    type === Do ||
     type === Finally ||
     type === Catch ||
     type === FunctionName ||
@@ -378,7 +394,12 @@ export const If = keyword('If', 'if');
 export const ElseIf = keyword('ElseIf', 'elseif', afterBlock);
 export const Else = keyword('Else', 'else', afterBlock);
 export const Foreach = keyword('Foreach', 'foreach');
-export const While = keyword('While', 'while');
+// `do { } while (…)`: after a block too.
+export const While = keyword('While', 'while', afterBlock);
+export const Until = keyword('Until', 'until', afterBlock);
+export const Do = keyword('Do', 'do');
+export const For = keyword('For', 'for');
+export const Switch = keyword('Switch', 'switch');
 export const Break = keyword('Break', 'break');
 export const Continue = keyword('Continue', 'continue');
 export const Function = keyword('Function', 'function');
@@ -390,6 +411,8 @@ export const Finally = keyword('Finally', 'finally', afterBlock);
 export const Throw = keyword('Throw', 'throw');
 // `[CmdletBinding()] param(…)`
 export const Param = keyword('Param', 'param', (prev) => prev?.tokenType === RBracket);
+/** `:outer` before a loop or switch (break/continue name it). */
+export const Label = token('Label', guarded(/:[A-Za-z_]\w*/, atStatementStart), { label: 'a label', starts: ':' });
 export const In = token(
   'In',
   guarded(/in(?![\w-])/i, (tokens) => {
@@ -499,7 +522,7 @@ export const Bareword = token('Bareword', guarded(/[^\s;|&(){},'"`$@#][^\s;|&(){
 // Token types that change or end command mode, start statements, continue lines, end values.
 const endsCommand = new Set<TokenType>([Newline, Semi, Pipe, AndAnd, OrOr]);
 const statementStarters = new Set<TokenType>([
-  Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen,
+  Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen, Label,
   Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
 ]);
 const lineContinuers = new Set<TokenType>([
@@ -514,7 +537,7 @@ export const allTokens: TokenType[] = [
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
   Semi, AndAnd, OrOr, Pipe, Amp, LCurly, RCurly, CallParen, LParen, RParen, Comma,
-  ElseIf, Else, If, Foreach, While, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, In,
+  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,
   NumberToken, DotDot, ColonColon, Dot, LBracket, RBracket,

@@ -210,14 +210,91 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.ifStatement) },
       { ALT: () => this.SUBRULE(this.foreachStatement) },
       { ALT: () => this.SUBRULE(this.whileStatement) },
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.doStatement) },
+      { ALT: () => this.SUBRULE(this.switchStatement) },
+      { ALT: () => this.SUBRULE(this.labeledStatement) },
       { ALT: () => this.SUBRULE(this.tryStatement) },
       { ALT: () => this.SUBRULE(this.functionDefinition) },
-      { ALT: () => this.CONSUME(T.Break) },
-      { ALT: () => this.CONSUME(T.Continue) },
+      { ALT: () => this.SUBRULE(this.loopControl) },
       { ALT: () => this.SUBRULE(this.flowStatement) },
       { ALT: () => this.SUBRULE(this.exitStatement) },
       { ALT: () => this.SUBRULE(this.pipelineStatement) },
     ]));
+  });
+
+  /** `break`, `continue`, optionally naming a loop's label: `break outer`. */
+  loopControl = this.RULE('loopControl', () => {
+    this.OR((this.alternatives.loopControl ??= [{ ALT: () => this.CONSUME(T.Break) }, { ALT: () => this.CONSUME(T.Continue) }]));
+    this.OPTION(() => this.CONSUME(T.Identifier));
+  });
+
+  /** `:outer foreach (…) { … }` */
+  labeledStatement = this.RULE('labeledStatement', () => {
+    this.CONSUME(T.Label);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OR((this.alternatives.labeledStatement ??= [
+      { ALT: () => this.SUBRULE(this.foreachStatement) },
+      { ALT: () => this.SUBRULE(this.whileStatement) },
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.doStatement) },
+      { ALT: () => this.SUBRULE(this.switchStatement) },
+    ]));
+  });
+
+  /** `for (init; condition; iterator) { … }`, each part optional. */
+  forStatement = this.RULE('forStatement', () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.LParen);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OPTION(() => this.SUBRULE(this.pipelineStatement, { LABEL: 'initializer' }));
+    this.CONSUME(T.Separator);
+    this.MANY2(() => this.CONSUME2(T.Newline));
+    this.OPTION2(() => this.SUBRULE2(this.pipelineStatement, { LABEL: 'test' }));
+    this.CONSUME2(T.Separator);
+    this.MANY3(() => this.CONSUME3(T.Newline));
+    this.OPTION3(() => this.SUBRULE3(this.pipelineStatement, { LABEL: 'iterator' }));
+    this.MANY4(() => this.CONSUME4(T.Newline));
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+  });
+
+  /** `do { … } while (…)` and `do { … } until (…)` */
+  doStatement = this.RULE('doStatement', () => {
+    this.CONSUME(T.Do);
+    this.SUBRULE(this.block);
+    this.OR((this.alternatives.doStatement ??= [{ ALT: () => this.CONSUME(T.While) }, { ALT: () => this.CONSUME(T.Until) }]));
+    this.SUBRULE(this.condition);
+  });
+
+  /** `switch -Regex ($x) { 'a' { … } { $_ -gt 1 } { … } default { … } }`; `switch -File path { … }`. */
+  switchStatement = this.RULE('switchStatement', () => {
+    this.CONSUME(T.Switch);
+    this.MANY(() => this.CONSUME(T.Parameter));
+    this.OR((this.alternatives.switchSubject ??= [
+      { ALT: () => this.SUBRULE(this.condition) },
+      { ALT: () => this.CONSUME(T.Variable) },
+      { ALT: () => this.CONSUME(T.StringToken) },
+      { ALT: () => this.CONSUME2(T.Bareword) },
+    ]));
+    this.CONSUME(T.LCurly);
+    this.MANY2(() => this.CONSUME(T.Separator));
+    this.MANY3(() => {
+      this.SUBRULE(this.switchClause);
+      this.MANY4(() => this.CONSUME2(T.Separator));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** A clause's condition is a word (`default`, `abc`), a value, or a script block; then its body. */
+  switchClause = this.RULE('switchClause', () => {
+    this.OR((this.alternatives.switchClause ??= [
+      { ALT: () => this.CONSUME(T.CommandName) },
+      { ALT: () => this.CONSUME(T.Bareword) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.SUBRULE(this.unary) },
+    ]));
+    this.SUBRULE(this.block);
   });
 
   /** `return …` and `throw …` */

@@ -119,8 +119,13 @@ export class PipelineStoppedError extends Error {
 }
 
 // Control flow travels as exceptions through the (generator-based) interpreter.
-export class BreakSignal {}
-export class ContinueSignal {}
+/** `break` / `continue`, with the label they name (`break outer`), lower-cased, or null. */
+export class BreakSignal {
+  constructor(readonly label: string | null = null) {}
+}
+export class ContinueSignal {
+  constructor(readonly label: string | null = null) {}
+}
 export class ReturnSignal {}
 /** Thrown by `ctx.stopUpstream()`: the runtime closes the upstream stages and runs end blocks. */
 export class StopUpstreamSignal {}

@@ -29,7 +29,9 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { arithmetic, binaryOperator } from './operators.js';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LoopEnumerator } from './enumerator.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
 import type { RunOptions, Session } from './session.js';
@@ -157,10 +159,16 @@ function executeStatement(statement: Statement, env: Env): Output {
       return runForeach(statement, env);
     case 'While':
       return runWhile(statement, env);
+    case 'For':
+      return runFor(statement, env);
+    case 'Do':
+      return runDo(statement, env);
+    case 'Switch':
+      return runSwitch(statement, env);
     case 'Break':
-      return throwing(new BreakSignal());
+      return throwing(new BreakSignal(statement.label));
     case 'Continue':
-      return throwing(new ContinueSignal());
+      return throwing(new ContinueSignal(statement.label));
     case 'Return':
       return runReturn(statement.value, env);
     case 'Exit':
@@ -252,29 +260,127 @@ async function* runIf(statement: Extract<Statement, { kind: 'If' }>, env: Env): 
   if (statement.elseBody) yield* executeStatements(statement.elseBody.statements, env);
 }
 
+// Ctrl+C aborts env.signal from a signal or keypress handler, which runs only when the event loop
+// turns; script code that never waits (`while ($true) { }`) runs in microtasks and would never let
+// it. So loops let the event loop turn every few milliseconds of running.
+const yieldEvery = 20; // ms: Ctrl+C stops a busy loop well within 100 ms
+let iterations = 0;
+let nextYield = 0;
+
+/**
+ * Once per loop iteration or pipeline item: throws when cancelled; now and then returns a promise
+ * to await, which lets the event loop turn (the caller awaits only then: an await costs a microtask).
+ */
+export function checkpoint(env: Env): Promise<void> | undefined {
+  if (env.signal.aborted) throw new PipelineStoppedError();
+  if ((++iterations & 127) !== 0 || performance.now() < nextYield) return undefined;
+  return turnEventLoop(env);
+}
+
+async function turnEventLoop(env: Env): Promise<void> {
+  await new Promise((done) => setImmediate(done));
+  nextYield = performance.now() + yieldEvery;
+  if (env.signal.aborted) throw new PipelineStoppedError();
+}
+
+/** Whether a `break` or `continue` is for the loop with this label (unlabelled ones are for the innermost). */
+function forLoop(signal: BreakSignal | ContinueSignal, label: string | null): boolean {
+  return signal.label === null || signal.label === label;
+}
+
 /** Runs a loop body; returns false on `break`. */
-async function* loopBody(statements: readonly Statement[], env: Env): AsyncGenerator<unknown, boolean, undefined> {
+async function* loopBody(statements: readonly Statement[], env: Env, label: string | null): AsyncGenerator<unknown, boolean, undefined> {
+  const turn = checkpoint(env);
+  if (turn) await turn;
   try {
     yield* executeStatements(statements, env);
   } catch (e) {
-    if (e instanceof BreakSignal) return false;
-    if (!(e instanceof ContinueSignal)) throw e;
+    if (e instanceof BreakSignal && forLoop(e, label)) return false;
+    if (!(e instanceof ContinueSignal && forLoop(e, label))) throw e;
   }
   return true;
 }
 
 async function* runForeach(statement: Extract<Statement, { kind: 'Foreach' }>, env: Env): Output {
-  const items = enumerate(await statementValue(statement.iterable, env));
-  for (const item of items) {
-    env.scope.setLocal(statement.variable, item);
-    if (!(yield* loopBody(statement.body.statements, env))) break;
+  const enumerator = new LoopEnumerator(enumerate(await statementValue(statement.iterable, env)));
+  // $foreach lives while the loop runs; the loop variable and everything else go to the current scope.
+  const bodyEnv: Env = { ...env, scope: env.scope.transparentChild({ foreach: enumerator }) };
+  while (enumerator.MoveNext()) {
+    env.scope.setLocal(statement.variable, enumerator.Current);
+    if (!(yield* loopBody(statement.body.statements, bodyEnv, statement.label))) break;
   }
 }
 
 async function* runWhile(statement: Extract<Statement, { kind: 'While' }>, env: Env): Output {
   while (toBool(await statementValue(statement.condition, env))) {
-    if (env.signal.aborted) throw new PipelineStoppedError();
-    if (!(yield* loopBody(statement.body.statements, env))) break;
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+  }
+}
+
+async function* runFor(statement: Extract<Statement, { kind: 'For' }>, env: Env): Output {
+  if (statement.initializer) yield* executeStatements([statement.initializer], env);
+  while (statement.test === null || toBool(await statementValue(statement.test, env))) {
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+    if (statement.iterator) yield* executeStatements([statement.iterator], env);
+  }
+}
+
+async function* runDo(statement: Extract<Statement, { kind: 'Do' }>, env: Env): Output {
+  do {
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+  } while (toBool(await statementValue(statement.condition, env)) !== statement.until);
+}
+
+/** The lines of the file `switch -File` reads. */
+function switchFileLines(path: unknown, env: Env, span: SourceSpan): string[] {
+  const file = resolve(env.session.cwd, toStr(path));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw asRuntimeError(e, 'switch', span);
+  }
+  const lines = text.split(/\r\n|\n|\r/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Whether a switch clause's condition matches the current item (about_Switch). */
+async function clauseMatches(condition: Expression, item: unknown, statement: Extract<Statement, { kind: 'Switch' }>, env: Env): Promise<boolean> {
+  const value = await evaluate(condition, env);
+  if (value instanceof ScriptBlock) return toBool(unwrap(await collectScriptBlock(value, env, { input: item, dotSource: true })));
+  const options = statement.options;
+  const c = options.has('casesensitive') ? 'c' : '';
+  const setMatches = (m: Hashtable) => env.scope.set('Matches', m);
+  // The last of -Regex, -Wildcard and -Exact given wins, as in PowerShell's parser.
+  const mode = [...options].filter((o) => o === 'regex' || o === 'wildcard' || o === 'exact').pop();
+  if (mode === 'regex') return toBool(guard(condition.span, 'InvalidRegularExpression', () => binaryOperator(`-${c}match`, toStr(item), value, setMatches)));
+  if (mode === 'wildcard') return toBool(binaryOperator(`-${c}like`, toStr(item), value, setMatches));
+  return toBool(binaryOperator(`-${c}eq`, item, value, setMatches));
+}
+
+async function* runSwitch(statement: Extract<Statement, { kind: 'Switch' }>, env: Env): Output {
+  const subject = await statementValue(statement.subject, env);
+  const items = statement.options.has('file') ? switchFileLines(subject, env, statement.subject.span) : Array.isArray(subject) ? subject : [subject];
+  const enumerator = new LoopEnumerator(items);
+  while (enumerator.MoveNext()) {
+    const turn = checkpoint(env);
+    if (turn) await turn;
+    const item = enumerator.Current;
+    const itemEnv: Env = { ...env, scope: env.scope.transparentChild({ _: item, PSItem: item, switch: enumerator }) };
+    try {
+      let matched = false;
+      for (const clause of statement.clauses) {
+        if (clause.condition === null || !(await clauseMatches(clause.condition, item, statement, itemEnv))) continue;
+        matched = true;
+        yield* executeStatements(clause.body.statements, itemEnv);
+      }
+      if (!matched) for (const clause of statement.clauses) if (clause.condition === null) yield* executeStatements(clause.body.statements, itemEnv);
+    } catch (e) {
+      // `break` leaves the switch; `continue` goes on with the next item.
+      if (e instanceof BreakSignal && forLoop(e, statement.label)) return;
+      if (!(e instanceof ContinueSignal && forLoop(e, statement.label))) throw e;
+    }
   }
 }
 
@@ -389,7 +495,7 @@ function isSyncComposite(expr: Expression): boolean {
     case 'Index':
       return isSync(expr.object) && isSync(expr.index);
     case 'Unary':
-      return expr.operator !== '++' && expr.operator !== '--' && isSync(expr.operand);
+      return !incrementOperators.has(expr.operator) && isSync(expr.operand);
     case 'Binary':
       return isSync(expr.left) && isSync(expr.right);
     case 'Cast':
@@ -567,15 +673,20 @@ function indexValue(object: unknown, index: unknown): unknown {
   return toNumber(index) === 0 ? object : null;
 }
 
+const incrementOperators = new Set(['++', '--', 'post++', 'post--']);
+
+/** `++$i` yields the new value, `$i++` the value before (about_Assignment_Operators). */
 async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: Env): Promise<unknown> {
-  if (expr.operator !== '++' && expr.operator !== '--') return unaryValue(expr, await evaluate(expr.operand, env));
+  if (!incrementOperators.has(expr.operator)) return unaryValue(expr, await evaluate(expr.operand, env));
   const target = expr.operand;
   if (target.kind !== 'Variable' && target.kind !== 'Member' && target.kind !== 'Index') {
     throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
   }
-  const value = toNumber(await evaluate(target, env)) + (expr.operator === '++' ? 1 : -1);
+  const current = await evaluate(target, env);
+  const old = guard(expr.span, 'InvalidOperation', () => toNumber(current));
+  const value = old + (expr.operator.endsWith('++') ? 1 : -1);
   await assignTo(target, value, env);
-  return value;
+  return expr.operator.startsWith('post') ? old : value;
 }
 
 function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown): unknown {
@@ -625,6 +736,10 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
   const args: unknown[] = [];
   for (const a of expr.args) args.push(await evaluate(a, env));
   const lower = expr.method.toLowerCase();
+  if (object instanceof LoopEnumerator) {
+    const called = object.call(lower);
+    if (called) return called.value;
+  }
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }
@@ -825,7 +940,8 @@ async function* expressionStage(expr: Expression, env: Env): Output {
   if (value === undefined) return;
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (env.signal.aborted) throw new PipelineStoppedError();
+      const turn = checkpoint(env);
+      if (turn) await turn;
       yield item;
     }
   } else yield value;
@@ -1126,7 +1242,8 @@ async function* cmdletStage(
     try {
       if (upstream) {
         for await (const item of upstream) {
-          if (env.signal.aborted) throw new PipelineStoppedError();
+          const turn = checkpoint(env);
+          if (turn) await turn;
           const perItem = binder.bindInput(binding, item, span);
           if (perItem instanceof ErrorRecord) {
             ctx.writeError(perItem);

@@ -106,20 +106,21 @@ test('foreach, while, break, continue', () => {
   assert.deepEqual(body('ForEach ($n in 1..3) { if ($n -eq 2) { continue }; break }'), [
     {
       kind: 'Foreach',
+      label: null,
       variable: 'n',
       iterable: exprPipe(bin('..', num(1), num(3))),
       body: {
         kind: 'Block',
         statements: [
-          { kind: 'If', clauses: [{ condition: exprPipe(bin('-eq', v('n'), num(2))), body: { kind: 'Block', statements: [{ kind: 'Continue' }] } }], elseBody: null },
-          { kind: 'Break' },
+          { kind: 'If', clauses: [{ condition: exprPipe(bin('-eq', v('n'), num(2))), body: { kind: 'Block', statements: [{ kind: 'Continue', label: null }] } }], elseBody: null },
+          { kind: 'Break', label: null },
         ],
       },
     },
   ]);
   assert.deepEqual((body('foreach ($f in Get-ChildItem -Recurse) { }')[0] as { iterable: unknown }).iterable, pipe(cmd('Get-ChildItem', param('Recurse'))));
   assert.deepEqual(body('while ($i -lt 3) { $i += 1 }'), [
-    { kind: 'While', condition: exprPipe(bin('-lt', v('i'), num(3))), body: { kind: 'Block', statements: [{ kind: 'Assignment', target: v('i'), operator: '+=', value: exprPipe(num(1)) }] } },
+    { kind: 'While', label: null, condition: exprPipe(bin('-lt', v('i'), num(3))), body: { kind: 'Block', statements: [{ kind: 'Assignment', target: v('i'), operator: '+=', value: exprPipe(num(1)) }] } },
   ]);
   // `ForEach-Object` is a command, not the keyword.
   assert.deepEqual(body('ForEach-Object { }'), [pipe(cmd('ForEach-Object', pos({ kind: 'ScriptBlock', params: null, body: [], text: ' ' })))]);
