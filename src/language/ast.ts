@@ -76,6 +76,7 @@ export type Statement =
   | ExitStatement
   | ThrowStatement
   | TryStatement
+  | TrapStatement
   | FunctionDefinition;
 
 /** `a && b || c` — left-associative. */
@@ -201,6 +202,18 @@ export interface TryStatement extends NodeBase {
   /** `catch [TypeA], [TypeB] { }` — empty `types` catches everything. */
   catches: { types: string[]; body: Block; span: SourceSpan }[];
   finallyBody: Block | null;
+}
+
+/**
+ * `trap [Type] { … }`: handles terminating errors of the statements of the list it is in (wherever
+ * it stands in it). Ending with `continue` resumes after the failed statement silently; `break`
+ * passes the error on; otherwise the error is written and the next statement runs (about_Trap).
+ */
+export interface TrapStatement extends NodeBase {
+  kind: 'Trap';
+  /** Empty: every error. */
+  types: string[];
+  body: Block;
 }
 
 /** `function Name { param(...) ... }` or `function Name($a, $b) { ... }` */

@@ -35,7 +35,7 @@ function must<T>(value: T | undefined): T {
 /** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
 const statementAlternatives = [
   'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
-  'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
+  'trapStatement', 'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
 ];
 const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
 const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
@@ -196,6 +196,8 @@ export class AstBuilder {
         return this.functionDefinition(child as CstNode);
       case 'forStatement':
         return this.forStatement(child as CstNode);
+      case 'trapStatement':
+        return this.trapStatement(child as CstNode);
       case 'doStatement':
         return this.doStatement(child as CstNode);
       case 'switchStatement':
@@ -367,10 +369,16 @@ export class AstBuilder {
     return { kind: 'Try', span: this.span(must(tokenOf(c, 'Try')), last), body, catches, finallyBody };
   }
 
+  trapStatement(node: CstNode): A.TrapStatement {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { kind: 'Trap', span: this.span(must(tokenOf(c, 'Trap')), body.span), types: nodesOf(c, 'typeLiteral').map((t) => this.writtenType(t)), body };
+  }
+
   catchClause(node: CstNode): A.TryStatement['catches'][number] {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
-    return { types: nodesOf(c, 'typeLiteral').map((t) => this.typeLiteral(t)), body, span: this.span(must(tokenOf(c, 'Catch')), body.span) };
+    return { types: nodesOf(c, 'typeLiteral').map((t) => this.writtenType(t)), body, span: this.span(must(tokenOf(c, 'Catch')), body.span) };
   }
 
   functionDefinition(node: CstNode): A.FunctionDefinition {
@@ -440,6 +448,11 @@ export class AstBuilder {
   /** Lower-cased type name: `int`, `string[]`, `system.io.file`. */
   typeLiteral(node: CstNode): string {
     return this.typeName(must(nodeOf(node.children, 'typeName'))).toLowerCase();
+  }
+
+  /** The name in a type literal as written (`[System.IO.IOException]`). */
+  private writtenType(node: CstNode): string {
+    return this.typeName(must(nodeOf(node.children, 'typeName')));
   }
 
   /** The type name as written. */

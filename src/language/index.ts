@@ -101,7 +101,7 @@ const expressionStarts = new Set<TokenType>([
 
 /** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */
 const statementStarts = new Set<TokenType>([
-  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp,
+  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp,
 ]);
 
 function describeExpected(types: TokenType[]): string[] {

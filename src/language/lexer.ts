@@ -257,11 +257,12 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
     type === Else ||
     type === Try ||
     type === Do ||
+    type === Trap ||
     type === Finally ||
     type === Catch ||
     type === FunctionName ||
     (type === RParen && closed !== null && (closed.kind === 'cond' || closed.kind === 'foreach' || (closed.kind === 'param' && closed.before === FunctionName))) ||
-    (type === RBracket && closed !== null && (closed.before === Catch || closed.before === Comma));
+    (type === RBracket && closed !== null && (closed.before === Catch || closed.before === Trap || closed.before === Comma));
   return beforeBody && text.charCodeAt(nextNonBlank(text, offset)) === 123; /* { */
 }
 
@@ -400,6 +401,7 @@ export const Until = keyword('Until', 'until', afterBlock);
 export const Do = keyword('Do', 'do');
 export const For = keyword('For', 'for');
 export const Switch = keyword('Switch', 'switch');
+export const Trap = keyword('Trap', 'trap');
 export const Break = keyword('Break', 'break');
 export const Continue = keyword('Continue', 'continue');
 export const Function = keyword('Function', 'function');
@@ -537,7 +539,7 @@ export const allTokens: TokenType[] = [
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
   Semi, AndAnd, OrOr, Pipe, Amp, LCurly, RCurly, CallParen, LParen, RParen, Comma,
-  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
+  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,
   NumberToken, DotDot, ColonColon, Dot, LBracket, RBracket,

@@ -215,6 +215,7 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.switchStatement) },
       { ALT: () => this.SUBRULE(this.labeledStatement) },
       { ALT: () => this.SUBRULE(this.tryStatement) },
+      { ALT: () => this.SUBRULE(this.trapStatement) },
       { ALT: () => this.SUBRULE(this.functionDefinition) },
       { ALT: () => this.SUBRULE(this.loopControl) },
       { ALT: () => this.SUBRULE(this.flowStatement) },
@@ -355,6 +356,13 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.Finally);
       this.SUBRULE2(this.block, { LABEL: 'finallyBody' });
     });
+  });
+
+  /** `trap [Type] { … }` */
+  trapStatement = this.RULE('trapStatement', () => {
+    this.CONSUME(T.Trap);
+    this.OPTION(() => this.SUBRULE(this.typeLiteral));
+    this.SUBRULE(this.block);
   });
 
   catchClause = this.RULE('catchClause', () => {

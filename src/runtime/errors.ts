@@ -3,6 +3,7 @@
 // span that caused it. Terminating errors travel as RuntimeError exceptions; non-terminating ones
 // are written to the error stream and the pipeline goes on.
 import type { SourceSpan } from '../language/ast.js';
+import { DotNetException, exceptionTypeForRecord } from './exceptions.js';
 
 export type ErrorCategory =
   | 'NotSpecified'
@@ -33,6 +34,8 @@ export interface ErrorInit {
   hint?: string;
   span?: SourceSpan | null;
   cause?: unknown;
+  /** The .NET exception it stands for: an exception object, or a type's full name; by default one fitting its id. */
+  exception?: DotNetException | string;
 }
 
 export class ErrorRecord {
@@ -45,6 +48,8 @@ export class ErrorRecord {
   command: string | null;
   span: SourceSpan | null;
   readonly cause: unknown;
+  private readonly exceptionInit: DotNetException | string | undefined;
+  private exceptionObject: DotNetException | undefined;
 
   constructor(init: ErrorInit & { command?: string | null }) {
     this.id = init.id;
@@ -55,6 +60,7 @@ export class ErrorRecord {
     this.command = init.command ?? null;
     this.span = init.span ?? null;
     this.cause = init.cause;
+    this.exceptionInit = init.exception;
   }
 
   /** `Id,Cmdlet` as PowerShell's FullyQualifiedErrorId. */
@@ -73,9 +79,21 @@ export class ErrorRecord {
     return this.fullyQualifiedId;
   }
 
-  /** `$_.Exception.Message` in catch blocks, as PowerShell scripts write it. */
-  get exception(): { Message: string } {
-    return { Message: this.message };
+  /** `$_.Exception` in catch blocks: `.Message`, `.GetType().Name`, `.InnerException`. */
+  get exception(): DotNetException {
+    if (this.exceptionObject === undefined) {
+      const init = this.exceptionInit;
+      this.exceptionObject = init instanceof DotNetException ? init : new DotNetException(init ?? exceptionTypeForRecord(this.id), this.message);
+    }
+    return this.exceptionObject;
+  }
+
+  /** `$_.CategoryInfo`, as PowerShell shows it: `ObjectNotFound: (x:String) [Get-Item], ItemNotFoundException`. */
+  get categoryInfo(): CategoryInfo {
+    const target = this.targetObject;
+    const name = target === null || target === undefined ? '' : String(target);
+    const type = typeof target === 'string' ? 'String' : '';
+    return new CategoryInfo(this.category, this.command ?? '', this.exception.type().Name, name, type);
   }
 
   /** The properties shown by `Format-List *`, JSON output and `Get-Error`. */
@@ -93,6 +111,20 @@ export class ErrorRecord {
 
   toString(): string {
     return this.message;
+  }
+}
+
+export class CategoryInfo {
+  constructor(
+    readonly Category: ErrorCategory,
+    readonly Activity: string,
+    readonly Reason: string,
+    readonly TargetName: string,
+    readonly TargetType: string,
+  ) {}
+
+  toString(): string {
+    return `${this.Category}: (${this.TargetName}:${this.TargetType}) [${this.Activity}], ${this.Reason}`;
   }
 }
 

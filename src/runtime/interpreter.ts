@@ -12,6 +12,7 @@ import type {
   Script,
   SourceSpan,
   Statement,
+  TrapStatement,
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
@@ -32,6 +33,7 @@ import { arithmetic, binaryOperator } from './operators.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
+import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
 import type { RunOptions, Session } from './session.js';
@@ -89,7 +91,24 @@ export async function execute(session: Session, script: Script, options: RunOpti
 
 // ---------------------------------------------------------------- statements
 
+/** The `trap` statements of each statement list (most have none). */
+const trapsOf = new WeakMap<readonly Statement[], TrapStatement[]>();
+
+function trapsIn(statements: readonly Statement[]): TrapStatement[] {
+  let traps = trapsOf.get(statements);
+  if (traps === undefined) {
+    traps = statements.filter((s): s is TrapStatement => s.kind === 'Trap');
+    trapsOf.set(statements, traps);
+  }
+  return traps;
+}
+
 export async function* executeStatements(statements: readonly Statement[], env: Env): Output {
+  const traps = trapsIn(statements);
+  if (traps.length > 0) {
+    yield* executeTrapped(statements, traps, env);
+    return;
+  }
   for (const statement of statements) {
     // Most statements are assignments or expressions that need no awaiting: run them directly.
     if (isSyncStatement(statement)) {
@@ -115,6 +134,34 @@ export async function* executeStatements(statements: readonly Statement[], env: 
       if (statement.kind === 'Pipeline' || statement.kind === 'Assignment') env.session.lastSuccess = env.session.errorCount === before;
     } catch (e) {
       if (!reportable(e, env)) throw e;
+      env.session.reportError(e.record);
+    }
+  }
+}
+
+/** Runs a statement list that has `trap` statements: each terminating error goes to the first trap for its type. */
+async function* executeTrapped(statements: readonly Statement[], traps: readonly TrapStatement[], env: Env): Output {
+  const trying: Env = { ...env, inTry: true };
+  for (const statement of statements) {
+    if (statement.kind === 'Trap') continue;
+    try {
+      yield* executeStatements([statement], trying);
+    } catch (e) {
+      if (!(e instanceof RuntimeError)) throw e;
+      const trap = traps.find((t) => catchMatches(t.types, e.record, t.span));
+      if (!trap) throw e;
+      e.record.span ??= statement.span;
+      const scope = env.scope.transparentChild({ _: e.record, PSItem: e.record });
+      try {
+        yield* executeStatements(trap.body.statements, { ...env, scope });
+      } catch (signal) {
+        if (signal instanceof ContinueSignal) {
+          env.session.errors.unshift(e.record);
+          continue;
+        }
+        if (signal instanceof BreakSignal) throw e;
+        throw signal;
+      }
       env.session.reportError(e.record);
     }
   }
@@ -179,6 +226,9 @@ function executeStatement(statement: Statement, env: Env): Output {
       return runTry(statement, env);
     case 'FunctionDefinition':
       env.scope.defineFunction(statement);
+      return nothing();
+    case 'Trap':
+      // Runs as its statement list's handler (executeTrapped).
       return nothing();
   }
 }
@@ -397,16 +447,21 @@ async function* runExit(code: Expression | null, env: Env): Output {
 async function* runThrow(statement: Extract<Statement, { kind: 'Throw' }>, env: Env): Output {
   const value = statement.value ? await statementValue(statement.value, env) : env.scope.get('_');
   if (value instanceof ErrorRecord) throw new RuntimeError(value, true);
+  if (value instanceof DotNetException) {
+    const id = value.type().Name;
+    throw runtimeError({ id, category: 'OperationStopped', message: value.Message, span: statement.span, exception: value }, true);
+  }
   const message = value === null ? 'ScriptHalted' : toStr(value);
   throw runtimeError({ id: 'RuntimeException', category: 'OperationStopped', message, target: value, span: statement.span }, true);
 }
 
-function catchMatches(types: readonly string[], record: ErrorRecord): boolean {
+/** Whether a `catch [A], [B]` (or `trap [A]`) clause takes the error: its exception is of one of the types (about_Try_Catch_Finally). */
+function catchMatches(types: readonly string[], record: ErrorRecord, span: SourceSpan): boolean {
   if (types.length === 0) return true;
-  const names = [record.id, record.category, 'exception', 'runtimeexception', 'system.exception', 'system.management.automation.runtimeexception'].map((n) => n.toLowerCase());
   return types.some((t) => {
-    const lower = t.toLowerCase();
-    return names.includes(lower) || names.some((n) => lower.endsWith(`.${n}`) || lower === `${n}exception`);
+    const type = exceptionTypeNamed(t);
+    if (type === undefined) throw runtimeError({ id: 'TypeNotFound', category: 'InvalidOperation', message: `Unable to find type [${t}].`, target: t, span });
+    return record.exception.isA(type);
   });
 }
 
@@ -415,7 +470,7 @@ async function* runTry(statement: Extract<Statement, { kind: 'Try' }>, env: Env)
     yield* executeStatements(statement.body.statements, { ...env, inTry: true });
   } catch (e) {
     if (!(e instanceof RuntimeError)) throw e;
-    const handler = statement.catches.find((c) => catchMatches(c.types, e.record));
+    const handler = statement.catches.find((c) => catchMatches(c.types, e.record, c.span));
     if (!handler) throw e;
     e.record.span ??= statement.span;
     env.session.errors.unshift(e.record);
@@ -577,7 +632,10 @@ function guard<T>(span: SourceSpan, id: string, fn: () => T, category: ErrorCate
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ConversionError) throw runtimeError({ id, category, message: e.message, span });
+    if (e instanceof ConversionError) {
+      const exception = e instanceof TypedConversionError ? e.exception() : undefined;
+      throw runtimeError({ id, category, message: e.message, span, ...(exception && { exception }) });
+    }
     throw e;
   }
 }
@@ -740,6 +798,8 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
     const called = object.call(lower);
     if (called) return called.value;
   }
+  if (object instanceof DotNetException && lower === 'gettype') return object.type();
+  if (expr.isStatic && object instanceof TypeRef && lower === 'new' && exceptionTypeNamed(object.name) !== undefined) return newException(object.name, args);
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }

@@ -1,5 +1,6 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
+import { TypedConversionError } from './exceptions.js';
 import { formatOperator } from './textformat.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
@@ -183,6 +184,10 @@ function repeat<T>(items: T[], times: number): T[] {
   return out;
 }
 
+function divideByZero(): TypedConversionError {
+  return new TypedConversionError('Attempted to divide by zero.', 'System.DivideByZeroException');
+}
+
 export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
   if (operator === '+') {
     if (left === null || left === undefined) return right;
@@ -207,10 +212,10 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     case '-':
       return l - r;
     case '/':
-      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      if (r === 0) throw divideByZero();
       return l / r;
     case '%':
-      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      if (r === 0) throw divideByZero();
       return l % r;
   }
   throw new ConversionError(`Unknown operator ${operator}.`);

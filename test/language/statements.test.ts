@@ -157,7 +157,7 @@ test('try / catch [types] / finally', () => {
       kind: 'Try',
       body: { kind: 'Block', statements: [exprPipe(num(1))] },
       catches: [
-        { types: ['system.io.ioexception', 'timeoutexception'], body: { kind: 'Block', statements: [exprPipe(num(2))] } },
+        { types: ['System.IO.IOException', 'TimeoutException'], body: { kind: 'Block', statements: [exprPipe(num(2))] } },
         { types: [], body: { kind: 'Block', statements: [exprPipe(num(3))] } },
       ],
       finallyBody: { kind: 'Block', statements: [exprPipe(num(4))] },
