@@ -230,8 +230,10 @@ export interface CommandCall extends NodeBase {
   kind: 'Command';
   /** The command name as written (`Get-Command`, `gcm`, `./x.mcs`), or an expression after `&`. */
   name: string | Expression;
-  /** True for `& $cmd ...` / `& 'name' ...`. */
+  /** True for `& $cmd ...` / `& 'name' ...` (and `. …`). */
   invoked: boolean;
+  /** `. ./common.mcs`, `. { … }`: runs in the caller's scope, so what it defines stays. */
+  dotSource: boolean;
   /** Elements in source order; the binder decides which values belong to which parameter. */
   args: CommandArgument[];
 }

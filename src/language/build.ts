@@ -109,6 +109,8 @@ export class AstBuilder {
   private readonly lines: LineIndex;
   /** `$i++` / `$i--` nodes; each must turn out to be a whole statement (see pipelineStatement). */
   private readonly increments = new Set<A.UnaryExpression>();
+  /** `$i++` statements turned into `$i += 1`, with the expression they were (for `($i++)`, which outputs). */
+  private readonly incrementStatements = new WeakMap<A.Statement, A.UnaryExpression>();
 
   constructor(
     private readonly file: string,
@@ -323,6 +325,8 @@ export class AstBuilder {
       if (!options.has('file')) throw this.error('The switch statement needs its value in parentheses: switch ($x) { … }', subject.span);
     }
     const clauses = nodesOf(c, 'switchClause').map((n) => this.switchClause(n));
+    const defaults = clauses.filter((clause) => clause.condition === null);
+    if (defaults.length > 1) throw this.error('A switch statement can have only one default clause', defaults[1]!.span);
     return { kind: 'Switch', span: this.span(keyword, must(tokenOf(c, 'RCurly'))), label: null, options, subject, clauses };
   }
 
@@ -485,7 +489,9 @@ export class AstBuilder {
       const increment = single as A.UnaryExpression;
       const one: A.NumberLiteral = { kind: 'Number', span: increment.span, value: 1, raw: '1' };
       const target = increment.operand as A.Assignment['target'];
-      return { kind: 'Assignment', span: increment.span, target, operator: increment.operator === '++' ? '+=' : '-=', value: this.pipelineOf(one) };
+      const statement: A.Assignment = { kind: 'Assignment', span: increment.span, target, operator: increment.operator === '++' ? '+=' : '-=', value: this.pipelineOf(one) };
+      this.incrementStatements.set(statement, increment);
+      return statement;
     }
     let result: A.Pipeline | A.PipelineChain = first;
     tokensOf(c, 'ChainOp').forEach((op, i) => {
@@ -516,10 +522,13 @@ export class AstBuilder {
     const c = node.children;
     const name = tokenOf(c, 'CommandName');
     const args = nodesOf(c, 'commandElement').map((e) => this.commandElement(e));
-    const start = name ?? must(tokenOf(c, 'Amp'));
-    const invoked = name ? null : this.commandValue(must(nodeOf(c, 'commandValue')));
-    const end = args[args.length - 1]?.span ?? invoked?.span ?? start;
-    return { kind: 'Command', span: this.span(start, end), name: invoked ?? start.image, invoked: invoked !== null, args };
+    const invoker = tokenOf(c, 'Amp') ?? tokenOf(c, 'DotSource');
+    const start = invoker ?? must(name);
+    const valueNode = nodeOf(c, 'commandValue');
+    const invoked = valueNode ? this.commandValue(valueNode) : null;
+    const end = args[args.length - 1]?.span ?? invoked?.span ?? name ?? start;
+    const dotSource = invoker?.tokenType.name === 'DotSource';
+    return { kind: 'Command', span: this.span(start, end), name: invoked ?? must(name).image, invoked: invoker !== undefined, dotSource, args };
   }
 
   commandElement(node: CstNode): A.CommandArgument {
@@ -702,7 +711,14 @@ export class AstBuilder {
   }
 
   parenExpression(node: CstNode): A.ParenExpression {
-    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline: this.statement(must(nodeOf(node.children, 'statement'))) };
+    let pipeline = this.statement(must(nodeOf(node.children, 'statement')));
+    // `($i++)` outputs the value before the increment.
+    const increment = this.incrementStatements.get(pipeline);
+    if (increment !== undefined) {
+      increment.operator = increment.operator === '++' ? 'post++' : 'post--';
+      pipeline = this.pipelineOf(increment);
+    }
+    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline };
   }
 
   hashLiteral(node: CstNode): A.HashtableLiteral {

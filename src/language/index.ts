@@ -101,7 +101,7 @@ const expressionStarts = new Set<TokenType>([
 
 /** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */
 const statementStarts = new Set<TokenType>([
-  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp,
+  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp, T.DotSource,
 ]);
 
 function describeExpected(types: TokenType[]): string[] {
@@ -110,7 +110,7 @@ function describeExpected(types: TokenType[]): string[] {
   for (const type of types) {
     if (expression && expressionStarts.has(type)) labels.add('an expression');
     else if (expression && statementStarts.has(type)) continue;
-    else if (type === T.Amp && types.includes(T.CommandName)) continue;
+    else if ((type === T.Amp || type === T.DotSource) && types.includes(T.CommandName)) continue;
     else labels.add(type.LABEL ?? type.name);
   }
   return [...labels];

@@ -97,7 +97,7 @@ class ModeTracker {
     else if (type === LBracket) this.push('bracket', token, before);
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
-    } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp) this.frame.command = true;
+    } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp || type === DotSource) this.frame.command = true;
     else if (endsCommand.has(type)) this.frame.command = false;
   }
 }
@@ -366,6 +366,8 @@ export const AndAnd = token('AndAnd', '&&', { categories: [ChainOp], label: "'&&
 export const OrOr = token('OrOr', '||', { categories: [ChainOp], label: "'||'" });
 export const Pipe = token('Pipe', '|', { label: "'|'" });
 export const Amp = token('Amp', '&', { label: "'&'" });
+/** `. ./common.mcs`, `. { … }`: a dot and a space where a statement starts run the command in the current scope. */
+export const DotSource = token('DotSource', guarded(/\.(?=[ \t])/, atStatementStart), { label: "'.'", starts: '.' });
 export const LCurly = token('LCurly', '{', { label: "'{'" });
 export const RCurly = token('RCurly', '}', { label: "'}'" });
 /** `(` touching a name: method-call or attribute arguments. */
@@ -433,7 +435,7 @@ export const CommandName = token(
   'CommandName',
   guarded(
     /(?:[A-Za-z_\u00c0-\uffff]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
-    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp,
+    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource,
   ),
   { label: 'a command', starts: (code) => isWordStart(code) || './\\~%?'.includes(String.fromCharCode(code)) },
 );
@@ -538,7 +540,7 @@ export const allTokens: TokenType[] = [
   Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
-  Semi, AndAnd, OrOr, Pipe, Amp, LCurly, RCurly, CallParen, LParen, RParen, Comma,
+  Semi, AndAnd, OrOr, Pipe, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
   ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,

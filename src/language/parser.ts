@@ -480,8 +480,8 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.CONSUME(T.CommandName) },
       {
         ALT: () => {
-          this.CONSUME(T.Amp);
-          this.SUBRULE(this.commandValue);
+          this.OR2((this.alternatives.invocation ??= [{ ALT: () => this.CONSUME(T.Amp) }, { ALT: () => this.CONSUME(T.DotSource) }]));
+          this.OR3((this.alternatives.invoked ??= [{ ALT: () => this.CONSUME2(T.CommandName) }, { ALT: () => this.SUBRULE(this.commandValue) }]));
         },
       },
     ]));

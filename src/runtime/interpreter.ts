@@ -30,8 +30,8 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { arithmetic, binaryOperator } from './operators.js';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
@@ -73,20 +73,38 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
-  if (script.params) {
-    const target = await paramTarget(script.params, env, script.span.file, script);
-    const binder = new Binder(target);
-    const binding = binder.bindArguments(options.args ?? [], bindOptions(env, false));
-    binder.checkMandatory(binding, false, script.params.span);
-    await defineParameters(target, binding, binder, env, env.scope);
-  } else if (options.args && options.args.length > 0) {
-    scope.setLocal('args', options.args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
-  }
+  if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
+  await bindScriptArguments(script, options.args ?? [], env);
   try {
     for await (const item of executeStatements(script.body, env)) await options.onOutput(item);
   } catch (e) {
     if (!(e instanceof ReturnSignal)) throw e;
   }
+}
+
+/** Binds a script's arguments to its `param()` block, or gives them to it as $args. */
+async function bindScriptArguments(script: Script, args: readonly ArgumentValue[], env: Env): Promise<void> {
+  if (script.params) {
+    const target = await paramTarget(script.params, env, script.span.file, script);
+    const binder = new Binder(target);
+    const binding = binder.bindArguments(args, bindOptions(env, false));
+    binder.checkMandatory(binding, false, script.params.span);
+    await defineParameters(target, binding, binder, env, env.scope);
+  } else if (args.length > 0) {
+    env.scope.define('args', args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
+  }
+}
+
+/** $PSScriptRoot, $PSCommandPath and $MyInvocation of a running script file (about_Automatic_Variables). */
+function defineScriptVariables(scope: Scope, path: string, invokedAs: string): void {
+  scope.define('PSScriptRoot', dirname(path));
+  scope.define('PSCommandPath', path);
+  scope.define('MyInvocation', {
+    MyCommand: { Name: basename(path), Path: path, Definition: path, CommandType: 'ExternalScript' },
+    InvocationName: invokedAs,
+    PSScriptRoot: dirname(path),
+    PSCommandPath: path,
+  });
 }
 
 // ---------------------------------------------------------------- statements
@@ -367,11 +385,12 @@ async function* runWhile(statement: Extract<Statement, { kind: 'While' }>, env: 
   }
 }
 
+/** The initializer and iterator of a `for` run for their effect: their output is dropped (about_For). */
 async function* runFor(statement: Extract<Statement, { kind: 'For' }>, env: Env): Output {
-  if (statement.initializer) yield* executeStatements([statement.initializer], env);
+  if (statement.initializer) await collect(executeStatements([statement.initializer], env));
   while (statement.test === null || toBool(await statementValue(statement.test, env))) {
     if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
-    if (statement.iterator) yield* executeStatements([statement.iterator], env);
+    if (statement.iterator) await collect(executeStatements([statement.iterator], env));
   }
 }
 
@@ -406,7 +425,8 @@ async function clauseMatches(condition: Expression, item: unknown, statement: Ex
   const mode = [...options].filter((o) => o === 'regex' || o === 'wildcard' || o === 'exact').pop();
   if (mode === 'regex') return toBool(guard(condition.span, 'InvalidRegularExpression', () => binaryOperator(`-${c}match`, toStr(item), value, setMatches)));
   if (mode === 'wildcard') return toBool(binaryOperator(`-${c}like`, toStr(item), value, setMatches));
-  return toBool(binaryOperator(`-${c}eq`, item, value, setMatches));
+  // A string condition compares the value as a string (about_Switch, Impact of string conversion).
+  return toBool(binaryOperator(`-${c}eq`, typeof value === 'string' ? toStr(item) : item, value, setMatches));
 }
 
 async function* runSwitch(statement: Extract<Statement, { kind: 'Switch' }>, env: Env): Output {
@@ -1067,14 +1087,17 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
     if (value instanceof ScriptBlock) {
       const args = await evaluateArguments(call, env);
       const positional = args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`));
-      return (upstream) => scriptBlockStage(value, env, upstream, positional);
+      return (upstream) => scriptBlockStage(value, env, upstream, positional, call.dotSource);
     }
     name = toStr(value);
   }
   const fn = env.scope.getFunction(name);
   if (fn) return functionStage(fn, call, env, expectingInput);
   const entry = env.session.findCmdlet(name);
-  if (!entry) throw commandNotFound(name, env, call.span);
+  if (!entry) {
+    if (/[\\/]/.test(name)) return scriptFileStage(name, call, env);
+    throw commandNotFound(name, env, call.span);
+  }
   const decl = await env.session.loadCmdlet(entry);
   const binder = new Binder(decl);
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
@@ -1082,11 +1105,63 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
   return (upstream) => cmdletStage(decl, binder, binding, env, upstream, call.span);
 }
 
-async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[]): Output {
+async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[], dotSource: boolean): Output {
   const input = upstream ? await collect(upstream) : [];
-  const scope = block.scope.child();
+  // Dot-sourced, it runs in the caller's scope (what it assigns and defines stays); else in a child of its own.
+  const scope = dotSource ? env.scope.transparentChild({}) : block.scope.child();
   scope.define('input', input);
-  yield* invokeScriptBlock(new ScriptBlock(block.node, scope), env, { args });
+  yield* invokeScriptBlock(new ScriptBlock(block.node, scope), env, { args, dotSource });
+}
+
+/** Parsed script files by path, re-read when the file changes (a script called in a loop parses once). */
+const parsedScripts = new Map<string, { mtimeMs: number; size: number; script: Script }>();
+
+async function loadScriptFile(file: string, written: string, env: Env, span: SourceSpan): Promise<Script> {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw commandNotFound(written, env, span);
+  }
+  const cached = parsedScripts.get(file);
+  if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached.script;
+  const { parseScript, ScriptSyntaxError } = await import('../language/index.js');
+  let script: Script;
+  try {
+    script = parseScript(readFileSync(file, 'utf8'), file);
+  } catch (e) {
+    if (!(e instanceof ScriptSyntaxError)) throw asRuntimeError(e, written, span);
+    throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: file, span, exception: 'System.Management.Automation.ParseException' });
+  }
+  parsedScripts.set(file, { mtimeMs: stats.mtimeMs, size: stats.size, script });
+  return script;
+}
+
+/**
+ * `./child.mcs -A 1`, `& ./child.mcs`, `. ./common.mcs`: runs a script file with its own script
+ * scope (dot-sourced: in the caller's), its arguments bound to its `param()` block, and pipeline
+ * input as $input. `exit N` ends only that script and sets $LASTEXITCODE.
+ */
+async function scriptFileStage(written: string, call: CommandCall, env: Env): Promise<Stage> {
+  const file = resolve(env.session.cwd, written);
+  const script = await loadScriptFile(file, written, env, call.span);
+  const args = await evaluateArguments(call, env);
+  return async function* (upstream) {
+    const input = upstream ? await collect(upstream) : [];
+    const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('script');
+    const scriptEnv: Env = { ...env, scope, scriptFile: true };
+    defineScriptVariables(scope, file, written);
+    scope.define('input', input);
+    await bindScriptArguments(script, args, scriptEnv);
+    try {
+      yield* executeStatements(script.body, scriptEnv);
+    } catch (e) {
+      if (e instanceof ExitSignal) {
+        env.session.global.setLocal('LASTEXITCODE', e.code);
+        if (e.code !== 0) env.session.lastSuccess = false;
+      } else if (!(e instanceof ReturnSignal)) throw e;
+    }
+  };
 }
 
 async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTarget> {

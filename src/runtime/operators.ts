@@ -221,7 +221,13 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
   throw new ConversionError(`Unknown operator ${operator}.`);
 }
 
-export function range(from: unknown, to: unknown): number[] {
+/** `'a'..'e'`: single characters give a range of characters (PowerShell 7). */
+function isChar(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 1 && !/\d/.test(value);
+}
+
+export function range(from: unknown, to: unknown): unknown[] {
+  if (isChar(from) && isChar(to)) return range(from.charCodeAt(0), to.charCodeAt(0)).map((code) => String.fromCharCode(code as number));
   const a = Math.trunc(toNumber(from));
   const b = Math.trunc(toNumber(to));
   const count = Math.abs(b - a) + 1;

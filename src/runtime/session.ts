@@ -85,6 +85,9 @@ export class Session {
     g.setLocal('HOME', homedir());
     g.setLocal('PID', process.pid);
     g.setLocal('PWD', this.cwd);
+    // Outside a script file these are empty (a script defines its own).
+    g.setLocal('PSScriptRoot', '');
+    g.setLocal('PSCommandPath', '');
   }
 
   get commandEntries(): readonly CommandEntry[] {

@@ -52,8 +52,12 @@ test('command arguments can be expressions: variables with members, (…), $(…
 });
 
 test('& invokes a command held in a variable or string', () => {
-  assert.deepEqual(body('& $cmd -x 1'), [pipe({ kind: 'Command', name: v('cmd'), invoked: true, args: [param('x'), pos(num(1))] })]);
-  assert.deepEqual(body("& 'Get-Foo'"), [pipe({ kind: 'Command', name: str('Get-Foo'), invoked: true, args: [] })]);
+  assert.deepEqual(body('& $cmd -x 1'), [pipe({ kind: 'Command', name: v('cmd'), invoked: true, dotSource: false, args: [param('x'), pos(num(1))] })]);
+  assert.deepEqual(body("& 'Get-Foo'"), [pipe({ kind: 'Command', name: str('Get-Foo'), invoked: true, dotSource: false, args: [] })]);
+  assert.deepEqual(body('& Get-Foo 1'), [pipe({ kind: 'Command', name: 'Get-Foo', invoked: true, dotSource: false, args: [pos(num(1))] })]);
+  assert.deepEqual(body('. ./common.mcs'), [pipe({ kind: 'Command', name: './common.mcs', invoked: true, dotSource: true, args: [] })]);
+  // A dot touching a value is member access, not dot-sourcing.
+  assert.equal((body('. { 1 }')[0] as { kind: string }).kind, 'Pipeline');
 });
 
 test('pipelines: an expression may start one; ForEach-Object / % with script blocks', () => {
