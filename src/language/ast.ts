@@ -107,7 +107,7 @@ export interface ExpressionElement extends NodeBase {
 export interface Assignment extends NodeBase {
   kind: 'Assignment';
   target: VariableExpression | MemberExpression | IndexExpression;
-  operator: '=' | '+=' | '-=' | '*=' | '/=' | '%=';
+  operator: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '??=';
   value: Statement;
 }
 
@@ -279,6 +279,7 @@ export type Expression =
   | UnaryExpression
   | BinaryExpression
   | CastExpression
+  | TernaryExpression
   | TypeLiteral;
 
 export interface NumberLiteral extends NodeBase {
@@ -358,6 +359,8 @@ export interface MemberExpression extends NodeBase {
   object: Expression;
   member: string | Expression;
   isStatic: boolean;
+  /** `${x}?.Name`: $null when the object is $null (present only when true). */
+  nullConditional?: true;
 }
 
 /** `$s.ToUpper()`, `[Math]::Round($x, 2)` */
@@ -367,6 +370,8 @@ export interface MethodCall extends NodeBase {
   method: string;
   args: Expression[];
   isStatic: boolean;
+  /** `${x}?.Method()`: $null, arguments unevaluated, when the object is $null (present only when true). */
+  nullConditional?: true;
 }
 
 /** `$a[0]`, `$h['key']`, `$a[1..3]` */
@@ -374,12 +379,22 @@ export interface IndexExpression extends NodeBase {
   kind: 'Index';
   object: Expression;
   index: Expression;
+  /** `${x}?[0]` (present only when true). */
+  nullConditional?: true;
+}
+
+/** `condition ? whenTrue : whenFalse` (PowerShell 7). */
+export interface TernaryExpression extends NodeBase {
+  kind: 'Ternary';
+  condition: Expression;
+  whenTrue: Expression;
+  whenFalse: Expression;
 }
 
 export interface UnaryExpression extends NodeBase {
   kind: 'Unary';
-  /** `-not`, `!`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix, `post++`/`post--` suffix. */
-  operator: '-not' | '!' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
+  /** `-not`, `!`, `-bnot`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix, `post++`/`post--` suffix. */
+  operator: '-not' | '!' | '-bnot' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
   operand: Expression;
 }
 

@@ -67,6 +67,8 @@ function precedence(op: IToken): number {
     case 'Plus':
     case 'Minus':
       return 3;
+    case 'Coalesce':
+      return 2.5; // between comparison and arithmetic (PowerShell 7's `??`)
     case 'Star':
     case 'Slash':
     case 'Percent':
@@ -564,6 +566,15 @@ export class AstBuilder {
   /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
   expression(node: CstNode): A.Expression {
     const c = node.children;
+    const condition = this.binaryExpression(c);
+    const whenTrue = nodeOf(c, 'whenTrue');
+    if (whenTrue === undefined) return condition;
+    const whenFalse = this.expression(must(nodeOf(c, 'whenFalse')));
+    return { kind: 'Ternary', span: this.span(condition.span, whenFalse.span), condition, whenTrue: this.expression(whenTrue), whenFalse };
+  }
+
+  /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
+  private binaryExpression(c: Children): A.Expression {
     const operandNodes = nodesOf(c, 'unary');
     if (operandNodes.length === 1) return this.unary(operandNodes[0]!);
     const binary = tokensOf(c, 'BinaryOp');
@@ -642,17 +653,21 @@ export class AstBuilder {
     if (memberNode) {
       const member = this.memberName(memberNode);
       const isStatic = tokenOf(c, 'ColonColon') !== undefined;
+      const nullConditional = tokenOf(c, 'QuestionDot') !== undefined ? { nullConditional: true as const } : {};
       const close = tokenOf(c, 'RParen');
       if (close === undefined) {
         const end = typeof member === 'string' ? must(tokenOf(memberNode.children, 'Identifier') ?? tokenOf(memberNode.children, 'StringToken')) : member.span;
-        return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic };
+        return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic, ...nullConditional };
       }
       const span = this.span(object.span, close);
       if (typeof member !== 'string') throw this.error('A method name must be a plain name', member.span);
-      return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic };
+      return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic, ...nullConditional };
     }
     const index = nodeOf(c, 'expression');
-    if (index) return { kind: 'Index', span: this.span(object.span, must(tokenOf(c, 'RBracket'))), object, index: this.expression(index) };
+    if (index) {
+      const nullConditional = tokenOf(c, 'QuestionBracket') !== undefined ? { nullConditional: true as const } : {};
+      return { kind: 'Index', span: this.span(object.span, must(tokenOf(c, 'RBracket'))), object, index: this.expression(index), ...nullConditional };
+    }
     const span = this.span(object.span, must(tokenOf(c, 'PlusPlus') ?? tokenOf(c, 'MinusMinus')));
     // `$i++`: kept as a marker until pipelineStatement sees it is a whole statement.
     const increment: A.UnaryExpression = { kind: 'Unary', span, operator: tokenOf(c, 'PlusPlus') ? '++' : '--', operand: object };

@@ -94,7 +94,7 @@ class ModeTracker {
       this.push('block', token, before);
     }
     else if (type === AtCurly) this.push('hash', token, before);
-    else if (type === LBracket) this.push('bracket', token, before);
+    else if (type === LBracket || type === QuestionBracket) this.push('bracket', token, before);
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
     } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp || type === DotSource) this.frame.command = true;
@@ -357,7 +357,8 @@ export const AtCurly = token('AtCurly', '@{', { label: "'@{'" });
 export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variable', starts: '@' });
 export const Variable = token(
   'Variable',
-  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/i,
+  // `?` may continue a name (`$ok?`), as in PowerShell 7: `${x}?.Name` is the null-conditional form.
+  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
   { label: 'a variable', starts: '$' },
 );
 
@@ -447,14 +448,14 @@ const notInCommand = (tokens: IToken[]): boolean => !inCommandMode(tokens);
 export const ComparisonOp = token(
   'ComparisonOp',
   guarded(
-    /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|join|isnot|is|as)(?!\w)/i,
+    /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|band|bor|bxor|shl|shr|join|isnot|is|as)(?!\w)/i,
     notInCommand,
   ),
   { categories: [BinaryOp], label: 'a comparison operator', starts: '-' },
 );
 export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-and', '-or' or '-xor'", starts: '-' });
 export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-f'", starts: '-' });
-export const NotOp = token('NotOp', guarded(/-not(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", starts: '-' });
+export const NotOp = token('NotOp', guarded(/-(?:not|bnot)(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", starts: '-' });
 
 /** `-Name:` — the value follows the colon. */
 export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label: 'a parameter', starts: '-' });
@@ -477,6 +478,21 @@ export const NumberToken = token(
 
 export const DotDot = token('DotDot', expressionOnly('..'), { categories: [BinaryOp], label: "'..'", starts: '.' });
 export const ColonColon = token('ColonColon', expressionOnly('::'), { label: "'::'", starts: ':' });
+export const Colon = token('Colon', expressionOnly(':'), { label: "':'", starts: ':' });
+// PowerShell 7's null operators: `a ?? b`, `$x ??= v`, `${x}?.Name`, `${x}?[0]`, and `c ? a : b`.
+export const CoalesceAssign = token('CoalesceAssign', expressionOnly('??='), { categories: [AssignOp], label: "'??='", starts: '?' });
+export const Coalesce = token('Coalesce', expressionOnly('??'), { categories: [BinaryOp], label: "'??'", starts: '?' });
+export const QuestionDot = token(
+  'QuestionDot',
+  (text, offset, tokens) => (text.startsWith('?.', offset) && touchesValue(tokens, offset) ? offset + 2 : -1),
+  { label: "'?.'", starts: '?' },
+);
+export const QuestionBracket = token(
+  'QuestionBracket',
+  (text, offset, tokens) => (text.startsWith('?[', offset) && touchesValue(tokens, offset) ? offset + 2 : -1),
+  { label: "'?['", starts: '?' },
+);
+export const Question = token('Question', expressionOnly('?'), { label: "'?'", starts: '?' });
 export const Dot = token(
   'Dot',
   (text, offset, tokens) => (text.charCodeAt(offset) === 46 && text.charCodeAt(offset + 1) !== 46 && touchesValue(tokens, offset) ? offset + 1 : -1),
@@ -513,7 +529,7 @@ export const Identifier = token(
   guarded(/[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*/, (tokens, _text, offset) => {
     if (!inCommandMode(tokens)) return true;
     const prev = previous(tokens);
-    return prev !== undefined && (prev.tokenType === Dot || prev.tokenType === ColonColon) && prev.endOffset! + 1 === offset;
+    return prev !== undefined && (prev.tokenType === Dot || prev.tokenType === ColonColon || prev.tokenType === QuestionDot) && prev.endOffset! + 1 === offset;
   }),
   { label: 'a name', starts: isWordStart },
 );
@@ -532,6 +548,7 @@ const statementStarters = new Set<TokenType>([
 const lineContinuers = new Set<TokenType>([
   Pipe, AndAnd, OrOr, Comma, LParen, Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
   Plus, Minus, Star, Slash, Percent, DotDot, ComparisonOp, LogicalOp, FormatOp, NotOp, Bang,
+  Coalesce, CoalesceAssign, Question, Colon,
 ]);
 const valueEnds = new Set<TokenType>([Variable, RParen, RBracket, RCurly, Identifier, SingleString, DoubleString]);
 
@@ -544,7 +561,7 @@ export const allTokens: TokenType[] = [
   ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,
-  NumberToken, DotDot, ColonColon, Dot, LBracket, RBracket,
+  NumberToken, DotDot, ColonColon, Colon, CoalesceAssign, Coalesce, QuestionDot, QuestionBracket, Question, Dot, LBracket, RBracket,
   PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign, Assign,
   PlusPlus, MinusMinus, Plus, Minus, Star, Slash, Percent, Bang,
   Identifier, Bareword, Unterminated,

@@ -527,6 +527,13 @@ export class McshellParser extends chevrotain.CstParser {
         this.SUBRULE2(this.unary);
       },
     });
+    // `condition ? a : b`, below every binary operator; right-associative.
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE3(this.expression, { LABEL: 'whenTrue', ARGS: [noComma] });
+      this.CONSUME(T.Colon);
+      this.SUBRULE4(this.expression, { LABEL: 'whenFalse', ARGS: [noComma] });
+    });
   });
 
   unary = this.RULE('unary', () => {
@@ -577,7 +584,11 @@ export class McshellParser extends chevrotain.CstParser {
     this.OR((this.alternatives.postfixOperator ??= [
       {
         ALT: () => {
-          this.OR2((this.alternatives.memberAccess ??= [{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.ColonColon) }]));
+          this.OR2((this.alternatives.memberAccess ??= [
+            { ALT: () => this.CONSUME(T.Dot) },
+            { ALT: () => this.CONSUME(T.ColonColon) },
+            { ALT: () => this.CONSUME(T.QuestionDot) },
+          ]));
           this.SUBRULE(this.memberName);
           this.OPTION(() => {
             this.CONSUME(T.CallParen);
@@ -588,7 +599,7 @@ export class McshellParser extends chevrotain.CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.LBracket);
+          this.OR3((this.alternatives.indexOpen ??= [{ ALT: () => this.CONSUME(T.LBracket) }, { ALT: () => this.CONSUME(T.QuestionBracket) }]));
           this.SUBRULE2(this.expression);
           this.CONSUME(T.RBracket);
         },

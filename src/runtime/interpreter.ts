@@ -29,7 +29,7 @@ import {
   type ErrorCategory,
   type ErrorInit,
 } from './errors.js';
-import { arithmetic, binaryOperator } from './operators.js';
+import { arithmetic, binaryOperator, bitwiseNot } from './operators.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
@@ -269,6 +269,10 @@ async function* runAssignment(statement: Assignment, env: Env): Output {
 }
 
 async function assign(statement: Assignment, env: Env): Promise<void> {
+  if (statement.operator === '??=') {
+    const current = await evaluate(statement.target, env);
+    if (current !== null && current !== undefined) return;
+  }
   let value = await statementValue(statement.value, env);
   if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
   await assignTo(statement.target, value, env);
@@ -297,7 +301,7 @@ function assignNow(statement: Assignment, value: unknown, env: Env): void {
 
 /** The value to store: `value`, or for `+=` and the like, `current` combined with it. */
 function combined(statement: Assignment, current: unknown, value: unknown): unknown {
-  if (statement.operator === '=') return value;
+  if (statement.operator === '=' || statement.operator === '??=') return value;
   return guard(statement.span, 'InvalidOperation', () => arithmetic(statement.operator[0]!, current, value));
 }
 
@@ -575,6 +579,8 @@ function isSyncComposite(expr: Expression): boolean {
       return isSync(expr.left) && isSync(expr.right);
     case 'Cast':
       return isSync(expr.operand);
+    case 'Ternary':
+      return isSync(expr.condition) && isSync(expr.whenTrue) && isSync(expr.whenFalse);
     default:
       return false;
   }
@@ -593,7 +599,8 @@ function syncExpression(statement: Statement): Expression | undefined {
 
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
 function isSyncStatement(statement: Statement): boolean {
-  if (statement.kind === 'Assignment') return syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
+  // `??=` evaluates its value only when the target is $null: assign() does that.
+  if (statement.kind === 'Assignment') return statement.operator !== '??=' && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
   return syncExpression(statement) !== undefined;
 }
 
@@ -623,18 +630,22 @@ function evaluateNow(expr: Expression, env: Env): unknown {
       return new ScriptBlock(expr, env.scope);
     case 'Member': {
       const object = evaluateNow(expr.object, env);
+      if (expr.nullConditional && object === null) return null;
       return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)));
     }
     case 'Index': {
       const object = evaluateNow(expr.object, env);
+      if (expr.nullConditional && object === null) return null;
       return indexValue(object, evaluateNow(expr.index, env));
     }
+    case 'Ternary':
+      return evaluateNow(toBool(evaluateNow(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
     case 'Unary':
       return unaryValue(expr, evaluateNow(expr.operand, env));
     case 'Binary': {
       const left = evaluateNow(expr.left, env);
       const decided = shortCircuit(expr, left);
-      return decided !== undefined ? decided : binaryValue(expr, left, evaluateNow(expr.right, env), env);
+      return decided !== undecided ? decided : binaryValue(expr, left, evaluateNow(expr.right, env), env);
     }
     case 'Cast':
       return castValue(expr, evaluateNow(expr.operand, env));
@@ -710,20 +721,24 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
     }
     case 'Member': {
       const object = await evaluate(expr.object, env);
+      if (expr.nullConditional && object === null) return null;
       return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)));
     }
     case 'MethodCall':
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
+      if (expr.nullConditional && object === null) return null;
       return indexValue(object, await evaluate(expr.index, env));
     }
+    case 'Ternary':
+      return evaluate(toBool(await evaluate(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
     case 'Unary':
       return evaluateUnary(expr, env);
     case 'Binary': {
       const left = await evaluate(expr.left, env);
       const decided = shortCircuit(expr, left);
-      return decided !== undefined ? decided : binaryValue(expr, left, await evaluate(expr.right, env), env);
+      return decided !== undecided ? decided : binaryValue(expr, left, await evaluate(expr.right, env), env);
     }
     case 'Cast':
       return castValue(expr, await evaluate(expr.operand, env));
@@ -774,6 +789,8 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
       return !toBool(value);
     case ',':
       return [value];
+    case '-bnot':
+      return guard(expr.span, 'InvalidOperation', () => bitwiseNot(value));
     case '-':
       return guard(expr.span, 'InvalidOperation', () => -toNumber(value));
     case '+':
@@ -781,12 +798,16 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
   }
 }
 
-/** The value of `-and` / `-or` when the left operand decides it, else undefined. */
-function shortCircuit(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown): boolean | undefined {
-  const op = expr.operator.toLowerCase();
+/** shortCircuit's answer when the right operand is needed. */
+const undecided = Symbol('undecided');
+
+/** The value of `-and` / `-or` / `??` when the left operand decides it, else `undecided`. */
+function shortCircuit(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown): unknown {
+  const op = expr.operator;
   if (op === '-and' && !toBool(left)) return false;
   if (op === '-or' && toBool(left)) return true;
-  return undefined;
+  if (op === '??' && left !== null && left !== undefined) return left;
+  return undecided;
 }
 
 function binaryValue(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown, right: unknown, env: Env): unknown {
@@ -811,6 +832,7 @@ function castValue(expr: Extract<Expression, { kind: 'Cast' }>, value: unknown):
 
 async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>, env: Env): Promise<unknown> {
   const object = await evaluate(expr.object, env);
+  if (expr.nullConditional && object === null) return null;
   const args: unknown[] = [];
   for (const a of expr.args) args.push(await evaluate(a, env));
   const lower = expr.method.toLowerCase();

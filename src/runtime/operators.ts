@@ -2,7 +2,7 @@
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { TypedConversionError } from './exceptions.js';
 import { formatOperator } from './textformat.js';
-import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
+import { ConversionError, Hashtable, enumerate, roundHalfEven, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
@@ -236,8 +236,61 @@ export function range(from: unknown, to: unknown): unknown[] {
   return Array.from({ length: count }, (_, i) => a + i * step);
 }
 
+const isInt32 = (n: number) => n >= -2147483648 && n <= 2147483647;
+
+/** An operand of a bitwise operator: a whole number (doubles round half to even, as .NET converts them). */
+function bitwiseOperand(value: unknown): number {
+  const n = toNumber(value);
+  if (!Number.isFinite(n)) throw new ConversionError(`Cannot convert value "${toStr(value)}" to an integer.`);
+  return roundHalfEven(n);
+}
+
+/**
+ * `-band -bor -bxor -shl -shr` on Int32 when both operands fit, else Int64; shift counts are masked
+ * to the width as .NET does (`21 -shr 33` is `21 -shr 1`). about_Arithmetic_Operators, Bitwise operators.
+ */
+export function bitwise(operator: string, left: unknown, right: unknown): number {
+  const l = bitwiseOperand(left);
+  const r = bitwiseOperand(right);
+  const shift = operator === '-shl' || operator === '-shr';
+  const bits = isInt32(l) && (shift || isInt32(r)) ? 32 : 64;
+  const a = BigInt(l);
+  const b = BigInt(r);
+  let result: bigint;
+  switch (operator) {
+    case '-band':
+      result = a & b;
+      break;
+    case '-bor':
+      result = a | b;
+      break;
+    case '-bxor':
+      result = a ^ b;
+      break;
+    default: {
+      const count = b & BigInt(bits - 1);
+      result = operator === '-shl' ? a << count : a >> count;
+    }
+  }
+  return Number(BigInt.asIntN(bits, result));
+}
+
+/** `-bnot`: the complement in Int32, or Int64 for larger values. */
+export function bitwiseNot(value: unknown): number {
+  const n = bitwiseOperand(value);
+  return Number(BigInt.asIntN(isInt32(n) ? 32 : 64, ~BigInt(n)));
+}
+
 export function binaryOperator(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
   switch (operator) {
+    case '-band':
+    case '-bor':
+    case '-bxor':
+    case '-shl':
+    case '-shr':
+      return bitwise(operator, left, right);
+    case '??':
+      return left ?? right;
     case '+':
     case '-':
     case '*':
