@@ -21,11 +21,24 @@ interface NodeBase {
 
 // ---------------------------------------------------------------- script and blocks
 
+/**
+ * `begin { } process { } end { } clean { }`. A body without them is its end block (`body`); with
+ * them, `body` is empty. about_Functions_Advanced_Methods.
+ */
+export interface NamedBlocks {
+  begin: Statement[] | null;
+  process: Statement[] | null;
+  end: Statement[] | null;
+  clean: Statement[] | null;
+}
+
 export interface Script extends NodeBase {
   kind: 'Script';
   /** `param(...)` at the top of a script file (bound from command-line arguments). */
   params: ParamBlock | null;
   body: Statement[];
+  /** Named blocks, when the script has them (present only then). */
+  blocks?: NamedBlocks;
   /** Full source text (for error carets and script-block text). */
   source: string;
 }
@@ -337,6 +350,8 @@ export interface ScriptBlockExpression extends NodeBase {
   kind: 'ScriptBlock';
   params: ParamBlock | null;
   body: Statement[];
+  /** Named blocks, when it has them (present only then); a filter's body is its process block. */
+  blocks?: NamedBlocks;
   /** The text between the braces, for display (`{ $_ -gt 3 }` → ` $_ -gt 3 `). */
   text: string;
 }

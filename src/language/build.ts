@@ -162,8 +162,43 @@ export class AstBuilder {
   script(node: CstNode): A.Script {
     const c = node.children;
     const params = nodeOf(c, 'paramBlock');
-    const body = this.statementList(must(nodeOf(c, 'statementList')));
-    return { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+    const { body, blocks } = this.scriptBody(must(nodeOf(c, 'scriptBody')));
+    const script: A.Script = { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+    if (blocks) script.blocks = blocks;
+    return script;
+  }
+
+  /** A later slice of `script`: its statements, or named blocks, join the script's. */
+  scriptSlice(node: CstNode, script: A.Script): void {
+    const { body, blocks } = this.scriptBody(must(nodeOf(node.children, 'scriptBody')));
+    if (blocks === undefined) {
+      script.body.push(...body);
+      return;
+    }
+    script.blocks ??= { begin: null, process: null, end: null, clean: null };
+    for (const name of ['begin', 'process', 'end', 'clean'] as const) {
+      const statements = blocks[name];
+      if (statements) script.blocks[name] = [...(script.blocks[name] ?? []), ...statements];
+    }
+  }
+
+  scriptBody(node: CstNode): { body: A.Statement[]; blocks?: A.NamedBlocks } {
+    const c = node.children;
+    const list = nodeOf(c, 'statementList');
+    if (list) return { body: this.statementList(list) };
+    const blocks: A.NamedBlocks = { begin: null, process: null, end: null, clean: null };
+    for (const named of nodesOf(c, 'namedBlock')) {
+      const { name, statements, span } = this.namedBlock(named);
+      if (blocks[name] !== null) throw this.error(`The ${name} block is defined twice`, span);
+      blocks[name] = statements;
+    }
+    return { body: [], blocks };
+  }
+
+  namedBlock(node: CstNode): { name: keyof A.NamedBlocks; statements: A.Statement[]; span: A.SourceSpan } {
+    const keyword = must(tokenOf(node.children, 'NamedBlock'));
+    const name = keyword.image.toLowerCase() as keyof A.NamedBlocks;
+    return { name, statements: this.block(must(nodeOf(node.children, 'block'))).statements, span: this.span(keyword) };
   }
 
   /** Call when the whole script is built: `$i++` left inside an expression yields the value before. */
@@ -398,7 +433,13 @@ export class AstBuilder {
       params = { kind: 'ParamBlock', span: this.span(open, close), params: this.parameterList(list) };
       body.params = params;
     }
-    return { kind: 'FunctionDefinition', span: this.span(must(tokenOf(c, 'Function')), body.span), name: must(tokenOf(c, 'FunctionName')).image, params, body };
+    const filter = tokenOf(c, 'Filter');
+    // A filter's body is its process block (about_Functions, Filters).
+    if (filter && !body.blocks) {
+      body.blocks = { begin: null, process: body.body, end: null, clean: null };
+      body.body = [];
+    }
+    return { kind: 'FunctionDefinition', span: this.span(filter ?? must(tokenOf(c, 'Function')), body.span), name: must(tokenOf(c, 'FunctionName')).image, params, body };
   }
 
   // ------------------------------------------------------------ param blocks
@@ -764,13 +805,16 @@ export class AstBuilder {
     const params = nodeOf(c, 'paramBlock');
     const open = must(tokenOf(c, 'LCurly'));
     const close = must(tokenOf(c, 'RCurly'));
-    return {
+    const { body, blocks } = this.scriptBody(must(nodeOf(c, 'scriptBody')));
+    const block: A.ScriptBlockExpression = {
       kind: 'ScriptBlock',
       span: this.span(open, close),
       params: params ? this.paramBlock(params) : null,
-      body: this.statementList(must(nodeOf(c, 'statementList'))),
+      body,
       text: this.source.slice(open.endOffset! + 1, close.startOffset),
     };
+    if (blocks) block.blocks = blocks;
+    return block;
   }
 
   // ------------------------------------------------------------ variables and strings

@@ -46,7 +46,7 @@ function parseWhole(source: string, file: string): Script {
   let script: Script | undefined;
   for (const slice of T.tokenSlices(source, where, sliceSize)) {
     if (script === undefined) script = builder.script(run(slice, where, (p) => p.script()));
-    else script.body.push(...builder.embeddedStatements(run(slice, where, (p) => p.embeddedStatements())));
+    else builder.scriptSlice(run(slice, where, (p) => p.scriptSlice()), script);
   }
   builder.finish();
   return script!;
@@ -101,7 +101,7 @@ const expressionStarts = new Set<TokenType>([
 
 /** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */
 const statementStarts = new Set<TokenType>([
-  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp, T.DotSource,
+  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Filter, T.NamedBlock, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp, T.DotSource,
 ]);
 
 function describeExpected(types: TokenType[]): string[] {

@@ -257,6 +257,7 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
     type === Else ||
     type === Try ||
     type === Do ||
+    type === NamedBlock ||
     type === Trap ||
     type === Finally ||
     type === Catch ||
@@ -408,6 +409,21 @@ export const Trap = keyword('Trap', 'trap');
 export const Break = keyword('Break', 'break');
 export const Continue = keyword('Continue', 'continue');
 export const Function = keyword('Function', 'function');
+/** `filter Name { … }`: a function whose body is its process block. */
+export const Filter = keyword('Filter', 'filter');
+/** `begin {`, `process {`, `end {`, `clean {` where a statement starts (in a script block or script). */
+export const NamedBlock = token(
+  'NamedBlock',
+  guarded(/(?:begin|process|end|clean)(?=\s*\{)/i, (tokens) => {
+    tracker.sync(tokens);
+    const kind = tracker.frame.kind;
+    if (kind !== 'block' && kind !== 'top') return false;
+    // Also right after the previous block's `}` or the param block's `)`: `begin { } process { }`.
+    const prev = previous(tokens)?.tokenType;
+    return atStatementStart(tokens) || (!tracker.frame.command && (prev === RCurly || prev === RParen));
+  }),
+  { label: "'begin', 'process', 'end' or 'clean'", starts: 'bBpPeEcC' },
+);
 export const Return = keyword('Return', 'return');
 export const Exit = keyword('Exit', 'exit');
 export const Try = keyword('Try', 'try');
@@ -429,7 +445,7 @@ export const In = token(
 
 export const FunctionName = token(
   'FunctionName',
-  guarded(/(?:(?:global|script|local):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*/i, (tokens) => previous(tokens)?.tokenType === Function),
+  guarded(/(?:(?:global|script|local):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*/i, (tokens) => previous(tokens)?.tokenType === Function || previous(tokens)?.tokenType === Filter),
   { label: 'a function name', starts: isWordStart },
 );
 export const CommandName = token(
@@ -558,7 +574,7 @@ export const allTokens: TokenType[] = [
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
   Semi, AndAnd, OrOr, Pipe, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
-  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
+  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Filter, NamedBlock, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,
   NumberToken, DotDot, ColonColon, Colon, CoalesceAssign, Coalesce, QuestionDot, QuestionBracket, Question, Dot, LBracket, RBracket,

@@ -180,12 +180,51 @@ export class McshellParser extends chevrotain.CstParser {
   script = this.RULE('script', () => {
     this.MANY(() => this.CONSUME(T.Separator));
     this.OPTION({ GATE: () => this.paramBlockAhead(), DEF: () => this.SUBRULE(this.paramBlock) });
-    this.SUBRULE(this.statementList);
+    this.SUBRULE(this.scriptBody);
+  });
+
+  /** Whether named blocks (`begin { … }`) follow, after any separators. */
+  private namedBlockAhead(): boolean {
+    for (let i = 1; ; i++) {
+      const type = this.LA(i).tokenType;
+      if (type === T.NamedBlock) return true;
+      if (type !== T.Newline && type !== T.Semi) return false;
+    }
+  }
+
+  /** A script's or script block's body: named blocks, or statements (the end block). */
+  scriptBody = this.RULE('scriptBody', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: (this.alternatives.scriptBody ??= [
+        {
+          GATE: () => this.namedBlockAhead(),
+          ALT: () => {
+            this.MANY(() => this.CONSUME(T.Separator));
+            this.AT_LEAST_ONE(() => {
+              this.SUBRULE(this.namedBlock);
+              this.MANY2(() => this.CONSUME2(T.Separator));
+            });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.statementList) },
+      ]),
+    });
+  });
+
+  namedBlock = this.RULE('namedBlock', () => {
+    this.CONSUME(T.NamedBlock);
+    this.SUBRULE(this.block);
   });
 
   /** The statements of `$( … )` inside a double-quoted string (parsed on its own). */
   embeddedStatements = this.RULE('embeddedStatements', () => {
     this.SUBRULE(this.statementList);
+  });
+
+  /** A later slice of a long script (index.ts parses scripts in slices): statements or named blocks. */
+  scriptSlice = this.RULE('scriptSlice', () => {
+    this.SUBRULE(this.scriptBody);
   });
 
   statementList = this.RULE('statementList', () => {
@@ -372,7 +411,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   functionDefinition = this.RULE('functionDefinition', () => {
-    this.CONSUME(T.Function);
+    this.OR((this.alternatives.functionKeyword ??= [{ ALT: () => this.CONSUME(T.Function) }, { ALT: () => this.CONSUME(T.Filter) }]));
     this.CONSUME(T.FunctionName);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
@@ -666,7 +705,7 @@ export class McshellParser extends chevrotain.CstParser {
     this.CONSUME(T.LCurly);
     this.MANY(() => this.CONSUME(T.Separator));
     this.OPTION({ GATE: () => this.paramBlockAhead(), DEF: () => this.SUBRULE(this.paramBlock) });
-    this.SUBRULE(this.statementList);
+    this.SUBRULE(this.scriptBody);
     this.CONSUME(T.RCurly);
   });
 }

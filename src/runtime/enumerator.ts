@@ -1,5 +1,6 @@
-// `$foreach` and `$switch`: the enumerator of the running loop, as PowerShell exposes it. A script
-// may call MoveNext() to consume the next item itself (e.g. to read a value after a flag).
+// `$foreach`, `$switch` and `$input`: enumerators as PowerShell exposes them. A script may call
+// MoveNext() to consume the next item itself (e.g. to read a value after a flag); enumerating one
+// (`foreach ($x in $input)`, `@($input)`, output) consumes what is left.
 
 export class LoopEnumerator {
   private index = -1;
@@ -17,6 +18,18 @@ export class LoopEnumerator {
 
   Reset(): void {
     this.index = -1;
+  }
+
+  /** The items not yet consumed, consuming them. */
+  drain(): unknown[] {
+    const rest = this.remaining();
+    this.index = this.items.length;
+    return rest;
+  }
+
+  /** The items not yet consumed. */
+  remaining(): unknown[] {
+    return this.items.slice(this.index + 1);
   }
 
   /** A method call from a script (`$foreach.MoveNext()`), by case-insensitive name; undefined if none. */

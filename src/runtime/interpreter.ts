@@ -6,6 +6,7 @@ import type {
   CommandCall,
   Expression,
   FunctionDefinition,
+  NamedBlocks,
   ParamBlock,
   Pipeline,
   PipelineChain,
@@ -75,11 +76,8 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
   if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
   await bindScriptArguments(script, options.args ?? [], env);
-  try {
-    for await (const item of executeStatements(script.body, env)) await options.onOutput(item);
-  } catch (e) {
-    if (!(e instanceof ReturnSignal)) throw e;
-  }
+  const output = script.blocks ? runNamedBlocks(script.blocks, env, null) : runBlock(script.body, env);
+  for await (const item of output) await options.onOutput(item);
 }
 
 /** Binds a script's arguments to its `param()` block, or gives them to it as $args. */
@@ -132,6 +130,7 @@ export async function* executeStatements(statements: readonly Statement[], env: 
     if (isSyncStatement(statement)) {
       const value = runSyncStatement(statement, env);
       if (Array.isArray(value)) yield* value;
+      else if (value instanceof LoopEnumerator) yield* value.drain();
       else if (value !== undefined) yield value;
       continue;
     }
@@ -147,6 +146,7 @@ export async function* executeStatements(statements: readonly Statement[], env: 
       else if (lone !== undefined) {
         const value = await evaluate(lone, env);
         if (Array.isArray(value)) yield* value;
+        else if (value instanceof LoopEnumerator) yield* value.drain();
         else if (value !== undefined) yield value;
       } else yield* executeStatement(statement, env);
       if (statement.kind === 'Pipeline' || statement.kind === 'Assignment') env.session.lastSuccess = env.session.errorCount === before;
@@ -881,20 +881,21 @@ function blockScope(block: ScriptBlock, options: InvokeOptions): Scope {
 export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions = {}): Output {
   const scope = blockScope(block, options);
   const blockEnv: Env = { ...env, scope };
-  if (block.node.params) {
-    const target = await paramTarget(block.node.params, blockEnv, '<script block>', block);
-    const binder = new Binder(target);
-    const binding = binder.bindArguments(
-      (options.args ?? []).map((value) => ({ kind: 'positional' as const, value, span: null })),
-      bindOptions(env, false),
-    );
-    await defineParameters(target, binding, binder, blockEnv, scope);
-  }
-  try {
-    yield* executeStatements(block.node.body, blockEnv);
-  } catch (e) {
-    if (!(e instanceof ReturnSignal)) throw e;
-  }
+  await bindBlockParameters(block, options.args ?? [], blockEnv);
+  if (block.node.blocks) yield* runNamedBlocks(block.node.blocks, blockEnv, null);
+  else yield* runBlock(block.node.body, blockEnv);
+}
+
+/** Binds a script block's `param()` block, if it has one, to positional arguments. */
+async function bindBlockParameters(block: ScriptBlock, args: readonly unknown[], blockEnv: Env): Promise<void> {
+  if (!block.node.params) return;
+  const target = await paramTarget(block.node.params, blockEnv, '<script block>', block);
+  const binder = new Binder(target);
+  const binding = binder.bindArguments(
+    args.map((value) => ({ kind: 'positional' as const, value, span: null })),
+    bindOptions(blockEnv, false),
+  );
+  await defineParameters(target, binding, binder, blockEnv, blockEnv.scope);
 }
 
 /**
@@ -1040,8 +1041,8 @@ type Stage = (upstream: AsyncIterable<unknown> | null) => AsyncIterable<unknown>
 async function* expressionStage(expr: Expression, env: Env): Output {
   const value = await evaluate(expr, env);
   if (value === undefined) return;
-  if (Array.isArray(value)) {
-    for (const item of value) {
+  if (Array.isArray(value) || value instanceof LoopEnumerator) {
+    for (const item of enumerate(value)) {
       const turn = checkpoint(env);
       if (turn) await turn;
       yield item;
@@ -1128,11 +1129,79 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
 }
 
 async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[], dotSource: boolean): Output {
-  const input = upstream ? await collect(upstream) : [];
   // Dot-sourced, it runs in the caller's scope (what it assigns and defines stays); else in a child of its own.
   const scope = dotSource ? env.scope.transparentChild({}) : block.scope.child();
-  scope.define('input', input);
+  const blocks = block.node.blocks;
+  if (blocks) {
+    const blockEnv: Env = { ...env, scope };
+    scope.define('args', args);
+    await bindBlockParameters(block, args, blockEnv);
+    yield* runNamedBlocks(blocks, blockEnv, upstream);
+    return;
+  }
+  scope.define('input', new LoopEnumerator(upstream ? await collect(upstream) : []));
   yield* invokeScriptBlock(new ScriptBlock(block.node, scope), env, { args, dotSource });
+}
+
+/** Runs one named block (or a body): `return` ends just that block. */
+async function* runBlock(statements: readonly Statement[], env: Env): Output {
+  try {
+    yield* executeStatements(statements, env);
+  } catch (e) {
+    if (!(e instanceof ReturnSignal)) throw e;
+  }
+}
+
+/**
+ * Runs `begin` once, `process` for each pipeline object ($_ and $input set; `bindItem` binds the
+ * pipeline parameters, false skips the object) or once without input, `end` once ($input: the
+ * objects no process block took), and `clean` last whatever happened, its output dropped
+ * (about_Functions_Advanced_Methods). The blocks share env.scope.
+ */
+async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => boolean): Output {
+  const scope = env.scope;
+  // Clean runs only when another block ran (PipelineBehaviour.Tests.ps1).
+  let ran = false;
+  let completed = false;
+  try {
+    if (blocks.begin) {
+      ran = true;
+      yield* runBlock(blocks.begin, env);
+    }
+    if (blocks.process) {
+      if (upstream) {
+        for await (const item of upstream) {
+          const turn = checkpoint(env);
+          if (turn) await turn;
+          if (bindItem && !bindItem(item)) continue;
+          scope.define('_', item);
+          scope.define('PSItem', item);
+          scope.define('input', new LoopEnumerator([item]));
+          ran = true;
+          yield* runBlock(blocks.process, env);
+        }
+      } else {
+        scope.define('input', new LoopEnumerator([]));
+        ran = true;
+        yield* runBlock(blocks.process, env);
+      }
+    }
+    if (blocks.end) {
+      scope.define('input', new LoopEnumerator(upstream && !blocks.process ? await collect(upstream) : []));
+      ran = true;
+      yield* runBlock(blocks.end, env);
+    }
+    completed = true;
+  } finally {
+    if (blocks.clean && ran) {
+      try {
+        await collect(runBlock(blocks.clean, env));
+      } catch (e) {
+        // An error in clean is reported, unless one is already on its way out.
+        if (completed) throw e;
+      }
+    }
+  }
 }
 
 /** Parsed script files by path, re-read when the file changes (a script called in a loop parses once). */
@@ -1169,14 +1238,16 @@ async function scriptFileStage(written: string, call: CommandCall, env: Env): Pr
   const script = await loadScriptFile(file, written, env, call.span);
   const args = await evaluateArguments(call, env);
   return async function* (upstream) {
-    const input = upstream ? await collect(upstream) : [];
     const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('script');
     const scriptEnv: Env = { ...env, scope, scriptFile: true };
     defineScriptVariables(scope, file, written);
-    scope.define('input', input);
     await bindScriptArguments(script, args, scriptEnv);
     try {
-      yield* executeStatements(script.body, scriptEnv);
+      if (script.blocks) yield* runNamedBlocks(script.blocks, scriptEnv, upstream);
+      else {
+        scope.define('input', new LoopEnumerator(upstream ? await collect(upstream) : []));
+        yield* runBlock(script.body, scriptEnv);
+      }
     } catch (e) {
       if (e instanceof ExitSignal) {
         env.session.global.setLocal('LASTEXITCODE', e.code);
@@ -1204,6 +1275,25 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
   binder.checkMandatory(binding, expectingInput, call.span);
   const perItem = Object.values(target.parameters).some((p) => p.pipeline);
+  const blocks = fn.body.blocks;
+  if (blocks) {
+    return async function* (upstream) {
+      const scope = env.scope.child('function');
+      const fnEnv: Env = { ...env, scope };
+      await defineParameters(target, binding, binder, fnEnv, scope);
+      const bindItem = (item: unknown): boolean => {
+        const bound = binder.bindInput(binding, item, call.span);
+        if (bound instanceof ErrorRecord) {
+          env.session.reportError(bound);
+          return false;
+        }
+        const values = binder.finalValues(bound);
+        for (const name of bound.bound) if (!binding.bound.has(name)) scope.define(name, values[name]);
+        return true;
+      };
+      yield* runNamedBlocks(blocks, fnEnv, upstream, perItem ? bindItem : undefined);
+    };
+  }
 
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
     const scope = env.scope.child('function');
@@ -1225,7 +1315,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
         else yield* body(bound, { _: item, PSItem: item });
       }
     } else {
-      yield* body(binding, { input: upstream ? await collect(upstream) : [] });
+      yield* body(binding, { input: new LoopEnumerator(upstream ? await collect(upstream) : []) });
     }
   };
 }

@@ -2,6 +2,8 @@
 // Values are plain JavaScript: null, boolean, number, string, Date, arrays, ordered plain objects
 // (PSCustomObject-like), Hashtable (case-insensitive keys, insertion ordered) and ScriptBlock.
 
+import { LoopEnumerator } from './enumerator.js';
+
 /** Hidden type name of an emitted object, used to pick its default view. Not enumerable: JSON and property lists ignore it. */
 export const TYPE_NAME = Symbol.for('mcshell.typeName');
 
@@ -71,6 +73,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Arrays enumerate; null is empty; anything else is a single item (PowerShell's `foreach` / pipeline rule). */
 export function enumerate(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
+  if (value instanceof LoopEnumerator) return value.drain();
   return Array.isArray(value) ? value : [value];
 }
 
@@ -117,6 +120,7 @@ export function toStr(value: unknown): string {
   }
   if (value instanceof Date) return dateToString(value);
   if (Array.isArray(value)) return value.map(toStr).join(' ');
+  if (value instanceof LoopEnumerator) return value.remaining().map(toStr).join(' ');
   if (value instanceof Hashtable) return 'System.Collections.Hashtable';
   if (isPlainObject(value)) {
     return `@{${Object.entries(value)
