@@ -409,7 +409,7 @@ export interface TernaryExpression extends NodeBase {
 export interface UnaryExpression extends NodeBase {
   kind: 'Unary';
   /** `-not`, `!`, `-bnot`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix, `post++`/`post--` suffix. */
-  operator: '-not' | '!' | '-bnot' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
+  operator: '-not' | '!' | '-bnot' | '-split' | '-join' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
   operand: Expression;
 }
 

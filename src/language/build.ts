@@ -656,7 +656,7 @@ export class AstBuilder {
 
   unary(node: CstNode): A.Expression {
     const c = node.children;
-    const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma');
+    const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma') ?? tokenOf(c, 'ComparisonOp');
     if (op) {
       const operand = this.unary(must(nodeOf(c, 'unary')));
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };

@@ -96,7 +96,7 @@ const closers: Record<string, { closer: string; message: string }> = {
 const expressionStarts = new Set<TokenType>([
   T.NumberToken, T.StringToken, T.SingleString, T.DoubleString, T.HereSingle, T.HereDouble, T.Variable,
   T.DollarParen, T.AtParen, T.AtCurly, T.LCurly, T.LParen, T.LBracket, T.Comma,
-  T.PrefixOp, T.NotOp, T.Bang, T.Plus, T.Minus, T.PlusPlus, T.MinusMinus,
+  T.PrefixOp, T.NotOp, T.Bang, T.Plus, T.Minus, T.PlusPlus, T.MinusMinus, T.ComparisonOp,
 ]);
 
 /** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */

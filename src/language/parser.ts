@@ -589,6 +589,14 @@ export class McshellParser extends chevrotain.CstParser {
           this.SUBRULE2(this.unary);
         },
       },
+      {
+        // Unary `-split text` and `-join list`.
+        GATE: () => /^-(?:split|join)$/i.test(this.LA(1).image),
+        ALT: () => {
+          this.CONSUME(T.ComparisonOp);
+          this.SUBRULE3(this.unary);
+        },
+      },
       { ALT: () => this.SUBRULE(this.typeExpression) },
       { ALT: () => this.SUBRULE(this.postfixExpression) },
     ]));

@@ -30,7 +30,8 @@ import {
   type ErrorCategory,
   type ErrorInit,
 } from './errors.js';
-import { arithmetic, binaryOperator, bitwiseNot } from './operators.js';
+import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
+import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
@@ -576,7 +577,7 @@ function isSyncComposite(expr: Expression): boolean {
     case 'Unary':
       return !incrementOperators.has(expr.operator) && isSync(expr.operand);
     case 'Binary':
-      return isSync(expr.left) && isSync(expr.right);
+      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.test(expr.operator) && !isLiteral(expr.right));
     case 'Cast':
       return isSync(expr.operand);
     case 'Ternary':
@@ -584,6 +585,14 @@ function isSyncComposite(expr: Expression): boolean {
     default:
       return false;
   }
+}
+
+/** -split and -replace may take a script block (run asynchronously) unless their right side is literal text. */
+const takesScriptBlock = /^-[ci]?(?:split|replace)$/;
+
+function isLiteral(expr: Expression): boolean {
+  if (expr.kind === 'String' || expr.kind === 'Number') return true;
+  return expr.kind === 'ArrayLiteral' && expr.elements.every((e) => e.kind === 'String' || e.kind === 'Number');
 }
 
 /** The lone expression of `statement` when it is synchronous. */
@@ -738,7 +747,10 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
     case 'Binary': {
       const left = await evaluate(expr.left, env);
       const decided = shortCircuit(expr, left);
-      return decided !== undecided ? decided : binaryValue(expr, left, await evaluate(expr.right, env), env);
+      if (decided !== undecided) return decided;
+      const right = await evaluate(expr.right, env);
+      const withBlock = takesScriptBlock.test(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
+      return withBlock !== undefined ? withBlock : binaryValue(expr, left, right, env);
     }
     case 'Cast':
       return castValue(expr, await evaluate(expr.operand, env));
@@ -791,6 +803,10 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
       return [value];
     case '-bnot':
       return guard(expr.span, 'InvalidOperation', () => bitwiseNot(value));
+    case '-split':
+      return enumerate(value).flatMap((v) => splitWhitespace(toStr(v)));
+    case '-join':
+      return enumerate(value).map(toStr).join('');
     case '-':
       return guard(expr.span, 'InvalidOperation', () => -toNumber(value));
     case '+':
@@ -824,6 +840,54 @@ function binaryValue(expr: Extract<Expression, { kind: 'Binary' }>, left: unknow
     return isType(left, type) === (op === '-is');
   }
   return guard(expr.span, 'InvalidOperation', () => binaryOperator(op, left, right, (m) => env.scope.set('Matches', m)));
+}
+
+/**
+ * `-split { $_ -eq ',' }, max` (each character tested; about_Split, ScriptBlock delimiter) and
+ * `-replace 'p', { $_.Value }` ($_ the match; about_Comparison_Operators, Replacement with a script
+ * block). undefined when the right side holds no script block (the plain operator applies).
+ */
+async function scriptBlockOperator(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown, right: unknown, env: Env): Promise<unknown> {
+  const [first, second] = Array.isArray(right) ? right : [right];
+  const split = expr.operator.endsWith('split');
+  const block = split ? first : second;
+  if (!(block instanceof ScriptBlock)) return undefined;
+  const test = async (input: unknown) => unwrap(await collectScriptBlock(block, env, { input, dotSource: true }));
+  if (split) {
+    const max = guard(expr.span, 'InvalidOperation', () => Math.trunc(toNumber(second ?? 0)));
+    const parts: string[] = [];
+    for (const item of enumerate(left)) {
+      const text = toStr(item);
+      const cuts: { index: number; length: number; captures: string[] }[] = [];
+      for (let i = 0; i < text.length; i++) if (toBool(await test(text[i]))) cuts.push({ index: i, length: 1, captures: [] });
+      parts.push(...splitAt(text, cuts, max));
+    }
+    return parts;
+  }
+  const caseSensitive = expr.operator.startsWith('-c');
+  const replaceIn = async (item: unknown): Promise<string> => {
+    const text = toStr(item);
+    const re = guard(expr.span, 'InvalidRegularExpression', () => regex(first, caseSensitive));
+    let out = '';
+    let last = 0;
+    for (const m of allMatches(re, text)) {
+      out += text.slice(last, m.index) + toStr(await test(matchObject(m)));
+      last = m.index + m[0].length;
+    }
+    return out + text.slice(last);
+  };
+  if (!Array.isArray(left)) return replaceIn(left);
+  const results: string[] = [];
+  for (const item of left) results.push(await replaceIn(item));
+  return results;
+}
+
+/** A regex match as .NET's Match: Value, Index, Length, Success, Groups (by number and name). */
+function matchObject(m: RegExpExecArray): Record<string, unknown> {
+  const groups = new Hashtable();
+  m.forEach((value, i) => groups.set(i, { Name: String(i), Value: value ?? '', Success: value !== undefined }));
+  for (const [name, value] of Object.entries(m.groups ?? {})) groups.set(name, { Name: name, Value: value ?? '', Success: value !== undefined });
+  return { Value: m[0], Index: m.index, Length: m[0].length, Success: true, Groups: groups };
 }
 
 function castValue(expr: Extract<Expression, { kind: 'Cast' }>, value: unknown): unknown {

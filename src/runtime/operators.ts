@@ -1,6 +1,7 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { TypedConversionError } from './exceptions.js';
+import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
 import { ConversionError, Hashtable, enumerate, roundHalfEven, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
@@ -96,13 +97,9 @@ function matchesTable(m: RegExpExecArray): Hashtable {
   return table;
 }
 
-export function regex(pattern: unknown, caseSensitive: boolean, global = false): RegExp {
-  const source = toStr(pattern).replace(/\(\?<([A-Za-z_]\w*)>/g, '(?<$1>');
-  try {
-    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}u`);
-  } catch {
-    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}`);
-  }
+/** A .NET pattern as a (global) JavaScript RegExp, case-insensitive unless asked (regex.ts translates). */
+export function regex(pattern: unknown, caseSensitive: boolean): RegExp {
+  return dotNetRegex(toStr(pattern), { ignoreCase: !caseSensitive });
 }
 
 function scalarComparison(base: string, left: unknown, right: unknown, cs: boolean, onMatch: ((m: Hashtable) => void) | null): boolean {
@@ -133,10 +130,6 @@ function scalarComparison(base: string, left: unknown, right: unknown, cs: boole
   throw new ConversionError(`Unknown comparison -${base}.`);
 }
 
-/** PowerShell's replacement syntax (`$1`, `${name}`) in JavaScript's (`$1`, `$<name>`). */
-function replacement(text: string): string {
-  return text.replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
-}
 
 export function comparison(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
   const parsed = parseComparison(operator);
@@ -152,16 +145,21 @@ export function comparison(operator: string, left: unknown, right: unknown, setM
     case 'notin':
       return !enumerate(right).some((r) => valuesEqual(r, left, cs));
     case 'replace': {
+      // about_Comparison_Operators, Replacement operator: .NET substitutions ($0, ${name}); no substitute removes.
       const [pattern, by = ''] = Array.isArray(right) ? right : [right];
-      const re = regex(pattern, cs, true);
-      const apply = (v: unknown) => toStr(v).replace(re, replacement(toStr(by)));
+      const template = toStr(by);
+      const apply = (v: unknown) => {
+        const text = toStr(v);
+        return replaceMatches(text, regex(pattern, cs), (m) => substitute(template, m, text));
+      };
       return Array.isArray(left) ? left.map(apply) : apply(left);
     }
     case 'split': {
-      const [pattern, max] = Array.isArray(right) ? right : [right];
-      const parts = enumerate(left).flatMap((v) => toStr(v).split(regex(pattern, cs)));
-      if (max === undefined || toNumber(max) <= 0 || parts.length <= toNumber(max)) return parts;
-      return parts.slice(0, toNumber(max));
+      // about_Split: <delimiter>[, <max-substrings>[, "<options>"]].
+      const [pattern, max = 0, options] = Array.isArray(right) ? right : [right];
+      const parsed = splitOptions(options, cs);
+      const count = Math.trunc(toNumber(max));
+      return enumerate(left).flatMap((v) => splitByPattern(toStr(v), toStr(pattern), count, parsed));
     }
   }
   if (Array.isArray(left)) return left.filter((l) => scalarComparison(base, l, right, cs, null));
