@@ -116,12 +116,17 @@ export interface ExpressionElement extends NodeBase {
   expression: Expression;
 }
 
-/** `$x = ...`, `$x += ...`, `$a.b = ...`, `$a[0] = ...` */
+export type AssignableExpression = VariableExpression | MemberExpression | IndexExpression;
+
+/** `$x = ...`, `$x += ...`, `$a.b = ...`, `$a[0] = ...`, `[int]$x = ...`, `$a, $b = ...` */
 export interface Assignment extends NodeBase {
   kind: 'Assignment';
-  target: VariableExpression | MemberExpression | IndexExpression;
+  /** An ArrayLiteral of assignable expressions for `$a, $b = 1, 2, 3` (the last takes the rest). */
+  target: AssignableExpression | ArrayLiteral;
   operator: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '??=';
   value: Statement;
+  /** `[int]$x = '5'`: the variable keeps the type, later assignments convert (present only then). */
+  typeConstraint?: string;
 }
 
 export interface IfStatement extends NodeBase {

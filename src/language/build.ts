@@ -521,11 +521,22 @@ export class AstBuilder {
     const assign = tokenOf(c, 'AssignOp');
     const single = first.elements.length === 1 && first.elements[0]!.kind === 'ExpressionElement' ? first.elements[0].expression : undefined;
     if (assign !== undefined) {
-      if (single === undefined || (single.kind !== 'Variable' && single.kind !== 'Member' && single.kind !== 'Index')) {
+      const operator = assign.image as A.Assignment['operator'];
+      const assignable = (e: A.Expression | undefined): e is A.AssignableExpression => e !== undefined && (e.kind === 'Variable' || e.kind === 'Member' || e.kind === 'Index');
+      let target: A.Assignment['target'] | undefined;
+      let typeConstraint: string | undefined;
+      if (assignable(single)) target = single;
+      else if (single?.kind === 'Cast' && single.operand.kind === 'Variable') {
+        target = single.operand;
+        typeConstraint = single.type;
+      } else if (single?.kind === 'ArrayLiteral' && operator === '=' && single.elements.every(assignable)) target = single;
+      if (target === undefined) {
         throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
       }
-      const value = this.statement(must(nodeOf(c, 'statement')));
-      return { kind: 'Assignment', span: this.span(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
+      const value = this.valueStatement(this.statement(must(nodeOf(c, 'statement'))));
+      const assignment: A.Assignment = { kind: 'Assignment', span: this.span(first.span, value.span), target, operator, value };
+      if (typeConstraint !== undefined) assignment.typeConstraint = typeConstraint;
+      return assignment;
     }
     if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
       // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
@@ -767,14 +778,15 @@ export class AstBuilder {
   }
 
   parenExpression(node: CstNode): A.ParenExpression {
-    let pipeline = this.statement(must(nodeOf(node.children, 'statement')));
-    // `($i++)` outputs the value before the increment.
-    const increment = this.incrementStatements.get(pipeline);
-    if (increment !== undefined) {
-      increment.operator = increment.operator === '++' ? 'post++' : 'post--';
-      pipeline = this.pipelineOf(increment);
-    }
-    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline };
+    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline: this.valueStatement(this.statement(must(nodeOf(node.children, 'statement')))) };
+  }
+
+  /** A statement whose value is used (`($i++)`, `$c = $i++`): `$i++` there yields the value before the increment. */
+  private valueStatement(statement: A.Statement): A.Statement {
+    const increment = this.incrementStatements.get(statement);
+    if (increment === undefined) return statement;
+    increment.operator = increment.operator === '++' ? 'post++' : 'post--';
+    return this.pipelineOf(increment);
   }
 
   hashLiteral(node: CstNode): A.HashtableLiteral {

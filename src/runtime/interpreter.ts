@@ -276,16 +276,36 @@ async function assign(statement: Assignment, env: Env): Promise<void> {
   }
   let value = await statementValue(statement.value, env);
   if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
-  await assignTo(statement.target, value, env);
+  await assignTo(statement.target, value, env, statement.typeConstraint);
 }
 
-async function assignTo(target: Assignment['target'], value: unknown, env: Env): Promise<void> {
+async function assignTo(target: Assignment['target'], value: unknown, env: Env, typeConstraint?: string): Promise<void> {
   if (target.kind === 'Variable') {
-    env.scope.set(target.name, value, target.scope);
+    setVariable(target, value, env, typeConstraint);
+    return;
+  }
+  if (target.kind === 'ArrayLiteral') {
+    const parts = distribute(target.elements.length, value);
+    for (const [i, element] of target.elements.entries()) await assignTo(element as Assignment['target'], parts[i], env);
     return;
   }
   const object = await evaluate(target.object, env);
   store(target, object, target.kind === 'Member' ? (typeof target.member === 'string' ? target.member : toStr(await evaluate(target.member, env))) : await evaluate(target.index, env), value);
+}
+
+/** `$a, $b, $c = 1, 2, 3, 4`: one value each, the last takes the rest (about_Assignment_Operators, Assigning multiple variables). */
+function distribute(count: number, value: unknown): unknown[] {
+  const items = Array.isArray(value) ? value : [value];
+  const parts = items.slice(0, count - 1);
+  while (parts.length < count - 1) parts.push(null);
+  const rest = items.slice(count - 1);
+  parts.push(rest.length === 0 ? null : rest.length === 1 ? rest[0] : rest);
+  return parts;
+}
+
+/** Sets a variable; `[int]$x = …` makes `int` its type, and a typed variable converts what it is given. */
+function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string): void {
+  guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint), 'InvalidArgument');
 }
 
 /** assign() for a statement where isSyncStatement holds, given the value. */
@@ -293,7 +313,12 @@ function assignNow(statement: Assignment, value: unknown, env: Env): void {
   const target = statement.target;
   if (statement.operator !== '=') value = combined(statement, evaluateNow(target, env), value);
   if (target.kind === 'Variable') {
-    env.scope.set(target.name, value, target.scope);
+    setVariable(target, value, env, statement.typeConstraint);
+    return;
+  }
+  if (target.kind === 'ArrayLiteral') {
+    const parts = distribute(target.elements.length, value);
+    target.elements.forEach((element, i) => assignNow({ ...statement, target: element as Assignment['target'], operator: '=' }, parts[i], env));
     return;
   }
   const object = evaluateNow(target.object, env);
@@ -307,7 +332,7 @@ function combined(statement: Assignment, current: unknown, value: unknown): unkn
 }
 
 /** Sets a property (`key`: its name) or an element (`key`: the index) of `object`. */
-function store(target: Exclude<Assignment['target'], { kind: 'Variable' }>, object: unknown, key: unknown, value: unknown): void {
+function store(target: Extract<Assignment['target'], { kind: 'Member' | 'Index' }>, object: unknown, key: unknown, value: unknown): void {
   if (target.kind === 'Member') {
     guard(target.span, 'PropertyAssignmentException', () => setMember(object, key as string, value));
     return;

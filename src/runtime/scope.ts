@@ -1,12 +1,15 @@
 // Variable and function scopes. PowerShell scoping is dynamic: a function's scope is a child of
 // its caller's; reads walk up the chain, writes go to the current scope unless a scope is named.
 import type { FunctionDefinition } from '../language/ast.js';
+import { cast } from './types.js';
 
 export type ScopeKind = 'global' | 'script' | 'function';
 
 interface Variable {
   name: string;
   value: unknown;
+  /** `[int]$x = …`: every value assigned later is converted to it. */
+  type?: string;
 }
 
 export class Scope {
@@ -56,16 +59,24 @@ export class Scope {
     return this.lookup(name)?.value ?? null;
   }
 
-  /** Sets in this scope (PowerShell's default for assignment). */
-  setLocal(name: string, value: unknown): void {
+  /**
+   * Sets in this scope (PowerShell's default for assignment). With `type` (`[int]$x = …`) the value
+   * is converted and the variable keeps the type; a typed variable converts every value it is given.
+   * A failed conversion throws a ConversionError.
+   */
+  setLocal(name: string, value: unknown, type?: string): void {
     const key = name.toLowerCase();
     const existing = this.variables.get(key);
     if (!existing && this.transparent) {
-      this.parent!.setLocal(name, value);
+      this.parent!.setLocal(name, value, type);
       return;
     }
-    if (existing) existing.value = value;
-    else this.variables.set(key, { name, value });
+    const declared = type ?? existing?.type;
+    const converted = declared === undefined ? value : cast(declared, value);
+    if (existing) {
+      existing.value = converted;
+      if (type !== undefined) existing.type = type;
+    } else this.variables.set(key, type === undefined ? { name, value: converted } : { name, value: converted, type });
   }
 
   removeLocal(name: string): void {
@@ -82,9 +93,9 @@ export class Scope {
     return s;
   }
 
-  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null): void {
-    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value);
-    else this.setLocal(name, value);
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null, type?: string): void {
+    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type);
+    else this.setLocal(name, value, type);
   }
 
   /** Visible variables, innermost first, each name once. */

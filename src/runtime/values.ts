@@ -92,18 +92,21 @@ export function dateToString(d: Date): string {
   return `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/**
+ * Numbers as PowerShell prints them. Whole numbers within 2^53 print in full (mcshell does not tell
+ * Int64 from Double); other doubles as .NET's G15: 15 significant digits, and exponent notation
+ * with at least two exponent digits from 1E-05 down and from 1E+15 up (`1E+20`, `1E-07`).
+ */
 export function numberToString(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  // Integers of up to 15 digits print as JavaScript prints them (the commonest case, without the
-  // rounding and the exponent rewriting below).
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
-  if (Number.isInteger(n) || Math.abs(n) >= 1e-5) {
-    const text = String(Number(n.toPrecision(15)));
-    return text.replace('e+', 'E+').replace('e-', 'E-');
-  }
-  return String(n).replace('e-', 'E-');
+  if (Number.isSafeInteger(n)) return String(n);
+  const [mantissa, exponentText] = n.toExponential(14).split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent > -5 && exponent < 15) return String(Number(n.toPrecision(15)));
+  const digits = mantissa.replace(/\.?0+$/, '');
+  return `${digits}E${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
 }
 
 export function toStr(value: unknown): string {
