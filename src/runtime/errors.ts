@@ -143,6 +143,19 @@ export function runtimeError(init: ErrorInit & { command?: string | null }, scri
   return new RuntimeError(new ErrorRecord(init), scriptTerminating);
 }
 
+/**
+ * JavaScript's RangeError (a string or array too large, a structure nested past the stack) as the
+ * catchable error PowerShell raises for exhausted resources.
+ */
+export function resourceError(e: RangeError, span: SourceSpan | null, command: string | null = null): RuntimeError {
+  const stack = /call stack/i.test(e.message);
+  const message = stack
+    ? 'Insufficient stack to continue executing the program safely: the data or the code is nested too deeply.'
+    : `The operation needs more memory than is allowed (${e.message}).`;
+  const exception = stack ? 'System.InsufficientExecutionStackException' : 'System.OutOfMemoryException';
+  return runtimeError({ id: stack ? 'InsufficientExecutionStack' : 'OutOfMemory', category: 'LimitsExceeded', message, span, command, exception, cause: e });
+}
+
 /** Raised when the pipeline's AbortSignal fires (Ctrl+C): stops the pipeline, not the shell. */
 export class PipelineStoppedError extends Error {
   constructor() {

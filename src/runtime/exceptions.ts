@@ -156,6 +156,7 @@ const BY_RECORD_ID: Record<string, string> = {
   InvalidCastConversion: `${SMA}PSInvalidCastException`,
   MethodInvocationFailed: `${SMA}MethodInvocationException`,
   PipelineStopped: `${SMA}PipelineStoppedException`,
+  CallDepthOverflow: `${SMA}ScriptCallDepthException`,
   PermissionDenied: 'System.UnauthorizedAccessException',
   ParseError: `${SMA}ParseException`,
 };

@@ -26,6 +26,7 @@ import {
   ReturnSignal,
   RuntimeError,
   StopUpstreamSignal,
+  resourceError,
   runtimeError,
   type ErrorCategory,
   type ErrorInit,
@@ -65,6 +66,25 @@ export interface Env {
   inTry: boolean;
   /** Running a .mcs file (abbreviated parameter names warn). */
   scriptFile: boolean;
+  /** Functions, script blocks and scripts being run, nested: limited to maxCallDepth. */
+  depth: number;
+}
+
+/**
+ * Nested calls allowed before PowerShell's "call depth overflow" error (runaway recursion fails
+ * fast with a catchable error instead of growing for minutes).
+ */
+export const maxCallDepth = 1000;
+
+/** The environment of a call one level deeper, in `scope`; past maxCallDepth, the overflow error. */
+function called(env: Env, scope: Scope): Env {
+  if (env.depth >= maxCallDepth) {
+    throw runtimeError(
+      { id: 'CallDepthOverflow', category: 'InvalidOperation', message: 'The script failed due to call depth overflow.', exception: 'System.Management.Automation.ScriptCallDepthException' },
+      true,
+    );
+  }
+  return { ...env, scope, depth: env.depth + 1 };
 }
 
 type Output = AsyncGenerator<unknown, void, undefined>;
@@ -74,7 +94,7 @@ type Output = AsyncGenerator<unknown, void, undefined>;
 export async function execute(session: Session, script: Script, options: RunOptions & { signal: AbortSignal }): Promise<void> {
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
-  const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
+  const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile, depth: 0 };
   if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
   await bindScriptArguments(script, options.args ?? [], env);
   const output = script.blocks ? runNamedBlocks(script.blocks, env, null) : runBlock(script.body, env);
@@ -518,7 +538,8 @@ function catchMatches(types: readonly string[], record: ErrorRecord, span: Sourc
 async function* runTry(statement: Extract<Statement, { kind: 'Try' }>, env: Env): Output {
   try {
     yield* executeStatements(statement.body.statements, { ...env, inTry: true });
-  } catch (e) {
+  } catch (caught) {
+    const e = caught instanceof RangeError ? resourceError(caught, statement.span) : caught;
     if (!(e instanceof RuntimeError)) throw e;
     const handler = statement.catches.find((c) => catchMatches(c.types, e.record, c.span));
     if (!handler) throw e;
@@ -701,6 +722,7 @@ function guard<T>(span: SourceSpan, id: string, fn: () => T, category: ErrorCate
       const exception = e instanceof TypedConversionError ? e.exception() : undefined;
       throw runtimeError({ id, category, message: e.message, span, ...(exception && { exception }) });
     }
+    if (e instanceof RangeError) throw resourceError(e, span);
     throw e;
   }
 }
@@ -968,8 +990,7 @@ function blockScope(block: ScriptBlock, options: InvokeOptions): Scope {
 }
 
 export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions = {}): Output {
-  const scope = blockScope(block, options);
-  const blockEnv: Env = { ...env, scope };
+  const blockEnv = called(env, blockScope(block, options));
   await bindBlockParameters(block, options.args ?? [], blockEnv);
   if (block.node.blocks) yield* runNamedBlocks(block.node.blocks, blockEnv, null);
   else yield* runBlock(block.node.body, blockEnv);
@@ -1222,7 +1243,7 @@ async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIt
   const scope = dotSource ? env.scope.transparentChild({}) : block.scope.child();
   const blocks = block.node.blocks;
   if (blocks) {
-    const blockEnv: Env = { ...env, scope };
+    const blockEnv = called(env, scope);
     scope.define('args', args);
     await bindBlockParameters(block, args, blockEnv);
     yield* runNamedBlocks(blocks, blockEnv, upstream);
@@ -1328,7 +1349,7 @@ async function scriptFileStage(written: string, call: CommandCall, env: Env): Pr
   const args = await evaluateArguments(call, env);
   return async function* (upstream) {
     const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('script');
-    const scriptEnv: Env = { ...env, scope, scriptFile: true };
+    const scriptEnv: Env = { ...called(env, scope), scriptFile: true };
     defineScriptVariables(scope, file, written);
     await bindScriptArguments(script, args, scriptEnv);
     try {
@@ -1368,7 +1389,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   if (blocks) {
     return async function* (upstream) {
       const scope = env.scope.child('function');
-      const fnEnv: Env = { ...env, scope };
+      const fnEnv = called(env, scope);
       await defineParameters(target, binding, binder, fnEnv, scope);
       const bindItem = (item: unknown): boolean => {
         const bound = binder.bindInput(binding, item, call.span);
@@ -1387,7 +1408,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
     const scope = env.scope.child('function');
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
-    const fnEnv: Env = { ...env, scope };
+    const fnEnv = called(env, scope);
     await defineParameters(target, bound, binder, fnEnv, scope);
     try {
       yield* executeStatements(fn.body.body, fnEnv);
@@ -1424,6 +1445,7 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
     e.record.span ??= span;
     return e;
   }
+  if (e instanceof RangeError) return resourceError(e, span, command);
   if (e instanceof ConversionError) return runtimeError({ id: 'InvalidArgument', category: 'InvalidArgument', message: e.message, command, span });
   const err = e as NodeJS.ErrnoException;
   const known: Record<string, [string, ErrorCategory]> = {

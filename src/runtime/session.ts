@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
-import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
+import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError, resourceError } from './errors.js';
 import { Scope } from './scope.js';
 
 export interface Host extends HostInfo {
@@ -159,6 +159,7 @@ export class Session {
     } catch (e) {
       if (e instanceof ExitSignal) return { exitCode: e.code };
       if (e instanceof RuntimeError) this.reportError(e.record);
+      else if (e instanceof RangeError) this.reportError(resourceError(e, null).record);
       else if (e instanceof PipelineStoppedError) this.reportError(new ErrorRecord({ id: 'PipelineStopped', category: 'OperationStopped', message: e.message }));
       else if (!(e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) throw e;
       return { exitCode: null };
