@@ -75,3 +75,17 @@ test('trap: break passes the error on; a typed trap takes only its type (about_T
 test('a trap in the caller catches an error in a function it calls, and resumes after the call (about_Trap, Trapping errors and scope)', async () => {
   assert.deepEqual(await v("function inner { throw 'deep'; 'not here' }; & { trap { \"outer trap: $_\"; continue }; inner; 'after call' }"), ['outer trap: deep', 'after call']);
 });
+
+test('runaway recursion fails with PowerShell\'s call depth overflow, catchable (ScriptCallDepthException)', async () => {
+  assert.deepEqual(
+    await v("function f { f }; try { f } catch [System.Management.Automation.ScriptCallDepthException] { $_.Exception.Message }; function g($n) { if ($n -le 0) { return 0 }; 1 + (g ($n - 1)) }; g 500"),
+    ['The script failed due to call depth overflow.', 500],
+  );
+});
+
+test('exhausted resources are catchable error records, not internal errors', async () => {
+  assert.deepEqual(await v("try { 'a' * 1GB } catch [OutOfMemoryException] { $_.CategoryInfo.Category }"), ['LimitsExceeded']);
+  const r = await run("'a' * 1GB; 'next'");
+  assert.deepEqual(r.data, ['next']);
+  assert.equal(r.errors[0]?.id, 'OutOfMemory');
+});
