@@ -406,6 +406,7 @@ export class AstBuilder {
     }
     const body = this.block(must(nodeOf(c, 'block')));
     const finallyBody = finallyNode ? this.block(finallyNode) : null;
+    if (finallyBody) this.checkFinally(finallyBody.statements, false);
     const last = finallyBody?.span ?? catches[catches.length - 1]!.span;
     return { kind: 'Try', span: this.span(must(tokenOf(c, 'Try')), last), body, catches, finallyBody };
   }
@@ -414,6 +415,24 @@ export class AstBuilder {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
     return { kind: 'Trap', span: this.span(must(tokenOf(c, 'Trap')), body.span), types: nodesOf(c, 'typeLiteral').map((t) => this.writtenType(t)), body };
+  }
+
+  /** `return`, and `break`/`continue` not inside a loop of their own, cannot leave a finally block (PowerShell's ControlLeavingFinally). */
+  private checkFinally(statements: readonly A.Statement[], inLoop: boolean): void {
+    for (const s of statements) {
+      if (s.kind === 'Return' || ((s.kind === 'Break' || s.kind === 'Continue') && (!inLoop || s.label !== null))) {
+        throw this.error('Control cannot leave a finally block', s.span);
+      }
+      if (s.kind === 'If') {
+        for (const clause of s.clauses) this.checkFinally(clause.body.statements, inLoop);
+        if (s.elseBody) this.checkFinally(s.elseBody.statements, inLoop);
+      } else if (s.kind === 'Foreach' || s.kind === 'While' || s.kind === 'For' || s.kind === 'Do') this.checkFinally(s.body.statements, true);
+      else if (s.kind === 'Switch') for (const clause of s.clauses) this.checkFinally(clause.body.statements, true);
+      else if (s.kind === 'Try') {
+        this.checkFinally(s.body.statements, inLoop);
+        for (const clause of s.catches) this.checkFinally(clause.body.statements, inLoop);
+      }
+    }
   }
 
   catchClause(node: CstNode): A.TryStatement['catches'][number] {

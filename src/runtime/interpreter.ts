@@ -206,9 +206,12 @@ async function* executeTrapped(statements: readonly Statement[], traps: readonly
   }
 }
 
-/** A statement-terminating error that the statement list reports and continues past. */
+/**
+ * A statement-terminating error that the statement list reports and continues past; with
+ * `$ErrorActionPreference = 'Stop'` it ends the script instead (about_Preference_Variables).
+ */
 function reportable(e: unknown, env: Env): e is RuntimeError {
-  return e instanceof RuntimeError && !e.scriptTerminating && !env.inTry;
+  return e instanceof RuntimeError && !e.scriptTerminating && !env.inTry && toStr(lookupVariable('ErrorActionPreference', env)).toLowerCase() !== 'stop';
 }
 
 /**
@@ -1464,6 +1467,8 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
 class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
   readonly state: unknown;
+  /** The -ErrorVariable list the errors written also go to. */
+  private readonly errorVariable: unknown[] | undefined;
   constructor(
     private readonly decl: CmdletDeclaration,
     private readonly binding: Binding,
@@ -1473,6 +1478,15 @@ class Context implements CmdletContext {
   ) {
     this.boundParameters = binding.bound;
     this.state = decl.state?.();
+    const name = binding.common.errorVariable;
+    if (name !== undefined) {
+      // `-ErrorVariable +name` appends to what the variable holds; `name` starts it afresh.
+      const append = name.startsWith('+');
+      const variable = append ? name.slice(1) : name;
+      const current = env.scope.get(variable);
+      this.errorVariable = append && Array.isArray(current) ? current : append && current !== null ? [current] : [];
+      env.scope.setLocal(variable, this.errorVariable);
+    }
   }
   get command() {
     return this.decl.name;
@@ -1497,9 +1511,11 @@ class Context implements CmdletContext {
   }
   writeError(error: ErrorInit | ErrorRecord): void {
     const record = this.record(error);
+    this.errorVariable?.push(record);
     const preference = toStr(this.env.scope.get('ErrorActionPreference'));
     const action = this.binding.common.errorAction ?? ERROR_ACTIONS.find((a) => a.toLowerCase() === preference.toLowerCase()) ?? 'Continue';
     if (action === 'Stop') throw new RuntimeError(record, true);
+    if (action === 'Ignore') return;
     this.env.session.reportError(record, action === 'SilentlyContinue');
   }
   error(error: ErrorInit): RuntimeError {

@@ -89,3 +89,20 @@ test('exhausted resources are catchable error records, not internal errors', asy
   assert.deepEqual(r.data, ['next']);
   assert.equal(r.errors[0]?.id, 'OutOfMemory');
 });
+
+test("$ErrorActionPreference = 'Stop' ends the script at a command-not-found error too (about_Preference_Variables)", async () => {
+  const r = await run("$ErrorActionPreference = 'Stop'; 'before'; Get-NoSuchThing; 'after'");
+  assert.deepEqual(r.data, ['before']);
+  assert.equal(r.errors[0]?.id, 'CommandNotFound');
+});
+
+test('-ErrorAction Ignore keeps nothing; -ErrorVariable name / +name collects (about_CommonParameters)', async () => {
+  assert.deepEqual(await v("$before = $Error.Count; Write-Error 'ignored' -ErrorAction Ignore; $Error.Count - $before"), [0]);
+  assert.deepEqual(await v("Write-Error 'e1' -ErrorAction SilentlyContinue -ErrorVariable ev; $ev.Count; \"$($ev[0])\"; Write-Error 'e2' -ErrorAction SilentlyContinue -ErrorVariable +ev; $ev.Count"), [1, 'e1', 2]);
+});
+
+test('control cannot leave a finally block (PowerShell parse error ControlLeavingFinally)', async () => {
+  await assert.rejects(run("foreach ($i in 1) { try { 1 } finally { break } }"), /Control cannot leave a finally block/);
+  await assert.rejects(run('function f { try { } finally { return } }'), /Control cannot leave a finally block/);
+  assert.deepEqual(await v('try { 1 } finally { foreach ($i in 1, 2) { if ($i -eq 2) { break }; $i } }'), [1, 1]);
+});
