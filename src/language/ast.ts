@@ -46,6 +46,8 @@ export interface Script extends NodeBase {
 export interface ParamBlock extends NodeBase {
   kind: 'ParamBlock';
   params: ParameterDeclaration[];
+  /** `[CmdletBinding(SupportsShouldProcess)]` and the like before `param(` (present only when there are some). */
+  attributes?: AttributeNode[];
 }
 
 /** `[Parameter(Mandatory)][ValidateSet('a','b')][int]$Count = 3` */

@@ -467,7 +467,10 @@ export class AstBuilder {
     const c = node.children;
     const first = nodeOf(c, 'attribute');
     const start = first ? must(tokenOf(first.children, 'LBracket')) : must(tokenOf(c, 'Param'));
-    return { kind: 'ParamBlock', span: this.span(start, must(tokenOf(c, 'RParen'))), params: this.parameterList(must(nodeOf(c, 'parameterList'))) };
+    const block: A.ParamBlock = { kind: 'ParamBlock', span: this.span(start, must(tokenOf(c, 'RParen'))), params: this.parameterList(must(nodeOf(c, 'parameterList'))) };
+    const attributes = nodesOf(c, 'attribute').map((a) => this.attribute(a));
+    if (attributes.length > 0) block.attributes = attributes;
+    return block;
   }
 
   parameterList(node: CstNode): A.ParameterDeclaration[] {

@@ -130,6 +130,8 @@ function atStatementStart(tokens: IToken[]): boolean {
   // In a hashtable, the start of a line is a key, not a command.
   if (type === Newline || type === Semi) return frame.kind !== 'hash';
   if (type === LParen) return frame.kind === 'paren' || frame.kind === 'cond' || frame.kind === 'foreach';
+  // `param($x) if (…)`: the body may start on the param block's line.
+  if (type === RParen) return tracker.lastClosed?.kind === 'param' && tracker.lastClosed.before === Param;
   return statementStarters.has(type);
 }
 

@@ -955,6 +955,7 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
     if (called) return called.value;
   }
   if (object instanceof DotNetException && lower === 'gettype') return object.type();
+  if (object instanceof ScriptCmdlet && lower === 'shouldprocess') return object.shouldProcess(args, expr.span);
   if (expr.isStatic && object instanceof TypeRef && lower === 'new' && exceptionTypeNamed(object.name) !== undefined) return newException(object.name, args);
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
@@ -1027,6 +1028,10 @@ async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeO
 interface ParamTarget {
   name: string;
   parameters: ParameterDeclarations;
+  /** `[CmdletBinding(SupportsShouldProcess, ConfirmImpact = …)]`: -WhatIf and -Confirm, and this impact. */
+  impact?: CmdletDeclaration['impact'];
+  /** `[CmdletBinding()]` or a `[Parameter()]`: an advanced function ($PSCmdlet; no $args). */
+  advanced: boolean;
   acceptsExtraArguments: boolean;
   defaults: Map<string, Expression>;
   types: Map<string, string>;
@@ -1062,7 +1067,19 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
   const parameters: ParameterDeclarations = {};
   const defaults = new Map<string, Expression>();
   const types = new Map<string, string>();
-  let advanced = false;
+  const binding = block.attributes?.find((a) => a.name.toLowerCase() === 'cmdletbinding');
+  let advanced = binding !== undefined;
+  let impact: ParamTarget['impact'];
+  for (const named of binding?.named ?? []) {
+    const name = named.name.toLowerCase();
+    const value = named.value ? await evaluate(named.value, env) : true;
+    if (name === 'supportsshouldprocess' && toBool(value)) impact ??= 'medium';
+    if (name === 'confirmimpact') {
+      const level = toStr(value).toLowerCase();
+      if (level === 'low' || level === 'medium' || level === 'high') impact = level;
+    }
+  }
+  if (impact !== undefined && !binding!.named.some((n) => n.name.toLowerCase() === 'supportsshouldprocess')) impact = undefined;
   const literal = async (e: Expression | null) => (e ? evaluate(e, env) : true);
   for (const [index, p] of block.params.entries()) {
     const decl: { -readonly [K in keyof ParameterDeclaration]: ParameterDeclaration[K] } = {
@@ -1115,7 +1132,7 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
     if (p.defaultValue) defaults.set(p.name, p.defaultValue);
     parameters[p.name] = decl;
   }
-  const target: ParamTarget = { name, parameters, acceptsExtraArguments: !advanced, defaults, types };
+  const target: ParamTarget = { name, parameters, advanced, acceptsExtraArguments: !advanced, defaults, types, ...(impact && { impact }) };
   paramTargets.set(key, target);
   return target;
 }
@@ -1136,6 +1153,11 @@ async function defineParameters(target: ParamTarget, binding: Binding, binder: B
     scope.define(name, value);
   }
   scope.define('args', binding.extra);
+  if (target.advanced) {
+    scope.define('PSCmdlet', new ScriptCmdlet(env, binding, target));
+    // -WhatIf on an advanced function reaches the commands it runs (about_Functions_CmdletBindingAttribute).
+    if (binding.common.whatIf) scope.define('WhatIfPreference', true);
+  }
   scope.define('PSBoundParameters', Hashtable.fromEntries([...binding.bound].filter((n) => n in binding.values).map((n) => [n, binding.values[n]])));
 }
 
@@ -1375,7 +1397,7 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
   if (block) return paramTarget(block, env, fn.name, fn);
   let target = paramTargets.get(fn);
   if (!target) {
-    target = { name: fn.name, parameters: {}, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
+    target = { name: fn.name, parameters: {}, advanced: false, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
     paramTargets.set(fn, target);
   }
   return target;
@@ -1534,28 +1556,8 @@ class Context implements CmdletContext {
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
-  async shouldProcess(target: string, action: string): Promise<boolean> {
-    const { whatIf, confirm } = this.binding.common;
-    if (whatIf || (toBool(this.env.scope.get('WhatIfPreference')) && !this.binding.bound.has('WhatIf'))) {
-      this.env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
-      return false;
-    }
-    const preference = toStr(this.env.scope.get('ConfirmPreference')).toLowerCase();
-    const levels = ['none', 'low', 'medium', 'high'];
-    const impact = this.decl.impact ?? 'medium';
-    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference);
-    if (!(confirm ?? byImpact)) return true;
-    const host = this.env.session.host;
-    if (!host.confirm) {
-      throw this.error({
-        id: 'ConfirmationRequired',
-        category: 'PermissionDenied',
-        message: `${this.decl.name} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
-        target,
-        hint: 'Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.',
-      });
-    }
-    return host.confirm(`Performing the operation "${action}" on target "${target}". Continue?`);
+  shouldProcess(target: string, action: string): Promise<boolean> {
+    return shouldProcess(this.env, this.binding, this.decl.name, this.decl.impact, target, action, this.span);
   }
   invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
     return invokeScriptBlock(block, this.env, options);
@@ -1578,6 +1580,56 @@ class Context implements CmdletContext {
   }
   listCommands() {
     return this.env.session.listCommands(this.env.scope);
+  }
+}
+
+/**
+ * -WhatIf / -Confirm for a cmdlet or an advanced function: whether the change should go ahead.
+ * -WhatIf (or $WhatIfPreference) describes it instead; -Confirm, or an impact at or above
+ * $ConfirmPreference, asks on the terminal (refusing when there is none).
+ */
+async function shouldProcess(env: Env, binding: Binding, command: string, declared: CmdletDeclaration['impact'], target: string, action: string, span: SourceSpan): Promise<boolean> {
+  const { whatIf, confirm } = binding.common;
+  if (whatIf || (toBool(env.scope.get('WhatIfPreference')) && !binding.bound.has('WhatIf'))) {
+    env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
+    return false;
+  }
+  const preference = toStr(env.scope.get('ConfirmPreference')).toLowerCase();
+  const levels = ['none', 'low', 'medium', 'high'];
+  const impact = declared ?? 'medium';
+  const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference);
+  if (!(confirm ?? byImpact)) return true;
+  const host = env.session.host;
+  if (!host.confirm) {
+    throw runtimeError({
+      id: 'ConfirmationRequired',
+      category: 'PermissionDenied',
+      message: `${command} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
+      target,
+      command,
+      span,
+      hint: 'Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.',
+    });
+  }
+  return host.confirm(`Performing the operation "${action}" on target "${target}". Continue?`);
+}
+
+/** `$PSCmdlet` in an advanced function or script: ShouldProcess() and the bound parameters. */
+class ScriptCmdlet {
+  constructor(
+    private readonly env: Env,
+    private readonly binding: Binding,
+    private readonly target: ParamTarget,
+  ) {}
+
+  get MyInvocation(): { MyCommand: { Name: string } } {
+    return { MyCommand: { Name: this.target.name } };
+  }
+
+  /** `$PSCmdlet.ShouldProcess(target)` or `(target, action)`; the action defaults to the command's name. */
+  shouldProcess(args: unknown[], span: SourceSpan): Promise<boolean> {
+    const [target, action] = args;
+    return shouldProcess(this.env, this.binding, this.target.name, this.target.impact, toStr(target), action === undefined ? this.target.name : toStr(action), span);
   }
 }
 
