@@ -29,6 +29,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Out-String', [], () => import('./core/Out-String.js')),
   entry('Select-Object', ['select'], () => import('./core/Select-Object.js')),
   entry('Set-Content', [], () => import('./core/Set-Content.js')),
+  entry('Set-StrictMode', [], () => import('./core/Set-StrictMode.js')),
   entry('Set-Variable', ['set', 'sv'], () => import('./core/Set-Variable.js')),
   entry('Sort-Object', ['sort'], () => import('./core/Sort-Object.js')),
   entry('Start-Sleep', ['sleep'], () => import('./core/Start-Sleep.js')),

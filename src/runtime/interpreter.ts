@@ -45,6 +45,7 @@ import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './type
 import {
   ConversionError,
   Hashtable,
+  hasProperty,
   TYPE_NAME,
   enumerate,
   getMember,
@@ -689,12 +690,12 @@ function evaluateNow(expr: Expression, env: Env): unknown {
     case 'Member': {
       const object = evaluateNow(expr.object, env);
       if (expr.nullConditional && object === null) return null;
-      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)));
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)), env);
     }
     case 'Index': {
       const object = evaluateNow(expr.object, env);
       if (expr.nullConditional && object === null) return null;
-      return indexValue(object, evaluateNow(expr.index, env));
+      return strictIndex(expr, object, evaluateNow(expr.index, env), env);
     }
     case 'Ternary':
       return evaluateNow(toBool(evaluateNow(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
@@ -747,9 +748,16 @@ export function lookupVariable(name: string, env: Env): unknown {
 }
 
 function variableValue(expr: Extract<Expression, { kind: 'Variable' }>, env: Env): unknown {
-  if (expr.scope === 'global' || expr.scope === 'script') return env.scope.find(expr.scope).get(expr.name);
-  return lookupVariable(expr.name, env);
+  const scope = expr.scope === 'global' || expr.scope === 'script' ? env.scope.find(expr.scope) : env.scope;
+  const value = scope === env.scope ? lookupVariable(expr.name, env) : scope.get(expr.name);
+  if (value === null && env.scope.strictVersion() >= 1 && !scope.has(expr.name) && !automaticNames.has(expr.name.toLowerCase()) && !expr.name.includes(':')) {
+    throw runtimeError({ id: 'VariableIsUndefined', category: 'InvalidOperation', message: `The variable '$${expr.name}' cannot be retrieved because it has not been set.`, target: expr.name, span: expr.span });
+  }
+  return value;
 }
+
+/** Variables that always exist (Set-StrictMode does not object to them). */
+const automaticNames = new Set(['true', 'false', 'null', '?', '_', 'psitem', 'args', 'input']);
 
 export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   if (isSync(expr)) return evaluateNow(expr, env);
@@ -781,14 +789,14 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
     case 'Member': {
       const object = await evaluate(expr.object, env);
       if (expr.nullConditional && object === null) return null;
-      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)));
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)), env);
     }
     case 'MethodCall':
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
       if (expr.nullConditional && object === null) return null;
-      return indexValue(object, await evaluate(expr.index, env));
+      return strictIndex(expr, object, await evaluate(expr.index, env), env);
     }
     case 'Ternary':
       return evaluate(toBool(await evaluate(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
@@ -810,9 +818,26 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   }
 }
 
-function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string): unknown {
+function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string, env: Env): unknown {
   if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
-  return getMember(object, name);
+  const value = getMember(object, name);
+  // Strict mode 2+: a property an object lacks is an error (hashtable keys and arrays aside).
+  if (value === null && isPlainObject(object) && env.scope.strictVersion() >= 2 && !hasProperty(object, name)) {
+    throw runtimeError({ id: 'PropertyNotFoundStrict', category: 'InvalidOperation', message: `The property '${name}' cannot be found on this object. Verify that the property exists.`, target: name, span: expr.span });
+  }
+  return value;
+}
+
+/** indexValue, with strict mode 3's errors for indexing $null and past an array's end. */
+function strictIndex(expr: Extract<Expression, { kind: 'Index' }>, object: unknown, index: unknown, env: Env): unknown {
+  if (env.scope.strictVersion() >= 3) {
+    if (object === null || object === undefined) throw runtimeError({ id: 'NullArray', category: 'InvalidOperation', message: 'Cannot index into a null array.', span: expr.span });
+    if (Array.isArray(object) && typeof index === 'number') {
+      const at = index < 0 ? object.length + index : index;
+      if (at < 0 || at >= object.length) throw runtimeError({ id: 'IndexOutOfRange', category: 'InvalidOperation', message: 'Index was outside the bounds of the array.', span: expr.span, exception: 'System.IndexOutOfRangeException' });
+    }
+  }
+  return indexValue(object, index);
 }
 
 function indexValue(object: unknown, index: unknown): unknown {
@@ -1580,6 +1605,9 @@ class Context implements CmdletContext {
   }
   listCommands() {
     return this.env.session.listCommands(this.env.scope);
+  }
+  setStrictMode(version: number): void {
+    this.env.scope.setStrictMode(version);
   }
 }
 

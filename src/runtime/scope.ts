@@ -15,6 +15,8 @@ interface Variable {
 export class Scope {
   private readonly variables = new Map<string, Variable>();
   private readonly functions = new Map<string, FunctionDefinition>();
+  /** Set-StrictMode's version for this scope and its children (0: off); undefined: as the parent's. */
+  private strictMode: number | undefined;
 
   /**
    * A transparent scope holds only the variables `define`d in it ($_, $PSItem for one script-block
@@ -105,6 +107,18 @@ export class Scope {
       for (const [key, v] of s.variables) if (!seen.has(key)) seen.set(key, { name: v.name, value: v.value });
     }
     return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Set-StrictMode in this scope (a transparent scope's: in its parent's). */
+  setStrictMode(version: number): void {
+    if (this.transparent) this.parent!.setStrictMode(version);
+    else this.strictMode = version;
+  }
+
+  /** The strict mode in effect here: the nearest scope's that set one, else 0. */
+  strictVersion(): number {
+    for (let s: Scope | null = this; s; s = s.parent) if (s.strictMode !== undefined) return s.strictMode;
+    return 0;
   }
 
   defineFunction(definition: FunctionDefinition): void {
