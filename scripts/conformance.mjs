@@ -4,8 +4,9 @@
 // compares what it prints with PowerShell 7's output, and prints the pass rate per category.
 // Case format: test/conformance/README.md. Run `npm run build` first.
 //
-// Usage: node scripts/conformance.mjs [--category NAME] [--id SUBSTRING] [--show-failures]
+// Usage: node scripts/conformance.mjs [--category NAME] [--id SUBSTRING] [--passing] [--show-failures]
 //                                     [--json] [--write] [--jobs N] [--timeout MS]
+//   --passing        run only the cases listed in expected-passing.txt (what the regression guard runs)
 //   --show-failures  print expected and actual output of each failing case
 //   --json           print one JSON object: { results: [{ id, category, pass, reason }] }
 //   --write          rewrite test/conformance/FAILING.md and expected-passing.txt (refuses when a
@@ -195,6 +196,12 @@ function table(results) {
   return { lines, byCategory };
 }
 
+/** Text on one Markdown line: newlines as ⏎, no backticks, at most 100 characters. */
+const inline = (text) => {
+  const flat = text.replace(/\n/g, ' ⏎ ').replace(/`/g, "'");
+  return flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+};
+
 function failingMarkdown(results, cases) {
   const byId = new Map(cases.map((c) => [c.id, c]));
   const { lines } = table(results);
@@ -214,9 +221,8 @@ function failingMarkdown(results, cases) {
     if (!failing.length) continue;
     out.push('', `## ${category} (${failing.length} failing)`, '');
     for (const r of failing) {
-      const c = byId.get(r.id);
-      const code = c.code.split('\n')[0];
-      out.push(`- \`${r.id}\` — ${r.reason.replace(/`/g, "'")} — \`${code.length > 90 ? `${code.slice(0, 89)}…` : code}\``);
+      out.push(`- \`${r.id}\` — ${inline(r.reason)} — \`${inline(byId.get(r.id).code)}\``);
+      if (r.reason === 'output differs') out.push(`  expected \`${inline(r.expected)}\`, got \`${inline(r.actual)}\``);
     }
   }
   return `${out.join('\n')}\n`;
@@ -237,6 +243,10 @@ const category = option('--category');
 const idPart = option('--id');
 if (category) cases = cases.filter((c) => c.category === category);
 if (idPart) cases = cases.filter((c) => c.id.includes(idPart));
+if (flag('--passing')) {
+  const listed = new Set(readPassingList());
+  cases = cases.filter((c) => listed.has(c.id));
+}
 if (!cases.length) {
   console.error('no cases selected');
   process.exit(2);
@@ -261,8 +271,8 @@ if (flag('--json')) {
 }
 
 if (flag('--write')) {
-  if (category || idPart) {
-    console.error('--write needs the whole suite (no --category / --id)');
+  if (category || idPart || flag('--passing')) {
+    console.error('--write needs the whole suite (no --category / --id / --passing)');
     process.exit(2);
   }
   const passing = new Set(results.filter((r) => r.pass).map((r) => r.id));
