@@ -549,6 +549,7 @@ export class AstBuilder {
       let typeConstraint: string | undefined;
       if (assignable(single)) target = single;
       else if (single?.kind === 'Cast' && single.operand.kind === 'Variable') {
+        if (single.type === 'ordered') throw this.error('The ordered attribute can be specified only on a hash literal node', single.span);
         target = single.operand;
         typeConstraint = single.type;
       } else if (single?.kind === 'ArrayLiteral' && operator === '=' && single.elements.every(assignable)) target = single;
