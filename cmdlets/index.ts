@@ -54,6 +54,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Select-String', ['sls'], () => import('./core/Select-String.js')),
   entry('Set-Content', [], () => import('./core/Set-Content.js')),
   entry('Set-Location', ['sl', 'cd', 'chdir'], () => import('./core/Set-Location.js')),
+  entry('Set-StrictMode', [], () => import('./core/Set-StrictMode.js')),
   entry('Set-Variable', ['set', 'sv'], () => import('./core/Set-Variable.js')),
   entry('Sort-Object', ['sort'], () => import('./core/Sort-Object.js')),
   entry('Split-Path', [], () => import('./core/Split-Path.js')),

@@ -21,11 +21,24 @@ interface NodeBase {
 
 // ---------------------------------------------------------------- script and blocks
 
+/**
+ * `begin { } process { } end { } clean { }`. A body without them is its end block (`body`); with
+ * them, `body` is empty. about_Functions_Advanced_Methods.
+ */
+export interface NamedBlocks {
+  begin: Statement[] | null;
+  process: Statement[] | null;
+  end: Statement[] | null;
+  clean: Statement[] | null;
+}
+
 export interface Script extends NodeBase {
   kind: 'Script';
   /** `param(...)` at the top of a script file (bound from command-line arguments). */
   params: ParamBlock | null;
   body: Statement[];
+  /** Named blocks, when the script has them (present only then). */
+  blocks?: NamedBlocks;
   /** Full source text (for error carets and script-block text). */
   source: string;
 }
@@ -33,6 +46,8 @@ export interface Script extends NodeBase {
 export interface ParamBlock extends NodeBase {
   kind: 'ParamBlock';
   params: ParameterDeclaration[];
+  /** `[CmdletBinding(SupportsShouldProcess)]` and the like before `param(` (present only when there are some). */
+  attributes?: AttributeNode[];
 }
 
 /** `[Parameter(Mandatory)][ValidateSet('a','b')][int]$Count = 3` */
@@ -67,12 +82,16 @@ export type Statement =
   | IfStatement
   | ForeachStatement
   | WhileStatement
+  | ForStatement
+  | DoStatement
+  | SwitchStatement
   | BreakStatement
   | ContinueStatement
   | ReturnStatement
   | ExitStatement
   | ThrowStatement
   | TryStatement
+  | TrapStatement
   | FunctionDefinition;
 
 /** `a && b || c` — left-associative. */
@@ -99,12 +118,17 @@ export interface ExpressionElement extends NodeBase {
   expression: Expression;
 }
 
-/** `$x = ...`, `$x += ...`, `$a.b = ...`, `$a[0] = ...` */
+export type AssignableExpression = VariableExpression | MemberExpression | IndexExpression;
+
+/** `$x = ...`, `$x += ...`, `$a.b = ...`, `$a[0] = ...`, `[int]$x = ...`, `$a, $b = ...` */
 export interface Assignment extends NodeBase {
   kind: 'Assignment';
-  target: VariableExpression | MemberExpression | IndexExpression;
-  operator: '=' | '+=' | '-=' | '*=' | '/=' | '%=';
+  /** An ArrayLiteral of assignable expressions for `$a, $b = 1, 2, 3` (the last takes the rest). */
+  target: AssignableExpression | ArrayLiteral;
+  operator: '=' | '+=' | '-=' | '*=' | '/=' | '%=' | '??=';
   value: Statement;
+  /** `[int]$x = '5'`: the variable keeps the type, later assignments convert (present only then). */
+  typeConstraint?: string;
 }
 
 export interface IfStatement extends NodeBase {
@@ -114,25 +138,67 @@ export interface IfStatement extends NodeBase {
   elseBody: Block | null;
 }
 
-export interface ForeachStatement extends NodeBase {
+/** Loops and switch may carry a label (`:outer`), lower-cased, that `break outer` names. */
+interface Labeled {
+  label: string | null;
+}
+
+export interface ForeachStatement extends NodeBase, Labeled {
   kind: 'Foreach';
   variable: string;
   iterable: Pipeline | PipelineChain;
   body: Block;
 }
 
-export interface WhileStatement extends NodeBase {
+export interface WhileStatement extends NodeBase, Labeled {
   kind: 'While';
   condition: Pipeline | PipelineChain;
   body: Block;
 }
 
+/** `for (initializer; test; iterator) { }` — each part may be missing. */
+export interface ForStatement extends NodeBase, Labeled {
+  kind: 'For';
+  initializer: Statement | null;
+  test: Pipeline | PipelineChain | null;
+  iterator: Statement | null;
+  body: Block;
+}
+
+/** `do { } while (…)` (`until: false`) or `do { } until (…)`. */
+export interface DoStatement extends NodeBase, Labeled {
+  kind: 'Do';
+  body: Block;
+  condition: Pipeline | PipelineChain;
+  until: boolean;
+}
+
+export interface SwitchClause {
+  /** null for `default`; a bare word is a String with quote `bare`. */
+  condition: Expression | null;
+  body: Block;
+  span: SourceSpan;
+}
+
+/** `switch -Regex -CaseSensitive ($x) { … }` or `switch -File path { … }`. */
+export interface SwitchStatement extends NodeBase, Labeled {
+  kind: 'Switch';
+  /** The options given, lower-cased and unabbreviated: `regex`, `wildcard`, `exact`, `casesensitive`, `file`. */
+  options: Set<'regex' | 'wildcard' | 'exact' | 'casesensitive' | 'file'>;
+  /** The value switched on, or the file's path with the `file` option. */
+  subject: Pipeline | PipelineChain;
+  clauses: SwitchClause[];
+}
+
 export interface BreakStatement extends NodeBase {
   kind: 'Break';
+  /** `break outer`: the label of the loop to leave (lower-cased). */
+  label: string | null;
 }
 
 export interface ContinueStatement extends NodeBase {
   kind: 'Continue';
+  label: string | null;
 }
 
 export interface ReturnStatement extends NodeBase {
@@ -158,6 +224,18 @@ export interface TryStatement extends NodeBase {
   finallyBody: Block | null;
 }
 
+/**
+ * `trap [Type] { … }`: handles terminating errors of the statements of the list it is in (wherever
+ * it stands in it). Ending with `continue` resumes after the failed statement silently; `break`
+ * passes the error on; otherwise the error is written and the next statement runs (about_Trap).
+ */
+export interface TrapStatement extends NodeBase {
+  kind: 'Trap';
+  /** Empty: every error. */
+  types: string[];
+  body: Block;
+}
+
 /** `function Name { param(...) ... }` or `function Name($a, $b) { ... }` */
 export interface FunctionDefinition extends NodeBase {
   kind: 'FunctionDefinition';
@@ -172,8 +250,10 @@ export interface CommandCall extends NodeBase {
   kind: 'Command';
   /** The command name as written (`Get-Command`, `gcm`, `./x.mcs`), or an expression after `&`. */
   name: string | Expression;
-  /** True for `& $cmd ...` / `& 'name' ...`. */
+  /** True for `& $cmd ...` / `& 'name' ...` (and `. …`). */
   invoked: boolean;
+  /** `. ./common.mcs`, `. { … }`: runs in the caller's scope, so what it defines stays. */
+  dotSource: boolean;
   /** Elements in source order; the binder decides which values belong to which parameter. */
   args: CommandArgument[];
 }
@@ -219,6 +299,7 @@ export type Expression =
   | UnaryExpression
   | BinaryExpression
   | CastExpression
+  | TernaryExpression
   | TypeLiteral;
 
 export interface NumberLiteral extends NodeBase {
@@ -276,6 +357,8 @@ export interface ScriptBlockExpression extends NodeBase {
   kind: 'ScriptBlock';
   params: ParamBlock | null;
   body: Statement[];
+  /** Named blocks, when it has them (present only then); a filter's body is its process block. */
+  blocks?: NamedBlocks;
   /** The text between the braces, for display (`{ $_ -gt 3 }` → ` $_ -gt 3 `). */
   text: string;
 }
@@ -298,6 +381,8 @@ export interface MemberExpression extends NodeBase {
   object: Expression;
   member: string | Expression;
   isStatic: boolean;
+  /** `${x}?.Name`: $null when the object is $null (present only when true). */
+  nullConditional?: true;
 }
 
 /** `$s.ToUpper()`, `[Math]::Round($x, 2)` */
@@ -307,6 +392,8 @@ export interface MethodCall extends NodeBase {
   method: string;
   args: Expression[];
   isStatic: boolean;
+  /** `${x}?.Method()`: $null, arguments unevaluated, when the object is $null (present only when true). */
+  nullConditional?: true;
 }
 
 /** `$a[0]`, `$h['key']`, `$a[1..3]` */
@@ -314,12 +401,22 @@ export interface IndexExpression extends NodeBase {
   kind: 'Index';
   object: Expression;
   index: Expression;
+  /** `${x}?[0]` (present only when true). */
+  nullConditional?: true;
+}
+
+/** `condition ? whenTrue : whenFalse` (PowerShell 7). */
+export interface TernaryExpression extends NodeBase {
+  kind: 'Ternary';
+  condition: Expression;
+  whenTrue: Expression;
+  whenFalse: Expression;
 }
 
 export interface UnaryExpression extends NodeBase {
   kind: 'Unary';
-  /** `-not`, `!`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix. */
-  operator: '-not' | '!' | '-' | '+' | ',' | '++' | '--';
+  /** `-not`, `!`, `-bnot`, `-` (negation), `+`, `,` (unary comma: one-element array), `++`/`--` prefix, `post++`/`post--` suffix. */
+  operator: '-not' | '!' | '-bnot' | '-split' | '-join' | '-' | '+' | ',' | '++' | '--' | 'post++' | 'post--';
   operand: Expression;
 }
 

@@ -34,9 +34,11 @@ function must<T>(value: T | undefined): T {
 
 /** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
 const statementAlternatives = [
-  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'tryStatement', 'functionDefinition',
-  'flowStatement', 'exitStatement', 'Break', 'Continue',
+  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
+  'trapStatement', 'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
 ];
+const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
+const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
 const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
 
 const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
@@ -65,6 +67,8 @@ function precedence(op: IToken): number {
     case 'Plus':
     case 'Minus':
       return 3;
+    case 'Coalesce':
+      return 2.5; // between comparison and arithmetic (PowerShell 7's `??`)
     case 'Star':
     case 'Slash':
     case 'Percent':
@@ -106,7 +110,9 @@ export type EmbeddedParser = (start: number, end: number, origin: { line: number
 export class AstBuilder {
   private readonly lines: LineIndex;
   /** `$i++` / `$i--` nodes; each must turn out to be a whole statement (see pipelineStatement). */
-  private readonly increments = new Set<A.Expression>();
+  private readonly increments = new Set<A.UnaryExpression>();
+  /** `$i++` statements turned into `$i += 1`, with the expression they were (for `($i++)`, which outputs). */
+  private readonly incrementStatements = new WeakMap<A.Statement, A.UnaryExpression>();
 
   constructor(
     private readonly file: string,
@@ -156,13 +162,48 @@ export class AstBuilder {
   script(node: CstNode): A.Script {
     const c = node.children;
     const params = nodeOf(c, 'paramBlock');
-    const body = this.statementList(must(nodeOf(c, 'statementList')));
-    return { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+    const { body, blocks } = this.scriptBody(must(nodeOf(c, 'scriptBody')));
+    const script: A.Script = { kind: 'Script', span: this.spanAt(0, this.source.length), params: params ? this.paramBlock(params) : null, body, source: this.source };
+    if (blocks) script.blocks = blocks;
+    return script;
   }
 
-  /** Call when the whole script is built: reports what only the whole can tell. */
+  /** A later slice of `script`: its statements, or named blocks, join the script's. */
+  scriptSlice(node: CstNode, script: A.Script): void {
+    const { body, blocks } = this.scriptBody(must(nodeOf(node.children, 'scriptBody')));
+    if (blocks === undefined) {
+      script.body.push(...body);
+      return;
+    }
+    script.blocks ??= { begin: null, process: null, end: null, clean: null };
+    for (const name of ['begin', 'process', 'end', 'clean'] as const) {
+      const statements = blocks[name];
+      if (statements) script.blocks[name] = [...(script.blocks[name] ?? []), ...statements];
+    }
+  }
+
+  scriptBody(node: CstNode): { body: A.Statement[]; blocks?: A.NamedBlocks } {
+    const c = node.children;
+    const list = nodeOf(c, 'statementList');
+    if (list) return { body: this.statementList(list) };
+    const blocks: A.NamedBlocks = { begin: null, process: null, end: null, clean: null };
+    for (const named of nodesOf(c, 'namedBlock')) {
+      const { name, statements, span } = this.namedBlock(named);
+      if (blocks[name] !== null) throw this.error(`The ${name} block is defined twice`, span);
+      blocks[name] = statements;
+    }
+    return { body: [], blocks };
+  }
+
+  namedBlock(node: CstNode): { name: keyof A.NamedBlocks; statements: A.Statement[]; span: A.SourceSpan } {
+    const keyword = must(tokenOf(node.children, 'NamedBlock'));
+    const name = keyword.image.toLowerCase() as keyof A.NamedBlocks;
+    return { name, statements: this.block(must(nodeOf(node.children, 'block'))).statements, span: this.span(keyword) };
+  }
+
+  /** Call when the whole script is built: `$i++` left inside an expression yields the value before. */
   finish(): void {
-    for (const increment of this.increments) throw this.error('The ++ and -- suffix operators are only supported as a statement of their own', increment.span);
+    for (const increment of this.increments) increment.operator = increment.operator === '++' ? 'post++' : 'post--';
   }
 
   embeddedStatements(node: CstNode): A.Statement[] {
@@ -192,10 +233,18 @@ export class AstBuilder {
         return this.tryStatement(child as CstNode);
       case 'functionDefinition':
         return this.functionDefinition(child as CstNode);
-      case 'Break':
-        return { kind: 'Break', span: this.span(child as IToken) };
-      case 'Continue':
-        return { kind: 'Continue', span: this.span(child as IToken) };
+      case 'forStatement':
+        return this.forStatement(child as CstNode);
+      case 'trapStatement':
+        return this.trapStatement(child as CstNode);
+      case 'doStatement':
+        return this.doStatement(child as CstNode);
+      case 'switchStatement':
+        return this.switchStatement(child as CstNode);
+      case 'labeledStatement':
+        return this.labeledStatement(child as CstNode);
+      case 'loopControl':
+        return this.loopControl(child as CstNode);
       case 'flowStatement':
         return this.flowStatement(child as CstNode);
       case 'exitStatement':
@@ -244,11 +293,96 @@ export class AstBuilder {
     return this.asPipeline(this.pipelineStatement(must(nodeOf(node.children, 'pipelineStatement'))));
   }
 
+  loopControl(node: CstNode): A.BreakStatement | A.ContinueStatement {
+    const c = node.children;
+    const keyword = tokenOf(c, 'Break') ?? must(tokenOf(c, 'Continue'));
+    const label = tokenOf(c, 'Identifier');
+    const span = this.span(keyword, label ?? keyword);
+    return { kind: keyword.tokenType.name === 'Break' ? 'Break' : 'Continue', span, label: label ? label.image.toLowerCase() : null };
+  }
+
+  labeledStatement(node: CstNode): A.Statement {
+    const c = node.children;
+    const name = which(c, loopAlternatives);
+    const loop = this.statement({ name: 'statement', children: { [name]: c[name]! } }) as A.ForeachStatement;
+    loop.label = must(tokenOf(c, 'Label')).image.slice(1).toLowerCase();
+    return loop;
+  }
+
+  forStatement(node: CstNode): A.ForStatement {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    const part = (name: string) => {
+      const n = nodeOf(c, name);
+      return n ? this.pipelineStatement(n) : null;
+    };
+    const test = part('test');
+    return {
+      kind: 'For',
+      span: this.span(must(tokenOf(c, 'For')), body.span),
+      label: null,
+      initializer: part('initializer'),
+      test: test ? this.asPipeline(test) : null,
+      iterator: part('iterator'),
+      body,
+    };
+  }
+
+  doStatement(node: CstNode): A.DoStatement {
+    const c = node.children;
+    const condition = this.condition(must(nodeOf(c, 'condition')));
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { kind: 'Do', span: this.span(must(tokenOf(c, 'Do')), condition.span), label: null, body, condition, until: tokenOf(c, 'Until') !== undefined };
+  }
+
+  switchStatement(node: CstNode): A.SwitchStatement {
+    const c = node.children;
+    const keyword = must(tokenOf(c, 'Switch'));
+    const options: A.SwitchStatement['options'] = new Set();
+    for (const option of tokensOf(c, 'Parameter')) {
+      const written = option.image.slice(1).toLowerCase();
+      const match = switchOptions.filter((o) => o.startsWith(written));
+      if (match.length !== 1) {
+        throw this.error(`Unknown switch option '${option.image}'; the options are -Regex, -Wildcard, -Exact, -CaseSensitive and -File`, this.span(option));
+      }
+      options.add(match[0]!);
+    }
+    const conditionNode = nodeOf(c, 'condition');
+    let subject: A.Pipeline | A.PipelineChain;
+    if (conditionNode) subject = this.condition(conditionNode);
+    else {
+      const variable = tokenOf(c, 'Variable');
+      const word = tokenOf(c, 'Bareword');
+      const path: A.Expression = variable
+        ? this.variable(variable)
+        : word
+          ? { kind: 'String', span: this.span(word), value: word.image, quote: 'bare' }
+          : this.string(must(tokenOf(c, 'StringToken')));
+      subject = this.pipelineOf(path);
+      if (!options.has('file')) throw this.error('The switch statement needs its value in parentheses: switch ($x) { … }', subject.span);
+    }
+    const clauses = nodesOf(c, 'switchClause').map((n) => this.switchClause(n));
+    const defaults = clauses.filter((clause) => clause.condition === null);
+    if (defaults.length > 1) throw this.error('A switch statement can have only one default clause', defaults[1]!.span);
+    return { kind: 'Switch', span: this.span(keyword, must(tokenOf(c, 'RCurly'))), label: null, options, subject, clauses };
+  }
+
+  switchClause(node: CstNode): A.SwitchClause {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    const word = tokenOf(c, 'CommandName') ?? tokenOf(c, 'Bareword') ?? tokenOf(c, 'Identifier');
+    let condition: A.Expression | null;
+    if (word) condition = word.image.toLowerCase() === 'default' ? null : { kind: 'String', span: this.span(word), value: word.image, quote: 'bare' };
+    else condition = this.unary(must(nodeOf(c, 'unary')));
+    return { condition, body, span: this.span(condition?.span ?? must(word), body.span) };
+  }
+
   foreachStatement(node: CstNode): A.ForeachStatement {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
     return {
       kind: 'Foreach',
+      label: null,
       span: this.span(must(tokenOf(c, 'Foreach')), body.span),
       variable: this.variable(must(tokenOf(c, 'Variable'))).name,
       iterable: this.asPipeline(this.pipelineStatement(must(nodeOf(c, 'pipelineStatement')))),
@@ -259,7 +393,7 @@ export class AstBuilder {
   whileStatement(node: CstNode): A.WhileStatement {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
-    return { kind: 'While', span: this.span(must(tokenOf(c, 'While')), body.span), condition: this.condition(must(nodeOf(c, 'condition'))), body };
+    return { kind: 'While', span: this.span(must(tokenOf(c, 'While')), body.span), label: null, condition: this.condition(must(nodeOf(c, 'condition'))), body };
   }
 
   tryStatement(node: CstNode): A.TryStatement {
@@ -272,14 +406,39 @@ export class AstBuilder {
     }
     const body = this.block(must(nodeOf(c, 'block')));
     const finallyBody = finallyNode ? this.block(finallyNode) : null;
+    if (finallyBody) this.checkFinally(finallyBody.statements, false);
     const last = finallyBody?.span ?? catches[catches.length - 1]!.span;
     return { kind: 'Try', span: this.span(must(tokenOf(c, 'Try')), last), body, catches, finallyBody };
+  }
+
+  trapStatement(node: CstNode): A.TrapStatement {
+    const c = node.children;
+    const body = this.block(must(nodeOf(c, 'block')));
+    return { kind: 'Trap', span: this.span(must(tokenOf(c, 'Trap')), body.span), types: nodesOf(c, 'typeLiteral').map((t) => this.writtenType(t)), body };
+  }
+
+  /** `return`, and `break`/`continue` not inside a loop of their own, cannot leave a finally block (PowerShell's ControlLeavingFinally). */
+  private checkFinally(statements: readonly A.Statement[], inLoop: boolean): void {
+    for (const s of statements) {
+      if (s.kind === 'Return' || ((s.kind === 'Break' || s.kind === 'Continue') && (!inLoop || s.label !== null))) {
+        throw this.error('Control cannot leave a finally block', s.span);
+      }
+      if (s.kind === 'If') {
+        for (const clause of s.clauses) this.checkFinally(clause.body.statements, inLoop);
+        if (s.elseBody) this.checkFinally(s.elseBody.statements, inLoop);
+      } else if (s.kind === 'Foreach' || s.kind === 'While' || s.kind === 'For' || s.kind === 'Do') this.checkFinally(s.body.statements, true);
+      else if (s.kind === 'Switch') for (const clause of s.clauses) this.checkFinally(clause.body.statements, true);
+      else if (s.kind === 'Try') {
+        this.checkFinally(s.body.statements, inLoop);
+        for (const clause of s.catches) this.checkFinally(clause.body.statements, inLoop);
+      }
+    }
   }
 
   catchClause(node: CstNode): A.TryStatement['catches'][number] {
     const c = node.children;
     const body = this.block(must(nodeOf(c, 'block')));
-    return { types: nodesOf(c, 'typeLiteral').map((t) => this.typeLiteral(t)), body, span: this.span(must(tokenOf(c, 'Catch')), body.span) };
+    return { types: nodesOf(c, 'typeLiteral').map((t) => this.writtenType(t)), body, span: this.span(must(tokenOf(c, 'Catch')), body.span) };
   }
 
   functionDefinition(node: CstNode): A.FunctionDefinition {
@@ -293,7 +452,13 @@ export class AstBuilder {
       params = { kind: 'ParamBlock', span: this.span(open, close), params: this.parameterList(list) };
       body.params = params;
     }
-    return { kind: 'FunctionDefinition', span: this.span(must(tokenOf(c, 'Function')), body.span), name: must(tokenOf(c, 'FunctionName')).image, params, body };
+    const filter = tokenOf(c, 'Filter');
+    // A filter's body is its process block (about_Functions, Filters).
+    if (filter && !body.blocks) {
+      body.blocks = { begin: null, process: body.body, end: null, clean: null };
+      body.body = [];
+    }
+    return { kind: 'FunctionDefinition', span: this.span(filter ?? must(tokenOf(c, 'Function')), body.span), name: must(tokenOf(c, 'FunctionName')).image, params, body };
   }
 
   // ------------------------------------------------------------ param blocks
@@ -302,7 +467,10 @@ export class AstBuilder {
     const c = node.children;
     const first = nodeOf(c, 'attribute');
     const start = first ? must(tokenOf(first.children, 'LBracket')) : must(tokenOf(c, 'Param'));
-    return { kind: 'ParamBlock', span: this.span(start, must(tokenOf(c, 'RParen'))), params: this.parameterList(must(nodeOf(c, 'parameterList'))) };
+    const block: A.ParamBlock = { kind: 'ParamBlock', span: this.span(start, must(tokenOf(c, 'RParen'))), params: this.parameterList(must(nodeOf(c, 'parameterList'))) };
+    const attributes = nodesOf(c, 'attribute').map((a) => this.attribute(a));
+    if (attributes.length > 0) block.attributes = attributes;
+    return block;
   }
 
   parameterList(node: CstNode): A.ParameterDeclaration[] {
@@ -351,6 +519,11 @@ export class AstBuilder {
     return this.typeName(must(nodeOf(node.children, 'typeName'))).toLowerCase();
   }
 
+  /** The name in a type literal as written (`[System.IO.IOException]`). */
+  private writtenType(node: CstNode): string {
+    return this.typeName(must(nodeOf(node.children, 'typeName')));
+  }
+
   /** The type name as written. */
   typeName(node: CstNode): string {
     const c = node.children;
@@ -370,18 +543,32 @@ export class AstBuilder {
     const assign = tokenOf(c, 'AssignOp');
     const single = first.elements.length === 1 && first.elements[0]!.kind === 'ExpressionElement' ? first.elements[0].expression : undefined;
     if (assign !== undefined) {
-      if (single === undefined || (single.kind !== 'Variable' && single.kind !== 'Member' && single.kind !== 'Index')) {
+      const operator = assign.image as A.Assignment['operator'];
+      const assignable = (e: A.Expression | undefined): e is A.AssignableExpression => e !== undefined && (e.kind === 'Variable' || e.kind === 'Member' || e.kind === 'Index');
+      let target: A.Assignment['target'] | undefined;
+      let typeConstraint: string | undefined;
+      if (assignable(single)) target = single;
+      else if (single?.kind === 'Cast' && single.operand.kind === 'Variable') {
+        if (single.type === 'ordered') throw this.error('The ordered attribute can be specified only on a hash literal node', single.span);
+        target = single.operand;
+        typeConstraint = single.type;
+      } else if (single?.kind === 'ArrayLiteral' && operator === '=' && single.elements.every(assignable)) target = single;
+      if (target === undefined) {
         throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
       }
-      const value = this.statement(must(nodeOf(c, 'statement')));
-      return { kind: 'Assignment', span: this.span(first.span, value.span), target: single, operator: assign.image as A.Assignment['operator'], value };
+      const value = this.valueStatement(this.statement(must(nodeOf(c, 'statement'))));
+      const assignment: A.Assignment = { kind: 'Assignment', span: this.span(first.span, value.span), target, operator, value };
+      if (typeConstraint !== undefined) assignment.typeConstraint = typeConstraint;
+      return assignment;
     }
-    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single)) {
+    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
       // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
       const increment = single as A.UnaryExpression;
       const one: A.NumberLiteral = { kind: 'Number', span: increment.span, value: 1, raw: '1' };
       const target = increment.operand as A.Assignment['target'];
-      return { kind: 'Assignment', span: increment.span, target, operator: increment.operator === '++' ? '+=' : '-=', value: this.pipelineOf(one) };
+      const statement: A.Assignment = { kind: 'Assignment', span: increment.span, target, operator: increment.operator === '++' ? '+=' : '-=', value: this.pipelineOf(one) };
+      this.incrementStatements.set(statement, increment);
+      return statement;
     }
     let result: A.Pipeline | A.PipelineChain = first;
     tokensOf(c, 'ChainOp').forEach((op, i) => {
@@ -412,10 +599,13 @@ export class AstBuilder {
     const c = node.children;
     const name = tokenOf(c, 'CommandName');
     const args = nodesOf(c, 'commandElement').map((e) => this.commandElement(e));
-    const start = name ?? must(tokenOf(c, 'Amp'));
-    const invoked = name ? null : this.commandValue(must(nodeOf(c, 'commandValue')));
-    const end = args[args.length - 1]?.span ?? invoked?.span ?? start;
-    return { kind: 'Command', span: this.span(start, end), name: invoked ?? start.image, invoked: invoked !== null, args };
+    const invoker = tokenOf(c, 'Amp') ?? tokenOf(c, 'DotSource');
+    const start = invoker ?? must(name);
+    const valueNode = nodeOf(c, 'commandValue');
+    const invoked = valueNode ? this.commandValue(valueNode) : null;
+    const end = args[args.length - 1]?.span ?? invoked?.span ?? name ?? start;
+    const dotSource = invoker?.tokenType.name === 'DotSource';
+    return { kind: 'Command', span: this.span(start, end), name: invoked ?? must(name).image, invoked: invoker !== undefined, dotSource, args };
   }
 
   commandElement(node: CstNode): A.CommandArgument {
@@ -451,6 +641,15 @@ export class AstBuilder {
   /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
   expression(node: CstNode): A.Expression {
     const c = node.children;
+    const condition = this.binaryExpression(c);
+    const whenTrue = nodeOf(c, 'whenTrue');
+    if (whenTrue === undefined) return condition;
+    const whenFalse = this.expression(must(nodeOf(c, 'whenFalse')));
+    return { kind: 'Ternary', span: this.span(condition.span, whenFalse.span), condition, whenTrue: this.expression(whenTrue), whenFalse };
+  }
+
+  /** Applies PowerShell's binary precedence to the flat `operand (op operand)*` list. */
+  private binaryExpression(c: Children): A.Expression {
     const operandNodes = nodesOf(c, 'unary');
     if (operandNodes.length === 1) return this.unary(operandNodes[0]!);
     const binary = tokensOf(c, 'BinaryOp');
@@ -491,7 +690,7 @@ export class AstBuilder {
 
   unary(node: CstNode): A.Expression {
     const c = node.children;
-    const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma');
+    const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma') ?? tokenOf(c, 'ComparisonOp');
     if (op) {
       const operand = this.unary(must(nodeOf(c, 'unary')));
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
@@ -529,17 +728,21 @@ export class AstBuilder {
     if (memberNode) {
       const member = this.memberName(memberNode);
       const isStatic = tokenOf(c, 'ColonColon') !== undefined;
+      const nullConditional = tokenOf(c, 'QuestionDot') !== undefined ? { nullConditional: true as const } : {};
       const close = tokenOf(c, 'RParen');
       if (close === undefined) {
         const end = typeof member === 'string' ? must(tokenOf(memberNode.children, 'Identifier') ?? tokenOf(memberNode.children, 'StringToken')) : member.span;
-        return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic };
+        return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic, ...nullConditional };
       }
       const span = this.span(object.span, close);
       if (typeof member !== 'string') throw this.error('A method name must be a plain name', member.span);
-      return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic };
+      return { kind: 'MethodCall', span, object, method: member, args: nodesOf(c, 'expression').map((e) => this.expression(e)), isStatic, ...nullConditional };
     }
     const index = nodeOf(c, 'expression');
-    if (index) return { kind: 'Index', span: this.span(object.span, must(tokenOf(c, 'RBracket'))), object, index: this.expression(index) };
+    if (index) {
+      const nullConditional = tokenOf(c, 'QuestionBracket') !== undefined ? { nullConditional: true as const } : {};
+      return { kind: 'Index', span: this.span(object.span, must(tokenOf(c, 'RBracket'))), object, index: this.expression(index), ...nullConditional };
+    }
     const span = this.span(object.span, must(tokenOf(c, 'PlusPlus') ?? tokenOf(c, 'MinusMinus')));
     // `$i++`: kept as a marker until pipelineStatement sees it is a whole statement.
     const increment: A.UnaryExpression = { kind: 'Unary', span, operator: tokenOf(c, 'PlusPlus') ? '++' : '--', operand: object };
@@ -598,7 +801,15 @@ export class AstBuilder {
   }
 
   parenExpression(node: CstNode): A.ParenExpression {
-    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline: this.statement(must(nodeOf(node.children, 'statement'))) };
+    return { kind: 'Paren', span: this.between(node, 'LParen', 'RParen'), pipeline: this.valueStatement(this.statement(must(nodeOf(node.children, 'statement')))) };
+  }
+
+  /** A statement whose value is used (`($i++)`, `$c = $i++`): `$i++` there yields the value before the increment. */
+  private valueStatement(statement: A.Statement): A.Statement {
+    const increment = this.incrementStatements.get(statement);
+    if (increment === undefined) return statement;
+    increment.operator = increment.operator === '++' ? 'post++' : 'post--';
+    return this.pipelineOf(increment);
   }
 
   hashLiteral(node: CstNode): A.HashtableLiteral {
@@ -629,13 +840,16 @@ export class AstBuilder {
     const params = nodeOf(c, 'paramBlock');
     const open = must(tokenOf(c, 'LCurly'));
     const close = must(tokenOf(c, 'RCurly'));
-    return {
+    const { body, blocks } = this.scriptBody(must(nodeOf(c, 'scriptBody')));
+    const block: A.ScriptBlockExpression = {
       kind: 'ScriptBlock',
       span: this.span(open, close),
       params: params ? this.paramBlock(params) : null,
-      body: this.statementList(must(nodeOf(c, 'statementList'))),
+      body,
       text: this.source.slice(open.endOffset! + 1, close.startOffset),
     };
+    if (blocks) block.blocks = blocks;
+    return block;
   }
 
   // ------------------------------------------------------------ variables and strings

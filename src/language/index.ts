@@ -46,7 +46,7 @@ function parseWhole(source: string, file: string): Script {
   let script: Script | undefined;
   for (const slice of T.tokenSlices(source, where, sliceSize)) {
     if (script === undefined) script = builder.script(run(slice, where, (p) => p.script()));
-    else script.body.push(...builder.embeddedStatements(run(slice, where, (p) => p.embeddedStatements())));
+    else builder.scriptSlice(run(slice, where, (p) => p.scriptSlice()), script);
   }
   builder.finish();
   return script!;
@@ -96,12 +96,12 @@ const closers: Record<string, { closer: string; message: string }> = {
 const expressionStarts = new Set<TokenType>([
   T.NumberToken, T.StringToken, T.SingleString, T.DoubleString, T.HereSingle, T.HereDouble, T.Variable,
   T.DollarParen, T.AtParen, T.AtCurly, T.LCurly, T.LParen, T.LBracket, T.Comma,
-  T.PrefixOp, T.NotOp, T.Bang, T.Plus, T.Minus, T.PlusPlus, T.MinusMinus,
+  T.PrefixOp, T.NotOp, T.Bang, T.Plus, T.Minus, T.PlusPlus, T.MinusMinus, T.ComparisonOp,
 ]);
 
 /** Statement keywords and command starts: where an expression is also possible, "an expression" says enough. */
 const statementStarts = new Set<TokenType>([
-  T.If, T.Foreach, T.While, T.Try, T.Function, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp,
+  T.If, T.Foreach, T.While, T.For, T.Do, T.Switch, T.Label, T.Try, T.Trap, T.Function, T.Filter, T.NamedBlock, T.Break, T.Continue, T.Return, T.Throw, T.Exit, T.CommandName, T.Amp, T.DotSource,
 ]);
 
 function describeExpected(types: TokenType[]): string[] {
@@ -110,7 +110,7 @@ function describeExpected(types: TokenType[]): string[] {
   for (const type of types) {
     if (expression && expressionStarts.has(type)) labels.add('an expression');
     else if (expression && statementStarts.has(type)) continue;
-    else if (type === T.Amp && types.includes(T.CommandName)) continue;
+    else if ((type === T.Amp || type === T.DotSource) && types.includes(T.CommandName)) continue;
     else labels.add(type.LABEL ?? type.name);
   }
   return [...labels];

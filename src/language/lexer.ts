@@ -44,6 +44,8 @@ class ModeTracker {
   lastClosed: Frame | null = null;
   /** The first opener nested deeper than maxNesting, if any. */
   tooDeep: IToken | null = null;
+  /** A `switch` keyword was read and its `(` not yet: options such as `-Regex` come between. */
+  private switchPending = false;
 
   sync(tokens: IToken[]): void {
     if (tokens !== this.tokens) {
@@ -52,6 +54,7 @@ class ModeTracker {
       this.frames = [{ kind: 'top', command: false, opener: null, before: undefined }];
       this.lastClosed = null;
       this.tooDeep = null;
+      this.switchPending = false;
     }
     while (this.seen < tokens.length) {
       this.apply(tokens[this.seen]!, this.seen > 0 ? tokens[this.seen - 1] : undefined);
@@ -73,16 +76,28 @@ class ModeTracker {
     if (type === LParen) {
       const b = before?.tokenType;
       const kind: FrameKind =
-        b === Param || b === FunctionName ? 'param' : b === If || b === ElseIf || b === While ? 'cond' : b === Foreach ? 'foreach' : 'paren';
+        b === Param || b === FunctionName
+          ? 'param'
+          : b === If || b === ElseIf || b === While || b === Until || b === For || b === Switch || (this.switchPending && b === Parameter)
+            ? 'cond'
+            : b === Foreach
+              ? 'foreach'
+              : 'paren';
+      this.switchPending = false;
       this.push(kind, token, before);
-    } else if (type === CallParen) this.push('call', token, before);
+    } else if (type === Switch) this.switchPending = true;
+    // `switch -File path {`: the path is a command argument (a bare word such as hosts.txt).
+    else if (type === Parameter && this.switchPending && /^-f/i.test(token.image)) this.frame.command = true; else if (type === CallParen) this.push('call', token, before);
     else if (type === DollarParen || type === AtParen) this.push('sub', token, before);
-    else if (type === LCurly) this.push('block', token, before);
+    else if (type === LCurly) {
+      this.switchPending = false;
+      this.push('block', token, before);
+    }
     else if (type === AtCurly) this.push('hash', token, before);
-    else if (type === LBracket) this.push('bracket', token, before);
+    else if (type === LBracket || type === QuestionBracket) this.push('bracket', token, before);
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
-    } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp) this.frame.command = true;
+    } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp || type === DotSource) this.frame.command = true;
     else if (endsCommand.has(type)) this.frame.command = false;
   }
 }
@@ -115,6 +130,8 @@ function atStatementStart(tokens: IToken[]): boolean {
   // In a hashtable, the start of a line is a key, not a command.
   if (type === Newline || type === Semi) return frame.kind !== 'hash';
   if (type === LParen) return frame.kind === 'paren' || frame.kind === 'cond' || frame.kind === 'foreach';
+  // `param($x) if (…)`: the body may start on the param block's line.
+  if (type === RParen) return tracker.lastClosed?.kind === 'param' && tracker.lastClosed.before === Param;
   return statementStarters.has(type);
 }
 
@@ -241,11 +258,14 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   const beforeBody =
     type === Else ||
     type === Try ||
+    type === Do ||
+    type === NamedBlock ||
+    type === Trap ||
     type === Finally ||
     type === Catch ||
     type === FunctionName ||
     (type === RParen && closed !== null && (closed.kind === 'cond' || closed.kind === 'foreach' || (closed.kind === 'param' && closed.before === FunctionName))) ||
-    (type === RBracket && closed !== null && (closed.before === Catch || closed.before === Comma));
+    (type === RBracket && closed !== null && (closed.before === Catch || closed.before === Trap || closed.before === Comma));
   return beforeBody && text.charCodeAt(nextNonBlank(text, offset)) === 123; /* { */
 }
 
@@ -340,7 +360,8 @@ export const AtCurly = token('AtCurly', '@{', { label: "'@{'" });
 export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variable', starts: '@' });
 export const Variable = token(
   'Variable',
-  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/i,
+  // `?` may continue a name (`$ok?`), as in PowerShell 7: `${x}?.Name` is the null-conditional form.
+  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
   { label: 'a variable', starts: '$' },
 );
 
@@ -349,6 +370,8 @@ export const AndAnd = token('AndAnd', '&&', { categories: [ChainOp], label: "'&&
 export const OrOr = token('OrOr', '||', { categories: [ChainOp], label: "'||'" });
 export const Pipe = token('Pipe', '|', { label: "'|'" });
 export const Amp = token('Amp', '&', { label: "'&'" });
+/** `. ./common.mcs`, `. { … }`: a dot and a space where a statement starts run the command in the current scope. */
+export const DotSource = token('DotSource', guarded(/\.(?=[ \t])/, atStatementStart), { label: "'.'", starts: '.' });
 export const LCurly = token('LCurly', '{', { label: "'{'" });
 export const RCurly = token('RCurly', '}', { label: "'}'" });
 /** `(` touching a name: method-call or attribute arguments. */
@@ -378,10 +401,31 @@ export const If = keyword('If', 'if');
 export const ElseIf = keyword('ElseIf', 'elseif', afterBlock);
 export const Else = keyword('Else', 'else', afterBlock);
 export const Foreach = keyword('Foreach', 'foreach');
-export const While = keyword('While', 'while');
+// `do { } while (…)`: after a block too.
+export const While = keyword('While', 'while', afterBlock);
+export const Until = keyword('Until', 'until', afterBlock);
+export const Do = keyword('Do', 'do');
+export const For = keyword('For', 'for');
+export const Switch = keyword('Switch', 'switch');
+export const Trap = keyword('Trap', 'trap');
 export const Break = keyword('Break', 'break');
 export const Continue = keyword('Continue', 'continue');
 export const Function = keyword('Function', 'function');
+/** `filter Name { … }`: a function whose body is its process block. */
+export const Filter = keyword('Filter', 'filter');
+/** `begin {`, `process {`, `end {`, `clean {` where a statement starts (in a script block or script). */
+export const NamedBlock = token(
+  'NamedBlock',
+  guarded(/(?:begin|process|end|clean)(?=\s*\{)/i, (tokens) => {
+    tracker.sync(tokens);
+    const kind = tracker.frame.kind;
+    if (kind !== 'block' && kind !== 'top') return false;
+    // Also right after the previous block's `}` or the param block's `)`: `begin { } process { }`.
+    const prev = previous(tokens)?.tokenType;
+    return atStatementStart(tokens) || (!tracker.frame.command && (prev === RCurly || prev === RParen));
+  }),
+  { label: "'begin', 'process', 'end' or 'clean'", starts: 'bBpPeEcC' },
+);
 export const Return = keyword('Return', 'return');
 export const Exit = keyword('Exit', 'exit');
 export const Try = keyword('Try', 'try');
@@ -390,6 +434,8 @@ export const Finally = keyword('Finally', 'finally', afterBlock);
 export const Throw = keyword('Throw', 'throw');
 // `[CmdletBinding()] param(…)`
 export const Param = keyword('Param', 'param', (prev) => prev?.tokenType === RBracket);
+/** `:outer` before a loop or switch (break/continue name it). */
+export const Label = token('Label', guarded(/:[A-Za-z_]\w*/, atStatementStart), { label: 'a label', starts: ':' });
 export const In = token(
   'In',
   guarded(/in(?![\w-])/i, (tokens) => {
@@ -401,14 +447,14 @@ export const In = token(
 
 export const FunctionName = token(
   'FunctionName',
-  guarded(/(?:(?:global|script|local):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*/i, (tokens) => previous(tokens)?.tokenType === Function),
+  guarded(/(?:(?:global|script|local):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff.-]*/i, (tokens) => previous(tokens)?.tokenType === Function || previous(tokens)?.tokenType === Filter),
   { label: 'a function name', starts: isWordStart },
 );
 export const CommandName = token(
   'CommandName',
   guarded(
     /(?:[A-Za-z_\u00c0-\uffff]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
-    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp,
+    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource,
   ),
   { label: 'a command', starts: (code) => isWordStart(code) || './\\~%?'.includes(String.fromCharCode(code)) },
 );
@@ -420,14 +466,14 @@ const notInCommand = (tokens: IToken[]): boolean => !inCommandMode(tokens);
 export const ComparisonOp = token(
   'ComparisonOp',
   guarded(
-    /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|join|isnot|is|as)(?!\w)/i,
+    /-(?:[ci]?(?:eq|ne|gt|ge|lt|le|like|notlike|match|notmatch|contains|notcontains|in|notin|replace|split)|band|bor|bxor|shl|shr|join|isnot|is|as)(?!\w)/i,
     notInCommand,
   ),
   { categories: [BinaryOp], label: 'a comparison operator', starts: '-' },
 );
 export const LogicalOp = token('LogicalOp', guarded(/-(?:and|or|xor)(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-and', '-or' or '-xor'", starts: '-' });
 export const FormatOp = token('FormatOp', guarded(/-f(?!\w)/i, notInCommand), { categories: [BinaryOp], label: "'-f'", starts: '-' });
-export const NotOp = token('NotOp', guarded(/-not(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", starts: '-' });
+export const NotOp = token('NotOp', guarded(/-(?:not|bnot)(?!\w)/i, notInCommand), { categories: [PrefixOp], label: "'-not'", starts: '-' });
 
 /** `-Name:` — the value follows the colon. */
 export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label: 'a parameter', starts: '-' });
@@ -450,6 +496,21 @@ export const NumberToken = token(
 
 export const DotDot = token('DotDot', expressionOnly('..'), { categories: [BinaryOp], label: "'..'", starts: '.' });
 export const ColonColon = token('ColonColon', expressionOnly('::'), { label: "'::'", starts: ':' });
+export const Colon = token('Colon', expressionOnly(':'), { label: "':'", starts: ':' });
+// PowerShell 7's null operators: `a ?? b`, `$x ??= v`, `${x}?.Name`, `${x}?[0]`, and `c ? a : b`.
+export const CoalesceAssign = token('CoalesceAssign', expressionOnly('??='), { categories: [AssignOp], label: "'??='", starts: '?' });
+export const Coalesce = token('Coalesce', expressionOnly('??'), { categories: [BinaryOp], label: "'??'", starts: '?' });
+export const QuestionDot = token(
+  'QuestionDot',
+  (text, offset, tokens) => (text.startsWith('?.', offset) && touchesValue(tokens, offset) ? offset + 2 : -1),
+  { label: "'?.'", starts: '?' },
+);
+export const QuestionBracket = token(
+  'QuestionBracket',
+  (text, offset, tokens) => (text.startsWith('?[', offset) && touchesValue(tokens, offset) ? offset + 2 : -1),
+  { label: "'?['", starts: '?' },
+);
+export const Question = token('Question', expressionOnly('?'), { label: "'?'", starts: '?' });
 export const Dot = token(
   'Dot',
   (text, offset, tokens) => (text.charCodeAt(offset) === 46 && text.charCodeAt(offset + 1) !== 46 && touchesValue(tokens, offset) ? offset + 1 : -1),
@@ -486,7 +547,7 @@ export const Identifier = token(
   guarded(/[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*/, (tokens, _text, offset) => {
     if (!inCommandMode(tokens)) return true;
     const prev = previous(tokens);
-    return prev !== undefined && (prev.tokenType === Dot || prev.tokenType === ColonColon) && prev.endOffset! + 1 === offset;
+    return prev !== undefined && (prev.tokenType === Dot || prev.tokenType === ColonColon || prev.tokenType === QuestionDot) && prev.endOffset! + 1 === offset;
   }),
   { label: 'a name', starts: isWordStart },
 );
@@ -499,12 +560,13 @@ export const Bareword = token('Bareword', guarded(/[^\s;|&(){},'"`$@#][^\s;|&(){
 // Token types that change or end command mode, start statements, continue lines, end values.
 const endsCommand = new Set<TokenType>([Newline, Semi, Pipe, AndAnd, OrOr]);
 const statementStarters = new Set<TokenType>([
-  Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen,
+  Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen, Label,
   Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
 ]);
 const lineContinuers = new Set<TokenType>([
   Pipe, AndAnd, OrOr, Comma, LParen, Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
   Plus, Minus, Star, Slash, Percent, DotDot, ComparisonOp, LogicalOp, FormatOp, NotOp, Bang,
+  Coalesce, CoalesceAssign, Question, Colon,
 ]);
 const valueEnds = new Set<TokenType>([Variable, RParen, RBracket, RCurly, Identifier, SingleString, DoubleString]);
 
@@ -513,11 +575,11 @@ export const allTokens: TokenType[] = [
   Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
-  Semi, AndAnd, OrOr, Pipe, Amp, LCurly, RCurly, CallParen, LParen, RParen, Comma,
-  ElseIf, Else, If, Foreach, While, Break, Continue, Function, Return, Exit, Try, Catch, Finally, Throw, Param, In,
+  Semi, AndAnd, OrOr, Pipe, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
+  ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Filter, NamedBlock, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,
-  NumberToken, DotDot, ColonColon, Dot, LBracket, RBracket,
+  NumberToken, DotDot, ColonColon, Colon, CoalesceAssign, Coalesce, QuestionDot, QuestionBracket, Question, Dot, LBracket, RBracket,
   PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign, Assign,
   PlusPlus, MinusMinus, Plus, Minus, Star, Slash, Percent, Bang,
   Identifier, Bareword, Unterminated,

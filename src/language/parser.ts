@@ -180,12 +180,51 @@ export class McshellParser extends chevrotain.CstParser {
   script = this.RULE('script', () => {
     this.MANY(() => this.CONSUME(T.Separator));
     this.OPTION({ GATE: () => this.paramBlockAhead(), DEF: () => this.SUBRULE(this.paramBlock) });
-    this.SUBRULE(this.statementList);
+    this.SUBRULE(this.scriptBody);
+  });
+
+  /** Whether named blocks (`begin { … }`) follow, after any separators. */
+  private namedBlockAhead(): boolean {
+    for (let i = 1; ; i++) {
+      const type = this.LA(i).tokenType;
+      if (type === T.NamedBlock) return true;
+      if (type !== T.Newline && type !== T.Semi) return false;
+    }
+  }
+
+  /** A script's or script block's body: named blocks, or statements (the end block). */
+  scriptBody = this.RULE('scriptBody', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: (this.alternatives.scriptBody ??= [
+        {
+          GATE: () => this.namedBlockAhead(),
+          ALT: () => {
+            this.MANY(() => this.CONSUME(T.Separator));
+            this.AT_LEAST_ONE(() => {
+              this.SUBRULE(this.namedBlock);
+              this.MANY2(() => this.CONSUME2(T.Separator));
+            });
+          },
+        },
+        { ALT: () => this.SUBRULE(this.statementList) },
+      ]),
+    });
+  });
+
+  namedBlock = this.RULE('namedBlock', () => {
+    this.CONSUME(T.NamedBlock);
+    this.SUBRULE(this.block);
   });
 
   /** The statements of `$( … )` inside a double-quoted string (parsed on its own). */
   embeddedStatements = this.RULE('embeddedStatements', () => {
     this.SUBRULE(this.statementList);
+  });
+
+  /** A later slice of a long script (index.ts parses scripts in slices): statements or named blocks. */
+  scriptSlice = this.RULE('scriptSlice', () => {
+    this.SUBRULE(this.scriptBody);
   });
 
   statementList = this.RULE('statementList', () => {
@@ -210,14 +249,92 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.ifStatement) },
       { ALT: () => this.SUBRULE(this.foreachStatement) },
       { ALT: () => this.SUBRULE(this.whileStatement) },
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.doStatement) },
+      { ALT: () => this.SUBRULE(this.switchStatement) },
+      { ALT: () => this.SUBRULE(this.labeledStatement) },
       { ALT: () => this.SUBRULE(this.tryStatement) },
+      { ALT: () => this.SUBRULE(this.trapStatement) },
       { ALT: () => this.SUBRULE(this.functionDefinition) },
-      { ALT: () => this.CONSUME(T.Break) },
-      { ALT: () => this.CONSUME(T.Continue) },
+      { ALT: () => this.SUBRULE(this.loopControl) },
       { ALT: () => this.SUBRULE(this.flowStatement) },
       { ALT: () => this.SUBRULE(this.exitStatement) },
       { ALT: () => this.SUBRULE(this.pipelineStatement) },
     ]));
+  });
+
+  /** `break`, `continue`, optionally naming a loop's label: `break outer`. */
+  loopControl = this.RULE('loopControl', () => {
+    this.OR((this.alternatives.loopControl ??= [{ ALT: () => this.CONSUME(T.Break) }, { ALT: () => this.CONSUME(T.Continue) }]));
+    this.OPTION(() => this.CONSUME(T.Identifier));
+  });
+
+  /** `:outer foreach (…) { … }` */
+  labeledStatement = this.RULE('labeledStatement', () => {
+    this.CONSUME(T.Label);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OR((this.alternatives.labeledStatement ??= [
+      { ALT: () => this.SUBRULE(this.foreachStatement) },
+      { ALT: () => this.SUBRULE(this.whileStatement) },
+      { ALT: () => this.SUBRULE(this.forStatement) },
+      { ALT: () => this.SUBRULE(this.doStatement) },
+      { ALT: () => this.SUBRULE(this.switchStatement) },
+    ]));
+  });
+
+  /** `for (init; condition; iterator) { … }`, each part optional. */
+  forStatement = this.RULE('forStatement', () => {
+    this.CONSUME(T.For);
+    this.CONSUME(T.LParen);
+    this.MANY(() => this.CONSUME(T.Newline));
+    this.OPTION(() => this.SUBRULE(this.pipelineStatement, { LABEL: 'initializer' }));
+    this.CONSUME(T.Separator);
+    this.MANY2(() => this.CONSUME2(T.Newline));
+    this.OPTION2(() => this.SUBRULE2(this.pipelineStatement, { LABEL: 'test' }));
+    this.CONSUME2(T.Separator);
+    this.MANY3(() => this.CONSUME3(T.Newline));
+    this.OPTION3(() => this.SUBRULE3(this.pipelineStatement, { LABEL: 'iterator' }));
+    this.MANY4(() => this.CONSUME4(T.Newline));
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.block);
+  });
+
+  /** `do { … } while (…)` and `do { … } until (…)` */
+  doStatement = this.RULE('doStatement', () => {
+    this.CONSUME(T.Do);
+    this.SUBRULE(this.block);
+    this.OR((this.alternatives.doStatement ??= [{ ALT: () => this.CONSUME(T.While) }, { ALT: () => this.CONSUME(T.Until) }]));
+    this.SUBRULE(this.condition);
+  });
+
+  /** `switch -Regex ($x) { 'a' { … } { $_ -gt 1 } { … } default { … } }`; `switch -File path { … }`. */
+  switchStatement = this.RULE('switchStatement', () => {
+    this.CONSUME(T.Switch);
+    this.MANY(() => this.CONSUME(T.Parameter));
+    this.OR((this.alternatives.switchSubject ??= [
+      { ALT: () => this.SUBRULE(this.condition) },
+      { ALT: () => this.CONSUME(T.Variable) },
+      { ALT: () => this.CONSUME(T.StringToken) },
+      { ALT: () => this.CONSUME2(T.Bareword) },
+    ]));
+    this.CONSUME(T.LCurly);
+    this.MANY2(() => this.CONSUME(T.Separator));
+    this.MANY3(() => {
+      this.SUBRULE(this.switchClause);
+      this.MANY4(() => this.CONSUME2(T.Separator));
+    });
+    this.CONSUME(T.RCurly);
+  });
+
+  /** A clause's condition is a word (`default`, `abc`), a value, or a script block; then its body. */
+  switchClause = this.RULE('switchClause', () => {
+    this.OR((this.alternatives.switchClause ??= [
+      { ALT: () => this.CONSUME(T.CommandName) },
+      { ALT: () => this.CONSUME(T.Bareword) },
+      { ALT: () => this.CONSUME(T.Identifier) },
+      { ALT: () => this.SUBRULE(this.unary) },
+    ]));
+    this.SUBRULE(this.block);
   });
 
   /** `return …` and `throw …` */
@@ -280,6 +397,13 @@ export class McshellParser extends chevrotain.CstParser {
     });
   });
 
+  /** `trap [Type] { … }` */
+  trapStatement = this.RULE('trapStatement', () => {
+    this.CONSUME(T.Trap);
+    this.OPTION(() => this.SUBRULE(this.typeLiteral));
+    this.SUBRULE(this.block);
+  });
+
   catchClause = this.RULE('catchClause', () => {
     this.CONSUME(T.Catch);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.typeLiteral) });
@@ -287,7 +411,7 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   functionDefinition = this.RULE('functionDefinition', () => {
-    this.CONSUME(T.Function);
+    this.OR((this.alternatives.functionKeyword ??= [{ ALT: () => this.CONSUME(T.Function) }, { ALT: () => this.CONSUME(T.Filter) }]));
     this.CONSUME(T.FunctionName);
     this.OPTION(() => {
       this.CONSUME(T.LParen);
@@ -395,8 +519,8 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.CONSUME(T.CommandName) },
       {
         ALT: () => {
-          this.CONSUME(T.Amp);
-          this.SUBRULE(this.commandValue);
+          this.OR2((this.alternatives.invocation ??= [{ ALT: () => this.CONSUME(T.Amp) }, { ALT: () => this.CONSUME(T.DotSource) }]));
+          this.OR3((this.alternatives.invoked ??= [{ ALT: () => this.CONSUME2(T.CommandName) }, { ALT: () => this.SUBRULE(this.commandValue) }]));
         },
       },
     ]));
@@ -442,6 +566,13 @@ export class McshellParser extends chevrotain.CstParser {
         this.SUBRULE2(this.unary);
       },
     });
+    // `condition ? a : b`, below every binary operator; right-associative.
+    this.OPTION(() => {
+      this.CONSUME(T.Question);
+      this.SUBRULE3(this.expression, { LABEL: 'whenTrue', ARGS: [noComma] });
+      this.CONSUME(T.Colon);
+      this.SUBRULE4(this.expression, { LABEL: 'whenFalse', ARGS: [noComma] });
+    });
   });
 
   unary = this.RULE('unary', () => {
@@ -456,6 +587,14 @@ export class McshellParser extends chevrotain.CstParser {
         ALT: () => {
           this.CONSUME(T.Comma);
           this.SUBRULE2(this.unary);
+        },
+      },
+      {
+        // Unary `-split text` and `-join list`.
+        GATE: () => /^-(?:split|join)$/i.test(this.LA(1).image),
+        ALT: () => {
+          this.CONSUME(T.ComparisonOp);
+          this.SUBRULE3(this.unary);
         },
       },
       { ALT: () => this.SUBRULE(this.typeExpression) },
@@ -492,7 +631,11 @@ export class McshellParser extends chevrotain.CstParser {
     this.OR((this.alternatives.postfixOperator ??= [
       {
         ALT: () => {
-          this.OR2((this.alternatives.memberAccess ??= [{ ALT: () => this.CONSUME(T.Dot) }, { ALT: () => this.CONSUME(T.ColonColon) }]));
+          this.OR2((this.alternatives.memberAccess ??= [
+            { ALT: () => this.CONSUME(T.Dot) },
+            { ALT: () => this.CONSUME(T.ColonColon) },
+            { ALT: () => this.CONSUME(T.QuestionDot) },
+          ]));
           this.SUBRULE(this.memberName);
           this.OPTION(() => {
             this.CONSUME(T.CallParen);
@@ -503,7 +646,7 @@ export class McshellParser extends chevrotain.CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.LBracket);
+          this.OR3((this.alternatives.indexOpen ??= [{ ALT: () => this.CONSUME(T.LBracket) }, { ALT: () => this.CONSUME(T.QuestionBracket) }]));
           this.SUBRULE2(this.expression);
           this.CONSUME(T.RBracket);
         },
@@ -570,7 +713,7 @@ export class McshellParser extends chevrotain.CstParser {
     this.CONSUME(T.LCurly);
     this.MANY(() => this.CONSUME(T.Separator));
     this.OPTION({ GATE: () => this.paramBlockAhead(), DEF: () => this.SUBRULE(this.paramBlock) });
-    this.SUBRULE(this.statementList);
+    this.SUBRULE(this.scriptBody);
     this.CONSUME(T.RCurly);
   });
 }

@@ -13,7 +13,7 @@ export type ArgumentValue =
   | { kind: 'named'; name: string; value: unknown; hasValue: boolean; span: SourceSpan | null }
   | { kind: 'positional'; value: unknown; span: SourceSpan | null };
 
-export const ERROR_ACTIONS = ['Stop', 'Continue', 'SilentlyContinue'] as const;
+export const ERROR_ACTIONS = ['Stop', 'Continue', 'SilentlyContinue', 'Ignore'] as const;
 export type ErrorAction = (typeof ERROR_ACTIONS)[number];
 
 /** Parameters every cmdlet accepts. */
@@ -23,8 +23,10 @@ export const COMMON_PARAMETERS: ParameterDeclarations = {
     type: 'enum',
     values: ERROR_ACTIONS,
     aliases: ['ea'],
-    description: 'What to do on a non-terminating error: Stop (terminate), Continue (report and go on), SilentlyContinue (go on quietly).',
+    description:
+      'What to do on a non-terminating error: Stop (terminate), Continue (report and go on), SilentlyContinue (go on quietly, keeping it in $Error), Ignore (go on, keeping nothing).',
   },
+  ErrorVariable: { type: 'string', aliases: ['ev'], description: 'Also stores the errors the command writes in the named variable; +name appends to it.' },
   OutVariable: { type: 'string', aliases: ['ov'], description: 'Also stores the output in the named variable (+name adds to it).' },
   PipelineVariable: { type: 'string', aliases: ['pv'], description: 'Stores each output object in the named variable as it goes down the pipeline, for later commands in it.' },
 };
@@ -46,6 +48,8 @@ interface ParameterInfo {
 export interface CommonValues {
   verbose: boolean;
   errorAction: ErrorAction | undefined;
+  /** `-ErrorVariable name` or `+name` (append). */
+  errorVariable: string | undefined;
   outVariable: string | undefined;
   pipelineVariable: string | undefined;
   whatIf: boolean;
@@ -233,6 +237,7 @@ export class Binder {
       const c = binding.common;
       if (info.name === 'Verbose') c.verbose = converted as boolean;
       else if (info.name === 'ErrorAction') c.errorAction = converted as ErrorAction;
+      else if (info.name === 'ErrorVariable') c.errorVariable = converted as string;
       else if (info.name === 'OutVariable') c.outVariable = converted as string;
       else if (info.name === 'PipelineVariable') c.pipelineVariable = converted as string;
       else if (info.name === 'WhatIf') c.whatIf = converted as boolean;
@@ -259,7 +264,7 @@ export class Binder {
     const binding: Binding = {
       values: {},
       bound: new Set(),
-      common: { verbose: false, errorAction: undefined, outVariable: undefined, pipelineVariable: undefined, whatIf: false, confirm: undefined },
+      common: { verbose: false, errorAction: undefined, errorVariable: undefined, outVariable: undefined, pipelineVariable: undefined, whatIf: false, confirm: undefined },
       sets: this.sets,
       extra: [],
     };

@@ -246,6 +246,8 @@ export interface CmdletContext<S = unknown> {
   setLocation(path: string): void;
   /** Every command available here: cmdlets (lazy) and functions. */
   listCommands(): CommandSummary[];
+  /** Set-StrictMode for the caller's scope: 1–3, or 0 for off. */
+  setStrictMode(version: number): void;
   /** The view declared for an output type name, for formatting cmdlets. */
   views: ReadonlyMap<string, NonNullable<OutputType['view']>>;
 }

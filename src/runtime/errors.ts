@@ -3,6 +3,7 @@
 // span that caused it. Terminating errors travel as RuntimeError exceptions; non-terminating ones
 // are written to the error stream and the pipeline goes on.
 import type { SourceSpan } from '../language/ast.js';
+import { DotNetException, exceptionTypeForRecord } from './exceptions.js';
 
 export type ErrorCategory =
   | 'NotSpecified'
@@ -33,6 +34,8 @@ export interface ErrorInit {
   hint?: string;
   span?: SourceSpan | null;
   cause?: unknown;
+  /** The .NET exception it stands for: an exception object, or a type's full name; by default one fitting its id. */
+  exception?: DotNetException | string;
 }
 
 export class ErrorRecord {
@@ -45,6 +48,8 @@ export class ErrorRecord {
   command: string | null;
   span: SourceSpan | null;
   readonly cause: unknown;
+  private readonly exceptionInit: DotNetException | string | undefined;
+  private exceptionObject: DotNetException | undefined;
 
   constructor(init: ErrorInit & { command?: string | null }) {
     this.id = init.id;
@@ -55,6 +60,7 @@ export class ErrorRecord {
     this.command = init.command ?? null;
     this.span = init.span ?? null;
     this.cause = init.cause;
+    this.exceptionInit = init.exception;
   }
 
   /** `Id,Cmdlet` as PowerShell's FullyQualifiedErrorId. */
@@ -73,9 +79,21 @@ export class ErrorRecord {
     return this.fullyQualifiedId;
   }
 
-  /** `$_.Exception.Message` in catch blocks, as PowerShell scripts write it. */
-  get exception(): { Message: string } {
-    return { Message: this.message };
+  /** `$_.Exception` in catch blocks: `.Message`, `.GetType().Name`, `.InnerException`. */
+  get exception(): DotNetException {
+    if (this.exceptionObject === undefined) {
+      const init = this.exceptionInit;
+      this.exceptionObject = init instanceof DotNetException ? init : new DotNetException(init ?? exceptionTypeForRecord(this.id), this.message);
+    }
+    return this.exceptionObject;
+  }
+
+  /** `$_.CategoryInfo`, as PowerShell shows it: `ObjectNotFound: (x:String) [Get-Item], ItemNotFoundException`. */
+  get categoryInfo(): CategoryInfo {
+    const target = this.targetObject;
+    const name = target === null || target === undefined ? '' : String(target);
+    const type = typeof target === 'string' ? 'String' : '';
+    return new CategoryInfo(this.category, this.command ?? '', this.exception.type().Name, name, type);
   }
 
   /** The properties shown by `Format-List *`, JSON output and `Get-Error`. */
@@ -96,6 +114,20 @@ export class ErrorRecord {
   }
 }
 
+export class CategoryInfo {
+  constructor(
+    readonly Category: ErrorCategory,
+    readonly Activity: string,
+    readonly Reason: string,
+    readonly TargetName: string,
+    readonly TargetType: string,
+  ) {}
+
+  toString(): string {
+    return `${this.Category}: (${this.TargetName}:${this.TargetType}) [${this.Activity}], ${this.Reason}`;
+  }
+}
+
 /** A terminating error. `scriptTerminating` errors (`throw`, `-ErrorAction Stop`) end the script
  * unless caught; statement-terminating ones end only the statement that raised them. */
 export class RuntimeError extends Error {
@@ -111,6 +143,19 @@ export function runtimeError(init: ErrorInit & { command?: string | null }, scri
   return new RuntimeError(new ErrorRecord(init), scriptTerminating);
 }
 
+/**
+ * JavaScript's RangeError (a string or array too large, a structure nested past the stack) as the
+ * catchable error PowerShell raises for exhausted resources.
+ */
+export function resourceError(e: RangeError, span: SourceSpan | null, command: string | null = null): RuntimeError {
+  const stack = /call stack/i.test(e.message);
+  const message = stack
+    ? 'Insufficient stack to continue executing the program safely: the data or the code is nested too deeply.'
+    : `The operation needs more memory than is allowed (${e.message}).`;
+  const exception = stack ? 'System.InsufficientExecutionStackException' : 'System.OutOfMemoryException';
+  return runtimeError({ id: stack ? 'InsufficientExecutionStack' : 'OutOfMemory', category: 'LimitsExceeded', message, span, command, exception, cause: e });
+}
+
 /** Raised when the pipeline's AbortSignal fires (Ctrl+C): stops the pipeline, not the shell. */
 export class PipelineStoppedError extends Error {
   constructor() {
@@ -119,8 +164,13 @@ export class PipelineStoppedError extends Error {
 }
 
 // Control flow travels as exceptions through the (generator-based) interpreter.
-export class BreakSignal {}
-export class ContinueSignal {}
+/** `break` / `continue`, with the label they name (`break outer`), lower-cased, or null. */
+export class BreakSignal {
+  constructor(readonly label: string | null = null) {}
+}
+export class ContinueSignal {
+  constructor(readonly label: string | null = null) {}
+}
 export class ReturnSignal {}
 /** Thrown by `ctx.stopUpstream()`: the runtime closes the upstream stages and runs end blocks. */
 export class StopUpstreamSignal {}

@@ -6,6 +6,7 @@ import type {
   CommandCall,
   Expression,
   FunctionDefinition,
+  NamedBlocks,
   ParamBlock,
   Pipeline,
   PipelineChain,
@@ -13,6 +14,7 @@ import type {
   ScriptBlockExpression,
   SourceSpan,
   Statement,
+  TrapStatement,
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { confirmQuestion } from './confirm.js';
@@ -26,14 +28,18 @@ import {
   ReturnSignal,
   RuntimeError,
   StopUpstreamSignal,
+  resourceError,
   runtimeError,
   type ErrorCategory,
   type ErrorInit,
 } from './errors.js';
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
-import { arithmetic, binaryOperator } from './operators.js';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
+import { allMatches, splitAt, splitWhitespace } from './regex.js';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { LoopEnumerator } from './enumerator.js';
+import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
 import type { ProgressRecord, RunOptions, Session } from './session.js';
@@ -42,6 +48,7 @@ import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './type
 import {
   ConversionError,
   Hashtable,
+  hasProperty,
   TYPE_NAME,
   enumerate,
   getMember,
@@ -63,6 +70,25 @@ export interface Env {
   inTry: boolean;
   /** Running a .mcs file (abbreviated parameter names warn). */
   scriptFile: boolean;
+  /** Functions, script blocks and scripts being run, nested: limited to maxCallDepth. */
+  depth: number;
+}
+
+/**
+ * Nested calls allowed before PowerShell's "call depth overflow" error (runaway recursion fails
+ * fast with a catchable error instead of growing for minutes).
+ */
+export const maxCallDepth = 1000;
+
+/** The environment of a call one level deeper, in `scope`; past maxCallDepth, the overflow error. */
+function called(env: Env, scope: Scope): Env {
+  if (env.depth >= maxCallDepth) {
+    throw runtimeError(
+      { id: 'CallDepthOverflow', category: 'InvalidOperation', message: 'The script failed due to call depth overflow.', exception: 'System.Management.Automation.ScriptCallDepthException' },
+      true,
+    );
+  }
+  return { ...env, scope, depth: env.depth + 1 };
 }
 
 type Output = AsyncGenerator<unknown, void, undefined>;
@@ -72,17 +98,15 @@ type Output = AsyncGenerator<unknown, void, undefined>;
 export async function execute(session: Session, script: Script, options: RunOptions & { signal: AbortSignal }): Promise<void> {
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
-  const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
-  await bindScriptArguments(script, env, options.args ?? []);
-  try {
-    for await (const item of executeStatements(script.body, env)) await options.onOutput(item);
-  } catch (e) {
-    if (!(e instanceof ReturnSignal)) throw e;
-  }
+  const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile, depth: 0 };
+  if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
+  await bindScriptArguments(script, options.args ?? [], env);
+  const output = script.blocks ? runNamedBlocks(script.blocks, env, null) : runBlock(script.body, env);
+  for await (const item of output) await options.onOutput(item);
 }
 
-/** A script's arguments: its param() block's variables in its scope, or $args without one. */
-async function bindScriptArguments(script: Script, env: Env, args: readonly ArgumentValue[]): Promise<void> {
+/** Binds a script's arguments to its `param()` block, or gives them to it as $args. */
+async function bindScriptArguments(script: Script, args: readonly ArgumentValue[], env: Env): Promise<void> {
   if (script.params) {
     const target = await paramTarget(script.params, env, script.span.file, script);
     const binder = new Binder(target);
@@ -90,18 +114,48 @@ async function bindScriptArguments(script: Script, env: Env, args: readonly Argu
     binder.checkMandatory(binding, false, script.params.span);
     await defineParameters(target, binding, binder, env, env.scope);
   } else if (args.length > 0) {
-    env.scope.setLocal('args', args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
+    env.scope.define('args', args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
   }
+}
+
+/** $PSScriptRoot, $PSCommandPath and $MyInvocation of a running script file (about_Automatic_Variables). */
+function defineScriptVariables(scope: Scope, path: string, invokedAs: string): void {
+  scope.define('PSScriptRoot', dirname(path));
+  scope.define('PSCommandPath', path);
+  scope.define('MyInvocation', {
+    MyCommand: { Name: basename(path), Path: path, Definition: path, CommandType: 'ExternalScript' },
+    InvocationName: invokedAs,
+    PSScriptRoot: dirname(path),
+    PSCommandPath: path,
+  });
 }
 
 // ---------------------------------------------------------------- statements
 
+/** The `trap` statements of each statement list (most have none). */
+const trapsOf = new WeakMap<readonly Statement[], TrapStatement[]>();
+
+function trapsIn(statements: readonly Statement[]): TrapStatement[] {
+  let traps = trapsOf.get(statements);
+  if (traps === undefined) {
+    traps = statements.filter((s): s is TrapStatement => s.kind === 'Trap');
+    trapsOf.set(statements, traps);
+  }
+  return traps;
+}
+
 export async function* executeStatements(statements: readonly Statement[], env: Env): Output {
+  const traps = trapsIn(statements);
+  if (traps.length > 0) {
+    yield* executeTrapped(statements, traps, env);
+    return;
+  }
   for (const statement of statements) {
     // Most statements are assignments or expressions that need no awaiting: run them directly.
     if (isSyncStatement(statement)) {
       const value = runSyncStatement(statement, env);
       if (Array.isArray(value)) yield* value;
+      else if (value instanceof LoopEnumerator) yield* value.drain();
       else if (value !== undefined) yield value;
       continue;
     }
@@ -117,6 +171,7 @@ export async function* executeStatements(statements: readonly Statement[], env: 
       else if (lone !== undefined) {
         const value = await evaluate(lone, env);
         if (Array.isArray(value)) yield* value;
+        else if (value instanceof LoopEnumerator) yield* value.drain();
         else if (value !== undefined) yield value;
       } else yield* executeStatement(statement, env);
       if (statement.kind === 'Pipeline' || statement.kind === 'Assignment') env.session.lastSuccess = env.session.errorCount === before;
@@ -127,9 +182,40 @@ export async function* executeStatements(statements: readonly Statement[], env: 
   }
 }
 
-/** A statement-terminating error that the statement list reports and continues past. */
+/** Runs a statement list that has `trap` statements: each terminating error goes to the first trap for its type. */
+async function* executeTrapped(statements: readonly Statement[], traps: readonly TrapStatement[], env: Env): Output {
+  const trying: Env = { ...env, inTry: true };
+  for (const statement of statements) {
+    if (statement.kind === 'Trap') continue;
+    try {
+      yield* executeStatements([statement], trying);
+    } catch (e) {
+      if (!(e instanceof RuntimeError)) throw e;
+      const trap = traps.find((t) => catchMatches(t.types, e.record, t.span));
+      if (!trap) throw e;
+      e.record.span ??= statement.span;
+      const scope = env.scope.transparentChild({ _: e.record, PSItem: e.record });
+      try {
+        yield* executeStatements(trap.body.statements, { ...env, scope });
+      } catch (signal) {
+        if (signal instanceof ContinueSignal) {
+          env.session.errors.unshift(e.record);
+          continue;
+        }
+        if (signal instanceof BreakSignal) throw e;
+        throw signal;
+      }
+      env.session.reportError(e.record);
+    }
+  }
+}
+
+/**
+ * A statement-terminating error that the statement list reports and continues past; with
+ * `$ErrorActionPreference = 'Stop'` it ends the script instead (about_Preference_Variables).
+ */
 function reportable(e: unknown, env: Env): e is RuntimeError {
-  return e instanceof RuntimeError && !e.scriptTerminating && !env.inTry;
+  return e instanceof RuntimeError && !e.scriptTerminating && !env.inTry && toStr(lookupVariable('ErrorActionPreference', env)).toLowerCase() !== 'stop';
 }
 
 /**
@@ -166,10 +252,16 @@ function executeStatement(statement: Statement, env: Env): Output {
       return runForeach(statement, env);
     case 'While':
       return runWhile(statement, env);
+    case 'For':
+      return runFor(statement, env);
+    case 'Do':
+      return runDo(statement, env);
+    case 'Switch':
+      return runSwitch(statement, env);
     case 'Break':
-      return throwing(new BreakSignal());
+      return throwing(new BreakSignal(statement.label));
     case 'Continue':
-      return throwing(new ContinueSignal());
+      return throwing(new ContinueSignal(statement.label));
     case 'Return':
       return runReturn(statement.value, env);
     case 'Exit':
@@ -180,6 +272,9 @@ function executeStatement(statement: Statement, env: Env): Output {
       return runTry(statement, env);
     case 'FunctionDefinition':
       env.scope.defineFunction(statement);
+      return nothing();
+    case 'Trap':
+      // Runs as its statement list's handler (executeTrapped).
       return nothing();
   }
 }
@@ -202,18 +297,42 @@ async function* runAssignment(statement: Assignment, env: Env): Output {
 }
 
 async function assign(statement: Assignment, env: Env): Promise<void> {
+  if (statement.operator === '??=') {
+    const current = await evaluate(statement.target, env);
+    if (current !== null && current !== undefined) return;
+  }
   let value = await statementValue(statement.value, env);
   if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
-  await assignTo(statement.target, value, env);
+  await assignTo(statement.target, value, env, statement.typeConstraint);
 }
 
-async function assignTo(target: Assignment['target'], value: unknown, env: Env): Promise<void> {
+async function assignTo(target: Assignment['target'], value: unknown, env: Env, typeConstraint?: string): Promise<void> {
   if (target.kind === 'Variable') {
-    env.scope.set(target.name, value, target.scope);
+    setVariable(target, value, env, typeConstraint);
+    return;
+  }
+  if (target.kind === 'ArrayLiteral') {
+    const parts = distribute(target.elements.length, value);
+    for (const [i, element] of target.elements.entries()) await assignTo(element as Assignment['target'], parts[i], env);
     return;
   }
   const object = await evaluate(target.object, env);
   store(target, object, target.kind === 'Member' ? (typeof target.member === 'string' ? target.member : toStr(await evaluate(target.member, env))) : await evaluate(target.index, env), value);
+}
+
+/** `$a, $b, $c = 1, 2, 3, 4`: one value each, the last takes the rest (about_Assignment_Operators, Assigning multiple variables). */
+function distribute(count: number, value: unknown): unknown[] {
+  const items = Array.isArray(value) ? value : [value];
+  const parts = items.slice(0, count - 1);
+  while (parts.length < count - 1) parts.push(null);
+  const rest = items.slice(count - 1);
+  parts.push(rest.length === 0 ? null : rest.length === 1 ? rest[0] : rest);
+  return parts;
+}
+
+/** Sets a variable; `[int]$x = …` makes `int` its type, and a typed variable converts what it is given. */
+function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string): void {
+  guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint), 'InvalidArgument');
 }
 
 /** assign() for a statement where isSyncStatement holds, given the value. */
@@ -221,7 +340,12 @@ function assignNow(statement: Assignment, value: unknown, env: Env): void {
   const target = statement.target;
   if (statement.operator !== '=') value = combined(statement, evaluateNow(target, env), value);
   if (target.kind === 'Variable') {
-    env.scope.set(target.name, value, target.scope);
+    setVariable(target, value, env, statement.typeConstraint);
+    return;
+  }
+  if (target.kind === 'ArrayLiteral') {
+    const parts = distribute(target.elements.length, value);
+    target.elements.forEach((element, i) => assignNow({ ...statement, target: element as Assignment['target'], operator: '=' }, parts[i], env));
     return;
   }
   const object = evaluateNow(target.object, env);
@@ -230,12 +354,12 @@ function assignNow(statement: Assignment, value: unknown, env: Env): void {
 
 /** The value to store: `value`, or for `+=` and the like, `current` combined with it. */
 function combined(statement: Assignment, current: unknown, value: unknown): unknown {
-  if (statement.operator === '=') return value;
+  if (statement.operator === '=' || statement.operator === '??=') return value;
   return guard(statement.span, 'InvalidOperation', () => arithmetic(statement.operator[0]!, current, value));
 }
 
 /** Sets a property (`key`: its name) or an element (`key`: the index) of `object`. */
-function store(target: Exclude<Assignment['target'], { kind: 'Variable' }>, object: unknown, key: unknown, value: unknown): void {
+function store(target: Extract<Assignment['target'], { kind: 'Member' | 'Index' }>, object: unknown, key: unknown, value: unknown): void {
   if (target.kind === 'Member') {
     guard(target.span, 'PropertyAssignmentException', () => setMember(object, key as string, value));
     return;
@@ -261,29 +385,129 @@ async function* runIf(statement: Extract<Statement, { kind: 'If' }>, env: Env): 
   if (statement.elseBody) yield* executeStatements(statement.elseBody.statements, env);
 }
 
+// Ctrl+C aborts env.signal from a signal or keypress handler, which runs only when the event loop
+// turns; script code that never waits (`while ($true) { }`) runs in microtasks and would never let
+// it. So loops let the event loop turn every few milliseconds of running.
+const yieldEvery = 20; // ms: Ctrl+C stops a busy loop well within 100 ms
+let iterations = 0;
+let nextYield = 0;
+
+/**
+ * Once per loop iteration or pipeline item: throws when cancelled; now and then returns a promise
+ * to await, which lets the event loop turn (the caller awaits only then: an await costs a microtask).
+ */
+export function checkpoint(env: Env): Promise<void> | undefined {
+  if (env.signal.aborted) throw new PipelineStoppedError();
+  if ((++iterations & 127) !== 0 || performance.now() < nextYield) return undefined;
+  return turnEventLoop(env);
+}
+
+async function turnEventLoop(env: Env): Promise<void> {
+  await new Promise((done) => setImmediate(done));
+  nextYield = performance.now() + yieldEvery;
+  if (env.signal.aborted) throw new PipelineStoppedError();
+}
+
+/** Whether a `break` or `continue` is for the loop with this label (unlabelled ones are for the innermost). */
+function forLoop(signal: BreakSignal | ContinueSignal, label: string | null): boolean {
+  return signal.label === null || signal.label === label;
+}
+
 /** Runs a loop body; returns false on `break`. */
-async function* loopBody(statements: readonly Statement[], env: Env): AsyncGenerator<unknown, boolean, undefined> {
+async function* loopBody(statements: readonly Statement[], env: Env, label: string | null): AsyncGenerator<unknown, boolean, undefined> {
+  const turn = checkpoint(env);
+  if (turn) await turn;
   try {
     yield* executeStatements(statements, env);
   } catch (e) {
-    if (e instanceof BreakSignal) return false;
-    if (!(e instanceof ContinueSignal)) throw e;
+    if (e instanceof BreakSignal && forLoop(e, label)) return false;
+    if (!(e instanceof ContinueSignal && forLoop(e, label))) throw e;
   }
   return true;
 }
 
 async function* runForeach(statement: Extract<Statement, { kind: 'Foreach' }>, env: Env): Output {
-  const items = enumerate(await statementValue(statement.iterable, env));
-  for (const item of items) {
-    env.scope.setLocal(statement.variable, item);
-    if (!(yield* loopBody(statement.body.statements, env))) break;
+  const enumerator = new LoopEnumerator(enumerate(await statementValue(statement.iterable, env)));
+  // $foreach lives while the loop runs; the loop variable and everything else go to the current scope.
+  const bodyEnv: Env = { ...env, scope: env.scope.transparentChild({ foreach: enumerator }) };
+  while (enumerator.MoveNext()) {
+    env.scope.setLocal(statement.variable, enumerator.Current);
+    if (!(yield* loopBody(statement.body.statements, bodyEnv, statement.label))) break;
   }
 }
 
 async function* runWhile(statement: Extract<Statement, { kind: 'While' }>, env: Env): Output {
   while (toBool(await statementValue(statement.condition, env))) {
-    if (env.signal.aborted) throw new PipelineStoppedError();
-    if (!(yield* loopBody(statement.body.statements, env))) break;
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+  }
+}
+
+/** The initializer and iterator of a `for` run for their effect: their output is dropped (about_For). */
+async function* runFor(statement: Extract<Statement, { kind: 'For' }>, env: Env): Output {
+  if (statement.initializer) await collect(executeStatements([statement.initializer], env));
+  while (statement.test === null || toBool(await statementValue(statement.test, env))) {
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+    if (statement.iterator) await collect(executeStatements([statement.iterator], env));
+  }
+}
+
+async function* runDo(statement: Extract<Statement, { kind: 'Do' }>, env: Env): Output {
+  do {
+    if (!(yield* loopBody(statement.body.statements, env, statement.label))) break;
+  } while (toBool(await statementValue(statement.condition, env)) !== statement.until);
+}
+
+/** The lines of the file `switch -File` reads. */
+function switchFileLines(path: unknown, env: Env, span: SourceSpan): string[] {
+  const file = resolve(env.session.cwd, toStr(path));
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw asRuntimeError(e, 'switch', span);
+  }
+  const lines = text.split(/\r\n|\n|\r/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Whether a switch clause's condition matches the current item (about_Switch). */
+async function clauseMatches(condition: Expression, item: unknown, statement: Extract<Statement, { kind: 'Switch' }>, env: Env): Promise<boolean> {
+  const value = await evaluate(condition, env);
+  if (value instanceof ScriptBlock) return toBool(unwrap(await collectScriptBlock(value, env, { input: item, dotSource: true })));
+  const options = statement.options;
+  const c = options.has('casesensitive') ? 'c' : '';
+  const setMatches = (m: Hashtable) => env.scope.set('Matches', m);
+  // The last of -Regex, -Wildcard and -Exact given wins, as in PowerShell's parser.
+  const mode = [...options].filter((o) => o === 'regex' || o === 'wildcard' || o === 'exact').pop();
+  if (mode === 'regex') return toBool(guard(condition.span, 'InvalidRegularExpression', () => binaryOperator(`-${c}match`, toStr(item), value, setMatches)));
+  if (mode === 'wildcard') return toBool(binaryOperator(`-${c}like`, toStr(item), value, setMatches));
+  // A string condition compares the value as a string (about_Switch, Impact of string conversion).
+  return toBool(binaryOperator(`-${c}eq`, typeof value === 'string' ? toStr(item) : item, value, setMatches));
+}
+
+async function* runSwitch(statement: Extract<Statement, { kind: 'Switch' }>, env: Env): Output {
+  const subject = await statementValue(statement.subject, env);
+  const items = statement.options.has('file') ? switchFileLines(subject, env, statement.subject.span) : Array.isArray(subject) ? subject : [subject];
+  const enumerator = new LoopEnumerator(items);
+  while (enumerator.MoveNext()) {
+    const turn = checkpoint(env);
+    if (turn) await turn;
+    const item = enumerator.Current;
+    const itemEnv: Env = { ...env, scope: env.scope.transparentChild({ _: item, PSItem: item, switch: enumerator }) };
+    try {
+      let matched = false;
+      for (const clause of statement.clauses) {
+        if (clause.condition === null || !(await clauseMatches(clause.condition, item, statement, itemEnv))) continue;
+        matched = true;
+        yield* executeStatements(clause.body.statements, itemEnv);
+      }
+      if (!matched) for (const clause of statement.clauses) if (clause.condition === null) yield* executeStatements(clause.body.statements, itemEnv);
+    } catch (e) {
+      // `break` leaves the switch; `continue` goes on with the next item.
+      if (e instanceof BreakSignal && forLoop(e, statement.label)) return;
+      if (!(e instanceof ContinueSignal && forLoop(e, statement.label))) throw e;
+    }
   }
 }
 
@@ -300,25 +524,31 @@ async function* runExit(code: Expression | null, env: Env): Output {
 async function* runThrow(statement: Extract<Statement, { kind: 'Throw' }>, env: Env): Output {
   const value = statement.value ? await statementValue(statement.value, env) : env.scope.get('_');
   if (value instanceof ErrorRecord) throw new RuntimeError(value, true);
+  if (value instanceof DotNetException) {
+    const id = value.type().Name;
+    throw runtimeError({ id, category: 'OperationStopped', message: value.Message, span: statement.span, exception: value }, true);
+  }
   const message = value === null ? 'ScriptHalted' : toStr(value);
   throw runtimeError({ id: 'RuntimeException', category: 'OperationStopped', message, target: value, span: statement.span }, true);
 }
 
-function catchMatches(types: readonly string[], record: ErrorRecord): boolean {
+/** Whether a `catch [A], [B]` (or `trap [A]`) clause takes the error: its exception is of one of the types (about_Try_Catch_Finally). */
+function catchMatches(types: readonly string[], record: ErrorRecord, span: SourceSpan): boolean {
   if (types.length === 0) return true;
-  const names = [record.id, record.category, 'exception', 'runtimeexception', 'system.exception', 'system.management.automation.runtimeexception'].map((n) => n.toLowerCase());
   return types.some((t) => {
-    const lower = t.toLowerCase();
-    return names.includes(lower) || names.some((n) => lower.endsWith(`.${n}`) || lower === `${n}exception`);
+    const type = exceptionTypeNamed(t);
+    if (type === undefined) throw runtimeError({ id: 'TypeNotFound', category: 'InvalidOperation', message: `Unable to find type [${t}].`, target: t, span });
+    return record.exception.isA(type);
   });
 }
 
 async function* runTry(statement: Extract<Statement, { kind: 'Try' }>, env: Env): Output {
   try {
     yield* executeStatements(statement.body.statements, { ...env, inTry: true });
-  } catch (e) {
+  } catch (caught) {
+    const e = caught instanceof RangeError ? resourceError(caught, statement.span) : caught;
     if (!(e instanceof RuntimeError)) throw e;
-    const handler = statement.catches.find((c) => catchMatches(c.types, e.record));
+    const handler = statement.catches.find((c) => catchMatches(c.types, e.record, c.span));
     if (!handler) throw e;
     e.record.span ??= statement.span;
     env.session.errors.unshift(e.record);
@@ -398,14 +628,24 @@ function isSyncComposite(expr: Expression): boolean {
     case 'Index':
       return isSync(expr.object) && isSync(expr.index);
     case 'Unary':
-      return expr.operator !== '++' && expr.operator !== '--' && isSync(expr.operand);
+      return !incrementOperators.has(expr.operator) && isSync(expr.operand);
     case 'Binary':
-      return isSync(expr.left) && isSync(expr.right);
+      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.test(expr.operator) && !isLiteral(expr.right));
     case 'Cast':
       return isSync(expr.operand);
+    case 'Ternary':
+      return isSync(expr.condition) && isSync(expr.whenTrue) && isSync(expr.whenFalse);
     default:
       return false;
   }
+}
+
+/** -split and -replace may take a script block (run asynchronously) unless their right side is literal text. */
+const takesScriptBlock = /^-[ci]?(?:split|replace)$/;
+
+function isLiteral(expr: Expression): boolean {
+  if (expr.kind === 'String' || expr.kind === 'Number') return true;
+  return expr.kind === 'ArrayLiteral' && expr.elements.every((e) => e.kind === 'String' || e.kind === 'Number');
 }
 
 /** The lone expression of `statement` when it is synchronous. */
@@ -421,7 +661,8 @@ function syncExpression(statement: Statement): Expression | undefined {
 
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
 function isSyncStatement(statement: Statement): boolean {
-  if (statement.kind === 'Assignment') return syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
+  // `??=` evaluates its value only when the target is $null: assign() does that.
+  if (statement.kind === 'Assignment') return statement.operator !== '??=' && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
   return syncExpression(statement) !== undefined;
 }
 
@@ -458,18 +699,23 @@ function evaluateNow(expr: Expression, env: Env): unknown {
       return new ScriptBlock(expr, env.scope);
     case 'Member': {
       const object = evaluateNow(expr.object, env);
-      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)));
+      if (expr.nullConditional && object === null) return null;
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(evaluateNow(expr.member, env)), env);
     }
     case 'Index': {
       const object = evaluateNow(expr.object, env);
-      return guard(expr.span, 'NullArray', () => indexValue(object, evaluateNow(expr.index, env)));
+      if (expr.nullConditional && object === null) return null;
+      const index = evaluateNow(expr.index, env);
+      return guard(expr.span, 'NullArray', () => strictIndex(expr, object, index, env));
     }
+    case 'Ternary':
+      return evaluateNow(toBool(evaluateNow(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
     case 'Unary':
       return unaryValue(expr, evaluateNow(expr.operand, env));
     case 'Binary': {
       const left = evaluateNow(expr.left, env);
       const decided = shortCircuit(expr, left);
-      return decided !== undefined ? decided : binaryValue(expr, left, evaluateNow(expr.right, env), env);
+      return decided !== undecided ? decided : binaryValue(expr, left, evaluateNow(expr.right, env), env);
     }
     case 'Cast':
       return castValue(expr, evaluateNow(expr.operand, env));
@@ -487,7 +733,11 @@ function guard<T>(span: SourceSpan, id: string, fn: () => T, category: ErrorCate
   try {
     return fn();
   } catch (e) {
-    if (e instanceof ConversionError) throw runtimeError({ id, category, message: e.message, span });
+    if (e instanceof ConversionError) {
+      const exception = e instanceof TypedConversionError ? e.exception() : undefined;
+      throw runtimeError({ id, category, message: e.message, span, ...(exception && { exception }) });
+    }
+    if (e instanceof RangeError) throw resourceError(e, span);
     throw e;
   }
 }
@@ -509,9 +759,16 @@ export function lookupVariable(name: string, env: Env): unknown {
 }
 
 function variableValue(expr: Extract<Expression, { kind: 'Variable' }>, env: Env): unknown {
-  if (expr.scope === 'global' || expr.scope === 'script') return env.scope.find(expr.scope).get(expr.name);
-  return lookupVariable(expr.name, env);
+  const scope = expr.scope === 'global' || expr.scope === 'script' ? env.scope.find(expr.scope) : env.scope;
+  const value = scope === env.scope ? lookupVariable(expr.name, env) : scope.get(expr.name);
+  if (value === null && env.scope.strictVersion() >= 1 && !scope.has(expr.name) && !automaticNames.has(expr.name.toLowerCase()) && !expr.name.includes(':')) {
+    throw runtimeError({ id: 'VariableIsUndefined', category: 'InvalidOperation', message: `The variable '$${expr.name}' cannot be retrieved because it has not been set.`, target: expr.name, span: expr.span });
+  }
+  return value;
 }
+
+/** Variables that always exist (Set-StrictMode does not object to them). */
+const automaticNames = new Set(['true', 'false', 'null', '?', '_', 'psitem', 'args', 'input']);
 
 export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   if (isSync(expr)) return evaluateNow(expr, env);
@@ -543,21 +800,28 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
     }
     case 'Member': {
       const object = await evaluate(expr.object, env);
-      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)));
+      if (expr.nullConditional && object === null) return null;
+      return memberValue(expr, object, typeof expr.member === 'string' ? expr.member : toStr(await evaluate(expr.member, env)), env);
     }
     case 'MethodCall':
       return evaluateMethod(expr, env);
     case 'Index': {
       const object = await evaluate(expr.object, env);
+      if (expr.nullConditional && object === null) return null;
       const index = await evaluate(expr.index, env);
-      return guard(expr.span, 'NullArray', () => indexValue(object, index));
+      return guard(expr.span, 'NullArray', () => strictIndex(expr, object, index, env));
     }
+    case 'Ternary':
+      return evaluate(toBool(await evaluate(expr.condition, env)) ? expr.whenTrue : expr.whenFalse, env);
     case 'Unary':
       return evaluateUnary(expr, env);
     case 'Binary': {
       const left = await evaluate(expr.left, env);
       const decided = shortCircuit(expr, left);
-      return decided !== undefined ? decided : binaryValue(expr, left, await evaluate(expr.right, env), env);
+      if (decided !== undecided) return decided;
+      const right = await evaluate(expr.right, env);
+      const withBlock = takesScriptBlock.test(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
+      return withBlock !== undefined ? withBlock : binaryValue(expr, left, right, env);
     }
     case 'Cast':
       return castValue(expr, await evaluate(expr.operand, env));
@@ -567,9 +831,26 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
   }
 }
 
-function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string): unknown {
+function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string, env: Env): unknown {
   if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
-  return getMember(object, name);
+  const value = getMember(object, name);
+  // Strict mode 2+: a property an object lacks is an error (hashtable keys and arrays aside).
+  if (value === null && isPlainObject(object) && env.scope.strictVersion() >= 2 && !hasProperty(object, name)) {
+    throw runtimeError({ id: 'PropertyNotFoundStrict', category: 'InvalidOperation', message: `The property '${name}' cannot be found on this object. Verify that the property exists.`, target: name, span: expr.span });
+  }
+  return value;
+}
+
+/** indexValue, with strict mode 3's errors for indexing $null and past an array's end. */
+function strictIndex(expr: Extract<Expression, { kind: 'Index' }>, object: unknown, index: unknown, env: Env): unknown {
+  if (env.scope.strictVersion() >= 3) {
+    if (object === null || object === undefined) throw runtimeError({ id: 'NullArray', category: 'InvalidOperation', message: 'Cannot index into a null array.', span: expr.span });
+    if (Array.isArray(object) && typeof index === 'number') {
+      const at = index < 0 ? object.length + index : index;
+      if (at < 0 || at >= object.length) throw runtimeError({ id: 'IndexOutOfRange', category: 'InvalidOperation', message: 'Index was outside the bounds of the array.', span: expr.span, exception: 'System.IndexOutOfRangeException' });
+    }
+  }
+  return indexValue(object, index);
 }
 
 function indexValue(object: unknown, index: unknown): unknown {
@@ -587,15 +868,20 @@ function indexValue(object: unknown, index: unknown): unknown {
   return at === 0 || at === -1 ? object : null;
 }
 
+const incrementOperators = new Set(['++', '--', 'post++', 'post--']);
+
+/** `++$i` yields the new value, `$i++` the value before (about_Assignment_Operators). */
 async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: Env): Promise<unknown> {
-  if (expr.operator !== '++' && expr.operator !== '--') return unaryValue(expr, await evaluate(expr.operand, env));
+  if (!incrementOperators.has(expr.operator)) return unaryValue(expr, await evaluate(expr.operand, env));
   const target = expr.operand;
   if (target.kind !== 'Variable' && target.kind !== 'Member' && target.kind !== 'Index') {
     throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
   }
-  const value = toNumber(await evaluate(target, env)) + (expr.operator === '++' ? 1 : -1);
+  const current = await evaluate(target, env);
+  const old = guard(expr.span, 'InvalidOperation', () => toNumber(current));
+  const value = old + (expr.operator.endsWith('++') ? 1 : -1);
   await assignTo(target, value, env);
-  return value;
+  return expr.operator.startsWith('post') ? old : value;
 }
 
 function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown): unknown {
@@ -605,6 +891,12 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
       return !toBool(value);
     case ',':
       return [value];
+    case '-bnot':
+      return guard(expr.span, 'InvalidOperation', () => bitwiseNot(value));
+    case '-split':
+      return enumerate(value).flatMap((v) => splitWhitespace(toStr(v)));
+    case '-join':
+      return enumerate(value).map(toStr).join('');
     case '-':
       return guard(expr.span, 'InvalidOperation', () => -toNumber(value));
     case '+':
@@ -612,12 +904,16 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
   }
 }
 
-/** The value of `-and` / `-or` when the left operand decides it, else undefined. */
-function shortCircuit(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown): boolean | undefined {
-  const op = expr.operator.toLowerCase();
+/** shortCircuit's answer when the right operand is needed. */
+const undecided = Symbol('undecided');
+
+/** The value of `-and` / `-or` / `??` when the left operand decides it, else `undecided`. */
+function shortCircuit(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown): unknown {
+  const op = expr.operator;
   if (op === '-and' && !toBool(left)) return false;
   if (op === '-or' && toBool(left)) return true;
-  return undefined;
+  if (op === '??' && left !== null && left !== undefined) return left;
+  return undecided;
 }
 
 function binaryValue(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown, right: unknown, env: Env): unknown {
@@ -636,15 +932,71 @@ function binaryValue(expr: Extract<Expression, { kind: 'Binary' }>, left: unknow
   return guard(expr.span, 'InvalidOperation', () => binaryOperator(op, left, right, (m) => env.scope.set('Matches', m)));
 }
 
+/**
+ * `-split { $_ -eq ',' }, max` (each character tested; about_Split, ScriptBlock delimiter) and
+ * `-replace 'p', { $_.Value }` ($_ the match; about_Comparison_Operators, Replacement with a script
+ * block). undefined when the right side holds no script block (the plain operator applies).
+ */
+async function scriptBlockOperator(expr: Extract<Expression, { kind: 'Binary' }>, left: unknown, right: unknown, env: Env): Promise<unknown> {
+  const [first, second] = Array.isArray(right) ? right : [right];
+  const split = expr.operator.endsWith('split');
+  const block = split ? first : second;
+  if (!(block instanceof ScriptBlock)) return undefined;
+  const test = async (input: unknown) => unwrap(await collectScriptBlock(block, env, { input, dotSource: true }));
+  if (split) {
+    const max = guard(expr.span, 'InvalidOperation', () => Math.trunc(toNumber(second ?? 0)));
+    const parts: string[] = [];
+    for (const item of enumerate(left)) {
+      const text = toStr(item);
+      const cuts: { index: number; length: number; captures: string[] }[] = [];
+      for (let i = 0; i < text.length; i++) if (toBool(await test(text[i]))) cuts.push({ index: i, length: 1, captures: [] });
+      parts.push(...splitAt(text, cuts, max));
+    }
+    return parts;
+  }
+  const caseSensitive = expr.operator.startsWith('-c');
+  const replaceIn = async (item: unknown): Promise<string> => {
+    const text = toStr(item);
+    const re = guard(expr.span, 'InvalidRegularExpression', () => regex(first, caseSensitive));
+    let out = '';
+    let last = 0;
+    for (const m of allMatches(re, text)) {
+      out += text.slice(last, m.index) + toStr(await test(matchObject(m)));
+      last = m.index + m[0].length;
+    }
+    return out + text.slice(last);
+  };
+  if (!Array.isArray(left)) return replaceIn(left);
+  const results: string[] = [];
+  for (const item of left) results.push(await replaceIn(item));
+  return results;
+}
+
+/** A regex match as .NET's Match: Value, Index, Length, Success, Groups (by number and name). */
+function matchObject(m: RegExpExecArray): Record<string, unknown> {
+  const groups = new Hashtable();
+  m.forEach((value, i) => groups.set(i, { Name: String(i), Value: value ?? '', Success: value !== undefined }));
+  for (const [name, value] of Object.entries(m.groups ?? {})) groups.set(name, { Name: name, Value: value ?? '', Success: value !== undefined });
+  return { Value: m[0], Index: m.index, Length: m[0].length, Success: true, Groups: groups };
+}
+
 function castValue(expr: Extract<Expression, { kind: 'Cast' }>, value: unknown): unknown {
   return guard(expr.span, 'InvalidCastConversion', () => cast(expr.type, value), 'InvalidArgument');
 }
 
 async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>, env: Env): Promise<unknown> {
   const object = await evaluate(expr.object, env);
+  if (expr.nullConditional && object === null) return null;
   const args: unknown[] = [];
   for (const a of expr.args) args.push(await evaluate(a, env));
   const lower = expr.method.toLowerCase();
+  if (object instanceof LoopEnumerator) {
+    const called = object.call(lower);
+    if (called) return called.value;
+  }
+  if (object instanceof DotNetException && lower === 'gettype') return object.type();
+  if (object instanceof ScriptCmdlet && lower === 'shouldprocess') return object.shouldProcess(args, expr.span);
+  if (expr.isStatic && object instanceof TypeRef && lower === 'new' && exceptionTypeNamed(object.name) !== undefined) return newException(object.name, args);
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }
@@ -686,22 +1038,22 @@ function blockScope(block: ScriptBlock, options: InvokeOptions): Scope {
 }
 
 export async function* invokeScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions = {}): Output {
-  const scope = blockScope(block, options);
-  const blockEnv: Env = { ...env, scope };
-  if (block.node.params) {
-    const target = await paramTarget(block.node.params, blockEnv, '<script block>', block);
-    const binder = new Binder(target);
-    const binding = binder.bindArguments(
-      (options.args ?? []).map((value) => ({ kind: 'positional' as const, value, span: null })),
-      bindOptions(env, false),
-    );
-    await defineParameters(target, binding, binder, blockEnv, scope);
-  }
-  try {
-    yield* executeStatements(block.node.body, blockEnv);
-  } catch (e) {
-    if (!(e instanceof ReturnSignal)) throw e;
-  }
+  const blockEnv = called(env, blockScope(block, options));
+  await bindBlockParameters(block, options.args ?? [], blockEnv);
+  if (block.node.blocks) yield* runNamedBlocks(block.node.blocks, blockEnv, null);
+  else yield* runBlock(block.node.body, blockEnv);
+}
+
+/** Binds a script block's `param()` block, if it has one, to positional arguments. */
+async function bindBlockParameters(block: ScriptBlock, args: readonly unknown[], blockEnv: Env): Promise<void> {
+  if (!block.node.params) return;
+  const target = await paramTarget(block.node.params, blockEnv, '<script block>', block);
+  const binder = new Binder(target);
+  const binding = binder.bindArguments(
+    args.map((value) => ({ kind: 'positional' as const, value, span: null })),
+    bindOptions(blockEnv, false),
+  );
+  await defineParameters(target, binding, binder, blockEnv, blockEnv.scope);
 }
 
 /**
@@ -720,6 +1072,10 @@ async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeO
 interface ParamTarget {
   name: string;
   parameters: ParameterDeclarations;
+  /** `[CmdletBinding(SupportsShouldProcess, ConfirmImpact = …)]`: -WhatIf and -Confirm, and this impact. */
+  impact?: CmdletDeclaration['impact'];
+  /** `[CmdletBinding()]` or a `[Parameter()]`: an advanced function ($PSCmdlet; no $args). */
+  advanced: boolean;
   acceptsExtraArguments: boolean;
   defaults: Map<string, Expression>;
   types: Map<string, string>;
@@ -755,7 +1111,19 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
   const parameters: ParameterDeclarations = {};
   const defaults = new Map<string, Expression>();
   const types = new Map<string, string>();
-  let advanced = false;
+  const binding = block.attributes?.find((a) => a.name.toLowerCase() === 'cmdletbinding');
+  let advanced = binding !== undefined;
+  let impact: ParamTarget['impact'];
+  for (const named of binding?.named ?? []) {
+    const name = named.name.toLowerCase();
+    const value = named.value ? await evaluate(named.value, env) : true;
+    if (name === 'supportsshouldprocess' && toBool(value)) impact ??= 'medium';
+    if (name === 'confirmimpact') {
+      const level = toStr(value).toLowerCase();
+      if (level === 'low' || level === 'medium' || level === 'high') impact = level;
+    }
+  }
+  if (impact !== undefined && !binding!.named.some((n) => n.name.toLowerCase() === 'supportsshouldprocess')) impact = undefined;
   const literal = async (e: Expression | null) => (e ? evaluate(e, env) : true);
   for (const [index, p] of block.params.entries()) {
     const decl: { -readonly [K in keyof ParameterDeclaration]: ParameterDeclaration[K] } = {
@@ -808,7 +1176,7 @@ async function paramTarget(block: ParamBlock, env: Env, name: string, key: objec
     if (p.defaultValue) defaults.set(p.name, p.defaultValue);
     parameters[p.name] = decl;
   }
-  const target: ParamTarget = { name, parameters, acceptsExtraArguments: !advanced, defaults, types };
+  const target: ParamTarget = { name, parameters, advanced, acceptsExtraArguments: !advanced, defaults, types, ...(impact && { impact }) };
   paramTargets.set(key, target);
   return target;
 }
@@ -829,6 +1197,11 @@ async function defineParameters(target: ParamTarget, binding: Binding, binder: B
     scope.define(name, value);
   }
   scope.define('args', binding.extra);
+  if (target.advanced) {
+    scope.define('PSCmdlet', new ScriptCmdlet(env, binding, target));
+    // -WhatIf on an advanced function reaches the commands it runs (about_Functions_CmdletBindingAttribute).
+    if (binding.common.whatIf) scope.define('WhatIfPreference', true);
+  }
   scope.define('PSBoundParameters', Hashtable.fromEntries([...binding.bound].filter((n) => n in binding.values).map((n) => [n, binding.values[n]])));
 }
 
@@ -847,9 +1220,10 @@ type Stage = (upstream: AsyncIterable<unknown> | null) => AsyncIterable<unknown>
 async function* expressionStage(expr: Expression, env: Env): Output {
   const value = await evaluate(expr, env);
   if (value === undefined) return;
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      if (env.signal.aborted) throw new PipelineStoppedError();
+  if (Array.isArray(value) || value instanceof LoopEnumerator) {
+    for (const item of enumerate(value)) {
+      const turn = checkpoint(env);
+      if (turn) await turn;
       yield item;
     }
   } else yield value;
@@ -915,15 +1289,18 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
     if (value instanceof ScriptBlock) {
       const args = await evaluateArguments(call, env);
       const positional = args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`));
-      return (upstream) => scriptBlockStage(value, env, upstream, positional);
+      return (upstream) => scriptBlockStage(value, env, upstream, positional, call.dotSource);
     }
     name = toStr(value);
   }
   const fn = env.scope.getFunction(name);
   if (fn) return functionStage(fn, call, env, expectingInput);
   const entry = env.session.findCmdlet(name);
-  if (!entry && /\.mcs$/i.test(name)) return scriptFileStage(name, call, env);
-  if (!entry) throw commandNotFound(name, env, call.span);
+  if (!entry) {
+    // `./child.mcs`, `C:/x/child.mcs`, or a script in this folder named as a command (`deploy.mcs`).
+    if (/[\\/]/.test(name) || /\.mcs$/i.test(name)) return scriptFileStage(name, call, env);
+    throw commandNotFound(name, env, call.span);
+  }
   const decl = await env.session.loadCmdlet(entry);
   const binder = new Binder(decl);
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
@@ -931,40 +1308,133 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
   return (upstream) => cmdletStage(decl, binder, binding, env, upstream, call.span);
 }
 
+async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[], dotSource: boolean): Output {
+  // Dot-sourced, it runs in the caller's scope (what it assigns and defines stays); else in a child of its own.
+  const scope = dotSource ? env.scope.transparentChild({}) : block.scope.child();
+  const blocks = block.node.blocks;
+  if (blocks) {
+    const blockEnv = called(env, scope);
+    scope.define('args', args);
+    await bindBlockParameters(block, args, blockEnv);
+    yield* runNamedBlocks(blocks, blockEnv, upstream);
+    return;
+  }
+  scope.define('input', new LoopEnumerator(upstream ? await collect(upstream) : []));
+  yield* invokeScriptBlock(new ScriptBlock(block.node, scope), env, { args, dotSource });
+}
+
+/** Runs one named block (or a body): `return` ends just that block. */
+async function* runBlock(statements: readonly Statement[], env: Env): Output {
+  try {
+    yield* executeStatements(statements, env);
+  } catch (e) {
+    if (!(e instanceof ReturnSignal)) throw e;
+  }
+}
+
 /**
- * `./deploy.mcs -Image win11`: a script file runs in a script scope of its own, its arguments bound
- * to its param() block; `exit` in it ends the script (its code goes to $LASTEXITCODE).
+ * Runs `begin` once, `process` for each pipeline object ($_ and $input set; `bindItem` binds the
+ * pipeline parameters, false skips the object) or once without input, `end` once ($input: the
+ * objects no process block took), and `clean` last whatever happened, its output dropped
+ * (about_Functions_Advanced_Methods). The blocks share env.scope.
  */
-async function scriptFileStage(name: string, call: CommandCall, env: Env): Promise<Stage> {
-  const source = await readFile(resolve(env.session.cwd, name), 'utf8').catch(() => {
-    throw commandNotFound(name, env, call.span);
-  });
+async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => boolean): Output {
+  const scope = env.scope;
+  // Clean runs only when another block ran (PipelineBehaviour.Tests.ps1).
+  let ran = false;
+  let completed = false;
+  try {
+    if (blocks.begin) {
+      ran = true;
+      yield* runBlock(blocks.begin, env);
+    }
+    if (blocks.process) {
+      if (upstream) {
+        for await (const item of upstream) {
+          const turn = checkpoint(env);
+          if (turn) await turn;
+          if (bindItem && !bindItem(item)) continue;
+          scope.define('_', item);
+          scope.define('PSItem', item);
+          scope.define('input', new LoopEnumerator([item]));
+          ran = true;
+          yield* runBlock(blocks.process, env);
+        }
+      } else {
+        scope.define('input', new LoopEnumerator([]));
+        ran = true;
+        yield* runBlock(blocks.process, env);
+      }
+    }
+    if (blocks.end) {
+      scope.define('input', new LoopEnumerator(upstream && !blocks.process ? await collect(upstream) : []));
+      ran = true;
+      yield* runBlock(blocks.end, env);
+    }
+    completed = true;
+  } finally {
+    if (blocks.clean && ran) {
+      try {
+        await collect(runBlock(blocks.clean, env));
+      } catch (e) {
+        // An error in clean is reported, unless one is already on its way out.
+        if (completed) throw e;
+      }
+    }
+  }
+}
+
+/** Parsed script files by path, re-read when the file changes (a script called in a loop parses once). */
+const parsedScripts = new Map<string, { mtimeMs: number; size: number; script: Script }>();
+
+async function loadScriptFile(file: string, written: string, env: Env, span: SourceSpan): Promise<Script> {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw commandNotFound(written, env, span);
+  }
+  const cached = parsedScripts.get(file);
+  if (cached && cached.mtimeMs === stats.mtimeMs && cached.size === stats.size) return cached.script;
   const { parseScript, ScriptSyntaxError } = await import('../language/index.js');
   let script: Script;
   try {
-    script = parseScript(source, name);
+    script = parseScript(readFileSync(file, 'utf8'), file);
   } catch (e) {
-    if (!(e instanceof ScriptSyntaxError)) throw e;
-    throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: name, span: call.span });
+    if (!(e instanceof ScriptSyntaxError)) throw asRuntimeError(e, written, span);
+    throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: file, span, exception: 'System.Management.Automation.ParseException' });
   }
-  const args = await evaluateArguments(call, env);
-  return async function* () {
-    const scriptEnv: Env = { ...env, scope: env.session.global.child('script'), scriptFile: true };
-    await bindScriptArguments(script, scriptEnv, args);
-    try {
-      yield* executeStatements(script.body, scriptEnv);
-    } catch (e) {
-      if (e instanceof ExitSignal) env.session.global.setLocal('LASTEXITCODE', e.code);
-      else if (!(e instanceof ReturnSignal)) throw e;
-    }
-  };
+  parsedScripts.set(file, { mtimeMs: stats.mtimeMs, size: stats.size, script });
+  return script;
 }
 
-async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[]): Output {
-  const input = upstream ? await collect(upstream) : [];
-  const scope = block.scope.child();
-  scope.define('input', input);
-  yield* invokeScriptBlock(new ScriptBlock(block.node, scope), env, { args });
+/**
+ * `./child.mcs -A 1`, `& ./child.mcs`, `. ./common.mcs`: runs a script file with its own script
+ * scope (dot-sourced: in the caller's), its arguments bound to its `param()` block, and pipeline
+ * input as $input. `exit N` ends only that script and sets $LASTEXITCODE.
+ */
+async function scriptFileStage(written: string, call: CommandCall, env: Env): Promise<Stage> {
+  const file = resolve(env.session.cwd, written);
+  const script = await loadScriptFile(file, written, env, call.span);
+  const args = await evaluateArguments(call, env);
+  return async function* (upstream) {
+    const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('script');
+    const scriptEnv: Env = { ...called(env, scope), scriptFile: true };
+    defineScriptVariables(scope, file, written);
+    await bindScriptArguments(script, args, scriptEnv);
+    try {
+      if (script.blocks) yield* runNamedBlocks(script.blocks, scriptEnv, upstream);
+      else {
+        scope.define('input', new LoopEnumerator(upstream ? await collect(upstream) : []));
+        yield* runBlock(script.body, scriptEnv);
+      }
+    } catch (e) {
+      if (e instanceof ExitSignal) {
+        env.session.global.setLocal('LASTEXITCODE', e.code);
+        if (e.code !== 0) env.session.lastSuccess = false;
+      } else if (!(e instanceof ReturnSignal)) throw e;
+    }
+  };
 }
 
 async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTarget> {
@@ -972,7 +1442,7 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
   if (block) return paramTarget(block, env, fn.name, fn);
   let target = paramTargets.get(fn);
   if (!target) {
-    target = { name: fn.name, parameters: {}, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
+    target = { name: fn.name, parameters: {}, advanced: false, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
     paramTargets.set(fn, target);
   }
   return target;
@@ -985,11 +1455,30 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
   binder.checkMandatory(binding, expectingInput, call.span);
   const perItem = Object.values(target.parameters).some((p) => p.pipeline);
+  const blocks = fn.body.blocks;
+  if (blocks) {
+    return async function* (upstream) {
+      const scope = env.scope.child('function');
+      const fnEnv = called(env, scope);
+      await defineParameters(target, binding, binder, fnEnv, scope);
+      const bindItem = (item: unknown): boolean => {
+        const bound = binder.bindInput(binding, item, call.span);
+        if (bound instanceof ErrorRecord) {
+          env.session.reportError(bound);
+          return false;
+        }
+        const values = binder.finalValues(bound);
+        for (const name of bound.bound) if (!binding.bound.has(name)) scope.define(name, values[name]);
+        return true;
+      };
+      yield* runNamedBlocks(blocks, fnEnv, upstream, perItem ? bindItem : undefined);
+    };
+  }
 
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
     const scope = env.scope.child('function');
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
-    const fnEnv: Env = { ...env, scope };
+    const fnEnv = called(env, scope);
     await defineParameters(target, bound, binder, fnEnv, scope);
     try {
       yield* executeStatements(fn.body.body, fnEnv);
@@ -1006,7 +1495,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
         else yield* body(bound, { _: item, PSItem: item });
       }
     } else {
-      yield* body(binding, { input: upstream ? await collect(upstream) : [] });
+      yield* body(binding, { input: new LoopEnumerator(upstream ? await collect(upstream) : []) });
     }
   };
 }
@@ -1026,6 +1515,7 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
     e.record.span ??= span;
     return e;
   }
+  if (e instanceof RangeError) return resourceError(e, span, command);
   if (e instanceof ConversionError) return runtimeError({ id: 'InvalidArgument', category: 'InvalidArgument', message: e.message, command, span });
   const err = e as NodeJS.ErrnoException;
   const known: Record<string, [string, ErrorCategory]> = {
@@ -1045,7 +1535,9 @@ class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
   readonly state: unknown;
   /** Yes to All / No to All: the answer for the rest of this command's work in this pipeline. */
-  private confirmedAll: boolean | undefined;
+  private readonly confirmState: ConfirmState = {};
+  /** The -ErrorVariable list the errors written also go to. */
+  private readonly errorVariable: unknown[] | undefined;
   constructor(
     private readonly decl: CmdletDeclaration,
     private readonly binding: Binding,
@@ -1055,6 +1547,15 @@ class Context implements CmdletContext {
   ) {
     this.boundParameters = binding.bound;
     this.state = decl.state?.();
+    const name = binding.common.errorVariable;
+    if (name !== undefined) {
+      // `-ErrorVariable +name` appends to what the variable holds; `name` starts it afresh.
+      const append = name.startsWith('+');
+      const variable = append ? name.slice(1) : name;
+      const current = env.scope.get(variable);
+      this.errorVariable = append && Array.isArray(current) ? current : append && current !== null ? [current] : [];
+      env.scope.setLocal(variable, this.errorVariable);
+    }
   }
   get command() {
     return this.decl.name;
@@ -1079,9 +1580,11 @@ class Context implements CmdletContext {
   }
   writeError(error: ErrorInit | ErrorRecord): void {
     const record = this.record(error);
+    this.errorVariable?.push(record);
     const preference = toStr(this.env.scope.get('ErrorActionPreference'));
     const action = this.binding.common.errorAction ?? ERROR_ACTIONS.find((a) => a.toLowerCase() === preference.toLowerCase()) ?? 'Continue';
     if (action === 'Stop') throw new RuntimeError(record, true);
+    if (action === 'Ignore') return;
     this.env.session.reportError(record, action === 'SilentlyContinue');
   }
   error(error: ErrorInit): RuntimeError {
@@ -1119,32 +1622,8 @@ class Context implements CmdletContext {
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
-  async shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
-    const { whatIf, confirm } = this.binding.common;
-    if (whatIf || (toBool(this.env.scope.get('WhatIfPreference')) && !this.binding.bound.has('WhatIf'))) {
-      this.env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
-      return false;
-    }
-    const preference = toStr(this.env.scope.get('ConfirmPreference')).toLowerCase();
-    const levels = ['none', 'low', 'medium', 'high'];
-    const impact = this.decl.impact ?? 'medium';
-    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference) && !options.force;
-    if (!(confirm ?? byImpact)) return true;
-    if (this.confirmedAll !== undefined) return this.confirmedAll;
-    const host = this.env.session.host;
-    if (!host.confirm) {
-      throw this.error({
-        id: 'ConfirmationRequired',
-        category: 'PermissionDenied',
-        message: `${this.decl.name} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
-        target,
-        hint: `Add ${'force' in options ? '-Force or ' : ''}-Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.`,
-      });
-    }
-    const answer = await host.confirm(confirmQuestion(action, target));
-    if (answer === 'Cancel' || this.env.signal.aborted) throw new PipelineStoppedError();
-    if (answer === 'YesToAll' || answer === 'NoToAll') this.confirmedAll = answer === 'YesToAll';
-    return answer === 'Yes' || answer === 'YesToAll';
+  shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
+    return shouldProcess(this.env, this.binding, { command: this.decl.name, impact: this.decl.impact, state: this.confirmState, force: options.force }, target, action, this.span);
   }
   invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
     return invokeScriptBlock(block, this.env, options);
@@ -1173,6 +1652,77 @@ class Context implements CmdletContext {
   }
   listCommands() {
     return this.env.session.listCommands(this.env.scope);
+  }
+  setStrictMode(version: number): void {
+    this.env.scope.setStrictMode(version);
+  }
+}
+
+/** Yes to All / No to All: the answer for the rest of one command's work in a pipeline. */
+interface ConfirmState {
+  all?: boolean;
+}
+
+interface ShouldProcessCommand {
+  command: string;
+  impact: CmdletDeclaration['impact'];
+  state: ConfirmState;
+  /** The command's -Force, which skips the question (undefined: it has no -Force). */
+  force?: boolean | undefined;
+}
+
+/**
+ * -WhatIf / -Confirm for a cmdlet or an advanced function: whether the change should go ahead.
+ * -WhatIf (or $WhatIfPreference) describes it instead; -Confirm, or an impact at or above
+ * $ConfirmPreference without -Force, asks on the terminal (refusing when there is none).
+ */
+async function shouldProcess(env: Env, binding: Binding, { command, impact, state, force }: ShouldProcessCommand, target: string, action: string, span: SourceSpan): Promise<boolean> {
+  const { whatIf, confirm } = binding.common;
+  if (whatIf || (toBool(env.scope.get('WhatIfPreference')) && !binding.bound.has('WhatIf'))) {
+    env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
+    return false;
+  }
+  const preference = toStr(env.scope.get('ConfirmPreference')).toLowerCase();
+  const levels = ['none', 'low', 'medium', 'high'];
+  const byImpact = preference !== 'none' && levels.indexOf(impact ?? 'medium') >= levels.indexOf(preference) && !force;
+  if (!(confirm ?? byImpact)) return true;
+  if (state.all !== undefined) return state.all;
+  const host = env.session.host;
+  if (!host.confirm) {
+    throw runtimeError({
+      id: 'ConfirmationRequired',
+      category: 'PermissionDenied',
+      message: `${command} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
+      target,
+      command,
+      span,
+      hint: `Add ${force !== undefined ? '-Force or ' : ''}-Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.`,
+    });
+  }
+  const answer = await host.confirm(confirmQuestion(action, target));
+  if (answer === 'Cancel' || env.signal.aborted) throw new PipelineStoppedError();
+  if (answer === 'YesToAll' || answer === 'NoToAll') state.all = answer === 'YesToAll';
+  return answer === 'Yes' || answer === 'YesToAll';
+}
+
+/** `$PSCmdlet` in an advanced function or script: ShouldProcess() and the bound parameters. */
+class ScriptCmdlet {
+  /** Yes to All / No to All, for the rest of this function's run. */
+  private readonly confirmState: ConfirmState = {};
+  constructor(
+    private readonly env: Env,
+    private readonly binding: Binding,
+    private readonly target: ParamTarget,
+  ) {}
+
+  get MyInvocation(): { MyCommand: { Name: string } } {
+    return { MyCommand: { Name: this.target.name } };
+  }
+
+  /** `$PSCmdlet.ShouldProcess(target)` or `(target, action)`; the action defaults to the command's name. */
+  shouldProcess(args: unknown[], span: SourceSpan): Promise<boolean> {
+    const [target, action] = args;
+    return shouldProcess(this.env, this.binding, { command: this.target.name, impact: this.target.impact, state: this.confirmState }, toStr(target), action === undefined ? this.target.name : toStr(action), span);
   }
 }
 
@@ -1213,7 +1763,8 @@ async function* cmdletStage(
     try {
       if (upstream) {
         for await (const item of upstream) {
-          if (env.signal.aborted) throw new PipelineStoppedError();
+          const turn = checkpoint(env);
+          if (turn) await turn;
           const perItem = binder.bindInput(binding, item, span);
           if (perItem instanceof ErrorRecord) {
             ctx.writeError(perItem);

@@ -1,8 +1,10 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
+import { TypedConversionError } from './exceptions.js';
+import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
-import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
+import { ConversionError, Hashtable, enumerate, roundHalfEven, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
 import { matchesWildcard } from './wildcard.js';
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
@@ -100,13 +102,13 @@ function matchesTable(m: RegExpExecArray): Hashtable {
   return table;
 }
 
-export function regex(pattern: unknown, caseSensitive: boolean, global = false): RegExp {
-  const source = toStr(pattern).replace(/\(\?<([A-Za-z_]\w*)>/g, '(?<$1>');
-  try {
-    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}u`);
-  } catch {
-    return new RegExp(source, `${caseSensitive ? '' : 'i'}${global ? 'g' : ''}`);
-  }
+/**
+ * A .NET pattern as a JavaScript RegExp, case-insensitive unless asked (regex.ts translates). The
+ * global one is shared (cached); a non-global one is the caller's own.
+ */
+export function regex(pattern: unknown, caseSensitive: boolean, global = true): RegExp {
+  const re = dotNetRegex(toStr(pattern), { ignoreCase: !caseSensitive });
+  return global ? re : new RegExp(re.source, re.flags.replace('g', ''));
 }
 
 function scalarComparison(base: string, left: unknown, right: unknown, cs: boolean, onMatch: ((m: Hashtable) => void) | null): boolean {
@@ -137,10 +139,6 @@ function scalarComparison(base: string, left: unknown, right: unknown, cs: boole
   throw new ConversionError(`Unknown comparison -${base}.`);
 }
 
-/** PowerShell's replacement syntax (`$1`, `${name}`) in JavaScript's (`$1`, `$<name>`). */
-function replacement(text: string): string {
-  return text.replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
-}
 
 export function comparison(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
   const parsed = parseComparison(operator);
@@ -156,16 +154,21 @@ export function comparison(operator: string, left: unknown, right: unknown, setM
     case 'notin':
       return !enumerate(right).some((r) => valuesEqual(r, left, cs));
     case 'replace': {
+      // about_Comparison_Operators, Replacement operator: .NET substitutions ($0, ${name}); no substitute removes.
       const [pattern, by = ''] = Array.isArray(right) ? right : [right];
-      const re = regex(pattern, cs, true);
-      const apply = (v: unknown) => toStr(v).replace(re, replacement(toStr(by)));
+      const template = toStr(by);
+      const apply = (v: unknown) => {
+        const text = toStr(v);
+        return replaceMatches(text, regex(pattern, cs), (m) => substitute(template, m, text));
+      };
       return Array.isArray(left) ? left.map(apply) : apply(left);
     }
     case 'split': {
-      const [pattern, max] = Array.isArray(right) ? right : [right];
-      const parts = enumerate(left).flatMap((v) => toStr(v).split(regex(pattern, cs)));
-      if (max === undefined || toNumber(max) <= 0 || parts.length <= toNumber(max)) return parts;
-      return parts.slice(0, toNumber(max));
+      // about_Split: <delimiter>[, <max-substrings>[, "<options>"]].
+      const [pattern, max = 0, options] = Array.isArray(right) ? right : [right];
+      const parsed = splitOptions(options, cs);
+      const count = Math.trunc(toNumber(max));
+      return enumerate(left).flatMap((v) => splitByPattern(toStr(v), toStr(pattern), count, parsed));
     }
   }
   if (Array.isArray(left)) return left.filter((l) => scalarComparison(base, l, right, cs, null));
@@ -186,6 +189,10 @@ function repeat<T>(items: T[], times: number): T[] {
   const out: T[] = [];
   for (let i = 0; i < times; i++) out.push(...items);
   return out;
+}
+
+function divideByZero(): TypedConversionError {
+  return new TypedConversionError('Attempted to divide by zero.', 'System.DivideByZeroException');
 }
 
 export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
@@ -219,16 +226,22 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     case '-':
       return l - r;
     case '/':
-      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      if (r === 0) throw divideByZero();
       return l / r;
     case '%':
-      if (r === 0) throw new ConversionError('Attempted to divide by zero.');
+      if (r === 0) throw divideByZero();
       return l % r;
   }
   throw new ConversionError(`Unknown operator ${operator}.`);
 }
 
-export function range(from: unknown, to: unknown): number[] {
+/** `'a'..'e'`: single characters give a range of characters (PowerShell 7). */
+function isChar(value: unknown): value is string {
+  return typeof value === 'string' && value.length === 1 && !/\d/.test(value);
+}
+
+export function range(from: unknown, to: unknown): unknown[] {
+  if (isChar(from) && isChar(to)) return range(from.charCodeAt(0), to.charCodeAt(0)).map((code) => String.fromCharCode(code as number));
   const a = Math.trunc(toNumber(from));
   const b = Math.trunc(toNumber(to));
   const count = Math.abs(b - a) + 1;
@@ -237,8 +250,61 @@ export function range(from: unknown, to: unknown): number[] {
   return Array.from({ length: count }, (_, i) => a + i * step);
 }
 
+const isInt32 = (n: number) => n >= -2147483648 && n <= 2147483647;
+
+/** An operand of a bitwise operator: a whole number (doubles round half to even, as .NET converts them). */
+function bitwiseOperand(value: unknown): number {
+  const n = toNumber(value);
+  if (!Number.isFinite(n)) throw new ConversionError(`Cannot convert value "${toStr(value)}" to an integer.`);
+  return roundHalfEven(n);
+}
+
+/**
+ * `-band -bor -bxor -shl -shr` on Int32 when both operands fit, else Int64; shift counts are masked
+ * to the width as .NET does (`21 -shr 33` is `21 -shr 1`). about_Arithmetic_Operators, Bitwise operators.
+ */
+export function bitwise(operator: string, left: unknown, right: unknown): number {
+  const l = bitwiseOperand(left);
+  const r = bitwiseOperand(right);
+  const shift = operator === '-shl' || operator === '-shr';
+  const bits = isInt32(l) && (shift || isInt32(r)) ? 32 : 64;
+  const a = BigInt(l);
+  const b = BigInt(r);
+  let result: bigint;
+  switch (operator) {
+    case '-band':
+      result = a & b;
+      break;
+    case '-bor':
+      result = a | b;
+      break;
+    case '-bxor':
+      result = a ^ b;
+      break;
+    default: {
+      const count = b & BigInt(bits - 1);
+      result = operator === '-shl' ? a << count : a >> count;
+    }
+  }
+  return Number(BigInt.asIntN(bits, result));
+}
+
+/** `-bnot`: the complement in Int32, or Int64 for larger values. */
+export function bitwiseNot(value: unknown): number {
+  const n = bitwiseOperand(value);
+  return Number(BigInt.asIntN(isInt32(n) ? 32 : 64, ~BigInt(n)));
+}
+
 export function binaryOperator(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {
   switch (operator) {
+    case '-band':
+    case '-bor':
+    case '-bxor':
+    case '-shl':
+    case '-shr':
+      return bitwise(operator, left, right);
+    case '??':
+      return left ?? right;
     case '+':
     case '-':
     case '*':

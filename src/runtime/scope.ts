@@ -1,17 +1,22 @@
 // Variable and function scopes. PowerShell scoping is dynamic: a function's scope is a child of
 // its caller's; reads walk up the chain, writes go to the current scope unless a scope is named.
 import type { FunctionDefinition } from '../language/ast.js';
+import { cast } from './types.js';
 
 export type ScopeKind = 'global' | 'script' | 'function';
 
 interface Variable {
   name: string;
   value: unknown;
+  /** `[int]$x = …`: every value assigned later is converted to it. */
+  type?: string;
 }
 
 export class Scope {
   private readonly variables = new Map<string, Variable>();
   private readonly functions = new Map<string, FunctionDefinition>();
+  /** Set-StrictMode's version for this scope and its children (0: off); undefined: as the parent's. */
+  private strictMode: number | undefined;
 
   /**
    * A transparent scope holds only the variables `define`d in it ($_, $PSItem for one script-block
@@ -58,16 +63,24 @@ export class Scope {
     return v ? v.value : null;
   }
 
-  /** Sets in this scope (PowerShell's default for assignment). */
-  setLocal(name: string, value: unknown): void {
+  /**
+   * Sets in this scope (PowerShell's default for assignment). With `type` (`[int]$x = …`) the value
+   * is converted and the variable keeps the type; a typed variable converts every value it is given.
+   * A failed conversion throws a ConversionError.
+   */
+  setLocal(name: string, value: unknown, type?: string): void {
     const key = name.toLowerCase();
     const existing = this.variables.get(key);
     if (!existing && this.transparent) {
-      this.parent!.setLocal(name, value);
+      this.parent!.setLocal(name, value, type);
       return;
     }
-    if (existing) existing.value = value;
-    else this.variables.set(key, { name, value });
+    const declared = type ?? existing?.type;
+    const converted = declared === undefined ? value : cast(declared, value);
+    if (existing) {
+      existing.value = converted;
+      if (type !== undefined) existing.type = type;
+    } else this.variables.set(key, type === undefined ? { name, value: converted } : { name, value: converted, type });
   }
 
   removeLocal(name: string): void {
@@ -93,9 +106,9 @@ export class Scope {
     return s;
   }
 
-  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null): void {
-    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value);
-    else this.setLocal(name, value);
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null, type?: string): void {
+    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type);
+    else this.setLocal(name, value, type);
   }
 
   /** Visible variables, innermost first, each name once. */
@@ -105,6 +118,18 @@ export class Scope {
       for (const [key, v] of s.variables) if (!seen.has(key)) seen.set(key, { name: v.name, value: v.value });
     }
     return [...seen.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Set-StrictMode in this scope (a transparent scope's: in its parent's). */
+  setStrictMode(version: number): void {
+    if (this.transparent) this.parent!.setStrictMode(version);
+    else this.strictMode = version;
+  }
+
+  /** The strict mode in effect here: the nearest scope's that set one, else 0. */
+  strictVersion(): number {
+    for (let s: Scope | null = this; s; s = s.parent) if (s.strictMode !== undefined) return s.strictMode;
+    return 0;
   }
 
   defineFunction(definition: FunctionDefinition): void {

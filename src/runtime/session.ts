@@ -5,7 +5,7 @@ import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
 import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
-import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
+import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError, resourceError } from './errors.js';
 import { Scope } from './scope.js';
 import { Version } from './dotnet.js';
 import { Hashtable } from './values.js';
@@ -113,6 +113,9 @@ export class Session {
     g.setLocal('HOME', homedir());
     g.setLocal('PID', process.pid);
     g.setLocal('PWD', this.cwd);
+    // Outside a script file these are empty (a script defines its own).
+    g.setLocal('PSScriptRoot', '');
+    g.setLocal('PSCommandPath', '');
   }
 
   /** Moves the location ($PWD follows); `path` is absolute. */
@@ -191,6 +194,7 @@ export class Session {
     } catch (e) {
       if (e instanceof ExitSignal) return { exitCode: e.code };
       if (e instanceof RuntimeError) this.reportError(e.record);
+      else if (e instanceof RangeError) this.reportError(resourceError(e, null).record);
       else if (e instanceof PipelineStoppedError) this.reportError(new ErrorRecord({ id: 'PipelineStopped', category: 'OperationStopped', message: e.message }));
       else if (!(e instanceof ReturnSignal || e instanceof BreakSignal || e instanceof ContinueSignal)) throw e;
       return { exitCode: null };

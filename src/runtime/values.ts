@@ -2,6 +2,8 @@
 // Values are plain JavaScript: null, boolean, number, string, Date, arrays, ordered plain objects
 // (PSCustomObject-like), Hashtable (case-insensitive keys, insertion ordered) and ScriptBlock.
 
+import { LoopEnumerator } from './enumerator.js';
+
 /** Hidden type name of an emitted object, used to pick its default view. Not enumerable: JSON and property lists ignore it. */
 export const TYPE_NAME = Symbol.for('mcshell.typeName');
 
@@ -76,6 +78,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Arrays enumerate; null and AutomationNull are empty; anything else is a single item (PowerShell's `foreach` rule). */
 export function enumerate(value: unknown): unknown[] {
   if (value === null || value === undefined) return [];
+  if (value instanceof LoopEnumerator) return value.drain();
   return Array.isArray(value) ? value : [value];
 }
 
@@ -98,18 +101,21 @@ export function dateToString(d: Date): string {
   return `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
+/**
+ * Numbers as PowerShell prints them. Whole numbers within 2^53 print in full (mcshell does not tell
+ * Int64 from Double); other doubles as .NET's G15: 15 significant digits, and exponent notation
+ * with at least two exponent digits from 1E-05 down and from 1E+15 up (`1E+20`, `1E-07`).
+ */
 export function numberToString(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (n === Infinity) return 'Infinity';
   if (n === -Infinity) return '-Infinity';
-  // Integers of up to 15 digits print as JavaScript prints them (the commonest case, without the
-  // rounding and the exponent rewriting below).
-  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
-  if (Number.isInteger(n) || Math.abs(n) >= 1e-5) {
-    const text = String(Number(n.toPrecision(15)));
-    return text.replace('e+', 'E+').replace('e-', 'E-');
-  }
-  return String(n).replace('e-', 'E-');
+  if (Number.isSafeInteger(n)) return String(n);
+  const [mantissa, exponentText] = n.toExponential(14).split('e') as [string, string];
+  const exponent = Number(exponentText);
+  if (exponent > -5 && exponent < 15) return String(Number(n.toPrecision(15)));
+  const digits = mantissa.replace(/\.?0+$/, '');
+  return `${digits}E${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
 }
 
 export function toStr(value: unknown): string {
@@ -126,6 +132,7 @@ export function toStr(value: unknown): string {
   }
   if (value instanceof Date) return dateToString(value);
   if (Array.isArray(value)) return value.map(toStr).join(' ');
+  if (value instanceof LoopEnumerator) return value.remaining().map(toStr).join(' ');
   if (value instanceof Hashtable) return 'System.Collections.Hashtable';
   if (isPlainObject(value)) {
     return `@{${Object.entries(value)

@@ -138,7 +138,7 @@ test('member access, dynamic members, method calls, indexing', () => {
   assert.deepEqual(expr("$h['k'].Count"), { kind: 'Member', object: { kind: 'Index', object: v('h'), index: str('k') }, member: 'Count', isStatic: false });
   assert.deepEqual(expr('(Get-Date).Year'), {
     kind: 'Member',
-    object: { kind: 'Paren', pipeline: { kind: 'Pipeline', elements: [{ kind: 'Command', name: 'Get-Date', invoked: false, args: [] }] } },
+    object: { kind: 'Paren', pipeline: { kind: 'Pipeline', elements: [{ kind: 'Command', name: 'Get-Date', invoked: false, dotSource: false, args: [] }] } },
     member: 'Year',
     isStatic: false,
   });
@@ -163,7 +163,7 @@ test('hashtables: keys as names, strings, numbers; ; or newline separated', () =
   assert.deepEqual(expr('@{ 1 = $x }'), { kind: 'Hashtable', entries: [entry(num(1), v('x'))] });
   // A hashtable value can be a command.
   const [withCommand] = (expr('@{ When = Get-Date -Format o }') as { entries: { value: unknown }[] }).entries;
-  assert.deepEqual(withCommand?.value, { kind: 'Pipeline', elements: [{ kind: 'Command', name: 'Get-Date', invoked: false, args: [{ kind: 'ParameterArgument', name: 'Format', value: null }, { kind: 'PositionalArgument', value: bare('o') }] }] });
+  assert.deepEqual(withCommand?.value, { kind: 'Pipeline', elements: [{ kind: 'Command', name: 'Get-Date', invoked: false, dotSource: false, args: [{ kind: 'ParameterArgument', name: 'Format', value: null }, { kind: 'PositionalArgument', value: bare('o') }] }] });
 });
 
 test('script blocks keep their text and optional param()', () => {

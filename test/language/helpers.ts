@@ -50,6 +50,6 @@ export const arr = (...elements: unknown[]) => ({ kind: 'ArrayLiteral', elements
 export const el = (expression: unknown) => ({ kind: 'ExpressionElement', expression });
 export const pipe = (...elements: unknown[]) => ({ kind: 'Pipeline', elements });
 export const exprPipe = (expression: unknown) => pipe(el(expression));
-export const cmd = (name: unknown, ...args: unknown[]) => ({ kind: 'Command', name, invoked: typeof name !== 'string', args });
+export const cmd = (name: unknown, ...args: unknown[]) => ({ kind: 'Command', name, invoked: typeof name !== 'string', dotSource: false, args });
 export const pos = (value: unknown) => ({ kind: 'PositionalArgument', value });
 export const param = (name: string, value: unknown = null) => ({ kind: 'ParameterArgument', name, value });

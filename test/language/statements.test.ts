@@ -52,8 +52,12 @@ test('command arguments can be expressions: variables with members, (…), $(…
 });
 
 test('& invokes a command held in a variable or string', () => {
-  assert.deepEqual(body('& $cmd -x 1'), [pipe({ kind: 'Command', name: v('cmd'), invoked: true, args: [param('x'), pos(num(1))] })]);
-  assert.deepEqual(body("& 'Get-Foo'"), [pipe({ kind: 'Command', name: str('Get-Foo'), invoked: true, args: [] })]);
+  assert.deepEqual(body('& $cmd -x 1'), [pipe({ kind: 'Command', name: v('cmd'), invoked: true, dotSource: false, args: [param('x'), pos(num(1))] })]);
+  assert.deepEqual(body("& 'Get-Foo'"), [pipe({ kind: 'Command', name: str('Get-Foo'), invoked: true, dotSource: false, args: [] })]);
+  assert.deepEqual(body('& Get-Foo 1'), [pipe({ kind: 'Command', name: 'Get-Foo', invoked: true, dotSource: false, args: [pos(num(1))] })]);
+  assert.deepEqual(body('. ./common.mcs'), [pipe({ kind: 'Command', name: './common.mcs', invoked: true, dotSource: true, args: [] })]);
+  // A dot touching a value is member access, not dot-sourcing.
+  assert.equal((body('. { 1 }')[0] as { kind: string }).kind, 'Pipeline');
 });
 
 test('pipelines: an expression may start one; ForEach-Object / % with script blocks', () => {
@@ -106,20 +110,21 @@ test('foreach, while, break, continue', () => {
   assert.deepEqual(body('ForEach ($n in 1..3) { if ($n -eq 2) { continue }; break }'), [
     {
       kind: 'Foreach',
+      label: null,
       variable: 'n',
       iterable: exprPipe(bin('..', num(1), num(3))),
       body: {
         kind: 'Block',
         statements: [
-          { kind: 'If', clauses: [{ condition: exprPipe(bin('-eq', v('n'), num(2))), body: { kind: 'Block', statements: [{ kind: 'Continue' }] } }], elseBody: null },
-          { kind: 'Break' },
+          { kind: 'If', clauses: [{ condition: exprPipe(bin('-eq', v('n'), num(2))), body: { kind: 'Block', statements: [{ kind: 'Continue', label: null }] } }], elseBody: null },
+          { kind: 'Break', label: null },
         ],
       },
     },
   ]);
   assert.deepEqual((body('foreach ($f in Get-ChildItem -Recurse) { }')[0] as { iterable: unknown }).iterable, pipe(cmd('Get-ChildItem', param('Recurse'))));
   assert.deepEqual(body('while ($i -lt 3) { $i += 1 }'), [
-    { kind: 'While', condition: exprPipe(bin('-lt', v('i'), num(3))), body: { kind: 'Block', statements: [{ kind: 'Assignment', target: v('i'), operator: '+=', value: exprPipe(num(1)) }] } },
+    { kind: 'While', label: null, condition: exprPipe(bin('-lt', v('i'), num(3))), body: { kind: 'Block', statements: [{ kind: 'Assignment', target: v('i'), operator: '+=', value: exprPipe(num(1)) }] } },
   ]);
   // `ForEach-Object` is a command, not the keyword.
   assert.deepEqual(body('ForEach-Object { }'), [pipe(cmd('ForEach-Object', pos({ kind: 'ScriptBlock', params: null, body: [], text: ' ' })))]);
@@ -156,7 +161,7 @@ test('try / catch [types] / finally', () => {
       kind: 'Try',
       body: { kind: 'Block', statements: [exprPipe(num(1))] },
       catches: [
-        { types: ['system.io.ioexception', 'timeoutexception'], body: { kind: 'Block', statements: [exprPipe(num(2))] } },
+        { types: ['System.IO.IOException', 'TimeoutException'], body: { kind: 'Block', statements: [exprPipe(num(2))] } },
         { types: [], body: { kind: 'Block', statements: [exprPipe(num(3))] } },
       ],
       finallyBody: { kind: 'Block', statements: [exprPipe(num(4))] },
