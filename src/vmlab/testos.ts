@@ -25,6 +25,15 @@ export const TESTOS_MARKER = 'MCSHELL-TESTOS-BOOTED';
 /** The marker line the test OS prints, as a pattern: groups host, version, firmware. */
 export const TESTOS_MARKER_PATTERN = /MCSHELL-TESTOS-BOOTED host=(\S+) version=(\S+) firmware=(bios|uefi)/;
 
+/**
+ * How a deployment names the test OS it just wrote (a task-sequence RunCommand after SetHostname, run
+ * in the boot image with MCSHELL_TARGET = the disk and MCSHELL_HOSTNAME = the name): reread the disk's
+ * new partition table, mount partition 1 and write testos/hostname. The boot image needs the vfat
+ * drivers for it (TESTOS_BOOT_IMAGE_DRIVERS).
+ */
+export const TESTOS_NAME_COMMAND = 'blockdev --rereadpt "$MCSHELL_TARGET" && mkdir -p /tmp/testos && mount -t vfat "$MCSHELL_TARGET"1 /tmp/testos && echo "$MCSHELL_HOSTNAME" > /tmp/testos/testos/hostname && umount /tmp/testos';
+export const TESTOS_BOOT_IMAGE_DRIVERS = ['vfat', 'nls_cp437', 'nls_ascii'];
+
 /** Where the FAT partition starts (1 MiB, the usual alignment) and how big it is: FAT32 needs ≥ 65525 clusters. */
 const PARTITION_START_SECTOR = 2048;
 const PARTITION_BYTES = 40 * 1024 * 1024;

@@ -137,7 +137,8 @@ function describeExit(exit: VmExit): string {
 }
 
 function qemuArguments(options: VmOptions, serialLog: string): string[] {
-  const args = ['-accel', 'tcg', '-machine', 'pc', '-m', String(options.memoryMiB ?? 256), '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none'];
+  // -cpu max: every feature TCG emulates (QEMU's default CPU lacks SSE4.1, and Node's WebAssembly needs SIMD).
+  const args = ['-accel', 'tcg', '-cpu', 'max', '-machine', 'pc', '-m', String(options.memoryMiB ?? 256), '-smp', '1', '-nodefaults', '-no-user-config', '-display', 'none'];
   args.push('-name', options.name, '-chardev', `file,id=serial0,path=${serialLog}`, '-serial', 'chardev:serial0');
   if (options.uuid) args.push('-uuid', options.uuid);
   if (options.firmware === 'uefi') {
