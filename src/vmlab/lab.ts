@@ -27,7 +27,9 @@ export class Lab {
   static async start(options: { keep?: boolean } = {}): Promise<Lab> {
     const dir = mkdtempSync(join(tmpdir(), 'mcshell-vmlab-'));
     try {
-      return new Lab(dir, await Lan.start({ dir }), options.keep === true);
+      const lab = new Lab(dir, await Lan.start({ dir }), options.keep === true);
+      killOnExit(lab);
+      return lab;
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
       throw error;
@@ -63,9 +65,41 @@ export class Lab {
 
   /** Kills every VM still running (by PID), stops the LAN, removes the folder unless kept. */
   async close(): Promise<void> {
+    open.delete(this);
     await Promise.all(this.vms.map((vm) => vm.stop()));
     await this.lan.close();
     if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** The last resort when the process ends with the lab open (a test cancelled by its timeout skips its after hooks). */
+  killNow(): void {
+    for (const vm of this.vms) vm.killNow();
+    this.lan.killNow();
+    if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const open = new Set<Lab>();
+let handlersInstalled = false;
+
+/**
+ * Labs still open when the process ends are killed then: a test runner ends a test file that overran
+ * its time with SIGTERM, and VMs and dnsmasq must not outlive it. The signal is then raised again, so
+ * the process ends as it would have without the handler.
+ */
+function killOnExit(lab: Lab): void {
+  open.add(lab);
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  const killOpenLabs = () => {
+    for (const each of open) each.killNow();
+  };
+  process.once('exit', killOpenLabs);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      killOpenLabs();
+      process.kill(process.pid, signal);
+    });
   }
 }
 

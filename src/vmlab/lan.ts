@@ -143,6 +143,14 @@ export class Lan {
     return existsSync(this.dhcpLog) ? readFileSync(this.dhcpLog, 'utf8') : '(no dnsmasq log)';
   }
 
+  /** Kills dnsmasq by its PID and removes what the lab made, synchronously (for a process that is exiting). */
+  killNow(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.dnsmasq?.kill('SIGKILL');
+    this.removeLinks();
+  }
+
   /** Stops dnsmasq (by its PID) and removes the namespace, taps, veth and bridge; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -155,6 +163,10 @@ export class Lan {
       await gone;
       clearTimeout(timer);
     }
+    this.removeLinks();
+  }
+
+  private removeLinks(): void {
     for (const tap of this.taps) ipQuiet('link', 'del', tap);
     ipQuiet('netns', 'delete', this.dhcpNamespace);
     ipQuiet('link', 'del', `mcdp${this.index}`);

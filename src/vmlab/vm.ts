@@ -124,6 +124,11 @@ export class Vm {
     return `--- ${this.options.name} serial console (${this.serialLog}), last ${lines} lines ---\n${text}\n--- end of ${this.options.name} console ---`;
   }
 
+  /** Kills QEMU by its PID without waiting (for a process that is exiting). */
+  killNow(): void {
+    if (this.running) this.process.kill('SIGKILL');
+  }
+
   /** Pulls the plug: kills QEMU by its PID and waits for it to go. */
   async stop(): Promise<void> {
     if (!this.running) return;

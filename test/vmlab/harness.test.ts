@@ -2,7 +2,7 @@
 // test fails, and without QEMU a VM test is skipped with its reason — except in CI, where it fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,12 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether `pid` is gone within 30 s. */
+async function reaped(pid: number): Promise<boolean> {
+  for (let tries = 0; tries < 150 && alive(pid); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+  return !alive(pid);
 }
 
 test('VM lab: refuses to make its bridge in a namespace that has an interface it did not make', { skip: process.getuid?.() === 0 ? false : 'needs root (unshare -n, a dummy interface)' }, () => {
@@ -54,6 +60,24 @@ test('VM lab: a test that fails still kills its VM and DHCP server by PID and re
   assert.notEqual(spawnSync('ip', ['link', 'show', started.bridge]).status, 0, 'the bridge is gone');
   assert.ok(!spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes(started.namespace), 'the DHCP namespace is gone');
   assert.equal(existsSync(started.dir), false, 'the lab folder is gone');
+});
+
+test('VM lab: a test process ended by SIGTERM (as a runner ends a file that overran its time) still kills its VM and DHCP server and removes the bridge and the namespace', { skip: skipUnless(vmLabUnavailable()) }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'mcshell-vmlab-sigterm-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'started.json');
+  const child = spawn(process.execPath, [fixture('failing-lab')], { env: childEnv({ VMLAB_FIXTURE_OUT: out, VMLAB_FIXTURE_HANG: '1' }), stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_, signal) => resolve(signal)));
+  while (!existsSync(out)) await new Promise((resolve) => setTimeout(resolve, 200));
+  const started = JSON.parse(readFileSync(out, 'utf8')) as { qemu: number; dnsmasq: number; bridge: string; namespace: string };
+  assert.ok(alive(started.qemu) && alive(started.dnsmasq), 'the lab runs');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 'SIGTERM', 'the process still ends by the signal');
+  // Killed, they are orphans until init reaps them.
+  assert.equal(await reaped(started.qemu), true, 'QEMU is gone');
+  assert.equal(await reaped(started.dnsmasq), true, 'dnsmasq is gone');
+  assert.notEqual(spawnSync('ip', ['link', 'show', started.bridge]).status, 0, 'the bridge is gone');
+  assert.ok(!spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes(started.namespace), 'the DHCP namespace is gone');
 });
 
 test('VM lab: without QEMU a VM test is skipped with the packages to install; with CI=true it fails instead', () => {
