@@ -47,7 +47,16 @@ function currentInterfaces(): string[] {
  */
 export function privateNamespaceRefusal(): string | false {
   if (process.getuid?.() !== 0) return 'a VM lab needs root (taps, a bridge, a namespace for the DHCP server)';
-  const foreign = currentInterfaces().filter((name) => name !== 'lo' && !/^mc/.test(name));
+  const foreign = foreignInterfaces();
   if (foreign.length > 0) return `refusing to make a VM lab on a shared network namespace (it has ${foreign.join(', ')}); run it under unshare -n`;
   return false;
+}
+
+/** True inside a private namespace: no interface but `lo` and the labs' own `mc…` links. */
+export function inPrivateNamespace(): boolean {
+  return foreignInterfaces().length === 0;
+}
+
+function foreignInterfaces(): string[] {
+  return currentInterfaces().filter((name) => name !== 'lo' && !/^mc/.test(name));
 }
