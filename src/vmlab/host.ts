@@ -28,7 +28,7 @@ const has = (commandOrPath: string) => (commandOrPath.startsWith('/') ? existsSy
 export function vmToolsMissing(): string | false {
   const missing = NEEDS.filter(([what]) => !has(what));
   if (missing.length === 0) return false;
-  return `virtual-machine tests need ${missing.map(([what]) => what).join(', ')}: apt-get install -y --no-install-recommends ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}`;
+  return `running virtual machines needs ${missing.map(([what]) => what).join(', ')}: apt-get install -y --no-install-recommends ${[...new Set(missing.map(([, pkg]) => pkg))].join(' ')}`;
 }
 
 /** Interface names of the current network namespace (/proc/net/dev is per namespace; /sys/class/net is not). */
