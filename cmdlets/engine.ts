@@ -38,6 +38,27 @@ export async function engine<T>(ctx: CmdletContext<unknown>, action: (store: Sit
   }
 }
 
+/**
+ * What leaving this shell would end: the multicast sessions its DP services run (or wait to
+ * start), named in a warning, and how to stop them (the history records them as Stopped).
+ */
+export function exitWarning(): { warning: string; stop(): Promise<void> } | null {
+  const active = [...services.values()].flatMap((service) => service.sessions.list().filter((session) => session.state === 'Waiting' || session.state === 'Running'));
+  if (active.length === 0) return null;
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  const named = active.map((session) => `${session.id}, ${count(session.clients.size, 'client')}${session.state === 'Waiting' ? ', waiting to start' : ''}`);
+  const one = active.length === 1;
+  return {
+    warning: `${count(active.length, 'multicast session')} ${one ? 'is' : 'are'} running (${named.join('; ')}); exiting stops ${one ? 'it' : 'them'}.`,
+    async stop() {
+      for (const [home, service] of services) {
+        await service.stop();
+        services.delete(home);
+      }
+    },
+  };
+}
+
 /** The DP service this shell runs for its site, if started. */
 export function runningService(store: SiteStore): DPService | undefined {
   return services.get(store.home);

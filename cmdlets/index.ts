@@ -7,6 +7,7 @@ import { manifestBrief } from './manifest.js';
 const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load, brief: () => manifestBrief(name) });
 
 export const commands: readonly CommandEntry[] = [
+  entry('Clear-Host', ['cls', 'clear'], () => import('./core/Clear-Host.js')),
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),
   entry('ConvertFrom-Json', [], () => import('./core/ConvertFrom-Json.js')),
   entry('ConvertTo-Csv', [], () => import('./core/ConvertTo-Csv.js')),
@@ -60,6 +61,10 @@ export const commands: readonly CommandEntry[] = [
   entry('Revoke-EnrollmentToken', [], () => import('./site/Revoke-EnrollmentToken.js')),
   entry('Set-DPMulticast', [], () => import('./site/Set-DPMulticast.js')),
   entry('Set-ImageMulticast', [], () => import('./site/Set-ImageMulticast.js')),
+  // Network boot: the DP's PXE services.
+  entry('Clear-PxeDeployment', [], () => import('./boot/Clear-PxeDeployment.js')),
+  entry('Get-DPPxe', [], () => import('./boot/Get-DPPxe.js')),
+  entry('Set-DPPxe', [], () => import('./boot/Set-DPPxe.js')),
   // Sessions: the distribution point service, multicast sessions and clients.
   entry('Disconnect-MulticastClient', [], () => import('./sessions/Disconnect-MulticastClient.js')),
   entry('Get-MulticastClient', [], () => import('./sessions/Get-MulticastClient.js')),

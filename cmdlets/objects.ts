@@ -71,6 +71,17 @@ export function deviceObject(site: SiteState, device: DeviceRecord) {
     Name: device.name,
     MacAddress: device.mac,
     Collections: site.collections.filter((collection) => collection.memberIds.includes(device.id)).map((collection) => collection.name),
+    // What a network-booted machine reported of itself (PXE hello); null until it did.
+    Uuid: device.uuid ?? null,
+    Inventory: device.inventory
+      ? {
+          Hostname: device.inventory.hostname,
+          Memory: formatBytes(device.inventory.memoryBytes),
+          Disks: device.inventory.disks.map((disk) => ({ Name: disk.name, Size: formatBytes(disk.sizeBytes), SizeBytes: disk.sizeBytes, Model: disk.model, Serial: disk.serial, Removable: disk.removable })),
+          Nics: device.inventory.nics.map((nic) => ({ Name: nic.name, MacAddress: nic.mac })),
+          ReportedAt: device.inventory.reportedAt,
+        }
+      : null,
   };
 }
 

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "mcnet",
-      "sources": ["mcnet.c", "gcm.c", "gf.c", "napi-helpers.h"],
+      "sources": ["mcnet.c", "gcm.c", "gf.c", "device.c", "napi-helpers.h"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

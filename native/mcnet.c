@@ -719,10 +719,12 @@ static napi_value OpenSender(napi_env env, napi_callback_info info) {
 
 void register_gcm(napi_env env, napi_value exports);
 void register_gf(napi_env env, napi_value exports);
+void register_device(napi_env env, napi_value exports);
 
 static napi_value Init(napi_env env, napi_value exports) {
   register_gcm(env, exports);
   register_gf(env, exports);
+  register_device(env, exports);
   set_function(env, exports, "open", Open);
   set_function(env, exports, "openSender", OpenSender);
   napi_value batch;

@@ -9,7 +9,7 @@ export default defineCmdlet({
   description: 'The header comes from the first object (with -Append, from the existing file).',
   impact: 'medium',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, validate: { notEmpty: true }, description: 'The CSV file to write.' },
+    Path: { type: 'string', position: 0, complete: 'path', mandatory: true, validate: { notEmpty: true }, description: 'The CSV file to write.' },
     InputObject: { type: 'object', pipeline: 'value', mandatory: true, description: 'The objects to write.' },
     Delimiter: { type: 'string', validate: { pattern: '^.$' }, default: ',', description: 'The field separator (one character).' },
     Append: { type: 'switch', description: 'Adds rows to an existing file.' },

@@ -6,7 +6,7 @@ export default defineCmdlet({
   aliases: ['gc', 'cat', 'type'],
   synopsis: 'Reads a text file: one string per line, or the whole file with -Raw.',
   parameters: {
-    Path: { type: 'string[]', position: 0, mandatory: true, pipeline: 'property', aliases: ['FullName'], description: 'The files to read.' },
+    Path: { type: 'string[]', position: 0, complete: 'path', mandatory: true, pipeline: 'property', aliases: ['FullName'], description: 'The files to read.' },
     Raw: { type: 'switch', description: 'Outputs the whole file as one string.' },
     TotalCount: { type: 'int', aliases: ['First', 'Head'], validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Reads only the first N lines.' },
   },

@@ -7,7 +7,7 @@ export default defineCmdlet({
   aliases: ['ipcsv'],
   synopsis: 'Reads a CSV file as objects (all values are strings).',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, validate: { notEmpty: true }, description: 'The CSV file.' },
+    Path: { type: 'string', position: 0, complete: 'path', mandatory: true, validate: { notEmpty: true }, description: 'The CSV file.' },
     Delimiter: { type: 'string', validate: { pattern: '^.$' }, default: ',', description: 'The field separator (one character).' },
     Header: { type: 'string[]', description: 'Column names, when the file has no header line.' },
   },

@@ -8,7 +8,7 @@ export default defineCmdlet({
   description: 'Renders the input like the shell output (tables, lists, plain values) and writes it as UTF-8 text.',
   impact: 'medium',
   parameters: {
-    FilePath: { type: 'string', position: 0, mandatory: true, aliases: ['Path'], validate: { notEmpty: true }, description: 'The file to write.' },
+    FilePath: { type: 'string', position: 0, complete: 'path', mandatory: true, aliases: ['Path'], validate: { notEmpty: true }, description: 'The file to write.' },
     Append: { type: 'switch', description: 'Adds to the end of the file instead of replacing it.' },
     NoNewline: { type: 'switch', description: 'Joins the lines without newlines.' },
     Width: { type: 'int', validate: { range: [10, 10000] }, description: 'Line width for tables and lists (default 120).' },

@@ -7,7 +7,7 @@ export default defineCmdlet({
   synopsis: 'Writes values to a text file, one per line (the values as strings, not formatted).',
   impact: 'medium',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, validate: { notEmpty: true }, description: 'The file to write.' },
+    Path: { type: 'string', position: 0, complete: 'path', mandatory: true, validate: { notEmpty: true }, description: 'The file to write.' },
     Value: { type: 'object[]', position: 1, pipeline: 'value', description: 'The values to write.' },
     Append: { type: 'switch', description: 'Adds to the end of the file (Add-Content).' },
   },

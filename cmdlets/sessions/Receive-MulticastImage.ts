@@ -9,7 +9,7 @@ export default defineCmdlet({
   impact: 'low',
   parameters: {
     Interface: { type: 'string', mandatory: true, description: 'Interface the multicast arrives on (name or IPv4 address), e.g. lo or eth0.' },
-    Out: { type: 'string', mandatory: true, position: 0, description: 'Where to write the image.' },
+    Out: { type: 'string', mandatory: true, position: 0, complete: 'path', description: 'Where to write the image.' },
     Group: { type: 'string', description: 'Session group (default: the announced session).' },
     Port: { type: 'int', validate: { range: [1, 65535] }, description: 'Session port (with -Group).' },
   },

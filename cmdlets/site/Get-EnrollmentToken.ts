@@ -14,7 +14,7 @@ export default defineCmdlet({
   examples: [
     {
       title: 'Active tokens only',
-      code: "$a = New-EnrollmentToken 'keep'; $b = New-EnrollmentToken 'gone'; Revoke-EnrollmentToken $b.Id; Get-EnrollmentToken -State Active | ForEach-Object Description",
+      code: "$a = New-EnrollmentToken 'keep'; $b = New-EnrollmentToken 'gone'; Revoke-EnrollmentToken $b.Id -Force; Get-EnrollmentToken -State Active | ForEach-Object Description",
       output: ['keep'],
     },
   ],

@@ -7,10 +7,10 @@ export default defineCmdlet({
   name: 'Import-OSImage',
   synopsis: 'Imports an operating-system image file into the content library.',
   description:
-    'Copies the file into the site content library while computing its SHA-256 in the same pass (with progress on a terminal); the copy gets its final name only when complete, so an interrupted import leaves nothing behind. Identical content is stored once. New images allow multicast, with unicast fallback, unencrypted unless -Encrypt (see Set-ImageMulticast).',
+    'Copies the file into the site content library while computing its SHA-256 in the same pass (with a progress bar on a terminal); the copy gets its final name only when complete, so an interrupted import (Ctrl+C cancels it) leaves nothing behind. Identical content is stored once. New images allow multicast, with unicast fallback, unencrypted unless -Encrypt (see Set-ImageMulticast).',
   impact: 'low',
   parameters: {
-    Path: { type: 'string', position: 0, mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
+    Path: { type: 'string', position: 0, complete: 'path', mandatory: true, pipeline: 'both', aliases: ['FullName'], validate: { notEmpty: true }, description: 'The image file (.img, .wim, .raw …); several can be piped in.' },
     Name: { type: 'string', description: 'Name of the image in the library (default: the file name without its extension).' },
     Version: { type: 'string', default: '1.0', description: 'Version label.' },
     Description: { type: 'string', description: 'Free text shown by Get-OSImage.' },
@@ -41,8 +41,13 @@ export default defineCmdlet({
     const progress = progressReporter(ctx, `Importing ${path}`);
     const image = await engine(ctx, async (store) => {
       const { importImage } = await import('../../src/engine/content/library.js');
-      return importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, encrypt: params.Encrypt, signal: ctx.signal, onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal) });
-    }).finally(() => progress.end());
+      // The bar goes before an error is written.
+      try {
+        return await importImage(store, { path, name: params.Name, version: params.Version, description: params.Description, encrypt: params.Encrypt, signal: ctx.signal, onProgress: (p) => progress.update(p.bytesDone, p.bytesTotal) });
+      } finally {
+        progress.end();
+      }
+    });
     if (image) yield imageObject(image);
   },
 });

@@ -8,6 +8,7 @@ import type { ErrorRecord } from '../runtime/errors.js';
 import type { Host, Session } from '../runtime/session.js';
 import type { OutputFormat } from '../format/output.js';
 import type { LiveViewHost } from '../runtime/live.js';
+import type { ConfirmAnswer, ConfirmQuestion } from '../runtime/confirm.js';
 import { OPTIONS, SUBCOMMANDS, opensInteractiveShell, parseCommandLine, UsageError, type CliOptions } from './options.js';
 
 const VERSION = '0.1.0';
@@ -59,6 +60,8 @@ export interface Shell {
   format: OutputFormat;
   /** Runs source text; returns the exit code for this run. */
   run(source: string, file: string, options?: { args?: ArgumentValue[]; scriptFile?: boolean; signal?: AbortSignal }): Promise<number>;
+  /** What exiting would end (multicast sessions of an in-process DP), and how to end it; null if nothing. */
+  exitWarning(): { warning: string; stop(): Promise<void> } | null;
 }
 
 /** Where a shell writes: the process streams, or the interactive UI (which also adds host abilities). */
@@ -69,7 +72,7 @@ export interface ShellIO {
 }
 
 async function createShell(options: CliOptions, interactive: boolean, io: ShellIO = process): Promise<Shell> {
-  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable } = await import('./runtime.js');
+  const { Session, commands, createOutputSink, errors, createStyle, colorWanted, language, printable, CLEAR_SCREEN, exitWarning } = await import('./runtime.js');
   const { stdout, stderr } = io;
   const format: OutputFormat = options.output ?? (stdout.isTTY ? 'text' : 'jsonl');
   const errorFormat = options.errorFormat ?? (options.output === 'json' || options.output === 'jsonl' ? 'json' : 'text');
@@ -96,14 +99,27 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     writeVerbose: (message) => stderr.write(`${errStyle.cyan(`VERBOSE: ${printable(message)}`)}\n`),
     // Write-Host text is for people: keep it out of JSON/CSV on stdout.
     writeHost: (text, noNewline) => (format === 'text' ? stdout : stderr).write(printable(noNewline ? text : `${text}\n`, true)),
+    ...(stdout.isTTY ? { clearScreen: () => void stdout.write(CLEAR_SCREEN) } : {}),
     ...(canAsk
       ? {
-          confirm: async (question: string) => {
+          confirm: async (question: ConfirmQuestion): Promise<ConfirmAnswer> => {
             const { createInterface } = await import('node:readline/promises');
+            const { CHOICES_LINE, readAnswer } = await import('../runtime/confirm.js');
             const rl = createInterface({ input: process.stdin, output: process.stderr });
+            // On a terminal readline takes Ctrl+C (and Ctrl+D) as keys: either cancels the pipeline.
+            const cancelled = new AbortController();
+            rl.on('SIGINT', () => cancelled.abort());
+            rl.on('close', () => cancelled.abort());
+            stderr.write(`\n${question.caption}\n${printable(question.message, true)}\n`);
             try {
-              const answer = await rl.question(`${question} [y/N] `);
-              return /^y(es)?$/i.test(answer.trim());
+              for (;;) {
+                const reply = readAnswer(await rl.question(CHOICES_LINE, { signal: cancelled.signal }));
+                if ('answer' in reply) return reply.answer;
+                if (reply.again) stderr.write(`${reply.again}\n`);
+              }
+            } catch (e) {
+              if (cancelled.signal.aborted) return 'Cancel';
+              throw e;
             } finally {
               rl.close();
             }
@@ -119,6 +135,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     sources,
     write,
     format,
+    exitWarning,
     async run(source, file, runOptions = {}) {
       sources.set(file, source);
       let script;
@@ -248,7 +265,7 @@ export async function main(argv: string[]): Promise<number> {
   return withCtrlC((signal) => shell.run(source, '<stdin>', { signal }));
 }
 
-/** Ctrl+C stops the running pipeline (its cmdlets see the signal); a second Ctrl+C exits at once. */
+/** Ctrl+C stops the running pipeline (its cmdlets see the signal; exit code 130); a second Ctrl+C exits at once. */
 async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => {
@@ -257,7 +274,9 @@ async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise
   };
   process.on('SIGINT', onSigint);
   try {
-    return await run(controller.signal);
+    const code = await run(controller.signal);
+    // As a shell reports a command that SIGINT ended.
+    return controller.signal.aborted ? 130 : code;
   } finally {
     process.off('SIGINT', onSigint);
   }

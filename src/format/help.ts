@@ -42,6 +42,7 @@ function parameterDetails(name: string, p: ParameterDeclaration): string[] {
   if (p.aliases?.length) facts.push(['Aliases', p.aliases.join(', ')]);
   if (p.sets?.length) facts.push(['Parameter sets', p.sets.join(', ')]);
   if (p.default !== undefined) facts.push(['Default value', toStr(p.default)]);
+  if (p.complete === 'path') facts.push(['Tab completes', 'file paths']);
   const v = p.validate;
   if (v?.set) facts.push(['Allowed values', v.set.join(', ')]);
   if (v?.range) facts.push(['Allowed range', `${v.range[0]} to ${v.range[1]}`]);

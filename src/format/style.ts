@@ -9,6 +9,9 @@ export interface Style {
   dim(text: string): string;
 }
 
+/** Cursor home, clear the screen and the terminal's scrollback (as `clear` does). */
+export const CLEAR_SCREEN = '\x1b[H\x1b[2J\x1b[3J';
+
 const wrap = (on: boolean, open: number, close: number) => (text: string) => (on ? `\x1b[${open}m${text}\x1b[${close}m` : text);
 
 export function createStyle(enabled: boolean): Style {

@@ -79,8 +79,11 @@ export interface ParameterDeclaration {
   remaining?: boolean;
   /** Default shown in help; the runtime passes it when the parameter is not bound. */
   default?: unknown;
-  /** Completion values for the interactive shell (e.g. image names from the engine). */
-  complete?: (request: CompletionRequest) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Completion values for the interactive shell: a completer (e.g. image names from the engine),
+   * or `'path'` for a file-system path (files and directories, from the working directory).
+   */
+  complete?: 'path' | ((request: CompletionRequest) => readonly string[] | Promise<readonly string[]>);
 }
 
 export type ParameterDeclarations = Record<string, ParameterDeclaration>;
@@ -159,6 +162,8 @@ export interface HostInfo {
   readonly color: boolean;
   /** The chosen --output format. */
   readonly output: 'text' | 'json' | 'jsonl' | 'csv';
+  /** Clears the terminal (Clear-Host); absent when the output is no terminal. */
+  clearScreen?(): void;
 }
 
 /** What a command can see of the commands available (for Get-Command, Get-Help, completion). */
@@ -203,8 +208,11 @@ export interface CmdletContext<S = unknown> {
   writeVerbose(message: string): void;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
-  /** -WhatIf / -Confirm: true when the change should go ahead. */
-  shouldProcess(target: string, action: string): Promise<boolean>;
+  /**
+   * -WhatIf / -Confirm: true when the change should go ahead. A cmdlet with a -Force that skips
+   * the question (as ConfigMgr's Remove-CM*) passes it as `force`.
+   */
+  shouldProcess(target: string, action: string, options?: { force?: boolean }): Promise<boolean>;
   /** Ends the pipeline's upstream work (Select-Object -First): the commands before this one stop; end blocks still run. */
   stopUpstream(): never;
   /** Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object). */

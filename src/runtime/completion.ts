@@ -1,6 +1,10 @@
-// Tab completion for the interactive shell: command names, parameter names, enum and validated
-// values, a parameter's own value completer (live names from the engine) and variables. The
-// command line is split into words by hand: completion must work on half-typed, unparsable text.
+// Tab completion for the interactive shell: command names, script files, parameter names, enum and
+// validated values, a parameter's own value completer (live names from the engine), file paths
+// and variables. The command line is split into words by hand: completion must work on
+// half-typed, unparsable text.
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ParameterDeclaration } from './cmdlet.js';
 import type { Session } from './session.js';
 
@@ -74,6 +78,11 @@ export async function complete(session: Session, line: string, cursor: number): 
   });
 
   if (word.text.startsWith('$')) return result(session.global.list().map((v) => `$${v.name}`), word.text);
+  // A first word that is a path names a script: directories and .mcs files.
+  if (words.length === 1 && /^['"]?\.|\//.test(word.text)) {
+    const paths = await completePath(session.cwd, unquote(word.text), (name, isDirectory) => isDirectory || name.endsWith('.mcs'));
+    return result(paths.map(quoteIfNeeded), '');
+  }
   if (words.length === 1) {
     const functions = session.global.listFunctions().map((f) => f.name);
     return result([...session.commandEntries.map((e) => e.name), ...functions], word.text);
@@ -112,9 +121,34 @@ export async function complete(session: Session, line: string, cursor: number): 
   if (!target) return result([], word.text);
   const prefix = unquote(word.text);
   const values = [...(target.values ?? []), ...(target.validate?.set ?? [])];
-  if (target.complete) values.push(...(await target.complete({ prefix, boundParameters: bound, site: session.site })));
+  if (target.complete === 'path') values.push(...(await completePath(session.cwd, prefix, () => true)));
+  else if (target.complete) values.push(...(await target.complete({ prefix, boundParameters: bound, site: session.site })));
   return result(values.filter((v) => startsWith(v, prefix)).map(quoteIfNeeded), '');
 }
+
+/**
+ * Paths that complete `typed` (relative to `cwd`), those `wanted`
+ * keeps; directories end with '/'. Hidden entries only when the typed name starts with a dot.
+ */
+async function completePath(cwd: string, typed: string, wanted: (name: string, isDirectory: boolean) => boolean): Promise<string[]> {
+  const directory = typed.slice(0, typed.lastIndexOf('/') + 1);
+  const name = typed.slice(directory.length);
+  const where = resolve(cwd, directory || '.');
+  const entries: Dirent[] = await readdir(where, { withFileTypes: true }).catch(() => []);
+  const found = await Promise.all(
+    entries
+      .filter((entry) => startsWith(entry.name, name) && (name.startsWith('.') || !entry.name.startsWith('.')))
+      .map(async (entry) => {
+        // A link to a directory completes as one.
+        const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(resolve(where, entry.name)).then((s) => s.isDirectory(), () => false)));
+        return wanted(entry.name, isDirectory) ? `${directory}${entry.name}${isDirectory ? '/' : ''}` : null;
+      }),
+  );
+  return found.filter((path) => path !== null);
+}
+
+/** A candidate as it goes into the line: a space after it, except after a directory (more may follow). */
+export const completedWord = (candidate: string): string => (/\/'?$/.test(candidate) ? candidate : `${candidate} `);
 
 /** The longest prefix all candidates share (case-insensitively), in the first candidate's spelling. */
 export function commonPrefix(candidates: readonly string[]): string {

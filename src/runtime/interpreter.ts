@@ -14,6 +14,7 @@ import type {
   Statement,
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
+import { confirmQuestion } from './confirm.js';
 import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
 import {
   BreakSignal,
@@ -29,6 +30,7 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { arithmetic, binaryOperator } from './operators.js';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
@@ -69,19 +71,24 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile };
-  if (script.params) {
-    const target = await paramTarget(script.params, env, script.span.file, script);
-    const binder = new Binder(target);
-    const binding = binder.bindArguments(options.args ?? [], bindOptions(env, false));
-    binder.checkMandatory(binding, false, script.params.span);
-    await defineParameters(target, binding, binder, env, env.scope);
-  } else if (options.args && options.args.length > 0) {
-    scope.setLocal('args', options.args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
-  }
+  await bindScriptArguments(script, env, options.args ?? []);
   try {
     for await (const item of executeStatements(script.body, env)) await options.onOutput(item);
   } catch (e) {
     if (!(e instanceof ReturnSignal)) throw e;
+  }
+}
+
+/** A script's arguments: its param() block's variables in its scope, or $args without one. */
+async function bindScriptArguments(script: Script, env: Env, args: readonly ArgumentValue[]): Promise<void> {
+  if (script.params) {
+    const target = await paramTarget(script.params, env, script.span.file, script);
+    const binder = new Binder(target);
+    const binding = binder.bindArguments(args, bindOptions(env, false));
+    binder.checkMandatory(binding, false, script.params.span);
+    await defineParameters(target, binding, binder, env, env.scope);
+  } else if (args.length > 0) {
+    env.scope.setLocal('args', args.map((a) => (a.kind === 'positional' ? a.value : `-${a.name}`)));
   }
 }
 
@@ -898,12 +905,42 @@ async function prepareCommand(call: CommandCall, env: Env, expectingInput: boole
   const fn = env.scope.getFunction(name);
   if (fn) return functionStage(fn, call, env, expectingInput);
   const entry = env.session.findCmdlet(name);
+  if (!entry && /\.mcs$/i.test(name)) return scriptFileStage(name, call, env);
   if (!entry) throw commandNotFound(name, env, call.span);
   const decl = await env.session.loadCmdlet(entry);
   const binder = new Binder(decl);
   const binding = binder.bindArguments(await evaluateArguments(call, env), bindOptions(env, expectingInput));
   binder.checkMandatory(binding, expectingInput, call.span);
   return (upstream) => cmdletStage(decl, binder, binding, env, upstream, call.span);
+}
+
+/**
+ * `./deploy.mcs -Image win11`: a script file runs in a script scope of its own, its arguments bound
+ * to its param() block; `exit` in it ends the script (its code goes to $LASTEXITCODE).
+ */
+async function scriptFileStage(name: string, call: CommandCall, env: Env): Promise<Stage> {
+  const source = await readFile(resolve(env.session.cwd, name), 'utf8').catch(() => {
+    throw commandNotFound(name, env, call.span);
+  });
+  const { parseScript, ScriptSyntaxError } = await import('../language/index.js');
+  let script: Script;
+  try {
+    script = parseScript(source, name);
+  } catch (e) {
+    if (!(e instanceof ScriptSyntaxError)) throw e;
+    throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: name, span: call.span });
+  }
+  const args = await evaluateArguments(call, env);
+  return async function* () {
+    const scriptEnv: Env = { ...env, scope: env.session.global.child('script'), scriptFile: true };
+    await bindScriptArguments(script, scriptEnv, args);
+    try {
+      yield* executeStatements(script.body, scriptEnv);
+    } catch (e) {
+      if (e instanceof ExitSignal) env.session.global.setLocal('LASTEXITCODE', e.code);
+      else if (!(e instanceof ReturnSignal)) throw e;
+    }
+  };
 }
 
 async function* scriptBlockStage(block: ScriptBlock, env: Env, upstream: AsyncIterable<unknown> | null, args: unknown[]): Output {
@@ -990,6 +1027,8 @@ function asRuntimeError(e: unknown, command: string, span: SourceSpan): RuntimeE
 class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
   readonly state: unknown;
+  /** Yes to All / No to All: the answer for the rest of this command's work in this pipeline. */
+  private confirmedAll: boolean | undefined;
   constructor(
     private readonly decl: CmdletDeclaration,
     private readonly binding: Binding,
@@ -1044,7 +1083,7 @@ class Context implements CmdletContext {
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
     this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
-  async shouldProcess(target: string, action: string): Promise<boolean> {
+  async shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     const { whatIf, confirm } = this.binding.common;
     if (whatIf || (toBool(this.env.scope.get('WhatIfPreference')) && !this.binding.bound.has('WhatIf'))) {
       this.env.session.host.writeHost(`What if: Performing the operation "${action}" on target "${target}".`, false);
@@ -1053,8 +1092,9 @@ class Context implements CmdletContext {
     const preference = toStr(this.env.scope.get('ConfirmPreference')).toLowerCase();
     const levels = ['none', 'low', 'medium', 'high'];
     const impact = this.decl.impact ?? 'medium';
-    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference);
+    const byImpact = preference !== 'none' && levels.indexOf(impact) >= levels.indexOf(preference) && !options.force;
     if (!(confirm ?? byImpact)) return true;
+    if (this.confirmedAll !== undefined) return this.confirmedAll;
     const host = this.env.session.host;
     if (!host.confirm) {
       throw this.error({
@@ -1062,10 +1102,13 @@ class Context implements CmdletContext {
         category: 'PermissionDenied',
         message: `${this.decl.name} needs confirmation to ${action.toLowerCase()} "${target}", and there is no terminal to ask on.`,
         target,
-        hint: 'Add -Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.',
+        hint: `Add ${'force' in options ? '-Force or ' : ''}-Confirm:$false to go ahead without asking, or -WhatIf to see what it would do.`,
       });
     }
-    return host.confirm(`Performing the operation "${action}" on target "${target}". Continue?`);
+    const answer = await host.confirm(confirmQuestion(action, target));
+    if (answer === 'Cancel' || this.env.signal.aborted) throw new PipelineStoppedError();
+    if (answer === 'YesToAll' || answer === 'NoToAll') this.confirmedAll = answer === 'YesToAll';
+    return answer === 'Yes' || answer === 'YesToAll';
   }
   invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
     return invokeScriptBlock(block, this.env, options);

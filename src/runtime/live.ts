@@ -16,3 +16,21 @@ export interface LiveViewHost {
 export function liveViewHost(host: HostInfo): LiveViewHost | undefined {
   return typeof (host as Partial<LiveViewHost>).showLiveView === 'function' ? (host as unknown as LiveViewHost) : undefined;
 }
+
+/** A progress line as a live view: the host redraws it each time the cmdlet shows a new line. */
+export class ProgressView {
+  readonly kind = 'progress';
+  line = '';
+  private readonly listeners = new Set<() => void>();
+  // Arrow properties: React's useSyncExternalStore calls these unbound.
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  snapshot = (): string => this.line;
+
+  show(line: string): void {
+    this.line = line;
+    for (const listener of this.listeners) listener();
+  }
+}

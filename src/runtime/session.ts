@@ -3,6 +3,7 @@
 import { homedir } from 'node:os';
 import type { Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
+import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError } from './errors.js';
 import { Scope } from './scope.js';
@@ -12,8 +13,8 @@ export interface Host extends HostInfo {
   writeWarning(message: string, span: SourceSpan | null): void;
   writeVerbose(message: string): void;
   writeHost(text: string, noNewline: boolean): void;
-  /** Asks a yes/no question; absent when there is no terminal to ask on. */
-  confirm?(question: string): Promise<boolean>;
+  /** Asks PowerShell's confirmation question; absent when there is no terminal to ask on. */
+  confirm?(question: ConfirmQuestion): Promise<ConfirmAnswer>;
 }
 
 /** A registry entry: names and a lazy loader, so start-up imports only the cmdlets that run. */

@@ -9,7 +9,7 @@ import { isIncomplete } from '../language/index.js';
 import { resolveSiteHome } from '../engine/site/store.js';
 import { ShellApp } from './app.js';
 import { History } from './history.js';
-import { liveViewElement, type LiveViewData } from './live-views.js';
+import { liveViewElement, takesKeys, type LiveViewData } from './live-views.js';
 import { Screen } from './screen.js';
 
 export interface InteractiveOptions {
@@ -28,8 +28,9 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
       stderr: terminal,
       host: {
         confirm: (question) => screen.confirm(question),
+        clearScreen: () => screen.clear(),
         showLiveView: (view) => {
-          const shown = screen.showLiveView(liveViewElement(view as LiveViewData));
+          const shown = screen.showLiveView(liveViewElement(view as LiveViewData), takesKeys(view as LiveViewData));
           return { close: (finalFrame) => shown.close(finalFrame === undefined ? undefined : liveViewElement(finalFrame as LiveViewData)) };
         },
       },
@@ -51,6 +52,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<never
         run: (source, signal) => shell.run(source, `<prompt:${history.entries.length}>`, { signal }),
         isIncomplete,
         complete: (line, cursor) => complete(shell.session, line, cursor),
+        exitWarning: () => shell.exitWarning(),
       }}
       onExit={(code) => {
         exitCode = code;

@@ -1,11 +1,11 @@
-// The input line of the interactive shell: Emacs-style editing, history (↑/↓, Ctrl+R search),
+// The input line of the interactive shell: Emacs-style editing, history (↑/↓, Ctrl+R search), Ctrl+L,
 // multi-line input (an incomplete command continues on a `>>` line) and Tab completion with a
 // candidate list (Tab again cycles through it). Keys typed while the previous command ran
 // (type-ahead) are replayed when the prompt appears; keys after a submitted command wait there.
 import { Box, Text, useInput, useStdout, type Key } from 'ink';
 import { useEffect, useReducer, useRef } from 'react';
 import type { Completion } from '../runtime/completion.js';
-import { commonPrefix } from '../runtime/completion.js';
+import { commonPrefix, completedWord } from '../runtime/completion.js';
 import { PROMPT } from './greeting.js';
 import type { History } from './history.js';
 import * as edit from './line-editor.js';
@@ -28,6 +28,8 @@ export interface PromptProps {
   onCancel(abandoned: string): void;
   /** Ctrl+D on an empty line. */
   onExit(): void;
+  /** Ctrl+L: clear the screen (the line being typed stays). */
+  onClearScreen(): void;
   /**
    * Keys typed before this prompt appeared, oldest first: replayed when it appears. Replay stops
    * at a submitted command; the keys after it stay here for the prompt after that command.
@@ -53,7 +55,7 @@ interface PromptState {
   browse: { index: number; draft: string };
 }
 
-export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit, typeAhead = [] }: PromptProps) {
+export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, onExit, onClearScreen, typeAhead = [] }: PromptProps) {
   const { stdout } = useStdout();
   // Keys can arrive faster than React renders (a paste, tmux send-keys): every key works on the
   // latest state, kept in a ref; a counter re-renders.
@@ -94,7 +96,7 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
     }
     const found = await complete(line.text, line.cursor);
     if (ref.current.line !== line || found.candidates.length === 0) return; // typed on meanwhile
-    if (found.candidates.length === 1) return update(edit.replaceRange(line, found.start, found.end, `${found.candidates[0]} `));
+    if (found.candidates.length === 1) return update(edit.replaceRange(line, found.start, found.end, completedWord(found.candidates[0]!)));
     const prefix = commonPrefix(found.candidates);
     set({
       line: prefix.length > found.end - found.start ? edit.replaceRange(line, found.start, found.end, prefix) : line,
@@ -140,7 +142,8 @@ export function Prompt({ history, isIncomplete, complete, onSubmit, onCancel, on
         done.current = true;
         onExit();
       } else update(edit.deleteForward(s));
-    } else if (key.ctrl && input === 'r') set({ search: { query: '', match: -1 } });
+    } else if (key.ctrl && input === 'l') onClearScreen();
+    else if (key.ctrl && input === 'r') set({ search: { query: '', match: -1 } });
     else if (key.upArrow || (key.ctrl && input === 'p')) {
       if (browse.index > 0) showHistory(browse.index - 1);
     } else if (key.downArrow || (key.ctrl && input === 'n')) {

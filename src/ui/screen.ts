@@ -1,15 +1,23 @@
 // What the interactive shell shows, as a small store the Ink app subscribes to: finished output
 // (scrollback, rendered once through <Static>), live views handed over by cmdlets, and a pending
-// yes/no question. The shell's host writes here instead of to the process streams, so output and
-// the prompt never overwrite each other.
+// question (a cmdlet's confirmation, or whether to exit). The shell's host writes here instead of
+// to the process streams, so output and the prompt never overwrite each other.
 import type { ReactNode } from 'react';
+import { printable } from '../format/printable.js';
+import { CHOICES_LINE, readAnswer, type ConfirmAnswer, type ConfirmQuestion } from '../runtime/confirm.js';
 import type { LiveView } from '../runtime/live.js';
 
 export type ScrollItem = { id: number; text: string } | { id: number; element: ReactNode };
 
 export interface Question {
-  text: string;
-  answer(yes: boolean): void;
+  /** The line the answer is typed after. */
+  prompt: string;
+  /** The answer typed so far. */
+  typed: string;
+  /** What Enter makes of the typed answer: an answer, or text to show before asking again. */
+  submit(typed: string): { again: string } | null;
+  /** Ctrl+C. */
+  cancel(): void;
 }
 
 /** Output is gathered for this long, so a fast producer costs one render per batch. */
@@ -17,8 +25,10 @@ const FLUSH_MS = 30;
 
 export class Screen {
   items: ScrollItem[] = [];
-  live: { id: number; element: ReactNode }[] = [];
+  live: { id: number; element: ReactNode; takesKeys: boolean }[] = [];
   question: Question | null = null;
+  /** Clear-Host and Ctrl+L requests so far: the app clears the terminal when this grows. */
+  clears = 0;
   private pending = '';
   private timer: NodeJS.Timeout | null = null;
   private nextId = 0;
@@ -57,6 +67,13 @@ export class Screen {
     this.changed();
   }
 
+  /** Clears the terminal once the output so far is shown (Clear-Host, Ctrl+L). */
+  clear(): void {
+    this.flush();
+    this.clears++;
+    this.changed();
+  }
+
   /** Adds a finished element (e.g. a dashboard's last frame) to the scrollback. */
   append(element: ReactNode): void {
     this.flush();
@@ -64,8 +81,9 @@ export class Screen {
     this.changed();
   }
 
-  showLiveView(element: ReactNode): LiveView {
-    const entry = { id: this.nextId++, element };
+  /** Shows a live view; one that `takesKeys` (a dashboard) gets the keys typed meanwhile. */
+  showLiveView(element: ReactNode, takesKeys = true): LiveView {
+    const entry = { id: this.nextId++, element, takesKeys };
     this.flush();
     this.live = [...this.live, entry];
     this.changed();
@@ -79,19 +97,68 @@ export class Screen {
     };
   }
 
-  /** Asks a yes/no question in the live area (a cmdlet's -Confirm). */
-  confirm(text: string): Promise<boolean> {
+  /**
+   * Asks PowerShell's confirmation question (a cmdlet's -Confirm): its caption and message go to
+   * the scrollback, the choices line with the answer being typed stays in the live area.
+   */
+  confirm(question: ConfirmQuestion): Promise<ConfirmAnswer> {
+    // The target is a name someone chose (a device's, say): its control characters are shown, not obeyed.
+    this.write(`${question.caption}\n${printable(question.message, true)}\n`);
+    return this.ask(CHOICES_LINE, readAnswer, 'Cancel');
+  }
+
+  /** A yes/no question, no the default (Ctrl+C too). */
+  askYesNo(text: string): Promise<boolean> {
+    return this.ask(`${text} [y/N] `, (typed) => ({ answer: /^y(es)?$/i.test(typed.trim()) }), false);
+  }
+
+  private ask<T>(prompt: string, read: (typed: string) => { answer: T } | { again: string }, cancelled: T): Promise<T> {
     this.flush();
     return new Promise((resolve) => {
-      const answer = (yes: boolean) => {
-        if (this.question !== question) return;
+      const answered = (answer: T) => {
         this.question = null;
         this.changed();
-        resolve(yes);
+        resolve(answer);
       };
-      const question: Question = { text, answer };
-      this.question = question;
+      this.question = {
+        prompt,
+        typed: '',
+        submit: (typed) => {
+          const reply = read(typed);
+          if ('again' in reply) return reply;
+          answered(reply.answer);
+          return null;
+        },
+        cancel: () => answered(cancelled),
+      };
       this.changed();
     });
+  }
+
+  editAnswer(typed: string): void {
+    if (!this.question) return;
+    this.question.typed = typed;
+    this.changed();
+  }
+
+  /** Enter at the question: answers it, or (for `?`, S or an unknown letter) shows why and asks again. */
+  submitAnswer(): void {
+    const question = this.question;
+    if (!question) return;
+    // The question and its answer stay in the scrollback, as on a terminal.
+    this.write(`${question.prompt}${question.typed}\n`);
+    const again = question.submit(question.typed);
+    if (again?.again) this.write(`${again.again}\n`);
+    this.flush();
+    if (again) this.editAnswer('');
+  }
+
+  /** Ctrl+C at the question. */
+  cancelQuestion(): void {
+    const question = this.question;
+    if (!question) return;
+    this.write(`${question.prompt}${question.typed}^C\n`);
+    this.flush();
+    question.cancel();
   }
 }

@@ -77,7 +77,7 @@ test('Get-MulticastClient lists by session, then name in natural order (pc-2 bef
     const store = await openSite(join(cwd, 'site'));
     try {
       const image = store.read().images[0]!;
-      for (const name of ['pc-10', 'pc-2', 'lab-b', 'pc-1']) runningService(store)!.sessions.request(image, { deviceId: `id-${name}`, name, address: '127.0.0.1' });
+      for (const name of ['pc-10', 'pc-2', 'lab-b', 'pc-1']) await runningService(store)!.sessions.request(image, { deviceId: `id-${name}`, name, address: '127.0.0.1' });
       assert.deepEqual((await run('Get-MulticastClient | ForEach-Object Name', { cwd })).data, ['lab-b', 'pc-1', 'pc-2', 'pc-10']);
     } finally {
       await run('Stop-DPService', { cwd });

@@ -58,7 +58,7 @@ function checkSiteOnBrokenDisk(breakDisk: string, error: RegExp): void {
     ['files', 'ls -A "$0/site"'],
   ]);
   assert.equal(runs.get('create')!.code, 0, runs.get('create')!.output);
-  assert.deepEqual(runs.get('get'), { output: '"Lab"\n', code: 0 });
+  assert.deepEqual(runs.get('get'), { output: '"All Unknown Computers"\n"Lab"\n', code: 0 });
   assert.match(runs.get('serve')!.output, /"event":"listening".*"event":"stopped"/s);
   const change = runs.get('change')!;
   assert.equal(change.code, 1);

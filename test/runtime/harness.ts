@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { parseScript } from '../../src/language/index.js';
 import type { ArgumentValue } from '../../src/runtime/binder.js';
+import type { ConfirmAnswer, ConfirmQuestion } from '../../src/runtime/confirm.js';
 import type { ErrorRecord } from '../../src/runtime/errors.js';
 import { Session, type CommandEntry, type Host } from '../../src/runtime/session.js';
 import { commands as coreCommands } from '../../cmdlets/index.js';
@@ -29,7 +30,7 @@ export interface RunOptions {
   /** The engine's site directory; by default a `site` folder inside `cwd`, so tests never touch a real site. */
   site?: string;
   signal?: AbortSignal;
-  confirm?: (question: string) => Promise<boolean>;
+  confirm?: (question: ConfirmQuestion) => Promise<ConfirmAnswer>;
   /** Called for each output object as it is produced. */
   onOutput?: (item: unknown) => void;
   session?: Session;

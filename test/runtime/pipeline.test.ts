@@ -4,6 +4,7 @@ import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import type { CommandEntry } from '../../src/runtime/session.js';
 import { commands as core } from '../../cmdlets/index.js';
 import { run, values } from './harness.js';
+import { CHOICES_HELP, CHOICES_LINE, readAnswer, type ConfirmAnswer, type ConfirmQuestion } from '../../src/runtime/confirm.js';
 
 let produced = 0;
 const trace: string[] = [];
@@ -26,11 +27,14 @@ const remove = defineCmdlet({
   name: 'Remove-Thing',
   synopsis: 'A high-impact change.',
   impact: 'high',
-  parameters: { Name: { type: 'string', position: 0, mandatory: true, description: 'What to remove.' } },
+  parameters: {
+    Name: { type: 'string', position: 0, mandatory: true, pipeline: 'value', description: 'What to remove.' },
+    Force: { type: 'switch', description: 'Skips the confirmation.' },
+  },
   examples: [],
   async *process(params, ctx) {
     ctx.writeVerbose(`removing ${params.Name}`);
-    if (await ctx.shouldProcess(params.Name, 'Remove')) yield `removed ${params.Name}`;
+    if (await ctx.shouldProcess(params.Name, 'Remove', { force: params.Force })) yield `removed ${params.Name}`;
   },
 });
 
@@ -85,20 +89,53 @@ test('-WhatIf describes the change and makes none', async () => {
   assert.deepEqual(r.hostText, ['What if: Performing the operation "Remove" on target "lab1".']);
 });
 
-test('high impact without a terminal refuses, unless -Confirm:$false', async () => {
+test('high impact without a terminal refuses, unless -Force or -Confirm:$false', async () => {
   const refused = await run('Remove-Thing lab1', { commands });
   assert.equal(refused.errors[0]?.fullyQualifiedId, 'ConfirmationRequired,Remove-Thing');
-  assert.match(refused.errors[0]!.hint!, /-Confirm:\$false/);
+  assert.match(refused.errors[0]!.hint!, /-Force or -Confirm:\$false/);
   assert.deepEqual((await run('Remove-Thing lab1 -Confirm:$false', { commands })).data, ['removed lab1']);
+  assert.deepEqual((await run('Remove-Thing lab1 -Force', { commands })).data, ['removed lab1']);
+  const explicit = await run('Remove-Thing lab1 -Force -Confirm', { commands, confirm: async () => 'No' });
+  assert.deepEqual(explicit.data, [], 'an explicit -Confirm still asks');
 });
 
-test('-Confirm asks the host when there is a terminal', async () => {
-  const asked: string[] = [];
-  const yes = await run('Remove-Thing lab1 -Confirm', { commands, confirm: async (q) => (asked.push(q), true) });
+test("-Confirm asks PowerShell's question when there is a terminal", async () => {
+  const asked: ConfirmQuestion[] = [];
+  const yes = await run('Remove-Thing lab1 -Confirm', { commands, confirm: async (q) => (asked.push(q), 'Yes') });
   assert.deepEqual(yes.data, ['removed lab1']);
-  assert.match(asked[0]!, /Remove.*lab1/);
-  const no = await run('Remove-Thing lab1', { commands, confirm: async () => false });
+  assert.deepEqual(asked, [{ caption: 'Confirm', message: 'Are you sure you want to perform this action?\nPerforming the operation "Remove" on target "lab1".' }]);
+  const no = await run('Remove-Thing lab1', { commands, confirm: async () => 'No' });
   assert.deepEqual(no.data, []);
+});
+
+test('Yes to All and No to All answer for the rest of the pipeline; N skips one; Ctrl+C stops the pipeline', async () => {
+  const answering = (...answers: ConfirmAnswer[]) => {
+    const asked: string[] = [];
+    return { asked, confirm: async (q: ConfirmQuestion) => (asked.push(q.message.split('"').at(-2)!), answers.shift()!) };
+  };
+  const all = answering('No', 'YesToAll');
+  assert.deepEqual((await run("'a','b','c','d' | Remove-Thing", { commands, confirm: all.confirm })).data, ['removed b', 'removed c', 'removed d']);
+  assert.deepEqual(all.asked, ['a', 'b']);
+  const none = answering('Yes', 'NoToAll');
+  assert.deepEqual((await run("'a','b','c' | Remove-Thing", { commands, confirm: none.confirm })).data, ['removed a']);
+  assert.deepEqual(none.asked, ['a', 'b']);
+  const next = answering('YesToAll', 'Yes');
+  await run("'a' | Remove-Thing; 'b' | Remove-Thing", { commands, confirm: next.confirm });
+  assert.deepEqual(next.asked, ['a', 'b'], 'the next pipeline asks again');
+  const cancelled = await run("'a','b' | Remove-Thing", { commands, confirm: async () => 'Cancel' });
+  assert.deepEqual(cancelled.data, []);
+  assert.equal(cancelled.errors[0]?.id, 'PipelineStopped');
+});
+
+test('a typed answer: a letter or its label, Enter for Yes, ? for help, S explains itself', () => {
+  assert.deepEqual(readAnswer(''), { answer: 'Yes' });
+  assert.deepEqual(readAnswer(' a '), { answer: 'YesToAll' });
+  assert.deepEqual(readAnswer('No to All'), { answer: 'NoToAll' });
+  assert.deepEqual(readAnswer('n'), { answer: 'No' });
+  assert.equal((readAnswer('?') as { again: string }).again, CHOICES_HELP);
+  assert.match((readAnswer('s') as { again: string }).again, /^S - Not available in mcshell/);
+  assert.deepEqual(readAnswer('x'), { again: '' });
+  assert.equal(CHOICES_LINE, '[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is "Y"): ');
 });
 
 test('-Verbose shows verbose messages; -OutVariable keeps the output', async () => {

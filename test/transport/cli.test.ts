@@ -374,10 +374,11 @@ test('bare receive on a full disk removes its partial copy and resume state, nam
 test('a final-hash failure leaves neither the output nor its partial copy nor its resume state', async () => {
   const dir = tempDir();
   const image = makeImage(dir, 2_000_000, 44);
-  const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+  // The sender keeps its manifests in the site's cache (MCSHELL_HOME).
+  const env = { MCSHELL_HOME: join(dir, 'site') };
   assert.equal((await mcshell(['send', image.path, '--prepare'], env).done).code, 0);
   // A manifest whose block hashes are right but whose whole-image hash is not (bytes 20-52 after the cache key line).
-  const manifests = join(dir, 'cache', 'mcshell', 'manifests');
+  const manifests = join(dir, 'site', 'cache', 'manifests');
   const entry = join(manifests, readdirSync(manifests)[0]!);
   const bytes = readFileSync(entry);
   bytes[bytes.indexOf(0x0a) + 1 + 20]! ^= 0xff;

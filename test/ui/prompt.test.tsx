@@ -228,15 +228,44 @@ test('Ctrl+D on an empty line exits with 0; `exit 3` exits with 3', async (t) =>
   assert.deepEqual(second.exits, [3]);
 });
 
-test('a question from a cmdlet is answered in the live area', async (t) => {
-  const { app, type, screen } = setup();
+test("a cmdlet's question is answered in the live area: a letter and Enter, Enter alone, ?; nothing reaches the next prompt", async (t) => {
+  const answers: string[] = [];
+  const { app, type, screen, promptLine } = setup({
+    run: (screen) => async () => {
+      answers.push(await screen.confirm({ caption: 'Confirm', message: 'Remove win11?' }));
+      return 0;
+    },
+  });
   t.after(() => app.unmount());
   await tick();
-  const answer = screen.confirm('Remove win11?');
+  await type('Remove-OSImage win11 -Confirm', KEY.enter);
+  assert.match(app.lastFrame()!, /Confirm\nRemove win11\?\n\[Y\] Yes  \[A\] Yes to All  \[N\] No  \[L\] No to All  \[S\] Suspend  \[\?\] Help \(default is "Y"\):/);
+  await type('?', KEY.enter);
+  assert.match(app.lastFrame()!, /\(default is "Y"\): \?\nY - Continue with only the next step of the operation\.\nA - [\s\S]*L - [\s\S]*S - /);
+  assert.ok(screen.question, 'asked again after the help');
+  await type('n', KEY.backspace, 'a', KEY.enter);
+  assert.deepEqual(answers, ['YesToAll']);
+  assert.equal(promptLine(), 'mcs>', 'the answer does not land on the next prompt');
+  await type('again', KEY.enter, KEY.enter);
+  assert.deepEqual(answers, ['YesToAll', 'Yes'], 'Enter alone is the default');
+  await type('again', KEY.enter, 'y\r');
+  assert.deepEqual(answers, ['YesToAll', 'Yes', 'Yes'], 'a letter and Enter in one chunk');
+  await type('x');
+  assert.equal(promptLine(), 'mcs> x', 'the prompt still takes keys');
+});
+
+test('Ctrl+C at a question cancels it and stops the pipeline; an empty line leaves a working prompt', async (t) => {
+  const answers: string[] = [];
+  const { app, type, promptLine } = setup({
+    run: (screen) => async () => (answers.push(await screen.confirm({ caption: 'Confirm', message: 'Remove win11?' })), 0),
+  });
+  t.after(() => app.unmount());
   await tick();
-  assert.match(app.lastFrame()!, /Remove win11\? \[y\/N\]/);
-  await type('y');
-  assert.equal(await answer, true);
+  await type('Remove-OSImage win11', KEY.enter, 'y', KEY.ctrlC);
+  assert.deepEqual(answers, ['Cancel']);
+  assert.match(app.lastFrame()!, /\(default is "Y"\): y\^C/);
+  await type(KEY.enter, 'Get-Date');
+  assert.equal(promptLine(), 'mcs> Get-Date');
 });
 
 test('pasted lines run one after the other; a pasted incomplete command continues', async (t) => {

@@ -4,79 +4,11 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const bin = join(root, 'bin/mcshell.js');
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-/** A tmux server of our own (-L), so the test never touches the user's sessions. */
-export class Tmux {
-  readonly socket = `mcshell-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  readonly target = 'shell';
-
-  tmux(...args: string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`tmux ${args[0]}: ${result.stderr}`);
-    return result.stdout;
-  }
-
-  start(command: string[], size = { columns: 120, rows: 40 }): void {
-    this.tmux('new-session', '-d', '-s', this.target, '-x', String(size.columns), '-y', String(size.rows), ...command);
-    this.tmux('set-option', '-t', this.target, 'remain-on-exit', 'on');
-  }
-
-  /** Literal text (-l: no key names), or key names like Tab, Enter, C-d. */
-  type(text: string): void {
-    this.tmux('send-keys', '-t', this.target, '-l', '--', text);
-  }
-
-  keys(...names: string[]): void {
-    this.tmux('send-keys', '-t', this.target, ...names);
-  }
-
-  screen(): string {
-    return this.tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', this.target);
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const screen = this.screen();
-      if (pattern.test(screen)) return screen;
-      if (Date.now() > deadline) assert.fail(`timed out waiting for ${pattern}; the screen:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The exit status the shell's wrapper wrote, once the shell has ended. */
-async function exitStatus(file: string, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const status = await readFile(file, 'utf8').catch(() => null);
-    if (status !== null && status.endsWith('\n')) return status.trim();
-    if (Date.now() > deadline) assert.fail(`the shell did not end within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { bin, exitStatus, freePort, hasTmux, root, shellCommand, Tmux } from './tmux.js';
 
 test('the interactive shell in tmux: Tab completion, a table, type-ahead, the session dashboard, exit', { skip: hasTmux ? false : 'tmux is not installed' }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-tmux-'));
@@ -91,10 +23,8 @@ test('the interactive shell in tmux: Tab completion, a table, type-ahead, the se
   const setup = spawnSync(process.execPath, [bin, '--site', site, join(root, 'examples/deploy-lab.mcs'), '-Image', join(dir, 'lab.img'), '-Devices', join(dir, 'lab.csv'), '-Target', join(dir, '{name}.out')], { encoding: 'utf8' });
   assert.equal(setup.status, 0, setup.stderr);
 
-  // The shell runs under sh, which reaps it at once and records its exit status: the tmux server
-  // can take seconds to notice a pane's process has ended (a zombie) on a loaded machine.
   const statusFile = join(dir, 'exit-status');
-  tmux.start(['sh', '-c', `"$@"; echo $? > ${statusFile}`, 'sh', 'env', `MCSHELL_HOME=${site}`, process.execPath, bin, '--site', site]);
+  tmux.start(shellCommand(site, statusFile));
   await tmux.waitFor(/^mcs>/m);
   tmux.type('Get-Comm');
   tmux.keys('Tab');

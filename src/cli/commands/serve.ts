@@ -8,6 +8,8 @@ const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, defaul
 Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
 certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
+With PXE enabled (Set-DPPxe -Enable) it also answers network-booting machines on the PXE interface:
+proxyDHCP (UDP 67, 4011), TFTP (UDP 69) and HTTP boot (TCP 8736 by default); it runs as root for those.
 Watch and control it from a shell of the same site: Get-MulticastSession, Watch-MulticastSession,
 Stop-MulticastSession … reach it through its admin socket <site>/dp.sock (only the site's owner can).
 `;
@@ -23,11 +25,15 @@ export async function main(argv: string[]): Promise<number> {
     const { SiteStore, resolveSiteHome } = await import('../../engine/site/store.js');
     const { DPService, DEFAULT_CONTROL_PORT } = await import('../../engine/dp/service.js');
     const { sessionView, clientView } = await import('../../engine/dp/views.js');
-    const { adminSocketPath } = await import('../../engine/dp/dp-control.js');
     const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
     if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
-    const service = new DPService(store, { port: port ?? DEFAULT_CONTROL_PORT, ...(values.interface ? { interface: values.interface } : {}), onRefused: (refusal) => log('refused', refusal) });
+    const service = new DPService(store, {
+      port: port ?? DEFAULT_CONTROL_PORT,
+      ...(values.interface ? { interface: values.interface } : {}),
+      onRefused: (refusal) => log('refused', refusal),
+      onPxeEvent: ({ event, ...data }) => log(event, data),
+    });
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
     // A client reports every second: log when its state changes.
     const clientStates = new Map<string, string>();
@@ -42,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
       log('session-ended', { ...sessionView(session), clients: [...session.clients.values()].map((client) => clientView(session, client)) });
     });
     const address = await service.start();
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: adminSocketPath(store.home) });
+    for (const warning of service.warnings) process.stderr.write(`mcshell serve: ${warning}\n`);
+    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.adminSocket, pxe: service.pxeListeners() });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

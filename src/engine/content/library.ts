@@ -2,7 +2,7 @@
 // site's content directory. An import copies and hashes in one pass into a temporary file and
 // renames it only when complete, then records the image in the site store; if recording fails,
 // the copy is removed again, so a failed import leaves neither a record nor a file.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { chmod, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -13,7 +13,8 @@ import { isDiskFull } from '../client/disk.js';
 import { rethrowDiskError } from '../site/disk.js';
 import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState } from '../site/model.js';
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
-import type { SiteStore } from '../site/store.js';
+import { IMAGE_FILE, type SiteStore } from '../site/store.js';
+import { partialPath, removeIfInterrupted } from './partials.js';
 
 export interface ImportProgress {
   bytesDone: number;
@@ -40,18 +41,22 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
   }
   await store.ensureExists();
-  const partial = join(store.contentDir, `import-${randomUUID()}.partial`);
+  const partial = partialPath(store.contentDir);
+  const release = removeIfInterrupted(partial);
   let sha256: string;
   try {
     sha256 = await copyAndHash(request.path, partial, source.size, request);
     // Read-only: an image written to while a session sends it no longer matches its manifest.
-    await chmod(partial, 0o400);
+    await chmod(partial, IMAGE_FILE);
   } catch (error) {
     await unlink(partial).catch(() => undefined);
+    if (request.signal?.aborted) throw new EngineError('ImportCancelled', 'InvalidOperation', 'import cancelled; nothing was added', request.path);
     // Only the content library's disk is named: a source that cannot be read reports itself.
     const code = (error as NodeJS.ErrnoException).code;
     if (isDiskFull(code) || code === 'EROFS') await rethrowDiskError(`Importing ${request.path}`, store.contentDir, error);
     throw error;
+  } finally {
+    release();
   }
   const file = `${sha256}.img`;
   await rename(partial, join(store.contentDir, file));

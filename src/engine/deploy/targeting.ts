@@ -38,12 +38,22 @@ export interface Assignment {
 
 /** Deployments the device's client agent may run now: required before available, oldest first. */
 export function assignmentsFor(site: SiteState, deviceId: string, now: Date): Assignment[] {
-  const collections = siteIndex(site).collectionsOf.get(deviceId);
+  return assignmentsIn(site, siteIndex(site).collectionsOf.get(deviceId), now, CLIENT_AVAILABILITY);
+}
+
+/** Availabilities that include client agents (ConfigMgr: "Configuration Manager clients"). */
+const CLIENT_AVAILABILITY: ReadonlySet<DeploymentRecord['availability']> = new Set(['Clients', 'ClientsMediaAndPxe']);
+
+/**
+ * Deployments to any of `collections` with one of the availabilities, in their time window now:
+ * required before available, oldest first.
+ */
+export function assignmentsIn(site: SiteState, collections: ReadonlySet<string> | undefined, now: Date, availability: ReadonlySet<DeploymentRecord['availability']>): Assignment[] {
   if (!collections) return [];
   const time = now.getTime();
   return site.deployments
     .filter((deployment) => collections.has(deployment.collectionId))
-    .filter((deployment) => deployment.availability !== 'MediaAndPxe')
+    .filter((deployment) => availability.has(deployment.availability))
     .filter((deployment) => !deployment.availableAfter || Date.parse(deployment.availableAfter) <= time)
     .filter((deployment) => !deployment.expiresAt || Date.parse(deployment.expiresAt) > time)
     .sort((a, b) => Number(b.purpose === 'Required') - Number(a.purpose === 'Required') || a.createdAt.localeCompare(b.createdAt))

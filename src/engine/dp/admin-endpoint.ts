@@ -54,7 +54,10 @@ export class AdminEndpoint {
         return bound;
       });
     } catch (error) {
-      throw new EngineError('AdminSocketUnavailable', 'ResourceUnavailable', `The DP's admin socket ${path} cannot be created: ${(error as Error).message}.`, path);
+      // A read-only or full site disk: the DP can still serve, only not be watched from other shells.
+      const onDisk = ['EROFS', 'ENOSPC'].includes((error as NodeJS.ErrnoException).code ?? '');
+      const message = `The DP's admin socket ${path} cannot be created: ${(error as Error).message}${onDisk ? '; other shells cannot watch or control this DP' : ''}.`;
+      throw new EngineError(onDisk ? 'AdminSocketDiskUnavailable' : 'AdminSocketUnavailable', 'ResourceUnavailable', message, path);
     }
     try {
       await chmod(path, 0o600);

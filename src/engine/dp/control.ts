@@ -8,6 +8,9 @@
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
+//   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
+// A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
+// deployments available to PXE only (boot/pxe-deployments.ts).
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -21,6 +24,11 @@ import { authenticateClient, enrollClient } from '../site/enrollment.js';
 import type { SiteIdentity } from '../site/identity.js';
 import type { DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
+import { pxeCredentialKey, verifyPxeCredential } from '../boot/pxe-credential.js';
+import { pxeAssignmentsFor } from '../boot/pxe-deployments.js';
+import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
+import { PxeTickets } from '../boot/tickets.js';
+import { siteIndex } from '../site/site-index.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
@@ -103,6 +111,11 @@ export class ControlEndpoint {
   private readonly limiter: RateLimiter;
   /** The device each request authenticated as, for the refusal log (no second lookup). */
   private readonly devices = new WeakMap<IncomingMessage, DeviceRecord>();
+  /** Requests that authenticated with a PXE credential: they see deployments available to PXE only. */
+  private readonly pxeScoped = new WeakSet<IncomingMessage>();
+  private pxeKey: Buffer | null = null;
+  /** One-time tickets of the PXE password step, shared with the HTTP boot listener. */
+  readonly tickets = new PxeTickets();
 
   constructor(
     private readonly store: SiteStore,
@@ -114,6 +127,7 @@ export class ControlEndpoint {
 
   async listen(host: string, port: number, identity: SiteIdentity): Promise<AddressInfo> {
     this.identity = identity;
+    this.pxeKey = pxeCredentialKey(identity);
     // Stalled handshakes and requests (slowloris) are closed: a request has 10 s to arrive whole.
     const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
     const server = createServer(options, (request, response) => {
@@ -149,6 +163,7 @@ export class ControlEndpoint {
     let device = mayBeUnlimited ? this.authenticate(request) : null;
     if (!device) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
+    if (method === 'POST' && path === '/v1/pxe/hello') return sendJson(response, 200, await this.pxeHello(await readJson(request)));
     const content = CONTENT_PATH.exec(path);
     const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && path === '/v1/sessions') || ((method === 'GET' || method === 'HEAD') && content);
     if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
@@ -157,16 +172,26 @@ export class ControlEndpoint {
     if (!device) {
       throw new HttpError(401, 'NotEnrolled', 'This client is not enrolled with the site (or its enrollment was removed); enroll it with `mcshell client --enroll <token>` (the administrator makes a token with New-EnrollmentToken).');
     }
-    if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request)));
-    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, await this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? ''));
-    if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request)));
-    if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device));
-    return this.download(site, device, content![1]!, request, response);
+    const scope: Scope = this.pxeScoped.has(request) ? pxeAssignmentsFor : assignmentsFor;
+    if (path === '/v1/hello') return sendJson(response, 200, this.hello(site, device, await readJson(request), scope));
+    if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, await this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? '', scope));
+    if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request), scope));
+    if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device, scope));
+    return this.download(site, device, content![1]!, request, response, scope);
+  }
+
+  private async pxeHello(body: Record<string, unknown>) {
+    try {
+      return await pxeHello({ store: this.store, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
+    } catch (error) {
+      if (error instanceof PxeHelloRefused) throw new HttpError(403, error.id, error.message);
+      throw error;
+    }
   }
 
   /** Only what concerns the client: sessions of images its device's deployments apply (none for an untargeted device). */
-  private sessionsFor(site: SiteState, device: DeviceRecord) {
-    const images = new Set(assignmentsFor(site, device.id, new Date()).flatMap(({ taskSequence }) => taskSequence.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : []))));
+  private sessionsFor(site: SiteState, device: DeviceRecord, scope: Scope) {
+    const images = new Set(scope(site, device.id, new Date()).flatMap(({ taskSequence }) => taskSequence.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : []))));
     return this.sessions.list().filter((session) => images.has(session.image.id)).map(sessionView);
   }
 
@@ -189,9 +214,9 @@ export class ControlEndpoint {
     }
   }
 
-  private hello(site: SiteState, device: DeviceRecord, body: Record<string, unknown>) {
+  private hello(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, scope: Scope) {
     const requested = optionalString(body, 'deploymentId');
-    const assignments = assignmentsFor(site, device.id, new Date()).filter(({ deployment }) => !requested || deployment.id.toLowerCase() === requested.toLowerCase());
+    const assignments = scope(site, device.id, new Date()).filter(({ deployment }) => !requested || deployment.id.toLowerCase() === requested.toLowerCase());
     if (assignments.length === 0) {
       const which = requested ? `deployment ${requested}` : 'any deployment';
       throw new HttpError(403, 'NotTargeted', `Device ${device.name} (${device.id}) is enrolled but not targeted by ${which} available now: add it to the deployment's collection with Add-CollectionMember.`);
@@ -214,10 +239,10 @@ export class ControlEndpoint {
   }
 
   /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
-  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string): Promise<ContentOffer> {
+  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string, scope: Scope): Promise<ContentOffer> {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
-    const assignment = authorize(site, device, image, deploymentId);
+    const assignment = authorize(site, device, image, deploymentId, scope);
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256 };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
@@ -234,7 +259,7 @@ export class ControlEndpoint {
    * A client's report. With a sessionId it is live progress (kept in memory; the answer tells a
    * disconnected client to leave); without, it is a step of its deployment (saved in the site).
    */
-  private async status(device: DeviceRecord, body: Record<string, unknown>): Promise<SessionReply> {
+  private async status(device: DeviceRecord, body: Record<string, unknown>, scope: Scope): Promise<SessionReply> {
     const deviceId = device.id;
     const deploymentId = requiredString(body, 'deploymentId');
     const state = requiredString(body, 'state');
@@ -260,7 +285,7 @@ export class ControlEndpoint {
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
     await this.store.update((site) => {
-      if (!assignmentsFor(site, deviceId, new Date()).some(({ deployment }) => deployment.id === deploymentId)) {
+      if (!scope(site, deviceId, new Date()).some(({ deployment }) => deployment.id === deploymentId)) {
         throw new HttpError(403, 'NotDeployedToDevice', `Deployment ${deploymentId} is not available to device ${device.name}.`);
       }
       const record = { deploymentId, deviceId, state, step, message, updatedAt: new Date().toISOString() } as const;
@@ -272,9 +297,9 @@ export class ControlEndpoint {
   }
 
   /** The image bytes, for a client some deployment of which applies the image, when it allows unicast. */
-  private download(site: SiteState, device: DeviceRecord, imageId: string, request: IncomingMessage, response: ServerResponse): void {
+  private download(site: SiteState, device: DeviceRecord, imageId: string, request: IncomingMessage, response: ServerResponse, scope: Scope): void {
     const image = findImage(site, imageId);
-    authorize(site, device, image, null);
+    authorize(site, device, image, null, scope);
     if (image.multicast.multicastOnly) {
       throw new HttpError(403, 'MulticastOnly', `Image ${image.id} is set to transfer only via multicast; it is not served by unicast.`);
     }
@@ -303,11 +328,18 @@ export class ControlEndpoint {
     sendError(response, error);
   }
 
-  /** The enrolled device whose credential the request carries, or null; remembered for the refusal log. */
+  /**
+   * The device whose credential the request carries (an enrolled client's, or a PXE credential),
+   * or null; remembered for the refusal log.
+   */
   private authenticate(request: IncomingMessage): DeviceRecord | null {
-    const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-    const device = match ? authenticateClient(this.store.read(), match[1]!) : null;
+    const credential = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!credential) return null;
+    const site = this.store.read();
+    const pxeDevice = credential.startsWith('PXE.') && this.pxeKey ? verifyPxeCredential(this.pxeKey, credential) : null;
+    const device = pxeDevice ? (siteIndex(site).devices.get(pxeDevice) ?? null) : authenticateClient(site, credential);
     if (device) this.devices.set(request, device);
+    if (device && pxeDevice) this.pxeScoped.add(request);
     return device;
   }
 
@@ -325,6 +357,9 @@ export class ControlEndpoint {
   }
 }
 
+/** Which deployments a request may see: an enrolled client's (assignmentsFor) or a PXE credential's. */
+type Scope = (site: SiteState, deviceId: string, now: Date) => Assignment[];
+
 /**
  * The path of the request target, taken literally: no decoding and no `..` resolution, so only
  * the exact endpoint paths match (anything else, absolute-form targets included, is a 404).
@@ -339,8 +374,8 @@ function requestPath(target: string | undefined): string {
  * The assignment under which `device` may have `image`: a deployment available to the device now
  * (the given one, or any) whose task sequence applies the image. Anything else is refused.
  */
-function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, deploymentId: string | null): Assignment {
-  const assignment = assignmentsFor(site, device.id, new Date()).find(
+function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, deploymentId: string | null, scope: Scope): Assignment {
+  const assignment = scope(site, device.id, new Date()).find(
     (candidate) => (deploymentId === null || candidate.deployment.id === deploymentId) && candidate.taskSequence.steps.some((step) => step.type === 'ApplyImage' && step.imageId === image.id),
   );
   if (!assignment) {

@@ -8,6 +8,7 @@ import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
 import { findImage } from '../content/library.js';
+import { PxeServices, type PxeEvent, type PxeListener } from '../boot/pxe-services.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
 import { adminSocketPath, type DPControl, type SessionChange } from './dp-control.js';
@@ -27,6 +28,8 @@ export interface DPServiceOptions {
   requestsPerSecond?: number;
   /** Requests the control endpoint refused (not enrolled, not targeted, rate-limited …), for the log. */
   onRefused?: (event: RefusalEvent) => void;
+  /** What the PXE services did (offers, TFTP transfers, boot scripts, warnings), for the log. */
+  onPxeEvent?: (event: PxeEvent) => void;
 }
 
 export class DPService implements DPControl {
@@ -34,7 +37,13 @@ export class DPService implements DPControl {
   private readonly control: ControlEndpoint;
   private readonly admin: AdminEndpoint;
   private address: AddressInfo | null = null;
+  /** The PXE services, while PXE is enabled and the service runs. */
+  private pxe: PxeServices | null = null;
   readonly interface: string;
+  /** What start() could not set up but served without (e.g. the admin socket on a read-only site disk). */
+  readonly warnings: string[] = [];
+  /** Where other processes watch and control this DP; null when it could not be created. */
+  adminSocket: string | null = null;
 
   constructor(
     readonly store: SiteStore,
@@ -66,12 +75,36 @@ export class DPService implements DPControl {
     // The identity first: it creates the site if this is its first use (the socket lives in its home).
     const identity = await siteIdentity(this.store);
     // Then the admin socket: it refuses while another process serves this site.
-    await this.admin.listen(adminSocketPath(this.store.home));
+    try {
+      await this.admin.listen(adminSocketPath(this.store.home));
+      this.adminSocket = adminSocketPath(this.store.home);
+    } catch (error) {
+      if (!(error instanceof EngineError && error.id === 'AdminSocketDiskUnavailable')) throw error;
+      this.warnings.push(error.message);
+    }
     try {
       this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {
       await this.admin.close();
       throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
+    }
+    if (this.store.read().dp.pxe.enabled) {
+      const pxe = new PxeServices({
+        store: this.store,
+        dpInterface: this.interface,
+        controlPort: this.address.port,
+        fingerprint: identity.fingerprint,
+        tickets: this.control.tickets,
+        ...(this.options.onPxeEvent ? { onEvent: this.options.onPxeEvent } : {}),
+      });
+      try {
+        await pxe.start();
+      } catch (error) {
+        await this.stop();
+        if (error instanceof EngineError) error.message += ' The DP did not start; fix that, or run it without PXE (Set-DPPxe -Enable:$false).';
+        throw error;
+      }
+      this.pxe = pxe;
     }
     return { host: this.address.address, port: this.address.port };
   }
@@ -90,8 +123,15 @@ export class DPService implements DPControl {
     return this.address ? `${this.address.address}:${this.address.port}` : '';
   }
 
-  /** Stops the sessions (their transmissions end) and the control endpoint. */
+  /** What the PXE services listen on (empty when PXE is off or the service is stopped). */
+  pxeListeners(): PxeListener[] {
+    return this.pxe?.listeners() ?? [];
+  }
+
+  /** Stops the PXE services, the sessions (their transmissions end) and the control endpoint. */
   async stop(): Promise<void> {
+    await this.pxe?.stop();
+    this.pxe = null;
     await this.sessions.close();
     await this.admin.close();
     await this.control.close();

@@ -3,7 +3,7 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 5;
+export const SITE_SCHEMA_VERSION = 6;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -41,6 +41,39 @@ export interface DPMulticastSettings {
    * stay in their status, before they are dropped (on the next change to the site).
    */
   historyRetentionDays: number;
+  /** Network boot (ConfigMgr's DP "PXE" tab). */
+  pxe: DPPxeSettings;
+}
+
+/**
+ * How the DP answers DHCP: ProxyDhcp beside the LAN's own DHCP server (boot information only,
+ * never an address); Full for an isolated lab with no DHCP server (addresses from `addressRange`).
+ */
+export type PxeDhcpMode = 'ProxyDhcp' | 'Full';
+
+export interface DPPxeSettings {
+  enabled: boolean;
+  /** ConfigMgr's "Allow this DP to respond to incoming PXE requests": off keeps the settings but answers nothing. */
+  allowResponse: boolean;
+  /** Unknown machines are registered into "All Unknown Computers" (else they boot from their disk). */
+  unknownComputerSupport: boolean;
+  /** `scrypt:<salt hex>:<hash hex>` of the PXE password asked on the machine's console; null = none. */
+  passwordHash: string | null;
+  /** Seconds the DHCP answers wait, so another PXE server (or the LAN's own) answers first. */
+  responseDelaySeconds: number;
+  /** Interface the PXE services answer on; null = the DP's interface. */
+  interface: string | null;
+  /** Id of the boot image PXE boots (bootImages[]); null = none chosen yet. */
+  bootImageId: string | null;
+  /** Plain-HTTP port of the boot listener (iPXE scripts, kernel, initrd). */
+  httpPort: number;
+  dhcpMode: PxeDhcpMode;
+  /** Full DHCP mode: the addresses handed out (in the interface's subnet). */
+  addressRange: { start: string; end: string } | null;
+  /** Folder of iPXE's first stages (undionly.kpxe, ipxe.efi, snponly.efi) that TFTP serves. */
+  bootFolder: string;
+  /** Seconds an available (not required) deployment waits for a key press before local boot (ConfigMgr's F12). */
+  promptSeconds: number;
 }
 
 export interface ImageMulticastSettings {
@@ -66,6 +99,24 @@ export interface DeviceRecord {
   id: string;
   name: string;
   mac: string | null;
+  /** SMBIOS UUID (lowercase, dashed), as a network-booted machine reported it. */
+  uuid?: string | null;
+  /** What a network-booted machine reported of itself (PXE hello). */
+  inventory?: DeviceInventory;
+}
+
+export interface DeviceInventory {
+  hostname: string | null;
+  memoryBytes: number;
+  disks: { name: string; sizeBytes: number; model: string; serial: string; removable: boolean }[];
+  nics: { name: string; mac: string }[];
+  reportedAt: string;
+}
+
+/** ConfigMgr's "Clear required PXE deployments": the device may run its required PXE deployments again. */
+export interface PxeClearRecord {
+  deviceId: string;
+  clearedAt: string;
 }
 
 export interface CollectionRecord {
@@ -168,6 +219,7 @@ export interface SiteState {
   lastSessionNumber: number;
   enrollmentTokens: EnrollmentTokenRecord[];
   enrolledClients: EnrolledClientRecord[];
+  pxeClears: PxeClearRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {
@@ -186,8 +238,35 @@ export function defaultDPSettings(): DPMulticastSettings {
     scheduled: { enabled: false, startDelayMinutes: 0, minimumSessionSize: 1 },
     slowClients: defaultSlowClientSettings(),
     historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS,
+    pxe: defaultPxeSettings(),
   };
 }
+
+/** iPXE's plain-HTTP boot listener (contract: Set-DPPxe -HttpPort). */
+export const DEFAULT_PXE_HTTP_PORT = 8736;
+/** Where Debian's `ipxe` package puts iPXE's first stages. */
+export const DEFAULT_BOOT_FOLDER = '/usr/lib/ipxe';
+
+/** PXE is off on a new site (as on a ConfigMgr DP); when turned on it answers PXE requests. */
+export function defaultPxeSettings(): DPPxeSettings {
+  return {
+    enabled: false,
+    allowResponse: true,
+    unknownComputerSupport: false,
+    passwordHash: null,
+    responseDelaySeconds: 0,
+    interface: null,
+    bootImageId: null,
+    httpPort: DEFAULT_PXE_HTTP_PORT,
+    dhcpMode: 'ProxyDhcp',
+    addressRange: null,
+    bootFolder: DEFAULT_BOOT_FOLDER,
+    promptSeconds: 10,
+  };
+}
+
+/** ConfigMgr's built-in collection of machines that network-booted unknown (its id there is SMS000US too). */
+export const UNKNOWN_COMPUTERS_COLLECTION: CollectionRecord = { id: 'SMS000US', name: 'All Unknown Computers', description: 'Machines registered by PXE unknown computer support.', memberIds: [] };
 
 /** ConfigMgr deletes aged status messages after 30 days by default. */
 export const DEFAULT_HISTORY_RETENTION_DAYS = 30;
@@ -199,7 +278,7 @@ export function emptySite(): SiteState {
     dp: defaultDPSettings(),
     images: [],
     devices: [],
-    collections: [],
+    collections: [structuredClone(UNKNOWN_COMPUTERS_COLLECTION)],
     taskSequences: [],
     deployments: [],
     deploymentStatus: [],
@@ -207,6 +286,7 @@ export function emptySite(): SiteState {
     lastSessionNumber: 0,
     enrollmentTokens: [],
     enrolledClients: [],
+    pxeClears: [],
   };
 }
 

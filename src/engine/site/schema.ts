@@ -30,6 +30,20 @@ const dpSettings = record({
     streams: { enum: [2, 3] },
   }),
   historyRetentionDays: { type: 'integer', minimum: 1 },
+  pxe: record({
+    enabled: { type: 'boolean' },
+    allowResponse: { type: 'boolean' },
+    unknownComputerSupport: { type: 'boolean' },
+    passwordHash: { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^scrypt:[0-9a-f]{32}:[0-9a-f]{64}$' }] },
+    responseDelaySeconds: { type: 'integer', minimum: 0 },
+    interface: nullableText,
+    bootImageId: nullableText,
+    httpPort: port,
+    dhcpMode: { enum: ['ProxyDhcp', 'Full'] },
+    addressRange: { anyOf: [{ type: 'null' }, record({ start: text, end: text })] },
+    bootFolder: id,
+    promptSeconds: { type: 'integer', minimum: 0 },
+  }),
 });
 
 const image = record({
@@ -44,7 +58,15 @@ const image = record({
   multicast: record({ allow: { type: 'boolean' }, encrypt: { type: 'boolean' }, multicastOnly: { type: 'boolean' } }),
 });
 
-const device = record({ id, name: id, mac: nullableText });
+const inventory = record({
+  hostname: nullableText,
+  memoryBytes: { type: 'integer', minimum: 0 },
+  disks: { type: 'array', items: record({ name: text, sizeBytes: { type: 'integer', minimum: 0 }, model: text, serial: text, removable: { type: 'boolean' } }) },
+  nics: { type: 'array', items: record({ name: text, mac: text }) },
+  reportedAt: text,
+});
+
+const device = record({ id, name: id, mac: nullableText, uuid: nullableText, inventory }, ['id', 'name', 'mac']);
 
 const collection = record({ id, name: id, description: text, memberIds: { type: 'array', items: id } });
 
@@ -126,6 +148,7 @@ const siteProperties = {
   lastSessionNumber: { type: 'integer', minimum: 0 },
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
+  pxeClears: list(record({ deviceId: id, clearedAt: text })),
 };
 
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */

@@ -14,11 +14,12 @@ import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { sweepStalePartials } from '../content/partials.js';
 import { EngineError } from '../errors.js';
 import { rethrowDiskError } from './disk.js';
 import { newIntegrityProblems } from './integrity.js';
 import { LockFile } from './lock.js';
-import { applyRetention, defaultSlowClientSettings, DEFAULT_HISTORY_RETENTION_DAYS, emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
+import { applyRetention, defaultPxeSettings, defaultSlowClientSettings, DEFAULT_HISTORY_RETENTION_DAYS, emptySite, SITE_SCHEMA_VERSION, UNKNOWN_COMPUTERS_COLLECTION, type SiteState } from './model.js';
 import { siteSchema } from './schema.js';
 
 export interface SiteLocation {
@@ -51,6 +52,13 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
     const history = old.sessionHistory as object[];
     return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
   },
+  // 5 → 6: network boot: the DP's PXE settings (off), PXE clears, and the built-in collection
+  // "All Unknown Computers" (a site that already has a collection of that name keeps its own).
+  5: (old) => {
+    const collections = old.collections as { id: string; name: string }[];
+    const builtIn = collections.some((collection) => collection.id === UNKNOWN_COMPUTERS_COLLECTION.id || collection.name.toLowerCase() === UNKNOWN_COMPUTERS_COLLECTION.name.toLowerCase());
+    return { ...old, dp: { ...(old.dp as object), pxe: defaultPxeSettings() }, collections: builtIn ? collections : [...collections, structuredClone(UNKNOWN_COMPUTERS_COLLECTION)], pxeClears: [] };
+  },
 };
 
 const STORE_FILE = 'site.json';
@@ -65,6 +73,8 @@ const HEAD_BYTES = 64;
 /** Home and content hold the store, the site's keys and its images: the owner's only. */
 const PRIVATE_DIR = 0o700;
 const PRIVATE_FILE = 0o600;
+/** Images in the content library: the owner's, and read-only. */
+export const IMAGE_FILE = 0o400;
 
 interface Cached {
   /** The file's identity, times, size and revision when it was read. */
@@ -106,6 +116,7 @@ export class SiteStore {
       return store;
     }
     await tightenModes(home);
+    await sweepStalePartials(store.contentDir);
     if (version > SITE_SCHEMA_VERSION) {
       throw new EngineError('SiteStoreTooNew', 'InvalidOperation', `The site store ${store.path} has schema version ${version}, newer than this mcshell understands (${SITE_SCHEMA_VERSION}); upgrade mcshell.`);
     }
@@ -343,17 +354,20 @@ async function refuseOrphanedContent(home: string, path: string): Promise<void> 
 }
 
 /**
- * Takes group and other access away from the site's folders, store and images when its owner
- * opens it (a site made by an older mcshell followed the umask). Best effort: a read-only disk
- * or another user's site is left as it is.
+ * Takes group and other access away from the site's folders and store, and makes its images
+ * read-only (a sender notices, but cannot undo, an image changed under it), when its owner opens
+ * it: a site made by an older mcshell followed the umask. Best effort: a read-only disk or
+ * another user's site is left as it is.
  */
 async function tightenModes(home: string): Promise<void> {
   const content = join(home, 'content');
   const images = (await readdir(content).catch(() => [])).filter((name) => name.endsWith('.img')).map((name) => join(content, name));
+  const wanted = (path: string, mode: number) => (images.includes(path) ? IMAGE_FILE : mode & 0o700);
   for (const path of [home, content, join(home, STORE_FILE), ...images]) {
     try {
       const info = await stat(path);
-      if (info.uid === process.getuid?.() && info.mode & 0o077) await chmod(path, info.mode & 0o700);
+      const mode = wanted(path, info.mode & 0o777);
+      if (info.uid === process.getuid?.() && (info.mode & 0o777) !== mode) await chmod(path, mode);
     } catch {
       // Left as it is (see above).
     }

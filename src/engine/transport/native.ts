@@ -44,6 +44,8 @@ export interface NativeAddon {
   gfDecode(block: Uint8Array, k: number, symbolSize: number, slotIds: Uint16Array): number;
   /** Which of gf.c's kernels runs: 'gfni', 'avx2' or 'scalar'. */
   gfKernel: string;
+  /** A UDP socket on 0.0.0.0:port tied to one interface (SO_BINDTODEVICE, broadcast allowed), as an fd for dgram (native/device.c). */
+  deviceSocket(port: number, interfaceName: string): number;
 }
 
 let addon: NativeAddon | null | undefined;

@@ -45,7 +45,7 @@ test('members: new devices are created, known ones reused, contradictions refuse
   await assert.rejects(addCollectionMember(store, 'Nope', { name: 'pc-3' }), fails('CollectionNotFound'));
   assert.equal(await readFile(store.path, 'utf8'), before);
   assert.equal((await removeCollectionMember(store, 'Lab', '00:11:22:33:44:01')).name, 'pc-1');
-  assert.deepEqual(store.read().collections[0]!.memberIds, ['DEV00002']);
+  assert.deepEqual(store.read().collections.find((collection) => collection.name === 'Lab')!.memberIds, ['DEV00002']);
   assert.equal(store.read().devices.length, 2, 'the device stays known to the site');
 });
 

@@ -34,7 +34,7 @@ test('two images deployed at once run as two sessions on different groups and po
   const other = await importImage(lab.store, { path: join(lab.dir, 'other.img'), name: 'Server2022' });
   await lab.store.update((site) => {
     site.collections.push({ id: 'COL002', name: 'Servers', description: '', memberIds: ['DEV002'] });
-    site.collections[0]!.memberIds = ['DEV001'];
+    site.collections.find((collection) => collection.id === 'COL001')!.memberIds = ['DEV001'];
     site.taskSequences.push({ id: 'TS002', name: 'Image servers', steps: [{ type: 'ApplyImage', imageId: other.id, target: join(lab.dir, '{name}.img') }] });
     site.deployments.push({ id: 'DEP002', taskSequenceId: 'TS002', collectionId: 'COL002', option: 'DownloadWhenNeeded', availability: 'Clients', purpose: 'Required', availableAfter: null, expiresAt: null, createdAt: new Date().toISOString() });
   });

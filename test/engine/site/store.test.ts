@@ -189,7 +189,7 @@ test('a site made under umask 000 or 022 is the owner\'s only: home and content 
     assert.equal(images.length, 1);
     assert.deepEqual(
       { home: await mode('.'), content: await mode('content'), store: await mode('site.json'), image: await mode(join('content', images[0]!)), identity: await mode('identity'), key: await mode('identity/tls-key.pem'), signing: await mode('identity/signing-key.pem') },
-      { home: 0o700, content: 0o700, store: 0o600, image: 0o600, identity: 0o700, key: 0o600, signing: 0o600 },
+      { home: 0o700, content: 0o700, store: 0o600, image: 0o400, identity: 0o700, key: 0o600, signing: 0o600 },
       `under umask ${umask}`,
     );
   }
@@ -202,7 +202,7 @@ test('a site left open to others by an older mcshell is made the owner\'s only w
   for (const path of Object.values(paths)) await chmod(path, (await stat(path)).isDirectory() ? 0o777 : 0o666);
   await SiteStore.open(home);
   const modes = Object.fromEntries(await Promise.all(Object.entries(paths).map(async ([name, path]) => [name, (await stat(path)).mode & 0o777])));
-  assert.deepEqual(modes, { home: 0o700, content: 0o700, store: 0o600, image: 0o600 });
+  assert.deepEqual(modes, { home: 0o700, content: 0o700, store: 0o600, image: 0o400 });
 });
 
 test('opening a site that does not exist, and reading it, creates nothing; its first change creates it', async (t) => {
@@ -239,7 +239,7 @@ test('a change that leaves a collection member that is no device, or two devices
   const before = await readFile(store.path, 'utf8');
   const invalid = (pattern: RegExp) => (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreInvalid' && pattern.test(error.message);
   await assert.rejects(
-    store.update((site) => void site.collections[0]!.memberIds.push('DEV00404')),
+    store.update((site) => void site.collections.find((collection) => collection.id === 'COL00001')!.memberIds.push('DEV00404')),
     invalid(/collection Lab \(COL00001\) has a member DEV00404 that is not a device of the site/),
   );
   await assert.rejects(
