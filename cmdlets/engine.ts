@@ -158,6 +158,7 @@ export const completeImages = namesFrom((store) => store.read().images.map((imag
 export const completeCollections = namesFrom((store) => store.read().collections.map((collection) => collection.name));
 export const completeDevices = namesFrom((store) => store.read().devices.map((device) => device.name));
 export const completeTaskSequences = namesFrom((store) => store.read().taskSequences.map((sequence) => sequence.name));
+export const completeBootImages = namesFrom((store) => store.read().bootImages.map((image) => image.name));
 export const completeDeployments = namesFrom((store) => store.read().deployments.map((deployment) => deployment.id));
 const liveSessions = async (store: SiteStore) => (await (await reachDP(store))?.listSessions()) ?? [];
 export const completeSessions = namesFrom(async (store) => (await liveSessions(store)).map((session) => session.id));

@@ -75,4 +75,10 @@ export const commands: readonly CommandEntry[] = [
   entry('Stop-DPService', [], () => import('./sessions/Stop-DPService.js')),
   entry('Stop-MulticastSession', [], () => import('./sessions/Stop-MulticastSession.js')),
   entry('Watch-MulticastSession', [], () => import('./sessions/Watch-MulticastSession.js')),
+
+  entry('Get-BootImage', [], () => import('./boot/Get-BootImage.js')),
+  entry('New-BootImage', [], () => import('./boot/New-BootImage.js')),
+  entry('Remove-BootImage', [], () => import('./boot/Remove-BootImage.js')),
+  entry('Set-BootImage', [], () => import('./boot/Set-BootImage.js')),
+  entry('Set-DeviceVariable', [], () => import('./boot/Set-DeviceVariable.js')),
 ];

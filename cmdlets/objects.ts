@@ -1,7 +1,7 @@
 // What the deployment cmdlets emit: engine records shaped as PowerShell-style objects
 // (PascalCase properties, names resolved, sizes readable). One shape per kind, shared by every
 // cmdlet that outputs that kind.
-import type { CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+import type { BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
 import type { TokenState } from '../src/engine/site/enrollment.js';
 
 export function formatBytes(bytes: number): string {
@@ -82,6 +82,22 @@ export function deviceObject(site: SiteState, device: DeviceRecord) {
           ReportedAt: device.inventory.reportedAt,
         }
       : null,
+    Variables: { ...device.variables },
+  };
+}
+
+export function bootImageObject(image: BootImageRecord) {
+  return {
+    Id: image.id,
+    Name: image.name,
+    KernelVersion: image.kernelVersion,
+    Size: formatBytes(image.kernelBytes + image.initrdBytes),
+    KernelBytes: image.kernelBytes,
+    InitrdBytes: image.initrdBytes,
+    KernelSha256: image.kernelSha256,
+    InitrdSha256: image.initrdSha256,
+    Drivers: image.drivers,
+    CreatedAt: image.createdAt,
   };
 }
 
@@ -93,6 +109,10 @@ function stepText(site: SiteState, step: TaskStep): string {
       return 'Verify';
     case 'RunCommand':
       return `RunCommand ${step.command}`;
+    case 'SetHostname':
+      return `SetHostname ${step.name}`;
+    case 'Restart':
+      return `Restart -Into ${step.into}`;
   }
 }
 
@@ -155,6 +175,7 @@ export const IMAGE_VIEW = { properties: ['Id', 'Name', 'Version', 'Size'] } as c
 export const IMAGE_MULTICAST_VIEW = { properties: ['Name', 'Allow', 'Encrypt', 'MulticastOnly'] } as const;
 export const COLLECTION_VIEW = { properties: ['Id', 'Name', 'MemberCount', 'Description'] } as const;
 export const DEVICE_VIEW = { properties: ['Id', 'Name', 'MacAddress', 'Collections'] } as const;
+export const BOOT_IMAGE_VIEW = { properties: ['Id', 'Name', 'KernelVersion', 'Size'] } as const;
 export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Steps'] } as const;
 export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
 export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', 'ExpiresAt'] } as const;

@@ -30,6 +30,9 @@ if (native.status !== 0) process.exit(1);
 // Script runs (`mcshell -c`, a file, stdin) load the shell bundle `npm run build` makes (the CLI tests run it).
 const shell = spawnSync(process.execPath, [join(root, 'scripts/build-shell.mjs')], { stdio: 'inherit' });
 if (shell.status !== 0) process.exit(1);
+// Boot images hold the client agent bundle `npm run build` makes (the boot-image tests build some).
+const agent = spawnSync(process.execPath, [join(root, 'scripts/build-agent.mjs')], { stdio: 'inherit' });
+if (agent.status !== 0) process.exit(1);
 
 function collect(path, out) {
   if (!existsSync(path)) return out;

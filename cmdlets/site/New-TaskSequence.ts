@@ -8,7 +8,7 @@ export default defineCmdlet({
   name: 'New-TaskSequence',
   synopsis: 'Creates a task sequence: the ordered steps a client runs (apply image, verify, run commands).',
   description:
-    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), Verify, or RunCommand (Command). A target may contain {name} or {id}, replaced by the device's name or id (one sequence, a file per machine). Commands run with MCSHELL_TARGET set to the applied target.",
+    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), Verify, RunCommand (Command), SetHostname (Name) or Restart (Into = Disk, the default, or BootImage). A target is a file, a block device, or one of a network-booted machine's fixed disks: Disk:0 (the first), Disk:Serial=…, Disk:Model=… or Disk:MinSize=100G (never a removable disk nor the one the machine runs from; one smaller than the image is refused). Targets, commands and host names may contain {name}, {id}, {mac} and the device's variables (Set-DeviceVariable), replaced when the step runs. Commands run with MCSHELL_TARGET set to the applied target (and MCSHELL_HOSTNAME after SetHostname). Restart -Into Disk ends the sequence: the machine restarts into the OS just written.",
   impact: 'low',
   defaultParameterSet: 'Simple',
   parameters: {
@@ -31,6 +31,12 @@ export default defineCmdlet({
       code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Win11 | Out-Null; (New-TaskSequence Kiosk -Steps @{Type='ApplyImage'; Image='Win11'; Target='/srv/{name}.img'}, @{Type='Verify'}).StepCount",
       output: [2],
     },
+    {
+      title: 'Bare metal: the first fixed disk, a host name from the device, then restart into the new OS',
+      code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; (New-TaskSequence 'Bare metal' -Steps @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Verify'}, @{Type='SetHostname'; Name='{name}'}, @{Type='Restart'}).Steps",
+      output: ['ApplyImage Debian -> Disk:0', 'Verify', 'SetHostname {name}', 'Restart -Into Disk'],
+    },
+    { title: 'Nothing runs after a restart into the deployed OS', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; New-TaskSequence Broken -Steps @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Restart'}, @{Type='Verify'}", error: 'RestartNotLast' },
     { title: 'An unknown image is refused', code: 'New-TaskSequence Broken -Image NoSuchImage -Target /dev/sda', error: 'ImageNotFound' },
   ],
   async *process(params, ctx) {
@@ -41,7 +47,13 @@ export default defineCmdlet({
         if (type === 'applyimage') return { type: 'ApplyImage', image: toStr(getMember(step, 'Image')), target: toStr(getMember(step, 'Target')) };
         if (type === 'verify') return { type: 'Verify' };
         if (type === 'runcommand') return { type: 'RunCommand', command: toStr(getMember(step, 'Command')) };
-        throw ctx.error({ id: 'InvalidStepType', category: 'InvalidArgument', message: `Step ${index + 1} has Type '${toStr(getMember(step, 'Type'))}'; allowed: ApplyImage, Verify, RunCommand.`, target: step });
+        if (type === 'sethostname') return { type: 'SetHostname', name: toStr(getMember(step, 'Name')) };
+        if (type === 'restart') {
+          const into = toStr(getMember(step, 'Into') ?? 'Disk').toLowerCase();
+          if (into !== 'disk' && into !== 'bootimage') throw ctx.error({ id: 'InvalidRestartTarget', category: 'InvalidArgument', message: `Step ${index + 1} (Restart) has Into '${toStr(getMember(step, 'Into'))}'; allowed: Disk (the deployed OS), BootImage.`, target: step });
+          return { type: 'Restart', into: into === 'disk' ? 'Disk' : 'BootImage' };
+        }
+        throw ctx.error({ id: 'InvalidStepType', category: 'InvalidArgument', message: `Step ${index + 1} has Type '${toStr(getMember(step, 'Type'))}'; allowed: ApplyImage, Verify, RunCommand, SetHostname, Restart.`, target: step });
       });
     } else {
       steps = [{ type: 'ApplyImage', image: params.Image!, target: params.Target! }];

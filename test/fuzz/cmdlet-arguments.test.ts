@@ -53,6 +53,10 @@ const VALID: Record<string, Record<string, string>> = {
   'Remove-TSDeployment': { Id: 'DEP00001' },
   'Revoke-EnrollmentToken': { Id: 'x' },
   'Set-ImageMulticast': { Name: 'Win11' },
+  'New-BootImage': { Name: 'Lab' },
+  'Remove-BootImage': { Name: 'Lab' },
+  'Set-BootImage': { Name: 'Lab', NewName: 'Lab2' },
+  'Set-DeviceVariable': { Device: 'pc-01', Variable: 'Room' },
 };
 
 const HUGE = 'a'.repeat(70_000);

@@ -1,9 +1,11 @@
 // `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
 // with a token (`--enroll`); later runs use the credential that enrollment saved.
-import { duration, integer, parse, progressWriter, runCommand, UsageError, writeWarning } from './transport-args.js';
+import { duration, integer, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
+import { eventWriter, writeResult } from './client-output.js';
 
 const USAGE = `usage: mcshell client --server <host[:port]> --enroll <token> (--mac <address> | --name <device name>) [options]
        mcshell client [--server <host[:port]>] [options]
+       mcshell client --pxe [--dry-run] [--interface <name>] [--cmdline <file>] [--wait-for-dp <duration>] [--json]
 options: [--credential <file>] [--interface <name|address>] [--deployment <id>] [--rerun] [--wait-for-dp <duration>] [--json] [--progress]
 Enrolls this machine with the distribution point once (the token comes from New-EnrollmentToken
 on the site; it also pins the DP's certificate), then identifies itself with the saved credential,
@@ -20,6 +22,13 @@ wait is said on stderr ("waiting for the DP at …"). A DP that answers with ano
 the pinned one, or refuses the client, is not waited for.
 Exits 0 when every step succeeded (or the required deployment already had), 1 with the reason
 otherwise (also when the DP never answered).
+--pxe is how a boot image runs the agent on a network-booted machine: no enrollment; the kernel
+command line (--cmdline, default /proc/cmdline) names the DP (mcshell.dp=), the booting NIC
+(mcshell.mac=) and the DP's certificate fingerprint (mcshell.fp=; the boot image's own pin wins).
+It reports the machine's inventory (disks, NICs, memory, SMBIOS UUID) to the DP's PXE hello and
+runs the deployment the DP offers with the short-lived credential it gets; a task sequence that
+ends with Restart restarts the machine (in a boot image only). --dry-run prints the command line
+and the inventory as one JSON line and contacts nothing.
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,6 +45,9 @@ export async function main(argv: string[]): Promise<number> {
         deployment: { type: 'string' },
         'wait-for-dp': { type: 'string' },
         rerun: { type: 'boolean' },
+        pxe: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        cmdline: { type: 'string' },
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -52,6 +64,11 @@ export async function main(argv: string[]): Promise<number> {
       multicastInterface(values.server, values.interface);
     }
     const waitSeconds = duration('wait-for-dp', values['wait-for-dp']);
+    if (values.pxe) {
+      const { runPxeMode } = await import('./client-pxe.js');
+      return runPxeMode({ interface: values.interface, cmdline: values.cmdline, dryRun: values['dry-run'] === true, json: values.json === true, waitSeconds });
+    }
+    if (values['dry-run'] || values.cmdline !== undefined) throw new UsageError('--dry-run and --cmdline go with --pxe');
     const { normalizeMac } = await import('../../engine/deploy/targeting.js');
     if (values.mac && !normalizeMac(values.mac)) throw new UsageError(`--mac '${values.mac}' is not a MAC address (expected six hex pairs, e.g. 00:11:22:33:44:55)`);
     const { defaultCredentialPath, enroll, loadCredential, saveCredential } = await import('../../engine/client/enrollment.js');
@@ -99,23 +116,10 @@ export async function main(argv: string[]): Promise<number> {
       rerun: values.rerun === true,
       waitForDPMs,
       signal: abort.signal,
-      onEvent: (event) => {
-        // Warnings and waits always reach stderr; the rest is progress, shown on a terminal or with --progress.
-        if (event.type === 'warning') writeWarning('client', `step ${event.index}: ${event.message}`);
-        else if (event.type === 'waiting') onWaiting(event.message);
-        else if (!show) return;
-        else if (event.type === 'deployment') show(`deployment ${event.deploymentId}: ${event.taskSequence} (${event.steps} steps)`);
-        else if (event.type === 'progress') show(`step ${event.index}: ${event.mode} ${event.percent}%`);
-        else if (event.state !== 'Running') show(`step ${event.index} ${event.step.type}: ${event.state}${event.message ? ` — ${event.message}` : ''}`);
-      },
+      onEvent: eventWriter(show, onWaiting),
     });
     if (show && process.stderr.isTTY) process.stderr.write('\n');
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-    } else {
-      const lines = [`${result.ok ? 'done' : 'FAILED'}: ${result.message}`, ...result.steps.map((step) => `  ${step.index}. ${step.type} ${step.state}${step.message ? `: ${step.message}` : ''}`)];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }
+    writeResult(result, values.json === true);
     return result.ok ? 0 : 1;
   });
 }

@@ -11,6 +11,8 @@ import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
 import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
+import { expandVariables } from '../deploy/device-variables.js';
+import { blockDeviceBytes, isDiskTarget, selectDisk } from './disks.js';
 import type { ContentOffer, SessionReply } from '../dp/control.js';
 import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
@@ -33,9 +35,14 @@ export interface ClientOptions {
   rerun?: boolean | undefined;
   /** How long to wait for a DP that does not answer (not up yet, restarting); default DEFAULT_DP_WAIT_MS. */
   waitForDPMs?: number | undefined;
+  /** Sets the running machine's host name (SetHostname); only a boot image's agent is given one. */
+  setHostname?: ((name: string) => Promise<void>) | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
+
+/** The device as the DP knows it: its variables expand in the steps. */
+type Device = { id: string; name: string; mac?: string | null; variables?: Record<string, string> };
 
 export type ClientEvent =
   | { type: 'deployment'; deploymentId: string; taskSequence: string; steps: number }
@@ -100,26 +107,29 @@ export async function runClient(options: ClientOptions): Promise<ClientResult> {
   const dp = new DPConnection(options.server ?? credential.server, { fingerprint: credential.fingerprint, certificate: credential.certificate }, credential.credential, options.signal);
   const wait = dpWait(options);
   try {
-    let device: { id: string; name: string } | null = { id: credential.device.id, name: credential.device.name };
+    let device: Device | null = { id: credential.device.id, name: credential.device.name };
     let assignment: Assignment | undefined;
     try {
-      const hello = await dp.untilAnswered(() => dp.post<{ device: { id: string; name: string; mac: string | null }; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment }), wait);
-      device = { id: hello.device.id, name: hello.device.name };
+      const hello = await dp.untilAnswered(() => dp.post<{ device: Device; assignments: Assignment[] }>('/v1/hello', { deploymentId: options.deployment }), wait);
+      device = hello.device;
       assignment = hello.assignments.find((candidate) => candidate.purpose === 'Required') ?? hello.assignments[0];
-      if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device, deploymentId: null, steps: [] };
+      if (!assignment) return { ok: false, message: `Device ${device.name} is not targeted by any deployment that is available now.`, device: shown(device), deploymentId: null, steps: [] };
       if (assignment.purpose === 'Required' && assignment.lastRun?.state === 'Succeeded' && !options.rerun) {
         const { deploymentId, taskSequence, lastRun } = assignment;
         const message = `deployment ${deploymentId} (${taskSequence.name}) already succeeded on ${device.name} at ${new Date(lastRun.updatedAt).toLocaleString()}: a required deployment runs once (--rerun runs it again)`;
-        return { ok: true, message, device, deploymentId, steps: [] };
+        return { ok: true, message, device: shown(device), deploymentId, steps: [] };
       }
     } catch (error) {
-      return { ok: false, message: describe(error), device, deploymentId: null, steps: [] };
+      return { ok: false, message: describe(error), device: device && shown(device), deploymentId: null, steps: [] };
     }
     return await new TaskSequenceRun(dp, options, device, assignment).run();
   } finally {
     dp.close();
   }
 }
+
+/** The device in a result: its id and name. */
+const shown = (device: Device) => ({ id: device.id, name: device.name });
 
 /** How long the client waits for a DP that does not answer, told through its events. */
 function dpWait(options: ClientOptions): DPWait {
@@ -129,14 +139,16 @@ function dpWait(options: ClientOptions): DPWait {
 class TaskSequenceRun {
   private readonly results: StepResult[];
   /** What the last ApplyImage step wrote, for Verify and RunCommand. */
-  private applied: { target: string; sha256: string } | null = null;
+  private applied: { target: string; sha256: string; sizeBytes: number } | null = null;
+  /** Set by SetHostname: {hostname} in later steps, MCSHELL_HOSTNAME for commands. */
+  private hostname: string | null = null;
   /** The site's manifest-signing key, learned at enrollment. */
   private readonly siteKey: KeyObject;
 
   constructor(
     private readonly dp: DPConnection,
     private readonly options: ClientOptions,
-    private readonly device: { id: string; name: string },
+    private readonly device: Device,
     private readonly assignment: Assignment,
   ) {
     this.siteKey = createPublicKey(options.credential.signingPublicKey);
@@ -170,22 +182,46 @@ class TaskSequenceRun {
   }
 
   private result(ok: boolean, message: string): ClientResult {
-    return { ok, message, device: this.device, deploymentId: this.assignment.deploymentId, steps: this.results };
+    return { ok, message, device: shown(this.device), deploymentId: this.assignment.deploymentId, steps: this.results };
   }
 
   private async runStep(step: Assignment['taskSequence']['steps'][number], index: number): Promise<Partial<StepResult>> {
     switch (step.type) {
       case 'ApplyImage':
-        return this.applyImage(step.imageId, expandTarget(step.target, this.device), index);
+        return this.applyImage(step.imageId, this.target(step.target), index);
       case 'Verify': {
         if (!this.applied) throw new ClientError('NothingToVerify', 'there is no image applied before this Verify step');
-        const actual = await hashFile(this.applied.target);
+        const actual = await hashFile(this.applied.target, this.applied.sizeBytes);
         if (actual !== this.applied.sha256) throw new ClientError('VerifyFailed', `${this.applied.target} has SHA-256 ${actual}, expected ${this.applied.sha256}`);
         return { message: `verified ${this.applied.target}`, sha256: actual, target: this.applied.target };
       }
-      case 'RunCommand':
-        return { message: await runCommand(step.command, this.applied?.target, this.options.signal) };
+      case 'RunCommand': {
+        const env = { ...(this.applied ? { MCSHELL_TARGET: this.applied.target } : {}), ...(this.hostname ? { MCSHELL_HOSTNAME: this.hostname } : {}) };
+        return { message: await runCommand(this.expand(step.command), env, this.options.signal) };
+      }
+      case 'SetHostname': {
+        const name = this.expand(step.name);
+        if (!HOSTNAME.test(name)) throw new ClientError('InvalidHostname', `'${name}' (from '${step.name}') is not a host name: letters, digits and hyphens, 1 to 63, not starting or ending with a hyphen`);
+        this.hostname = name;
+        await this.options.setHostname?.(name);
+        return { message: `host name ${name}${this.options.setHostname ? '' : ' (for the later steps; this agent does not rename the machine it runs on)'}` };
+      }
+      case 'Restart':
+        if (step.into === 'BootImage') throw new ClientError('NotSupported', 'Restart -Into BootImage (refreshing a running machine) is not built yet');
+        return { message: 'restarting into the deployed OS from its disk when the sequence ends' };
     }
+  }
+
+  /** The device's variables in a step's text ({name}, {mac}, custom ones, and {hostname} once set). */
+  private expand(text: string): string {
+    const variables = { ...this.device.variables, ...(this.hostname ? { hostname: this.hostname } : {}) };
+    return expandVariables(text, { ...this.device, variables });
+  }
+
+  /** An ApplyImage target: a file, a block device, or one of the machine's fixed disks (Disk:0, Disk:Serial=…). */
+  private target(text: string): string {
+    const target = this.expand(text);
+    return isDiskTarget(target) ? selectDisk(target).path : target;
   }
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
@@ -238,14 +274,18 @@ class TaskSequenceRun {
       throw isDiskFull(code) ? await this.diskError(target, code!, describe(error)) : error;
     }
     if (got.sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
-    this.applied = { target, sha256: got.sha256 };
+    this.applied = { target, sha256: got.sha256, sizeBytes: offer.sizeBytes };
     const kept = got.resumedBytes > 0 ? `; ${formatBytes(got.resumedBytes)} of ${formatBytes(offer.sizeBytes)} were already on disk` : '';
     return { mode, target, sha256: got.sha256, resumedBytes: got.resumedBytes, message: `applied ${imageId} to ${target} by ${mode}${note}${kept}` };
   }
 
   /** Refuses to start when the target's disk cannot hold what is still to come. */
   private async checkSpace(target: string, sizeBytes: number): Promise<void> {
-    if (await stat(target).then((info) => info.isBlockDevice(), () => false)) return;
+    const deviceBytes = blockDeviceBytes(target);
+    if (deviceBytes !== null) {
+      if (deviceBytes < sizeBytes) throw new ClientError('DiskTooSmall', `the disk ${target} holds ${formatBytes(deviceBytes)}, smaller than the image (${formatBytes(sizeBytes)}); nothing was written`);
+      return;
+    }
     const files = partialOutputFiles(target);
     const needed = sizeBytes - (await allocatedBytes([files.part, `${target}.partial`]));
     const disk = await diskOf(target);
@@ -363,6 +403,7 @@ class TaskSequenceRun {
    * `<target>.partial` and resumes from its end.
    */
   private async download(offer: ContentOffer, target: string, index: number): Promise<{ sha256: string; resumedBytes: number }> {
+    if (blockDeviceBytes(target) !== null) return this.downloadToDevice(offer, target, index);
     const held = readPartialOutput(target);
     if (held && held.imageSize === offer.sizeBytes) return this.fillPartial(offer, target, held, index);
     discardPartialOutput(target);
@@ -382,6 +423,21 @@ class TaskSequenceRun {
     }
     await rename(partial, target);
     return { sha256, resumedBytes: resumed ? have : 0 };
+  }
+
+  /**
+   * Unicast straight onto a block device (a disk has no partial file to rename): written, flushed,
+   * then read back and verified.
+   */
+  private async downloadToDevice(offer: ContentOffer, target: string, index: number): Promise<{ sha256: string; resumedBytes: number }> {
+    const response = await this.dp.get(offer.url!, {});
+    const progress = this.unicastProgress(offer, index, 0);
+    response.on('data', (chunk: Buffer) => progress(chunk.length));
+    // flush: the device is synced before it is closed, so the read-back below sees the disk.
+    await pipeline(response, createWriteStream(target, { flags: 'r+', start: 0, flush: true }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
+    const sha256 = await hashFile(target, offer.sizeBytes);
+    if (sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} reads back with SHA-256 ${sha256} after the unicast download, expected ${offer.sha256}`);
+    return { sha256, resumedBytes: 0 };
   }
 
   /** Fetches by unicast the blocks a multicast attempt did not verify, into its partial file. */
@@ -453,20 +509,19 @@ class TaskSequenceRun {
   }
 }
 
-/** `{name}`, `{id}` in a step's target become the device's name and id (one task sequence, many files). */
-export function expandTarget(target: string, device: { id: string; name: string }): string {
-  return target.replace(/\{name\}/gi, device.name).replace(/\{id\}/gi, device.id);
-}
+/** A host name label (RFC 1123). */
+const HOSTNAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 
-async function hashFile(path: string): Promise<string> {
+/** SHA-256 of the file, or of its first `bytes` (an image on a larger disk). */
+async function hashFile(path: string, bytes?: number): Promise<string> {
   const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  await pipeline(createReadStream(path, { highWaterMark: 1 << 20, ...(bytes ? { end: bytes - 1 } : {}) }), hash);
   return hash.digest('hex');
 }
 
-function runCommand(command: string, target: string | undefined, signal: AbortSignal | undefined): Promise<string> {
+function runCommand(command: string, env: Record<string, string>, signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(target ? { MCSHELL_TARGET: target } : {}) }, ...(signal ? { signal } : {}) });
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, ...(signal ? { signal } : {}) });
     let output = '';
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
     child.stdout.on('data', keep);

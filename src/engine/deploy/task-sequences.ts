@@ -6,7 +6,12 @@ import { assertNameFree, findRecord, nextId, requireName } from '../site/records
 import type { SiteStore } from '../site/store.js';
 
 /** A step as an admin writes it: the image by name or id. */
-export type StepSpec = { type: 'ApplyImage'; image: string; target: string } | { type: 'Verify' } | { type: 'RunCommand'; command: string };
+export type StepSpec =
+  | { type: 'ApplyImage'; image: string; target: string }
+  | { type: 'Verify' }
+  | { type: 'RunCommand'; command: string }
+  | { type: 'SetHostname'; name: string }
+  | { type: 'Restart'; into: 'Disk' | 'BootImage' };
 
 export function findTaskSequence(site: SiteState, nameOrId: string): TaskSequenceRecord {
   return findRecord(site.taskSequences, nameOrId, 'task sequence', 'TaskSequenceNotFound');
@@ -28,6 +33,14 @@ function resolveSteps(site: SiteState, steps: readonly StepSpec[]): TaskStep[] {
       case 'RunCommand':
         if (!step.command.trim()) throw new EngineError('MissingCommand', 'InvalidArgument', `Step ${index + 1} (RunCommand) needs a command.`);
         return { type: 'RunCommand', command: step.command };
+      case 'SetHostname':
+        if (!step.name.trim()) throw new EngineError('MissingHostname', 'InvalidArgument', `Step ${index + 1} (SetHostname) needs a name, e.g. {name} (the device's name) or lab-{Room}.`);
+        return { type: 'SetHostname', name: step.name.trim() };
+      case 'Restart':
+        if (step.into === 'BootImage') throw new EngineError('NotSupported', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage): restarting a running machine into the boot image (refresh) is not built yet; network-boot the machine instead.`);
+        // Into the deployed OS: the sequence is over once the machine restarts, so nothing may follow.
+        if (index !== steps.length - 1) throw new EngineError('RestartNotLast', 'InvalidArgument', `Step ${index + 1} (Restart -Into Disk) must be the last step: the machine leaves the boot image there.`);
+        return { type: 'Restart', into: step.into };
     }
   });
 }

@@ -5,7 +5,7 @@ import type { SiteState } from './model.js';
 /** What is wrong with `site` (empty when nothing is), in words an admin can act on. */
 export function integrityProblems(site: SiteState): string[] {
   const problems: string[] = [];
-  const kinds = { devices: 'device', images: 'image', collections: 'collection', taskSequences: 'task sequence', deployments: 'deployment', enrollmentTokens: 'enrollment token', enrolledClients: 'enrolled client' } as const;
+  const kinds = { devices: 'device', images: 'image', collections: 'collection', taskSequences: 'task sequence', deployments: 'deployment', enrollmentTokens: 'enrollment token', enrolledClients: 'enrolled client', bootImages: 'boot image' } as const;
   for (const [list, kind] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
     for (const id of duplicates(site[list].map((record) => record.id))) problems.push(`two ${kind}s have the id ${id}`);
   }

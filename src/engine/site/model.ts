@@ -3,7 +3,7 @@
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 
-export const SITE_SCHEMA_VERSION = 6;
+export const SITE_SCHEMA_VERSION = 7;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -103,6 +103,8 @@ export interface DeviceRecord {
   uuid?: string | null;
   /** What a network-booted machine reported of itself (PXE hello). */
   inventory?: DeviceInventory;
+  /** Per-device variables (Set-DeviceVariable), expanded as {Name} in the steps this device runs. */
+  variables?: Record<string, string>;
 }
 
 export interface DeviceInventory {
@@ -129,7 +131,11 @@ export interface CollectionRecord {
 export type TaskStep =
   | { type: 'ApplyImage'; imageId: string; target: string }
   | { type: 'Verify' }
-  | { type: 'RunCommand'; command: string };
+  | { type: 'RunCommand'; command: string }
+  /** Names the machine: written into the applied disk's /etc/hostname when a command step mounts it, and set as the running host name. */
+  | { type: 'SetHostname'; name: string }
+  /** ConfigMgr's "Restart Computer": into the OS on the disk (when the sequence ends), or into the boot image (refresh). */
+  | { type: 'Restart'; into: 'Disk' | 'BootImage' };
 
 export interface TaskSequenceRecord {
   id: string;
@@ -203,6 +209,21 @@ export interface EnrolledClientRecord {
   enrolledAt: string;
 }
 
+/** A boot image (contract 1): its files are `<site home>/boot/<id>/vmlinuz`, `initrd.img`, `manifest.json`. */
+export interface BootImageRecord {
+  /** BOOT0001, BOOT0002, … */
+  id: string;
+  name: string;
+  kernelVersion: string;
+  kernelBytes: number;
+  initrdBytes: number;
+  kernelSha256: string;
+  initrdSha256: string;
+  /** Kernel modules the image holds (NIC and disk drivers with their dependencies). */
+  drivers: string[];
+  createdAt: string;
+}
+
 export interface SiteState {
   /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
   revision?: string;
@@ -220,6 +241,7 @@ export interface SiteState {
   enrollmentTokens: EnrollmentTokenRecord[];
   enrolledClients: EnrolledClientRecord[];
   pxeClears: PxeClearRecord[];
+  bootImages: BootImageRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {
@@ -287,6 +309,7 @@ export function emptySite(): SiteState {
     enrollmentTokens: [],
     enrolledClients: [],
     pxeClears: [],
+    bootImages: [],
   };
 }
 

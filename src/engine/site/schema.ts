@@ -66,7 +66,7 @@ const inventory = record({
   reportedAt: text,
 });
 
-const device = record({ id, name: id, mac: nullableText, uuid: nullableText, inventory }, ['id', 'name', 'mac']);
+const device = record({ id, name: id, mac: nullableText, uuid: nullableText, inventory, variables: { type: 'object', additionalProperties: text } }, ['id', 'name', 'mac']);
 
 const collection = record({ id, name: id, description: text, memberIds: { type: 'array', items: id } });
 
@@ -75,6 +75,8 @@ const step = {
     record({ type: { const: 'ApplyImage' }, imageId: id, target: id }),
     record({ type: { const: 'Verify' } }),
     record({ type: { const: 'RunCommand' }, command: id }),
+    record({ type: { const: 'SetHostname' }, name: id }),
+    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] } }),
   ],
 } as const;
 
@@ -132,6 +134,18 @@ const enrollmentToken = record({
 
 const enrolledClient = record({ id, deviceId: id, secretSha256: sha256, tokenId: id, enrolledAt: text });
 
+const bootImage = record({
+  id: { type: 'string', pattern: '^BOOT\\d{4,}$' },
+  name: id,
+  kernelVersion: text,
+  kernelBytes: { type: 'integer', minimum: 0 },
+  initrdBytes: { type: 'integer', minimum: 0 },
+  kernelSha256: sha256,
+  initrdSha256: sha256,
+  drivers: { type: 'array', items: id },
+  createdAt: text,
+});
+
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 const siteProperties = {
@@ -149,6 +163,7 @@ const siteProperties = {
   enrollmentTokens: list(enrollmentToken),
   enrolledClients: list(enrolledClient),
   pxeClears: list(record({ deviceId: id, clearedAt: text })),
+  bootImages: list(bootImage),
 };
 
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */

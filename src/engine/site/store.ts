@@ -59,6 +59,8 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
     const builtIn = collections.some((collection) => collection.id === UNKNOWN_COMPUTERS_COLLECTION.id || collection.name.toLowerCase() === UNKNOWN_COMPUTERS_COLLECTION.name.toLowerCase());
     return { ...old, dp: { ...(old.dp as object), pxe: defaultPxeSettings() }, collections: builtIn ? collections : [...collections, structuredClone(UNKNOWN_COMPUTERS_COLLECTION)], pxeClears: [] };
   },
+  // 6 → 7: boot images (network boot); none is built yet.
+  6: (old) => ({ ...old, bootImages: [] }),
 };
 
 const STORE_FILE = 'site.json';
