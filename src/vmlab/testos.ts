@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, lutimesSync, writeFileSync, writeSync, lstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
+import { imageModulePath, moduleBytes, resolveModules } from '../engine/boot/image/modules.js';
 import type { DebianKernel } from './debian-kernel.js';
 
 export const TESTOS_MARKER = 'MCSHELL-TESTOS-BOOTED';
@@ -132,9 +133,10 @@ function buildInitramfs(kernel: DebianKernel, root: string, out: string): void {
   chmodSync(join(root, 'bin/busybox'), 0o755);
   symlinkSync('busybox', join(root, 'bin/sh'));
   writeFileSync(join(root, 'init'), INIT, { mode: 0o755 });
-  const order = moduleLoadOrder(kernel, INIT_MODULES);
-  for (const [name, path] of order) copyFileSync(path, join(root, 'modules', `${name}.ko`));
-  writeFileSync(join(root, 'modules.load'), order.map(([name]) => name).join('\n') + '\n');
+  // The boot image's resolver: dependencies first, compressed modules unpacked (insmod takes a plain .ko).
+  const order = resolveModules(kernel.modules, INIT_MODULES).loadOrder.map((path) => ({ path, name: basename(imageModulePath(path), '.ko') }));
+  for (const { path, name } of order) writeFileSync(join(root, 'modules', `${name}.ko`), moduleBytes(kernel.modules, path));
+  writeFileSync(join(root, 'modules.load'), order.map(({ name }) => name).join('\n') + '\n');
   pinTimes(root);
   const files = listTree(root).map((path) => relative(root, path) || '.');
   const cpio = spawnSync('cpio', ['--quiet', '-o', '-H', 'newc', '--reproducible', '-R', '0:0'], { cwd: root, input: files.join('\n') + '\n', maxBuffer: 256 << 20 });
@@ -142,35 +144,6 @@ function buildInitramfs(kernel: DebianKernel, root: string, out: string): void {
   const zstd = spawnSync('zstd', ['-q', '-19', '-c'], { input: cpio.stdout, maxBuffer: 256 << 20 });
   if (zstd.status !== 0) throw new Error(`zstd failed: ${zstd.stderr.toString().trim()}`);
   writeFileSync(out, zstd.stdout);
-}
-
-/**
- * The modules to insmod, dependencies first, as [name, file]. Dependencies come from each module's
- * own `.modinfo` (`depends=`): the unpacked package has no modules.dep, and no depmod is needed.
- */
-export function moduleLoadOrder(kernel: DebianKernel, wanted: string[]): [string, string][] {
-  const files = new Map<string, string>();
-  for (const path of listTree(join(kernel.modules, 'kernel'))) {
-    if (path.endsWith('.ko')) files.set(path.slice(path.lastIndexOf('/') + 1, -3).replace(/-/g, '_'), path);
-  }
-  const order: [string, string][] = [];
-  const visit = (name: string, chain: string[]) => {
-    if (order.some(([done]) => done === name)) return;
-    const path = files.get(name);
-    if (!path) throw new Error(`kernel ${kernel.release} has no module ${name} (needed by ${chain.join(' → ') || 'the test OS'})`);
-    for (const dependency of moduleDepends(path)) visit(dependency, [...chain, name]);
-    order.push([name, path]);
-  };
-  for (const name of wanted) visit(name, []);
-  return order;
-}
-
-function moduleDepends(path: string): string[] {
-  const text = readFileSync(path).toString('latin1');
-  const at = text.indexOf('\0depends=');
-  if (at < 0) return [];
-  const value = text.slice(at + '\0depends='.length, text.indexOf('\0', at + 1));
-  return value ? value.split(',').map((name) => name.replace(/-/g, '_')) : [];
 }
 
 // no_timer_check: on an overloaded host an emulated machine's timer can miss the kernel's early
