@@ -1,7 +1,7 @@
 // A virtual-machine lab: a temp folder, a LAN (bridge + the DHCP server) and the VMs on it, torn down
 // together — every VM killed by its PID, then dnsmasq, then the links and namespace. Used by the VM
 // tests (test/vmlab) and `mcshell demo --pxe`.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ export type LabVmOptions = Omit<VmOptions, 'dir' | 'nic'> & {
 
 export class Lab {
   private readonly vms: Vm[] = [];
+  private readonly adopted: ChildProcess[] = [];
   private readonly taps = new Map<string, string>();
 
   private constructor(
@@ -49,6 +50,11 @@ export class Lab {
     return vm;
   }
 
+  /** Another process of the lab (a DP serving it): killed with the lab's VMs if still running. */
+  adopt(child: ChildProcess): void {
+    this.adopted.push(child);
+  }
+
   /** A blank raw disk of `bytes` (sparse), e.g. for a machine to be imaged. */
   blankDisk(name: string, bytes: number): string {
     const path = join(this.dir, `${name}.raw`);
@@ -66,13 +72,19 @@ export class Lab {
   /** Kills every VM still running (by PID), stops the LAN, removes the folder unless kept. */
   async close(): Promise<void> {
     open.delete(this);
+    this.killAdopted();
     await Promise.all(this.vms.map((vm) => vm.stop()));
     await this.lan.close();
     if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
   }
 
+  private killAdopted(): void {
+    for (const child of this.adopted) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
   /** The last resort when the process ends with the lab open (a test cancelled by its timeout skips its after hooks). */
   killNow(): void {
+    this.killAdopted();
     for (const vm of this.vms) vm.killNow();
     this.lan.killNow();
     if (!this.keep) rmSync(this.dir, { recursive: true, force: true });
