@@ -13,7 +13,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, chm
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { addBootImage } from '../engine/boot/fixtures.js';
 import { SiteStore } from '../../src/engine/site/store.js';
 import { setPxeSettings } from '../../src/engine/boot/settings.js';
 import { DPService } from '../../src/engine/dp/service.js';
@@ -133,12 +133,7 @@ test('a UEFI machine chains OVMF PXE → proxyDHCP → TFTP snponly.efi → iPXE
   // The site: a boot image, a device known by MAC with a required deployment available to PXE.
   const store = await SiteStore.open(join(dir, 'site'));
   await store.ensureExists();
-  const bootFolder = join(store.home, 'boot', 'BOOT0001');
-  mkdirSync(bootFolder, { recursive: true });
-  copyFileSync(debianKernel()!, join(bootFolder, 'vmlinuz'));
-  copyFileSync(markerInitrd(dir), join(bootFolder, 'initrd.img'));
-  const facts = (file: string) => ({ bytes: readFileSync(file).length, sha256: createHash('sha256').update(readFileSync(file)).digest('hex') });
-  writeFileSync(join(bootFolder, 'manifest.json'), JSON.stringify({ id: 'BOOT0001', name: 'Marker', kernelVersion: 'debian', kernel: facts(join(bootFolder, 'vmlinuz')), initrd: facts(join(bootFolder, 'initrd.img')), drivers: [], createdAt: new Date().toISOString(), mcshellVersion: 'test' }));
+  await addBootImage(store, 'BOOT0001', 'Marker', readFileSync(debianKernel()!), readFileSync(markerInitrd(dir)));
   await setPxeSettings(store, { enabled: true, interface: 'pxe20br', bootImage: 'BOOT0001' });
   await store.update((site) => {
     site.dp.interface = 'pxe20br';

@@ -12,7 +12,7 @@ import { normalizeMac } from '../deploy/targeting.js';
 import { RateLimiter } from '../dp/rate-limit.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveBootFile } from './boot-folder.js';
-import { BOOT_IMAGE_ID, listBootImages } from './boot-images.js';
+import { bootImageById } from './boot-images.js';
 import type { PxeInterface } from './interface.js';
 import { bootImageScript, localBootScript, passwordScript, promptScript } from './ipxe-script.js';
 import { machineDecision } from './pxe-deployments.js';
@@ -133,7 +133,7 @@ export class HttpBootListener {
     }
     const { pxe } = site.dp;
     const deploymentId = decision.assignment.deployment.id;
-    const bootImage = pxe.bootImageId ? listBootImages(this.options.store.home).find((candidate) => candidate.id === pxe.bootImageId) : undefined;
+    const bootImage = pxe.bootImageId ? bootImageById(this.options.store, pxe.bootImageId) : undefined;
     if (!bootImage) {
       const reason = pxe.bootImageId ? `boot image ${pxe.bootImageId} is missing from the site` : 'no boot image is set for PXE (Set-DPPxe -BootImage)';
       log('localboot', { deploymentId, reason });
@@ -161,7 +161,7 @@ export class HttpBootListener {
   }
 
   private sendImageFile(request: IncomingMessage, response: ServerResponse, id: string, file: string): void {
-    const image = BOOT_IMAGE_ID.test(id) ? listBootImages(this.options.store.home).find((candidate) => candidate.id === id) : undefined;
+    const image = bootImageById(this.options.store, id);
     const path = image && (file === 'vmlinuz' ? image.kernelPath : image.initrdPath);
     let size: number | null = null;
     try {

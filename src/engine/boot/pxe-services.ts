@@ -4,7 +4,7 @@
 import { EngineError } from '../errors.js';
 import type { SiteStore } from '../site/store.js';
 import { servesBootFile } from './boot-folder.js';
-import { listBootImages } from './boot-images.js';
+import { bootImageById } from './boot-images.js';
 import { PxeDhcpServer, type DhcpEvent } from './dhcp-server.js';
 import { HttpBootListener, type BootScriptEvent } from './http-boot.js';
 import { resolvePxeInterface } from './interface.js';
@@ -41,7 +41,7 @@ export class PxeServices {
     const iface = resolvePxeInterface(pxe.interface ?? this.options.dpInterface);
     const warn = (message: string) => onEvent?.({ event: 'pxe-warning', message });
     if (!pxe.bootImageId) warn('No boot image is set for PXE (Set-DPPxe -BootImage): machines with a deployment boot from their disk until one is.');
-    else if (!listBootImages(store.home).some((image) => image.id === pxe.bootImageId)) warn(`Boot image ${pxe.bootImageId} is missing from ${store.home}/boot: machines boot from their disk until it is rebuilt or another is set.`);
+    else if (!bootImageById(store, pxe.bootImageId)) warn(`Boot image ${pxe.bootImageId} is missing from ${store.home}/boot: machines boot from their disk until it is rebuilt or another is set.`);
     if (!['undionly.kpxe', 'snponly.efi', 'ipxe.efi'].some((name) => servesBootFile(pxe.bootFolder, name))) {
       warn(`The boot folder ${pxe.bootFolder} has none of undionly.kpxe, snponly.efi, ipxe.efi: PXE firmware gets no answer (Debian: apt-get install ipxe; or Set-DPPxe -BootFolder).`);
     }

@@ -3,9 +3,9 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { EngineError } from '../errors.js';
 import { formatIPv4, parseIPv4 } from '../site/ipv4.js';
-import type { DPPxeSettings, PxeDhcpMode } from '../site/model.js';
+import type { DPPxeSettings, PxeDhcpMode, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
-import { findBootImage } from './boot-images.js';
+import { findBootImageRecord } from './image/library.js';
 
 /** ConfigMgr allows a PXE response delay of 0 to 32 seconds. */
 export const MAX_RESPONSE_DELAY_SECONDS = 32;
@@ -62,8 +62,8 @@ export function checkPxePassword(hash: string, password: string): boolean {
   return timingSafeEqual(scryptSync(password, Buffer.from(salt, 'hex'), 32), Buffer.from(expected, 'hex'));
 }
 
-/** Applies `change` to `current` for the site at `home`; throws naming the setting and what is allowed. */
-export function applyPxeChange(home: string, current: DPPxeSettings, change: PxeSettingsChange): DPPxeSettings {
+/** Applies `change` to `current` in `site`; throws naming the setting and what is allowed. */
+export function applyPxeChange(site: SiteState, current: DPPxeSettings, change: PxeSettingsChange): DPPxeSettings {
   const next: DPPxeSettings = { ...current };
   if (change.enabled !== undefined) next.enabled = change.enabled;
   if (change.allowResponse !== undefined) next.allowResponse = change.allowResponse;
@@ -82,7 +82,7 @@ export function applyPxeChange(home: string, current: DPPxeSettings, change: Pxe
     if (change.interface !== null && !name) invalid('InvalidInterface', 'Interface must name a network interface (e.g. eth0) or an address.');
     next.interface = name;
   }
-  if (change.bootImage !== undefined) next.bootImageId = change.bootImage === null ? null : findBootImage(home, change.bootImage).id;
+  if (change.bootImage !== undefined) next.bootImageId = change.bootImage === null ? null : findBootImageRecord(site, change.bootImage).id;
   if (change.httpPort !== undefined) {
     wholeNumber(change.httpPort, 'HttpPort', 1, 65535);
     next.httpPort = change.httpPort;
@@ -116,5 +116,5 @@ export function applyPxeChange(home: string, current: DPPxeSettings, change: Pxe
 }
 
 export async function setPxeSettings(store: SiteStore, change: PxeSettingsChange): Promise<DPPxeSettings> {
-  return store.update((site) => (site.dp.pxe = applyPxeChange(store.home, site.dp.pxe, change)));
+  return store.update((site) => (site.dp.pxe = applyPxeChange(site, site.dp.pxe, change)));
 }

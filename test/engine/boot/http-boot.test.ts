@@ -47,7 +47,7 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'mcshell-pxe-http-'));
   store = await SiteStore.open(join(dir, 'site'));
   await store.ensureExists();
-  boot = await makeBootImage(store.home, 'BOOT0001', 'Lab boot');
+  boot = await makeBootImage(store, 'BOOT0001', 'Lab boot');
   await mkdir(join(dir, 'ipxe'));
   await writeFile(join(dir, 'ipxe', 'snponly.efi'), randomBytes(5000));
   await setPxeSettings(store, { enabled: true, bootImage: 'BOOT0001', bootFolder: join(dir, 'ipxe'), promptSeconds: 7 });

@@ -60,15 +60,15 @@ test('invalid PXE settings are refused naming the setting, and change nothing', 
   assert.deepEqual(store.read().dp.pxe, before);
 });
 
-test('the boot image is named by name or id, from the boot images under the site home', async (t) => {
+test('the boot image is named by name or id, from the boot images the site records', async (t) => {
   const store = await tempSite(t);
   await store.ensureExists();
-  await makeBootImage(store.home, 'BOOT0001', 'Lab boot');
+  await makeBootImage(store, 'BOOT0001', 'Lab boot');
   assert.equal((await setPxeSettings(store, { bootImage: 'lab BOOT' })).bootImageId, 'BOOT0001');
   assert.equal((await setPxeSettings(store, { bootImage: 'boot0001' })).bootImageId, 'BOOT0001');
-  // A folder without a manifest is not a boot image.
+  // A folder the site does not record is not a boot image.
   await mkdir(join(store.home, 'boot', 'BOOT0002'));
-  await assert.rejects(setPxeSettings(store, { bootImage: 'BOOT0002' }), refuses('BootImageNotFound', /Lab boot \(BOOT0001\)/));
+  await assert.rejects(setPxeSettings(store, { bootImage: 'BOOT0002' }), refuses('BootImageNotFound', /Lab boot/));
 });
 
 test('PXE gets only deployments available to PXE; a required one that ran boots the disk until cleared', async (t) => {
