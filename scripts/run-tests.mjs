@@ -54,9 +54,20 @@ if (files.length === 0) {
 // Tests that forget to name a site get a throwaway one, never the user's own; likewise the cache
 // where senders keep manifests of images sent before.
 const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-timeout=300000', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') },
-});
+// Virtual-machine tests (test/vmlab) boot emulated machines, several minutes per file: they get their
+// own, longer limit, after the others.
+const isVmTest = (file) => file.startsWith(join('dist', 'test', 'vmlab') + '/');
+const runs = [
+  { files: files.filter((file) => !isVmTest(file)), timeoutMs: 300_000 },
+  { files: files.filter(isVmTest), timeoutMs: 900_000 },
+].filter((run) => run.files.length > 0);
+let status = 0;
+for (const run of runs) {
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${run.timeoutMs}`, ...run.files], {
+    stdio: 'inherit',
+    env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') },
+  });
+  if (result.status !== 0) status = result.status ?? 1;
+}
 rmSync(siteHome, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+process.exit(status);

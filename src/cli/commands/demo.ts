@@ -13,9 +13,14 @@ import { join } from 'node:path';
 import { integer, mib, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
 
 const USAGE = `usage: mcshell demo [--clients N (default 8)] [--size <bytes, e.g. 64M (default)>] [--encrypt] [--keep] [--json]
+       mcshell demo --pxe [--keep] [--json]
 Runs a complete multicast deployment on this machine's loopback interface (nothing is sent on a
 real network): a temporary site, a generated image, N client agents. Exits 0 only when every
 client verified its copy. --encrypt encrypts the multicast session. --keep leaves the temporary site and copies for inspection.
+--pxe: bare metal with virtual machines (QEMU; root; a private network namespace): three blank BIOS
+machines and one UEFI machine boot from the network into the boot image, one registers as unknown,
+all four are imaged by one multicast session and restart into the deployed OS. Exits 0 only when all
+four run it.
 `;
 
 const DEMO_PREFIX = 'mcshell-demo-';
@@ -32,10 +37,15 @@ interface ClientOutcome {
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('demo', USAGE, async () => {
-    const { values } = parse(argv, { clients: { type: 'string' }, size: { type: 'string' }, encrypt: { type: 'boolean' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
+    const { values } = parse(argv, { clients: { type: 'string' }, size: { type: 'string' }, encrypt: { type: 'boolean' }, keep: { type: 'boolean' }, json: { type: 'boolean' }, pxe: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
+    }
+    if (values.pxe) {
+      if (values.clients !== undefined || values.size !== undefined || values.encrypt) throw new UsageError('--pxe runs its own lab of four machines and a test OS image: --clients, --size and --encrypt do not apply');
+      const { pxeDemo } = await import('./demo-pxe.js');
+      return pxeDemo({ keep: values.keep === true, json: values.json === true }, (line) => process.stderr.write(`${line}\n`));
     }
     const clientCount = integer('clients', values.clients, 1, 64) ?? 8;
     const imageBytes = parseSize(values.size ?? '64M');
