@@ -5,6 +5,7 @@
 // expects of class instances.
 import { randomUUID } from 'node:crypto';
 import { ConversionError, enumerate, toNumber, toStr } from './values.js';
+import { exceptionTypeNamed, newException } from './exceptions.js';
 
 /** Returned by invokeMethod for a method the object does not have. */
 export const NO_METHOD = Symbol('no such method');
@@ -382,77 +383,6 @@ export class Version {
 
 // ---------------------------------------------------------------- exceptions
 
-/** Each exception type PowerShell scripts name, with its base type (the chain ends at System.Exception). */
-export const EXCEPTION_BASES: Readonly<Record<string, string>> = {
-  'System.SystemException': 'System.Exception',
-  'System.ApplicationException': 'System.Exception',
-  'System.ArgumentException': 'System.SystemException',
-  'System.ArgumentNullException': 'System.ArgumentException',
-  'System.ArgumentOutOfRangeException': 'System.ArgumentException',
-  'System.ArithmeticException': 'System.SystemException',
-  'System.DivideByZeroException': 'System.ArithmeticException',
-  'System.OverflowException': 'System.ArithmeticException',
-  'System.FormatException': 'System.SystemException',
-  'System.IndexOutOfRangeException': 'System.SystemException',
-  'System.InvalidCastException': 'System.SystemException',
-  'System.InvalidOperationException': 'System.SystemException',
-  'System.ObjectDisposedException': 'System.InvalidOperationException',
-  'System.NotImplementedException': 'System.SystemException',
-  'System.NotSupportedException': 'System.SystemException',
-  'System.NullReferenceException': 'System.SystemException',
-  'System.OperationCanceledException': 'System.SystemException',
-  'System.TimeoutException': 'System.SystemException',
-  'System.UnauthorizedAccessException': 'System.SystemException',
-  'System.Collections.Generic.KeyNotFoundException': 'System.SystemException',
-  'System.IO.IOException': 'System.SystemException',
-  'System.IO.FileNotFoundException': 'System.IO.IOException',
-  'System.IO.DirectoryNotFoundException': 'System.IO.IOException',
-  'System.Management.Automation.RuntimeException': 'System.SystemException',
-  'System.Management.Automation.ItemNotFoundException': 'System.Management.Automation.SessionStateException',
-  'System.Management.Automation.SessionStateException': 'System.Management.Automation.RuntimeException',
-  'System.Management.Automation.CommandNotFoundException': 'System.Management.Automation.RuntimeException',
-  'System.Management.Automation.ParameterBindingException': 'System.Management.Automation.RuntimeException',
-  'System.Management.Automation.PipelineStoppedException': 'System.Management.Automation.RuntimeException',
-  'System.Management.Automation.MethodInvocationException': 'System.Management.Automation.RuntimeException',
-  'System.Management.Automation.PSArgumentException': 'System.ArgumentException',
-  'System.Management.Automation.PSInvalidOperationException': 'System.InvalidOperationException',
-  'System.Management.Automation.ValidationMetadataException': 'System.Management.Automation.MetadataException',
-  'System.Management.Automation.MetadataException': 'System.Management.Automation.RuntimeException',
-};
-
-/** The full name of an exception type as written in a script (`ArgumentException`, `System.IO.IOException`), or null. */
-export function exceptionTypeName(written: string): string | null {
-  const lower = written.toLowerCase();
-  const names = ['System.Exception', ...Object.keys(EXCEPTION_BASES)];
-  return names.find((n) => n.toLowerCase() === lower || n.toLowerCase() === `system.${lower}` || n.toLowerCase().endsWith(`.${lower}`)) ?? null;
-}
-
-/** The type and its bases, most derived first: what `catch [T]` matches against. */
-export function exceptionChain(fullName: string): string[] {
-  const chain = [fullName];
-  for (let t = EXCEPTION_BASES[fullName]; t; t = EXCEPTION_BASES[t]) chain.push(t);
-  if (chain.at(-1) !== 'System.Exception') chain.push('System.Exception');
-  return chain;
-}
-
-/** An exception object (`[ArgumentException]::new('x')`, `New-Object System.Exception 'x'`). */
-export class DotNetException {
-  readonly [DOTNET_TYPE]: string;
-  constructor(
-    readonly typeName: string,
-    readonly Message: string,
-    readonly InnerException: unknown = null,
-  ) {
-    this[DOTNET_TYPE] = typeName;
-  }
-  toString(): string {
-    return `${this.typeName}: ${this.Message}`;
-  }
-  toJSON(): Record<string, unknown> {
-    return { Message: this.Message, InnerException: this.InnerException, TypeName: this.typeName };
-  }
-}
-
 function credential(userName: string, password: string, plain: boolean): Record<string, unknown> & MethodHost {
   const secure = new SecureString(password);
   const object = { UserName: userName, Password: plain ? password : secure };
@@ -509,8 +439,9 @@ export function construct(type: string, args: unknown[], convert: ElementConvert
       return credential(toStr(args[0] ?? ''), password, t === 'net.networkcredential');
     }
   }
-  const exception = exceptionTypeName(type);
-  if (exception) return new DotNetException(exception, args.length ? toStr(args[0]) : `Exception of type '${exception}' was thrown.`, args[1] ?? null);
+  // Exceptions are the ones throw and catch know (exceptions.ts), so `catch [ArgumentException]` matches them.
+  const exception = exceptionTypeNamed(type);
+  if (exception) return newException(exception, args);
   return NO_METHOD;
 }
 

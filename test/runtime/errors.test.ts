@@ -106,3 +106,9 @@ test('control cannot leave a finally block (PowerShell parse error ControlLeavin
   await assert.rejects(run('function f { try { } finally { return } }'), /Control cannot leave a finally block/);
   assert.deepEqual(await v('try { 1 } finally { foreach ($i in 1, 2) { if ($i -eq 2) { break }; $i } }'), [1, 1]);
 });
+
+test('an exception made by New-Object or [type]::new is the kind catch [Type] matches (about_Throw, about_Try_Catch_Finally)', async () => {
+  assert.deepEqual(await v("try { throw (New-Object System.ArgumentException 'x') } catch [ArgumentException] { $_.Exception.Message }"), ['x']);
+  assert.deepEqual(await v("try { throw ([System.ArgumentNullException]::new('p')) } catch [ArgumentException] { $_.Exception.GetType().Name }"), ['ArgumentNullException']);
+  assert.deepEqual(await v("(New-Object System.InvalidOperationException 'y').GetType().FullName"), ['System.InvalidOperationException']);
+});
