@@ -17,6 +17,7 @@ export class Lab {
   private readonly vms: Vm[] = [];
   private readonly adopted: ChildProcess[] = [];
   private readonly taps = new Map<string, string>();
+  private unregister: () => void = () => {};
 
   private constructor(
     readonly dir: string,
@@ -29,7 +30,7 @@ export class Lab {
     const dir = mkdtempSync(join(tmpdir(), 'mcshell-vmlab-'));
     try {
       const lab = new Lab(dir, await Lan.start({ dir }), options.keep === true);
-      killOnExit(lab);
+      lab.unregister = killOnExit(lab);
       return lab;
     } catch (error) {
       rmSync(dir, { recursive: true, force: true });
@@ -71,7 +72,7 @@ export class Lab {
 
   /** Kills every VM still running (by PID), stops the LAN, removes the folder unless kept. */
   async close(): Promise<void> {
-    open.delete(this);
+    this.unregister();
     this.killAdopted();
     await Promise.all(this.vms.map((vm) => vm.stop()));
     await this.lan.close();
@@ -91,28 +92,36 @@ export class Lab {
   }
 }
 
-const open = new Set<Lab>();
+/** What must not outlive this process: VMs, dnsmasq, the DP a test started. */
+export interface KilledAtExit {
+  killNow(): void;
+}
+
+const open = new Set<KilledAtExit>();
 let handlersInstalled = false;
 
 /**
- * Labs still open when the process ends are killed then: a test runner ends a test file that overran
- * its time with SIGTERM, and VMs and dnsmasq must not outlive it. The signal is then raised again, so
- * the process ends as it would have without the handler.
+ * `target` is killed if the process ends while it is still registered: a test runner ends a test
+ * file that overran its time with SIGTERM, and VMs and dnsmasq must not outlive it. The signal is
+ * then raised again, so the process ends as it would have without the handler. Returns what
+ * unregisters it (call it once the target is closed normally).
  */
-function killOnExit(lab: Lab): void {
-  open.add(lab);
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  const killOpenLabs = () => {
-    for (const each of open) each.killNow();
-  };
-  process.once('exit', killOpenLabs);
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      killOpenLabs();
-      process.kill(process.pid, signal);
-    });
+export function killOnExit(target: KilledAtExit): () => void {
+  open.add(target);
+  if (!handlersInstalled) {
+    handlersInstalled = true;
+    const killOpen = () => {
+      for (const each of open) each.killNow();
+    };
+    process.once('exit', killOpen);
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.once(signal, () => {
+        killOpen();
+        process.kill(process.pid, signal);
+      });
+    }
   }
+  return () => void open.delete(target);
 }
 
 function run(command: string, args: string[]): void {

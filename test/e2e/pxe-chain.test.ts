@@ -9,7 +9,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +19,11 @@ import { setPxeSettings } from '../../src/engine/boot/settings.js';
 import { DPService } from '../../src/engine/dp/service.js';
 import type { PxeEvent } from '../../src/engine/boot/pxe-services.js';
 import { vethUnusable } from '../engine/boot/netns.js';
+import { cachedDebianKernel, labCacheDir } from '../../src/vmlab/debian-kernel.js';
+import { killOnExit } from '../../src/vmlab/lab.js';
 
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd';
-const KERNEL_CACHE = '/var/cache/mcshell-test/kernel';
 const tools = ['qemu-system-x86_64', 'dnsmasq', 'cpio', 'busybox'];
 const missing = tools.filter((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0);
 const skip =
@@ -30,28 +31,28 @@ const skip =
   (missing.length ? `needs ${missing.join(', ')} (Debian: qemu-system-x86 dnsmasq-base cpio busybox-static)` : false) ||
   (existsSync(OVMF_CODE) ? false : 'needs OVMF (Debian: ovmf)') ||
   (existsSync('/usr/lib/ipxe/snponly.efi') ? false : 'needs iPXE (Debian: ipxe)') ||
-  (debianKernel() ? false : `needs Debian's kernel unpacked under ${KERNEL_CACHE} (apt-get download linux-image-<version>-amd64; dpkg-deb -x), as .ci/run does`);
+  (debianKernel() ? false : `needs Debian's kernel unpacked under ${labCacheDir()}/kernel (node dist/src/vmlab/debian-kernel.js, as .ci/run does)`);
 
 const MAC = '52:54:00:4d:43:01';
 const DP = '198.18.20.1';
 const children: ChildProcess[] = [];
 const cleanups: (() => void)[] = [];
-after(() => {
+function cleanUp(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const cleanup of cleanups.reverse()) cleanup();
+  for (const cleanup of cleanups.reverse().splice(0)) cleanup();
+}
+// Also when the runner ends this file on a timeout (SIGTERM skips after hooks): QEMU and dnsmasq must not outlive it.
+const unregister = killOnExit({ killNow: cleanUp });
+after(() => {
+  cleanUp();
+  unregister();
 });
 
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 
-/** Debian's kernel, unpacked (never installed) into the shared test cache by .ci/run; null when it is not there. */
+/** Debian's kernel from the shared test cache (.ci/run fetches it); null when it is not there. */
 function debianKernel(): string | null {
-  if (!existsSync(KERNEL_CACHE)) return null;
-  for (const entry of readdirSync(KERNEL_CACHE)) {
-    const boot = join(KERNEL_CACHE, entry, 'boot');
-    const vmlinuz = existsSync(boot) ? readdirSync(boot).find((name) => name.startsWith('vmlinuz-')) : undefined;
-    if (vmlinuz) return join(boot, vmlinuz);
-  }
-  return null;
+  return cachedDebianKernel()?.vmlinuz ?? null;
 }
 
 /** An initramfs whose init prints the kernel command line to the serial console and powers off. */
