@@ -15,6 +15,7 @@ import { SiteStore } from '../../../src/engine/site/store.js';
 import { after } from 'node:test';
 import { bootFolder, newBootImage } from '../../../src/engine/boot/image/library.js';
 import { testKernel } from './kernel.js';
+import { killOnExit } from '../../../src/vmlab/lab.js';
 
 const MAC = '52:54:00:12:34:56';
 const UUID = '6f1b3c2a-1d2e-4f50-9a8b-0c1d2e3f4a5b';
@@ -88,8 +89,14 @@ async function boot(t: { after(fn: () => void | Promise<void>): void }, append: 
   let stderr = '';
   qemu.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   qemu.on('exit', () => (exited = true));
-  t.after(() => {
+  const stop = () => {
     if (!exited) qemu.kill('SIGKILL');
+  };
+  // Also when the runner ends this file on a timeout (SIGTERM skips after hooks).
+  const unregister = killOnExit({ killNow: stop });
+  t.after(() => {
+    stop();
+    unregister();
   });
   return {
     log,
