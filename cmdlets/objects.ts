@@ -112,7 +112,7 @@ function stepText(site: SiteState, step: TaskStep): string {
     case 'SetHostname':
       return `SetHostname ${step.name}`;
     case 'Restart':
-      return `Restart -Into ${step.into}`;
+      return step.into === 'BootImage' ? `Restart -Into BootImage ${site.bootImages.find((image) => image.id === step.bootImageId)?.name ?? step.bootImageId}` : 'Restart -Into Disk';
   }
 }
 

@@ -17,6 +17,7 @@ import type { ContentOffer, SessionReply } from '../dp/control.js';
 import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
+import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
 
 export interface ClientOptions {
   /** What enrollment gave this client: the credential, the pinned DP certificate, the site's key. */
@@ -37,6 +38,10 @@ export interface ClientOptions {
   waitForDPMs?: number | undefined;
   /** Sets the running machine's host name (SetHostname); only a boot image's agent is given one. */
   setHostname?: ((name: string) => Promise<void>) | undefined;
+  /** Loads a boot image to restart into (Restart -Into BootImage); only the installed agent, which may restart its machine, is given one. */
+  restartIntoBootImage?: BootImageRestarter | undefined;
+  /** In a boot image a refresh restarted into: the steps up to this one (the Restart -Into BootImage) ran before it. */
+  resumeAfterStep?: number | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
@@ -71,6 +76,8 @@ export interface ClientResult {
   device: { id: string; name: string } | null;
   deploymentId: string | null;
   steps: StepResult[];
+  /** The sequence goes on in the boot image now loaded: the caller restarts the machine into it. */
+  restartIntoBootImage?: boolean;
 }
 
 interface Assignment {
@@ -79,7 +86,7 @@ interface Assignment {
   option: string;
   /** How this device's last run of the deployment ended, as the DP recorded it. */
   lastRun: { state: string; updatedAt: string } | null;
-  taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number })[] };
+  taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number } & Partial<BootImageStep>)[] };
 }
 
 const PROGRESS_REPORT_MS = 1000;
@@ -158,8 +165,18 @@ class TaskSequenceRun {
   async run(): Promise<ClientResult> {
     const { deploymentId, taskSequence } = this.assignment;
     this.options.onEvent?.({ type: 'deployment', deploymentId, taskSequence: taskSequence.name, steps: taskSequence.steps.length });
-    await this.report({ state: 'InProgress', step: 0, message: `started ${taskSequence.name}` });
+    const resumeAfter = this.options.resumeAfterStep ?? 0;
+    if (resumeAfter > 0) {
+      const restart = taskSequence.steps[resumeAfter - 1];
+      if (restart?.type !== 'Restart' || restart.into !== 'BootImage') {
+        const message = `this boot image was started to continue ${taskSequence.name} after its step ${resumeAfter} (Restart -Into BootImage), but that step is now ${restart ? restart.type : 'gone'}: the task sequence changed; nothing was done`;
+        await this.report({ state: 'Failed', step: resumeAfter, message });
+        return this.result(false, message);
+      }
+      for (const result of this.results.slice(0, resumeAfter)) Object.assign(result, { state: 'Succeeded', message: 'ran before the restart into the boot image' });
+    } else await this.report({ state: 'InProgress', step: 0, message: `started ${taskSequence.name}` });
     for (const [position, step] of taskSequence.steps.entries()) {
+      if (position < resumeAfter) continue;
       const result = this.results[position]!;
       this.options.onEvent?.({ type: 'step', index: result.index, step, state: 'Running', message: '' });
       try {
@@ -175,6 +192,17 @@ class TaskSequenceRun {
         return this.result(false, message);
       }
       await this.report({ state: 'InProgress', step: result.index, message: result.message });
+      if (step.type === 'Restart' && step.into === 'BootImage') {
+        try {
+          await this.options.restartIntoBootImage!.restart();
+        } catch (error) {
+          Object.assign(result, { state: 'Failed', message: describe(error) });
+          const message = `Step ${result.index} (Restart) failed: ${result.message}`;
+          await this.report({ state: 'Failed', step: result.index, message });
+          return this.result(false, message);
+        }
+        return { ...this.result(true, `${taskSequence.name}: ${result.message}; the sequence continues there`), restartIntoBootImage: true };
+      }
     }
     const message = `${taskSequence.name}: ${taskSequence.steps.length} step(s) succeeded`;
     await this.report({ state: 'Succeeded', step: taskSequence.steps.length, message });
@@ -207,9 +235,16 @@ class TaskSequenceRun {
         return { message: `host name ${name}${this.options.setHostname ? '' : ' (for the later steps; this agent does not rename the machine it runs on)'}` };
       }
       case 'Restart':
-        if (step.into === 'BootImage') throw new ClientError('NotSupported', 'Restart -Into BootImage (refreshing a running machine) is not built yet');
+        if (step.into === 'BootImage') return { message: await this.loadBootImage(step as BootImageStep, index) };
         return { message: 'restarting into the deployed OS from its disk when the sequence ends' };
     }
+  }
+
+  private async loadBootImage(step: BootImageStep, index: number): Promise<string> {
+    const restarter = this.options.restartIntoBootImage;
+    if (!restarter) throw new ClientError('CannotRestart', 'this agent does not restart the machine it runs on (only the installed agent, `mcshell client`, restarts into a boot image)');
+    const { credential } = this.options;
+    return loadBootImageForRefresh(step, { dp: this.dp, credential, server: this.options.server ?? credential.server, deploymentId: this.assignment.deploymentId, step: index, interface: this.options.interface, restarter });
   }
 
   /** The device's variables in a step's text ({name}, {mac}, custom ones, and {hostname} once set). */

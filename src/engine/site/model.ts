@@ -134,8 +134,12 @@ export type TaskStep =
   | { type: 'RunCommand'; command: string }
   /** Names the machine: written into the applied disk's /etc/hostname when a command step mounts it, and set as the running host name. */
   | { type: 'SetHostname'; name: string }
-  /** ConfigMgr's "Restart Computer": into the OS on the disk (when the sequence ends), or into the boot image (refresh). */
-  | { type: 'Restart'; into: 'Disk' | 'BootImage' };
+  /**
+   * ConfigMgr's "Restart Computer": into the OS on the disk (when the sequence ends), or into a boot
+   * image (refresh: a running machine restarts into it, and the later steps run there).
+   */
+  | { type: 'Restart'; into: 'Disk' }
+  | { type: 'Restart'; into: 'BootImage'; bootImageId: string };
 
 export interface TaskSequenceRecord {
   id: string;

@@ -76,7 +76,7 @@ const step = {
     record({ type: { const: 'Verify' } }),
     record({ type: { const: 'RunCommand' }, command: id }),
     record({ type: { const: 'SetHostname' }, name: id }),
-    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] } }),
+    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] }, bootImageId: id }, ['type', 'into']),
   ],
 } as const;
 
