@@ -14,8 +14,8 @@ on the site; it also pins the DP's certificate), then identifies itself with the
 runs its deployment's task sequence (apply the image by multicast or unicast, verify it, run
 commands) and reports each step. A step Restart -Into BootImage (refresh) downloads the boot image
 from the DP, checks it against the site's hashes and restarts this machine into it with kexec
-(kexec-tools, as root); the later steps run there (the machine's disk is re-imaged). A required deployment that already succeeded on this machine is
-not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
+(kexec-tools, as root); the later steps run there (the machine's disk is re-imaged). A required
+deployment that already succeeded on this machine is not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
 While its multicast session waits for more clients, the client says for how many and until when.
 The credential is kept in --credential (default ~/.config/mcshell/client-credential.json, readable
 by its owner only).

@@ -12,10 +12,9 @@ import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { kernelCommandLine } from '../boot/ipxe-script.js';
-import { writeCpio } from '../boot/image/cpio.js';
+import { cpioBytes } from '../boot/image/cpio.js';
 import { ClientError, type DPConnection } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 
@@ -98,15 +97,7 @@ async function writeInitrdWithHandoff(handoff: RefreshHandoff, initrd: string, o
     { path: '/etc/mcshell', kind: 'dir' as const },
     { path: REFRESH_HANDOFF, kind: 'file' as const, mode: 0o600, data: Buffer.from(`${JSON.stringify(handoff)}\n`) },
   ];
-  const archive: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      archive.push(chunk);
-      done();
-    },
-  });
-  await writeCpio(entries, sink, Math.floor(Date.now() / 1000));
-  await writeFile(out, Buffer.concat(archive), { mode: 0o600 });
+  await writeFile(out, await cpioBytes(entries, Math.floor(Date.now() / 1000)), { mode: 0o600 });
   await pipeline(createReadStream(initrd), createWriteStream(out, { flags: 'a' }));
 }
 
