@@ -291,6 +291,11 @@ export class ControlEndpoint {
       }
       if (client.state === 'Disconnected') return { disconnect: true, force: client.forcedDisconnect, reason: client.message };
       const { state, waitingFor } = this.sessions.get(sessionId);
+      // The transmission is over and this client lacks part of the image: its receiver may never
+      // learn it (the END datagrams lost, or the session never reached it), so the DP says so.
+      if (state !== 'Waiting' && state !== 'Running' && client.state !== 'Done' && client.percent < 100) {
+        return { disconnect: true, reason: `multicast session ${sessionId} ended (${state}) before this client had the whole image (${client.percent}%)` };
+      }
       return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
