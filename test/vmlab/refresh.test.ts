@@ -50,8 +50,11 @@ test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a req
 
   const deployedAt = Date.now();
   const [deployment] = shell<{ Id: string }>(site, "New-TSDeployment -TaskSequence Refresh -Collection Refresh -Purpose Required | Select-Object Id");
+  // When version 1's agent took the deployment, and had the boot image downloaded, verified and loaded.
+  const taken = vm.waitForSerial(/deployment DEP\d+: Refresh/, 900_000).then(() => secondsSince(deployedAt), () => 'not seen');
+  const loaded = vm.waitForSerial(/step 1 Restart: Succeeded/, 900_000).then(() => secondsSince(deployedAt), () => 'not seen');
   const phases = await followMachine(vm, deployedAt, 900_000);
-  t.diagnostic(`after the deployment was made: boot image running ${phases.bootImage} s, image received ${phases.received} s, version 2 running ${phases.deployed} s`);
+  t.diagnostic(`after the deployment was made: taken by the agent ${await taken} s, boot image loaded ${await loaded} s, boot image running ${phases.bootImage} s, image received ${phases.received} s, version 2 running ${phases.deployed} s`);
   assert.deepEqual([phases.host, phases.version], [MACHINE.name, '2'], `the machine boots version 2, named after its device\n${vm.tail(60)}`);
   const console = vm.serial();
   assert.match(console, /step 1 Restart: Succeeded\W+boot image Refresh boot image \(BOOT\d{4}\) downloaded, verified and loaded/, 'version 1\'s agent loaded the boot image');

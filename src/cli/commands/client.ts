@@ -1,7 +1,6 @@
 // `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
 // with a token (`--enroll`); later runs use the credential that enrollment saved.
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { duration, integer, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
 import { eventWriter, writeResult } from './client-output.js';
 
@@ -121,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       rerun: values.rerun === true,
       waitForDPMs,
       // The installed agent may restart its machine: into a boot image with kexec (refresh).
-      restartIntoBootImage: kexecRestarter(join(tmpdir(), 'mcshell-refresh')),
+      restartIntoBootImage: kexecRestarter(tmpdir()),
       signal: abort.signal,
       onEvent: eventWriter(show, onWaiting),
     });

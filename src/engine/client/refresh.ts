@@ -9,7 +9,7 @@
 // continue that deployment as this enrolled device instead of saying a PXE hello.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -43,7 +43,7 @@ export const REFRESH_HANDOFF = '/etc/mcshell/refresh.json';
  * installed agent's kexec) gives the agent one. `load` throws, saying why, when it cannot.
  */
 export interface BootImageRestarter {
-  /** Where the downloaded boot image is kept until it is loaded. */
+  /** Where a new private folder keeps the downloaded boot image until it is loaded (e.g. the temp folder). */
   workDir: string;
   load(kernel: string, initrd: string, commandLine: string): Promise<void>;
   /** Restarts into what `load` loaded; returns only when that did not happen (a test's restarter does). */
@@ -69,8 +69,9 @@ export async function loadBootImageForRefresh(step: BootImageStep, context: Refr
     throw new ClientError('BootImageNotFound', `the site no longer has boot image ${bootImageId} (removed with Remove-BootImage?): give the task sequence's Restart step another one`);
   }
   const mac = macOf(context.interface);
-  const dir = context.restarter.workDir;
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(context.restarter.workDir, { recursive: true, mode: 0o700 });
+  // A folder of its own (mode 0700, a new name): nobody else can swap a file between its check and kexec.
+  const dir = await mkdtemp(join(context.restarter.workDir, 'mcshell-refresh-'));
   const kernel = join(dir, 'vmlinuz');
   const initrd = join(dir, 'initrd.img');
   const withHandoff = join(dir, 'initrd-refresh.img');
@@ -79,15 +80,33 @@ export async function loadBootImageForRefresh(step: BootImageStep, context: Refr
     await download(context.dp, `/v1/boot/${bootImageId}/initrd.img`, initrd, initrdBytes, initrdSha256);
     const handoff: RefreshHandoff = { credential: { ...context.credential, server: context.server }, deploymentId: context.deploymentId, step: context.step };
     await writeInitrdWithHandoff(handoff, initrd, withHandoff);
-    const commandLine = `${kernelCommandLine({ dp: context.server, fingerprint: context.credential.fingerprint, mac, uuid: null })} mcshell.refresh=${context.deploymentId}`;
+    const running = inheritedKernelParameters(readRunningCommandLine());
+    const commandLine = [kernelCommandLine({ dp: context.server, fingerprint: context.credential.fingerprint, mac, uuid: null }), ...running, `mcshell.refresh=${context.deploymentId}`].join(' ');
     await context.restarter.load(kernel, withHandoff, commandLine);
   } finally {
     // Loaded, the restart needs none of it; the handoff holds the credential, so it goes in any case.
-    await rm(withHandoff, { force: true });
-    await rm(kernel, { force: true });
-    await rm(initrd, { force: true });
+    await rm(dir, { recursive: true, force: true });
   }
   return `boot image ${step.bootImageName ?? bootImageId} (${bootImageId}) downloaded, verified and loaded; restarting into it`;
+}
+
+/**
+ * What this machine's running kernel was told about its hardware (timers, interrupt controllers,
+ * ACPI, IOMMU, graphics): the boot image's kernel runs on the same machine and needs the same.
+ * Nothing else is taken over (no root, no init, nothing of the installed OS).
+ */
+const HARDWARE_PARAMETER = /^(?:no_timer_check|noapic|nolapic|nomodeset|(?:acpi|pci|iommu|intel_iommu|amd_iommu|clocksource|tsc)=[\w,.:-]+)$/;
+
+export function inheritedKernelParameters(running: string): string[] {
+  return running.trim().split(/\s+/).filter((word) => HARDWARE_PARAMETER.test(word));
+}
+
+function readRunningCommandLine(): string {
+  try {
+    return readFileSync('/proc/cmdline', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** The boot image's own initramfs after a small one holding the handoff (the later archive's files do not touch it). */

@@ -14,7 +14,7 @@ import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { runClient } from '../../../src/engine/client/agent.js';
 import { kexecRestarter } from '../../../src/engine/client/kexec.js';
 import { parseKernelCommandLine, runPxe } from '../../../src/engine/client/pxe.js';
-import type { BootImageRestarter } from '../../../src/engine/client/refresh.js';
+import { inheritedKernelParameters, type BootImageRestarter } from '../../../src/engine/client/refresh.js';
 import { enrollDevices, makeLab } from '../dp/fixtures.js';
 
 const NIC = { name: 'refresh0', mac: '02:00:00:00:00:01' };
@@ -126,4 +126,9 @@ test('refresh: a boot image that does not match the site\'s hashes is not loaded
   } finally {
     process.env.PATH = path;
   }
+});
+
+test('refresh: the boot image\'s kernel gets what the running kernel was told about the machine\'s hardware, and nothing of the installed OS', () => {
+  assert.deepEqual(inheritedKernelParameters('BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro rdinit=/sbin/init console=ttyS0 quiet no_timer_check acpi=off intel_iommu=on init=/bin/sh\n'), ['no_timer_check', 'acpi=off', 'intel_iommu=on']);
+  assert.deepEqual(inheritedKernelParameters(''), []);
 });
