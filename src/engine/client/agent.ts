@@ -42,6 +42,8 @@ export interface ClientOptions {
   restartIntoBootImage?: BootImageRestarter | undefined;
   /** In a boot image a refresh restarted into: the steps up to this one (the Restart -Into BootImage) ran before it. */
   resumeAfterStep?: number | undefined;
+  /** The agent runs in a boot image (network-booted): a Restart -Into BootImage step has nothing to do. */
+  inBootImage?: boolean | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
@@ -192,7 +194,7 @@ class TaskSequenceRun {
         return this.result(false, message);
       }
       await this.report({ state: 'InProgress', step: result.index, message: result.message });
-      if (step.type === 'Restart' && step.into === 'BootImage') {
+      if (step.type === 'Restart' && step.into === 'BootImage' && !this.options.inBootImage) {
         try {
           await this.options.restartIntoBootImage!.restart();
         } catch (error) {
@@ -235,7 +237,7 @@ class TaskSequenceRun {
         return { message: `host name ${name}${this.options.setHostname ? '' : ' (for the later steps; this agent does not rename the machine it runs on)'}` };
       }
       case 'Restart':
-        if (step.into === 'BootImage') return { message: await this.loadBootImage(step as BootImageStep, index) };
+        if (step.into === 'BootImage') return { message: this.options.inBootImage ? 'already running in a boot image (network-booted)' : await this.loadBootImage(step as BootImageStep, index) };
         return { message: 'restarting into the deployed OS from its disk when the sequence ends' };
     }
   }

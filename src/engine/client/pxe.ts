@@ -152,7 +152,7 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
   const signingPublicKey = pins?.signingPublicKey ?? answer.signingPublicKey;
   if (!signingPublicKey) return failed("no key to check the site's multicast manifests with: this agent does not run from an mcshell boot image (its /etc/mcshell/boot-image.json holds the key)");
   const credential: ClientCredential = { server: commandLine.dp, fingerprint, certificate, signingPublicKey, credential: answer.credential, device: { id: device.id, name: device.name, mac }, enrolledAt: new Date().toISOString() };
-  const result = await runClient({ ...options, interface: iface, credential, server: commandLine.dp });
+  const result = await runClient({ ...options, interface: iface, credential, server: commandLine.dp, inBootImage: pins !== null });
   const restart = result.ok && result.steps.some((step) => step.type === 'Restart' && step.state === 'Succeeded');
   return { ...result, action: 'deploy', restart };
 }

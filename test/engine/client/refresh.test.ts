@@ -128,6 +128,15 @@ test('refresh: a boot image that does not match the site\'s hashes is not loaded
   }
 });
 
+test('refresh: a machine already in a boot image (network-booted) runs the same task sequence straight through', async (t) => {
+  const { lab, credential, server } = await refreshLab(t);
+  const result = await runClient({ credential, server, interface: NIC.name, inBootImage: true });
+  assert.equal(result.ok, true, result.message);
+  assert.equal(result.restartIntoBootImage, undefined);
+  assert.deepEqual(result.steps.map((step) => `${step.type} ${step.state} ${step.type === 'Restart' ? step.message : ''}`.trim()), ['Restart Succeeded already running in a boot image (network-booted)', 'ApplyImage Succeeded', 'Verify Succeeded', 'Restart Succeeded restarting into the deployed OS from its disk when the sequence ends']);
+  assert.deepEqual(lab.store.read().deploymentStatus.map((status) => status.state), ['Succeeded']);
+});
+
 test('refresh: the boot image\'s kernel gets what the running kernel was told about the machine\'s hardware, and nothing of the installed OS', () => {
   assert.deepEqual(inheritedKernelParameters('BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro rdinit=/sbin/init console=ttyS0 quiet no_timer_check acpi=off intel_iommu=on init=/bin/sh\n'), ['no_timer_check', 'acpi=off', 'intel_iommu=on']);
   assert.deepEqual(inheritedKernelParameters(''), []);
