@@ -1,0 +1,204 @@
+// Converting a raw disk (an image file or a device) into the disk image format (format.ts): the
+// partition table, the boot code before the first partition, each partition's used blocks
+// (partclone's map) or, for a filesystem partclone does not know, its non-zero blocks; compressed
+// once, chunk by chunk, at a high zstd level.
+import { createHash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { EngineError } from '../errors.js';
+import { CHUNK_BYTES, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
+import { detectFilesystem, partcloneFor, usedRanges, type PartitionTable } from './probe.js';
+import { compress } from './zstd.js';
+
+export interface ConvertOptions {
+  level?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Told why a partition is kept whole although it holds a filesystem. */
+  onNote?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Free gaps up to this size between used ranges are kept: fewer, longer extents compress and write better. */
+const MERGE_GAP_BYTES = 64 << 10;
+const READ_BYTES = 1 << 20;
+const PARTITION_TAIL_BYTES = 64 << 10;
+/** Zero runs are skipped in whole partitions at this granularity. */
+const ZERO_BLOCK = 4096;
+const ZEROS = Buffer.alloc(ZERO_BLOCK);
+
+/** The boot code outside the partition table's own structures, before the first partition. */
+export function bootAreaExtents(table: PartitionTable): [number, number][] {
+  const first = Math.min(...table.partitions.map((p) => p.start));
+  const entries = Number(/^table-length:\s*(\d+)/m.exec(table.dump)?.[1] ?? 128);
+  const tableEnd = table.label === 'gpt' ? (2 + Math.ceil((entries * 128) / table.sectorSize)) * table.sectorSize : table.sectorSize;
+  const extents: [number, number][] = [[0, 440]];
+  if (first > tableEnd) extents.push([tableEnd, first - tableEnd]);
+  return extents;
+}
+
+export async function convertDisk(source: string, diskBytes: number, table: PartitionTable, dest: string, options: ConvertOptions = {}): Promise<DiskIndex> {
+  const started = performance.now();
+  const level = options.level ?? DEFAULT_LEVEL;
+  const plans: { partition: DiskPartition; extents: [number, number][] }[] = [];
+  for (const p of table.partitions.filter((candidate) => !candidate.extended)) {
+    const filesystem = await detectFilesystem(source, p.start, p.size);
+    const program = filesystem && partcloneFor(filesystem);
+    const partition: DiskPartition = { number: p.number, start: p.start, size: p.size, type: p.type, filesystem, method: 'whole', usedBytes: 0 };
+    let extents: [number, number][] = [[p.start, p.size]];
+    if (filesystem && !program) partition.note = `partclone does not know ${filesystem}: kept whole, zero runs skipped`;
+    if (program) {
+      try {
+        const used = (await usedRanges(program, source, p.start, p.size)).map(([o, l]): [number, number] => [p.start + o, Math.min(l, p.size - o)]);
+        // The partition's tail lies outside the filesystem's block map but matters: NTFS keeps its
+        // backup boot sector in the last sector (ntfsfix refuses a volume without it).
+        const tail = Math.min(PARTITION_TAIL_BYTES, p.size);
+        extents = mergeExtents([...used, [p.start + p.size - tail, tail]]);
+        partition.method = 'used-blocks';
+      } catch (error) {
+        partition.note = `${program} could not read the ${filesystem} filesystem (${(error as Error).message}): kept whole, zero runs skipped; check it with fsck and import again to store its used blocks only`;
+      }
+    }
+    if (partition.note) options.onNote?.(`Partition ${p.number}: ${partition.note}`);
+    plans.push({ partition, extents });
+  }
+  const boot = bootAreaExtents(table);
+  const total = [...boot, ...plans.flatMap((plan) => plan.extents)].reduce((sum, [, length]) => sum + length, 0);
+
+  const input = await open(source, 'r');
+  const output = await open(dest, 'wx', 0o600);
+  try {
+    const writer = new ChunkWriter(output, level, table.dump);
+    let done = 0;
+    const report = (bytes: number): void => {
+      done += bytes;
+      options.onProgress?.(done, total);
+    };
+    for (const [offset, length] of boot) await copyExtent(input, offset, length, false, writer, report, options.signal);
+    for (const plan of plans) {
+      const before = writer.logicalBytes;
+      for (const [offset, length] of plan.extents) await copyExtent(input, offset, length, plan.partition.method === 'whole', writer, report, options.signal);
+      await writer.flush();
+      plan.partition.usedBytes = writer.logicalBytes - before;
+    }
+    await writer.flush();
+    const index: DiskIndex = {
+      format: 'mcshell-disk',
+      version: 1,
+      diskBytes,
+      sectorSize: table.sectorSize,
+      label: table.label,
+      table: table.dump,
+      partitions: plans.map((plan) => plan.partition),
+      compression: { codec: 'zstd', level },
+      chunks: writer.chunks,
+      storedChunkBytes: writer.position - HEADER_BYTES,
+      sha256: writer.digest(),
+      import: { seconds: (performance.now() - started) / 1000, readBytes: total },
+    };
+    const indexBytes = Buffer.from(JSON.stringify(index));
+    await output.write(indexBytes, 0, indexBytes.length, writer.position);
+    await output.write(encodeHeader(writer.position, indexBytes), 0, HEADER_BYTES, 0);
+    await output.sync();
+    return index;
+  } finally {
+    await input.close();
+    await output.close();
+  }
+}
+
+/** Sorted ranges with small gaps closed. */
+function mergeExtents(ranges: [number, number][]): [number, number][] {
+  const merged: [number, number][] = [];
+  for (const [offset, length] of [...ranges].sort((a, b) => a[0] - b[0])) {
+    if (length <= 0) continue;
+    const last = merged.at(-1);
+    if (last && offset - (last[0] + last[1]) <= MERGE_GAP_BYTES) last[1] = Math.max(last[1], offset + length - last[0]);
+    else merged.push([offset, length]);
+  }
+  return merged;
+}
+
+async function copyExtent(input: FileHandle, offset: number, length: number, skipZeros: boolean, writer: ChunkWriter, report: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+  const buf = Buffer.allocUnsafe(READ_BYTES);
+  for (let at = offset; at < offset + length; ) {
+    if (signal?.aborted) throw new EngineError('ImportCancelled', 'InvalidOperation', 'import cancelled; nothing was added');
+    const want = Math.min(READ_BYTES, offset + length - at);
+    const { bytesRead } = await input.read(buf, 0, want, at);
+    if (bytesRead !== want) throw new EngineError('DiskImageTruncated', 'InvalidArgument', `the disk ended at byte ${at + bytesRead}, inside a partition the table says goes on to byte ${offset + length}.`);
+    const piece = buf.subarray(0, want);
+    if (!skipZeros) await writer.add(at, piece);
+    else {
+      for (let block = 0; block < want; ) {
+        const zero = isZero(piece, block);
+        let end = block + ZERO_BLOCK;
+        while (end < want && isZero(piece, end) === zero) end += ZERO_BLOCK;
+        end = Math.min(end, want);
+        if (!zero) await writer.add(at + block, piece.subarray(block, end));
+        block = end;
+      }
+    }
+    report(want);
+    at += want;
+  }
+}
+
+function isZero(buf: Buffer, at: number): boolean {
+  const end = Math.min(at + ZERO_BLOCK, buf.length);
+  return buf.subarray(at, end).equals(end - at === ZERO_BLOCK ? ZEROS : ZEROS.subarray(0, end - at));
+}
+
+/** Gathers extents into chunks, compresses each once, stores identical chunks once. */
+class ChunkWriter {
+  readonly chunks: DiskChunk[] = [];
+  position = HEADER_BYTES;
+  logicalBytes = 0;
+  private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private fill = 0;
+  private extents: [number, number][] = [];
+  private readonly stored = new Map<string, [number, number]>();
+  private readonly whole = createHash('sha256');
+
+  constructor(
+    private readonly output: FileHandle,
+    private readonly level: number,
+    table: string,
+  ) {
+    this.whole.update(table);
+  }
+
+  async add(offset: number, data: Buffer): Promise<void> {
+    for (let taken = 0; taken < data.length; ) {
+      const take = Math.min(CHUNK_BYTES - this.fill, data.length - taken);
+      data.copy(this.buf, this.fill, taken, taken + take);
+      const last = this.extents.at(-1);
+      if (last && last[0] + last[1] === offset + taken) last[1] += take;
+      else this.extents.push([offset + taken, take]);
+      this.fill += take;
+      taken += take;
+      if (this.fill === CHUNK_BYTES) await this.flush();
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.fill === 0) return;
+    const data = this.buf.subarray(0, this.fill);
+    const sha256 = createHash('sha256').update(data).digest('hex');
+    this.whole.update(data);
+    let stored = this.stored.get(sha256);
+    if (!stored) {
+      const frame = compress(data, this.level);
+      await this.output.write(frame, 0, frame.length, this.position);
+      stored = [this.position, frame.length];
+      this.stored.set(sha256, stored);
+      this.position += frame.length;
+    }
+    this.chunks.push({ sha256, bytes: this.fill, stored, extents: this.extents });
+    this.logicalBytes += this.fill;
+    this.fill = 0;
+    this.extents = [];
+  }
+
+  digest(): string {
+    return this.whole.digest('hex');
+  }
+}

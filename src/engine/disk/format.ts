@@ -1,0 +1,138 @@
+// The disk image format: what the content library stores for an imported or captured disk.
+//
+// File layout (big-endian): 'MCDISK01', u64 index offset, u32 index length, the SHA-256 of the index
+// bytes, then the chunks' stored bytes, then the index (JSON) at the index offset. The index is
+// written last because chunk positions are known only once each chunk is compressed; a reader takes
+// the fixed header, then the index, then any chunk in any order.
+//
+// A chunk holds up to CHUNK_BYTES of logical disk content: one or more extents (disk offset, length)
+// concatenated. Its stored bytes are one self-contained zstd frame, so a receiver decodes a chunk as
+// soon as its stored range is complete, whatever arrived before; its SHA-256 is over the
+// uncompressed bytes, so a client can tell whether its disk already holds the chunk (skip the
+// write; a later delta sender can send only the chunks a client lacks). Identical chunks are stored
+// once (content-addressed). The image's digest covers the partition table dump and every chunk's
+// uncompressed bytes in index order.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { EngineError } from '../errors.js';
+
+export const MAGIC = Buffer.from('MCDISK01', 'latin1');
+export const HEADER_BYTES = 8 + 8 + 4 + 32;
+/** Logical bytes per chunk: large enough for zstd to find matches, small enough to repair cheaply. */
+export const CHUNK_BYTES = 4 << 20;
+export const DEFAULT_LEVEL = 12;
+
+/** How a partition's content is kept. */
+export type PartitionMethod = 'used-blocks' | 'whole';
+
+export interface DiskPartition {
+  number: number;
+  /** Byte offset and size on the source disk. */
+  start: number;
+  size: number;
+  /** sfdisk's type (GPT type GUID or MBR type code). */
+  type: string;
+  /** blkid's filesystem type, or null when none was recognised. */
+  filesystem: string | null;
+  /** used-blocks: partclone's used-block map; whole: every non-zero block (apply zeroes the rest). */
+  method: PartitionMethod;
+  /** Logical bytes kept for the partition. */
+  usedBytes: number;
+  /** Why a partition with a filesystem was kept whole. */
+  note?: string;
+}
+
+export interface DiskChunk {
+  sha256: string;
+  /** Logical (uncompressed) bytes. */
+  bytes: number;
+  /** Stored zstd frame: offset in the image file and length. */
+  stored: [number, number];
+  /** Disk extents whose bytes the chunk holds, in order: [offset, length]. */
+  extents: [number, number][];
+}
+
+export interface DiskIndex {
+  format: 'mcshell-disk';
+  version: 1;
+  diskBytes: number;
+  sectorSize: number;
+  label: 'gpt' | 'dos';
+  /** `sfdisk --dump` of the source disk. */
+  table: string;
+  partitions: DiskPartition[];
+  compression: { codec: 'zstd'; level: number };
+  chunks: DiskChunk[];
+  /** Bytes of all chunks' stored frames (deduplicated). */
+  storedChunkBytes: number;
+  /** Digest of the table dump and every chunk's uncompressed bytes, in index order. */
+  sha256: string;
+  /** Import figures: seconds spent and logical bytes read. */
+  import: { seconds: number; readBytes: number };
+}
+
+export function encodeHeader(indexOffset: number, index: Buffer): Buffer {
+  const header = Buffer.alloc(HEADER_BYTES);
+  MAGIC.copy(header, 0);
+  header.writeBigUInt64BE(BigInt(indexOffset), 8);
+  header.writeUInt32BE(index.length, 16);
+  createHash('sha256').update(index).digest().copy(header, 20);
+  return header;
+}
+
+/** True when the file starts with the disk image magic. */
+export function isDiskImageFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and checks a disk image's index. */
+export function readDiskIndex(path: string): DiskIndex {
+  const fd = openSync(path, 'r');
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 8).equals(MAGIC)) {
+      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path} is not an mcshell disk image (its first bytes are not ${MAGIC.toString('latin1')}).`, path);
+    }
+    const offset = Number(header.readBigUInt64BE(8));
+    const index = Buffer.alloc(header.readUInt32BE(16));
+    if (readSync(fd, index, 0, index.length, offset) !== index.length || !createHash('sha256').update(index).digest().equals(header.subarray(20, 52))) {
+      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: the disk image's index is incomplete or damaged (its SHA-256 does not match the header).`, path);
+    }
+    const parsed = JSON.parse(index.toString('utf8')) as DiskIndex;
+    if (parsed.format !== 'mcshell-disk' || parsed.version !== 1) {
+      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: unsupported disk image version ${String(parsed.version)}; this mcshell reads version 1.`, path);
+    }
+    return parsed;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The summary the site records for a disk image (Get-OSImage shows it). */
+export interface DiskSummary {
+  label: 'gpt' | 'dos';
+  logicalBytes: number;
+  usedBytes: number;
+  chunks: number;
+  compressionLevel: number;
+  sha256: string;
+  partitions: { number: number; filesystem: string | null; sizeBytes: number; usedBytes: number; method: PartitionMethod }[];
+}
+
+export function summarize(index: DiskIndex): DiskSummary {
+  return {
+    label: index.label,
+    logicalBytes: index.diskBytes,
+    usedBytes: index.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0),
+    chunks: index.chunks.length,
+    compressionLevel: index.compression.level,
+    sha256: index.sha256,
+    partitions: index.partitions.map((p) => ({ number: p.number, filesystem: p.filesystem, sizeBytes: p.size, usedBytes: p.usedBytes, method: p.method })),
+  };
+}

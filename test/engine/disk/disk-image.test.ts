@@ -1,0 +1,115 @@
+// The disk image format on real disks in files (root only: loop devices, partclone, mkfs): a GPT
+// and an MBR disk with FAT32, NTFS, an unknown filesystem and ext4 are converted and applied back,
+// onto a fresh sparse file, a disk full of old data, a larger disk (the last partition and its ext4
+// grow) and a smaller one (refused).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { open, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { applyDiskImage } from '../../../src/engine/disk/apply.js';
+import { convertDisk } from '../../../src/engine/disk/convert.js';
+import { readDiskIndex } from '../../../src/engine/disk/format.js';
+import { readPartitionTable } from '../../../src/engine/disk/probe.js';
+import { assertDiskMatches, makeDisk, MiB, partitions, root, scratch, sh, withLoop, type TestDisk } from './fixtures.js';
+
+const skip = !root && 'loop devices need root';
+
+async function convert(dir: string, disk: TestDisk): Promise<string> {
+  const image = join(dir, `${disk.label}.mcdisk`);
+  const table = await readPartitionTable(disk.file);
+  assert.ok(table, 'the disk has a partition table');
+  await convertDisk(disk.file, (await stat(disk.file)).size, table, image);
+  return image;
+}
+
+for (const label of ['gpt', 'dos'] as const) {
+  test(`a ${label} disk round-trips: used blocks of FAT32, NTFS and ext4, the unknown partition whole, files byte for byte, fsck clean`, { skip }, async (t) => {
+    const dir = await scratch(t);
+    const disk = await makeDisk(dir, label);
+    const image = await convert(dir, disk);
+    const index = readDiskIndex(image);
+    assert.deepEqual(
+      index.partitions.map((p) => [p.number, p.filesystem, p.method]),
+      [
+        [1, 'vfat', 'used-blocks'],
+        [2, 'ntfs', 'used-blocks'],
+        [3, null, 'whole'],
+        [4, 'ext4', 'used-blocks'],
+      ],
+    );
+    const stored = (await stat(image)).size;
+    assert.ok(stored < 0.25 * index.diskBytes, `stored ${stored} bytes of a ${index.diskBytes}-byte disk`);
+    const target = join(dir, 'target.raw');
+    const result = await applyDiskImage(image, target);
+    assert.equal(result.sha256, index.sha256);
+    assert.equal(result.chunksSkipped, 0);
+    const written = await stat(target);
+    assert.equal(written.size, index.diskBytes);
+    assert.ok(written.blocks * 512 < 0.5 * index.diskBytes, `the target stays sparse (${written.blocks * 512} bytes allocated)`);
+    assert.equal(sh('sfdisk', ['--dump', target]).replace(/^device:.*$/m, '').replaceAll('target.raw', 'X'), sh('sfdisk', ['--dump', disk.file]).replace(/^device:.*$/m, '').replaceAll(`source-${label}.raw`, 'X'));
+    const heads = await Promise.all([disk.file, target].map(async (file) => {
+      const handle = await open(file, 'r');
+      const head = Buffer.alloc(440);
+      await handle.read(head, 0, 440, 0);
+      await handle.close();
+      return head;
+    }));
+    assert.ok(heads[0]!.equals(heads[1]!), 'the boot code before the table is copied');
+    await assertDiskMatches(disk, target);
+
+    // Applied again: every chunk is already there, nothing is written.
+    const again = await applyDiskImage(image, target);
+    assert.equal(again.chunksWritten, 0);
+    assert.equal(again.chunksSkipped, index.chunks.length);
+  });
+}
+
+test('onto a disk full of old data: the filesystems check clean, files and the unknown partition match', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'gpt');
+  const image = await convert(dir, disk);
+  const target = join(dir, 'old.raw');
+  await writeFile(target, Buffer.alloc(160 * MiB, 0xa5));
+  const result = await applyDiskImage(image, target);
+  assert.ok(result.chunksWritten > 0);
+  await assertDiskMatches(disk, target);
+});
+
+test('onto a larger disk the last partition and its ext4 grow, and fsck finds it clean', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'gpt');
+  const image = await convert(dir, disk);
+  const target = join(dir, 'larger.raw');
+  sh('truncate', ['--size', String(224 * MiB), target]);
+  const notes: string[] = [];
+  const result = await applyDiskImage(image, target, { onNote: (note) => notes.push(note) });
+  assert.deepEqual(notes, []);
+  const before = partitions(disk.file).at(-1)!;
+  const after = partitions(target).at(-1)!;
+  assert.equal(after.size, before.size + 64 * MiB - 0, `the last partition grew by the 64 MiB the disk grew (${after.size - before.size})`);
+  assert.deepEqual(result.grown, { number: 4, sizeBytes: after.size, filesystem: 'ext4', filesystemGrown: true });
+  await withLoop(target, after.start, after.size, (dev) => {
+    const blocks = Number(/^Block count:\s+(\d+)/m.exec(sh('dumpe2fs', ['-h', dev]))![1]);
+    const blockSize = Number(/^Block size:\s+(\d+)/m.exec(sh('dumpe2fs', ['-h', dev]))![1]);
+    assert.equal(blocks * blockSize, after.size - (after.size % blockSize), 'ext4 fills its partition');
+  });
+  await assertDiskMatches(disk, target);
+});
+
+test('a smaller disk is refused, naming both sizes, and left as it was', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'dos');
+  const image = await convert(dir, disk);
+  const target = join(dir, 'smaller.raw');
+  await writeFile(target, Buffer.alloc(128 * MiB, 0x5a));
+  await assert.rejects(applyDiskImage(image, target), (error: Error & { id?: string }) => {
+    assert.equal(error.id, 'DiskTooSmall');
+    assert.match(error.message, new RegExp(`holds ${128 * MiB} bytes, but the image's partitions need ${160 * MiB} bytes`));
+    return true;
+  });
+  const content = Buffer.alloc(128 * MiB);
+  const handle = await open(target, 'r');
+  await handle.read(content, 0, content.length, 0);
+  await handle.close();
+  assert.ok(content.every((byte) => byte === 0x5a), 'nothing was written');
+});
