@@ -1,10 +1,12 @@
 // The content library: imported OS images, stored content-addressed as `<sha256>.img` under the
 // site's content directory. An import copies and hashes in one pass into a temporary file and
 // renames it only when complete, then records the image in the site store; if recording fails,
-// the copy is removed again, so a failed import leaves neither a record nor a file.
+// the copy is removed again, so a failed import leaves neither a record nor a file. A raw disk (a
+// file with a partition table) is converted into the disk image format (src/engine/disk) on the
+// way; any other file is stored as it is (a flat image).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +17,9 @@ import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState }
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
+import { convertDisk } from '../disk/convert.js';
+import { isDiskImageFile, readDiskIndex, summarize, type DiskSummary } from '../disk/format.js';
+import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
 
 export interface ImportProgress {
   bytesDone: number;
@@ -27,6 +32,10 @@ export interface ImportRequest {
   name?: string;
   version?: string;
   description?: string;
+  /** zstd level for a raw disk's chunks (default: format.ts DEFAULT_LEVEL). */
+  compressionLevel?: number;
+  /** Told what an admin should know that does not fail the import (a partition kept whole, and why). */
+  onNote?: (message: string) => void;
   /** Encrypt its multicast sessions (ConfigMgr's "Encrypt multicast packages"). */
   encrypt?: boolean;
   onProgress?: (progress: ImportProgress) => void;
@@ -41,11 +50,25 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
   }
   await store.ensureExists();
+  const table = await diskTable(request.path);
   const partial = partialPath(store.contentDir);
   const release = removeIfInterrupted(partial);
   let sha256: string;
+  let disk: DiskSummary | undefined;
   try {
-    sha256 = await copyAndHash(request.path, partial, source.size, request);
+    if (table) {
+      const index = await convertDisk(request.path, source.size, table, partial, {
+        level: request.compressionLevel,
+        onNote: request.onNote,
+        signal: request.signal,
+        onProgress: request.onProgress && ((bytesDone, bytesTotal) => request.onProgress!({ bytesDone, bytesTotal })),
+      });
+      disk = summarize(index);
+      sha256 = await hashFile(partial, request.signal);
+    } else {
+      sha256 = await copyAndHash(request.path, partial, source.size, request);
+      if (isDiskImageFile(partial)) disk = summarize(readDiskIndex(partial));
+    }
     // Read-only: an image written to while a session sends it no longer matches its manifest.
     await chmod(partial, IMAGE_FILE);
   } catch (error) {
@@ -59,6 +82,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     release();
   }
   const file = `${sha256}.img`;
+  const sizeBytes = (await stat(partial)).size;
   await rename(partial, join(store.contentDir, file));
   try {
     return await store.update((site) => {
@@ -69,10 +93,11 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
         version: request.version ?? '1.0',
         description: request.description ?? '',
         file,
-        sizeBytes: source.size,
+        sizeBytes,
         sha256,
         importedAt: new Date().toISOString(),
         multicast: { allow: true, encrypt: request.encrypt ?? false, multicastOnly: false },
+        ...(disk ? { disk } : {}),
       };
       site.images.push(image);
       return image;
@@ -143,6 +168,28 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
 
 function assertNameFree(site: SiteState, name: string): void {
   assertUnique(site.images, name, 'image', 'ImageExists', 'choose another -Name or remove the old one with Remove-OSImage');
+}
+
+/**
+ * The partition table of a raw disk, or null for any other file (stored flat). Only a file with the
+ * MBR signature (0x55AA at byte 510: every MBR and every GPT's protective MBR) is asked to sfdisk.
+ */
+async function diskTable(path: string): Promise<PartitionTable | null> {
+  const head = Buffer.alloc(512);
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead } = await handle.read(head, 0, 512, 0);
+    if (bytesRead < 512 || head.readUInt16BE(510) !== 0x55aa || head.subarray(0, 8).equals(Buffer.from('MCDISK01'))) return null;
+  } finally {
+    await handle.close();
+  }
+  return readPartitionTable(path);
+}
+
+async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(piece as Buffer);
+  return hash.digest('hex');
 }
 
 async function copyAndHash(from: string, to: string, total: number, request: ImportRequest): Promise<string> {
