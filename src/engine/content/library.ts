@@ -18,7 +18,7 @@ import { assertNameFree as assertUnique, findRecord, nextId, requireName } from 
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
 import { convertDisk } from '../disk/convert.js';
-import { isDiskImageFile, readDiskIndex, summarize, type DiskSummary } from '../disk/format.js';
+import { isDiskImageFile, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
 
 export interface ImportProgress {
@@ -67,7 +67,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
       sha256 = await hashFile(partial, request.signal);
     } else {
       sha256 = await copyAndHash(request.path, partial, source.size, request);
-      if (isDiskImageFile(partial)) disk = summarize(readDiskIndex(partial));
+      if (isDiskImageFile(partial)) disk = summarize(readDiskImage(partial).index);
     }
     // Read-only: an image written to while a session sends it no longer matches its manifest.
     await chmod(partial, IMAGE_FILE);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open, stat } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
-import { readDiskIndex, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
+import { readDiskImage, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { growFilesystem } from './grow.js';
 import { run } from './tools.js';
 import { decompress } from './zstd.js';
@@ -76,65 +76,121 @@ async function blockDeviceBytes(path: string): Promise<number> {
   return Number((await run('blockdev', ['--getsize64', path])).trim());
 }
 
+/**
+ * Writes one disk image onto one target: `open` checks the size and writes the partition table,
+ * `applyChunk` writes chunks in any order (each decoded and checked; one the target already holds
+ * is skipped), `finish` reads everything back, checks the table and grows the last partition.
+ */
+export class DiskApplier {
+  chunksWritten = 0;
+  chunksSkipped = 0;
+  bytesWritten = 0;
+  private readonly applied: Uint8Array;
+
+  private constructor(
+    readonly index: DiskIndex,
+    readonly target: string,
+    private readonly disk: FileHandle,
+    readonly targetBytes: number,
+    private readonly holdsData: boolean,
+    private readonly options: ApplyOptions,
+  ) {
+    this.applied = new Uint8Array(index.chunks.length);
+  }
+
+  static async open(index: DiskIndex, target: string, options: ApplyOptions = {}): Promise<DiskApplier> {
+    const existing = await stat(target).catch(() => null);
+    const device = existing?.isBlockDevice() ?? false;
+    if (existing && !device && !existing.isFile()) {
+      throw new EngineError('DiskTargetInvalid', 'InvalidArgument', `${target} is neither a block device nor a regular file; give a disk (/dev/sdX, /dev/nvme0n1, /dev/loopN) or a disk-image file.`, target);
+    }
+    // An existing disk-image file is a disk of its size; a new (or empty) file gets the image's.
+    const targetBytes = device ? await blockDeviceBytes(target) : existing && existing.size > 0 ? existing.size : index.diskBytes;
+    const holdsData = device || (existing?.size ?? 0) > 0;
+    const needed = requiredBytes(index);
+    if (targetBytes < needed) {
+      throw new EngineError(
+        'DiskTooSmall',
+        'InvalidOperation',
+        `${target} holds ${targetBytes} bytes, but the image's partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes, and the image was not captured shrinkable); apply it to a disk of at least ${needed} bytes.`,
+        target,
+      );
+    }
+    const table = fitTable(index, targetBytes);
+    const disk = await open(target, existing ? 'r+' : 'w+', 0o600);
+    try {
+      if (!holdsData) await disk.truncate(targetBytes);
+      // A table already in place is not written again: sfdisk would also wipe the signatures of the
+      // filesystems the target already holds, making their chunks look changed.
+      if (!holdsData || normalizeDump(await run('sfdisk', ['--dump', target]).catch(() => '')) !== normalizeDump(table)) {
+        const sfdiskArgs = ['--quiet', '--wipe', 'always', '--wipe-partitions', 'always'];
+        if (!device) sfdiskArgs.push('--no-reread', '--no-tell-kernel');
+        await run('sfdisk', [...sfdiskArgs, target], { input: table });
+      }
+      if (holdsData) {
+        for (const [offset, length] of zeroRuns(index)) await zeroRange(target, device, offset, length);
+      }
+    } catch (error) {
+      await disk.close();
+      throw error;
+    }
+    return new DiskApplier(index, target, disk, targetBytes, holdsData, options);
+  }
+
+  /** Writes chunk `number` from its stored frame, unless the target already holds it. */
+  async applyChunk(number: number, frame: Buffer): Promise<void> {
+    const chunk = this.index.chunks[number]!;
+    if (this.options.signal?.aborted) throw new EngineError('ApplyCancelled', 'InvalidOperation', `applying the image to ${this.target} was cancelled; the disk is incomplete`);
+    if (this.applied[number]) return;
+    if (this.holdsData && (await readChunk(this.disk, chunk)).equals(Buffer.from(chunk.sha256, 'hex'))) this.chunksSkipped++;
+    else {
+      await writeChunk(this.disk, chunk, decodeFrame(frame, chunk));
+      this.chunksWritten++;
+      this.bytesWritten += chunk.bytes;
+    }
+    this.applied[number] = 1;
+  }
+
+  /** Chunks not applied yet. */
+  missing(): number[] {
+    return [...this.applied.keys()].filter((number) => !this.applied[number]);
+  }
+
+  /** Reads every chunk back, checks the table, grows the last partition into a larger target. */
+  async finish(): Promise<ApplyResult> {
+    const missing = this.missing();
+    if (missing.length > 0) throw new EngineError('ApplyIncomplete', 'InvalidOperation', `${this.target}: ${missing.length} of ${this.index.chunks.length} chunks of the image were never applied; the disk is incomplete.`, this.target);
+    await this.disk.sync();
+    const sha256 = await verify(this.disk, this.index, this.target);
+    await checkTable(this.target, this.index);
+    const result: ApplyResult = { targetBytes: this.targetBytes, chunksWritten: this.chunksWritten, chunksSkipped: this.chunksSkipped, bytesWritten: this.bytesWritten, sha256 };
+    if (this.targetBytes > this.index.diskBytes) result.grown = await growLast(this.index, this.target, this.options);
+    return result;
+  }
+
+  close(): Promise<void> {
+    return this.disk.close();
+  }
+}
+
+/** Applies a disk image file to a disk (a block device or a disk-image file). */
 export async function applyDiskImage(imagePath: string, target: string, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const index = readDiskIndex(imagePath);
-  const existing = await stat(target).catch(() => null);
-  const device = existing?.isBlockDevice() ?? false;
-  if (existing && !device && !existing.isFile()) {
-    throw new EngineError('DiskTargetInvalid', 'InvalidArgument', `${target} is neither a block device nor a regular file; give a disk (/dev/sdX, /dev/nvme0n1, /dev/loopN) or a disk-image file.`, target);
-  }
-  // An existing disk-image file is a disk of its size; a new (or empty) file gets the image's.
-  const targetBytes = device ? await blockDeviceBytes(target) : existing && existing.size > 0 ? existing.size : index.diskBytes;
-  const holdsData = device || (existing?.size ?? 0) > 0;
-  const needed = requiredBytes(index);
-  if (targetBytes < needed) {
-    throw new EngineError(
-      'DiskTooSmall',
-      'InvalidOperation',
-      `${target} holds ${targetBytes} bytes, but the image's partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes, and the image was not captured shrinkable); apply it to a disk of at least ${needed} bytes.`,
-      target,
-    );
-  }
-  const table = fitTable(index, targetBytes);
-  const disk = await open(target, existing ? 'r+' : 'w+', 0o600);
+  const { index, dataOffset } = readDiskImage(imagePath);
+  const applier = await DiskApplier.open(index, target, options);
   const image = await open(imagePath, 'r');
   try {
-    if (!device && (existing?.size ?? 0) === 0) await disk.truncate(targetBytes);
-    // A table already in place is not written again: sfdisk would also wipe the signatures of the
-    // filesystems the target already holds, making their chunks look changed.
-    if (!holdsData || normalizeDump(await run('sfdisk', ['--dump', target]).catch(() => '')) !== normalizeDump(table)) {
-      const sfdiskArgs = ['--quiet', '--wipe', 'always', '--wipe-partitions', 'always'];
-      if (!device) sfdiskArgs.push('--no-reread', '--no-tell-kernel');
-      await run('sfdisk', [...sfdiskArgs, target], { input: table });
-    }
-    if (holdsData) {
-      for (const [offset, length] of zeroRuns(index)) await zeroRange(target, device, offset, length);
-    }
-    const total = index.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0) * 2;
+    const total = index.chunks.reduce((sum, chunk) => sum + chunk.bytes, 0);
     let done = 0;
-    let chunksWritten = 0;
-    let chunksSkipped = 0;
-    let bytesWritten = 0;
-    for (const chunk of index.chunks) {
-      if (options.signal?.aborted) throw new EngineError('ApplyCancelled', 'InvalidOperation', `applying ${imagePath} to ${target} was cancelled; the disk is incomplete`);
-      if (holdsData && (await readChunk(disk, chunk)).equals(Buffer.from(chunk.sha256, 'hex'))) chunksSkipped++;
-      else {
-        await writeChunk(disk, chunk, await decodeChunk(image, chunk, imagePath));
-        chunksWritten++;
-        bytesWritten += chunk.bytes;
-      }
-      done += chunk.bytes;
-      options.onProgress?.(done, total);
+    for (const [number, chunk] of index.chunks.entries()) {
+      const frame = Buffer.allocUnsafe(chunk.stored[1]);
+      const { bytesRead } = await image.read(frame, 0, frame.length, dataOffset + chunk.stored[0]);
+      await applier.applyChunk(number, frame.subarray(0, bytesRead));
+      options.onProgress?.((done += chunk.bytes), total);
     }
-    await disk.sync();
-    const sha256 = await verify(disk, index, target, (bytes) => options.onProgress?.((done += bytes), total));
-    await checkTable(target, index);
-    const result: ApplyResult = { targetBytes, chunksWritten, chunksSkipped, bytesWritten, sha256 };
-    if (targetBytes > index.diskBytes) result.grown = await growLast(index, target, options);
-    return result;
+    return await applier.finish();
   } finally {
     await image.close();
-    await disk.close();
+    await applier.close();
   }
 }
 
@@ -160,18 +216,16 @@ async function zeroRange(target: string, device: boolean, offset: number, length
   else await run('fallocate', ['--punch-hole', '--keep-size', '--offset', String(offset), '--length', String(length), target]);
 }
 
-/** A chunk's stored frame, decompressed and checked against its SHA-256. */
-export async function decodeChunk(image: FileHandle, chunk: DiskChunk, imagePath: string): Promise<Buffer> {
-  const frame = Buffer.allocUnsafe(chunk.stored[1]);
-  const { bytesRead } = await image.read(frame, 0, frame.length, chunk.stored[0]);
+/** A chunk's stored frame, decompressed and checked against the chunk's SHA-256. */
+export function decodeFrame(frame: Buffer, chunk: DiskChunk): Buffer {
   let data: Buffer | null = null;
   try {
-    if (bytesRead === frame.length) data = decompress(frame);
+    data = decompress(frame);
   } catch {
     data = null;
   }
   if (!data || data.length !== chunk.bytes || createHash('sha256').update(data).digest('hex') !== chunk.sha256) {
-    throw new EngineError('DiskImageDamaged', 'InvalidOperation', `${imagePath}: the chunk stored at byte ${chunk.stored[0]} is damaged (it does not decompress to the SHA-256 the index names); import the image again.`, imagePath);
+    throw new EngineError('DiskImageDamaged', 'InvalidOperation', `the chunk stored at byte ${chunk.stored[0]} of the image's data is damaged (it does not decompress to the SHA-256 the index names); import the image again.`);
   }
   return data;
 }
@@ -184,7 +238,7 @@ export async function writeChunk(disk: FileHandle, chunk: DiskChunk, data: Buffe
   }
 }
 
-/** The SHA-256 of what the disk holds where the chunk goes (with `data`, the bytes as well). */
+/** The SHA-256 of what the disk holds where the chunk goes (fed to `whole` as well, when given). */
 async function readChunk(disk: FileHandle, chunk: DiskChunk, whole?: ReturnType<typeof createHash>): Promise<Buffer> {
   const hash = createHash('sha256');
   for (const [offset, length] of chunk.extents) {
@@ -197,13 +251,12 @@ async function readChunk(disk: FileHandle, chunk: DiskChunk, whole?: ReturnType<
 }
 
 /** Reads every chunk back: each must match its SHA-256, and all of them the image's digest. */
-async function verify(disk: FileHandle, index: DiskIndex, target: string, onBytes: (bytes: number) => void): Promise<string> {
+async function verify(disk: FileHandle, index: DiskIndex, target: string): Promise<string> {
   const whole = createHash('sha256').update(index.table);
   for (const chunk of index.chunks) {
     if (!(await readChunk(disk, chunk, whole)).equals(Buffer.from(chunk.sha256, 'hex'))) {
       throw new EngineError('DiskVerifyFailed', 'InvalidOperation', `${target}: reading back the bytes written at offset ${chunk.extents[0]![0]} gave another SHA-256 than the image's; the disk is not a good copy (a failing disk, or something else writing to it).`, target);
     }
-    onBytes(chunk.bytes);
   }
   const digest = whole.digest('hex');
   if (digest !== index.sha256) throw new EngineError('DiskVerifyFailed', 'InvalidOperation', `${target}: its content's digest ${digest} is not the image's ${index.sha256}.`, target);

@@ -4,9 +4,9 @@
 // once, chunk by chunk, at a high zstd level.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { open } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
-import { CHUNK_BYTES, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
+import { CHUNK_BYTES, dataOffsetFor, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { detectFilesystem, partcloneFor, usedRanges, type PartitionTable } from './probe.js';
 import { compress } from './zstd.js';
 
@@ -64,10 +64,12 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
   const boot = bootAreaExtents(table);
   const total = [...boot, ...plans.flatMap((plan) => plan.extents)].reduce((sum, [, length]) => sum + length, 0);
 
+  // Chunks go to a scratch file first: the index, which comes before them, is known only at the end.
+  const scratch = `${dest}.chunks`;
   const input = await open(source, 'r');
-  const output = await open(dest, 'wx', 0o600);
+  const chunksFile = await open(scratch, 'wx+', 0o600);
   try {
-    const writer = new ChunkWriter(output, level, table.dump);
+    const writer = new ChunkWriter(chunksFile, level, table.dump);
     let done = 0;
     const report = (bytes: number): void => {
       done += bytes;
@@ -91,18 +93,34 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       partitions: plans.map((plan) => plan.partition),
       compression: { codec: 'zstd', level },
       chunks: writer.chunks,
-      storedChunkBytes: writer.position - HEADER_BYTES,
+      storedChunkBytes: writer.position,
       sha256: writer.digest(),
       import: { seconds: (performance.now() - started) / 1000, readBytes: total },
     };
     const indexBytes = Buffer.from(JSON.stringify(index));
-    await output.write(indexBytes, 0, indexBytes.length, writer.position);
-    await output.write(encodeHeader(writer.position, indexBytes), 0, HEADER_BYTES, 0);
-    await output.sync();
+    const output = await open(dest, 'wx', 0o600);
+    try {
+      await output.write(encodeHeader(indexBytes), 0, HEADER_BYTES, 0);
+      await output.write(indexBytes, 0, indexBytes.length, HEADER_BYTES);
+      await copyAll(chunksFile, writer.position, output, dataOffsetFor(indexBytes.length));
+      await output.sync();
+    } finally {
+      await output.close();
+    }
     return index;
   } finally {
     await input.close();
-    await output.close();
+    await chunksFile.close();
+    await unlink(scratch).catch(() => undefined);
+  }
+}
+
+async function copyAll(from: FileHandle, bytes: number, to: FileHandle, at: number): Promise<void> {
+  const buf = Buffer.allocUnsafe(READ_BYTES);
+  for (let done = 0; done < bytes; ) {
+    const { bytesRead } = await from.read(buf, 0, Math.min(READ_BYTES, bytes - done), done);
+    await to.write(buf, 0, bytesRead, at + done);
+    done += bytesRead;
   }
 }
 
@@ -150,7 +168,8 @@ function isZero(buf: Buffer, at: number): boolean {
 /** Gathers extents into chunks, compresses each once, stores identical chunks once. */
 class ChunkWriter {
   readonly chunks: DiskChunk[] = [];
-  position = HEADER_BYTES;
+  /** Bytes of stored frames so far (the next frame's offset from the data offset). */
+  position = 0;
   logicalBytes = 0;
   private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private fill = 0;

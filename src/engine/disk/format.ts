@@ -1,9 +1,10 @@
 // The disk image format: what the content library stores for an imported or captured disk.
 //
-// File layout (big-endian): 'MCDISK01', u64 index offset, u32 index length, the SHA-256 of the index
-// bytes, then the chunks' stored bytes, then the index (JSON) at the index offset. The index is
-// written last because chunk positions are known only once each chunk is compressed; a reader takes
-// the fixed header, then the index, then any chunk in any order.
+// File layout (big-endian): 'MCDISK01', u64 data offset, u32 index length, the SHA-256 of the index
+// bytes, the index (JSON), zero padding to the data offset (a multiple of 4096), then the chunks'
+// stored bytes (their offsets in the index count from the data offset). The index comes first, so a
+// receiver getting the file in order knows every chunk before the chunks arrive; one that joined
+// late (or lost the start) keeps what it got and decodes it once the index is repaired.
 //
 // A chunk holds up to CHUNK_BYTES of logical disk content: one or more extents (disk offset, length)
 // concatenated. Its stored bytes are one self-contained zstd frame, so a receiver decodes a chunk as
@@ -46,7 +47,7 @@ export interface DiskChunk {
   sha256: string;
   /** Logical (uncompressed) bytes. */
   bytes: number;
-  /** Stored zstd frame: offset in the image file and length. */
+  /** Stored zstd frame: offset from the image file's data offset, and length. */
   stored: [number, number];
   /** Disk extents whose bytes the chunk holds, in order: [offset, length]. */
   extents: [number, number][];
@@ -71,10 +72,15 @@ export interface DiskIndex {
   import: { seconds: number; readBytes: number };
 }
 
-export function encodeHeader(indexOffset: number, index: Buffer): Buffer {
+/** Where the chunks start, after the header and an index of `indexBytes`. */
+export function dataOffsetFor(indexBytes: number): number {
+  return Math.ceil((HEADER_BYTES + indexBytes) / 4096) * 4096;
+}
+
+export function encodeHeader(index: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
-  header.writeBigUInt64BE(BigInt(indexOffset), 8);
+  header.writeBigUInt64BE(BigInt(dataOffsetFor(index.length)), 8);
   header.writeUInt32BE(index.length, 16);
   createHash('sha256').update(index).digest().copy(header, 20);
   return header;
@@ -91,24 +97,42 @@ export function isDiskImageFile(path: string): boolean {
   }
 }
 
-/** Reads and checks a disk image's index. */
-export function readDiskIndex(path: string): DiskIndex {
+/** A disk image's index and where its chunks start. */
+export interface DiskImage {
+  index: DiskIndex;
+  dataOffset: number;
+}
+
+/** The bytes of the header and index (what a receiver must hold before it decodes chunks), from the header. */
+export function headerExtent(header: Buffer): number | null {
+  if (header.length < HEADER_BYTES || !header.subarray(0, 8).equals(MAGIC)) return null;
+  return HEADER_BYTES + header.readUInt32BE(16);
+}
+
+/** Parses and checks the header and index at the start of a disk image (`start` holds at least headerExtent bytes). */
+export function parseDiskImage(start: Buffer, path: string): DiskImage {
+  const extent = headerExtent(start);
+  if (extent === null) throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path} is not an mcshell disk image (its first bytes are not ${MAGIC.toString('latin1')}).`, path);
+  const index = start.subarray(HEADER_BYTES, extent);
+  if (index.length !== extent - HEADER_BYTES || !createHash('sha256').update(index).digest().equals(start.subarray(20, 52))) {
+    throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: the disk image's index is incomplete or damaged (its SHA-256 does not match the header).`, path);
+  }
+  const parsed = JSON.parse(index.toString('utf8')) as DiskIndex;
+  if (parsed.format !== 'mcshell-disk' || parsed.version !== 1) {
+    throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: unsupported disk image version ${String(parsed.version)}; this mcshell reads version 1.`, path);
+  }
+  return { index: parsed, dataOffset: Number(start.readBigUInt64BE(8)) };
+}
+
+/** Reads and checks a disk image's header and index. */
+export function readDiskImage(path: string): DiskImage {
   const fd = openSync(path, 'r');
   try {
     const header = Buffer.alloc(HEADER_BYTES);
-    if (readSync(fd, header, 0, HEADER_BYTES, 0) !== HEADER_BYTES || !header.subarray(0, 8).equals(MAGIC)) {
-      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path} is not an mcshell disk image (its first bytes are not ${MAGIC.toString('latin1')}).`, path);
-    }
-    const offset = Number(header.readBigUInt64BE(8));
-    const index = Buffer.alloc(header.readUInt32BE(16));
-    if (readSync(fd, index, 0, index.length, offset) !== index.length || !createHash('sha256').update(index).digest().equals(header.subarray(20, 52))) {
-      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: the disk image's index is incomplete or damaged (its SHA-256 does not match the header).`, path);
-    }
-    const parsed = JSON.parse(index.toString('utf8')) as DiskIndex;
-    if (parsed.format !== 'mcshell-disk' || parsed.version !== 1) {
-      throw new EngineError('DiskImageInvalid', 'InvalidArgument', `${path}: unsupported disk image version ${String(parsed.version)}; this mcshell reads version 1.`, path);
-    }
-    return parsed;
+    const got = readSync(fd, header, 0, HEADER_BYTES, 0);
+    const extent = headerExtent(header.subarray(0, got)) ?? HEADER_BYTES;
+    const start = Buffer.alloc(extent);
+    return parseDiskImage(start.subarray(0, readSync(fd, start, 0, extent, 0)), path);
   } finally {
     closeSync(fd);
   }

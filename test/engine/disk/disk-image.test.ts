@@ -8,7 +8,7 @@ import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
 import { convertDisk } from '../../../src/engine/disk/convert.js';
-import { readDiskIndex } from '../../../src/engine/disk/format.js';
+import { readDiskImage } from '../../../src/engine/disk/format.js';
 import { readPartitionTable } from '../../../src/engine/disk/probe.js';
 import { assertDiskMatches, makeDisk, MiB, partitions, root, scratch, sh, withLoop, type TestDisk } from './fixtures.js';
 
@@ -27,7 +27,7 @@ for (const label of ['gpt', 'dos'] as const) {
     const dir = await scratch(t);
     const disk = await makeDisk(dir, label);
     const image = await convert(dir, disk);
-    const index = readDiskIndex(image);
+    const { index } = readDiskImage(image);
     assert.deepEqual(
       index.partitions.map((p) => [p.number, p.filesystem, p.method]),
       [
