@@ -144,7 +144,7 @@ export class DiskApplier {
     if (this.applied[number]) return;
     if (this.holdsData && (await readChunk(this.disk, chunk)).equals(Buffer.from(chunk.sha256, 'hex'))) this.chunksSkipped++;
     else {
-      await writeChunk(this.disk, chunk, decodeFrame(frame, chunk));
+      await writeChunk(this.disk, chunk, await decodeFrame(frame, chunk));
       this.chunksWritten++;
       this.bytesWritten += chunk.bytes;
     }
@@ -217,11 +217,12 @@ async function zeroRange(target: string, device: boolean, offset: number, length
 }
 
 /** A chunk's stored frame, decompressed and checked against the chunk's SHA-256. */
-export function decodeFrame(frame: Buffer, chunk: DiskChunk): Buffer {
+export async function decodeFrame(frame: Buffer, chunk: DiskChunk): Promise<Buffer> {
   let data: Buffer | null = null;
   try {
-    data = decompress(frame);
-  } catch {
+    data = await decompress(frame);
+  } catch (error) {
+    if (error instanceof EngineError) throw error;
     data = null;
   }
   if (!data || data.length !== chunk.bytes || createHash('sha256').update(data).digest('hex') !== chunk.sha256) {
@@ -261,6 +262,16 @@ async function verify(disk: FileHandle, index: DiskIndex, target: string): Promi
   const digest = whole.digest('hex');
   if (digest !== index.sha256) throw new EngineError('DiskVerifyFailed', 'InvalidOperation', `${target}: its content's digest ${digest} is not the image's ${index.sha256}.`, target);
   return digest;
+}
+
+/** Reads a disk back and checks it against the image's index; its digest when it matches. */
+export async function verifyDisk(index: DiskIndex, target: string): Promise<string> {
+  const disk = await open(target, 'r');
+  try {
+    return await verify(disk, index, target);
+  } finally {
+    await disk.close();
+  }
 }
 
 /** The target's partition table must hold the image's partitions where the image has them. */

@@ -205,7 +205,7 @@ class ChunkWriter {
     this.whole.update(data);
     let stored = this.stored.get(sha256);
     if (!stored) {
-      const frame = compress(data, this.level);
+      const frame = await compress(data, this.level);
       await this.output.write(frame, 0, frame.length, this.position);
       stored = [this.position, frame.length];
       this.stored.set(sha256, stored);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { partialOutputFiles } from '../transport/receiver.js';
 import type { ApplyResult } from './apply.js';
+import type { DiskIndex } from './format.js';
 import { DiskStreamApplier, type StreamApplyOptions } from './stream-apply.js';
 
 export class DiskReceive {
@@ -44,6 +45,11 @@ export class DiskReceive {
       await truncate(working, existing.size);
     }
     return new DiskReceive(out, out, false, working, sized, options);
+  }
+
+  /** The disk image's index, once its start arrived (null for a flat image). */
+  get index(): DiskIndex | null {
+    return this.applier.index;
   }
 
   /** For ReceiveOptions.onBlockStored. */

@@ -6,7 +6,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { DiskApplier, type ApplyOptions, type ApplyResult } from './apply.js';
-import { HEADER_BYTES, headerExtent, parseDiskImage, type DiskImage } from './format.js';
+import { HEADER_BYTES, headerExtent, parseDiskImage, type DiskImage, type DiskIndex } from './format.js';
 
 export interface StreamApplyOptions extends ApplyOptions {
   /** Told when applying fails while the image is still arriving (the receive can stop at once). */
@@ -41,6 +41,10 @@ export class DiskStreamApplier {
         this.error ??= error;
         this.options.onFailed?.(error);
       });
+  }
+
+  get index(): DiskIndex | null {
+    return this.image?.index ?? null;
   }
 
   /** True once the image is known to be a disk image. */
@@ -79,7 +83,15 @@ export class DiskStreamApplier {
   }
 
   private async pump(): Promise<void> {
-    this.file ??= await open(this.partial, 'r');
+    if (!this.file) {
+      try {
+        this.file = await open(this.partial, 'r');
+      } catch (error) {
+        // The transport already finished and renamed it: finish() reads the complete file.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+    }
     if (this.kind === 'unknown') {
       if (!this.covers(0, HEADER_BYTES)) return;
       const header = await this.read(0, HEADER_BYTES);
