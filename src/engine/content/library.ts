@@ -18,8 +18,9 @@ import { assertNameFree as assertUnique, findRecord, nextId, requireName } from 
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
 import { convertDisk } from '../disk/convert.js';
-import { isDiskImageFile, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
+import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
+import { blockDeviceBytes } from '../disk/tools.js';
 
 export interface ImportProgress {
   bytesDone: number;
@@ -32,6 +33,8 @@ export interface ImportRequest {
   name?: string;
   version?: string;
   description?: string;
+  /** The path is a disk (a block device or a raw disk file): it must have a partition table (capture). */
+  fromDisk?: boolean;
   /** zstd level for a raw disk's chunks (default: format.ts DEFAULT_LEVEL). */
   compressionLevel?: number;
   /** Told what an admin should know that does not fail the import (a partition kept whole, and why). */
@@ -46,27 +49,40 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   const name = requireName(request.name ?? basename(request.path).replace(/\.[^.]*$/, ''), 'image');
   assertNameFree(store.read(), name);
   const source = await stat(request.path).catch(() => null);
-  if (!source?.isFile()) {
-    throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
+  const device = request.fromDisk === true && source?.isBlockDevice() === true;
+  if (!source?.isFile() && !device) {
+    throw new EngineError(
+      'ImageFileNotFound',
+      'ObjectNotFound',
+      request.fromDisk ? `Path '${request.path}' is neither a block device nor a readable file; give a disk (/dev/sdX, /dev/loopN) or a raw disk file.` : `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …), or a disk with -FromDisk.`,
+      request.path,
+    );
   }
   await store.ensureExists();
   const table = await diskTable(request.path);
+  if (request.fromDisk && !table) {
+    throw new EngineError('DiskHasNoPartitionTable', 'InvalidArgument', `${request.path} has no GPT or MBR partition table that sfdisk can read; -FromDisk captures partitioned disks (import a plain file without -FromDisk).`, request.path);
+  }
+  const sourceBytes = device ? await blockDeviceBytes(request.path) : source!.size;
   const partial = partialPath(store.contentDir);
+  const scratch = partialPath(store.contentDir);
   const release = removeIfInterrupted(partial);
+  const releaseScratch = removeIfInterrupted(scratch);
   let sha256: string;
   let disk: DiskSummary | undefined;
   try {
     if (table) {
-      const index = await convertDisk(request.path, source.size, table, partial, {
+      const index = await convertDisk(request.path, sourceBytes, table, partial, {
         level: request.compressionLevel,
         onNote: request.onNote,
         signal: request.signal,
+        scratch,
         onProgress: request.onProgress && ((bytesDone, bytesTotal) => request.onProgress!({ bytesDone, bytesTotal })),
       });
       disk = summarize(index);
       sha256 = await hashFile(partial, request.signal);
     } else {
-      sha256 = await copyAndHash(request.path, partial, source.size, request);
+      sha256 = await copyAndHash(request.path, partial, sourceBytes, request);
       if (isDiskImageFile(partial)) disk = summarize(readDiskImage(partial).index);
     }
     // Read-only: an image written to while a session sends it no longer matches its manifest.
@@ -79,6 +95,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     if (isDiskFull(code) || code === 'EROFS') await rethrowDiskError(`Importing ${request.path}`, store.contentDir, error);
     throw error;
   } finally {
+    releaseScratch();
     release();
   }
   const file = `${sha256}.img`;
@@ -179,7 +196,7 @@ async function diskTable(path: string): Promise<PartitionTable | null> {
   const handle = await open(path, 'r');
   try {
     const { bytesRead } = await handle.read(head, 0, 512, 0);
-    if (bytesRead < 512 || head.readUInt16BE(510) !== 0x55aa || head.subarray(0, 8).equals(Buffer.from('MCDISK01'))) return null;
+    if (bytesRead < 512 || head.readUInt16BE(510) !== 0x55aa || head.subarray(0, MAGIC.length).equals(MAGIC)) return null;
   } finally {
     await handle.close();
   }

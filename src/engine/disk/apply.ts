@@ -10,7 +10,7 @@ import { open, stat } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { readDiskImage, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { growFilesystem } from './grow.js';
-import { run } from './tools.js';
+import { blockDeviceBytes, run } from './tools.js';
 import { decompress } from './zstd.js';
 
 export interface ApplyOptions {
@@ -70,10 +70,6 @@ function normalizeDump(dump: string): string {
     .filter((line) => line.trim() !== '' && !line.startsWith('device:'))
     .map((line) => line.replace(/^\S*?(\d+)\s*:/, '$1 :'))
     .join('\n');
-}
-
-async function blockDeviceBytes(path: string): Promise<number> {
-  return Number((await run('blockdev', ['--getsize64', path])).trim());
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ConvertOptions {
   /** Told why a partition is kept whole although it holds a filesystem. */
   onNote?: (message: string) => void;
   signal?: AbortSignal;
+  /** Where the chunks go until the index is known (default: beside `dest`); removed at the end. */
+  scratch?: string;
 }
 
 /** Free gaps up to this size between used ranges are kept: fewer, longer extents compress and write better. */
@@ -65,7 +67,7 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
   const total = [...boot, ...plans.flatMap((plan) => plan.extents)].reduce((sum, [, length]) => sum + length, 0);
 
   // Chunks go to a scratch file first: the index, which comes before them, is known only at the end.
-  const scratch = `${dest}.chunks`;
+  const scratch = options.scratch ?? `${dest}.chunks`;
   const input = await open(source, 'r');
   const chunksFile = await open(scratch, 'wx+', 0o600);
   try {

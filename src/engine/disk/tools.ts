@@ -27,8 +27,12 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
 
 function debianPackage(command: string): string {
   if (command.startsWith('partclone')) return 'partclone';
-  const packages: Record<string, string> = { sfdisk: 'fdisk', blkid: 'util-linux', losetup: 'mount', resize2fs: 'e2fsprogs', e2fsck: 'e2fsprogs', ntfsresize: 'ntfs-3g', fatresize: 'fatresize', xfs_growfs: 'xfsprogs', btrfs: 'btrfs-progs' };
+  const packages: Record<string, string> = { sfdisk: 'fdisk', blockdev: 'util-linux', blkdiscard: 'util-linux', blkid: 'util-linux', losetup: 'mount', resize2fs: 'e2fsprogs', e2fsck: 'e2fsprogs', ntfsresize: 'ntfs-3g', fatresize: 'fatresize', xfs_growfs: 'xfsprogs', btrfs: 'btrfs-progs' };
   return packages[command] ?? command;
+}
+
+export async function blockDeviceBytes(device: string): Promise<number> {
+  return Number((await run('blockdev', ['--getsize64', device])).trim());
 }
 
 /** A loop device over [offset, offset + size) of a file or device; detach it with detachLoop. */

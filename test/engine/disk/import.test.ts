@@ -4,12 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
 import { isDiskImageFile } from '../../../src/engine/disk/format.js';
-import { assertDiskMatches, makeDisk, root, scratch } from './fixtures.js';
+import { assertDiskMatches, makeDisk, root, scratch, sh } from './fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
 
@@ -48,4 +49,24 @@ test('Import-OSImage converts a raw disk into a disk image and keeps a plain fil
   const target = join(dir, 'restored.raw');
   await applyDiskImage(path, target);
   await assertDiskMatches(disk, target);
+});
+
+test('Import-OSImage -FromDisk captures a block device; a file without a partition table is refused', { skip: !root && 'loop devices need root' }, async (t) => {
+  const dir = await scratch(t);
+  const site = join(dir, 'site');
+  const disk = await makeDisk(dir, 'dos');
+  const device = sh('losetup', ['--find', '--show', '--read-only', disk.file]).trim();
+  t.after(() => void spawnSync('losetup', ['--detach', device]));
+  const [captured] = mcshell(site, `Import-OSImage -Path ${device} -FromDisk -Name Captured`);
+  assert.equal(captured!.Format, 'Disk');
+  assert.equal(captured!.PartitionTable, 'dos');
+  const target = join(dir, 'restored.raw');
+  await applyDiskImage(captured!.Path as string, target);
+  await assertDiskMatches(disk, target);
+
+  await writeFile(join(dir, 'plain.img'), Buffer.alloc(4096));
+  const refused = spawnSync(process.execPath, [bin, '-c', `Import-OSImage '${join(dir, 'plain.img')}' -FromDisk -Name Nope`], { env: { ...process.env, MCSHELL_HOME: site }, encoding: 'utf8' });
+  assert.match(refused.stdout + refused.stderr, /DiskHasNoPartitionTable/);
+  assert.deepEqual(mcshell(site, 'Get-OSImage | ForEach-Object Name').sort(), ['Captured']);
+  assert.deepEqual(readdirSync(join(site, 'content')).filter((name) => !name.endsWith('.img')), [], 'no partial or scratch file is left');
 });
