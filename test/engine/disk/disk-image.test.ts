@@ -22,6 +22,13 @@ async function convert(dir: string, disk: TestDisk): Promise<string> {
   return image;
 }
 
+/** A disk of `label` made and converted in a scratch folder, and where to apply it. */
+async function converted(t: { after(fn: () => Promise<void>): void }, label: 'gpt' | 'dos', targetName: string) {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, label);
+  return { disk, image: await convert(dir, disk), target: join(dir, targetName) };
+}
+
 for (const label of ['gpt', 'dos'] as const) {
   test(`a ${label} disk round-trips: used blocks of FAT32, NTFS and ext4, the unknown partition whole, files byte for byte, fsck clean`, { skip }, async (t) => {
     const dir = await scratch(t);
@@ -65,10 +72,7 @@ for (const label of ['gpt', 'dos'] as const) {
 }
 
 test('onto a disk full of old data: the filesystems check clean, files and the unknown partition match', { skip }, async (t) => {
-  const dir = await scratch(t);
-  const disk = await makeDisk(dir, 'gpt');
-  const image = await convert(dir, disk);
-  const target = join(dir, 'old.raw');
+  const { disk, image, target } = await converted(t, 'gpt', 'old.raw');
   await writeFile(target, Buffer.alloc(160 * MiB, 0xa5));
   const result = await applyDiskImage(image, target);
   assert.ok(result.chunksWritten > 0);
@@ -76,31 +80,26 @@ test('onto a disk full of old data: the filesystems check clean, files and the u
 });
 
 test('onto a larger disk the last partition and its ext4 grow, and fsck finds it clean', { skip }, async (t) => {
-  const dir = await scratch(t);
-  const disk = await makeDisk(dir, 'gpt');
-  const image = await convert(dir, disk);
-  const target = join(dir, 'larger.raw');
+  const { disk, image, target } = await converted(t, 'gpt', 'larger.raw');
   sh('truncate', ['--size', String(224 * MiB), target]);
   const notes: string[] = [];
   const result = await applyDiskImage(image, target, { onNote: (note) => notes.push(note) });
   assert.deepEqual(notes, []);
   const before = partitions(disk.file).at(-1)!;
   const after = partitions(target).at(-1)!;
-  assert.equal(after.size, before.size + 64 * MiB - 0, `the last partition grew by the 64 MiB the disk grew (${after.size - before.size})`);
+  assert.equal(after.size, before.size + 64 * MiB, `the last partition grew by the 64 MiB the disk grew (${after.size - before.size})`);
   assert.deepEqual(result.grown, { number: 4, sizeBytes: after.size, filesystem: 'ext4', filesystemGrown: true });
   await withLoop(target, after.start, after.size, (dev) => {
-    const blocks = Number(/^Block count:\s+(\d+)/m.exec(sh('dumpe2fs', ['-h', dev]))![1]);
-    const blockSize = Number(/^Block size:\s+(\d+)/m.exec(sh('dumpe2fs', ['-h', dev]))![1]);
+    const superblock = sh('dumpe2fs', ['-h', dev]);
+    const blocks = Number(/^Block count:\s+(\d+)/m.exec(superblock)![1]);
+    const blockSize = Number(/^Block size:\s+(\d+)/m.exec(superblock)![1]);
     assert.equal(blocks * blockSize, after.size - (after.size % blockSize), 'ext4 fills its partition');
   });
   await assertDiskMatches(disk, target);
 });
 
 test('a smaller disk is refused, naming both sizes, and left as it was', { skip }, async (t) => {
-  const dir = await scratch(t);
-  const disk = await makeDisk(dir, 'dos');
-  const image = await convert(dir, disk);
-  const target = join(dir, 'smaller.raw');
+  const { image, target } = await converted(t, 'dos', 'smaller.raw');
   await writeFile(target, Buffer.alloc(128 * MiB, 0x5a));
   await assert.rejects(applyDiskImage(image, target), (error: Error & { id?: string }) => {
     assert.equal(error.id, 'DiskTooSmall');

@@ -1,10 +1,12 @@
 // A disk image multicast by `mcshell send` to `mcshell receive` processes (on loopback, inside the
 // test runner's private network namespace): each receiver applies the image as its chunks arrive,
 // onto a new sparse file, onto a block device that already holds the disk (no chunk is written
-// again), and after joining late; every disk then checks clean with its files byte for byte.
+// again), after joining late, and after being killed and restarted (it resumes with what it held);
+// every disk then checks clean with its files byte for byte.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,28 +23,30 @@ after(() => {
   for (const child of running) child.kill('SIGKILL');
 });
 
-function mcshell(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function mcshell(args: string[]): { child: ChildProcess; done: Promise<{ code: number | null; stdout: string; stderr: string }> } {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
-  return new Promise((resolve) =>
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
     child.on('close', (code) => {
       running.delete(child);
       resolve({ code, stdout, stderr });
     }),
   );
+  return { child, done };
 }
 
 interface Summary {
   ok: boolean;
   message: string;
+  counters: { resumedBlocks: number };
   disk?: { chunksWritten: number; chunksSkipped: number; appliedWhileReceiving: number; sha256: string };
 }
 
-test('receivers apply a multicast disk image as it arrives: a new file, a device holding it already, a late joiner', { skip: !root && 'loop devices need root' }, async (t) => {
+test('receivers apply a multicast disk image as it arrives: a new file, a device holding it already, a late joiner, one killed and resumed', { skip: !root && 'loop devices need root' }, async (t) => {
   const dir = await scratch(t);
   const disk = await makeDisk(dir, 'gpt');
   const image = join(dir, 'lab.mcdisk');
@@ -58,17 +62,27 @@ test('receivers apply a multicast disk image as it arrives: a new file, a device
   const ch = channel();
   const session = ['--interface', ch.interface, '--group', ch.group, '--port', String(ch.port)];
   const receive = (out: string) => mcshell(['receive', ...session, '--out', out, '--json', '--spool', join(dir, 'device.spool')]);
+  const resumed = join(dir, 'resumed.raw');
+  const killed = receive(resumed);
   const receivers = [receive(join(dir, 'new.raw')), receive(device)];
   // Slow enough that the late receiver joins in the middle and repairs the start.
-  const sender = mcshell(['send', image, ...session, '--min-clients', '2', '--rate', '12M', '--receiver-timeout', '20', '--json']);
-  await sleep(2500);
+  const sender = mcshell(['send', image, ...session, '--min-clients', '3', '--rate', '12M', '--receiver-timeout', '20', '--json']);
+  // Killed once it has recorded some blocks (the state file is saved every second), then restarted.
+  for (let i = 0; i < 200 && !existsSync(`${resumed}.mcstate`); i++) await sleep(50);
+  killed.child.kill('SIGKILL');
+  await killed.done;
+  assert.equal(existsSync(resumed), false, 'no complete-looking disk after a kill');
+  receivers.push(receive(resumed));
+  await sleep(1000);
   receivers.push(receive(join(dir, 'late.raw')));
-  const [fresh, onDevice, late] = (await Promise.all(receivers)).map((run) => {
+  const [fresh, onDevice, again, late] = (await Promise.all(receivers.map((run) => run.done))).map((run) => {
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(run.stdout) as Summary;
   });
-  assert.equal((await sender).code, 0);
-  for (const summary of [fresh!, onDevice!, late!]) {
+  assert.equal((await sender.done).code, 0);
+  assert.ok(again!.counters.resumedBlocks > 0, 'the restarted receiver resumed');
+  await assertDiskMatches(disk, resumed);
+  for (const summary of [fresh!, onDevice!, again!, late!]) {
     assert.equal(summary.ok, true, summary.message);
     assert.equal(summary.disk?.sha256, index.sha256);
   }
