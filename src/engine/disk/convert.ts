@@ -8,7 +8,7 @@ import { open, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { CHUNK_BYTES, dataOffsetFor, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { detectFilesystem, partcloneFor, usedRanges, type PartitionTable } from './probe.js';
-import { compress } from './zstd.js';
+import { CompressPool } from './zstd-pool.js';
 
 export interface ConvertOptions {
   level?: number;
@@ -70,8 +70,9 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
   const scratch = options.scratch ?? `${dest}.chunks`;
   const input = await open(source, 'r');
   const chunksFile = await open(scratch, 'wx+', 0o600);
+  const pool = new CompressPool();
   try {
-    const writer = new ChunkWriter(chunksFile, level, table.dump);
+    const writer = new ChunkWriter(chunksFile, level, table.dump, pool);
     let done = 0;
     const report = (bytes: number): void => {
       done += bytes;
@@ -84,7 +85,7 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       await writer.flush();
       plan.partition.usedBytes = writer.logicalBytes - before;
     }
-    await writer.flush();
+    await writer.finish();
     const index: DiskIndex = {
       format: 'mcshell-disk',
       version: 1,
@@ -111,6 +112,7 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
     }
     return index;
   } finally {
+    await pool.close();
     await input.close();
     await chunksFile.close();
     await unlink(scratch).catch(() => undefined);
@@ -167,7 +169,10 @@ function isZero(buf: Buffer, at: number): boolean {
   return buf.subarray(at, end).equals(end - at === ZERO_BLOCK ? ZEROS : ZEROS.subarray(0, end - at));
 }
 
-/** Gathers extents into chunks, compresses each once, stores identical chunks once. */
+/**
+ * Gathers extents into chunks, compresses each once (on the pool, several at a time, written in
+ * order), stores identical chunks once.
+ */
 class ChunkWriter {
   readonly chunks: DiskChunk[] = [];
   /** Bytes of stored frames so far (the next frame's offset from the data offset). */
@@ -176,13 +181,18 @@ class ChunkWriter {
   private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private fill = 0;
   private extents: [number, number][] = [];
-  private readonly stored = new Map<string, [number, number]>();
+  /** Each distinct chunk's stored range, once its frame is written. */
+  private readonly stored = new Map<string, Promise<[number, number]>>();
   private readonly whole = createHash('sha256');
+  /** Frames being compressed, oldest first; each resolves once written. */
+  private readonly inFlight: Promise<unknown>[] = [];
+  private written: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly output: FileHandle,
     private readonly level: number,
     table: string,
+    private readonly pool: CompressPool,
   ) {
     this.whole.update(table);
   }
@@ -205,18 +215,39 @@ class ChunkWriter {
     const data = this.buf.subarray(0, this.fill);
     const sha256 = createHash('sha256').update(data).digest('hex');
     this.whole.update(data);
-    let stored = this.stored.get(sha256);
-    if (!stored) {
-      const frame = await compress(data, this.level);
-      await this.output.write(frame, 0, frame.length, this.position);
-      stored = [this.position, frame.length];
-      this.stored.set(sha256, stored);
-      this.position += frame.length;
-    }
-    this.chunks.push({ sha256, bytes: this.fill, stored, extents: this.extents });
+    const chunk: DiskChunk = { sha256, bytes: this.fill, stored: [0, 0], extents: this.extents };
+    this.chunks.push(chunk);
+    const stored = this.stored.get(sha256) ?? this.compress(sha256, data);
+    const placed = stored.then((range) => void (chunk.stored = range));
+    // Awaited below or in finish(); marked handled so that a failure is not also reported as unhandled.
+    placed.catch(() => undefined);
+    this.inFlight.push(placed);
+    // A few chunks per worker in flight: every core busy, memory bounded.
+    if (this.inFlight.length >= 2 * this.pool.size) await this.inFlight.shift();
     this.logicalBytes += this.fill;
     this.fill = 0;
     this.extents = [];
+  }
+
+  /** Compresses a distinct chunk's bytes and writes the frame after those before it. */
+  private compress(sha256: string, data: Buffer): Promise<[number, number]> {
+    const frame = this.pool.compress(data, this.level);
+    const stored = this.written.then(async (): Promise<[number, number]> => {
+      const bytes = await frame;
+      await this.output.write(bytes, 0, bytes.length, this.position);
+      const range: [number, number] = [this.position, bytes.length];
+      this.position += bytes.length;
+      return range;
+    });
+    this.written = stored;
+    this.stored.set(sha256, stored);
+    return stored;
+  }
+
+  /** Flushes the last chunk and waits for every frame to be written. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.inFlight);
   }
 
   digest(): string {
