@@ -15,6 +15,8 @@ import { decompress } from './zstd.js';
 
 export interface ApplyOptions {
   onProgress?: (done: number, total: number) => void;
+  /** The size of a target file that does not exist yet (default: the image's disk size). */
+  newFileBytes?: number;
   /** Told of what the admin should know that does not fail the apply (a filesystem not grown …). */
   onNote?: (message: string) => void;
   signal?: AbortSignal;
@@ -101,7 +103,7 @@ export class DiskApplier {
       throw new EngineError('DiskTargetInvalid', 'InvalidArgument', `${target} is neither a block device nor a regular file; give a disk (/dev/sdX, /dev/nvme0n1, /dev/loopN) or a disk-image file.`, target);
     }
     // An existing disk-image file is a disk of its size; a new (or empty) file gets the image's.
-    const targetBytes = device ? await blockDeviceBytes(target) : existing && existing.size > 0 ? existing.size : index.diskBytes;
+    const targetBytes = device ? await blockDeviceBytes(target) : existing && existing.size > 0 ? existing.size : (options.newFileBytes ?? index.diskBytes);
     const holdsData = device || (existing?.size ?? 0) > 0;
     const needed = requiredBytes(index);
     if (targetBytes < needed) {

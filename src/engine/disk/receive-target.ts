@@ -2,11 +2,12 @@
 // stored bytes, resumable) and the disk the image is applied to while it arrives.
 //  - A file target: the transport writes `<out>.mcpart` as for any image; a disk image is applied to
 //    `<out>.mcdisk` (sparse; an existing `<out>` gives its size, so a larger file grows the disk),
-//    which replaces `<out>` once verified. A flat image ends as `<out>`, as before.
+//    which replaces `<out>` once verified (a resumed receive finds there what it applied before).
+//    A flat image ends as `<out>`, as before.
 //  - A block device: the transport writes a spool file (the device is the disk), and a flat image
 //    is copied from the spool onto the device at the end.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rename, stat, truncate, unlink } from 'node:fs/promises';
+import { rename, stat, unlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -24,8 +25,6 @@ export class DiskReceive {
     readonly transportOut: string,
     private readonly device: boolean,
     private readonly working: string,
-    /** The working file was made here, sized after an existing target file. */
-    private readonly createdWorking: boolean,
     options: StreamApplyOptions,
   ) {
     this.applier = new DiskStreamApplier(partialOutputFiles(transportOut).part, working, options);
@@ -35,16 +34,11 @@ export class DiskReceive {
   static async prepare(out: string, options: StreamApplyOptions & { spool?: string } = {}): Promise<DiskReceive> {
     const existing = await stat(out).catch(() => null);
     if (existing?.isBlockDevice()) {
-      return new DiskReceive(out, options.spool ?? join(tmpdir(), `mcshell-receive-${basename(out)}.spool`), true, out, false, options);
+      return new DiskReceive(out, options.spool ?? join(tmpdir(), `mcshell-receive-${basename(out)}.spool`), true, out, options);
     }
-    const working = `${out}.mcdisk`;
-    const sized = existing?.isFile() === true && existing.size > 0 && !(await stat(working).catch(() => null));
-    if (sized) {
-      // The existing file is the disk's size; its content is not kept (the image replaces it whole).
-      await (await open(working, 'wx', 0o600)).close();
-      await truncate(working, existing.size);
-    }
-    return new DiskReceive(out, out, false, working, sized, options);
+    // An existing file is a disk of its size; its content is not kept (the image replaces it whole).
+    const newFileBytes = existing?.isFile() && existing.size > 0 ? existing.size : undefined;
+    return new DiskReceive(out, out, false, `${out}.mcdisk`, { ...options, newFileBytes });
   }
 
   /** The disk image's index, once its start arrived (null for a flat image). */
@@ -67,15 +61,12 @@ export class DiskReceive {
     } else if (this.device) {
       await pipeline(createReadStream(this.transportOut, { highWaterMark: 1 << 20 }), createWriteStream(this.out, { flags: 'r+' }));
       await unlink(this.transportOut);
-    } else if (this.createdWorking) {
-      await unlink(this.working).catch(() => undefined);
     }
     return result;
   }
 
   /** The receive failed: stop applying (what was applied stays, for a later run to skip). */
-  async abandon(): Promise<void> {
-    await this.applier.close();
-    if (!this.device && !this.applier.isDiskImage && this.createdWorking) await unlink(this.working).catch(() => undefined);
+  abandon(): Promise<void> {
+    return this.applier.close();
   }
 }

@@ -47,11 +47,6 @@ export class DiskStreamApplier {
     return this.image?.index ?? null;
   }
 
-  /** True once the image is known to be a disk image. */
-  get isDiskImage(): boolean {
-    return this.kind === 'disk';
-  }
-
   /**
    * Called once the transport verified the whole file, now at `complete`: applies what is left,
    * then verifies and grows. Null when the file is not a disk image (nothing was written).

@@ -15,7 +15,7 @@ import { convertDisk } from '../../../src/engine/disk/convert.js';
 import { readDiskImage } from '../../../src/engine/disk/format.js';
 import { readPartitionTable } from '../../../src/engine/disk/probe.js';
 import { channel, sleep } from '../../transport/helpers.js';
-import { assertDiskMatches, makeDisk, root, scratch, sh } from './fixtures.js';
+import { assertDiskMatches, makeDisk, MiB, partitions, root, scratch, sh } from './fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
 const running = new Set<ChildProcess>();
@@ -74,24 +74,29 @@ test('receivers apply a multicast disk image as it arrives: a new file, a device
   assert.equal(existsSync(resumed), false, 'no complete-looking disk after a kill');
   receivers.push(receive(resumed));
   await sleep(1000);
-  receivers.push(receive(join(dir, 'late.raw')));
-  const [fresh, onDevice, again, late] = (await Promise.all(receivers.map((run) => run.done))).map((run) => {
+  // The late receiver's file is a larger disk: the last partition and its ext4 grow.
+  const late = join(dir, 'late.raw');
+  sh('truncate', ['--size', String(192 * MiB), late]);
+  receivers.push(receive(late));
+  const [fresh, onDevice, again, lateJoiner] = (await Promise.all(receivers.map((run) => run.done))).map((run) => {
     assert.equal(run.code, 0, run.stderr);
     return JSON.parse(run.stdout) as Summary;
   });
   assert.equal((await sender.done).code, 0);
   assert.ok(again!.counters.resumedBlocks > 0, 'the restarted receiver resumed');
   await assertDiskMatches(disk, resumed);
-  for (const summary of [fresh!, onDevice!, again!, late!]) {
+  for (const summary of [fresh!, onDevice!, again!, lateJoiner!]) {
     assert.equal(summary.ok, true, summary.message);
     assert.equal(summary.disk?.sha256, index.sha256);
   }
   assert.equal(fresh!.disk!.chunksWritten, index.chunks.length);
   // Chunks are applied as their stored bytes complete, not after the whole file arrived.
-  for (const summary of [fresh!, late!]) assert.ok(summary.disk!.appliedWhileReceiving > index.chunks.length / 2, summary.message);
+  for (const summary of [fresh!, lateJoiner!]) assert.ok(summary.disk!.appliedWhileReceiving > index.chunks.length / 2, summary.message);
   assert.deepEqual([onDevice!.disk!.chunksWritten, onDevice!.disk!.chunksSkipped], [0, index.chunks.length]);
   await assertDiskMatches(disk, join(dir, 'new.raw'));
-  await assertDiskMatches(disk, join(dir, 'late.raw'));
+  assert.match(lateJoiner!.message, /partition 4 grown/);
+  assert.equal(partitions(late).at(-1)!.size, partitions(disk.file).at(-1)!.size + 32 * MiB);
+  await assertDiskMatches(disk, late);
   await assertDiskMatches(disk, deviceFile);
   // A file target is the disk, not the stored image, and stays sparse.
   const written = await stat(join(dir, 'new.raw'));
