@@ -4,6 +4,7 @@
 // grow) and a smaller one (refused).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { open, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
@@ -111,4 +112,31 @@ test('a smaller disk is refused, naming both sizes, and left as it was', { skip 
   await handle.read(content, 0, content.length, 0);
   await handle.close();
   assert.ok(content.every((byte) => byte === 0x5a), 'nothing was written');
+});
+
+test('a damaged filesystem is kept whole, with a note saying why, and restored byte for byte', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'gpt');
+  const ext4 = partitions(disk.file).at(-1)!;
+  // The group descriptors (block 2 of a 1 KiB-block ext4): blkid still sees ext4, partclone cannot map it.
+  const handle = await open(disk.file, 'r+');
+  await handle.write(randomBytes(1024), 0, 1024, ext4.start + 2048);
+  await handle.close();
+  const table = (await readPartitionTable(disk.file))!;
+  const image = join(dir, 'damaged.mcdisk');
+  const notes: string[] = [];
+  const index = await convertDisk(disk.file, (await stat(disk.file)).size, table, image, { onNote: (note) => notes.push(note) });
+  assert.deepEqual([index.partitions[3]!.filesystem, index.partitions[3]!.method], ['ext4', 'whole']);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0]!, /^Partition 4: partclone\.extfs could not read the ext4 filesystem .*kept whole, zero runs skipped; check it with fsck/);
+  const target = join(dir, 'restored.raw');
+  await applyDiskImage(image, target);
+  const read = async (file: string) => {
+    const bytes = Buffer.alloc(ext4.size);
+    const h = await open(file, 'r');
+    await h.read(bytes, 0, bytes.length, ext4.start);
+    await h.close();
+    return bytes;
+  };
+  assert.ok((await read(target)).equals(await read(disk.file)), 'the damaged partition is restored as it was');
 });
