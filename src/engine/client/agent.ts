@@ -141,8 +141,7 @@ function dpWait(options: ClientOptions): DPWait {
 
 class TaskSequenceRun {
   private readonly results: StepResult[];
-  /** What the last ApplyImage step wrote, for Verify and RunCommand. */
-  /** The image the last ApplyImage wrote: a flat image's bytes at the target's start, or a disk image's index. */
+  /** What the last ApplyImage step wrote, for Verify and RunCommand: a flat image's bytes at the target's start, or a disk image (its index). */
   private applied: { target: string; sha256: string; sizeBytes: number; disk?: { index: DiskIndex; grownPartition: number | null } } | null = null;
   /** Set by SetHostname: {hostname} in later steps, MCSHELL_HOSTNAME for commands. */
   private hostname: string | null = null;
@@ -237,8 +236,8 @@ class TaskSequenceRun {
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
-    // A disk image is received like any image (into `stored`: the target file's partial copy, or a
-    // spool file for a device) and applied to the disk as its chunks arrive.
+    // A disk image is received like any image (into the target file's partial copy, or a spool file
+    // for a device) and applied to the disk as its chunks arrive.
     const disk = offer.diskImage ? await DiskReceive.prepare(target, { onNote: (message) => this.options.onEvent?.({ type: 'warning', index, message }) }) : null;
     const diskTarget = target;
     target = disk?.transportOut ?? target;
@@ -282,10 +281,14 @@ class TaskSequenceRun {
         break;
       }
     } catch (error) {
+      await disk?.abandon();
       const code = (error as NodeJS.ErrnoException).code;
       throw isDiskFull(code) ? await this.diskError(target, code!, describe(error)) : error;
     }
-    if (got.sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    if (got.sha256 !== offer.sha256) {
+      await disk?.abandon();
+      throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    }
     if (disk) return this.finishDisk(disk, diskTarget, imageId, mode, note);
     this.applied = { target, sha256: got.sha256, sizeBytes: offer.sizeBytes };
     const kept = got.resumedBytes > 0 ? `; ${formatBytes(got.resumedBytes)} of ${formatBytes(offer.sizeBytes)} were already on disk` : '';
