@@ -20,6 +20,7 @@ import { partialPath, removeIfInterrupted } from './partials.js';
 import { convertDisk } from '../disk/convert.js';
 import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
+import { shrinkLastPartition } from '../disk/shrink.js';
 import { blockDeviceBytes } from '../disk/tools.js';
 
 export interface ImportProgress {
@@ -35,6 +36,8 @@ export interface ImportRequest {
   description?: string;
   /** The path is a disk (a block device or a raw disk file): it must have a partition table (capture). */
   fromDisk?: boolean;
+  /** Capture shrinkable: the last partition's filesystem is stored shrunk to its minimum (ext2/3/4), so the image fits smaller disks. */
+  shrinkable?: boolean;
   /** zstd level for a raw disk's chunks (default: format.ts DEFAULT_LEVEL). */
   compressionLevel?: number;
   /** Told what an admin should know that does not fail the import (a partition kept whole, and why). */
@@ -60,19 +63,23 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   }
   await store.ensureExists();
   const table = await diskTable(request.path);
-  if (request.fromDisk && !table) {
-    throw new EngineError('DiskHasNoPartitionTable', 'InvalidArgument', `${request.path} has no GPT or MBR partition table that sfdisk can read; -FromDisk captures partitioned disks (import a plain file without -FromDisk).`, request.path);
+  if ((request.fromDisk || request.shrinkable) && !table) {
+    throw new EngineError('DiskHasNoPartitionTable', 'InvalidArgument', `${request.path} has no GPT or MBR partition table that sfdisk can read; -FromDisk and -Shrinkable are for partitioned disks (import a plain file without them).`, request.path);
   }
   const sourceBytes = device ? await blockDeviceBytes(request.path) : source!.size;
   const partial = partialPath(store.contentDir);
   const scratch = partialPath(store.contentDir);
+  const shrinkCopy = partialPath(store.contentDir);
   const release = removeIfInterrupted(partial);
   const releaseScratch = removeIfInterrupted(scratch);
+  const releaseShrinkCopy = removeIfInterrupted(shrinkCopy);
   let sha256: string;
   let disk: DiskSummary | undefined;
   try {
     if (table) {
+      const shrunk = request.shrinkable ? await shrinkLastPartition(request.path, table, shrinkCopy) : undefined;
       const index = await convertDisk(request.path, sourceBytes, table, partial, {
+        shrunk,
         level: request.compressionLevel,
         onNote: request.onNote,
         signal: request.signal,
@@ -95,6 +102,8 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     if (isDiskFull(code) || code === 'EROFS') await rethrowDiskError(`Importing ${request.path}`, store.contentDir, error);
     throw error;
   } finally {
+    await unlink(shrinkCopy).catch(() => undefined);
+    releaseShrinkCopy();
     releaseScratch();
     release();
   }

@@ -47,12 +47,13 @@ function lastPartition(index: DiskIndex): DiskPartition {
 
 /**
  * The source's sfdisk dump fitted to a target of `targetBytes`: without the source's last usable
- * sector, and with the last partition (and the extended partition holding it) left to fill the disk.
+ * sector, and with the last partition (and the extended partition holding it) left to fill a larger
+ * disk, or any disk when the image was captured shrinkable.
  */
 export function fitTable(index: DiskIndex, targetBytes: number): string {
   if (targetBytes === index.diskBytes) return index.table;
   let lines = index.table.split('\n').filter((line) => !/^last-lba:/.test(line));
-  if (targetBytes > index.diskBytes) {
+  if (targetBytes > index.diskBytes || index.shrunk) {
     const last = lastPartition(index);
     const grows = (line: string): boolean => {
       const number = Number(/^\S*?(\d+)\s*:/.exec(line)?.[1]);
@@ -110,7 +111,7 @@ export class DiskApplier {
       throw new EngineError(
         'DiskTooSmall',
         'InvalidOperation',
-        `${target} holds ${targetBytes} bytes, but the image's partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes, and the image was not captured shrinkable); apply it to a disk of at least ${needed} bytes.`,
+        `${target} holds ${targetBytes} bytes, but the image's partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes${index.shrunk ? ', and its last partition is already shrunk to its minimum' : ', and the image was not captured shrinkable: Import-OSImage -Shrinkable'}); apply it to a disk of at least ${needed} bytes.`,
         target,
       );
     }
@@ -162,7 +163,7 @@ export class DiskApplier {
     const sha256 = await verify(this.disk, this.index, this.target);
     await checkTable(this.target, this.index);
     const result: ApplyResult = { targetBytes: this.targetBytes, chunksWritten: this.chunksWritten, chunksSkipped: this.chunksSkipped, bytesWritten: this.bytesWritten, sha256 };
-    if (this.targetBytes > this.index.diskBytes) result.grown = await growLast(this.index, this.target, this.options);
+    if (this.targetBytes > this.index.diskBytes || this.index.shrunk) result.grown = await growLast(this.index, this.target, this.options);
     return result;
   }
 

@@ -7,7 +7,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { CHUNK_BYTES, dataOffsetFor, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
-import { detectFilesystem, partcloneFor, usedRanges, type PartitionTable } from './probe.js';
+import { detectFilesystem, lastOf, partcloneFor, usedRanges, type PartitionTable, type TablePartition } from './probe.js';
 import { CompressPool } from './zstd-pool.js';
 
 export interface ConvertOptions {
@@ -18,6 +18,8 @@ export interface ConvertOptions {
   signal?: AbortSignal;
   /** Where the chunks go until the index is known (default: beside `dest`); removed at the end. */
   scratch?: string;
+  /** The last partition's filesystem shrunk to its minimum (shrink.ts): read from here instead, at this size. */
+  shrunk?: { path: string; size: number };
 }
 
 /** Free gaps up to this size between used ranges are kept: fewer, longer extents compress and write better. */
@@ -41,16 +43,21 @@ export function bootAreaExtents(table: PartitionTable): [number, number][] {
 export async function convertDisk(source: string, diskBytes: number, table: PartitionTable, dest: string, options: ConvertOptions = {}): Promise<DiskIndex> {
   const started = performance.now();
   const level = options.level ?? DEFAULT_LEVEL;
-  const plans: { partition: DiskPartition; extents: [number, number][] }[] = [];
-  for (const p of table.partitions.filter((candidate) => !candidate.extended)) {
-    const filesystem = await detectFilesystem(source, p.start, p.size);
+  const plans: { partition: DiskPartition; extents: [number, number][]; shrunk: boolean }[] = [];
+  const last = lastOf(table);
+  for (const original of table.partitions.filter((candidate) => !candidate.extended)) {
+    const shrunk = original === last && options.shrunk !== undefined;
+    const p = shrunk ? { ...original, size: options.shrunk!.size } : original;
+    // Where the partition's bytes are read: the disk, or the shrunk copy (which starts at 0).
+    const [file, base] = shrunk ? [options.shrunk!.path, 0] : [source, p.start];
+    const filesystem = await detectFilesystem(file, base, p.size);
     const program = filesystem && partcloneFor(filesystem);
     const partition: DiskPartition = { number: p.number, start: p.start, size: p.size, type: p.type, filesystem, method: 'whole', usedBytes: 0 };
     let extents: [number, number][] = [[p.start, p.size]];
     if (filesystem && !program) partition.note = `partclone does not know ${filesystem}: kept whole, zero runs skipped`;
     if (program) {
       try {
-        const used = (await usedRanges(program, source, p.start, p.size)).map(([o, l]): [number, number] => [p.start + o, Math.min(l, p.size - o)]);
+        const used = (await usedRanges(program, file, base, p.size)).map(([o, l]): [number, number] => [p.start + o, Math.min(l, p.size - o)]);
         // The partition's tail lies outside the filesystem's block map but matters: NTFS keeps its
         // backup boot sector in the last sector (ntfsfix refuses a volume without it).
         const tail = Math.min(PARTITION_TAIL_BYTES, p.size);
@@ -61,27 +68,30 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       }
     }
     if (partition.note) options.onNote?.(`Partition ${p.number}: ${partition.note}`);
-    plans.push({ partition, extents });
+    plans.push({ partition, extents, shrunk });
   }
+  const dump = options.shrunk ? shrinkInDump(table, last, options.shrunk.size) : table.dump;
   const boot = bootAreaExtents(table);
   const total = [...boot, ...plans.flatMap((plan) => plan.extents)].reduce((sum, [, length]) => sum + length, 0);
 
   // Chunks go to a scratch file first: the index, which comes before them, is known only at the end.
   const scratch = options.scratch ?? `${dest}.chunks`;
   const input = await open(source, 'r');
+  const shrunkInput = options.shrunk ? await open(options.shrunk.path, 'r') : null;
   const chunksFile = await open(scratch, 'wx+', 0o600);
   const pool = new CompressPool();
   try {
-    const writer = new ChunkWriter(chunksFile, level, table.dump, pool);
+    const writer = new ChunkWriter(chunksFile, level, dump, pool);
     let done = 0;
     const report = (bytes: number): void => {
       done += bytes;
       options.onProgress?.(done, total);
     };
-    for (const [offset, length] of boot) await copyExtent(input, offset, length, false, writer, report, options.signal);
+    for (const [offset, length] of boot) await copyExtent({ file: input, base: 0 }, offset, length, false, writer, report, options.signal);
     for (const plan of plans) {
       const before = writer.logicalBytes;
-      for (const [offset, length] of plan.extents) await copyExtent(input, offset, length, plan.partition.method === 'whole', writer, report, options.signal);
+      const from = plan.shrunk ? { file: shrunkInput!, base: plan.partition.start } : { file: input, base: 0 };
+      for (const [offset, length] of plan.extents) await copyExtent(from, offset, length, plan.partition.method === 'whole', writer, report, options.signal);
       await writer.flush();
       plan.partition.usedBytes = writer.logicalBytes - before;
     }
@@ -92,7 +102,8 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       diskBytes,
       sectorSize: table.sectorSize,
       label: table.label,
-      table: table.dump,
+      table: dump,
+      ...(options.shrunk ? { shrunk: true } : {}),
       partitions: plans.map((plan) => plan.partition),
       compression: { codec: 'zstd', level },
       chunks: writer.chunks,
@@ -114,6 +125,7 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
   } finally {
     await pool.close();
     await input.close();
+    await shrunkInput?.close();
     await chunksFile.close();
     await unlink(scratch).catch(() => undefined);
   }
@@ -128,6 +140,14 @@ async function copyAll(from: FileHandle, bytes: number, to: FileHandle, at: numb
   }
 }
 
+/** The dump with the last partition's size set to `bytes`. */
+function shrinkInDump(table: PartitionTable, last: TablePartition, bytes: number): string {
+  return table.dump
+    .split('\n')
+    .map((line) => (Number(/^\S*?(\d+)\s*:/.exec(line)?.[1]) === last.number ? line.replace(/size=\s*\d+/, `size=${bytes / table.sectorSize}`) : line))
+    .join('\n');
+}
+
 /** Sorted ranges with small gaps closed. */
 function mergeExtents(ranges: [number, number][]): [number, number][] {
   const merged: [number, number][] = [];
@@ -140,12 +160,13 @@ function mergeExtents(ranges: [number, number][]): [number, number][] {
   return merged;
 }
 
-async function copyExtent(input: FileHandle, offset: number, length: number, skipZeros: boolean, writer: ChunkWriter, report: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
+/** Copies the disk's bytes [offset, offset + length), read from `from.file` at `offset - from.base`. */
+async function copyExtent(from: { file: FileHandle; base: number }, offset: number, length: number, skipZeros: boolean, writer: ChunkWriter, report: (bytes: number) => void, signal?: AbortSignal): Promise<void> {
   const buf = Buffer.allocUnsafe(READ_BYTES);
   for (let at = offset; at < offset + length; ) {
     if (signal?.aborted) throw new EngineError('ImportCancelled', 'InvalidOperation', 'import cancelled; nothing was added');
     const want = Math.min(READ_BYTES, offset + length - at);
-    const { bytesRead } = await input.read(buf, 0, want, at);
+    const { bytesRead } = await from.file.read(buf, 0, want, at - from.base);
     if (bytesRead !== want) throw new EngineError('DiskImageTruncated', 'InvalidArgument', `the disk ended at byte ${at + bytesRead}, inside a partition the table says goes on to byte ${offset + length}.`);
     const piece = buf.subarray(0, want);
     if (!skipZeros) await writer.add(at, piece);

@@ -59,8 +59,10 @@ export interface DiskIndex {
   diskBytes: number;
   sectorSize: number;
   label: 'gpt' | 'dos';
-  /** `sfdisk --dump` of the source disk. */
+  /** `sfdisk --dump` of the source disk (with the last partition at its shrunk size when shrunk). */
   table: string;
+  /** Captured shrinkable: the last partition and its filesystem were shrunk to their minimum; apply grows them to fill the disk. */
+  shrunk?: boolean;
   partitions: DiskPartition[];
   compression: { codec: 'zstd'; level: number };
   chunks: DiskChunk[];

@@ -51,6 +51,11 @@ export async function readPartitionTable(path: string): Promise<PartitionTable |
   return { label: table.label, sectorSize, dump: await run('sfdisk', ['--dump', path]), partitions };
 }
 
+/** The partition that ends last (the one that shrinks and grows). */
+export function lastOf(table: PartitionTable): TablePartition {
+  return table.partitions.filter((p) => !p.extended).reduce((a, b) => (b.start + b.size > a.start + a.size ? b : a));
+}
+
 /** blkid's filesystem type for the bytes [offset, offset + size) of a file or device, or null. */
 export async function detectFilesystem(path: string, offset: number, size: number): Promise<string | null> {
   const out = await run('blkid', ['-p', '-o', 'export', '-O', String(offset), '-S', String(size), path], { okCodes: [2] }).catch(() => '');

@@ -11,6 +11,7 @@ import { applyDiskImage } from '../../../src/engine/disk/apply.js';
 import { convertDisk } from '../../../src/engine/disk/convert.js';
 import { readDiskImage } from '../../../src/engine/disk/format.js';
 import { readPartitionTable } from '../../../src/engine/disk/probe.js';
+import { shrinkLastPartition } from '../../../src/engine/disk/shrink.js';
 import { assertDiskMatches, makeDisk, MiB, partitions, root, scratch, sh, withLoop, type TestDisk } from './fixtures.js';
 
 const skip = !root && 'loop devices need root';
@@ -104,7 +105,7 @@ test('a smaller disk is refused, naming both sizes, and left as it was', { skip 
   await writeFile(target, Buffer.alloc(128 * MiB, 0x5a));
   await assert.rejects(applyDiskImage(image, target), (error: Error & { id?: string }) => {
     assert.equal(error.id, 'DiskTooSmall');
-    assert.match(error.message, new RegExp(`holds ${128 * MiB} bytes, but the image's partitions need ${160 * MiB} bytes`));
+    assert.match(error.message, new RegExp(`holds ${128 * MiB} bytes, but the image's partitions need ${160 * MiB} bytes .*not captured shrinkable: Import-OSImage -Shrinkable`));
     return true;
   });
   const content = Buffer.alloc(128 * MiB);
@@ -139,4 +140,24 @@ test('a damaged filesystem is kept whole, with a note saying why, and restored b
     return bytes;
   };
   assert.ok((await read(target)).equals(await read(disk.file)), 'the damaged partition is restored as it was');
+});
+
+test('captured shrinkable, the image fits a smaller disk: its last partition is stored shrunk and grows to fill the target', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'gpt');
+  const table = (await readPartitionTable(disk.file))!;
+  const shrunk = await shrinkLastPartition(disk.file, table, join(dir, 'shrunk.part'));
+  const source = partitions(disk.file).at(-1)!;
+  assert.ok(shrunk.size < source.size / 2, `ext4 shrunk from ${source.size} to ${shrunk.size} bytes`);
+  const image = join(dir, 'shrinkable.mcdisk');
+  const index = await convertDisk(disk.file, (await stat(disk.file)).size, table, image, { shrunk });
+  assert.equal(index.shrunk, true);
+  assert.equal(index.partitions[3]!.size, shrunk.size);
+  const target = join(dir, 'smaller.raw');
+  sh('truncate', ['--size', String(128 * MiB), target]);
+  const result = await applyDiskImage(image, target);
+  const after = partitions(target).at(-1)!;
+  assert.deepEqual(result.grown, { number: 4, sizeBytes: after.size, filesystem: 'ext4', filesystemGrown: true });
+  assert.ok(after.start + after.size > 120 * MiB, 'the last partition fills the smaller disk');
+  await assertDiskMatches(disk, target);
 });

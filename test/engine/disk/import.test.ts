@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
 import { isDiskImageFile } from '../../../src/engine/disk/format.js';
-import { assertDiskMatches, makeDisk, root, scratch, sh } from './fixtures.js';
+import { assertDiskMatches, makeDisk, MiB, root, scratch, sh } from './fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
 
@@ -51,17 +51,18 @@ test('Import-OSImage converts a raw disk into a disk image and keeps a plain fil
   await assertDiskMatches(disk, target);
 });
 
-test('Import-OSImage -FromDisk captures a block device; a file without a partition table is refused', { skip: !root && 'loop devices need root' }, async (t) => {
+test('Import-OSImage -FromDisk -Shrinkable captures a block device and fits a smaller disk; a file without a partition table is refused', { skip: !root && 'loop devices need root' }, async (t) => {
   const dir = await scratch(t);
   const site = join(dir, 'site');
   const disk = await makeDisk(dir, 'dos');
   const device = sh('losetup', ['--find', '--show', '--read-only', disk.file]).trim();
   t.after(() => void spawnSync('losetup', ['--detach', device]));
-  const [captured] = mcshell(site, `Import-OSImage -Path ${device} -FromDisk -Name Captured`);
+  const [captured] = mcshell(site, `Import-OSImage -Path ${device} -FromDisk -Shrinkable -Name Captured`);
   assert.equal(captured!.Format, 'Disk');
   assert.equal(captured!.PartitionTable, 'dos');
   const target = join(dir, 'restored.raw');
-  await applyDiskImage(captured!.Path as string, target);
+  sh('truncate', ['--size', String(128 * MiB), target]);
+  assert.equal((await applyDiskImage(captured!.Path as string, target)).grown?.filesystemGrown, true);
   await assertDiskMatches(disk, target);
 
   await writeFile(join(dir, 'plain.img'), Buffer.alloc(4096));
