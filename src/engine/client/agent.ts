@@ -11,6 +11,9 @@ import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
 import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
+import { verifyDisk } from '../disk/apply.js';
+import type { DiskIndex } from '../disk/format.js';
+import { DiskReceive } from '../disk/receive-target.js';
 import { expandVariables } from '../deploy/device-variables.js';
 import { blockDeviceBytes, isDiskTarget, selectDisk } from './disks.js';
 import type { ContentOffer, SessionReply } from '../dp/control.js';
@@ -147,8 +150,8 @@ function dpWait(options: ClientOptions): DPWait {
 
 class TaskSequenceRun {
   private readonly results: StepResult[];
-  /** What the last ApplyImage step wrote, for Verify and RunCommand. */
-  private applied: { target: string; sha256: string; sizeBytes: number } | null = null;
+  /** What the last ApplyImage step wrote, for Verify and RunCommand: a flat image's bytes at the target's start, or a disk image (its index). */
+  private applied: { target: string; sha256: string; sizeBytes: number; disk?: { index: DiskIndex; grownPartition: number | null } } | null = null;
   /** Set by SetHostname: {hostname} in later steps, MCSHELL_HOSTNAME for commands. */
   private hostname: string | null = null;
   /** The site's manifest-signing key, learned at enrollment. */
@@ -221,6 +224,9 @@ class TaskSequenceRun {
         return this.applyImage(step.imageId, this.target(step.target), index);
       case 'Verify': {
         if (!this.applied) throw new ClientError('NothingToVerify', 'there is no image applied before this Verify step');
+        const { disk, target } = this.applied;
+        if (disk?.grownPartition) return { message: `${target} was read back and verified when the disk image was applied, before partition ${disk.grownPartition} grew (growing rewrites its filesystem's metadata)`, sha256: this.applied.sha256, target };
+        if (disk) return { message: `verified the disk image on ${target}`, sha256: await verifyDisk(disk.index, target), target };
         const actual = await hashFile(this.applied.target, this.applied.sizeBytes);
         if (actual !== this.applied.sha256) throw new ClientError('VerifyFailed', `${this.applied.target} has SHA-256 ${actual}, expected ${this.applied.sha256}`);
         return { message: `verified ${this.applied.target}`, sha256: actual, target: this.applied.target };
@@ -267,6 +273,11 @@ class TaskSequenceRun {
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
+    // A disk image is received like any image (into the target file's partial copy, or a spool file
+    // for a device) and applied to the disk as its chunks arrive.
+    const disk = offer.diskImage ? await DiskReceive.prepare(target, { onNote: (message) => this.options.onEvent?.({ type: 'warning', index, message }) }) : null;
+    const diskTarget = target;
+    target = disk?.transportOut ?? target;
     try {
       await this.checkSpace(target, offer.sizeBytes);
     } catch (error) {
@@ -281,7 +292,7 @@ class TaskSequenceRun {
           got = await this.download(offer, target, index);
           break;
         }
-        const outcome = await this.receiveMulticast(offer, target, index);
+        const outcome = await this.receiveMulticast(offer, target, index, disk?.onBlockStored);
         if (outcome.kind === 'verified') {
           got = outcome;
           mode = 'multicast';
@@ -307,13 +318,38 @@ class TaskSequenceRun {
         break;
       }
     } catch (error) {
+      await disk?.abandon();
       const code = (error as NodeJS.ErrnoException).code;
       throw isDiskFull(code) ? await this.diskError(target, code!, describe(error)) : error;
     }
-    if (got.sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    if (got.sha256 !== offer.sha256) {
+      await disk?.abandon();
+      throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    }
+    if (disk) return this.finishDisk(disk, diskTarget, imageId, mode, note);
     this.applied = { target, sha256: got.sha256, sizeBytes: offer.sizeBytes };
     const kept = got.resumedBytes > 0 ? `; ${formatBytes(got.resumedBytes)} of ${formatBytes(offer.sizeBytes)} were already on disk` : '';
     return { mode, target, sha256: got.sha256, resumedBytes: got.resumedBytes, message: `applied ${imageId} to ${target} by ${mode}${note}${kept}` };
+  }
+
+  /** The disk image's last chunks are applied, everything is read back, the last partition grown. */
+  private async finishDisk(disk: DiskReceive, target: string, imageId: string, mode: 'multicast' | 'unicast', note: string): Promise<Partial<StepResult>> {
+    let applied;
+    try {
+      applied = await disk.finish();
+    } catch (error) {
+      throw new ClientError('ApplyFailed', `applying disk image ${imageId} to ${target} failed: ${describe(error)}`);
+    }
+    if (!applied || !disk.index) throw new ClientError('ApplyFailed', `image ${imageId} was offered as a disk image, but what arrived is not one`);
+    this.applied = { target, sha256: applied.sha256, sizeBytes: applied.targetBytes, disk: { index: disk.index, grownPartition: applied.grown?.number ?? null } };
+    const grown = applied.grown ? `; partition ${applied.grown.number} grown to ${formatBytes(applied.grown.sizeBytes)}${applied.grown.filesystemGrown ? ' with its filesystem' : ''}` : '';
+    return {
+      mode,
+      target,
+      sha256: applied.sha256,
+      resumedBytes: 0,
+      message: `applied disk image ${imageId} to ${target} by ${mode}${note}: ${applied.chunksWritten} chunks written, ${applied.chunksSkipped} already on the disk${grown}`,
+    };
   }
 
   /** Refuses to start when the target's disk cannot hold what is still to come. */
@@ -343,7 +379,7 @@ class TaskSequenceRun {
     return this.dp.untilAnswered(attempt, dpWait(this.options));
   }
 
-  private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<MulticastOutcome> {
+  private async receiveMulticast(offer: ContentOffer, target: string, index: number, onBlockStored?: (offset: number, length: number) => void): Promise<MulticastOutcome> {
     const abort = new AbortController();
     const stopOnParent = () => abort.abort();
     this.options.signal?.addEventListener('abort', stopOnParent, { once: true });
@@ -390,6 +426,7 @@ class TaskSequenceRun {
         imageSha256: Buffer.from(offer.sha256, 'hex'),
         ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
+        onBlockStored,
         onWarning: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
         onProgress: (progress) => {
           receiving = progress.phase !== 'discovering';

@@ -53,6 +53,8 @@ export interface ContentOffer {
   reason?: string;
   /** Multicast of an encrypted image: the session's AES-256 key, base64 (sent only over TLS, only to authorized clients). */
   encryptionKey?: string;
+  /** The image is a disk image (src/engine/disk): the client applies it to the disk rather than copying it. */
+  diskImage?: boolean;
 }
 
 /** The answer to a client's report on its session: leave it, move to a slower stream, or what the waiting session waits for. */
@@ -253,7 +255,7 @@ export class ControlEndpoint {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId, scope);
-    const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256 };
+    const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
     if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
@@ -419,7 +421,7 @@ function lastRun(site: SiteState, deploymentId: string, deviceId: string): { sta
 
 function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {
   const { image, channel } = session;
-  return { mode: 'multicast', imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, sessionId: session.id, group: channel.group, port: channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
+  return { mode: 'multicast', imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}), sessionId: session.id, group: channel.group, port: channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
 }
 
 function bootImageFacts(image: BootImageRecord | undefined) {

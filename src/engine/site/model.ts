@@ -2,6 +2,7 @@
 // plus the history of finished sessions. Plain JSON so it can live in a `conf` store.
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
+import type { DiskSummary } from '../disk/format.js';
 
 export const SITE_SCHEMA_VERSION = 7;
 
@@ -93,6 +94,8 @@ export interface ImageRecord {
   sha256: string;
   importedAt: string;
   multicast: ImageMulticastSettings;
+  /** Set for a disk image (src/engine/disk/format.ts): what its file holds; sizeBytes is the stored size. */
+  disk?: DiskSummary;
 }
 
 export interface DeviceRecord {
