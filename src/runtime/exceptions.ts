@@ -149,7 +149,7 @@ const BY_RECORD_ID: Record<string, string> = {
   ParameterAlreadyBound: `${SMA}ParameterBindingException`,
   InputObjectNotBound: `${SMA}ParameterBindingException`,
   ParameterArgumentTransformation: `${SMA}ParameterBindingArgumentTransformationException`,
-  ParameterBindingValidation: `${SMA}ParameterBindingValidationException`,
+  ParameterArgumentValidationError: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorNullNotAllowed: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorEmptyStringNotAllowed: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorEmptyArrayNotAllowed: `${SMA}ParameterBindingValidationException`,

@@ -18,7 +18,7 @@ import type {
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { confirmQuestion } from './confirm.js';
-import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
+import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration } from './cmdlet.js';
 import {
   BreakSignal,
   ContinueSignal,
@@ -39,6 +39,7 @@ import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
+import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, type ParamTarget } from './paramblock.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
@@ -1069,121 +1070,23 @@ async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeO
 
 // ---------------------------------------------------------------- functions and param() blocks
 
-interface ParamTarget {
-  name: string;
-  parameters: ParameterDeclarations;
-  /** `[CmdletBinding(SupportsShouldProcess, ConfirmImpact = …)]`: -WhatIf and -Confirm, and this impact. */
-  impact?: CmdletDeclaration['impact'];
-  /** `[CmdletBinding()]` or a `[Parameter()]`: an advanced function ($PSCmdlet; no $args). */
-  advanced: boolean;
-  acceptsExtraArguments: boolean;
-  defaults: Map<string, Expression>;
-  types: Map<string, string>;
-}
-
 const paramTargets = new WeakMap<object, ParamTarget>();
 
-const TYPE_FOR: Record<string, ParameterType> = {
-  int: 'int',
-  int32: 'int',
-  int64: 'int',
-  long: 'int',
-  double: 'number',
-  float: 'number',
-  decimal: 'number',
-  string: 'string',
-  'string[]': 'string[]',
-  'int[]': 'int[]',
-  switch: 'switch',
-  bool: 'bool',
-  boolean: 'bool',
-  datetime: 'date',
-  scriptblock: 'scriptblock',
-  hashtable: 'hashtable',
-  'object[]': 'object[]',
-  array: 'object[]',
-};
-
-/** A binder target for a `param()` block: functions, script blocks and script files bind like cmdlets. */
+/** The binder target of a `param()` block, worked out once per block. */
 async function paramTarget(block: ParamBlock, env: Env, name: string, key: object): Promise<ParamTarget> {
-  const cached = paramTargets.get(key);
-  if (cached) return cached;
-  const parameters: ParameterDeclarations = {};
-  const defaults = new Map<string, Expression>();
-  const types = new Map<string, string>();
-  const binding = block.attributes?.find((a) => a.name.toLowerCase() === 'cmdletbinding');
-  let advanced = binding !== undefined;
-  let impact: ParamTarget['impact'];
-  for (const named of binding?.named ?? []) {
-    const name = named.name.toLowerCase();
-    const value = named.value ? await evaluate(named.value, env) : true;
-    if (name === 'supportsshouldprocess' && toBool(value)) impact ??= 'medium';
-    if (name === 'confirmimpact') {
-      const level = toStr(value).toLowerCase();
-      if (level === 'low' || level === 'medium' || level === 'high') impact = level;
-    }
+  let target = paramTargets.get(key);
+  if (!target) {
+    target = await buildParamTarget(block, name, (e) => evaluate(e, env));
+    paramTargets.set(key, target);
   }
-  if (impact !== undefined && !binding!.named.some((n) => n.name.toLowerCase() === 'supportsshouldprocess')) impact = undefined;
-  const literal = async (e: Expression | null) => (e ? evaluate(e, env) : true);
-  for (const [index, p] of block.params.entries()) {
-    const decl: { -readonly [K in keyof ParameterDeclaration]: ParameterDeclaration[K] } = {
-      type: (p.type && TYPE_FOR[p.type.replace(/^system\./, '')]) || 'object',
-      description: '',
-      position: index,
-    };
-    if (p.type) types.set(p.name, p.type);
-    const validate: NonNullable<ParameterDeclaration['validate']> & Record<string, unknown> = {};
-    for (const attribute of p.attributes) {
-      const attr = attribute.name.toLowerCase();
-      const positional: unknown[] = [];
-      for (const e of attribute.positional) positional.push(await evaluate(e, env));
-      if (attr === 'parameter') {
-        advanced = true;
-        for (const named of attribute.named) {
-          const value = await literal(named.value);
-          switch (named.name.toLowerCase()) {
-            case 'mandatory':
-              decl.mandatory = toBool(value);
-              break;
-            case 'position':
-              decl.position = toNumber(value);
-              break;
-            case 'valuefrompipeline':
-              if (toBool(value)) decl.pipeline = decl.pipeline === 'property' ? 'both' : 'value';
-              break;
-            case 'valuefrompipelinebypropertyname':
-              if (toBool(value)) decl.pipeline = decl.pipeline === 'value' ? 'both' : 'property';
-              break;
-            case 'parametersetname':
-              decl.sets = [toStr(value)];
-              break;
-            case 'helpmessage':
-              decl.description = toStr(value);
-              break;
-          }
-        }
-      } else if (attr === 'validateset') validate.set = positional.map(toStr);
-      else if (attr === 'validaterange') validate.range = [toNumber(positional[0]), toNumber(positional[1])];
-      else if (attr === 'validatepattern') validate.pattern = toStr(positional[0]);
-      else if (attr === 'validatenotnullorempty' || attr === 'validatenotnull') validate.notEmpty = true;
-      else if (attr === 'alias') decl.aliases = positional.map(toStr);
-      else if (attr === 'allownull') decl.allowNull = true;
-      else if (attr === 'allowemptystring') decl.allowEmptyString = true;
-      else if (attr === 'allowemptycollection') decl.allowEmptyCollection = true;
-    }
-    if (Object.keys(validate).length) decl.validate = validate;
-    if (decl.type === 'switch') delete decl.position;
-    if (p.defaultValue) defaults.set(p.name, p.defaultValue);
-    parameters[p.name] = decl;
-  }
-  const target: ParamTarget = { name, parameters, advanced, acceptsExtraArguments: !advanced, defaults, types, ...(impact && { impact }) };
-  paramTargets.set(key, target);
   return target;
 }
 
 /** Sets each parameter as a variable: bound value, else its default expression, else $null/$false. */
-async function defineParameters(target: ParamTarget, binding: Binding, binder: Binder, env: Env, scope: Scope): Promise<void> {
+async function defineParameters(target: ParamTarget, binding: Binding, binder: Binder, env: Env, scope: Scope, span: SourceSpan | null = null): Promise<void> {
   const values = binder.finalValues(binding);
+  const invalid = await invalidArgument(target, values, binding.bound, (block, value) => collectScriptBlock(block, env, { input: value }).then(unwrap), span);
+  if (invalid) throw invalid;
   for (const name of Object.keys(target.parameters)) {
     let value = values[name];
     if (!binding.bound.has(name)) {
@@ -1201,6 +1104,9 @@ async function defineParameters(target: ParamTarget, binding: Binding, binder: B
     scope.define('PSCmdlet', new ScriptCmdlet(env, binding, target));
     // -WhatIf on an advanced function reaches the commands it runs (about_Functions_CmdletBindingAttribute).
     if (binding.common.whatIf) scope.define('WhatIfPreference', true);
+    // So do -ErrorAction and -Verbose, as the preference variables of its scope (about_CommonParameters).
+    if (binding.common.errorAction) scope.define('ErrorActionPreference', binding.common.errorAction);
+    if (binding.bound.has('Verbose')) scope.define('VerbosePreference', binding.common.verbose ? 'Continue' : 'SilentlyContinue');
   }
   scope.define('PSBoundParameters', Hashtable.fromEntries([...binding.bound].filter((n) => n in binding.values).map((n) => [n, binding.values[n]])));
 }
@@ -1338,7 +1244,7 @@ async function* runBlock(statements: readonly Statement[], env: Env): Output {
  * objects no process block took), and `clean` last whatever happened, its output dropped
  * (about_Functions_Advanced_Methods). The blocks share env.scope.
  */
-async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => boolean): Output {
+async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => Promise<boolean>): Output {
   const scope = env.scope;
   // Clean runs only when another block ran (PipelineBehaviour.Tests.ps1).
   let ran = false;
@@ -1353,7 +1259,7 @@ async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIte
         for await (const item of upstream) {
           const turn = checkpoint(env);
           if (turn) await turn;
-          if (bindItem && !bindItem(item)) continue;
+          if (bindItem && !(await bindItem(item))) continue;
           scope.define('_', item);
           scope.define('PSItem', item);
           scope.define('input', new LoopEnumerator([item]));
@@ -1442,7 +1348,7 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
   if (block) return paramTarget(block, env, fn.name, fn);
   let target = paramTargets.get(fn);
   if (!target) {
-    target = { name: fn.name, parameters: {}, advanced: false, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
+    target = simpleTarget(fn.name);
     paramTargets.set(fn, target);
   }
   return target;
@@ -1460,14 +1366,20 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
     return async function* (upstream) {
       const scope = env.scope.child('function');
       const fnEnv = called(env, scope);
-      await defineParameters(target, binding, binder, fnEnv, scope);
-      const bindItem = (item: unknown): boolean => {
+      await defineParameters(target, binding, binder, fnEnv, scope, call.span);
+      const bindItem = async (item: unknown): Promise<boolean> => {
         const bound = binder.bindInput(binding, item, call.span);
         if (bound instanceof ErrorRecord) {
           env.session.reportError(bound);
           return false;
         }
         const values = binder.finalValues(bound);
+        const fromInput = [...bound.bound].filter((name) => !binding.bound.has(name));
+        const invalid = await invalidArgument(target, values, fromInput, (block, value) => collectScriptBlock(block, fnEnv, { input: value }).then(unwrap), call.span);
+        if (invalid) {
+          env.session.reportError(invalid.record);
+          return false;
+        }
         for (const name of bound.bound) if (!binding.bound.has(name)) scope.define(name, values[name]);
         return true;
       };
@@ -1479,7 +1391,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
     const scope = env.scope.child('function');
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
     const fnEnv = called(env, scope);
-    await defineParameters(target, bound, binder, fnEnv, scope);
+    await defineParameters(target, bound, binder, fnEnv, scope, call.span);
     try {
       yield* executeStatements(fn.body.body, fnEnv);
     } catch (e) {
@@ -1714,6 +1626,10 @@ class ScriptCmdlet {
     private readonly binding: Binding,
     private readonly target: ParamTarget,
   ) {}
+
+  get ParameterSetName(): string {
+    return new Binder(this.target).chooseSet(this.binding);
+  }
 
   get MyInvocation(): { MyCommand: { Name: string } } {
     return { MyCommand: { Name: this.target.name } };

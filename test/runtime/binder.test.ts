@@ -129,7 +129,7 @@ test('conversion failures name the parameter and what it takes', async () => {
 
 test('validation errors: set, range, pattern, not-empty — each names the parameter and the allowed values', async () => {
   const range = await probeError('a -Count 300');
-  assert.equal(range.fullyQualifiedId, 'ParameterBindingValidation,Set-Probe');
+  assert.equal(range.fullyQualifiedId, 'ParameterArgumentValidationError,Set-Probe');
   assert.match(range.message, /-Count.*300.*1 to 200/);
   const set = await probeError('a -Speed warp');
   assert.match(set.message, /-Speed.*Slow, Medium, Fast/);
