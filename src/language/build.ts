@@ -474,7 +474,14 @@ export class AstBuilder {
   }
 
   parameterList(node: CstNode): A.ParameterDeclaration[] {
-    return nodesOf(node.children, 'parameter').map((p) => this.parameter(p));
+    const params = nodesOf(node.children, 'parameter').map((p) => this.parameter(p));
+    const seen = new Set<string>();
+    for (const p of params) {
+      // PowerShell's parse error DuplicateFormalParameter (about_Functions_Advanced_Parameters).
+      if (seen.has(p.name.toLowerCase())) throw this.error(`Duplicate parameter $${p.name} in parameter list`, p.span);
+      seen.add(p.name.toLowerCase());
+    }
+    return params;
   }
 
   parameter(node: CstNode): A.ParameterDeclaration {
