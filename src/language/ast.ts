@@ -331,7 +331,7 @@ export interface VariableExpression extends NodeBase {
   kind: 'Variable';
   /** Name without `$` and without scope prefix, e.g. `_`, `true`, `args`, `Error`. */
   name: string;
-  scope: 'global' | 'script' | 'local' | null;
+  scope: 'global' | 'script' | 'local' | 'private' | null;
 }
 
 /** `a, b, c` (the comma operator). */

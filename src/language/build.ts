@@ -80,7 +80,7 @@ function precedence(op: IToken): number {
 
 const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
-const scopes = new Set(['global', 'script', 'local']);
+const scopes = new Set(['global', 'script', 'local', 'private']);
 
 /** 1-based line/column of offsets in the script, for spans built inside string tokens. */
 class LineIndex {

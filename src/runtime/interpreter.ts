@@ -39,6 +39,7 @@ import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
+import { getEnvironment, onDrive, setEnvironment } from './drives.js';
 import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, type ParamTarget } from './paramblock.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
@@ -288,6 +289,8 @@ async function* throwing(signal: unknown): Output {
 
 async function* runChain(chain: PipelineChain, env: Env): Output {
   const before = env.session.errorCount;
+  // The left side's own success decides, not an earlier statement's failure.
+  if (chain.left.kind === 'Pipeline') env.session.lastSuccess = true;
   yield* chain.left.kind === 'Pipeline' ? runPipeline(chain.left, env) : runChain(chain.left, env);
   const succeeded = env.session.errorCount === before && env.session.lastSuccess;
   if (chain.operator === '&&' ? succeeded : !succeeded) yield* runPipeline(chain.right, env);
@@ -333,6 +336,9 @@ function distribute(count: number, value: unknown): unknown[] {
 
 /** Sets a variable; `[int]$x = …` makes `int` its type, and a typed variable converts what it is given. */
 function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string): void {
+  const drive = target.name.includes(':') ? onDrive(target.name) : null;
+  if (drive?.drive === 'env') return setEnvironment(drive.name, value === null || value === undefined ? null : toStr(value));
+  if (drive) return setVariable({ ...target, name: drive.name }, value, env, typeConstraint);
   guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint), 'InvalidArgument');
 }
 
@@ -756,6 +762,8 @@ export function lookupVariable(name: string, env: Env): unknown {
     case 'psitem':
       return env.scope.get('_');
   }
+  const drive = name.includes(':') ? onDrive(name) : null;
+  if (drive) return drive.drive === 'env' ? getEnvironment(drive.name) : lookupVariable(drive.name, env);
   return env.scope.get(name);
 }
 
@@ -1354,6 +1362,11 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
   return target;
 }
 
+/** A function's scope: its own, or dot-sourced (`. Set-Here`) the caller's, where what it assigns stays. */
+function functionScope(call: CommandCall, env: Env): Scope {
+  return call.dotSource ? env.scope.transparentChild({}) : env.scope.child('function');
+}
+
 /** A function binds like a cmdlet. With a pipeline parameter its body runs once per input object; otherwise once, with $input. */
 async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env, expectingInput: boolean): Promise<Stage> {
   const target = await functionTarget(fn, env);
@@ -1364,7 +1377,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   const blocks = fn.body.blocks;
   if (blocks) {
     return async function* (upstream) {
-      const scope = env.scope.child('function');
+      const scope = functionScope(call, env);
       const fnEnv = called(env, scope);
       await defineParameters(target, binding, binder, fnEnv, scope, call.span);
       const bindItem = async (item: unknown): Promise<boolean> => {
@@ -1388,7 +1401,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   }
 
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
-    const scope = env.scope.child('function');
+    const scope = functionScope(call, env);
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
     const fnEnv = called(env, scope);
     await defineParameters(target, bound, binder, fnEnv, scope, call.span);

@@ -10,6 +10,8 @@ interface Variable {
   value: unknown;
   /** `[int]$x = …`: every value assigned later is converted to it. */
   type?: string;
+  /** `$private:x`: visible only in the scope that set it, not in child scopes (about_Scopes). */
+  private?: boolean;
 }
 
 export class Scope {
@@ -46,9 +48,12 @@ export class Scope {
 
   private lookup(name: string): Variable | undefined {
     const key = name.toLowerCase();
+    // Private variables are seen up to the first real (non-transparent) scope, not past it.
+    let own = true;
     for (let s: Scope | null = this; s; s = s.parent) {
       const v = s.variables.get(key);
-      if (v) return v;
+      if (v && (own || !v.private)) return v;
+      if (!s.transparent) own = false;
     }
     return undefined;
   }
@@ -68,11 +73,11 @@ export class Scope {
    * is converted and the variable keeps the type; a typed variable converts every value it is given.
    * A failed conversion throws a ConversionError.
    */
-  setLocal(name: string, value: unknown, type?: string): void {
+  setLocal(name: string, value: unknown, type?: string, isPrivate = false): void {
     const key = name.toLowerCase();
     const existing = this.variables.get(key);
     if (!existing && this.transparent) {
-      this.parent!.setLocal(name, value, type);
+      this.parent!.setLocal(name, value, type, isPrivate);
       return;
     }
     const declared = type ?? existing?.type;
@@ -81,6 +86,7 @@ export class Scope {
       existing.value = converted;
       if (type !== undefined) existing.type = type;
     } else this.variables.set(key, type === undefined ? { name, value: converted } : { name, value: converted, type });
+    if (isPrivate) this.variables.get(key)!.private = true;
   }
 
   removeLocal(name: string): void {
@@ -106,9 +112,9 @@ export class Scope {
     return s;
   }
 
-  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null, type?: string): void {
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | 'private' | null = null, type?: string): void {
     if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type);
-    else this.setLocal(name, value, type);
+    else this.setLocal(name, value, type, scope === 'private');
   }
 
   /** Visible variables, innermost first, each name once. */

@@ -7,7 +7,7 @@ import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError, resourceError } from './errors.js';
 import { Scope } from './scope.js';
-import { Version } from './dotnet.js';
+import { PSList, Version } from './dotnet.js';
 import { Hashtable } from './values.js';
 import { MCSHELL_VERSION } from './version.js';
 
@@ -78,7 +78,8 @@ export class Session {
   readonly site: string | undefined;
   readonly views = new Map<string, NonNullable<OutputType['view']>>();
   /** $Error: newest first. */
-  readonly errors: ErrorRecord[] = [];
+  /** $Error: an ArrayList, newest first, so scripts can `$Error.Clear()` it (about_Automatic_Variables). */
+  readonly errors = PSList.create(null, [], (_, value) => value) as PSList & ErrorRecord[];
   /** Any error was written (drives exit code 1). */
   errorWritten = false;
   /** Number of errors raised so far (for $?). */

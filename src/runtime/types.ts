@@ -2,7 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
-import { compareValues, regex, valuesEqual } from './operators.js';
+import { EQUALS, compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
 import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
@@ -25,6 +25,10 @@ export class TypeRef {
   constructor(readonly name: string) {}
   toString(): string {
     return this.name;
+  }
+  /** `[int] -eq [System.Int32]`: the same type, however written. */
+  [EQUALS](other: unknown): boolean {
+    return other instanceof TypeRef && resolveTypeName(other.name).toLowerCase() === resolveTypeName(this.name).toLowerCase();
   }
   /** The type object's properties (`[int].Name` is Int32, `.FullName` System.Int32). */
   toJSON(): Record<string, unknown> {
