@@ -7,6 +7,7 @@ import { manifestBrief } from './manifest.js';
 const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load, brief: () => manifestBrief(name) });
 
 export const commands: readonly CommandEntry[] = [
+  entry('Add-Content', ['ac'], () => import('./core/Add-Content.js')),
   entry('Add-Member', [], () => import('./core/Add-Member.js')),
   entry('Clear-Host', ['cls', 'clear'], () => import('./core/Clear-Host.js')),
   entry('Clear-Variable', ['clv'], () => import('./core/Clear-Variable.js')),

@@ -116,6 +116,21 @@ export type PipelineElement = CommandCall | ExpressionElement;
 export interface ExpressionElement extends NodeBase {
   kind: 'ExpressionElement';
   expression: Expression;
+  /** Redirections of its other streams (present only when there are some). */
+  redirections?: Redirection[];
+}
+
+/**
+ * `2>&1` (merge into the output), `2>$null` (discard), `2> file` / `2>> file`, for the error (2),
+ * warning (3), verbose (4), debug (5), information (6) or all (`*`) streams. The output stream's
+ * `> file` / `>> file` is built as `| Out-File file [-Append]`, which is what PowerShell says it is.
+ */
+export interface Redirection extends NodeBase {
+  kind: 'Redirection';
+  stream: '2' | '3' | '4' | '5' | '6' | '*';
+  append: boolean;
+  /** The file; null for a merge into the output. */
+  target: Expression | null;
 }
 
 export type AssignableExpression = VariableExpression | MemberExpression | IndexExpression;
@@ -256,6 +271,8 @@ export interface CommandCall extends NodeBase {
   dotSource: boolean;
   /** Elements in source order; the binder decides which values belong to which parameter. */
   args: CommandArgument[];
+  /** Redirections of its other streams (present only when there are some). */
+  redirections?: Redirection[];
 }
 
 export type CommandArgument = ParameterArgument | PositionalArgument | SplatArgument;

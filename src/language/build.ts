@@ -597,8 +597,8 @@ export class AstBuilder {
     const c = node.children;
     const expressionNode = nodeOf(c, 'expression');
     const elements: A.PipelineElement[] = [];
-    if (expressionNode) elements.push(this.expressionElement(this.expression(expressionNode)));
-    for (const command of nodesOf(c, 'command')) elements.push(this.command(command));
+    if (expressionNode) elements.push(this.redirected(this.expressionElement(this.expression(expressionNode)), nodesOf(c, 'redirection'), elements));
+    for (const command of nodesOf(c, 'command')) elements.push(this.redirected(this.command(command), nodesOf(command.children, 'redirection'), elements));
     return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }
 
@@ -613,6 +613,41 @@ export class AstBuilder {
     const end = args[args.length - 1]?.span ?? invoked?.span ?? name ?? start;
     const dotSource = invoker?.tokenType.name === 'DotSource';
     return { kind: 'Command', span: this.span(start, end), name: invoked ?? must(name).image, invoked: invoker !== undefined, dotSource, args };
+  }
+
+  /**
+   * Adds an element's redirections to it: `> file` and `>> file` put an Out-File after it (as
+   * PowerShell defines them); the other streams' redirections stay on the element. `pushed` is
+   * the pipeline so far, where the Out-File goes.
+   */
+  private redirected<E extends A.PipelineElement>(element: E, nodes: CstNode[], pushed: A.PipelineElement[]): E | A.CommandCall {
+    if (nodes.length === 0) return element;
+    const redirections: A.Redirection[] = [];
+    let outFile: A.CommandCall | null = null;
+    for (const node of nodes) {
+      const operator = must(tokenOf(node.children, 'Redirection'));
+      const valueNode = nodeOf(node.children, 'commandValue');
+      const target = valueNode ? this.commandValue(valueNode) : null;
+      const span = this.span(operator, target?.span ?? operator);
+      const stream = /^[2-6*]/.test(operator.image) ? (operator.image[0] as A.Redirection['stream']) : null;
+      const append = operator.image.includes('>>');
+      if (target === null && stream === null) throw this.error(`The redirection '${operator.image}' needs a file name after it`, span);
+      if (stream === null || stream === '*') {
+        if (target === null) {
+          if (stream === '*') redirections.push({ kind: 'Redirection', span, stream, append, target });
+          continue;
+        }
+        const args: A.CommandArgument[] = [{ kind: 'PositionalArgument', span: target.span, value: target }];
+        if (append) args.push({ kind: 'ParameterArgument', span, name: 'Append', value: null });
+        outFile = { kind: 'Command', span, name: 'Out-File', invoked: false, dotSource: false, args };
+        if (stream === null) continue;
+      }
+      redirections.push({ kind: 'Redirection', span, stream, append, target });
+    }
+    if (redirections.length > 0) element.redirections = redirections;
+    if (!outFile) return element;
+    pushed.push(element);
+    return outFile;
   }
 
   commandElement(node: CstNode): A.CommandArgument {

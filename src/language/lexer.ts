@@ -98,6 +98,8 @@ class ModeTracker {
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
     } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp || type === DotSource) this.frame.command = true;
+    // `'x' >> ./out.txt`: the file after a redirection is an argument.
+    else if (type === Redirection && !token.image.includes('&')) this.frame.command = true;
     else if (endsCommand.has(type)) this.frame.command = false;
   }
 }
@@ -370,6 +372,18 @@ export const AndAnd = token('AndAnd', '&&', { categories: [ChainOp], label: "'&&
 export const OrOr = token('OrOr', '||', { categories: [ChainOp], label: "'||'" });
 export const Pipe = token('Pipe', '|', { label: "'|'" });
 export const Amp = token('Amp', '&', { label: "'&'" });
+const redirection = /[1-6*]?>>?(?:&1)?/y;
+/** `>`, `>>`, `2>`, `2>&1`, `*>&1` (about_Redirection). A stream number or `*` must start an argument. */
+export const Redirection = token(
+  'Redirection',
+  (text, offset) => {
+    redirection.lastIndex = offset;
+    if (!redirection.test(text)) return -1;
+    if (text.charCodeAt(offset) !== 62 /* > */ && offset > 0 && !/\s/.test(text[offset - 1]!)) return -1;
+    return redirection.lastIndex;
+  },
+  { label: 'a redirection', starts: '>*123456' },
+);
 /** `. ./common.mcs`, `. { … }`: a dot and a space where a statement starts run the command in the current scope. */
 export const DotSource = token('DotSource', guarded(/\.(?=[ \t])/, atStatementStart), { label: "'.'", starts: '.' });
 export const LCurly = token('LCurly', '{', { label: "'{'" });
@@ -575,7 +589,7 @@ export const allTokens: TokenType[] = [
   Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
-  Semi, AndAnd, OrOr, Pipe, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
+  Semi, AndAnd, OrOr, Pipe, Redirection, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
   ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Filter, NamedBlock, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,

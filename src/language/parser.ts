@@ -507,7 +507,15 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   pipeline = this.RULE('pipeline', () => {
-    this.OR((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.expression) }]));
+    this.OR((this.alternatives.pipeline ??= [
+      { ALT: () => this.SUBRULE(this.command) },
+      {
+        ALT: () => {
+          this.SUBRULE(this.expression);
+          this.MANY2(() => this.SUBRULE(this.redirection));
+        },
+      },
+    ]));
     this.MANY(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
@@ -524,7 +532,13 @@ export class McshellParser extends chevrotain.CstParser {
         },
       },
     ]));
-    this.MANY(() => this.SUBRULE(this.commandElement));
+    this.MANY(() => this.OR4((this.alternatives.commandPart ??= [{ ALT: () => this.SUBRULE(this.commandElement) }, { ALT: () => this.SUBRULE(this.redirection) }])));
+  });
+
+  /** `2>&1`, `> file`, `2>$null` (about_Redirection). */
+  redirection = this.RULE('redirection', () => {
+    const operator = this.CONSUME(T.Redirection);
+    this.OPTION({ GATE: () => !operator.image.includes('&'), DEF: () => this.SUBRULE(this.commandValue) });
   });
 
   commandElement = this.RULE('commandElement', () => {

@@ -218,6 +218,8 @@ export interface CmdletContext<S = unknown> {
   removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** Write-Information: shown like Write-Host when `show`; redirected (`6>&1`) whether shown or not. */
+  writeInformation(data: unknown, show: boolean): void;
   /** The command lines entered in this interactive session (Get-History); empty without one. */
   history(): readonly string[];
   /** Write-Progress: drawn by a host on a terminal, when $ProgressPreference allows. */

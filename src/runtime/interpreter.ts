@@ -10,6 +10,7 @@ import type {
   ParamBlock,
   Pipeline,
   PipelineChain,
+  Redirection,
   Script,
   ScriptBlockExpression,
   SourceSpan,
@@ -36,9 +37,10 @@ import {
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
 import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
 import { allMatches, splitAt, splitWhitespace } from './regex.js';
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
+import { InformationRecord, StreamRecord, streamsOf, type StreamRoutes } from './streams.js';
 import { getEnvironment, onDrive, setEnvironment } from './drives.js';
 import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, type ParamTarget } from './paramblock.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
@@ -74,6 +76,8 @@ export interface Env {
   scriptFile: boolean;
   /** Functions, script blocks and scripts being run, nested: limited to maxCallDepth. */
   depth: number;
+  /** Redirected streams (`2>&1`, `4>$null` …) of the command running, and of what it calls. */
+  streams?: StreamRoutes;
 }
 
 /**
@@ -1146,15 +1150,49 @@ async function* expressionStage(expr: Expression, env: Env): Output {
 export async function* runPipeline(pipeline: Pipeline, env: Env, input: AsyncIterable<unknown> | null = null): Output {
   const stages: Stage[] = [];
   for (const [i, element] of pipeline.elements.entries()) {
-    if (element.kind === 'ExpressionElement') {
-      stages.push(() => expressionStage(element.expression, env));
-    } else {
-      stages.push(await prepareCommand(element, env, i > 0 || input !== null));
-    }
+    const redirection = element.redirections ? await redirect(element.redirections, env) : null;
+    const elementEnv = redirection?.env ?? env;
+    const stage: Stage = element.kind === 'ExpressionElement' ? () => expressionStage(element.expression, elementEnv) : await prepareCommand(element, elementEnv, i > 0 || input !== null);
+    stages.push(redirection ? (upstream) => redirection.wrap(stage(upstream)) : stage);
   }
   let stream: AsyncIterable<unknown> | null = input;
   for (const stage of stages) stream = stage(stream);
   yield* stream!;
+}
+
+/**
+ * The environment an element with redirections runs in, and the wrapper of its output: records
+ * merged into the output (`4>&1`) come out before the next object, dropped ones (`2>$null`)
+ * vanish, and those for a file are written to it when the element ends.
+ */
+async function redirect(redirections: readonly Redirection[], env: Env): Promise<{ env: Env; wrap: (output: AsyncIterable<unknown>) => Output }> {
+  const merged: unknown[] = [];
+  const files: { path: string; append: boolean; lines: string[] }[] = [];
+  const streams: StreamRoutes = { ...env.streams };
+  for (const r of redirections) {
+    const target = r.target === null ? undefined : await evaluate(r.target, env);
+    let route: (record: unknown) => void;
+    if (target === undefined) route = (record) => merged.push(record);
+    else if (target === null) route = () => {};
+    else {
+      const file = { path: resolve(env.session.cwd, toStr(target)), append: r.append, lines: [] as string[] };
+      files.push(file);
+      route = (record) => file.lines.push(record instanceof ErrorRecord ? record.message : toStr(record));
+    }
+    for (const stream of streamsOf(r.stream)) streams[stream] = route;
+  }
+  async function* wrap(output: AsyncIterable<unknown>): Output {
+    try {
+      for await (const item of output) {
+        while (merged.length > 0) yield merged.shift();
+        yield item;
+      }
+      while (merged.length > 0) yield merged.shift();
+    } finally {
+      for (const file of files) (file.append ? appendFileSync : writeFileSync)(file.path, file.lines.map((l) => `${l}\n`).join(''));
+    }
+  }
+  return { env: { ...env, streams }, wrap };
 }
 
 async function evaluateArguments(call: CommandCall, env: Env): Promise<ArgumentValue[]> {
@@ -1510,7 +1548,9 @@ class Context implements CmdletContext {
     const action = this.binding.common.errorAction ?? ERROR_ACTIONS.find((a) => a.toLowerCase() === preference.toLowerCase()) ?? 'Continue';
     if (action === 'Stop') throw new RuntimeError(record, true);
     if (action === 'Ignore') return;
-    this.env.session.reportError(record, action === 'SilentlyContinue');
+    const route = this.env.streams?.error;
+    this.env.session.reportError(record, action === 'SilentlyContinue' || route !== undefined);
+    if (route && action !== 'SilentlyContinue') route(record);
   }
   error(error: ErrorInit): RuntimeError {
     return new RuntimeError(this.record(error));
@@ -1519,11 +1559,21 @@ class Context implements CmdletContext {
     throw new StopUpstreamSignal();
   }
   writeWarning(message: string): void {
-    this.env.session.warn(message, null);
+    const route = this.env.streams?.warning;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.warn(message, null);
   }
   writeVerbose(message: string): void {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
-    if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
+    if (!(this.binding.common.verbose || preference === 'continue')) return;
+    const route = this.env.streams?.verbose;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.host.writeVerbose(message);
+  }
+  writeInformation(data: unknown, show: boolean): void {
+    const route = this.env.streams?.information;
+    if (route) route(new InformationRecord(data, toStr(data)));
+    else if (show) this.env.session.host.writeHost(toStr(data), false);
   }
   history(): readonly string[] {
     return this.env.session.host.history?.() ?? [];
@@ -1536,7 +1586,10 @@ class Context implements CmdletContext {
     return host.readLine ? host.readLine(prompt, options) : null;
   }
   writeDebug(message: string): void {
-    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeDebug?.(message);
+    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() === 'silentlycontinue') return;
+    const route = this.env.streams?.debug;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.host.writeDebug?.(message);
   }
   bindScriptBlock(node: ScriptBlockExpression): ScriptBlock {
     return new ScriptBlock(node, this.env.scope);
@@ -1545,7 +1598,9 @@ class Context implements CmdletContext {
     return (scope === 'global' || scope === 'script' ? this.env.scope.find(scope) : this.env.scope).remove(name, scope === undefined);
   }
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
-    this.env.session.host.writeHost(text, options.noNewline ?? false);
+    const route = this.env.streams?.information;
+    if (route) route(new InformationRecord(text, text));
+    else this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
   shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     return shouldProcess(this.env, this.binding, { command: this.decl.name, impact: this.decl.impact, state: this.confirmState, force: options.force }, target, action, this.span);
