@@ -14,6 +14,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Compare-Object', ['compare', 'diff'], () => import('./core/Compare-Object.js')),
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),
   entry('ConvertFrom-Json', [], () => import('./core/ConvertFrom-Json.js')),
+  entry('ConvertFrom-StringData', [], () => import('./core/ConvertFrom-StringData.js')),
   entry('ConvertTo-Csv', [], () => import('./core/ConvertTo-Csv.js')),
   entry('ConvertTo-Json', [], () => import('./core/ConvertTo-Json.js')),
   entry('Copy-Item', ['copy', 'cp', 'cpi'], () => import('./core/Copy-Item.js')),

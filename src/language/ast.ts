@@ -144,6 +144,8 @@ export interface Assignment extends NodeBase {
   value: Statement;
   /** `[int]$x = '5'`: the variable keeps the type, later assignments convert (present only then). */
   typeConstraint?: string;
+  /** `[ValidateSet('a','b')][string]$x = 'a'`: the variable's validation attributes, checked at every assignment (present only then). */
+  attributes?: AttributeNode[];
 }
 
 export interface IfStatement extends NodeBase {
@@ -455,6 +457,8 @@ export interface CastExpression extends NodeBase {
   kind: 'Cast';
   type: string;
   operand: Expression;
+  /** `[ValidateRange(0,10)][int]$n`: validation attributes before the type (present only then; they matter in an assignment). */
+  attributes?: AttributeNode[];
 }
 
 /** `[Math]` on its own (for `[Math]::Round(...)`). */

@@ -554,11 +554,13 @@ export class AstBuilder {
       const assignable = (e: A.Expression | undefined): e is A.AssignableExpression => e !== undefined && (e.kind === 'Variable' || e.kind === 'Member' || e.kind === 'Index');
       let target: A.Assignment['target'] | undefined;
       let typeConstraint: string | undefined;
+      let attributes: A.AttributeNode[] | undefined;
       if (assignable(single)) target = single;
       else if (single?.kind === 'Cast' && single.operand.kind === 'Variable') {
         if (single.type === 'ordered') throw this.error('The ordered attribute can be specified only on a hash literal node', single.span);
         target = single.operand;
         typeConstraint = single.type;
+        if (single.attributes) attributes = single.attributes;
       } else if (single?.kind === 'ArrayLiteral' && operator === '=' && single.elements.every(assignable)) target = single;
       if (target === undefined) {
         throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
@@ -566,6 +568,7 @@ export class AstBuilder {
       const value = this.valueStatement(this.statement(must(nodeOf(c, 'statement'))));
       const assignment: A.Assignment = { kind: 'Assignment', span: this.span(first.span, value.span), target, operator, value };
       if (typeConstraint !== undefined) assignment.typeConstraint = typeConstraint;
+      if (attributes) assignment.attributes = attributes;
       return assignment;
     }
     if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
@@ -625,9 +628,7 @@ export class AstBuilder {
     const redirections: A.Redirection[] = [];
     let outFile: A.CommandCall | null = null;
     for (const node of nodes) {
-      const operator = must(tokenOf(node.children, 'Redirection'));
-      const valueNode = nodeOf(node.children, 'commandValue');
-      const target = valueNode ? this.commandValue(valueNode) : null;
+      const { operator, target } = this.redirection(node);
       const span = this.span(operator, target?.span ?? operator);
       const stream = /^[2-6*]/.test(operator.image) ? (operator.image[0] as A.Redirection['stream']) : null;
       const append = operator.image.includes('>>');
@@ -648,6 +649,11 @@ export class AstBuilder {
     if (!outFile) return element;
     pushed.push(element);
     return outFile;
+  }
+
+  redirection(node: CstNode): { operator: IToken; target: A.Expression | null } {
+    const valueNode = nodeOf(node.children, 'commandValue');
+    return { operator: must(tokenOf(node.children, 'Redirection')), target: valueNode ? this.commandValue(valueNode) : null };
   }
 
   commandElement(node: CstNode): A.CommandArgument {
@@ -743,11 +749,19 @@ export class AstBuilder {
 
   typeExpression(node: CstNode): A.Expression {
     const c = node.children;
-    const literal = must(nodeOf(c, 'typeLiteral'));
+    const literal = must(nodeOf(c, 'attribute'));
     const type = this.typeLiteral(literal);
     const literalSpan = this.between(literal, 'LBracket', 'RBracket');
     const operandNode = nodeOf(c, 'castOperand');
     let result: A.Expression;
+    if (tokenOf(literal.children, 'CallParen') !== undefined) {
+      // `[ValidateSet(…)]` before a (typed) variable: the cast, or an untyped `[object]` one, carries it.
+      const attribute = this.attribute(literal);
+      if (!operandNode) throw this.error(`Unexpected attribute '${attribute.name}': an attribute must be followed by a variable or a parameter`, literalSpan);
+      const operand = this.unary(operandNode);
+      const cast: A.CastExpression = operand.kind === 'Cast' ? operand : { kind: 'Cast', span: operand.span, type: 'object', operand };
+      return { ...cast, span: this.span(literalSpan, operand.span), attributes: [attribute, ...(cast.attributes ?? [])] };
+    }
     if (operandNode) {
       const operand = this.unary(operandNode);
       result = { kind: 'Cast', span: this.span(literalSpan, operand.span), type, operand };

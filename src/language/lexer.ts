@@ -134,6 +134,8 @@ function atStatementStart(tokens: IToken[]): boolean {
   if (type === LParen) return frame.kind === 'paren' || frame.kind === 'cond' || frame.kind === 'foreach';
   // `param($x) if (…)`: the body may start on the param block's line.
   if (type === RParen) return tracker.lastClosed?.kind === 'param' && tracker.lastClosed.before === Param;
+  // `trap { … } "next"`, `function f { … } f`: a statement may follow their body on the same line.
+  if (type === RCurly) return tracker.lastClosed?.kind === 'block' && (tracker.lastClosed.before === Trap || tracker.lastClosed.before === FunctionName);
   return statementStarters.has(type);
 }
 
@@ -254,6 +256,10 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   if (type === RBracket) {
     paramKeyword.lastIndex = nextNonBlank(text, offset);
     if (paramKeyword.test(text)) return true;
+    // `[ValidateSet('a')]⏎[string]$x = 'a'`: an attribute starting a statement goes on to its variable.
+    const opened = tracker.lastClosed;
+    const next = text.charCodeAt(nextNonBlank(text, offset));
+    if (tokens[tokens.length - 2]?.tokenType === RParen && opened?.kind === 'bracket' && (opened.before === undefined || opened.before === Newline || opened.before === Semi || opened.before === LCurly) && (next === 91 /* [ */ || next === 36) /* $ */) return true;
   }
   // Braces on their own line: `if ($x)⏎{`, `else⏎{`, `function f⏎{`, `catch [T]⏎{`.
   const closed = tracker.lastClosed;

@@ -3,6 +3,7 @@
 // -First 1) the upstream generators are closed and stop working.
 import type {
   Assignment,
+  AttributeNode,
   CommandCall,
   Expression,
   FunctionDefinition,
@@ -42,7 +43,8 @@ import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
 import { InformationRecord, StreamRecord, streamsOf, type StreamRoutes } from './streams.js';
 import { getEnvironment, onDrive, setEnvironment } from './drives.js';
-import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, type ParamTarget } from './paramblock.js';
+import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, validationRules, type ParamTarget } from './paramblock.js';
+import { validationProblemNow } from './validation.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
@@ -197,7 +199,9 @@ async function* executeTrapped(statements: readonly Statement[], traps: readonly
       yield* executeStatements([statement], trying);
     } catch (e) {
       if (!(e instanceof RuntimeError)) throw e;
-      const trap = traps.find((t) => catchMatches(t.types, e.record, t.span));
+      // A trap for the error's type goes before a trap for any error, wherever each is written (about_Trap).
+      const matching = traps.filter((t) => catchMatches(t.types, e.record, t.span));
+      const trap = matching.find((t) => t.types.length > 0) ?? matching[0];
       if (!trap) throw e;
       e.record.span ??= statement.span;
       const scope = env.scope.transparentChild({ _: e.record, PSItem: e.record });
@@ -311,6 +315,10 @@ async function assign(statement: Assignment, env: Env): Promise<void> {
   }
   let value = await statementValue(statement.value, env);
   if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
+  if (statement.attributes && statement.target.kind === 'Variable') {
+    setVariable(statement.target, value, env, statement.typeConstraint, await variableCheck(statement.target.name, statement.attributes, env));
+    return;
+  }
   await assignTo(statement.target, value, env, statement.typeConstraint);
 }
 
@@ -339,11 +347,39 @@ function distribute(count: number, value: unknown): unknown[] {
 }
 
 /** Sets a variable; `[int]$x = …` makes `int` its type, and a typed variable converts what it is given. */
-function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string): void {
+function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string, check?: (value: unknown) => void): void {
   const drive = target.name.includes(':') ? onDrive(target.name) : null;
   if (drive?.drive === 'env') return setEnvironment(drive.name, value === null || value === undefined ? null : toStr(value));
-  if (drive) return setVariable({ ...target, name: drive.name }, value, env, typeConstraint);
-  guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint), 'InvalidArgument');
+  if (drive) return setVariable({ ...target, name: drive.name }, value, env, typeConstraint, check);
+  try {
+    guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint, check), 'InvalidArgument');
+  } catch (e) {
+    // A failed validation check knows no place: the assignment's.
+    if (e instanceof RuntimeError) e.record.span ??= target.span;
+    throw e;
+  }
+}
+
+/**
+ * The check a variable's validation attributes make of every value it is given (about_Functions_Advanced_Parameters:
+ * "validation attributes on variables"): PowerShell's ValidationMetadataException when one fails. Its
+ * [ValidateScript()] runs synchronously, so it must be one expression (`{ $_ -gt 0 }`).
+ */
+async function variableCheck(name: string, attributes: readonly AttributeNode[], env: Env): Promise<(value: unknown) => void> {
+  const rules = await validationRules(attributes, (e) => evaluate(e, env));
+  const runScript = (block: ScriptBlock, item: unknown): unknown => {
+    const body = block.node.body;
+    if (block.node.params !== null || body.length !== 1 || !isSyncStatement(body[0]!)) {
+      throw new ConversionError(`The [ValidateScript()] of variable $${name} must be a single expression in mcshell (a command in it needs a function parameter instead).`);
+    }
+    return runSyncStatement(body[0]!, { ...env, scope: blockScope(block, { input: item }) });
+  };
+  return (value) => {
+    const problem = validationProblemNow(rules, value, runScript);
+    if (problem !== null) {
+      throw runtimeError({ id: 'ValidateSetFailure', category: 'InvalidData', message: `The variable cannot be validated because the value ${toStr(value)} is not a valid value for the ${name} variable. ${problem}`, target: value, exception: 'System.Management.Automation.ValidationMetadataException' });
+    }
+  };
 }
 
 /** assign() for a statement where isSyncStatement holds, given the value. */
@@ -673,7 +709,8 @@ function syncExpression(statement: Statement): Expression | undefined {
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
 function isSyncStatement(statement: Statement): boolean {
   // `??=` evaluates its value only when the target is $null: assign() does that.
-  if (statement.kind === 'Assignment') return statement.operator !== '??=' && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
+  // A declaration with validation attributes works them out first (assign()).
+  if (statement.kind === 'Assignment') return statement.operator !== '??=' && !statement.attributes && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
   return syncExpression(statement) !== undefined;
 }
 
@@ -1012,6 +1049,12 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
   if (expr.isStatic && object instanceof TypeRef && lower === 'new' && exceptionTypeNamed(object.name) !== undefined) return newException(object.name, args);
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
+  }
+  if (object instanceof ScriptBlock && lower === 'getnewclosure') {
+    // The variables visible now, copied: later changes to them do not reach the closure (about_Script_Blocks).
+    const closure = env.session.global.child();
+    for (const { name, value } of env.scope.list()) closure.define(name, value);
+    return new ScriptBlock(object.node, closure);
   }
   if (lower === 'foreach' || lower === 'where' || hasScriptMethod(object, lower)) {
     const run = (block: ScriptBlock, input: unknown, blockArgs: unknown[]) => collectScriptBlock(block, env, { input, args: blockArgs, dotSource: true });

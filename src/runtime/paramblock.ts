@@ -4,7 +4,8 @@
 import type { AttributeNode, Expression, ParamBlock, SourceSpan } from '../language/ast.js';
 import type { CmdletDeclaration, ParameterDeclaration, ParameterDeclarations, ParameterType } from './cmdlet.js';
 import { ErrorRecord, RuntimeError } from './errors.js';
-import { isValidationAttribute, validationProblem, validationRule, type ScriptRunner, type ValidationRule } from './validation.js';
+import type { ScriptBlock } from './scriptblock.js';
+import { isValidationAttribute, validationProblem, validationRule, type ValidationRule } from './validation.js';
 import { toBool, toNumber, toStr } from './values.js';
 
 export interface ParamTarget {
@@ -153,7 +154,7 @@ export async function paramTarget(block: ParamBlock, name: string, evaluate: Eva
  * Checks the bound values against their parameters' validation attributes: PowerShell's
  * ParameterArgumentValidationError for the first that fails, or null.
  */
-export async function invalidArgument(target: ParamTarget, values: Readonly<Record<string, unknown>>, bound: Iterable<string>, runScript: ScriptRunner, span: SourceSpan | null): Promise<RuntimeError | null> {
+export async function invalidArgument(target: ParamTarget, values: Readonly<Record<string, unknown>>, bound: Iterable<string>, runScript: (block: ScriptBlock, item: unknown) => Promise<unknown>, span: SourceSpan | null): Promise<RuntimeError | null> {
   for (const name of bound) {
     const rules = target.validation.get(name);
     if (!rules) continue;

@@ -12,6 +12,8 @@ interface Variable {
   type?: string;
   /** `$private:x`: visible only in the scope that set it, not in child scopes (about_Scopes). */
   private?: boolean;
+  /** `[ValidateSet(…)]$x = …`: checks every value assigned (after conversion); throws when one fails. */
+  check?: (value: unknown) => void;
 }
 
 export class Scope {
@@ -73,20 +75,22 @@ export class Scope {
    * is converted and the variable keeps the type; a typed variable converts every value it is given.
    * A failed conversion throws a ConversionError.
    */
-  setLocal(name: string, value: unknown, type?: string, isPrivate = false): void {
+  setLocal(name: string, value: unknown, type?: string, isPrivate = false, check?: Variable['check']): void {
     const key = name.toLowerCase();
     const existing = this.variables.get(key);
     if (!existing && this.transparent) {
-      this.parent!.setLocal(name, value, type, isPrivate);
+      this.parent!.setLocal(name, value, type, isPrivate, check);
       return;
     }
     const declared = type ?? existing?.type;
     const converted = declared === undefined ? value : cast(declared, value);
+    (check ?? existing?.check)?.(converted);
     if (existing) {
       existing.value = converted;
       if (type !== undefined) existing.type = type;
     } else this.variables.set(key, type === undefined ? { name, value: converted } : { name, value: converted, type });
     if (isPrivate) this.variables.get(key)!.private = true;
+    if (check) this.variables.get(key)!.check = check;
   }
 
   removeLocal(name: string): void {
@@ -112,9 +116,9 @@ export class Scope {
     return s;
   }
 
-  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | 'private' | null = null, type?: string): void {
-    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type);
-    else this.setLocal(name, value, type, scope === 'private');
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | 'private' | null = null, type?: string, check?: Variable['check']): void {
+    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type, false, check);
+    else this.setLocal(name, value, type, scope === 'private', check);
   }
 
   /** Visible variables, innermost first, each name once. */

@@ -300,6 +300,7 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
   if (value instanceof Hashtable) {
     switch (lower) {
       case 'containskey':
+      case 'contains': // IDictionary.Contains: a key
         return value.has(args[0]);
       case 'containsvalue':
         return value.values().some((v) => valuesEqual(v, args[0]));

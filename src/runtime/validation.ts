@@ -5,7 +5,7 @@
 // each with PowerShell's ErrorMessage = "…{0}…" override. Messages follow PowerShell's wording.
 import type { AttributeNode } from '../language/ast.js';
 import { ScriptBlock } from './scriptblock.js';
-import { numberToString, toBool, toNumber, toStr, tryToNumber } from './values.js';
+import { numberToString, roundHalfEven, toBool, toNumber, toStr, tryToNumber } from './values.js';
 
 type RangeKind = 'positive' | 'nonnegative' | 'negative' | 'nonpositive';
 
@@ -76,13 +76,20 @@ export function validationRule(attribute: AttributeNode, positional: unknown[], 
   }
 }
 
-/** Runs a [ValidateScript()] block with $_ set to the value: its result as a boolean. */
-export type ScriptRunner = (block: ScriptBlock, value: unknown) => Promise<unknown> | unknown;
+/** A [ValidateScript()] block to run with $_ set to `item`; the driver sends back its result. */
+interface ScriptRequest {
+  block: ScriptBlock;
+  item: unknown;
+}
 
 const isEmpty = (v: unknown) => v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
 
-/** What is wrong with `value` under the rules (PowerShell's message), or null when it passes. */
-export async function validationProblem(rules: readonly ValidationRule[], value: unknown, runScript: ScriptRunner): Promise<string | null> {
+/**
+ * What is wrong with `value` under the rules (PowerShell's message), or null when it passes. A
+ * generator, so the same checks serve parameters (whose scripts may run commands: async) and
+ * variables (assigned synchronously): it yields each script to run and receives its result.
+ */
+function* problems(rules: readonly ValidationRule[], value: unknown): Generator<ScriptRequest, string | null, unknown> {
   for (const rule of rules) {
     // Collection-level rules look at the whole value; the others at each element.
     if (rule.kind === 'count') {
@@ -108,11 +115,33 @@ export async function validationProblem(rules: readonly ValidationRule[], value:
       continue;
     }
     for (const item of Array.isArray(value) ? value : [value]) {
-      const problem = await itemProblem(rule, item, runScript);
+      const problem = rule.kind === 'script' ? (toBool(yield { block: rule.block, item }) ? null : scriptFailed(rule.block, item)) : itemProblem(rule, item);
       if (problem !== null) return rule.errorMessage ? format(rule.errorMessage, item, ruleText(rule)) : problem;
     }
   }
   return null;
+}
+
+/** validation problems for a parameter: its scripts run by `runScript` (async). */
+export async function validationProblem(rules: readonly ValidationRule[], value: unknown, runScript: (block: ScriptBlock, item: unknown) => Promise<unknown>): Promise<string | null> {
+  const checks = problems(rules, value);
+  for (let step = checks.next(); ; ) {
+    if (step.done) return step.value;
+    step = checks.next(await runScript(step.value.block, step.value.item));
+  }
+}
+
+/** validation problems for a variable being assigned: its scripts run by `runScript` (synchronously). */
+export function validationProblemNow(rules: readonly ValidationRule[], value: unknown, runScript: (block: ScriptBlock, item: unknown) => unknown): string | null {
+  const checks = problems(rules, value);
+  for (let step = checks.next(); ; ) {
+    if (step.done) return step.value;
+    step = checks.next(runScript(step.value.block, step.value.item));
+  }
+}
+
+function scriptFailed(block: ScriptBlock, item: unknown): string {
+  return `The "${block.node.text.trim()}" validation script for the argument with value "${toStr(item)}" did not return a result of True. Determine why the validation script failed, and then try the command again.`;
 }
 
 /** {1} of an ErrorMessage: the set, pattern or script the value failed. */
@@ -128,7 +157,7 @@ function format(template: string, value: unknown, rule: string): string {
   return template.replace(/\{([01])\}/g, (_, i: string) => (i === '0' ? toStr(value) : rule));
 }
 
-async function itemProblem(rule: ValidationRule, item: unknown, runScript: ScriptRunner): Promise<string | null> {
+function itemProblem(rule: ValidationRule, item: unknown): string | null {
   const text = toStr(item);
   switch (rule.kind) {
     case 'set': {
@@ -136,7 +165,9 @@ async function itemProblem(rule: ValidationRule, item: unknown, runScript: Scrip
       return ok ? null : `The argument "${text}" does not belong to the set "${rule.values.join(',')}" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.`;
     }
     case 'range': {
-      const n = typeof item === 'number' ? item : tryToNumber(item);
+      // Compared in the bounds' type, as PowerShell converts it: with integer bounds 10.5 is 10 (rounded half to even) and passes (0,10).
+      const number = typeof item === 'number' ? item : tryToNumber(item);
+      const n = number !== undefined && Number.isInteger(rule.min) && Number.isInteger(rule.max) ? roundHalfEven(number) : number;
       if (n === undefined) return `The argument "${text}" cannot be validated because its type is not a number.`;
       if (n < rule.min) return `The ${text} argument is less than the minimum allowed range of ${numberToString(rule.min)}. Supply an argument that is greater than or equal to ${numberToString(rule.min)} and then try the command again.`;
       if (n > rule.max) return `The ${text} argument is greater than the maximum allowed range of ${numberToString(rule.max)}. Supply an argument that is less than or equal to ${numberToString(rule.max)} and then try the command again.`;
@@ -154,10 +185,6 @@ async function itemProblem(rule: ValidationRule, item: unknown, runScript: Scrip
       if (text.length < rule.min) return `The character length (${text.length}) of the argument is too short. Specify an argument with a length that is greater than or equal to "${rule.min}", and then try the command again.`;
       if (text.length > rule.max) return `The character length of the ${text.length} argument is too long. Shorten the character length of the argument so it is fewer than or equal to "${rule.max}" characters, and then try the command again.`;
       return null;
-    case 'script':
-      return toBool(await runScript(rule.block, item))
-        ? null
-        : `The "${rule.block.node.text.trim()}" validation script for the argument with value "${text}" did not return a result of True. Determine why the validation script failed, and then try the command again.`;
     default:
       return null;
   }

@@ -308,6 +308,8 @@ export function getMember(value: unknown, name: string): unknown {
     return unwrap(collected);
   }
   if (value instanceof Hashtable) {
+    // `.psbase`: the dictionary's own members, also when a key hides one ($h.keys with a key 'keys').
+    if (lower === 'psbase') return { Keys: value.keys(), Values: value.values(), Count: value.size };
     if (value.has(name)) return value.get(name);
     if (lower === 'count') return value.size;
     if (lower === 'keys') return value.keys();
