@@ -45,6 +45,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Move-Item', ['move', 'mv', 'mi'], () => import('./core/Move-Item.js')),
   entry('New-Item', ['ni'], () => import('./core/New-Item.js')),
   entry('New-Object', [], () => import('./core/New-Object.js')),
+  entry('New-Variable', ['nv'], () => import('./core/New-Variable.js')),
   entry('Out-File', [], () => import('./core/Out-File.js')),
   entry('Out-Null', [], () => import('./core/Out-Null.js')),
   entry('Out-String', [], () => import('./core/Out-String.js')),

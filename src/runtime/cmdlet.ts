@@ -31,6 +31,16 @@ export type ParameterType =
   /** Anything, as an array (a single value is wrapped). */
   | 'object[]';
 
+/** A scope named as PowerShell's -Scope parameters take it (about_Scopes § Scope modifiers). */
+export type VariableScope = 'global' | 'script' | 'local' | number;
+
+/** -Scope's text (`Global`, `1` …) as a VariableScope, or null when it is neither a scope name nor a number. */
+export function variableScope(text: string): VariableScope | null {
+  const lower = text.toLowerCase();
+  if (lower === 'global' || lower === 'script' || lower === 'local') return lower;
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
+
 export interface ParameterValidation {
   /** Allowed values (case-insensitive; canonicalised to the declared spelling). */
   set?: readonly string[];
@@ -239,7 +249,10 @@ export interface CmdletContext<S = unknown> {
   invokeCollect(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): Promise<unknown[]>;
   getVariable(name: string): unknown;
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
-  listVariables(): { name: string; value: unknown }[];
+  /** The variables visible here, or in a scope: Global, Script, Local or a number (0 this scope, 1 its parent …). */
+  listVariables(scope?: VariableScope): { name: string; value: unknown }[];
+  /** Whether that scope itself holds the variable (New-Variable's check). */
+  hasVariable(name: string, scope: VariableScope): boolean;
   /** A path relative to the shell's location. */
   resolvePath(path: string): string;
   /** The shell's location (Get-Location). */

@@ -20,7 +20,7 @@ import type {
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { confirmQuestion } from './confirm.js';
-import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration } from './cmdlet.js';
+import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type VariableScope } from './cmdlet.js';
 import {
   BreakSignal,
   ContinueSignal,
@@ -107,6 +107,7 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile, depth: 0 };
+  session.sources.set(script.span.file, script.source);
   if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
   await bindScriptArguments(script, options.args ?? [], env);
   const output = script.blocks ? runNamedBlocks(script.blocks, env, null) : runBlock(script.body, env);
@@ -1400,6 +1401,7 @@ async function loadScriptFile(file: string, written: string, env: Env, span: Sou
     throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: file, span, exception: 'System.Management.Automation.ParseException' });
   }
   parsedScripts.set(file, { mtimeMs: stats.mtimeMs, size: stats.size, script });
+  env.session.sources.set(script.span.file, script.source);
   return script;
 }
 
@@ -1444,8 +1446,25 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
 }
 
 /** A function's scope: its own, or dot-sourced (`. Set-Here`) the caller's, where what it assigns stays. */
-function functionScope(call: CommandCall, env: Env): Scope {
-  return call.dotSource ? env.scope.transparentChild({}) : env.scope.child('function');
+function functionScope(call: CommandCall, env: Env, fn: FunctionDefinition): Scope {
+  const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('function');
+  scope.define('MyInvocation', functionInvocation(call, env, fn));
+  return scope;
+}
+
+/** A function's $MyInvocation: its name, how it was called, and the line that called it (about_Automatic_Variables). */
+function functionInvocation(call: CommandCall, env: Env, fn: FunctionDefinition): Record<string, unknown> {
+  const source = env.session.sources.get(call.span.file) ?? '';
+  const lineStart = source.lastIndexOf('\n', call.span.startOffset - 1) + 1;
+  const lineEnd = source.indexOf('\n', call.span.startOffset);
+  return {
+    MyCommand: { Name: fn.name, CommandType: 'Function' },
+    InvocationName: typeof call.name === 'string' ? call.name : fn.name,
+    Line: source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd).replace(/\r$/, ''),
+    ScriptLineNumber: call.span.startLine,
+    OffsetInLine: call.span.startColumn,
+    ScriptName: call.span.file.startsWith('<') ? '' : call.span.file,
+  };
 }
 
 /** A function binds like a cmdlet. With a pipeline parameter its body runs once per input object; otherwise once, with $input. */
@@ -1458,7 +1477,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   const blocks = fn.body.blocks;
   if (blocks) {
     return async function* (upstream) {
-      const scope = functionScope(call, env);
+      const scope = functionScope(call, env, fn);
       const fnEnv = called(env, scope);
       await defineParameters(target, binding, binder, fnEnv, scope, call.span);
       const bindItem = async (item: unknown): Promise<boolean> => {
@@ -1482,7 +1501,7 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   }
 
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
-    const scope = functionScope(call, env);
+    const scope = functionScope(call, env, fn);
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
     const fnEnv = called(env, scope);
     await defineParameters(target, bound, binder, fnEnv, scope, call.span);
@@ -1660,8 +1679,17 @@ class Context implements CmdletContext {
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void {
     this.env.scope.set(name, value, scope ?? null);
   }
-  listVariables() {
-    return this.env.scope.list();
+  listVariables(scope?: VariableScope) {
+    return scope === undefined ? this.env.scope.list() : this.scopeNamed(scope).list();
+  }
+  hasVariable(name: string, scope: VariableScope): boolean {
+    return this.scopeNamed(scope).hasLocal(name);
+  }
+  private scopeNamed(scope: VariableScope): Scope {
+    if (scope === 'global' || scope === 'script') return this.env.scope.find(scope);
+    const found = this.env.scope.ancestor(scope === 'local' ? 0 : scope);
+    if (!found) throw this.error({ id: 'ArgumentOutOfRange', category: 'InvalidArgument', message: `The scope number '${scope}' exceeds the number of active scopes.`, target: scope });
+    return found;
   }
   resolvePath(path: string): string {
     if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });

@@ -106,6 +106,22 @@ export class Scope {
     return false;
   }
 
+  /** The scope `levels` up (0: this one), counting only real (non-transparent) scopes; null past the global scope. */
+  ancestor(levels: number): Scope | null {
+    let s: Scope | null = this;
+    while (s?.transparent) s = s.parent;
+    for (let i = 0; i < levels && s; i++) {
+      s = s.parent;
+      while (s?.transparent) s = s.parent;
+    }
+    return s;
+  }
+
+  /** Whether this scope itself (not a parent) holds the variable. */
+  hasLocal(name: string): boolean {
+    return this.variables.has(name.toLowerCase());
+  }
+
   /** The nearest enclosing scope of a kind (`script` falls back to global outside a script). */
   find(kind: 'global' | 'script'): Scope {
     let s: Scope = this;

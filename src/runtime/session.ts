@@ -88,6 +88,8 @@ export class Session {
   lastSuccess = true;
   /** The text FORMATTED_TEXT commands output in the current run, so the output can tell it from other strings. */
   readonly formattedText = new TextLedger();
+  /** The text of each script run (by its span's file name), for $MyInvocation.Line. */
+  readonly sources = new Map<string, string>();
   private readonly byName = new Map<string, CommandEntry>();
   private readonly loaded = new Map<CommandEntry, Promise<CmdletDeclaration>>();
   private readonly warned = new Set<string>();
