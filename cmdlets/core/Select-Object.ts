@@ -18,7 +18,8 @@ export default defineCmdlet({
     SkipLast: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Leaves out the last N objects.' },
     Index: { type: 'int[]', description: 'Outputs only the objects at these 0-based positions (in input order).' },
     SkipIndex: { type: 'int[]', description: 'Leaves out the objects at these 0-based positions.' },
-    Unique: { type: 'switch', description: 'Drops duplicate objects.' },
+    Unique: { type: 'switch', description: 'Drops duplicate objects (text compared case-sensitively, as PowerShell does).' },
+    CaseInsensitive: { type: 'switch', description: 'With -Unique: text differing only in case counts as the same.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to select from.' },
   },
   examples: [
@@ -62,7 +63,8 @@ export default defineCmdlet({
     } else outputs = [item];
     for (const out of outputs) {
       if (params.Unique) {
-        const key = JSON.stringify(toPlainData(out));
+        const json = JSON.stringify(toPlainData(out));
+        const key = params.CaseInsensitive ? json.toLowerCase() : json;
         if (state.unique.has(key)) continue;
         state.unique.add(key);
       }

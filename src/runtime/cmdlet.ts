@@ -251,6 +251,8 @@ export interface CmdletContext<S = unknown> {
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
   /** The variables visible here, or in a scope: Global, Script, Local or a number (0 this scope, 1 its parent …). */
   listVariables(scope?: VariableScope): { name: string; value: unknown }[];
+  /** Set-StrictMode's version where the command runs (0: off). */
+  readonly strictMode: number;
   /** Whether that scope itself holds the variable (New-Variable's check). */
   hasVariable(name: string, scope: VariableScope): boolean;
   /** A path relative to the shell's location. */

@@ -1682,6 +1682,9 @@ class Context implements CmdletContext {
   listVariables(scope?: VariableScope) {
     return scope === undefined ? this.env.scope.list() : this.scopeNamed(scope).list();
   }
+  get strictMode(): number {
+    return this.env.scope.strictVersion();
+  }
   hasVariable(name: string, scope: VariableScope): boolean {
     return this.scopeNamed(scope).hasLocal(name);
   }
