@@ -1,5 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { parseSelectors, project } from '../../src/runtime/properties.js';
+import { ScriptBlock } from '../../src/runtime/scriptblock.js';
 import { enumerate, getMember, hasProperty, toPlainData } from '../../src/runtime/values.js';
 
 export default defineCmdlet({
@@ -58,6 +59,10 @@ export default defineCmdlet({
         selectors = parseSelectors(params.Property ?? ['*']);
       } catch (e) {
         throw ctx.error({ id: 'InvalidCalculatedProperty', category: 'InvalidArgument', message: (e as Error).message });
+      }
+      // A property must have a name: an empty script block has none (PowerShell's EmptyScriptBlockAndNoName).
+      if (selectors.some((s) => s.expression instanceof ScriptBlock && s.label === '')) {
+        throw ctx.error({ id: 'EmptyScriptBlockAndNoName', category: 'InvalidArgument', message: 'A script block property is empty and has no name: give it a body, or a name with @{ Name = …; Expression = { … } }.' });
       }
       outputs = [await project(item, selectors, ctx, params.ExcludeProperty ?? [])];
     } else outputs = [item];

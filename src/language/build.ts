@@ -786,6 +786,12 @@ export class AstBuilder {
       const isStatic = tokenOf(c, 'ColonColon') !== undefined;
       const nullConditional = tokenOf(c, 'QuestionDot') !== undefined ? { nullConditional: true as const } : {};
       const close = tokenOf(c, 'RParen');
+      const blockArgument = nodeOf(c, 'blockArgument');
+      if (blockArgument) {
+        if (typeof member !== 'string') throw this.error('A method name must be a plain name', member.span);
+        const block = this.scriptBlock(blockArgument);
+        return { kind: 'MethodCall', span: this.span(object.span, block.span), object, method: member, args: [block], isStatic, ...nullConditional };
+      }
       if (close === undefined) {
         const end = typeof member === 'string' ? must(tokenOf(memberNode.children, 'Identifier') ?? tokenOf(memberNode.children, 'StringToken')) : member.span;
         return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic, ...nullConditional };

@@ -688,6 +688,11 @@ export class McshellParser extends chevrotain.CstParser {
             this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { ARGS: [true] }) });
             this.CONSUME(T.RParen);
           });
+          // `.Where{ … }`, `.ForEach{ … }`: a script block touching the name is the one argument (about_Arrays).
+          this.OPTION2({
+            GATE: () => this.LA(1).tokenType === T.LCurly && this.LA(1).startOffset === this.LA(0).endOffset! + 1,
+            DEF: () => this.SUBRULE(this.scriptBlock, { LABEL: 'blockArgument' }),
+          });
         },
       },
       {

@@ -51,6 +51,7 @@ import { ScriptBlock } from './scriptblock.js';
 import type { ProgressRecord, RunOptions, Session } from './session.js';
 import { didYouMean } from './suggest.js';
 import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './types.js';
+import { psTypeNames } from './typeinfo.js';
 import {
   ConversionError,
   Hashtable,
@@ -884,6 +885,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
 
 function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string, env: Env): unknown {
   if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
+  if (object !== null && object !== undefined && name.toLowerCase() === 'pstypenames') return psTypeNames(object);
   const value = getMember(object, name);
   // Strict mode 2+: a property an object lacks is an error (hashtable keys and arrays aside).
   if (value === null && isPlainObject(object) && env.scope.strictVersion() >= 2 && !hasProperty(object, name)) {

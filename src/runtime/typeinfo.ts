@@ -104,6 +104,15 @@ export function typeProperties(fullName: string): Record<string, unknown> {
   return { IsPublic: true, IsSerial: true, Name: shortTypeName(fullName), BaseType: base, FullName: fullName, Namespace: dot > 0 ? fullName.slice(0, dot) : null };
 }
 
+/** `.pstypenames`: the object's type names, most derived first (about_Intrinsic_Members § Type information). */
+export function psTypeNames(value: unknown): string[] {
+  const names: string[] = [];
+  const stamped = isPlainObject(value) ? typeNameOf(value) : undefined;
+  if (stamped && !stamped.startsWith('System.')) names.push(stamped);
+  for (let type: string | null = fullTypeName(value); type; type = typeProperties(type)['BaseType'] as string | null) names.push(type);
+  return names;
+}
+
 // ---------------------------------------------------------------- members (Get-Member)
 
 export type MemberType = 'Method' | 'Property' | 'NoteProperty' | 'ParameterizedProperty' | 'AliasProperty';
