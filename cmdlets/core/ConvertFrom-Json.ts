@@ -1,10 +1,14 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { DOTNET_TYPE } from '../../src/runtime/dotnet.js';
 import { Hashtable, isPlainObject, toStr } from '../../src/runtime/values.js';
 
+/** -AsHashtable's dictionaries: PowerShell 7.3+ makes OrderedHashtables (a Hashtable keeping the JSON's key order). */
 function toHashtables(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toHashtables);
-  if (isPlainObject(value)) return Hashtable.fromEntries(Object.entries(value).map(([k, v]) => [k, toHashtables(v)]));
-  return value;
+  if (!isPlainObject(value)) return value;
+  const table = Hashtable.fromEntries(Object.entries(value).map(([k, v]) => [k, toHashtables(v)]));
+  Object.defineProperty(table, DOTNET_TYPE, { value: 'System.Management.Automation.OrderedHashtable' });
+  return table;
 }
 
 /** The text without `// …` and `/* … *\/` comments outside strings, which PowerShell's JSON reader skips (ConvertFrom-Json.Tests.ps1). */

@@ -61,6 +61,8 @@ import {
   getMember,
   isPlainObject,
   setMember,
+  SHOWN_AS_TEXT,
+  SwitchParameter,
   toBool,
   toNumber,
   toStr,
@@ -1155,7 +1157,7 @@ async function defineParameters(target: ParamTarget, binding: Binding, binder: B
         if (type) value = cast(type, value);
       } else if (value === undefined) value = null;
     }
-    scope.define(name, value);
+    scope.define(name, target.parameters[name]!.type === 'switch' ? new SwitchParameter(toBool(value)) : value);
   }
   scope.define('args', binding.extra);
   if (target.advanced) {
@@ -1808,7 +1810,7 @@ async function* cmdletStage(
   function emitted(item: unknown): unknown {
     if (env.signal.aborted) throw new PipelineStoppedError();
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
-    if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
+    if (formatsText && (typeof item === 'string' || (typeof item === 'object' && item !== null && SHOWN_AS_TEXT in item))) env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
     if (pipelineVariable) env.scope.setLocal(pipelineVariable, item);
     return item;

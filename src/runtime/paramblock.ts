@@ -50,6 +50,11 @@ const TYPE_FOR: Record<string, ParameterType> = {
   array: 'object[]',
 };
 
+/** The binder type of a parameter's `[type]` constraint (lower-cased, as the parser gives it). */
+export function parameterType(type: string | null): ParameterType {
+  return (type && TYPE_FOR[type.replace(/^system\./, '')]) || 'object';
+}
+
 type Evaluate = (expr: Expression) => Promise<unknown>;
 
 /** An attribute's arguments, evaluated: positional values and named ones by lower-cased name (`Mandatory` alone is true). */
@@ -95,7 +100,7 @@ export async function paramTarget(block: ParamBlock, name: string, evaluate: Eva
   let explicitPositions = false;
   for (const p of block.params) {
     const decl: { -readonly [K in keyof ParameterDeclaration]: ParameterDeclaration[K] } = {
-      type: (p.type && TYPE_FOR[p.type.replace(/^system\./, '')]) || 'object',
+      type: parameterType(p.type),
       description: '',
     };
     if (p.type) types.set(p.name, p.type);

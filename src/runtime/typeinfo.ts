@@ -75,7 +75,7 @@ export function fullTypeName(value: unknown): string {
   if (value instanceof Date) return 'System.DateTime';
   if (value instanceof PSList) return value.typeName;
   if (Array.isArray(value)) return (value as { [DOTNET_TYPE]?: string })[DOTNET_TYPE] ?? 'System.Object[]';
-  if (value instanceof Hashtable) return value.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable';
+  if (value instanceof Hashtable) return (value as { [DOTNET_TYPE]?: string })[DOTNET_TYPE] ?? (value.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable');
   if (value instanceof ScriptBlock) return 'System.Management.Automation.ScriptBlock';
   if (value instanceof ErrorRecord) return 'System.Management.Automation.ErrorRecord';
   if (value !== null && typeof value === 'object') {
