@@ -116,6 +116,24 @@ function previous(tokens: IToken[]): IToken | undefined {
   return tokens[tokens.length - 1];
 }
 
+/** Whether the `}` at `close` ends the body of `trap`, `trap [Type]` or `function name`. */
+function isTrapOrFunctionBody(tokens: IToken[], close: number): boolean {
+  let depth = 0;
+  let i = close;
+  for (; i >= 0; i--) {
+    const type = tokens[i]!.tokenType;
+    if (type === RCurly) depth++;
+    else if ((type === LCurly || type === AtCurly) && --depth === 0) break;
+  }
+  i--;
+  if (tokens[i]?.tokenType === RBracket) {
+    while (i >= 0 && tokens[i]!.tokenType !== LBracket) i--;
+    i--;
+  }
+  const type = tokens[i]?.tokenType;
+  return type === Trap || type === FunctionName;
+}
+
 function inCommandMode(tokens: IToken[]): boolean {
   tracker.sync(tokens);
   return tracker.frame.command;
@@ -130,12 +148,10 @@ function atStatementStart(tokens: IToken[]): boolean {
   if (prev === undefined) return true;
   const type = prev.tokenType;
   // In a hashtable, the start of a line is a key, not a command.
-  if (type === Newline || type === Semi) return frame.kind !== 'hash';
+  if (type === Newline || type === Semi || type === ImpliedSeparator) return frame.kind !== 'hash';
   if (type === LParen) return frame.kind === 'paren' || frame.kind === 'cond' || frame.kind === 'foreach';
   // `param($x) if (…)`: the body may start on the param block's line.
   if (type === RParen) return tracker.lastClosed?.kind === 'param' && tracker.lastClosed.before === Param;
-  // `trap { … } "next"`, `function f { … } f`: a statement may follow their body on the same line.
-  if (type === RCurly) return tracker.lastClosed?.kind === 'block' && (tracker.lastClosed.before === Trap || tracker.lastClosed.before === FunctionName);
   return statementStarters.has(type);
 }
 
@@ -222,6 +238,24 @@ export const StringToken = category('StringToken', 'a string');
 // ---------------------------------------------------------------- trivia
 
 const Whitespace = token('Whitespace', /[ \t\f\v\u00a0\ufeff]+/, { skipped: true, starts: ' \t\f\v\u00a0\ufeff' });
+const blanks = /[ \t]+/y;
+/**
+ * `trap { … } "next"`, `function f { … } f`: the blanks after the body of a trap or a function end
+ * its statement, as a newline would (PowerShell lets the next statement follow on the line).
+ */
+const ImpliedSeparator = token(
+  'ImpliedSeparator',
+  (text, offset, tokens) => {
+    const prev = previous(tokens);
+    if (prev?.tokenType !== RCurly) return -1;
+    blanks.lastIndex = offset;
+    if (!blanks.test(text)) return -1;
+    const end = blanks.lastIndex;
+    if (end >= text.length || ';}|#\r\n'.includes(text[end]!)) return -1;
+    return isTrapOrFunctionBody(tokens, tokens.length - 1) ? end : -1;
+  },
+  { categories: [Separator], label: "';' or a newline", starts: ' \t' },
+);
 const LineContinuation = token('LineContinuation', /`(?:\r\n|\n|\r)/, { skipped: true, starts: '`' });
 const BlockComment = token('BlockComment', /<#[\s\S]*?#>/, { skipped: true, starts: '<' });
 const Comment = token('Comment', /#[^\r\n]*/, { skipped: true, starts: '#' });
@@ -578,7 +612,7 @@ export const Bareword = token('Bareword', guarded(/[^\s;|&(){},'"`$@#][^\s;|&(){
 });
 
 // Token types that change or end command mode, start statements, continue lines, end values.
-const endsCommand = new Set<TokenType>([Newline, Semi, Pipe, AndAnd, OrOr]);
+const endsCommand = new Set<TokenType>([Newline, ImpliedSeparator, Semi, Pipe, AndAnd, OrOr]);
 const statementStarters = new Set<TokenType>([
   Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen, Label,
   Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
@@ -592,7 +626,7 @@ const valueEnds = new Set<TokenType>([Variable, RParen, RBracket, RCurly, Identi
 
 /** In priority order: Chevrotain takes the first pattern that matches. */
 export const allTokens: TokenType[] = [
-  Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
+  ImpliedSeparator, Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
   Semi, AndAnd, OrOr, Pipe, Redirection, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,

@@ -232,43 +232,11 @@ export class McshellParser extends chevrotain.CstParser {
     this.OPTION(() => {
       this.SUBRULE(this.statement);
       this.MANY2(() => {
-        this.OR((this.alternatives.nextStatement ??= [
-          {
-            ALT: () => {
-              this.CONSUME2(T.Separator);
-              this.OPTION2(() => this.SUBRULE2(this.statement));
-            },
-          },
-          // `trap { … } "next"`: after a body's `}` the next statement needs no separator (the lexer allows it there only).
-          { GATE: () => this.afterTrapOrFunctionBody(), ALT: () => this.SUBRULE3(this.statement) },
-        ]));
+        this.CONSUME2(T.Separator);
+        this.OPTION2(() => this.SUBRULE2(this.statement));
       });
     });
   });
-
-  /** Whether the last token closes the body of a `trap` or a `function` (PowerShell lets a statement follow it on the line). */
-  private afterTrapOrFunctionBody(): boolean {
-    if (this.LA(0).tokenType !== T.RCurly) return false;
-    const open = this.opening(0, T.LCurly, T.RCurly);
-    if (open === null) return false;
-    const before = this.LA(open - 1).tokenType;
-    if (before === T.Trap || before === T.FunctionName) return true;
-    // `trap [T] { … }`
-    if (before !== T.RBracket) return false;
-    const type = this.opening(open - 1, T.LBracket, T.RBracket);
-    return type !== null && this.LA(type - 1).tokenType === T.Trap;
-  }
-
-  /** The lookahead index of the opener matching the closer at `close` (0 or less: consumed tokens), or null. */
-  private opening(close: number, opener: TokenType, closer: TokenType): number | null {
-    let depth = 0;
-    for (let at = close; ; at--) {
-      const type = this.LA(at).tokenType;
-      if (type === chevrotain.EOF) return null;
-      if (type === closer) depth++;
-      else if (type === opener && --depth === 0) return at;
-    }
-  }
 
   block = this.RULE('block', () => {
     this.CONSUME(T.LCurly);
