@@ -1459,12 +1459,15 @@ function functionScope(call: CommandCall, env: Env, fn: FunctionDefinition): Sco
 /** A function's $MyInvocation: its name, how it was called, and the line that called it (about_Automatic_Variables). */
 function functionInvocation(call: CommandCall, env: Env, fn: FunctionDefinition): Record<string, unknown> {
   const source = env.session.sources.get(call.span.file) ?? '';
-  const lineStart = source.lastIndexOf('\n', call.span.startOffset - 1) + 1;
-  const lineEnd = source.indexOf('\n', call.span.startOffset);
   return {
     MyCommand: { Name: fn.name, CommandType: 'Function' },
     InvocationName: typeof call.name === 'string' ? call.name : fn.name,
-    Line: source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd).replace(/\r$/, ''),
+    // Worked out when read: most functions never look.
+    get Line(): string {
+      const lineStart = source.lastIndexOf('\n', call.span.startOffset - 1) + 1;
+      const lineEnd = source.indexOf('\n', call.span.startOffset);
+      return source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd).replace(/\r$/, '');
+    },
     ScriptLineNumber: call.span.startLine,
     OffsetInLine: call.span.startColumn,
     ScriptName: call.span.file.startsWith('<') ? '' : call.span.file,
