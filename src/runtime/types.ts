@@ -12,6 +12,8 @@ import {
   enumerate,
   withTypeName,
   isPlainObject,
+  PROPERTIES_OF,
+  hasProperty,
   roundHalfEven,
   toBool,
   toInt,
@@ -295,6 +297,14 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
   if (hasMethods(value)) {
     const result = value.invokeMethod(lower, args);
     if (result !== NO_METHOD) return result;
+  }
+  if (Array.isArray(value) && PROPERTIES_OF in value && lower === 'add') {
+    const property = args[0];
+    if (!isPlainObject(property) || typeof property['Name'] !== 'string') throw new ConversionError('Properties.Add() takes a property: [psnoteproperty]::new(name, value).');
+    const target = (value as { [PROPERTIES_OF]: Record<string, unknown> })[PROPERTIES_OF];
+    if (hasProperty(target, property['Name'])) throw new ConversionError(`Cannot add a member with the name "${property['Name']}" because a member with that name already exists.`);
+    target[property['Name']] = property['Value'];
+    return undefined;
   }
   if (Array.isArray(value)) return arrayMethod(value, name, args);
   if (value instanceof Hashtable) {

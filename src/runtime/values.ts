@@ -365,8 +365,13 @@ export function getMember(value: unknown, name: string): unknown {
 function psObjectOf(value: unknown): Record<string, unknown> {
   const note = isPlainObject(value);
   const Properties = propertyNames(value).map((Name) => ({ Name, Value: getMember(value, Name), MemberType: note ? 'NoteProperty' : 'Property', IsSettable: note, IsGettable: true }));
+  // `.psobject.Properties.Add(note property)` adds to the object itself (types.ts).
+  if (note) Object.defineProperty(Properties, PROPERTIES_OF, { value });
   return { Properties, BaseObject: value, ImmediateBaseObject: value };
 }
+
+/** On `.psobject.Properties` of a custom object: that object. */
+export const PROPERTIES_OF = Symbol.for('mcshell.propertiesOf');
 
 export function setMember(target: unknown, name: string, value: unknown): void {
   if (target instanceof Hashtable) {
