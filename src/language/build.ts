@@ -4,6 +4,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
 import { Comma, DotDot, FormatOp, scanParens } from './lexer.js';
+import { scanNumber } from './numbers.js';
 
 type Children = CstNode['children'];
 
@@ -40,22 +41,6 @@ const statementAlternatives = [
 const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
 const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
 const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
-
-const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
-
-/** `4MB` → 4194304, `0x1F` → 31, `-5` → -5 (command mode), `1.5e3` → 1500. */
-export function numberValue(raw: string): number {
-  const negative = raw.startsWith('-');
-  let text = (negative ? raw.slice(1) : raw).toLowerCase();
-  let factor = 1;
-  const suffix = text.slice(-2);
-  if (suffix in sizeSuffixes) {
-    factor = sizeSuffixes[suffix]!;
-    text = text.slice(0, -2);
-  }
-  const value = (text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text)) * factor;
-  return negative ? -value : value;
-}
 
 /** Binary operator precedence, loosest first (PowerShell's about_Operator_Precedence). */
 function precedence(op: IToken): number {
@@ -693,6 +678,11 @@ export class AstBuilder {
     const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma') ?? tokenOf(c, 'ComparisonOp');
     if (op) {
       const operand = this.unary(must(nodeOf(c, 'unary')));
+      // `-2147483648` is one Int32 literal, as PowerShell's tokenizer reads a signed number.
+      if (op.image === '-' && operand.kind === 'Number' && /^[\d.]/.test(operand.raw) && op.startOffset + 1 === operand.span.startOffset) {
+        const raw = `-${operand.raw}`;
+        return { kind: 'Number', span: this.span(op, operand.span), value: this.numberValue(raw, operand.span), raw };
+      }
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
     }
     const typed = nodeOf(c, 'typeExpression');
@@ -767,13 +757,24 @@ export class AstBuilder {
   }
 
   /** The value a postfixExpression starts with. */
+  private number(t: IToken): A.NumberLiteral {
+    const span = this.span(t);
+    return { kind: 'Number', span, value: this.numberValue(t.image, span), raw: t.image };
+  }
+
+  private numberValue(raw: string, span: A.SourceSpan): A.NumberLiteral['value'] {
+    const value = scanNumber(raw);
+    if (value === undefined) throw this.error(`The numeric constant ${raw} is not valid: its value does not fit its type`, span);
+    return value;
+  }
+
   private primary(c: Children): A.Expression {
     const name = which(c, primaryAlternatives);
     const child = c[name]![0];
     switch (name) {
       case 'Number': {
         const t = child as IToken;
-        return { kind: 'Number', span: this.span(t), value: numberValue(t.image), raw: t.image };
+        return this.number(t);
       }
       case 'StringToken':
         return this.string(child as IToken);
@@ -825,7 +826,7 @@ export class AstBuilder {
     const key: A.Expression = name
       ? { kind: 'String', span: this.span(name), value: name.image, quote: 'bare' }
       : number
-        ? { kind: 'Number', span: this.span(number), value: numberValue(number.image), raw: number.image }
+        ? this.number(number)
         : str
           ? this.string(str)
           : variable

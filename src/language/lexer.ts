@@ -480,7 +480,8 @@ export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label:
 /** `-Name` in command mode; in expression mode an unknown `-word` (reported as unexpected). */
 export const Parameter = token('Parameter', /-[A-Za-z_]\w*/, { label: 'a parameter', starts: '-' });
 
-const numberBody = String.raw`(?:0x[0-9a-f]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:kb|mb|gb|tb|pb)?`;
+// Type suffixes and multipliers as numbers.ts reads them (`0xFFuy`, `1.5d`, `1lkb`).
+const numberBody = String.raw`(?:0x[0-9a-f]+|0b[01]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:uy|us|ul|y|s|l|u|n|d)?(?:kb|mb|gb|tb|pb)?`;
 const expressionNumber = new RegExp(`${numberBody}(?!\\w)`, 'iy');
 // In command mode a number must end the argument (`1.2.3` and `10abc` are strings) and may be negative.
 const commandNumber = new RegExp(`-?${numberBody}(?=[\\s;|&)},]|$)`, 'iy');

@@ -34,7 +34,7 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
-import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
+import { arithmetic, binaryOperator, bitwiseNot, numericOperand, regex } from './operators.js';
 import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -878,8 +878,8 @@ async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: 
     throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
   }
   const current = await evaluate(target, env);
-  const old = guard(expr.span, 'InvalidOperation', () => toNumber(current));
-  const value = old + (expr.operator.endsWith('++') ? 1 : -1);
+  const old = guard(expr.span, 'InvalidOperation', () => numericOperand(current));
+  const value = guard(expr.span, 'InvalidOperation', () => arithmetic(expr.operator.endsWith('++') ? '+' : '-', old, 1));
   await assignTo(target, value, env);
   return expr.operator.startsWith('post') ? old : value;
 }
@@ -898,9 +898,9 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
     case '-join':
       return enumerate(value).map(toStr).join('');
     case '-':
-      return guard(expr.span, 'InvalidOperation', () => -toNumber(value));
+      return guard(expr.span, 'InvalidOperation', () => arithmetic('-', 0, value));
     case '+':
-      return guard(expr.span, 'InvalidOperation', () => toNumber(value));
+      return guard(expr.span, 'InvalidOperation', () => arithmetic('+', 0, value));
   }
 }
 

@@ -1,10 +1,11 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
-import { TypedConversionError } from './exceptions.js';
 import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
-import { ConversionError, Hashtable, enumerate, roundHalfEven, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
+import type { TypedNumber } from '../language/numbers.js';
+import { bitwiseNotOp, bitwiseOp, compareNumeric, isNumeric, numericOp, shiftOp } from './numeric.js';
+import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumeric } from './values.js';
 import { matchesWildcard } from './wildcard.js';
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
@@ -58,9 +59,10 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
     if (caseSensitive || left === r) return left === r;
     return left.length === r.length && (left.toLowerCase() === r.toLowerCase() || compareStrings(left, r) === 0);
   }
-  if (typeof left === 'number') {
-    const r = typeof right === 'number' ? right : tryToNumber(right);
-    return r !== undefined && left === r;
+  if (typeof left === 'number' && typeof right === 'number') return left === right;
+  if (isNumeric(left)) {
+    const r = tryToNumeric(right);
+    return r !== undefined && compareNumeric(left, r) === 0;
   }
   if (typeof left === 'boolean') return left === toBool(right);
   if (left instanceof Date) {
@@ -77,11 +79,10 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
   const lNull = left === null || left === undefined;
   const rNull = right === null || right === undefined;
   if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
-  if (typeof left === 'number' || typeof left === 'boolean') {
-    const l = Number(left);
-    const r = tryToNumber(right);
+  if (isNumeric(left) || typeof left === 'boolean') {
+    const r = tryToNumeric(right);
     if (r === undefined) return compareStrings(toStr(left), toStr(right), caseSensitive);
-    return l < r ? -1 : l > r ? 1 : 0;
+    return compareNumeric(left, r);
   }
   if (left instanceof Date) {
     const r = tryToDate(right);
@@ -191,8 +192,13 @@ function repeat<T>(items: T[], times: number): T[] {
   return out;
 }
 
-function divideByZero(): TypedConversionError {
-  return new TypedConversionError('Attempted to divide by zero.', 'System.DivideByZeroException');
+/** An operand of an arithmetic or bitwise operator as a number: $null is 0, text is read as a literal. */
+export function numericOperand(value: unknown): number | bigint | TypedNumber | boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === null || value === undefined) return 0;
+  const n = tryToNumeric(value);
+  if (n === undefined) throw new ConversionError(`Cannot convert value "${toStr(value)}" to type "System.Int32". Error: "Input string was not in a correct format."`);
+  return n;
 }
 
 export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
@@ -204,14 +210,14 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     // A date plus a TimeSpan (or a number of ticks, as [datetime] + [long] in .NET).
     if (left instanceof Date) return new Date(left.getTime() + (right instanceof TimeSpan ? right.totalMilliseconds : toNumber(right) / 10_000));
     if (left instanceof TimeSpan) return new TimeSpan(left.ticks + asTimeSpan(right).ticks);
-    return toNumber(left) + toNumber(right);
+    return numericOp('+', numericOperand(left), numericOperand(right));
   }
   if (operator === '*') {
     // $null times anything is $null (Binders.cs BinaryMultiply).
     if (left === null || left === undefined) return null;
     if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
     if (Array.isArray(left)) return repeat(left, toNumber(right));
-    return toNumber(left) * toNumber(right);
+    return numericOp('*', numericOperand(left), numericOperand(right));
   }
   // Date minus date is a TimeSpan; minus a TimeSpan, a date.
   if (operator === '-' && left instanceof Date) {
@@ -220,18 +226,7 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     return d ? TimeSpan.fromMilliseconds(left.getTime() - d.getTime()) : new Date(left.getTime() - toNumber(right) / 10_000);
   }
   if (operator === '-' && left instanceof TimeSpan) return new TimeSpan(left.ticks - asTimeSpan(right).ticks);
-  const l = toNumber(left);
-  const r = toNumber(right);
-  switch (operator) {
-    case '-':
-      return l - r;
-    case '/':
-      if (r === 0) throw divideByZero();
-      return l / r;
-    case '%':
-      if (r === 0) throw divideByZero();
-      return l % r;
-  }
+  if (operator === '-' || operator === '/' || operator === '%') return numericOp(operator, numericOperand(left), numericOperand(right));
   throw new ConversionError(`Unknown operator ${operator}.`);
 }
 
@@ -250,49 +245,19 @@ export function range(from: unknown, to: unknown): unknown[] {
   return Array.from({ length: count }, (_, i) => a + i * step);
 }
 
-const isInt32 = (n: number) => n >= -2147483648 && n <= 2147483647;
-
-/** An operand of a bitwise operator: a whole number (doubles round half to even, as .NET converts them). */
-function bitwiseOperand(value: unknown): number {
-  const n = toNumber(value);
-  if (!Number.isFinite(n)) throw new ConversionError(`Cannot convert value "${toStr(value)}" to an integer.`);
-  return roundHalfEven(n);
-}
-
 /**
- * `-band -bor -bxor -shl -shr` on Int32 when both operands fit, else Int64; shift counts are masked
+ * `-band -bor -bxor -shl -shr` in the operands' integer type (numeric.ts); shift counts are masked
  * to the width as .NET does (`21 -shr 33` is `21 -shr 1`). about_Arithmetic_Operators, Bitwise operators.
  */
-export function bitwise(operator: string, left: unknown, right: unknown): number {
-  const l = bitwiseOperand(left);
-  const r = bitwiseOperand(right);
-  const shift = operator === '-shl' || operator === '-shr';
-  const bits = isInt32(l) && (shift || isInt32(r)) ? 32 : 64;
-  const a = BigInt(l);
-  const b = BigInt(r);
-  let result: bigint;
-  switch (operator) {
-    case '-band':
-      result = a & b;
-      break;
-    case '-bor':
-      result = a | b;
-      break;
-    case '-bxor':
-      result = a ^ b;
-      break;
-    default: {
-      const count = b & BigInt(bits - 1);
-      result = operator === '-shl' ? a << count : a >> count;
-    }
-  }
-  return Number(BigInt.asIntN(bits, result));
+export function bitwise(operator: string, left: unknown, right: unknown): unknown {
+  const l = numericOperand(left);
+  const r = numericOperand(right);
+  return operator === '-shl' || operator === '-shr' ? shiftOp(operator, l, r) : bitwiseOp(operator, l, r);
 }
 
-/** `-bnot`: the complement in Int32, or Int64 for larger values. */
-export function bitwiseNot(value: unknown): number {
-  const n = bitwiseOperand(value);
-  return Number(BigInt.asIntN(isInt32(n) ? 32 : 64, ~BigInt(n)));
+/** `-bnot`: the complement in the operand's type, at least Int32. */
+export function bitwiseNot(value: unknown): unknown {
+  return bitwiseNotOp(numericOperand(value));
 }
 
 export function binaryOperator(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {

@@ -2,6 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { type AnyNumericType, NUMERIC_TYPE_NAMES, compareNumeric, convertNumber, isNumeric, numericLimit, numericType, parseAs } from './numeric.js';
 import { compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
@@ -14,7 +15,8 @@ import {
   isPlainObject,
   roundHalfEven,
   toBool,
-  toInt,
+  tryToNumber,
+  tryToNumeric,
   toNumber,
   toStr,
   tryToDate,
@@ -36,8 +38,16 @@ export function normaliseTypeName(type: string): string {
   return type.toLowerCase().replace(/^system\./, '');
 }
 
-const INT_TYPES = new Set(['int', 'int32', 'int64', 'long', 'int16', 'short', 'byte', 'uint32', 'uint64', 'uint16', 'sbyte']);
-const FLOAT_TYPES = new Set(['double', 'float', 'single', 'decimal']);
+/** `[int]$x`, `[decimal]'0.10'`, `[byte]300` (an overflow error): PowerShell's numeric casts. */
+function castNumber(type: AnyNumericType, value: unknown): unknown {
+  if (value === null || value === undefined) return convertNumber(0, type);
+  if (isNumeric(value) || typeof value === 'boolean') return convertNumber(value, type);
+  const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (single !== value) return castNumber(type, single);
+  const n = typeof value === 'string' ? parseAs(value, type) : tryToNumber(value);
+  if (n === undefined) throw new ConversionError(`Cannot convert value "${toStr(value)}" to type "System.${type === 'BigInteger' ? 'Numerics.BigInteger' : type}". Error: "Input string was not in a correct format."`);
+  return typeof n === 'number' ? convertNumber(n, type) : n;
+}
 
 /** `[type]value`. Throws ConversionError for a value that does not convert. */
 export function cast(type: string, value: unknown): unknown {
@@ -51,8 +61,8 @@ export function cast(type: string, value: unknown): unknown {
     Object.defineProperty(typed, DOTNET_TYPE, { value: resolveTypeName(type), enumerable: false });
     return typed;
   }
-  if (INT_TYPES.has(t)) return toInt(value);
-  if (FLOAT_TYPES.has(t)) return toNumber(value);
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric) return castNumber(numeric, value);
   switch (t) {
     case 'string':
       return value === null || value === undefined ? '' : toStr(value);
@@ -113,8 +123,8 @@ export function cast(type: string, value: unknown): unknown {
 export function isType(value: unknown, type: string): boolean {
   const t = normaliseTypeName(type);
   if (t.endsWith('[]') || t === 'array') return Array.isArray(value);
-  if (INT_TYPES.has(t)) return typeof value === 'number' && Number.isInteger(value);
-  if (FLOAT_TYPES.has(t)) return typeof value === 'number';
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric) return numericType(value) === numeric;
   switch (t) {
     case 'string':
       return typeof value === 'string';
@@ -280,7 +290,7 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
   const lower = name.toLowerCase();
   if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
   if (lower === 'tostring') {
-    if (args.length > 0 && typeof value === 'number') return formatNumber(value, toStr(args[0]));
+    if (args.length > 0 && isNumeric(value)) return formatNumber(Number(value), toStr(args[0]));
     if (args.length > 0 && value instanceof Date) return formatDate(value, toStr(args[0]));
     return toStr(value);
   }
@@ -318,8 +328,11 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
         return value.entries().map(([Key, Value]) => withTypeName({ Name: Key, Key, Value }, 'System.Collections.DictionaryEntry'));
     }
   }
-  if (typeof value === 'number' && lower === 'equals') return value === toNumber(args[0]);
-  if (typeof value === 'number' && lower === 'compareto') return Math.sign(value - toNumber(args[0]));
+  if (isNumeric(value) && lower === 'equals') {
+    const other = tryToNumeric(args[0]);
+    return other !== undefined && compareNumeric(value, other) === 0;
+  }
+  if (isNumeric(value) && lower === 'compareto') return compareNumeric(value, castNumber(numericType(value)!, args[0]) as number);
   return noMethod(value, name);
 }
 
@@ -347,9 +360,10 @@ export function getStatic(type: TypeRef, member: string): unknown {
   const known = getDotNetStatic(type.name, m);
   if (known !== NO_METHOD) return known;
   if (t === 'math' && m in MATH_CONSTANTS) return MATH_CONSTANTS[m];
-  if (INT_TYPES.has(t) && (m === 'maxvalue' || m === 'minvalue')) {
-    const big = t === 'int64' || t === 'long';
-    return m === 'maxvalue' ? (big ? Number.MAX_SAFE_INTEGER : 2 ** 31 - 1) : big ? Number.MIN_SAFE_INTEGER : -(2 ** 31);
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric && (m === 'maxvalue' || m === 'minvalue')) {
+    const limit = numericLimit(numeric, m === 'maxvalue');
+    if (limit !== undefined) return limit;
   }
   if (t === 'string' && m === 'empty') return '';
   if (t === 'datetime' && m === 'now') return new Date();
@@ -417,7 +431,7 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
     if (m === 'getdirectoryname') return dirname(toStr(args[0]));
     if (m === 'getfilenamewithoutextension') return basename(toStr(args[0]), extname(toStr(args[0])));
   }
-  if (INT_TYPES.has(t) || FLOAT_TYPES.has(t) || t === 'bool' || t === 'datetime') {
+  if (NUMERIC_TYPE_NAMES[t] || t === 'bool' || t === 'datetime') {
     if (m === 'parse') return cast(t, args[0]);
   }
   throw new ConversionError(`[${type.name}] has no static method '${method}'.`);
