@@ -19,6 +19,11 @@ export class TypedNumber {
     readonly scale = 0,
   ) {}
 
+  /** The text .NET's ToString() gives. */
+  toString(): string {
+    return typedNumberToString(this);
+  }
+
   /** The value as a JavaScript number (approximate beyond 2^53), so `Number(x)` and `<` work. */
   valueOf(): number {
     if (typeof this.value === 'number') return this.value;

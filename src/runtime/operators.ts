@@ -4,6 +4,7 @@ import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
 import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
 import type { TypedNumber } from '../language/numbers.js';
+import { EnumValue } from './enums.js';
 import { bitwiseNotOp, bitwiseOp, compareNumeric, isNumeric, numericOp, shiftOp } from './numeric.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumeric } from './values.js';
 import { matchesWildcard } from './wildcard.js';
@@ -51,6 +52,18 @@ export function compareStrings(a: string, b: string, caseSensitive = false): num
   return (insensitive ??= new Intl.Collator('en', { sensitivity: 'accent' })).compare(a, b);
 }
 
+/** The right operand of a comparison with a number: an enum's name counts as its value. */
+function numericLike(left: unknown, right: unknown): number | bigint | TypedNumber | undefined {
+  if (left instanceof EnumValue && typeof right === 'string') {
+    try {
+      return left.enumType.convert(right);
+    } catch {
+      return undefined;
+    }
+  }
+  return tryToNumeric(right);
+}
+
 export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
   if (left === null || left === undefined) return right === null || right === undefined;
   if (right === null || right === undefined) return false;
@@ -61,7 +74,7 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
   }
   if (typeof left === 'number' && typeof right === 'number') return left === right;
   if (isNumeric(left)) {
-    const r = tryToNumeric(right);
+    const r = numericLike(left, right);
     return r !== undefined && compareNumeric(left, r) === 0;
   }
   if (typeof left === 'boolean') return left === toBool(right);
@@ -80,7 +93,7 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
   const rNull = right === null || right === undefined;
   if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
   if (isNumeric(left) || typeof left === 'boolean') {
-    const r = tryToNumeric(right);
+    const r = numericLike(left, right);
     if (r === undefined) return compareStrings(toStr(left), toStr(right), caseSensitive);
     return compareNumeric(left, r);
   }
@@ -192,6 +205,11 @@ function repeat<T>(items: T[], times: number): T[] {
   return out;
 }
 
+/** Arithmetic on an enum gives that enum (`[ConsoleColor]::Blue + 3` is Red). */
+function asLeftEnum(left: unknown, result: unknown): unknown {
+  return left instanceof EnumValue ? left.enumType.convert(result) : result;
+}
+
 /** An operand of an arithmetic or bitwise operator as a number: $null is 0, text is read as a literal. */
 export function numericOperand(value: unknown): number | bigint | TypedNumber | boolean {
   if (typeof value === 'boolean') return value;
@@ -210,14 +228,14 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     // A date plus a TimeSpan (or a number of ticks, as [datetime] + [long] in .NET).
     if (left instanceof Date) return new Date(left.getTime() + (right instanceof TimeSpan ? right.totalMilliseconds : toNumber(right) / 10_000));
     if (left instanceof TimeSpan) return new TimeSpan(left.ticks + asTimeSpan(right).ticks);
-    return numericOp('+', numericOperand(left), numericOperand(right));
+    return asLeftEnum(left, numericOp('+', numericOperand(left), numericOperand(right)));
   }
   if (operator === '*') {
     // $null times anything is $null (Binders.cs BinaryMultiply).
     if (left === null || left === undefined) return null;
     if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
     if (Array.isArray(left)) return repeat(left, toNumber(right));
-    return numericOp('*', numericOperand(left), numericOperand(right));
+    return asLeftEnum(left, numericOp('*', numericOperand(left), numericOperand(right)));
   }
   // Date minus date is a TimeSpan; minus a TimeSpan, a date.
   if (operator === '-' && left instanceof Date) {
@@ -226,7 +244,7 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     return d ? TimeSpan.fromMilliseconds(left.getTime() - d.getTime()) : new Date(left.getTime() - toNumber(right) / 10_000);
   }
   if (operator === '-' && left instanceof TimeSpan) return new TimeSpan(left.ticks - asTimeSpan(right).ticks);
-  if (operator === '-' || operator === '/' || operator === '%') return numericOp(operator, numericOperand(left), numericOperand(right));
+  if (operator === '-' || operator === '/' || operator === '%') return asLeftEnum(left, numericOp(operator, numericOperand(left), numericOperand(right)));
   throw new ConversionError(`Unknown operator ${operator}.`);
 }
 
@@ -252,7 +270,7 @@ export function range(from: unknown, to: unknown): unknown[] {
 export function bitwise(operator: string, left: unknown, right: unknown): unknown {
   const l = numericOperand(left);
   const r = numericOperand(right);
-  return operator === '-shl' || operator === '-shr' ? shiftOp(operator, l, r) : bitwiseOp(operator, l, r);
+  return asLeftEnum(left, operator === '-shl' || operator === '-shr' ? shiftOp(operator, l, r) : bitwiseOp(operator, l, r));
 }
 
 /** `-bnot`: the complement in the operand's type, at least Int32. */

@@ -4,6 +4,7 @@
 // member lists are the members mcshell implements, with .NET's definitions.
 import { TypedNumber, plainNumberType } from '../language/numbers.js';
 import { DOTNET_TYPE, PSList } from './dotnet.js';
+import { EnumValue } from './enums.js';
 import { ErrorRecord } from './errors.js';
 import { ScriptBlock } from './scriptblock.js';
 import { Hashtable, isPlainObject, toStr, typeNameOf } from './values.js';
@@ -78,6 +79,7 @@ export function fullTypeName(value: unknown): string {
   if (typeof value === 'string') return 'System.String';
   if (typeof value === 'boolean') return 'System.Boolean';
   if (typeof value === 'number') return `System.${plainNumberType(value)}`;
+  if (value instanceof EnumValue) return value.enumType.fullName;
   if (value instanceof TypedNumber) return `System.${value.type}`;
   if (typeof value === 'bigint') return 'System.Numerics.BigInteger';
   if (value instanceof Date) return 'System.DateTime';

@@ -2,6 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { EnumValue, enumTypeNamed } from './enums.js';
 import { type AnyNumericType, NUMERIC_TYPE_NAMES, compareNumeric, convertNumber, isNumeric, numericLimit, numericType, parseAs } from './numeric.js';
 import { compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
@@ -112,6 +113,8 @@ export function cast(type: string, value: unknown): unknown {
     case 'void':
       return undefined;
     default: {
+      const enumType = enumTypeNamed(type);
+      if (enumType) return enumType.convert(Array.isArray(value) && value.length === 1 ? value[0] : value);
       const converted = castDotNet(type, value, cast);
       if (converted !== NO_METHOD) return converted;
       throw new ConversionError(`Unable to find type [${type}].`);
@@ -215,8 +218,11 @@ function stringMethod(s: string, lower: string, args: unknown[]): unknown {
       return s.slice(0, toNumber(args[0])) + (args.length > 1 ? s.slice(toNumber(args[0]) + toNumber(args[1])) : '');
     case 'tochararray':
       return [...s];
-    case 'equals':
-      return s === arg(args, 0);
+    case 'equals': {
+      // Ordinal, unless a StringComparison asks to ignore case.
+      const ignoreCase = args[1] instanceof EnumValue && args[1].toString().endsWith('IgnoreCase');
+      return ignoreCase ? s.toLowerCase() === arg(args, 0).toLowerCase() : s === arg(args, 0);
+    }
   }
   return noMethod(s, lower);
 }
@@ -349,9 +355,24 @@ const MATH: Record<string, (...a: number[]) => number> = {
   sign: Math.sign,
   max: Math.max,
   min: Math.min,
-  round: (n, digits = 0) => roundTo(n, digits),
   log: (n, base?: number) => (base === undefined ? Math.log(n) : Math.log(n) / Math.log(base)),
 };
+
+/** Math.Round(x[, digits][, MidpointRounding]): half to even unless the mode says otherwise. */
+function mathRound(args: unknown[]): number {
+  const mode = args.find((a) => a instanceof EnumValue && a.enumType.name === 'MidpointRounding');
+  const [n = 0, digits = 0] = args.filter((a) => a !== mode).map(toNumber);
+  if (!mode || mode.toString() === 'ToEven') return roundTo(n, digits);
+  const factor = 10 ** digits;
+  const scaled = Number((n * factor).toPrecision(15));
+  const rounders: Record<string, (x: number) => number> = {
+    AwayFromZero: (x) => Math.sign(x) * Math.round(Math.abs(x)),
+    ToZero: Math.trunc,
+    ToNegativeInfinity: Math.floor,
+    ToPositiveInfinity: Math.ceil,
+  };
+  return rounders[mode.toString()]!(scaled) / factor;
+}
 
 /** `[Type]::Member` */
 export function getStatic(type: TypeRef, member: string): unknown {
@@ -359,6 +380,8 @@ export function getStatic(type: TypeRef, member: string): unknown {
   const m = member.toLowerCase();
   const known = getDotNetStatic(type.name, m);
   if (known !== NO_METHOD) return known;
+  const enumMember = enumTypeNamed(type.name)?.member(member);
+  if (enumMember) return enumMember;
   if (t === 'math' && m in MATH_CONSTANTS) return MATH_CONSTANTS[m];
   const numeric = NUMERIC_TYPE_NAMES[t];
   if (numeric && (m === 'maxvalue' || m === 'minvalue')) {
@@ -403,6 +426,7 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
   if (known !== NO_METHOD) return known;
   if (m === 'new' && (t === 'regex' || t === 'version')) return cast(t, args.length > 1 && t === 'version' ? args.join('.') : args[0]);
   if (m === 'new') throw new ConversionError(`Cannot create an object of type [${type.name}]: mcshell does not implement it.`);
+  if (t === 'math' && m === 'round') return mathRound(args);
   if (t === 'math' && MATH[m]) return MATH[m]!(...args.map(toNumber));
   if (t === 'string') {
     if (m === 'isnullorempty') return args[0] === null || args[0] === undefined || toStr(args[0]) === '';

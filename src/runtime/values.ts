@@ -2,7 +2,7 @@
 // Values are plain JavaScript: null, boolean, number, string, Date, arrays, ordered plain objects
 // (PSCustomObject-like), Hashtable (case-insensitive keys, insertion ordered) and ScriptBlock.
 
-import { TypedNumber, doubleToString, scanNumber, typedNumberToString } from '../language/numbers.js';
+import { TypedNumber, doubleToString, scanNumber } from '../language/numbers.js';
 import { LoopEnumerator } from './enumerator.js';
 
 /** Hidden type name of an emitted object, used to pick its default view. Not enumerable: JSON and property lists ignore it. */
@@ -119,7 +119,8 @@ export function toStr(value: unknown): string {
     case 'bigint':
       return String(value);
   }
-  if (value instanceof TypedNumber) return typedNumberToString(value);
+  // An enum (enums.ts) prints its name.
+  if (value instanceof TypedNumber) return value.toString();
   if (value instanceof Date) return dateToString(value);
   if (Array.isArray(value)) return value.map(toStr).join(' ');
   if (value instanceof LoopEnumerator) return value.remaining().map(toStr).join(' ');

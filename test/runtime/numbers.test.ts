@@ -98,3 +98,20 @@ test('comparison is exact across types; bitwise operators keep the operand type'
     '2147483648 UInt32',
   ]);
 });
+
+test('enums: members, casts from names and flag lists, arithmetic that keeps the enum, Math.Round modes', async () => {
+  assert.deepEqual(
+    await values(`
+      $blue = [ConsoleColor]::Blue
+      "$($blue + 3) $([int]$blue) $($blue -eq 'blue') $($blue.GetType().FullName)"
+      $a = [System.IO.FileAttributes]::ReadOnly -bor [System.IO.FileAttributes]::Hidden
+      "$a / $([int]$a) / $([System.IO.FileAttributes]'Hidden, ReadOnly')"
+      [bool][ConsoleColor]::Black
+      [Math]::Round(2.5, [MidpointRounding]::AwayFromZero)
+      [Math]::Round(2.5)
+      'ABC'.Equals('abc', [StringComparison]::OrdinalIgnoreCase)
+    `),
+    ['Red 9 True System.ConsoleColor', 'ReadOnly, Hidden / 3 / ReadOnly, Hidden', false, 3, 2, true],
+  );
+  assert.match((await run("[ConsoleColor]'Purple'")).errors[0]?.message ?? '', /Specify one of the following enumerator names.*DarkBlue/);
+});
