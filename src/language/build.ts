@@ -904,6 +904,13 @@ export class AstBuilder {
       const c = body[i]!;
       if (c === '`') {
         const next = body[i + 1] ?? '';
+        // `u{2195}: a Unicode code point (about_Special_Characters).
+        const unicode = next === 'u' ? /^\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 2)) : null;
+        if (unicode) {
+          text += String.fromCodePoint(parseInt(unicode[1]!, 16));
+          i += 2 + unicode[0].length;
+          continue;
+        }
         text += escapes[next] ?? next;
         i += 2;
       } else if (c === '"' && !here && body[i + 1] === '"') {

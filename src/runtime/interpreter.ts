@@ -35,6 +35,7 @@ import {
 } from './errors.js';
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
 import { arithmetic, binaryOperator, bitwiseNot, numericOperand, regex } from './operators.js';
+import { Char } from './char.js';
 import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -860,7 +861,9 @@ function indexValue(object: unknown, index: unknown): unknown {
   if (Array.isArray(object) || typeof object === 'string') {
     const i = Math.trunc(toNumber(index));
     const at = i < 0 ? object.length + i : i;
-    return at >= 0 && at < object.length ? object[at] : null;
+    if (at < 0 || at >= object.length) return null;
+    // A string's element is a [char].
+    return typeof object === 'string' ? Char.from(object[at]) : object[at];
   }
   if (typeof object === 'object') return getMember(object, toStr(index));
   // A scalar is a collection of one: (2)[0] and (2)[-1] are 2.

@@ -4,6 +4,7 @@ import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
 import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
 import type { TypedNumber } from '../language/numbers.js';
+import { Char } from './char.js';
 import { EnumValue } from './enums.js';
 import { bitwiseNotOp, bitwiseOp, compareNumeric, isNumeric, numericOp, shiftOp } from './numeric.js';
 import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumeric } from './values.js';
@@ -67,6 +68,7 @@ function numericLike(left: unknown, right: unknown): number | bigint | TypedNumb
 export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
   if (left === null || left === undefined) return right === null || right === undefined;
   if (right === null || right === undefined) return false;
+  if (left instanceof Char) return isNumeric(right) ? compareNumeric(left.valueOf(), right) === 0 : valuesEqual(left.toString(), right, caseSensitive);
   if (typeof left === 'string') {
     const r = toStr(right);
     if (caseSensitive || left === r) return left === r;
@@ -92,6 +94,7 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
   const lNull = left === null || left === undefined;
   const rNull = right === null || right === undefined;
   if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
+  if (left instanceof Char) return isNumeric(right) ? compareNumeric(left.valueOf(), right) : compareStrings(left.toString(), toStr(right), caseSensitive);
   if (isNumeric(left) || typeof left === 'boolean') {
     const r = numericLike(left, right);
     if (r === undefined) return compareStrings(toStr(left), toStr(right), caseSensitive);
@@ -214,6 +217,7 @@ function asLeftEnum(left: unknown, result: unknown): unknown {
 export function numericOperand(value: unknown): number | bigint | TypedNumber | boolean {
   if (typeof value === 'boolean') return value;
   if (value === null || value === undefined) return 0;
+  if (value instanceof Char) return value.valueOf();
   const n = tryToNumeric(value);
   if (n === undefined) throw new ConversionError(`Cannot convert value "${toStr(value)}" to type "System.Int32". Error: "Input string was not in a correct format."`);
   return n;
@@ -224,7 +228,7 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     if (left === null || left === undefined) return right;
     if (Array.isArray(left)) return [...left, ...(Array.isArray(right) ? right : [right])];
     if (left instanceof Hashtable) return addHashtables(left, right);
-    if (typeof left === 'string') return left + toStr(right);
+    if (typeof left === 'string' || left instanceof Char) return toStr(left) + toStr(right);
     // A date plus a TimeSpan (or a number of ticks, as [datetime] + [long] in .NET).
     if (left instanceof Date) return new Date(left.getTime() + (right instanceof TimeSpan ? right.totalMilliseconds : toNumber(right) / 10_000));
     if (left instanceof TimeSpan) return new TimeSpan(left.ticks + asTimeSpan(right).ticks);

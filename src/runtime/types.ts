@@ -2,6 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { Char } from './char.js';
 import { EnumValue, enumTypeNamed } from './enums.js';
 import { type AnyNumericType, NUMERIC_TYPE_NAMES, compareNumeric, convertNumber, isNumeric, numericLimit, numericType, parseAs } from './numeric.js';
 import { compareValues, regex, valuesEqual } from './operators.js';
@@ -43,6 +44,7 @@ export function normaliseTypeName(type: string): string {
 function castNumber(type: AnyNumericType, value: unknown): unknown {
   if (value === null || value === undefined) return convertNumber(0, type);
   if (isNumeric(value) || typeof value === 'boolean') return convertNumber(value, type);
+  if (value instanceof Char) return convertNumber(value.valueOf(), type);
   const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
   if (single !== value) return castNumber(type, single);
   const n = typeof value === 'string' ? parseAs(value, type) : tryToNumber(value);
@@ -55,7 +57,8 @@ export function cast(type: string, value: unknown): unknown {
   const t = normaliseTypeName(type);
   if (t.endsWith('[]')) {
     const element = t.slice(0, -2);
-    const items = enumerate(value);
+    // `[char[]]'abc'`: text is a sequence of characters.
+    const items = element === 'char' && typeof value === 'string' ? value.split('') : enumerate(value);
     if (element === 'object') return [...items];
     // A typed array reports its type (Int32[]); operations that copy it make Object[] again.
     const typed = items.map((v) => cast(element, v));
@@ -72,7 +75,7 @@ export function cast(type: string, value: unknown): unknown {
     case 'switch':
       return toBool(value);
     case 'char':
-      return typeof value === 'number' ? String.fromCharCode(value) : toStr(value).charAt(0);
+      return Char.from(Array.isArray(value) && value.length === 1 ? value[0] : value);
     case 'array':
       return [...enumerate(value)];
     case 'hashtable':
@@ -217,7 +220,7 @@ function stringMethod(s: string, lower: string, args: unknown[]): unknown {
     case 'remove':
       return s.slice(0, toNumber(args[0])) + (args.length > 1 ? s.slice(toNumber(args[0]) + toNumber(args[1])) : '');
     case 'tochararray':
-      return [...s];
+      return s.split('').map((c) => Char.from(c));
     case 'equals': {
       // Ordinal, unless a StringComparison asks to ignore case.
       const ignoreCase = args[1] instanceof EnumValue && args[1].toString().endsWith('IgnoreCase');
