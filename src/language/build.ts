@@ -42,6 +42,43 @@ const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 
 const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
 const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
 
+/** The text or expression an argument piece contributes when joined (see joinAdjacent). */
+function argumentPieces(value: A.Expression): (string | A.Expression)[] | undefined {
+  switch (value.kind) {
+    case 'Variable':
+      return [value];
+    case 'String':
+      return [value.value];
+    case 'Number':
+      return [value.raw];
+    case 'ExpandableString':
+      return value.parts;
+  }
+  return undefined;
+}
+
+/**
+ * `$dir/file`, `$n-01`, `a$n`: argument pieces written with no space between them, one a
+ * variable, are one argument expanded as text (about_Parsing, argument mode).
+ */
+function joinAdjacent(args: A.CommandArgument[], spanOf: (from: A.SourceSpan, to: A.SourceSpan) => A.SourceSpan): A.CommandArgument[] {
+  const joined: A.CommandArgument[] = [];
+  for (const arg of args) {
+    const previous = joined[joined.length - 1];
+    if (previous?.kind === 'PositionalArgument' && arg.kind === 'PositionalArgument' && previous.span.endOffset === arg.span.startOffset) {
+      const left = argumentPieces(previous.value);
+      const right = argumentPieces(arg.value);
+      if (left && right && [...left, ...right].some((piece) => typeof piece !== 'string')) {
+        const span = spanOf(previous.span, arg.span);
+        joined[joined.length - 1] = { kind: 'PositionalArgument', span, value: { kind: 'ExpandableString', span, parts: [...left, ...right], here: false } };
+        continue;
+      }
+    }
+    joined.push(arg);
+  }
+  return joined;
+}
+
 /** Binary operator precedence, loosest first (PowerShell's about_Operator_Precedence). */
 function precedence(op: IToken): number {
   switch (op.tokenType.name) {
@@ -64,7 +101,8 @@ function precedence(op: IToken): number {
 }
 
 const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
+// A name may start with a digit: `$1` is a variable, as in PowerShell.
+const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[\w\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
 const scopes = new Set(['global', 'script', 'local']);
 
 /** 1-based line/column of offsets in the script, for spans built inside string tokens. */
@@ -583,7 +621,10 @@ export class AstBuilder {
   command(node: CstNode): A.CommandCall {
     const c = node.children;
     const name = tokenOf(c, 'CommandName');
-    const args = nodesOf(c, 'commandElement').map((e) => this.commandElement(e));
+    const args = joinAdjacent(
+      nodesOf(c, 'commandElement').map((e) => this.commandElement(e)),
+      (from, to) => this.span(from, to),
+    );
     const invoker = tokenOf(c, 'Amp') ?? tokenOf(c, 'DotSource');
     const start = invoker ?? must(name);
     const valueNode = nodeOf(c, 'commandValue');

@@ -361,7 +361,8 @@ export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variab
 export const Variable = token(
   'Variable',
   // `?` may continue a name (`$ok?`), as in PowerShell 7: `${x}?.Name` is the null-conditional form.
-  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
+  // A name may start with a digit (`$1`).
+  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[\w\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
   { label: 'a variable', starts: '$' },
 );
 
@@ -453,11 +454,19 @@ export const FunctionName = token(
 export const CommandName = token(
   'CommandName',
   guarded(
-    /(?:[A-Za-z_\u00c0-\uffff]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
-    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource,
+    /(?:[A-Za-z_\u00c0-\uffff\d]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
+    // A word that starts with a digit is a command (`7z`, `16p`) only when it is not a number.
+    (tokens, text, offset) => (atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource) && !isNumberAt(text, offset),
   ),
-  { label: 'a command', starts: (code) => isWordStart(code) || './\\~%?'.includes(String.fromCharCode(code)) },
+  { label: 'a command', starts: (code) => isWordStart(code) || (code >= 48 && code <= 57) || './\\~%?'.includes(String.fromCharCode(code)) },
 );
+
+function isNumberAt(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  if (code < 48 || code > 57) return false;
+  expressionNumber.lastIndex = offset;
+  return expressionNumber.test(text);
+}
 
 // ---------------------------------------------------------------- operators
 

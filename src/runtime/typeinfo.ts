@@ -67,6 +67,19 @@ export function resolveTypeName(written: string): string {
   return ACCELERATORS[bare] ?? (lower.startsWith('system.') ? written : `System.${written}`);
 }
 
+// Keys of ACCELERATORS that PowerShell does not show a type as (mcshell's own shorthands).
+const NOT_SHOWN = new Set(['ordered', 'pscustomobject', 'math', 'arraylist']);
+
+/**
+ * A type as PowerShell turns it into text (`"$([int])"` is int, `"$([System.IO.FileInfo])"` is
+ * System.IO.FileInfo): its accelerator's name, else its full name (MshObject.cs ToStringCodeMethods.Type).
+ */
+export function typeDisplayName(written: string): string {
+  const full = resolveTypeName(written);
+  const accelerator = Object.keys(ACCELERATORS).find((key) => ACCELERATORS[key] === full && !key.includes('.') && !NOT_SHOWN.has(key));
+  return accelerator ?? full;
+}
+
 /** `Int32` from `System.Int32`, `Object[]` from `System.Object[]`, ``List`1`` from a generic list. */
 export function shortTypeName(fullName: string): string {
   const generic = fullName.indexOf('[', fullName.indexOf('`'));

@@ -8,7 +8,7 @@ import { type AnyNumericType, NUMERIC_TYPE_NAMES, compareNumeric, convertNumber,
 import { compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
-import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
+import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeDisplayName, typeProperties } from './typeinfo.js';
 import {
   ConversionError,
   Hashtable,
@@ -28,7 +28,7 @@ import {
 export class TypeRef {
   constructor(readonly name: string) {}
   toString(): string {
-    return this.name;
+    return typeDisplayName(this.name);
   }
   /** The type object's properties (`[int].Name` is Int32, `.FullName` System.Int32). */
   toJSON(): Record<string, unknown> {
@@ -146,8 +146,11 @@ export function isType(value: unknown, type: string): boolean {
     case 'scriptblock':
       return value instanceof ScriptBlock;
     case 'object':
-    case 'psobject':
       return value !== null && value !== undefined;
+    case 'psobject':
+      // Values wrapped in a PSObject: custom objects and the objects commands emit, not plain
+      // .NET values such as strings, numbers, arrays and hashtables.
+      return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Hashtable) && !(value instanceof Date) && !isNumeric(value) && !(value instanceof Char) && !(value instanceof ScriptBlock);
   }
   return hasTypeName(value, type);
 }
@@ -434,6 +437,7 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
   if (t === 'string') {
     if (m === 'isnullorempty') return args[0] === null || args[0] === undefined || toStr(args[0]) === '';
     if (m === 'isnullorwhitespace') return toStr(args[0]).trim() === '';
+    if (m === 'concat') return (args.length === 1 ? enumerate(args[0]) : args).map(toStr).join('');
     if (m === 'join') return (args.length === 2 ? enumerate(args[1]) : args.slice(1)).map(toStr).join(toStr(args[0]));
     if (m === 'format') return formatOperator(toStr(args[0]), args.length === 2 ? enumerate(args[1]) : args.slice(1));
   }

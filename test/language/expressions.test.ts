@@ -38,7 +38,9 @@ test('double-quoted strings expand $var, $(expr) and $($x.Name)', () => {
     ],
   });
   // `$x.Name` inside a string expands only `$x`, as in PowerShell; a lone `$` stays text.
-  assert.deepEqual(expr('"$x.Name costs $5"'), { kind: 'ExpandableString', here: false, parts: [v('x'), '.Name costs $5'] });
+  // `$5` is a variable, as `"$1 Universe"` expands $1 before -replace sees it (about_Comparison_Operators § Regular expressions substitutions).
+  assert.deepEqual(expr('"$x.Name costs $5"'), { kind: 'ExpandableString', here: false, parts: [v('x'), '.Name costs ', v('5')] });
+  assert.deepEqual(expr('"costs $ 5"'), str('costs $ 5', 'double'));
   assert.deepEqual(expr('"${odd name}$global:y"'), { kind: 'ExpandableString', here: false, parts: [v('odd name'), v('y', 'global')] });
 });
 
