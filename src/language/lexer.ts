@@ -490,10 +490,12 @@ export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label:
 export const Parameter = token('Parameter', /-[A-Za-z_]\w*/, { label: 'a parameter', starts: '-' });
 
 // Type suffixes and multipliers as numbers.ts reads them (`0xFFuy`, `1.5d`, `1lkb`).
-const numberBody = String.raw`(?:0x[0-9a-f]+|0b[01]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:uy|us|ul|y|s|l|u|n|d)?(?:kb|mb|gb|tb|pb)?`;
-const expressionNumber = new RegExp(`${numberBody}(?!\\w)`, 'iy');
-// In command mode a number must end the argument (`1.2.3` and `10abc` are strings) and may be negative.
-const commandNumber = new RegExp(`-?${numberBody}(?=[\\s;|&)},]|$)`, 'iy');
+const digits = String.raw`(?:0x[0-9a-f]+|0b[01]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)`;
+const expressionNumber = new RegExp(`${digits}(?:uy|us|ul|y|s|l|u|n|d)?(?:kb|mb|gb|tb|pb)?(?!\\w)`, 'iy');
+// In command mode a number must end the argument (`1.2.3` and `10abc` are strings) and may be
+// negative. It takes no type suffix, unlike PowerShell: `-ExpiresIn 30d` and `-Timeout 10s` are
+// the durations they read as.
+const commandNumber = new RegExp(`-?${digits}(?:kb|mb|gb|tb|pb)?(?=[\\s;|&)},]|$)`, 'iy');
 export const NumberToken = token(
   'Number',
   (text, offset, tokens) => {

@@ -31,8 +31,8 @@ export class TypedNumber {
   }
 }
 
-export const INT32_MIN = -(2 ** 31);
-export const INT32_MAX = 2 ** 31 - 1;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 /** The .NET type a plain JavaScript number stands for. */
 export function plainNumberType(n: number): 'Int32' | 'Int64' | 'Double' {
@@ -72,7 +72,7 @@ export function makeNumber(type: NumericType | 'BigInteger', value: number | big
 }
 
 /** `150` scaled by 2 → `1.50`. */
-export function decimalText(mantissa: bigint, scale: number): string {
+function decimalText(mantissa: bigint, scale: number): string {
   const negative = mantissa < 0n;
   const digits = (negative ? -mantissa : mantissa).toString().padStart(scale + 1, '0');
   const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
@@ -237,7 +237,7 @@ export function doubleToString(n: number, precision = 15): string {
 }
 
 /** A TypedNumber's text, as .NET's ToString() gives it. */
-export function typedNumberToString(value: TypedNumber): string {
+function typedNumberToString(value: TypedNumber): string {
   // A Decimal keeps its scale's places: `[decimal]'0.10'` is 0.10.
   if (value.type === 'Decimal') return decimalText(value.value as bigint, value.scale);
   if (value.type === 'Single') return singleToString(value.value as number);

@@ -151,29 +151,21 @@ function operandType(value: Operand): AnyNumericType | 'Boolean' {
 
 const isSigned = (type: string) => type === 'SByte' || type === 'Int16' || type === 'Int32' || type === 'Int64' || type === 'Boolean';
 
+/** `a op b` (+ - * / %) on two numbers or on two bigints; dividing by zero is an error. */
+function basicOp(op: string, a: number, b: number): number;
+function basicOp(op: string, a: bigint, b: bigint): bigint;
+function basicOp(op: string, a: number | bigint, b: number | bigint): number | bigint {
+  if ((op === '/' || op === '%') && Number(b) === 0) throw divideByZero();
+  // Both operands are numbers or both bigints: the same operators serve either.
+  const [x, y] = [a, b] as [number, number];
+  return op === '+' ? x + y : op === '-' ? x - y : op === '*' ? x * y : op === '/' ? x / y : x % y;
+}
+
 /** Integer arithmetic in `type`; a result outside it (or an inexact quotient) is a Double. */
 function integerOp(op: string, type: NumericType, a: bigint, b: bigint): unknown {
-  let result: bigint;
-  switch (op) {
-    case '+':
-      result = a + b;
-      break;
-    case '-':
-      result = a - b;
-      break;
-    case '*':
-      result = a * b;
-      break;
-    case '/':
-      if (b === 0n) throw divideByZero();
-      if (a % b !== 0n) return Number(a) / Number(b);
-      result = a / b;
-      break;
-    default:
-      if (b === 0n) throw divideByZero();
-      // MinValue % -1 overflows in the CLR; PowerShell answers 0.
-      result = b === -1n ? 0n : a % b;
-  }
+  if (op === '/' && b !== 0n && a % b !== 0n) return Number(a) / Number(b);
+  // MinValue % -1 overflows in the CLR; PowerShell answers 0.
+  const result = op === '%' && b === -1n ? 0n : basicOp(op, a, b);
   return fitsInteger(type, result) ? makeNumber(type, result) : makeNumber('Double', Number(result));
 }
 
@@ -181,45 +173,14 @@ function integerOp(op: string, type: NumericType, a: bigint, b: bigint): unknown
 export function numericOp(op: string, left: Operand, right: Operand): unknown {
   const lt = operandType(left);
   const rt = operandType(right);
-  if (lt === 'BigInteger' || rt === 'BigInteger') {
-    // BigInteger's operators: the other operand converts to a BigInteger (a double truncates).
-    const a = bigOf(left);
-    const b = bigOf(right);
-    if ((op === '/' || op === '%') && b === 0n) throw divideByZero();
-    return op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b;
-  }
+  // BigInteger's operators: the other operand converts to a BigInteger (a double truncates).
+  if (lt === 'BigInteger' || rt === 'BigInteger') return basicOp(op, bigOf(left), bigOf(right));
   const code = Math.max(TYPE_CODE[lt], TYPE_CODE[rt]);
   if (code === TYPE_CODE.Decimal) return decimalOp(op, decOf(left), decOf(right));
-  if (code >= TYPE_CODE.Single) {
-    const a = Number(left);
-    const b = Number(right);
-    if ((op === '/' || op === '%') && b === 0) throw divideByZero();
-    return makeNumber('Double', op === '+' ? a + b : op === '-' ? a - b : op === '*' ? a * b : op === '/' ? a / b : a % b);
-  }
+  if (code >= TYPE_CODE.Single) return makeNumber('Double', basicOp(op, Number(left), Number(right)));
   if (code <= TYPE_CODE.Int32 && typeof left !== 'object' && typeof right !== 'object') {
-    // The commonest case, in plain numbers.
-    const a = Number(left);
-    const b = Number(right);
-    let result: number;
-    switch (op) {
-      case '+':
-        result = a + b;
-        break;
-      case '-':
-        result = a - b;
-        break;
-      case '*':
-        result = a * b;
-        break;
-      case '/':
-        if (b === 0) throw divideByZero();
-        result = a / b;
-        break;
-      default:
-        if (b === 0) throw divideByZero();
-        result = (a % b) + 0;
-    }
-    // `+ 0`: an Int32 result is never -0 (0 * -1 is 0).
+    // The commonest case, in plain numbers; `+ 0`: an Int32 result is never -0 (0 * -1 is 0).
+    const result = basicOp(op, Number(left), Number(right));
     return result >= -(2 ** 31) && result <= 2 ** 31 - 1 ? result + 0 : makeNumber('Double', result);
   }
   const a = bigOf(left);
@@ -236,15 +197,6 @@ export function numericOp(op: string, left: Operand, right: Operand): unknown {
     if (!(e instanceof TypedConversionError) || e.exceptionType !== 'System.OverflowException') throw e;
     return numericOp(op, Number(a), makeNumber('Double', Number(b)) as Operand);
   }
-}
-
-/** Unary minus: `0 - x` in x's type (so -[int]::MinValue is a Double). */
-export function negate(value: Operand): unknown {
-  const type = operandType(value);
-  if (type === 'BigInteger') return -bigOf(value);
-  if (type === 'Decimal') return decimalOp('-', { m: 0n, s: 0 }, decOf(value));
-  if (isFloating(type)) return makeNumber(type as NumericType, -Number(value));
-  return numericOp('-', 0, value);
 }
 
 /** Three-way comparison of two numeric operands, exact for integers and Decimals. */
@@ -306,11 +258,6 @@ export function convertNumber(value: Operand, type: AnyNumericType): number | bi
   return makeNumber(type, integer);
 }
 
-/** The integer value and width of an integer-typed operand of a bitwise operator. */
-export function integerWidth(type: AnyNumericType | 'Boolean'): { bits: number; signed: boolean } | undefined {
-  return type === 'Boolean' ? { bits: 32, signed: true } : INTEGER_TYPES[type];
-}
-
 /**
  * `-band -bor -bxor` (Binders.cs BinaryBitwiseOp): integers in the wider type (at least Int32);
  * Doubles and Decimals as UInt64, signed when either operand is negative.
@@ -352,12 +299,9 @@ export function bitwiseNotOp(value: Operand): unknown {
   if (type === 'BigInteger') return ~bigOf(value);
   if (isFloating(type) || type === 'Decimal') {
     const n = Number(value);
-    for (const t of ['Int32', 'UInt32', 'Int64', 'UInt64'] as const) {
-      if (n >= Number(INTEGER_TYPES[t]!.signed ? -(2 ** (INTEGER_TYPES[t]!.bits - 1)) : 0) && n <= 2 ** (INTEGER_TYPES[t]!.bits - (INTEGER_TYPES[t]!.signed ? 1 : 0)) - 1) {
-        return bitwiseNotOp(convertNumber(value, t) as Operand);
-      }
-    }
-    throw overflow('a UInt64');
+    const fits = (['Int32', 'UInt32', 'Int64', 'UInt64'] as const).find((t) => n >= Number(numericLimit(t, false)) && n <= Number(numericLimit(t, true)));
+    if (!fits) throw overflow('a UInt64');
+    return bitwiseNotOp(convertNumber(value, fits) as Operand);
   }
   const target: NumericType = TYPE_CODE[type] <= TYPE_CODE.Int32 ? 'Int32' : (type as NumericType);
   const { bits, signed } = INTEGER_TYPES[target]!;

@@ -130,7 +130,7 @@ export function isType(value: unknown, type: string): boolean {
   const t = normaliseTypeName(type);
   if (t.endsWith('[]') || t === 'array') return Array.isArray(value);
   const numeric = NUMERIC_TYPE_NAMES[t];
-  if (numeric) return numericType(value) === numeric;
+  if (numeric) return numericType(value) === numeric && !(value instanceof EnumValue);
   switch (t) {
     case 'string':
       return typeof value === 'string';

@@ -115,3 +115,7 @@ test('enums: members, casts from names and flag lists, arithmetic that keeps the
   );
   assert.match((await run("[ConsoleColor]'Purple'")).errors[0]?.message ?? '', /Specify one of the following enumerator names.*DarkBlue/);
 });
+
+test('in argument mode a number with a type suffix stays text (durations such as 30d, 10s); in expressions it is a number', async () => {
+  assert.deepEqual(await values('Write-Output 30d 10s 4kb; (30d).GetType().Name'), ['30d', '10s', 4096, 'Decimal']);
+});
