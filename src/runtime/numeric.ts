@@ -171,6 +171,11 @@ function integerOp(op: string, type: NumericType, a: bigint, b: bigint): unknown
 
 /** `a op b` for two numeric operands (booleans count as Int32): + - * / %. */
 export function numericOp(op: string, left: Operand, right: Operand): unknown {
+  if (typeof left === 'number' && typeof right === 'number' && (left | 0) === left && (right | 0) === right) {
+    // The commonest case, two Int32s; `+ 0`: an Int32 result is never -0 (0 * -1 is 0).
+    const result = basicOp(op, left, right);
+    return result >= -(2 ** 31) && result <= 2 ** 31 - 1 ? result + 0 : makeNumber('Double', result);
+  }
   const lt = operandType(left);
   const rt = operandType(right);
   // BigInteger's operators: the other operand converts to a BigInteger (a double truncates).
@@ -178,11 +183,6 @@ export function numericOp(op: string, left: Operand, right: Operand): unknown {
   const code = Math.max(TYPE_CODE[lt], TYPE_CODE[rt]);
   if (code === TYPE_CODE.Decimal) return decimalOp(op, decOf(left), decOf(right));
   if (code >= TYPE_CODE.Single) return makeNumber('Double', basicOp(op, Number(left), Number(right)));
-  if (code <= TYPE_CODE.Int32 && typeof left !== 'object' && typeof right !== 'object') {
-    // The commonest case, in plain numbers; `+ 0`: an Int32 result is never -0 (0 * -1 is 0).
-    const result = basicOp(op, Number(left), Number(right));
-    return result >= -(2 ** 31) && result <= 2 ** 31 - 1 ? result + 0 : makeNumber('Double', result);
-  }
   const a = bigOf(left);
   const b = bigOf(right);
   const negativeSigned = (isSigned(lt) && a < 0n) || (isSigned(rt) && b < 0n);

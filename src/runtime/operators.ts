@@ -94,6 +94,7 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
   const lNull = left === null || left === undefined;
   const rNull = right === null || right === undefined;
   if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
+  if (typeof left === 'number' && typeof right === 'number') return left < right ? -1 : left > right ? 1 : 0;
   if (left instanceof Char) return isNumeric(right) ? compareNumeric(left.valueOf(), right) : compareStrings(left.toString(), toStr(right), caseSensitive);
   if (isNumeric(left) || typeof left === 'boolean') {
     const r = numericLike(left, right);
@@ -224,6 +225,7 @@ export function numericOperand(value: unknown): number | bigint | TypedNumber | 
 }
 
 export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
+  if (typeof left === 'number' && typeof right === 'number') return numericOp(operator, left, right);
   if (operator === '+') {
     if (left === null || left === undefined) return right;
     if (Array.isArray(left)) return [...left, ...(Array.isArray(right) ? right : [right])];
