@@ -4,6 +4,7 @@
 // wide for its column is cut with a visible `…`. A change of object shape starts a new table.
 import type { OutputType } from '../runtime/cmdlet.js';
 import { ErrorRecord } from '../runtime/errors.js';
+import { isNumeric } from '../runtime/numeric.js';
 import { Hashtable, SHOWN_AS_TEXT, getMember, isPlainObject, propertyNames, toStr, typeNameOf } from '../runtime/values.js';
 import { renderErrorFull } from './errors.js';
 import { printable } from './printable.js';
@@ -198,7 +199,7 @@ export class TextFormatter {
     for (let line = 0; line < height; line++) {
       const cells = pieces.map((p, i) => {
         const text = p[line] ?? '';
-        return typeof values[i] === 'number' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+        return isNumeric(values[i]) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
       });
       this.write(cells.join(' ').trimEnd());
     }
@@ -223,7 +224,7 @@ export class TextFormatter {
     const cells = this.shape!.columns.map((c, i) => {
       const value = c.get(row);
       const text = truncate(cellText(value), widths[i]!);
-      return typeof value === 'number' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
+      return isNumeric(value) ? text.padStart(widths[i]!) : text.padEnd(widths[i]!);
     });
     this.write(cells.join(' ').trimEnd());
   }

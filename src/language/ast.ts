@@ -1,6 +1,7 @@
 // The typed AST of the mcshell language: the contract between the parser (CST → AST visitor)
 // and the runtime. Every node carries the source span it came from, so runtime errors can point
 // at the text that caused them.
+import type { TypedNumber } from './numbers.js';
 
 export interface SourceSpan {
   /** Script file path, or a label such as `<command line>` / `<stdin>` / `<prompt>`. */
@@ -323,8 +324,8 @@ export type Expression =
 
 export interface NumberLiteral extends NodeBase {
   kind: 'Number';
-  /** Value after applying any size suffix (`4MB` → 4194304). */
-  value: number;
+  /** Value after applying any suffix (`4MB` → 4194304; `1.0`, `10l` and `1d` are TypedNumbers, `10n` a bigint). */
+  value: number | bigint | TypedNumber;
   /** Source text, e.g. `4MB`, `0x1F`, `1.5`. */
   raw: string;
 }

@@ -4,6 +4,7 @@ import type { CstNode, IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { ScriptSyntaxError } from './errors.js';
 import { Comma, DotDot, FormatOp, scanParens } from './lexer.js';
+import { scanNumber } from './numbers.js';
 
 type Children = CstNode['children'];
 
@@ -41,20 +42,41 @@ const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 
 const switchOptions = ['regex', 'wildcard', 'exact', 'casesensitive', 'file'] as const;
 const primaryAlternatives = ['Variable', 'Number', 'StringToken', 'parenExpression', 'scriptBlock', 'subexpression', 'arraySubexpression', 'hashLiteral'];
 
-const sizeSuffixes: Record<string, number> = { kb: 2 ** 10, mb: 2 ** 20, gb: 2 ** 30, tb: 2 ** 40, pb: 2 ** 50 };
-
-/** `4MB` → 4194304, `0x1F` → 31, `-5` → -5 (command mode), `1.5e3` → 1500. */
-export function numberValue(raw: string): number {
-  const negative = raw.startsWith('-');
-  let text = (negative ? raw.slice(1) : raw).toLowerCase();
-  let factor = 1;
-  const suffix = text.slice(-2);
-  if (suffix in sizeSuffixes) {
-    factor = sizeSuffixes[suffix]!;
-    text = text.slice(0, -2);
+/** The text or expression an argument piece contributes when joined (see joinAdjacent). */
+function argumentPieces(value: A.Expression): (string | A.Expression)[] | undefined {
+  switch (value.kind) {
+    case 'Variable':
+      return [value];
+    case 'String':
+      return [value.value];
+    case 'Number':
+      return [value.raw];
+    case 'ExpandableString':
+      return value.parts;
   }
-  const value = (text.startsWith('0x') ? parseInt(text.slice(2), 16) : Number(text)) * factor;
-  return negative ? -value : value;
+  return undefined;
+}
+
+/**
+ * `$dir/file`, `$n-01`, `a$n`: argument pieces written with no space between them, one a
+ * variable, are one argument expanded as text (about_Parsing, argument mode).
+ */
+function joinAdjacent(args: A.CommandArgument[], spanOf: (from: A.SourceSpan, to: A.SourceSpan) => A.SourceSpan): A.CommandArgument[] {
+  const joined: A.CommandArgument[] = [];
+  for (const arg of args) {
+    const previous = joined[joined.length - 1];
+    if (previous?.kind === 'PositionalArgument' && arg.kind === 'PositionalArgument' && previous.span.endOffset === arg.span.startOffset) {
+      const left = argumentPieces(previous.value);
+      const right = argumentPieces(arg.value);
+      if (left && right && [...left, ...right].some((piece) => typeof piece !== 'string')) {
+        const span = spanOf(previous.span, arg.span);
+        joined[joined.length - 1] = { kind: 'PositionalArgument', span, value: { kind: 'ExpandableString', span, parts: [...left, ...right], here: false } };
+        continue;
+      }
+    }
+    joined.push(arg);
+  }
+  return joined;
 }
 
 /** Binary operator precedence, loosest first (PowerShell's about_Operator_Precedence). */
@@ -79,7 +101,8 @@ function precedence(op: IToken): number {
 }
 
 const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
+// A name may start with a digit: `$1` is a variable, as in PowerShell.
+const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[\w\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
 const scopes = new Set(['global', 'script', 'local', 'private']);
 
 /** 1-based line/column of offsets in the script, for spans built inside string tokens. */
@@ -608,7 +631,10 @@ export class AstBuilder {
   command(node: CstNode): A.CommandCall {
     const c = node.children;
     const name = tokenOf(c, 'CommandName');
-    const args = nodesOf(c, 'commandElement').map((e) => this.commandElement(e));
+    const args = joinAdjacent(
+      nodesOf(c, 'commandElement').map((e) => this.commandElement(e)),
+      (from, to) => this.span(from, to),
+    );
     const invoker = tokenOf(c, 'Amp') ?? tokenOf(c, 'DotSource');
     const start = invoker ?? must(name);
     const valueNode = nodeOf(c, 'commandValue');
@@ -741,6 +767,11 @@ export class AstBuilder {
     const op = tokenOf(c, 'PrefixOp') ?? tokenOf(c, 'Comma') ?? tokenOf(c, 'ComparisonOp');
     if (op) {
       const operand = this.unary(must(nodeOf(c, 'unary')));
+      // `-2147483648` is one Int32 literal, as PowerShell's tokenizer reads a signed number.
+      if (op.image === '-' && operand.kind === 'Number' && /^[\d.]/.test(operand.raw) && op.startOffset + 1 === operand.span.startOffset) {
+        const raw = `-${operand.raw}`;
+        return { kind: 'Number', span: this.span(op, operand.span), value: this.numberValue(raw, operand.span), raw };
+      }
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
     }
     const typed = nodeOf(c, 'typeExpression');
@@ -829,13 +860,24 @@ export class AstBuilder {
   }
 
   /** The value a postfixExpression starts with. */
+  private number(t: IToken): A.NumberLiteral {
+    const span = this.span(t);
+    return { kind: 'Number', span, value: this.numberValue(t.image, span), raw: t.image };
+  }
+
+  private numberValue(raw: string, span: A.SourceSpan): A.NumberLiteral['value'] {
+    const value = scanNumber(raw);
+    if (value === undefined) throw this.error(`The numeric constant ${raw} is not valid: its value does not fit its type`, span);
+    return value;
+  }
+
   private primary(c: Children): A.Expression {
     const name = which(c, primaryAlternatives);
     const child = c[name]![0];
     switch (name) {
       case 'Number': {
         const t = child as IToken;
-        return { kind: 'Number', span: this.span(t), value: numberValue(t.image), raw: t.image };
+        return this.number(t);
       }
       case 'StringToken':
         return this.string(child as IToken);
@@ -887,7 +929,7 @@ export class AstBuilder {
     const key: A.Expression = name
       ? { kind: 'String', span: this.span(name), value: name.image, quote: 'bare' }
       : number
-        ? { kind: 'Number', span: this.span(number), value: numberValue(number.image), raw: number.image }
+        ? this.number(number)
         : str
           ? this.string(str)
           : variable
@@ -965,6 +1007,13 @@ export class AstBuilder {
       const c = body[i]!;
       if (c === '`') {
         const next = body[i + 1] ?? '';
+        // `u{2195}: a Unicode code point (about_Special_Characters).
+        const unicode = next === 'u' ? /^\{([0-9a-fA-F]{1,6})\}/.exec(body.slice(i + 2)) : null;
+        if (unicode) {
+          text += String.fromCodePoint(parseInt(unicode[1]!, 16));
+          i += 2 + unicode[0].length;
+          continue;
+        }
         text += escapes[next] ?? next;
         i += 2;
       } else if (c === '"' && !here && body[i + 1] === '"') {

@@ -403,7 +403,8 @@ export const Splat = token('Splat', /@[A-Za-z_]\w*/, { label: 'a splatted variab
 export const Variable = token(
   'Variable',
   // `?` may continue a name (`$ok?`), as in PowerShell 7: `${x}?.Name` is the null-conditional form.
-  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
+  // A name may start with a digit (`$1`).
+  /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[\w\u00c0-\uffff][\w\u00c0-\uffff?]*|[?^$])/i,
   { label: 'a variable', starts: '$' },
 );
 
@@ -507,11 +508,19 @@ export const FunctionName = token(
 export const CommandName = token(
   'CommandName',
   guarded(
-    /(?:[A-Za-z_\u00c0-\uffff]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
-    (tokens) => atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource,
+    /(?:[A-Za-z_\u00c0-\uffff\d]|\.{1,2}[\\/]|[\\/~])[^\s;|&(){}[\],'"`$#<>=]*|[%?](?=[\s{]|$)/,
+    // A word that starts with a digit is a command (`7z`, `16p`) only when it is not a number.
+    (tokens, text, offset) => (atStatementStart(tokens) || previous(tokens)?.tokenType === Amp || previous(tokens)?.tokenType === DotSource) && !isNumberAt(text, offset),
   ),
-  { label: 'a command', starts: (code) => isWordStart(code) || './\\~%?'.includes(String.fromCharCode(code)) },
+  { label: 'a command', starts: (code) => isWordStart(code) || (code >= 48 && code <= 57) || './\\~%?'.includes(String.fromCharCode(code)) },
 );
+
+function isNumberAt(text: string, offset: number): boolean {
+  const code = text.charCodeAt(offset);
+  if (code < 48 || code > 57) return false;
+  expressionNumber.lastIndex = offset;
+  return expressionNumber.test(text);
+}
 
 // ---------------------------------------------------------------- operators
 
@@ -534,10 +543,13 @@ export const ParameterColon = token('ParameterColon', /-[A-Za-z_]\w*:/, { label:
 /** `-Name` in command mode; in expression mode an unknown `-word` (reported as unexpected). */
 export const Parameter = token('Parameter', /-[A-Za-z_]\w*/, { label: 'a parameter', starts: '-' });
 
-const numberBody = String.raw`(?:0x[0-9a-f]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)(?:kb|mb|gb|tb|pb)?`;
-const expressionNumber = new RegExp(`${numberBody}(?!\\w)`, 'iy');
-// In command mode a number must end the argument (`1.2.3` and `10abc` are strings) and may be negative.
-const commandNumber = new RegExp(`-?${numberBody}(?=[\\s;|&)},]|$)`, 'iy');
+// Type suffixes and multipliers as numbers.ts reads them (`0xFFuy`, `1.5d`, `1lkb`).
+const digits = String.raw`(?:0x[0-9a-f]+|0b[01]+|(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?)`;
+const expressionNumber = new RegExp(`${digits}(?:uy|us|ul|y|s|l|u|n|d)?(?:kb|mb|gb|tb|pb)?(?!\\w)`, 'iy');
+// In command mode a number must end the argument (`1.2.3` and `10abc` are strings) and may be
+// negative. It takes no type suffix, unlike PowerShell: `-ExpiresIn 30d` and `-Timeout 10s` are
+// the durations they read as.
+const commandNumber = new RegExp(`-?${digits}(?:kb|mb|gb|tb|pb)?(?=[\\s;|&)},]|$)`, 'iy');
 export const NumberToken = token(
   'Number',
   (text, offset, tokens) => {

@@ -36,7 +36,8 @@ import {
   type ErrorInit,
 } from './errors.js';
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
-import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
+import { arithmetic, binaryOperator, bitwiseNot, numericOperand, regex } from './operators.js';
+import { Char } from './char.js';
 import { allMatches, splitAt, splitWhitespace } from './regex.js';
 import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -915,7 +916,9 @@ function indexValue(object: unknown, index: unknown): unknown {
   if (Array.isArray(object) || typeof object === 'string') {
     const i = Math.trunc(toNumber(index));
     const at = i < 0 ? object.length + i : i;
-    return at >= 0 && at < object.length ? object[at] : null;
+    if (at < 0 || at >= object.length) return null;
+    // A string's element is a [char].
+    return typeof object === 'string' ? Char.from(object[at]) : object[at];
   }
   if (typeof object === 'object') return getMember(object, toStr(index));
   // A scalar is a collection of one: (2)[0] and (2)[-1] are 2.
@@ -933,8 +936,8 @@ async function evaluateUnary(expr: Extract<Expression, { kind: 'Unary' }>, env: 
     throw runtimeError({ id: 'InvalidLeftHandSide', category: 'InvalidOperation', message: `${expr.operator} needs a variable.`, span: expr.span });
   }
   const current = await evaluate(target, env);
-  const old = guard(expr.span, 'InvalidOperation', () => toNumber(current));
-  const value = old + (expr.operator.endsWith('++') ? 1 : -1);
+  const old = guard(expr.span, 'InvalidOperation', () => numericOperand(current));
+  const value = guard(expr.span, 'InvalidOperation', () => arithmetic(expr.operator.endsWith('++') ? '+' : '-', old, 1));
   await assignTo(target, value, env);
   return expr.operator.startsWith('post') ? old : value;
 }
@@ -953,9 +956,9 @@ function unaryValue(expr: Extract<Expression, { kind: 'Unary' }>, value: unknown
     case '-join':
       return enumerate(value).map(toStr).join('');
     case '-':
-      return guard(expr.span, 'InvalidOperation', () => -toNumber(value));
+      return guard(expr.span, 'InvalidOperation', () => arithmetic('-', 0, value));
     case '+':
-      return guard(expr.span, 'InvalidOperation', () => toNumber(value));
+      return guard(expr.span, 'InvalidOperation', () => arithmetic('+', 0, value));
   }
 }
 

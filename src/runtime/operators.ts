@@ -1,10 +1,13 @@
 // PowerShell's operator semantics: the left operand's type drives conversion, string comparison
 // is case-insensitive unless the `-c` form is used, an array on the left filters.
 import { TimeSpan, Version, asTimeSpan } from './dotnet.js';
-import { TypedConversionError } from './exceptions.js';
 import { dotNetRegex, replaceMatches, splitByPattern, splitOptions, substitute } from './regex.js';
 import { formatOperator } from './textformat.js';
-import { ConversionError, Hashtable, enumerate, roundHalfEven, toBool, toNumber, toStr, tryToDate, tryToNumber } from './values.js';
+import type { TypedNumber } from '../language/numbers.js';
+import { Char } from './char.js';
+import { EnumValue } from './enums.js';
+import { bitwiseNotOp, bitwiseOp, compareNumeric, isNumeric, numericOp, shiftOp } from './numeric.js';
+import { ConversionError, Hashtable, enumerate, toBool, toNumber, toStr, tryToDate, tryToNumeric } from './values.js';
 import { matchesWildcard } from './wildcard.js';
 
 const COMPARISONS = new Set(['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'like', 'notlike', 'match', 'notmatch', 'contains', 'notcontains', 'in', 'notin', 'replace', 'split']);
@@ -53,17 +56,31 @@ export function compareStrings(a: string, b: string, caseSensitive = false): num
 /** A value type's own equality (type objects: `$x.GetType() -eq [int]`), for classes this module cannot import. */
 export const EQUALS = Symbol.for('mcshell.equals');
 
+/** The right operand of a comparison with a number: an enum's name counts as its value. */
+function numericLike(left: unknown, right: unknown): number | bigint | TypedNumber | undefined {
+  if (left instanceof EnumValue && typeof right === 'string') {
+    try {
+      return left.enumType.convert(right);
+    } catch {
+      return undefined;
+    }
+  }
+  return tryToNumeric(right);
+}
+
 export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
   if (left === null || left === undefined) return right === null || right === undefined;
   if (right === null || right === undefined) return false;
+  if (left instanceof Char) return isNumeric(right) ? compareNumeric(left.valueOf(), right) === 0 : valuesEqual(left.toString(), right, caseSensitive);
   if (typeof left === 'string') {
     const r = toStr(right);
     if (caseSensitive || left === r) return left === r;
     return left.length === r.length && (left.toLowerCase() === r.toLowerCase() || compareStrings(left, r) === 0);
   }
-  if (typeof left === 'number') {
-    const r = typeof right === 'number' ? right : tryToNumber(right);
-    return r !== undefined && left === r;
+  if (typeof left === 'number' && typeof right === 'number') return left === right;
+  if (isNumeric(left)) {
+    const r = numericLike(left, right);
+    return r !== undefined && compareNumeric(left, r) === 0;
   }
   if (typeof left === 'boolean') return left === toBool(right);
   if (left instanceof Date) {
@@ -81,11 +98,12 @@ export function compareValues(left: unknown, right: unknown, caseSensitive = fal
   const lNull = left === null || left === undefined;
   const rNull = right === null || right === undefined;
   if (lNull || rNull) return lNull && rNull ? 0 : lNull ? -1 : 1;
-  if (typeof left === 'number' || typeof left === 'boolean') {
-    const l = Number(left);
-    const r = tryToNumber(right);
+  if (typeof left === 'number' && typeof right === 'number') return left < right ? -1 : left > right ? 1 : 0;
+  if (left instanceof Char) return isNumeric(right) ? compareNumeric(left.valueOf(), right) : compareStrings(left.toString(), toStr(right), caseSensitive);
+  if (isNumeric(left) || typeof left === 'boolean') {
+    const r = numericLike(left, right);
     if (r === undefined) return compareStrings(toStr(left), toStr(right), caseSensitive);
-    return l < r ? -1 : l > r ? 1 : 0;
+    return compareNumeric(left, r);
   }
   if (left instanceof Date) {
     const r = tryToDate(right);
@@ -195,27 +213,39 @@ function repeat<T>(items: T[], times: number): T[] {
   return out;
 }
 
-function divideByZero(): TypedConversionError {
-  return new TypedConversionError('Attempted to divide by zero.', 'System.DivideByZeroException');
+/** Arithmetic on an enum gives that enum (`[ConsoleColor]::Blue + 3` is Red). */
+function asLeftEnum(left: unknown, result: unknown): unknown {
+  return left instanceof EnumValue ? left.enumType.convert(result) : result;
+}
+
+/** An operand of an arithmetic or bitwise operator as a number: $null is 0, text is read as a literal. */
+export function numericOperand(value: unknown): number | bigint | TypedNumber | boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === null || value === undefined) return 0;
+  if (value instanceof Char) return value.valueOf();
+  const n = tryToNumeric(value);
+  if (n === undefined) throw new ConversionError(`Cannot convert value "${toStr(value)}" to type "System.Int32". Error: "Input string was not in a correct format."`);
+  return n;
 }
 
 export function arithmetic(operator: string, left: unknown, right: unknown): unknown {
+  if (typeof left === 'number' && typeof right === 'number') return numericOp(operator, left, right);
   if (operator === '+') {
     if (left === null || left === undefined) return right;
     if (Array.isArray(left)) return [...left, ...(Array.isArray(right) ? right : [right])];
     if (left instanceof Hashtable) return addHashtables(left, right);
-    if (typeof left === 'string') return left + toStr(right);
+    if (typeof left === 'string' || left instanceof Char) return toStr(left) + toStr(right);
     // A date plus a TimeSpan (or a number of ticks, as [datetime] + [long] in .NET).
     if (left instanceof Date) return new Date(left.getTime() + (right instanceof TimeSpan ? right.totalMilliseconds : toNumber(right) / 10_000));
     if (left instanceof TimeSpan) return new TimeSpan(left.ticks + asTimeSpan(right).ticks);
-    return toNumber(left) + toNumber(right);
+    return asLeftEnum(left, numericOp('+', numericOperand(left), numericOperand(right)));
   }
   if (operator === '*') {
     // $null times anything is $null (Binders.cs BinaryMultiply).
     if (left === null || left === undefined) return null;
     if (typeof left === 'string') return left.repeat(Math.max(0, toNumber(right)));
     if (Array.isArray(left)) return repeat(left, toNumber(right));
-    return toNumber(left) * toNumber(right);
+    return asLeftEnum(left, numericOp('*', numericOperand(left), numericOperand(right)));
   }
   // Date minus date is a TimeSpan; minus a TimeSpan, a date.
   if (operator === '-' && left instanceof Date) {
@@ -224,18 +254,7 @@ export function arithmetic(operator: string, left: unknown, right: unknown): unk
     return d ? TimeSpan.fromMilliseconds(left.getTime() - d.getTime()) : new Date(left.getTime() - toNumber(right) / 10_000);
   }
   if (operator === '-' && left instanceof TimeSpan) return new TimeSpan(left.ticks - asTimeSpan(right).ticks);
-  const l = toNumber(left);
-  const r = toNumber(right);
-  switch (operator) {
-    case '-':
-      return l - r;
-    case '/':
-      if (r === 0) throw divideByZero();
-      return l / r;
-    case '%':
-      if (r === 0) throw divideByZero();
-      return l % r;
-  }
+  if (operator === '-' || operator === '/' || operator === '%') return asLeftEnum(left, numericOp(operator, numericOperand(left), numericOperand(right)));
   throw new ConversionError(`Unknown operator ${operator}.`);
 }
 
@@ -254,49 +273,19 @@ export function range(from: unknown, to: unknown): unknown[] {
   return Array.from({ length: count }, (_, i) => a + i * step);
 }
 
-const isInt32 = (n: number) => n >= -2147483648 && n <= 2147483647;
-
-/** An operand of a bitwise operator: a whole number (doubles round half to even, as .NET converts them). */
-function bitwiseOperand(value: unknown): number {
-  const n = toNumber(value);
-  if (!Number.isFinite(n)) throw new ConversionError(`Cannot convert value "${toStr(value)}" to an integer.`);
-  return roundHalfEven(n);
-}
-
 /**
- * `-band -bor -bxor -shl -shr` on Int32 when both operands fit, else Int64; shift counts are masked
+ * `-band -bor -bxor -shl -shr` in the operands' integer type (numeric.ts); shift counts are masked
  * to the width as .NET does (`21 -shr 33` is `21 -shr 1`). about_Arithmetic_Operators, Bitwise operators.
  */
-export function bitwise(operator: string, left: unknown, right: unknown): number {
-  const l = bitwiseOperand(left);
-  const r = bitwiseOperand(right);
-  const shift = operator === '-shl' || operator === '-shr';
-  const bits = isInt32(l) && (shift || isInt32(r)) ? 32 : 64;
-  const a = BigInt(l);
-  const b = BigInt(r);
-  let result: bigint;
-  switch (operator) {
-    case '-band':
-      result = a & b;
-      break;
-    case '-bor':
-      result = a | b;
-      break;
-    case '-bxor':
-      result = a ^ b;
-      break;
-    default: {
-      const count = b & BigInt(bits - 1);
-      result = operator === '-shl' ? a << count : a >> count;
-    }
-  }
-  return Number(BigInt.asIntN(bits, result));
+export function bitwise(operator: string, left: unknown, right: unknown): unknown {
+  const l = numericOperand(left);
+  const r = numericOperand(right);
+  return asLeftEnum(left, operator === '-shl' || operator === '-shr' ? shiftOp(operator, l, r) : bitwiseOp(operator, l, r));
 }
 
-/** `-bnot`: the complement in Int32, or Int64 for larger values. */
-export function bitwiseNot(value: unknown): number {
-  const n = bitwiseOperand(value);
-  return Number(BigInt.asIntN(isInt32(n) ? 32 : 64, ~BigInt(n)));
+/** `-bnot`: the complement in the operand's type, at least Int32. */
+export function bitwiseNot(value: unknown): unknown {
+  return bitwiseNotOp(numericOperand(value));
 }
 
 export function binaryOperator(operator: string, left: unknown, right: unknown, setMatches: (m: Hashtable) => void): unknown {

@@ -2,7 +2,9 @@
 // `.FullName`, Get-Member's TypeName) and the members Get-Member lists. The names follow .NET
 // (System.Int32, System.Collections.Hashtable, System.Management.Automation.PSCustomObject); the
 // member lists are the members mcshell implements, with .NET's definitions.
+import { TypedNumber, plainNumberType } from '../language/numbers.js';
 import { DOTNET_TYPE, PSList } from './dotnet.js';
+import { EnumValue } from './enums.js';
 import { ErrorRecord } from './errors.js';
 import { ScriptBlock } from './scriptblock.js';
 import { Hashtable, isPlainObject, toStr, typeNameOf } from './values.js';
@@ -18,7 +20,13 @@ const ACCELERATORS: Readonly<Record<string, string>> = {
   byte: 'System.Byte',
   sbyte: 'System.SByte',
   uint32: 'System.UInt32',
+  uint: 'System.UInt32',
   uint64: 'System.UInt64',
+  ulong: 'System.UInt64',
+  uint16: 'System.UInt16',
+  ushort: 'System.UInt16',
+  bigint: 'System.Numerics.BigInteger',
+  'numerics.biginteger': 'System.Numerics.BigInteger',
   double: 'System.Double',
   float: 'System.Single',
   single: 'System.Single',
@@ -59,6 +67,19 @@ export function resolveTypeName(written: string): string {
   return ACCELERATORS[bare] ?? (lower.startsWith('system.') ? written : `System.${written}`);
 }
 
+// Keys of ACCELERATORS that PowerShell does not show a type as (mcshell's own shorthands).
+const NOT_SHOWN = new Set(['ordered', 'pscustomobject', 'math', 'arraylist']);
+
+/**
+ * A type as PowerShell turns it into text (`"$([int])"` is int, `"$([System.IO.FileInfo])"` is
+ * System.IO.FileInfo): its accelerator's name, else its full name (MshObject.cs ToStringCodeMethods.Type).
+ */
+export function typeDisplayName(written: string): string {
+  const full = resolveTypeName(written);
+  const accelerator = Object.keys(ACCELERATORS).find((key) => ACCELERATORS[key] === full && !key.includes('.') && !NOT_SHOWN.has(key));
+  return accelerator ?? full;
+}
+
 /** `Int32` from `System.Int32`, `Object[]` from `System.Object[]`, ``List`1`` from a generic list. */
 export function shortTypeName(fullName: string): string {
   const generic = fullName.indexOf('[', fullName.indexOf('`'));
@@ -70,7 +91,9 @@ export function shortTypeName(fullName: string): string {
 export function fullTypeName(value: unknown): string {
   if (typeof value === 'string') return 'System.String';
   if (typeof value === 'boolean') return 'System.Boolean';
-  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 2 ** 31 - 1 && !Object.is(value, -0) ? 'System.Int32' : Number.isSafeInteger(value) ? 'System.Int64' : 'System.Double';
+  if (typeof value === 'number') return `System.${plainNumberType(value)}`;
+  if (value instanceof EnumValue) return value.enumType.fullName;
+  if (value instanceof TypedNumber) return `System.${value.type}`;
   if (typeof value === 'bigint') return 'System.Numerics.BigInteger';
   if (value instanceof Date) return 'System.DateTime';
   if (value instanceof PSList) return value.typeName;
@@ -95,7 +118,7 @@ export function hasTypeName(value: unknown, written: string): boolean {
   return fullTypeName(value).toLowerCase() === wanted || (wanted === 'system.collections.hashtable' && value instanceof Hashtable);
 }
 
-const VALUE_TYPES = new Set(['System.Int32', 'System.Int64', 'System.Double', 'System.Boolean', 'System.DateTime', 'System.TimeSpan', 'System.Guid', 'System.Char', 'System.Decimal']);
+const VALUE_TYPES = new Set(['System.SByte', 'System.Byte', 'System.Int16', 'System.UInt16', 'System.Int32', 'System.UInt32', 'System.Int64', 'System.UInt64', 'System.Single', 'System.Double', 'System.Numerics.BigInteger', 'System.Boolean', 'System.DateTime', 'System.TimeSpan', 'System.Guid', 'System.Char', 'System.Decimal']);
 
 /** The properties of a type object (`[int].Name`, `$x.GetType().FullName`). */
 export function typeProperties(fullName: string): Record<string, unknown> {

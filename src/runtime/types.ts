@@ -2,10 +2,13 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
+import { Char } from './char.js';
+import { EnumValue, enumTypeNamed } from './enums.js';
+import { type AnyNumericType, NUMERIC_TYPE_NAMES, compareNumeric, convertNumber, isNumeric, numericLimit, numericType, parseAs } from './numeric.js';
 import { EQUALS, compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
-import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
+import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeDisplayName, typeProperties } from './typeinfo.js';
 import {
   ConversionError,
   Hashtable,
@@ -16,7 +19,8 @@ import {
   hasProperty,
   roundHalfEven,
   toBool,
-  toInt,
+  tryToNumber,
+  tryToNumeric,
   toNumber,
   toStr,
   tryToDate,
@@ -26,7 +30,7 @@ import {
 export class TypeRef {
   constructor(readonly name: string) {}
   toString(): string {
-    return this.name;
+    return typeDisplayName(this.name);
   }
   /** `[int] -eq [System.Int32]`: the same type, however written. */
   [EQUALS](other: unknown): boolean {
@@ -42,23 +46,33 @@ export function normaliseTypeName(type: string): string {
   return type.toLowerCase().replace(/^system\./, '');
 }
 
-const INT_TYPES = new Set(['int', 'int32', 'int64', 'long', 'int16', 'short', 'byte', 'uint32', 'uint64', 'uint16', 'sbyte']);
-const FLOAT_TYPES = new Set(['double', 'float', 'single', 'decimal']);
+/** `[int]$x`, `[decimal]'0.10'`, `[byte]300` (an overflow error): PowerShell's numeric casts. */
+function castNumber(type: AnyNumericType, value: unknown): unknown {
+  if (value === null || value === undefined) return convertNumber(0, type);
+  if (isNumeric(value) || typeof value === 'boolean') return convertNumber(value, type);
+  if (value instanceof Char) return convertNumber(value.valueOf(), type);
+  const single = Array.isArray(value) && value.length === 1 ? value[0] : value;
+  if (single !== value) return castNumber(type, single);
+  const n = typeof value === 'string' ? parseAs(value, type) : tryToNumber(value);
+  if (n === undefined) throw new ConversionError(`Cannot convert value "${toStr(value)}" to type "System.${type === 'BigInteger' ? 'Numerics.BigInteger' : type}". Error: "Input string was not in a correct format."`);
+  return typeof n === 'number' ? convertNumber(n, type) : n;
+}
 
 /** `[type]value`. Throws ConversionError for a value that does not convert. */
 export function cast(type: string, value: unknown): unknown {
   const t = normaliseTypeName(type);
   if (t.endsWith('[]')) {
     const element = t.slice(0, -2);
-    const items = enumerate(value);
+    // `[char[]]'abc'`: text is a sequence of characters.
+    const items = element === 'char' && typeof value === 'string' ? value.split('') : enumerate(value);
     if (element === 'object') return [...items];
     // A typed array reports its type (Int32[]); operations that copy it make Object[] again.
     const typed = items.map((v) => cast(element, v));
     Object.defineProperty(typed, DOTNET_TYPE, { value: resolveTypeName(type), enumerable: false });
     return typed;
   }
-  if (INT_TYPES.has(t)) return toInt(value);
-  if (FLOAT_TYPES.has(t)) return toNumber(value);
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric) return castNumber(numeric, value);
   switch (t) {
     case 'string':
       return value === null || value === undefined ? '' : toStr(value);
@@ -67,7 +81,7 @@ export function cast(type: string, value: unknown): unknown {
     case 'switch':
       return toBool(value);
     case 'char':
-      return typeof value === 'number' ? String.fromCharCode(value) : toStr(value).charAt(0);
+      return Char.from(Array.isArray(value) && value.length === 1 ? value[0] : value);
     case 'array':
       return [...enumerate(value)];
     case 'hashtable':
@@ -108,6 +122,8 @@ export function cast(type: string, value: unknown): unknown {
     case 'void':
       return undefined;
     default: {
+      const enumType = enumTypeNamed(type);
+      if (enumType) return enumType.convert(Array.isArray(value) && value.length === 1 ? value[0] : value);
       const converted = castDotNet(type, value, cast);
       if (converted !== NO_METHOD) return converted;
       throw new ConversionError(`Unable to find type [${type}].`);
@@ -119,8 +135,8 @@ export function cast(type: string, value: unknown): unknown {
 export function isType(value: unknown, type: string): boolean {
   const t = normaliseTypeName(type);
   if (t.endsWith('[]') || t === 'array') return Array.isArray(value);
-  if (INT_TYPES.has(t)) return typeof value === 'number' && Number.isInteger(value);
-  if (FLOAT_TYPES.has(t)) return typeof value === 'number';
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric) return numericType(value) === numeric && !(value instanceof EnumValue);
   switch (t) {
     case 'string':
       return typeof value === 'string';
@@ -136,8 +152,11 @@ export function isType(value: unknown, type: string): boolean {
     case 'scriptblock':
       return value instanceof ScriptBlock;
     case 'object':
-    case 'psobject':
       return value !== null && value !== undefined;
+    case 'psobject':
+      // Values wrapped in a PSObject: custom objects and the objects commands emit, not plain
+      // .NET values such as strings, numbers, arrays and hashtables.
+      return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Hashtable) && !(value instanceof Date) && !isNumeric(value) && !(value instanceof Char) && !(value instanceof ScriptBlock);
   }
   return hasTypeName(value, type);
 }
@@ -210,9 +229,12 @@ function stringMethod(s: string, lower: string, args: unknown[]): unknown {
     case 'remove':
       return s.slice(0, toNumber(args[0])) + (args.length > 1 ? s.slice(toNumber(args[0]) + toNumber(args[1])) : '');
     case 'tochararray':
-      return [...s];
-    case 'equals':
-      return s === arg(args, 0);
+      return s.split('').map((c) => Char.from(c));
+    case 'equals': {
+      // Ordinal, unless a StringComparison asks to ignore case.
+      const ignoreCase = args[1] instanceof EnumValue && args[1].toString().endsWith('IgnoreCase');
+      return ignoreCase ? s.toLowerCase() === arg(args, 0).toLowerCase() : s === arg(args, 0);
+    }
   }
   return noMethod(s, lower);
 }
@@ -286,7 +308,7 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
   const lower = name.toLowerCase();
   if (value === null || value === undefined) throw new ConversionError(`You cannot call a method on a null-valued expression.`);
   if (lower === 'tostring') {
-    if (args.length > 0 && typeof value === 'number') return formatNumber(value, toStr(args[0]));
+    if (args.length > 0 && isNumeric(value)) return formatNumber(Number(value), toStr(args[0]));
     if (args.length > 0 && value instanceof Date) return formatDate(value, toStr(args[0]));
     return toStr(value);
   }
@@ -333,8 +355,11 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
         return value.entries().map(([Key, Value]) => withTypeName({ Name: Key, Key, Value }, 'System.Collections.DictionaryEntry'));
     }
   }
-  if (typeof value === 'number' && lower === 'equals') return value === toNumber(args[0]);
-  if (typeof value === 'number' && lower === 'compareto') return Math.sign(value - toNumber(args[0]));
+  if (isNumeric(value) && lower === 'equals') {
+    const other = tryToNumeric(args[0]);
+    return other !== undefined && compareNumeric(value, other) === 0;
+  }
+  if (isNumeric(value) && lower === 'compareto') return compareNumeric(value, castNumber(numericType(value)!, args[0]) as number);
   return noMethod(value, name);
 }
 
@@ -351,9 +376,24 @@ const MATH: Record<string, (...a: number[]) => number> = {
   sign: Math.sign,
   max: Math.max,
   min: Math.min,
-  round: (n, digits = 0) => roundTo(n, digits),
   log: (n, base?: number) => (base === undefined ? Math.log(n) : Math.log(n) / Math.log(base)),
 };
+
+/** Math.Round(x[, digits][, MidpointRounding]): half to even unless the mode says otherwise. */
+function mathRound(args: unknown[]): number {
+  const mode = args.find((a) => a instanceof EnumValue && a.enumType.name === 'MidpointRounding');
+  const [n = 0, digits = 0] = args.filter((a) => a !== mode).map(toNumber);
+  if (!mode || mode.toString() === 'ToEven') return roundTo(n, digits);
+  const factor = 10 ** digits;
+  const scaled = Number((n * factor).toPrecision(15));
+  const rounders: Record<string, (x: number) => number> = {
+    AwayFromZero: (x) => Math.sign(x) * Math.round(Math.abs(x)),
+    ToZero: Math.trunc,
+    ToNegativeInfinity: Math.floor,
+    ToPositiveInfinity: Math.ceil,
+  };
+  return rounders[mode.toString()]!(scaled) / factor;
+}
 
 /** `[Type]::Member` */
 export function getStatic(type: TypeRef, member: string): unknown {
@@ -361,10 +401,13 @@ export function getStatic(type: TypeRef, member: string): unknown {
   const m = member.toLowerCase();
   const known = getDotNetStatic(type.name, m);
   if (known !== NO_METHOD) return known;
+  const enumMember = enumTypeNamed(type.name)?.member(member);
+  if (enumMember) return enumMember;
   if (t === 'math' && m in MATH_CONSTANTS) return MATH_CONSTANTS[m];
-  if (INT_TYPES.has(t) && (m === 'maxvalue' || m === 'minvalue')) {
-    const big = t === 'int64' || t === 'long';
-    return m === 'maxvalue' ? (big ? Number.MAX_SAFE_INTEGER : 2 ** 31 - 1) : big ? Number.MIN_SAFE_INTEGER : -(2 ** 31);
+  const numeric = NUMERIC_TYPE_NAMES[t];
+  if (numeric && (m === 'maxvalue' || m === 'minvalue')) {
+    const limit = numericLimit(numeric, m === 'maxvalue');
+    if (limit !== undefined) return limit;
   }
   if (t === 'string' && m === 'empty') return '';
   if (t === 'datetime' && m === 'now') return new Date();
@@ -404,10 +447,12 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
   if (known !== NO_METHOD) return known;
   if (m === 'new' && (t === 'regex' || t === 'version')) return cast(t, args.length > 1 && t === 'version' ? args.join('.') : args[0]);
   if (m === 'new') throw new ConversionError(`Cannot create an object of type [${type.name}]: mcshell does not implement it.`);
+  if (t === 'math' && m === 'round') return mathRound(args);
   if (t === 'math' && MATH[m]) return MATH[m]!(...args.map(toNumber));
   if (t === 'string') {
     if (m === 'isnullorempty') return args[0] === null || args[0] === undefined || toStr(args[0]) === '';
     if (m === 'isnullorwhitespace') return toStr(args[0]).trim() === '';
+    if (m === 'concat') return (args.length === 1 ? enumerate(args[0]) : args).map(toStr).join('');
     if (m === 'join') return (args.length === 2 ? enumerate(args[1]) : args.slice(1)).map(toStr).join(toStr(args[0]));
     if (m === 'format') return formatOperator(toStr(args[0]), args.length === 2 ? enumerate(args[1]) : args.slice(1));
   }
@@ -432,7 +477,7 @@ export function callStatic(type: TypeRef, method: string, args: unknown[]): unkn
     if (m === 'getdirectoryname') return dirname(toStr(args[0]));
     if (m === 'getfilenamewithoutextension') return basename(toStr(args[0]), extname(toStr(args[0])));
   }
-  if (INT_TYPES.has(t) || FLOAT_TYPES.has(t) || t === 'bool' || t === 'datetime') {
+  if (NUMERIC_TYPE_NAMES[t] || t === 'bool' || t === 'datetime') {
     if (m === 'parse') return cast(t, args[0]);
   }
   throw new ConversionError(`[${type.name}] has no static method '${method}'.`);

@@ -2,6 +2,7 @@
 // Values are plain JavaScript: null, boolean, number, string, Date, arrays, ordered plain objects
 // (PSCustomObject-like), Hashtable (case-insensitive keys, insertion ordered) and ScriptBlock.
 
+import { TypedNumber, doubleToString, scanNumber } from '../language/numbers.js';
 import { LoopEnumerator } from './enumerator.js';
 
 /** Hidden type name of an emitted object, used to pick its default view. Not enumerable: JSON and property lists ignore it. */
@@ -122,21 +123,9 @@ export function dateToString(d: Date): string {
   return `${pad2(d.getMonth() + 1)}/${pad2(d.getDate())}/${d.getFullYear()} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
-/**
- * Numbers as PowerShell prints them. Whole numbers within 2^53 print in full (mcshell does not tell
- * Int64 from Double); other doubles as .NET's G15: 15 significant digits, and exponent notation
- * with at least two exponent digits from 1E-05 down and from 1E+15 up (`1E+20`, `1E-07`).
- */
+/** Numbers as PowerShell prints them: Int32 and Int64 in full, doubles as numbers.ts says. */
 export function numberToString(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return 'Infinity';
-  if (n === -Infinity) return '-Infinity';
-  if (Number.isSafeInteger(n)) return String(n);
-  const [mantissa, exponentText] = n.toExponential(14).split('e') as [string, string];
-  const exponent = Number(exponentText);
-  if (exponent > -5 && exponent < 15) return String(Number(n.toPrecision(15)));
-  const digits = mantissa.replace(/\.?0+$/, '');
-  return `${digits}E${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  return Number.isSafeInteger(n) && !Object.is(n, -0) ? String(n) : doubleToString(n);
 }
 
 export function toStr(value: unknown): string {
@@ -151,6 +140,8 @@ export function toStr(value: unknown): string {
     case 'bigint':
       return String(value);
   }
+  // An enum (enums.ts) prints its name.
+  if (value instanceof TypedNumber) return value.toString();
   if (value instanceof Date) return dateToString(value);
   if (Array.isArray(value)) return value.map(toStr).join(' ');
   if (value instanceof LoopEnumerator) return value.remaining().map(toStr).join(' ');
@@ -165,32 +156,42 @@ export function toStr(value: unknown): string {
 
 // ---------------------------------------------------------------- to number / bool / date
 
-const NUMBER_PATTERN = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const HEX_PATTERN = /^[+-]?0x[0-9a-f]+$/i;
-const SIZE_PATTERN = /^([+-]?(?:\d+\.?\d*|\.\d+))\s*(kb|mb|gb|tb|pb)$/i;
-const SIZE_UNITS: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+const SIZE_SUFFIX = /(kb|mb|gb|tb|pb)$/i;
 
-/** Numeric text as PowerShell reads it: decimals, exponents, hex; with `allowSize`, `4MB` too. */
-export function parseNumber(text: string, allowSize = false): number | undefined {
+/**
+ * Numeric text as PowerShell reads it (its tokenizer's rules, numbers.ts): decimals, exponents,
+ * hex, binary and type suffixes, typed as a literal would be; with `allowSize`, `4MB` too.
+ */
+export function parseNumeric(text: string, allowSize = false): number | bigint | TypedNumber | undefined {
   const t = text.trim().replace(/_/g, '');
   if (t === '') return 0;
-  if (NUMBER_PATTERN.test(t)) return Number(t);
-  if (HEX_PATTERN.test(t)) return t.startsWith('-') ? -parseInt(t.slice(1), 16) : parseInt(t.replace('+', ''), 16);
-  if (allowSize) {
-    const m = SIZE_PATTERN.exec(t);
-    if (m) return Math.round(Number(m[1]) * SIZE_UNITS[m[2]!.toLowerCase()]!);
-  }
-  return undefined;
+  if (!allowSize && SIZE_SUFFIX.test(t)) return undefined;
+  return scanNumber(t);
+}
+
+/** parseNumeric as a JavaScript number. */
+export function parseNumber(text: string, allowSize = false): number | undefined {
+  const n = parseNumeric(text, allowSize);
+  return n === undefined ? undefined : Number(n);
 }
 
 export function tryToNumber(value: unknown, allowSize = false): number | undefined {
   if (value === null || value === undefined) return 0;
   if (typeof value === 'number') return value;
+  if (value instanceof TypedNumber || typeof value === 'bigint') return Number(value);
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'string') return parseNumber(value, allowSize);
   if (value instanceof Date) return value.getTime();
   if (Array.isArray(value) && value.length === 1) return tryToNumber(value[0], allowSize);
   return undefined;
+}
+
+/** A value as a typed number (numeric.ts), for operators: text is read as a literal would be. */
+export function tryToNumeric(value: unknown): number | bigint | TypedNumber | undefined {
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof TypedNumber) return value;
+  if (typeof value === 'string') return parseNumeric(value);
+  if (Array.isArray(value) && value.length === 1) return tryToNumeric(value[0]);
+  return tryToNumber(value);
 }
 
 export function toNumber(value: unknown): number {
@@ -224,7 +225,10 @@ export function toBool(value: unknown): boolean {
       return value !== 0 && !Number.isNaN(value);
     case 'string':
       return value.length > 0;
+    case 'bigint':
+      return value !== 0n;
   }
+  if (value instanceof TypedNumber) return Number(value) !== 0;
   if (Array.isArray(value)) {
     if (value.length === 0) return false;
     return value.length === 1 ? toBool(value[0]) : true;
@@ -256,6 +260,7 @@ export function findKey(obj: object, name: string): string | undefined {
 /** The displayable property names of an object (hashtables show their keys). */
 export function propertyNames(value: unknown): string[] {
   if (value instanceof Hashtable) return value.keys().map(toStr);
+  if (value instanceof TypedNumber) return [];
   const shown = publicView(value);
   if (shown) return Object.keys(shown);
   if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) return Object.keys(value);
@@ -264,6 +269,7 @@ export function propertyNames(value: unknown): string[] {
 
 export function hasProperty(value: unknown, name: string): boolean {
   if (value instanceof Hashtable) return value.has(name);
+  if (value instanceof TypedNumber) return false;
   const shown = publicView(value);
   if (shown) return findKey(shown, name) !== undefined;
   const lower = name.toLowerCase();
@@ -343,7 +349,7 @@ export function getMember(value: unknown, name: string): unknown {
     return lower === 'count' ? 1 : null;
   }
   if (value instanceof Date) return dateMember(value, lower) ?? null;
-  if (typeof value === 'object') {
+  if (typeof value === 'object' && !(value instanceof TypedNumber)) {
     const shown = publicView(value);
     const shownKey = shown && findKey(shown, name);
     if (shown && shownKey !== undefined) return shown[shownKey] ?? null;
@@ -378,7 +384,7 @@ export function setMember(target: unknown, name: string, value: unknown): void {
     target.set(name, value);
     return;
   }
-  if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
+  if (target !== null && typeof target === 'object' && !Array.isArray(target) && !(target instanceof TypedNumber)) {
     const key = findKey(target, name);
     // As in PowerShell, setting a property an object does not have is an error (Add-Member adds one).
     if (key === undefined && isPlainObject(target)) throw new ConversionError(`The property '${name}' cannot be found on this object. Verify that the property exists and can be set.`);
@@ -392,6 +398,7 @@ export function setMember(target: unknown, name: string, value: unknown): void {
 export function toPlainData(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : numberToString(value);
+  if (value instanceof TypedNumber || typeof value === 'bigint') return toPlainData(Number(value));
   if (typeof value !== 'object') return typeof value === 'function' ? null : value;
   if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return value.map(toPlainData);

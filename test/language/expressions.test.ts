@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { TypedNumber } from '../../src/language/numbers.js';
 import { arr, bare, bin, expr, num, str, un, v } from './helpers.js';
 
 test('number literals: integers, decimals, hex, exponents, size suffixes', () => {
   assert.deepEqual(expr('42'), num(42));
   assert.deepEqual(expr('1.5'), num(1.5));
   assert.deepEqual(expr('0x1F'), num(31, '0x1F'));
-  assert.deepEqual(expr('1e3'), num(1000, '1e3'));
+  assert.deepEqual(expr('1e3'), num(new TypedNumber('Double', 1000), '1e3'));
   assert.deepEqual(expr('4MB'), num(4 * 1024 * 1024, '4MB'));
   assert.deepEqual(expr('2kb'), num(2048, '2kb'));
   assert.deepEqual(expr('1GB'), num(2 ** 30, '1GB'));
@@ -37,7 +38,9 @@ test('double-quoted strings expand $var, $(expr) and $($x.Name)', () => {
     ],
   });
   // `$x.Name` inside a string expands only `$x`, as in PowerShell; a lone `$` stays text.
-  assert.deepEqual(expr('"$x.Name costs $5"'), { kind: 'ExpandableString', here: false, parts: [v('x'), '.Name costs $5'] });
+  // `$5` is a variable, as `"$1 Universe"` expands $1 before -replace sees it (about_Comparison_Operators § Regular expressions substitutions).
+  assert.deepEqual(expr('"$x.Name costs $5"'), { kind: 'ExpandableString', here: false, parts: [v('x'), '.Name costs ', v('5')] });
+  assert.deepEqual(expr('"costs $ 5"'), str('costs $ 5', 'double'));
   assert.deepEqual(expr('"${odd name}$global:y"'), { kind: 'ExpandableString', here: false, parts: [v('odd name'), v('y', 'global')] });
 });
 
@@ -81,7 +84,9 @@ test('arithmetic precedence and left associativity', () => {
 });
 
 test('unary minus binds tighter than range; range tighter than arithmetic', () => {
-  assert.deepEqual(expr('-1..3'), bin('..', un('-', num(1)), num(3)));
+  // A minus touching a number is part of the literal, as PowerShell's tokenizer reads it.
+  assert.deepEqual(expr('-1..3'), bin('..', num(-1), num(3)));
+  assert.deepEqual(expr('- 1..3'), bin('..', un('-', num(1)), num(3)));
   assert.deepEqual(expr('1..$n + 1'), bin('+', bin('..', num(1), v('n')), num(1)));
   assert.deepEqual(expr('1 -5'), bin('-', num(1), num(5)));
 });
@@ -133,7 +138,7 @@ test('member access, dynamic members, method calls, indexing', () => {
   assert.deepEqual(expr('$s.ToUpper()'), { kind: 'MethodCall', object: v('s'), method: 'ToUpper', args: [], isStatic: false });
   assert.deepEqual(expr('$s.Substring(1, 2)'), { kind: 'MethodCall', object: v('s'), method: 'Substring', args: [num(1), num(2)], isStatic: false });
   assert.deepEqual(expr('$a[0]'), { kind: 'Index', object: v('a'), index: num(0) });
-  assert.deepEqual(expr('$a[-1]'), { kind: 'Index', object: v('a'), index: un('-', num(1)) });
+  assert.deepEqual(expr('$a[-1]'), { kind: 'Index', object: v('a'), index: num(-1) });
   assert.deepEqual(expr('$a[1..3]'), { kind: 'Index', object: v('a'), index: bin('..', num(1), num(3)) });
   assert.deepEqual(expr("$h['k'].Count"), { kind: 'Member', object: { kind: 'Index', object: v('h'), index: str('k') }, member: 'Count', isStatic: false });
   assert.deepEqual(expr('(Get-Date).Year'), {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import type { Expression, Statement } from '../../src/language/ast.js';
 import { parseScript, ScriptSyntaxError } from '../../src/language/index.js';
+import { TypedNumber } from '../../src/language/numbers.js';
 
 /** A copy without `span` / `source` / `text` keys, for comparing structure. */
 export function strip(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(strip);
+  if (value instanceof TypedNumber) return value;
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
@@ -40,7 +42,7 @@ export function syntaxError(source: string, file = 'test.mcs'): ScriptSyntaxErro
 }
 
 // Small AST constructors (span-free) for expected values.
-export const num = (value: number, raw = String(value)) => ({ kind: 'Number', value, raw });
+export const num = (value: number | bigint | TypedNumber, raw = String(value)) => ({ kind: 'Number', value, raw });
 export const str = (value: string, quote = 'single') => ({ kind: 'String', value, quote });
 export const bare = (value: string) => str(value, 'bare');
 export const v = (name: string, scope: string | null = null) => ({ kind: 'Variable', name, scope });

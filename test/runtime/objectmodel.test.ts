@@ -12,7 +12,8 @@ test('GetType().Name / FullName for the common types (about_Hash_Tables: [ordere
     await values("'x'.GetType().FullName; (1).GetType().Name; (2147483648).GetType().Name; (1.5).GetType().Name; $true.GetType().Name; @(1).GetType().FullName; @{}.GetType().FullName; ([ordered]@{}).GetType().FullName; ([pscustomobject]@{}).GetType().FullName; { }.GetType().Name; (Get-Date).GetType().Name"),
     ['System.String', 'Int32', 'Int64', 'Double', 'Boolean', 'System.Object[]', 'System.Collections.Hashtable', 'System.Collections.Specialized.OrderedDictionary', 'System.Management.Automation.PSCustomObject', 'ScriptBlock', 'DateTime'],
   );
-  assert.deepEqual(await values('[int].Name; [int].FullName; [string].FullName; "$((1).GetType())"'), ['Int32', 'System.Int32', 'System.String', 'System.Int32']);
+  // A type as text is its accelerator's name (MshObject.cs ToStringCodeMethods.Type).
+  assert.deepEqual(await values('[int].Name; [int].FullName; [string].FullName; "$((1).GetType())"; "$([System.IO.FileInfo])"'), ['Int32', 'System.Int32', 'System.String', 'int', 'System.IO.FileInfo']);
   const r = await run('$null.GetType()');
   assert.match(r.errors[0]?.message ?? '', /null-valued expression/);
 });
