@@ -1057,14 +1057,24 @@ async function bindBlockParameters(block: ScriptBlock, args: readonly unknown[],
 }
 
 /**
- * Runs a script block and collects its output. A block that is one synchronous statement
- * (`{ $_ % 2 -eq 0 }`, the usual Where-Object filter) runs without generators.
+ * A script block that is one synchronous statement (`{ $_ % 2 -eq 0 }`, the usual Where-Object
+ * filter, `{ $_ }`) runs without generators: its output, at once; undefined for other blocks.
  */
+function syncBlockOutput(block: ScriptBlock, env: Env, options: InvokeOptions): unknown[] | undefined {
+  const node = block.node;
+  if (node.params !== null || node.blocks || node.body.length !== 1 || !isSyncStatement(node.body[0]!)) return undefined;
+  const value = runSyncStatement(node.body[0]!, { ...env, scope: blockScope(block, options) });
+  return Array.isArray(value) ? [...value] : value instanceof LoopEnumerator ? value.drain() : value === undefined ? [] : [value];
+}
+
+/** Runs a script block: a synchronous one's output at once, another's as it comes. */
+function runScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions): unknown[] | AsyncIterable<unknown> {
+  return syncBlockOutput(block, env, options) ?? invokeScriptBlock(block, env, options);
+}
+
+/** Runs a script block and collects its output. */
 async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions): Promise<unknown[]> {
-  const body = block.node.body;
-  if (block.node.params !== null || body.length !== 1 || !isSyncStatement(body[0]!)) return collect(invokeScriptBlock(block, env, options));
-  const value = runSyncStatement(body[0]!, { ...env, scope: blockScope(block, options) });
-  return Array.isArray(value) ? [...value] : value === undefined ? [] : [value];
+  return syncBlockOutput(block, env, options) ?? collect(invokeScriptBlock(block, env, options));
 }
 
 // ---------------------------------------------------------------- functions and param() blocks
@@ -1625,8 +1635,8 @@ class Context implements CmdletContext {
   shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     return shouldProcess(this.env, this.binding, { command: this.decl.name, impact: this.decl.impact, state: this.confirmState, force: options.force }, target, action, this.span);
   }
-  invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
-    return invokeScriptBlock(block, this.env, options);
+  invoke(block: ScriptBlock, options: InvokeOptions = {}): unknown[] | AsyncIterable<unknown> {
+    return runScriptBlock(block, this.env, options);
   }
   invokeCollect(block: ScriptBlock, options: InvokeOptions = {}): Promise<unknown[]> {
     return collectScriptBlock(block, this.env, options);
@@ -1765,13 +1775,14 @@ async function* cmdletStage(
         for await (const item of upstream) {
           const turn = checkpoint(env);
           if (turn) await turn;
-          const perItem = binder.bindInput(binding, item, span);
-          if (perItem instanceof ErrorRecord) {
-            ctx.writeError(perItem);
+          const values = binder.inputValues(binding, item, span);
+          if (values instanceof ErrorRecord) {
+            ctx.writeError(values);
             continue;
           }
-          const processed = start(decl.process, binder.finalValues(perItem));
+          const processed = start(decl.process, values);
           if (processed instanceof Promise) await processed;
+          else if (Array.isArray(processed)) for (const out of processed) yield emitted(out);
           else if (processed) for await (const out of processed) yield emitted(out);
         }
       } else {
