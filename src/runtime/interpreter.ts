@@ -132,16 +132,15 @@ function defineScriptVariables(scope: Scope, path: string, invokedAs: string): v
 
 // ---------------------------------------------------------------- statements
 
-/** The `trap` statements of each statement list (most have none). */
-const trapsOf = new WeakMap<readonly Statement[], TrapStatement[]>();
+const noTraps: TrapStatement[] = [];
 
+/**
+ * The `trap` statements of a statement list (most have none). Looked for each time: the list is
+ * about to run, which costs more than the look, and most lists of a script run once.
+ */
 function trapsIn(statements: readonly Statement[]): TrapStatement[] {
-  let traps = trapsOf.get(statements);
-  if (traps === undefined) {
-    traps = statements.filter((s): s is TrapStatement => s.kind === 'Trap');
-    trapsOf.set(statements, traps);
-  }
-  return traps;
+  for (const statement of statements) if (statement.kind === 'Trap') return statements.filter((s): s is TrapStatement => s.kind === 'Trap');
+  return noTraps;
 }
 
 export async function* executeStatements(statements: readonly Statement[], env: Env): Output {
