@@ -34,7 +34,7 @@ function must<T>(value: T | undefined): T {
 
 /** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
 const statementAlternatives = [
-  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
+  'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
   'trapStatement', 'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
 ];
 const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
@@ -220,6 +220,8 @@ export class AstBuilder {
 
   statement(node: CstNode): A.Statement {
     const c = node.children;
+    // The pipelineStatement rule is inlined in the statement rule.
+    if (c.pipeline !== undefined) return this.pipelineStatement(node);
     const name = which(c, statementAlternatives);
     const child = c[name]![0];
     switch (name) {
@@ -247,10 +249,8 @@ export class AstBuilder {
         return this.loopControl(child as CstNode);
       case 'flowStatement':
         return this.flowStatement(child as CstNode);
-      case 'exitStatement':
-        return this.exitStatement(child as CstNode);
       default:
-        return this.pipelineStatement(child as CstNode);
+        return this.exitStatement(child as CstNode);
     }
   }
 
@@ -696,7 +696,8 @@ export class AstBuilder {
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
     }
     const typed = nodeOf(c, 'typeExpression');
-    return typed ? this.typeExpression(typed) : this.postfixExpression(must(nodeOf(c, 'postfixExpression')));
+    // The postfixExpression rule is inlined in the unary rule.
+    return typed ? this.typeExpression(typed) : this.postfixExpression(node);
   }
 
   typeExpression(node: CstNode): A.Expression {

@@ -259,7 +259,8 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.loopControl) },
       { ALT: () => this.SUBRULE(this.flowStatement) },
       { ALT: () => this.SUBRULE(this.exitStatement) },
-      { ALT: () => this.SUBRULE(this.pipelineStatement) },
+      // Most statements: inlined (not a subrule) to spare a rule invocation and a CST node each.
+      { ALT: () => this.pipelineStatementBody() },
     ]));
   });
 
@@ -494,7 +495,10 @@ export class McshellParser extends chevrotain.CstParser {
   // ------------------------------------------------------------ pipelines and commands
 
   /** A pipeline, then either `= value` (an assignment) or `&& …` / `|| …` (a chain). */
-  pipelineStatement = this.RULE('pipelineStatement', () => {
+  pipelineStatement = this.RULE('pipelineStatement', () => this.pipelineStatementBody());
+
+  /** The pipelineStatement rule's productions, also part of the statement rule. */
+  private pipelineStatementBody(): void {
     this.SUBRULE(this.pipeline);
     this.OPTION(() => {
       this.CONSUME(T.AssignOp);
@@ -504,7 +508,7 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.ChainOp);
       this.SUBRULE2(this.pipeline);
     });
-  });
+  }
 
   pipeline = this.RULE('pipeline', () => {
     this.OR((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.expression) }]));
@@ -598,7 +602,8 @@ export class McshellParser extends chevrotain.CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.typeExpression) },
-      { ALT: () => this.SUBRULE(this.postfixExpression) },
+      // Most operands: inlined (not a subrule) to spare a rule invocation and a CST node each.
+      { ALT: () => this.postfixExpressionBody() },
     ]));
   });
 
@@ -613,8 +618,11 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   /** A primary value (a literal, variable, bracketed expression) with `.x`, `::x`, `[i]` after it. */
-  postfixExpression = this.RULE('postfixExpression', () => {
-    this.OR((this.alternatives.postfixExpression ??= [
+  postfixExpression = this.RULE('postfixExpression', () => this.postfixExpressionBody());
+
+  /** The postfixExpression rule's productions, also part of the unary rule (whose own OR is the first). */
+  private postfixExpressionBody(): void {
+    this.OR2((this.alternatives.postfixExpression ??= [
       { ALT: () => this.CONSUME(T.NumberToken) },
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.Variable) },
@@ -625,7 +633,7 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.parenExpression) },
     ]));
     this.MANY(() => this.SUBRULE(this.postfixOperator));
-  });
+  }
 
   postfixOperator = this.RULE('postfixOperator', () => {
     this.OR((this.alternatives.postfixOperator ??= [
