@@ -590,11 +590,11 @@ function loneExpression(statement: Statement): Expression | undefined {
 // nothing in them needs awaiting. Evaluating those synchronously spares a promise per node, and a
 // script block that is one such expression (a Where-Object filter) runs without generators.
 
-/** isSync of composite expressions and syncExpression of statements, worked out once per node. */
-const syncCache = new WeakMap<Expression, boolean>();
-const syncStatements = new WeakMap<Statement, Expression | null>();
-
-/** Whether `expr` can be evaluated by evaluateNow. */
+/**
+ * Whether `expr` can be evaluated by evaluateNow. Worked out each time rather than cached per node:
+ * the walk reads a few fields of the nodes evaluation visits anyway, and most code of a script runs
+ * once, where a cache (a WeakMap keyed by node) cost more than all the walks it spared.
+ */
 function isSync(expr: Expression): boolean {
   switch (expr.kind) {
     case 'Number':
@@ -604,12 +604,7 @@ function isSync(expr: Expression): boolean {
     case 'TypeLiteral':
       return true;
   }
-  let sync = syncCache.get(expr);
-  if (sync === undefined) {
-    sync = isSyncComposite(expr);
-    syncCache.set(expr, sync);
-  }
-  return sync;
+  return isSyncComposite(expr);
 }
 
 function isSyncComposite(expr: Expression): boolean {
@@ -629,7 +624,7 @@ function isSyncComposite(expr: Expression): boolean {
     case 'Unary':
       return !incrementOperators.has(expr.operator) && isSync(expr.operand);
     case 'Binary':
-      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.test(expr.operator) && !isLiteral(expr.right));
+      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.has(expr.operator) && !isLiteral(expr.right));
     case 'Cast':
       return isSync(expr.operand);
     case 'Ternary':
@@ -640,7 +635,7 @@ function isSyncComposite(expr: Expression): boolean {
 }
 
 /** -split and -replace may take a script block (run asynchronously) unless their right side is literal text. */
-const takesScriptBlock = /^-[ci]?(?:split|replace)$/;
+const takesScriptBlock = new Set(['-split', '-csplit', '-isplit', '-replace', '-creplace', '-ireplace']);
 
 function isLiteral(expr: Expression): boolean {
   if (expr.kind === 'String' || expr.kind === 'Number') return true;
@@ -649,13 +644,8 @@ function isLiteral(expr: Expression): boolean {
 
 /** The lone expression of `statement` when it is synchronous. */
 function syncExpression(statement: Statement): Expression | undefined {
-  let sync = syncStatements.get(statement);
-  if (sync === undefined) {
-    const lone = loneExpression(statement);
-    sync = lone !== undefined && isSync(lone) ? lone : null;
-    syncStatements.set(statement, sync);
-  }
-  return sync ?? undefined;
+  const lone = loneExpression(statement);
+  return lone !== undefined && isSync(lone) ? lone : undefined;
 }
 
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
@@ -819,7 +809,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       const decided = shortCircuit(expr, left);
       if (decided !== undecided) return decided;
       const right = await evaluate(expr.right, env);
-      const withBlock = takesScriptBlock.test(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
+      const withBlock = takesScriptBlock.has(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
       return withBlock !== undefined ? withBlock : binaryValue(expr, left, right, env);
     }
     case 'Cast':
