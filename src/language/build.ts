@@ -588,9 +588,9 @@ export class AstBuilder {
 
   pipeline(node: CstNode): A.Pipeline {
     const c = node.children;
-    const expressionNode = nodeOf(c, 'expression');
     const elements: A.PipelineElement[] = [];
-    if (expressionNode) elements.push(this.expressionElement(this.expression(expressionNode)));
+    // The expression rule is inlined in the pipeline rule.
+    if (c.unary !== undefined) elements.push(this.expressionElement(this.expression(node)));
     for (const command of nodesOf(c, 'command')) elements.push(this.command(command));
     return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }

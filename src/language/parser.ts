@@ -511,8 +511,9 @@ export class McshellParser extends chevrotain.CstParser {
   }
 
   pipeline = this.RULE('pipeline', () => {
-    this.OR((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.SUBRULE(this.expression) }]));
-    this.MANY(() => {
+    // An expression is inlined (not a subrule) to spare a rule invocation and a CST node each.
+    this.OR2((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.expressionBody() }]));
+    this.MANY2(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
     });
@@ -561,7 +562,10 @@ export class McshellParser extends chevrotain.CstParser {
    * cascade of rules would build ~8 CST nodes per operand). `noComma`: inside argument lists and
    * defaults, where `,` separates arguments instead of building an array.
    */
-  expression = this.RULE('expression', (noComma?: boolean) => {
+  expression = this.RULE('expression', (noComma?: boolean) => this.expressionBody(noComma));
+
+  /** The expression rule's productions, also part of the pipeline rule (whose own OR and MANY are the second). */
+  private expressionBody(noComma?: boolean): void {
     this.SUBRULE(this.unary);
     this.MANY({
       GATE: () => noComma !== true || this.LA(1).tokenType !== T.Comma,
@@ -577,7 +581,7 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.Colon);
       this.SUBRULE4(this.expression, { LABEL: 'whenFalse', ARGS: [noComma] });
     });
-  });
+  }
 
   unary = this.RULE('unary', () => {
     this.OR((this.alternatives.unary ??= [
