@@ -7,12 +7,14 @@ import { manifestBrief } from './manifest.js';
 const entry = (name: string, aliases: string[], load: CommandEntry['load']): CommandEntry => ({ name, aliases, load, brief: () => manifestBrief(name) });
 
 export const commands: readonly CommandEntry[] = [
+  entry('Add-Content', ['ac'], () => import('./core/Add-Content.js')),
   entry('Add-Member', [], () => import('./core/Add-Member.js')),
   entry('Clear-Host', ['cls', 'clear'], () => import('./core/Clear-Host.js')),
   entry('Clear-Variable', ['clv'], () => import('./core/Clear-Variable.js')),
   entry('Compare-Object', ['compare', 'diff'], () => import('./core/Compare-Object.js')),
   entry('ConvertFrom-Csv', [], () => import('./core/ConvertFrom-Csv.js')),
   entry('ConvertFrom-Json', [], () => import('./core/ConvertFrom-Json.js')),
+  entry('ConvertFrom-StringData', [], () => import('./core/ConvertFrom-StringData.js')),
   entry('ConvertTo-Csv', [], () => import('./core/ConvertTo-Csv.js')),
   entry('ConvertTo-Json', [], () => import('./core/ConvertTo-Json.js')),
   entry('Copy-Item', ['copy', 'cp', 'cpi'], () => import('./core/Copy-Item.js')),
@@ -43,6 +45,7 @@ export const commands: readonly CommandEntry[] = [
   entry('Move-Item', ['move', 'mv', 'mi'], () => import('./core/Move-Item.js')),
   entry('New-Item', ['ni'], () => import('./core/New-Item.js')),
   entry('New-Object', [], () => import('./core/New-Object.js')),
+  entry('New-Variable', ['nv'], () => import('./core/New-Variable.js')),
   entry('Out-File', [], () => import('./core/Out-File.js')),
   entry('Out-Null', [], () => import('./core/Out-Null.js')),
   entry('Out-String', [], () => import('./core/Out-String.js')),

@@ -40,13 +40,23 @@ export function dpObject(dp: DPMulticastSettings) {
   };
 }
 
-export function imageObject(image: ImageRecord) {
+/** An image as the cmdlets show it; `path` is its file in the content library, where known. */
+export function imageObject(image: ImageRecord, path?: string) {
+  const logicalBytes = image.disk?.logicalBytes ?? image.sizeBytes;
   return {
     Id: image.id,
     Name: image.name,
     Version: image.version,
+    Format: image.disk ? 'Disk' : 'Flat',
+    /** Stored (and sent) size; LogicalSize is the disk it restores. */
     Size: formatBytes(image.sizeBytes),
     SizeBytes: image.sizeBytes,
+    LogicalSize: formatBytes(logicalBytes),
+    LogicalSizeBytes: logicalBytes,
+    Ratio: image.sizeBytes > 0 ? Math.round((logicalBytes / image.sizeBytes) * 100) / 100 : 1,
+    PartitionTable: image.disk?.label ?? null,
+    Partitions: (image.disk?.partitions ?? []).map((p) => `${p.number}: ${p.filesystem ?? 'unknown'}, ${formatBytes(p.sizeBytes)}, ${formatBytes(p.usedBytes)} ${p.method === 'whole' ? 'kept whole' : 'used'}`),
+    ...(path ? { Path: path } : {}),
     Sha256: image.sha256,
     Description: image.description,
     ImportedAt: image.importedAt,
@@ -112,7 +122,7 @@ function stepText(site: SiteState, step: TaskStep): string {
     case 'SetHostname':
       return `SetHostname ${step.name}`;
     case 'Restart':
-      return `Restart -Into ${step.into}`;
+      return step.into === 'BootImage' ? `Restart -Into BootImage ${site.bootImages.find((image) => image.id === step.bootImageId)?.name ?? step.bootImageId}` : 'Restart -Into Disk';
   }
 }
 

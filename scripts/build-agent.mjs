@@ -37,6 +37,8 @@ await build({
   platform: 'node',
   target: 'node20',
   plugins: [addonBesideBundle],
+  // A native addon: loaded from node_modules (the boot-image builder puts it beside the bundle).
+  external: ['zstd-napi'],
   // Some bundled packages use require(); an ESM bundle provides it.
   banner: { js: "import { createRequire as __mcshellRequire } from 'node:module'; const require = __mcshellRequire(import.meta.url);" },
   minifyWhitespace: true,

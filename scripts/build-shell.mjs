@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
 const outdir = join(dist, 'bundle');
-const keptOut = [join(dist, 'src/ui/start.js'), join(dist, 'cmdlets/manifest.js'), join(dist, 'src/engine/transport/native.js'), join(dist, 'src/engine/boot/image/assets.js')];
+const keptOut = [join(dist, 'src/ui/start.js'), join(dist, 'cmdlets/manifest.js'), join(dist, 'src/engine/transport/native.js'), join(dist, 'src/engine/boot/image/assets.js'), join(dist, 'src/engine/disk/zstd-pool.js')];
 
 /** Imports of the kept-out modules stay imports, of the compiled file, relative to the bundle. */
 const compiledModulesKeptOut = {

@@ -1,15 +1,39 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { DOTNET_TYPE } from '../../src/runtime/dotnet.js';
 import { Hashtable, isPlainObject, toStr } from '../../src/runtime/values.js';
 
+/** -AsHashtable's dictionaries: PowerShell 7.3+ makes OrderedHashtables (a Hashtable keeping the JSON's key order). */
 function toHashtables(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toHashtables);
-  if (isPlainObject(value)) return Hashtable.fromEntries(Object.entries(value).map(([k, v]) => [k, toHashtables(v)]));
-  return value;
+  if (!isPlainObject(value)) return value;
+  const table = Hashtable.fromEntries(Object.entries(value).map(([k, v]) => [k, toHashtables(v)]));
+  Object.defineProperty(table, DOTNET_TYPE, { value: 'System.Management.Automation.OrderedHashtable' });
+  return table;
+}
+
+/** The text without `// …` and `/* … *\/` comments outside strings, which PowerShell's JSON reader skips (ConvertFrom-Json.Tests.ps1). */
+function withoutComments(text: string): string {
+  if (!text.includes('/')) return text;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '/' && (text[i + 1] === '/' || text[i + 1] === '*')) {
+      out += text.slice(from, i);
+      const end = text[i + 1] === '/' ? text.indexOf('\n', i) : text.indexOf('*/', i + 2) + 2;
+      i = end <= 1 ? text.length : end - 1;
+      out += ' ';
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
 }
 
 function isJson(text: string): boolean {
   try {
-    JSON.parse(text);
+    JSON.parse(withoutComments(text));
     return true;
   } catch {
     return false;
@@ -47,7 +71,7 @@ export default defineCmdlet({
     const parse = (text: string): unknown => {
       let value: unknown;
       try {
-        value = JSON.parse(text);
+        value = JSON.parse(withoutComments(text));
       } catch (e) {
         throw ctx.error({ id: 'InvalidJson', category: 'InvalidData', message: `The input is not valid JSON: ${(e as Error).message}`, target: text.slice(0, 200) });
       }

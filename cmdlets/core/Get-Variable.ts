@@ -1,4 +1,4 @@
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, variableScope } from '../../src/runtime/cmdlet.js';
 import { isWildcard, matchesWildcard } from '../../src/runtime/wildcard.js';
 
 export default defineCmdlet({
@@ -8,11 +8,14 @@ export default defineCmdlet({
   parameters: {
     Name: { type: 'string[]', position: 0, pipeline: 'both', description: 'Variable names or wildcard patterns (default: all).' },
     ValueOnly: { type: 'switch', description: 'Outputs only the values.' },
+    Scope: { type: 'string', description: 'The scope to look in: Global, Script, Local, or a number (0 this scope, 1 its parent …).' },
   },
   outputType: { name: 'PSVariable', view: { properties: ['Name', 'Value'] }, description: 'Name and Value.' },
   examples: [{ title: 'One variable', code: '$answer = 42; Get-Variable answer -ValueOnly', output: [42] }],
   *process(params, ctx) {
-    const all = ctx.listVariables();
+    const scope = params.Scope === undefined ? undefined : variableScope(params.Scope);
+    if (scope === null) throw ctx.error({ id: 'InvalidScope', category: 'InvalidArgument', message: `'${params.Scope}' is not a scope: use Global, Script, Local or a number (0 is this scope, 1 its parent).`, target: params.Scope });
+    const all = ctx.listVariables(scope);
     for (const pattern of params.Name ?? ['*']) {
       const found = all.filter((v) => matchesWildcard(v.name, pattern));
       if (found.length === 0 && !isWildcard(pattern)) {

@@ -11,6 +11,7 @@ export default defineCmdlet({
     Property: { type: 'object[]', position: 0, description: 'Group keys: names, script blocks or calculated properties.' },
     NoElement: { type: 'switch', description: 'Leaves out the Group property.' },
     AsHashTable: { type: 'switch', description: 'Outputs one hashtable of key → objects.' },
+    AsString: { type: 'switch', description: 'With -AsHashTable: the keys are the values as text.' },
     CaseSensitive: { type: 'switch', description: 'Distinguishes keys that differ only in case.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to group.' },
   },
@@ -34,7 +35,7 @@ export default defineCmdlet({
   *end(params, ctx) {
     const groups = [...ctx.state.groups.values()];
     if (params.AsHashTable) {
-      yield Hashtable.fromEntries(groups.map((g) => [g.values.length === 1 ? g.values[0] : g.values.map(toStr).join(', '), g.items]));
+      yield Hashtable.fromEntries(groups.map((g) => [g.values.length === 1 && !params.AsString ? g.values[0] : g.values.map(toStr).join(', '), g.items]));
       return;
     }
     for (const g of groups) {

@@ -8,7 +8,7 @@ export default defineCmdlet({
   synopsis: 'Joins the pipeline objects (or a property of each) into one string, with a separator, quotes, a prefix and a suffix.',
   parameters: {
     Property: { type: 'object', position: 0, description: 'A property name or script block giving the text of each object (default: the object).' },
-    Separator: { type: 'string', position: 1, allowEmptyString: true, description: 'Text between the items (default: none).' },
+    Separator: { type: 'string', position: 1, allowEmptyString: true, description: 'Text between the items (default: $OFS, none when it is not set).' },
     OutputPrefix: { type: 'string', aliases: ['op'], description: 'Text before the result.' },
     OutputSuffix: { type: 'string', aliases: ['os'], description: 'Text after the result.' },
     SingleQuote: { type: 'switch', description: "Wraps each item in single quotes." },
@@ -35,6 +35,6 @@ export default defineCmdlet({
     ctx.state.parts.push(text);
   },
   *end(params, ctx) {
-    yield `${params.OutputPrefix ?? ''}${ctx.state.parts.join(params.Separator ?? '')}${params.OutputSuffix ?? ''}`;
+    yield `${params.OutputPrefix ?? ''}${ctx.state.parts.join(params.Separator ?? toStr(ctx.getVariable('OFS') ?? ''))}${params.OutputSuffix ?? ''}`;
   },
 });

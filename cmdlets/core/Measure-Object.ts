@@ -92,8 +92,9 @@ export default defineCmdlet({
     return (async () => {
       const measured: [string, unknown][] = [];
       for (const s of selectors) {
+        // An object without the property is skipped; one that no object had is an error only under Set-StrictMode 2+ (MeasureObjectCommand).
         if (typeof s.expression === 'string' && !hasProperty(item, s.expression)) {
-          ctx.writeError({ id: 'GenericMeasurePropertyNotFound', category: 'InvalidArgument', message: `Property "${s.label}" cannot be found in the input for any objects.`, target: item });
+          if (!ctx.state.order.includes(s.label)) ctx.state.order.push(s.label);
           continue;
         }
         measured.push([s.label, await selectValue(s, item, ctx)]);
@@ -118,6 +119,10 @@ export default defineCmdlet({
     const all = params.AllStats;
     for (const key of keys) {
       const s = ctx.state.stats.get(key) ?? { count: 0, sum: 0, squares: 0, min: null, max: null };
+      if (key && s.count === 0 && ctx.strictMode >= 2) {
+        ctx.writeError({ id: 'GenericMeasurePropertyNotFound', category: 'InvalidArgument', message: `Property "${key}" cannot be found in the input for any objects.`, target: key });
+        continue;
+      }
       const result: Record<string, unknown> = { Count: s.count };
       if (params.Sum || all) result['Sum'] = s.sum;
       if (params.Average || all) result['Average'] = s.count ? s.sum / s.count : null;

@@ -1,5 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { parseSelectors, project } from '../../src/runtime/properties.js';
+import { ScriptBlock } from '../../src/runtime/scriptblock.js';
 import { enumerate, getMember, hasProperty, toPlainData } from '../../src/runtime/values.js';
 
 export default defineCmdlet({
@@ -18,7 +19,8 @@ export default defineCmdlet({
     SkipLast: { type: 'int', validate: { range: [0, Number.MAX_SAFE_INTEGER] }, description: 'Leaves out the last N objects.' },
     Index: { type: 'int[]', description: 'Outputs only the objects at these 0-based positions (in input order).' },
     SkipIndex: { type: 'int[]', description: 'Leaves out the objects at these 0-based positions.' },
-    Unique: { type: 'switch', description: 'Drops duplicate objects.' },
+    Unique: { type: 'switch', description: 'Drops duplicate objects (text compared case-sensitively, as PowerShell does).' },
+    CaseInsensitive: { type: 'switch', description: 'With -Unique: text differing only in case counts as the same.' },
     InputObject: { type: 'object', pipeline: 'value', description: 'The objects to select from.' },
   },
   examples: [
@@ -58,11 +60,16 @@ export default defineCmdlet({
       } catch (e) {
         throw ctx.error({ id: 'InvalidCalculatedProperty', category: 'InvalidArgument', message: (e as Error).message });
       }
+      // A property must have a name: an empty script block has none (PowerShell's EmptyScriptBlockAndNoName).
+      if (selectors.some((s) => s.expression instanceof ScriptBlock && s.label === '')) {
+        throw ctx.error({ id: 'EmptyScriptBlockAndNoName', category: 'InvalidArgument', message: 'A script block property is empty and has no name: give it a body, or a name with @{ Name = …; Expression = { … } }.' });
+      }
       outputs = [await project(item, selectors, ctx, params.ExcludeProperty ?? [])];
     } else outputs = [item];
     for (const out of outputs) {
       if (params.Unique) {
-        const key = JSON.stringify(toPlainData(out));
+        const json = JSON.stringify(toPlainData(out));
+        const key = params.CaseInsensitive ? json.toLowerCase() : json;
         if (state.unique.has(key)) continue;
         state.unique.add(key);
       }

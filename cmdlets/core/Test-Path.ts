@@ -1,4 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { getEnvironment, onDrive } from '../../src/runtime/drives.js';
 import { isDirectory, resolveItems, statOrNull } from '../filesystem.js';
 
 export default defineCmdlet({
@@ -32,6 +33,12 @@ export default defineCmdlet({
       }
       if (params.IsValid) {
         yield !path.includes('\0');
+        continue;
+      }
+      // env:NAME and variable:name: whether that environment variable or shell variable exists.
+      const drive = onDrive(path);
+      if (drive) {
+        yield drive.drive === 'env' ? getEnvironment(drive.name) !== null : ctx.listVariables().some((v) => v.name.toLowerCase() === drive.name.toLowerCase());
         continue;
       }
       let found = false;

@@ -13,6 +13,6 @@ export default defineCmdlet({
   examples: [{ title: 'Shown when asked for, never pipeline output', code: "(Write-Information 'ready' -InformationAction Continue | Measure-Object).Count", output: [0] }],
   process(params, ctx) {
     const action = params.InformationAction ?? toStr(ctx.getVariable('InformationPreference'));
-    if (action.toLowerCase() === 'continue') ctx.writeHost(toStr(params.MessageData));
+    ctx.writeInformation(params.MessageData, action.toLowerCase() === 'continue');
   },
 });

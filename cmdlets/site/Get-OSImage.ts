@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeImages, engine, selectByName } from '../engine.js';
 import { imageObject, IMAGE_VIEW } from '../objects.js';
@@ -5,7 +6,8 @@ import { imageObject, IMAGE_VIEW } from '../objects.js';
 export default defineCmdlet({
   name: 'Get-OSImage',
   synopsis: 'Lists the images in the content library.',
-  description: 'Shows each image with its id, version, size, SHA-256 and multicast settings. -Name filters by name or id and accepts wildcards.',
+  description:
+    "Shows each image with its id, version, size, SHA-256 and multicast settings, and its file in the content library (Path: what `mcshell send` sends). A disk image (Format Disk) also shows the disk it restores (LogicalSize), the stored size (Size), their Ratio, its partition table and each partition's filesystem, size and used bytes. -Name filters by name or id and accepts wildcards.",
   parameters: {
     Name: { type: 'string', position: 0, aliases: ['Id'], complete: completeImages, description: 'Name or id of the images to show (wildcards allowed).' },
   },
@@ -18,8 +20,8 @@ export default defineCmdlet({
     },
   ],
   async *process(params, ctx) {
-    const images = await engine(ctx, (store) => store.read().images);
-    if (!images) return;
-    for (const image of selectByName(ctx, params.Name, images, (i) => [i.name, i.id], { id: 'ImageNotFound', what: 'an image with the name or id' })) yield imageObject(image);
+    const found = await engine(ctx, (store) => ({ images: store.read().images, contentDir: store.contentDir }));
+    if (!found) return;
+    for (const image of selectByName(ctx, params.Name, found.images, (i) => [i.name, i.id], { id: 'ImageNotFound', what: 'an image with the name or id' })) yield imageObject(image, join(found.contentDir, image.file));
   },
 });

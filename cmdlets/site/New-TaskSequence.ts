@@ -8,7 +8,7 @@ export default defineCmdlet({
   name: 'New-TaskSequence',
   synopsis: 'Creates a task sequence: the ordered steps a client runs (apply image, verify, run commands).',
   description:
-    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), Verify, RunCommand (Command), SetHostname (Name) or Restart (Into = Disk, the default, or BootImage). A target is a file, a block device, or one of a network-booted machine's fixed disks: Disk:0 (the first), Disk:Serial=…, Disk:Model=… or Disk:MinSize=100G (never a removable disk nor the one the machine runs from; one smaller than the image is refused). Targets, commands and host names may contain {name}, {id}, {mac} and the device's variables (Set-DeviceVariable), replaced when the step runs. Commands run with MCSHELL_TARGET set to the applied target (and MCSHELL_HOSTNAME after SetHostname). Restart -Into Disk ends the sequence: the machine restarts into the OS just written.",
+    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), Verify, RunCommand (Command), SetHostname (Name) or Restart (Into = Disk, the default, or BootImage with an optional BootImage = its name: by default the DP's PXE boot image, else the site's only one). A target is a file, a block device, or one of a network-booted machine's fixed disks: Disk:0 (the first), Disk:Serial=…, Disk:Model=… or Disk:MinSize=100G (never a removable disk nor the one the machine runs from; one smaller than the image is refused). Targets, commands and host names may contain {name}, {id}, {mac} and the device's variables (Set-DeviceVariable), replaced when the step runs. Commands run with MCSHELL_TARGET set to the applied target (and MCSHELL_HOSTNAME after SetHostname). Restart -Into Disk ends the sequence: the machine restarts into the OS just written. Restart -Into BootImage refreshes a running machine: its enrolled agent downloads the boot image from the DP (pinned HTTPS, checked against the site's hashes), restarts into it with kexec, and the steps after it run there as on bare metal.",
   impact: 'low',
   defaultParameterSet: 'Simple',
   parameters: {
@@ -37,6 +37,7 @@ export default defineCmdlet({
       output: ['ApplyImage Debian -> Disk:0', 'Verify', 'SetHostname {name}', 'Restart -Into Disk'],
     },
     { title: 'Nothing runs after a restart into the deployed OS', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; New-TaskSequence Broken -Steps @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Restart'}, @{Type='Verify'}", error: 'RestartNotLast' },
+    { title: 'A refresh restarts into a boot image the site has', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; New-TaskSequence Refresh -Steps @{Type='Restart'; Into='BootImage'}, @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Restart'}", error: 'BootImageNotChosen' },
     { title: 'An unknown image is refused', code: 'New-TaskSequence Broken -Image NoSuchImage -Target /dev/sda', error: 'ImageNotFound' },
   ],
   async *process(params, ctx) {
@@ -51,7 +52,8 @@ export default defineCmdlet({
         if (type === 'restart') {
           const into = toStr(getMember(step, 'Into') ?? 'Disk').toLowerCase();
           if (into !== 'disk' && into !== 'bootimage') throw ctx.error({ id: 'InvalidRestartTarget', category: 'InvalidArgument', message: `Step ${index + 1} (Restart) has Into '${toStr(getMember(step, 'Into'))}'; allowed: Disk (the deployed OS), BootImage.`, target: step });
-          return { type: 'Restart', into: into === 'disk' ? 'Disk' : 'BootImage' };
+          const bootImage = getMember(step, 'BootImage');
+          return { type: 'Restart', into: into === 'disk' ? 'Disk' : 'BootImage', ...(bootImage !== undefined && bootImage !== null ? { bootImage: toStr(bootImage) } : {}) };
         }
         throw ctx.error({ id: 'InvalidStepType', category: 'InvalidArgument', message: `Step ${index + 1} has Type '${toStr(getMember(step, 'Type'))}'; allowed: ApplyImage, Verify, RunCommand, SetHostname, Restart.`, target: step });
       });

@@ -278,7 +278,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
       }
       // Piped output is JSON lines, except text a pipeline formatted (`| ConvertTo-Json`, `| Format-Table`),
       // which goes out as that text; `-o jsonl` asks for JSON lines only.
-      const formattedText = options.output === undefined ? (item: unknown): item is string => typeof item === 'string' && session.formattedText.take(item) : undefined;
+      const formattedText = options.output === undefined ? (item: unknown) => session.formattedText.take(item) : undefined;
       const sink = createOutputSink(format, write, { columns, style: outStyle, views: session.views, sources }, formattedText);
       const errorsBefore = session.errorWritten;
       session.errorWritten = false;

@@ -16,7 +16,7 @@ export interface OutputSink {
  * `write` receives raw chunks (lines end with a newline). With `isFormattedText`, JSON lines
  * write the text it recognises (what ConvertTo-Json, Format-Table … made) as it is.
  */
-export function createOutputSink(format: OutputFormat, write: (chunk: string) => void, text: TextOptions, isFormattedText?: (item: unknown) => item is string): OutputSink {
+export function createOutputSink(format: OutputFormat, write: (chunk: string) => void, text: TextOptions, isFormattedText?: (item: unknown) => boolean): OutputSink {
   const line = (l: string) => write(`${l}\n`);
   switch (format) {
     case 'text': {
@@ -26,7 +26,10 @@ export function createOutputSink(format: OutputFormat, write: (chunk: string) =>
     case 'jsonl':
       return {
         write: (item) => {
-          if (isFormattedText?.(item)) write(item.endsWith('\n') ? item : `${item}\n`);
+          if (isFormattedText?.(item)) {
+            const text = String(item);
+            write(text.endsWith('\n') ? text : `${text}\n`);
+          }
           else line(toJson(item, { compress: true }));
         },
         end: () => {},

@@ -116,6 +116,21 @@ export type PipelineElement = CommandCall | ExpressionElement;
 export interface ExpressionElement extends NodeBase {
   kind: 'ExpressionElement';
   expression: Expression;
+  /** Redirections of its other streams (present only when there are some). */
+  redirections?: Redirection[];
+}
+
+/**
+ * `2>&1` (merge into the output), `2>$null` (discard), `2> file` / `2>> file`, for the error (2),
+ * warning (3), verbose (4), debug (5), information (6) or all (`*`) streams. The output stream's
+ * `> file` / `>> file` is built as `| Out-File file [-Append]`, which is what PowerShell says it is.
+ */
+export interface Redirection extends NodeBase {
+  kind: 'Redirection';
+  stream: '2' | '3' | '4' | '5' | '6' | '*';
+  append: boolean;
+  /** The file; null for a merge into the output. */
+  target: Expression | null;
 }
 
 export type AssignableExpression = VariableExpression | MemberExpression | IndexExpression;
@@ -129,6 +144,8 @@ export interface Assignment extends NodeBase {
   value: Statement;
   /** `[int]$x = '5'`: the variable keeps the type, later assignments convert (present only then). */
   typeConstraint?: string;
+  /** `[ValidateSet('a','b')][string]$x = 'a'`: the variable's validation attributes, checked at every assignment (present only then). */
+  attributes?: AttributeNode[];
 }
 
 export interface IfStatement extends NodeBase {
@@ -256,6 +273,8 @@ export interface CommandCall extends NodeBase {
   dotSource: boolean;
   /** Elements in source order; the binder decides which values belong to which parameter. */
   args: CommandArgument[];
+  /** Redirections of its other streams (present only when there are some). */
+  redirections?: Redirection[];
 }
 
 export type CommandArgument = ParameterArgument | PositionalArgument | SplatArgument;
@@ -331,7 +350,7 @@ export interface VariableExpression extends NodeBase {
   kind: 'Variable';
   /** Name without `$` and without scope prefix, e.g. `_`, `true`, `args`, `Error`. */
   name: string;
-  scope: 'global' | 'script' | 'local' | null;
+  scope: 'global' | 'script' | 'local' | 'private' | null;
 }
 
 /** `a, b, c` (the comma operator). */
@@ -438,6 +457,8 @@ export interface CastExpression extends NodeBase {
   kind: 'Cast';
   type: string;
   operand: Expression;
+  /** `[ValidateRange(0,10)][int]$n`: validation attributes before the type (present only then; they matter in an assignment). */
+  attributes?: AttributeNode[];
 }
 
 /** `[Math]` on its own (for `[Math]::Round(...)`). */

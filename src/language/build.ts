@@ -80,7 +80,7 @@ function precedence(op: IToken): number {
 
 const escapes: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 const embeddedVariable = /\$(?:\{[^}]*\}|(?:(?:global|script|local|private|env|using):)?[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*|[?^$])/iy;
-const scopes = new Set(['global', 'script', 'local']);
+const scopes = new Set(['global', 'script', 'local', 'private']);
 
 /** 1-based line/column of offsets in the script, for spans built inside string tokens. */
 class LineIndex {
@@ -474,7 +474,14 @@ export class AstBuilder {
   }
 
   parameterList(node: CstNode): A.ParameterDeclaration[] {
-    return nodesOf(node.children, 'parameter').map((p) => this.parameter(p));
+    const params = nodesOf(node.children, 'parameter').map((p) => this.parameter(p));
+    const seen = new Set<string>();
+    for (const p of params) {
+      // PowerShell's parse error DuplicateFormalParameter (about_Functions_Advanced_Parameters).
+      if (seen.has(p.name.toLowerCase())) throw this.error(`Duplicate parameter $${p.name} in parameter list`, p.span);
+      seen.add(p.name.toLowerCase());
+    }
+    return params;
   }
 
   parameter(node: CstNode): A.ParameterDeclaration {
@@ -547,11 +554,13 @@ export class AstBuilder {
       const assignable = (e: A.Expression | undefined): e is A.AssignableExpression => e !== undefined && (e.kind === 'Variable' || e.kind === 'Member' || e.kind === 'Index');
       let target: A.Assignment['target'] | undefined;
       let typeConstraint: string | undefined;
+      let attributes: A.AttributeNode[] | undefined;
       if (assignable(single)) target = single;
       else if (single?.kind === 'Cast' && single.operand.kind === 'Variable') {
         if (single.type === 'ordered') throw this.error('The ordered attribute can be specified only on a hash literal node', single.span);
         target = single.operand;
         typeConstraint = single.type;
+        if (single.attributes) attributes = single.attributes;
       } else if (single?.kind === 'ArrayLiteral' && operator === '=' && single.elements.every(assignable)) target = single;
       if (target === undefined) {
         throw this.error('The assignment expression is not valid: the left side must be a variable, a property or an array element', first.span);
@@ -559,6 +568,7 @@ export class AstBuilder {
       const value = this.valueStatement(this.statement(must(nodeOf(c, 'statement'))));
       const assignment: A.Assignment = { kind: 'Assignment', span: this.span(first.span, value.span), target, operator, value };
       if (typeConstraint !== undefined) assignment.typeConstraint = typeConstraint;
+      if (attributes) assignment.attributes = attributes;
       return assignment;
     }
     if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
@@ -590,8 +600,8 @@ export class AstBuilder {
     const c = node.children;
     const elements: A.PipelineElement[] = [];
     // The expression rule is inlined in the pipeline rule.
-    if (c.unary !== undefined) elements.push(this.expressionElement(this.expression(node)));
-    for (const command of nodesOf(c, 'command')) elements.push(this.command(command));
+    if (c.unary !== undefined) elements.push(this.redirected(this.expressionElement(this.expression(node)), nodesOf(c, 'redirection'), elements));
+    for (const command of nodesOf(c, 'command')) elements.push(this.redirected(this.command(command), nodesOf(command.children, 'redirection'), elements));
     return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }
 
@@ -606,6 +616,44 @@ export class AstBuilder {
     const end = args[args.length - 1]?.span ?? invoked?.span ?? name ?? start;
     const dotSource = invoker?.tokenType.name === 'DotSource';
     return { kind: 'Command', span: this.span(start, end), name: invoked ?? must(name).image, invoked: invoker !== undefined, dotSource, args };
+  }
+
+  /**
+   * Adds an element's redirections to it: `> file` and `>> file` put an Out-File after it (as
+   * PowerShell defines them); the other streams' redirections stay on the element. `pushed` is
+   * the pipeline so far, where the Out-File goes.
+   */
+  private redirected<E extends A.PipelineElement>(element: E, nodes: CstNode[], pushed: A.PipelineElement[]): E | A.CommandCall {
+    if (nodes.length === 0) return element;
+    const redirections: A.Redirection[] = [];
+    let outFile: A.CommandCall | null = null;
+    for (const node of nodes) {
+      const { operator, target } = this.redirection(node);
+      const span = this.span(operator, target?.span ?? operator);
+      const stream = /^[2-6*]/.test(operator.image) ? (operator.image[0] as A.Redirection['stream']) : null;
+      const append = operator.image.includes('>>');
+      if (target === null && stream === null) throw this.error(`The redirection '${operator.image}' needs a file name after it`, span);
+      if (stream === null || stream === '*') {
+        if (target === null) {
+          if (stream === '*') redirections.push({ kind: 'Redirection', span, stream, append, target });
+          continue;
+        }
+        const args: A.CommandArgument[] = [{ kind: 'PositionalArgument', span: target.span, value: target }];
+        if (append) args.push({ kind: 'ParameterArgument', span, name: 'Append', value: null });
+        outFile = { kind: 'Command', span, name: 'Out-File', invoked: false, dotSource: false, args };
+        if (stream === null) continue;
+      }
+      redirections.push({ kind: 'Redirection', span, stream, append, target });
+    }
+    if (redirections.length > 0) element.redirections = redirections;
+    if (!outFile) return element;
+    pushed.push(element);
+    return outFile;
+  }
+
+  redirection(node: CstNode): { operator: IToken; target: A.Expression | null } {
+    const valueNode = nodeOf(node.children, 'commandValue');
+    return { operator: must(tokenOf(node.children, 'Redirection')), target: valueNode ? this.commandValue(valueNode) : null };
   }
 
   commandElement(node: CstNode): A.CommandArgument {
@@ -702,11 +750,19 @@ export class AstBuilder {
 
   typeExpression(node: CstNode): A.Expression {
     const c = node.children;
-    const literal = must(nodeOf(c, 'typeLiteral'));
+    const literal = must(nodeOf(c, 'attribute'));
     const type = this.typeLiteral(literal);
     const literalSpan = this.between(literal, 'LBracket', 'RBracket');
     const operandNode = nodeOf(c, 'castOperand');
     let result: A.Expression;
+    if (tokenOf(literal.children, 'CallParen') !== undefined) {
+      // `[ValidateSet(…)]` before a (typed) variable: the cast, or an untyped `[object]` one, carries it.
+      const attribute = this.attribute(literal);
+      if (!operandNode) throw this.error(`Unexpected attribute '${attribute.name}': an attribute must be followed by a variable or a parameter`, literalSpan);
+      const operand = this.unary(operandNode);
+      const cast: A.CastExpression = operand.kind === 'Cast' ? operand : { kind: 'Cast', span: operand.span, type: 'object', operand };
+      return { ...cast, span: this.span(literalSpan, operand.span), attributes: [attribute, ...(cast.attributes ?? [])] };
+    }
     if (operandNode) {
       const operand = this.unary(operandNode);
       result = { kind: 'Cast', span: this.span(literalSpan, operand.span), type, operand };
@@ -731,6 +787,12 @@ export class AstBuilder {
       const isStatic = tokenOf(c, 'ColonColon') !== undefined;
       const nullConditional = tokenOf(c, 'QuestionDot') !== undefined ? { nullConditional: true as const } : {};
       const close = tokenOf(c, 'RParen');
+      const blockArgument = nodeOf(c, 'blockArgument');
+      if (blockArgument) {
+        if (typeof member !== 'string') throw this.error('A method name must be a plain name', member.span);
+        const block = this.scriptBlock(blockArgument);
+        return { kind: 'MethodCall', span: this.span(object.span, block.span), object, method: member, args: [block], isStatic, ...nullConditional };
+      }
       if (close === undefined) {
         const end = typeof member === 'string' ? must(tokenOf(memberNode.children, 'Identifier') ?? tokenOf(memberNode.children, 'StringToken')) : member.span;
         return { kind: 'Member', span: this.span(object.span, end), object, member, isStatic, ...nullConditional };

@@ -98,6 +98,8 @@ class ModeTracker {
     else if (type === RParen || type === RCurly || type === RBracket) {
       if (this.frames.length > 1) this.lastClosed = this.frames.pop()!;
     } else if ((type === CommandName && before?.tokenType !== Function) || type === Amp || type === DotSource) this.frame.command = true;
+    // `'x' >> ./out.txt`: the file after a redirection is an argument.
+    else if (type === Redirection && !token.image.includes('&')) this.frame.command = true;
     else if (endsCommand.has(type)) this.frame.command = false;
   }
 }
@@ -114,6 +116,24 @@ function previous(tokens: IToken[]): IToken | undefined {
   return tokens[tokens.length - 1];
 }
 
+/** Whether the `}` at `close` ends the body of `trap`, `trap [Type]` or `function name`. */
+function isTrapOrFunctionBody(tokens: IToken[], close: number): boolean {
+  let depth = 0;
+  let i = close;
+  for (; i >= 0; i--) {
+    const type = tokens[i]!.tokenType;
+    if (type === RCurly) depth++;
+    else if ((type === LCurly || type === AtCurly) && --depth === 0) break;
+  }
+  i--;
+  if (tokens[i]?.tokenType === RBracket) {
+    while (i >= 0 && tokens[i]!.tokenType !== LBracket) i--;
+    i--;
+  }
+  const type = tokens[i]?.tokenType;
+  return type === Trap || type === FunctionName;
+}
+
 function inCommandMode(tokens: IToken[]): boolean {
   tracker.sync(tokens);
   return tracker.frame.command;
@@ -128,7 +148,7 @@ function atStatementStart(tokens: IToken[]): boolean {
   if (prev === undefined) return true;
   const type = prev.tokenType;
   // In a hashtable, the start of a line is a key, not a command.
-  if (type === Newline || type === Semi) return frame.kind !== 'hash';
+  if (type === Newline || type === Semi || type === ImpliedSeparator) return frame.kind !== 'hash';
   if (type === LParen) return frame.kind === 'paren' || frame.kind === 'cond' || frame.kind === 'foreach';
   // `param($x) if (…)`: the body may start on the param block's line.
   if (type === RParen) return tracker.lastClosed?.kind === 'param' && tracker.lastClosed.before === Param;
@@ -218,6 +238,24 @@ export const StringToken = category('StringToken', 'a string');
 // ---------------------------------------------------------------- trivia
 
 const Whitespace = token('Whitespace', /[ \t\f\v\u00a0\ufeff]+/, { skipped: true, starts: ' \t\f\v\u00a0\ufeff' });
+const blanks = /[ \t]+/y;
+/**
+ * `trap { … } "next"`, `function f { … } f`: the blanks after the body of a trap or a function end
+ * its statement, as a newline would (PowerShell lets the next statement follow on the line).
+ */
+const ImpliedSeparator = token(
+  'ImpliedSeparator',
+  (text, offset, tokens) => {
+    const prev = previous(tokens);
+    if (prev?.tokenType !== RCurly) return -1;
+    blanks.lastIndex = offset;
+    if (!blanks.test(text)) return -1;
+    const end = blanks.lastIndex;
+    if (end >= text.length || ';}|#\r\n'.includes(text[end]!)) return -1;
+    return isTrapOrFunctionBody(tokens, tokens.length - 1) ? end : -1;
+  },
+  { categories: [Separator], label: "';' or a newline", starts: ' \t' },
+);
 const LineContinuation = token('LineContinuation', /`(?:\r\n|\n|\r)/, { skipped: true, starts: '`' });
 const BlockComment = token('BlockComment', /<#[\s\S]*?#>/, { skipped: true, starts: '<' });
 const Comment = token('Comment', /#[^\r\n]*/, { skipped: true, starts: '#' });
@@ -252,6 +290,10 @@ function lineBreakContinues(text: string, offset: number, tokens: IToken[]): boo
   if (type === RBracket) {
     paramKeyword.lastIndex = nextNonBlank(text, offset);
     if (paramKeyword.test(text)) return true;
+    // `[ValidateSet('a')]⏎[string]$x = 'a'`: an attribute starting a statement goes on to its variable.
+    const opened = tracker.lastClosed;
+    const next = text.charCodeAt(nextNonBlank(text, offset));
+    if (tokens[tokens.length - 2]?.tokenType === RParen && opened?.kind === 'bracket' && (opened.before === undefined || opened.before === Newline || opened.before === Semi || opened.before === LCurly) && (next === 91 /* [ */ || next === 36) /* $ */) return true;
   }
   // Braces on their own line: `if ($x)⏎{`, `else⏎{`, `function f⏎{`, `catch [T]⏎{`.
   const closed = tracker.lastClosed;
@@ -370,6 +412,18 @@ export const AndAnd = token('AndAnd', '&&', { categories: [ChainOp], label: "'&&
 export const OrOr = token('OrOr', '||', { categories: [ChainOp], label: "'||'" });
 export const Pipe = token('Pipe', '|', { label: "'|'" });
 export const Amp = token('Amp', '&', { label: "'&'" });
+const redirection = /[1-6*]?>>?(?:&1)?/y;
+/** `>`, `>>`, `2>`, `2>&1`, `*>&1` (about_Redirection). A stream number or `*` must start an argument. */
+export const Redirection = token(
+  'Redirection',
+  (text, offset) => {
+    redirection.lastIndex = offset;
+    if (!redirection.test(text)) return -1;
+    if (text.charCodeAt(offset) !== 62 /* > */ && offset > 0 && !/\s/.test(text[offset - 1]!)) return -1;
+    return redirection.lastIndex;
+  },
+  { label: 'a redirection', starts: '>*123456' },
+);
 /** `. ./common.mcs`, `. { … }`: a dot and a space where a statement starts run the command in the current scope. */
 export const DotSource = token('DotSource', guarded(/\.(?=[ \t])/, atStatementStart), { label: "'.'", starts: '.' });
 export const LCurly = token('LCurly', '{', { label: "'{'" });
@@ -558,7 +612,7 @@ export const Bareword = token('Bareword', guarded(/[^\s;|&(){},'"`$@#][^\s;|&(){
 });
 
 // Token types that change or end command mode, start statements, continue lines, end values.
-const endsCommand = new Set<TokenType>([Newline, Semi, Pipe, AndAnd, OrOr]);
+const endsCommand = new Set<TokenType>([Newline, ImpliedSeparator, Semi, Pipe, AndAnd, OrOr]);
 const statementStarters = new Set<TokenType>([
   Pipe, AndAnd, OrOr, Amp, Return, Throw, In, LCurly, DollarParen, AtParen, Label,
   Assign, PlusAssign, MinusAssign, StarAssign, SlashAssign, PercentAssign,
@@ -572,10 +626,10 @@ const valueEnds = new Set<TokenType>([Variable, RParen, RBracket, RCurly, Identi
 
 /** In priority order: Chevrotain takes the first pattern that matches. */
 export const allTokens: TokenType[] = [
-  Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
+  ImpliedSeparator, Whitespace, LineContinuation, BlockComment, Comment, Newline, SkippedNewline,
   HereSingle, HereDouble, SingleString, DoubleString,
   DollarParen, AtParen, AtCurly, Splat, Variable,
-  Semi, AndAnd, OrOr, Pipe, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
+  Semi, AndAnd, OrOr, Pipe, Redirection, Amp, DotSource, LCurly, RCurly, CallParen, LParen, RParen, Comma,
   ElseIf, Else, If, Foreach, While, Until, Do, For, Switch, Trap, Break, Continue, Function, Filter, NamedBlock, Return, Exit, Try, Catch, Finally, Throw, Param, Label, In,
   FunctionName, CommandName,
   ComparisonOp, LogicalOp, FormatOp, NotOp, ParameterColon, Parameter,

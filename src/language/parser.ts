@@ -512,7 +512,15 @@ export class McshellParser extends chevrotain.CstParser {
 
   pipeline = this.RULE('pipeline', () => {
     // An expression is inlined (not a subrule) to spare a rule invocation and a CST node each.
-    this.OR2((this.alternatives.pipeline ??= [{ ALT: () => this.SUBRULE(this.command) }, { ALT: () => this.expressionBody() }]));
+    this.OR2((this.alternatives.pipeline ??= [
+      { ALT: () => this.SUBRULE(this.command) },
+      {
+        ALT: () => {
+          this.expressionBody();
+          this.MANY3(() => this.SUBRULE(this.redirection));
+        },
+      },
+    ]));
     this.MANY2(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
@@ -529,7 +537,13 @@ export class McshellParser extends chevrotain.CstParser {
         },
       },
     ]));
-    this.MANY(() => this.SUBRULE(this.commandElement));
+    this.MANY(() => this.OR4((this.alternatives.commandPart ??= [{ ALT: () => this.SUBRULE(this.commandElement) }, { ALT: () => this.SUBRULE(this.redirection) }])));
+  });
+
+  /** `2>&1`, `> file`, `2>$null` (about_Redirection). */
+  redirection = this.RULE('redirection', () => {
+    const operator = this.CONSUME(T.Redirection);
+    this.OPTION({ GATE: () => !operator.image.includes('&'), DEF: () => this.SUBRULE(this.commandValue) });
   });
 
   commandElement = this.RULE('commandElement', () => {
@@ -611,9 +625,9 @@ export class McshellParser extends chevrotain.CstParser {
     ]));
   });
 
-  /** `[int]$x` (a cast), `[Math]::Round(1)`, or `[int]` alone. */
+  /** `[int]$x` (a cast), `[Math]::Round(1)`, `[int]` alone, or `[ValidateSet('a')][string]$x` (an attributed variable). */
   typeExpression = this.RULE('typeExpression', () => {
-    this.SUBRULE(this.typeLiteral);
+    this.SUBRULE(this.attribute);
     this.OPTION({
       GATE: () => this.LA(1).tokenType !== T.ColonColon && this.LA(1).tokenType !== T.Dot,
       DEF: () => this.SUBRULE(this.unary, { LABEL: 'castOperand' }),
@@ -653,6 +667,11 @@ export class McshellParser extends chevrotain.CstParser {
             this.CONSUME(T.CallParen);
             this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.expression, { ARGS: [true] }) });
             this.CONSUME(T.RParen);
+          });
+          // `.Where{ … }`, `.ForEach{ … }`: a script block touching the name is the one argument (about_Arrays).
+          this.OPTION2({
+            GATE: () => this.LA(1).tokenType === T.LCurly && this.LA(1).startOffset === this.LA(0).endOffset! + 1,
+            DEF: () => this.SUBRULE(this.scriptBlock, { LABEL: 'blockArgument' }),
           });
         },
       },

@@ -206,6 +206,16 @@ export class Binder {
     });
   }
 
+  /** resolveName, except that with a ValueFromRemainingArguments parameter an unknown name is no parameter (null). */
+  private resolveNamed(arg: Extract<ArgumentValue, { kind: 'named' }>, options: BindOptions): ParameterInfo | null {
+    try {
+      return this.resolveName(arg.name, arg.span, options);
+    } catch (e) {
+      if (e instanceof RuntimeError && e.record.id === 'NamedParameterNotFound' && this.table.some((p) => p.decl.remaining)) return null;
+      throw e;
+    }
+  }
+
   /** Converts and validates one argument; `source` names where it came from for the message. */
   private convert(info: ParameterInfo, value: unknown, span: SourceSpan | null): unknown {
     const decl = info.decl;
@@ -230,7 +240,7 @@ export class Binder {
     }
     const problem = validateArgument(converted, info.decl);
     if (problem) {
-      throw this.fail({ id: 'ParameterBindingValidation', message: `Cannot validate argument on parameter -${info.name}: ${problem}`, target: value, span });
+      throw this.fail({ id: 'ParameterArgumentValidationError', category: 'InvalidData', message: `Cannot validate argument on parameter '${info.name}'. ${problem}`, target: value, span });
     }
     return canonicalise(converted, info.decl);
   }
@@ -287,7 +297,13 @@ export class Binder {
         positionals.push(arg);
         continue;
       }
-      const info = this.resolveName(arg.name, arg.span, options);
+      const info = this.resolveNamed(arg, options);
+      if (!info) {
+        // A command that takes its remaining arguments takes an unknown -name as text (ParameterBinding.Tests.ps1).
+        positionals.push({ value: `-${arg.name}`, span: arg.span });
+        if (arg.hasValue) positionals.push({ value: arg.value, span: arg.span });
+        continue;
+      }
       if (arg.hasValue) {
         this.assign(binding, info, arg.value, arg.span);
       } else if (info.decl.type === 'switch') {
@@ -318,7 +334,10 @@ export class Binder {
     const candidates = this.positional.filter((p) => !binding.bound.has(p.name) && inSets(p.decl, binding.sets));
     // Parameters of different sets may share a position (Where-Object's -FilterScript and
     // -Property): the first whose type accepts the argument takes it.
+    // The default parameter set's parameter goes first (ParameterBinding.Tests.ps1, 'Default parameter set with value from remaining argument').
+    const preferred = this.target.defaultParameterSet;
     const lowest = candidates.filter((c) => c.decl.position === candidates[0]?.decl.position);
+    if (preferred) lowest.sort((a, b) => Number(inSets(b.decl, [preferred])) - Number(inSets(a.decl, [preferred])));
     let failure: unknown = null;
     for (const candidate of lowest) {
       try {
@@ -444,7 +463,8 @@ export class Binder {
     return direct;
   }
 
-  private chooseSet(binding: Binding): string {
+  /** The parameter set a binding resolves to ($PSCmdlet.ParameterSetName). */
+  chooseSet(binding: Binding): string {
     if (binding.sets.length === 1) return binding.sets[0]!;
     const satisfied = binding.sets.filter((s) => !this.mandatory.some((p) => p.decl.sets?.includes(s) && !binding.bound.has(p.name)));
     const preferred = this.target.defaultParameterSet;

@@ -31,6 +31,16 @@ export type ParameterType =
   /** Anything, as an array (a single value is wrapped). */
   | 'object[]';
 
+/** A scope named as PowerShell's -Scope parameters take it (about_Scopes § Scope modifiers). */
+export type VariableScope = 'global' | 'script' | 'local' | number;
+
+/** -Scope's text (`Global`, `1` …) as a VariableScope, or null when it is neither a scope name nor a number. */
+export function variableScope(text: string): VariableScope | null {
+  const lower = text.toLowerCase();
+  if (lower === 'global' || lower === 'script' || lower === 'local') return lower;
+  return /^\d+$/.test(text) ? Number(text) : null;
+}
+
 export interface ParameterValidation {
   /** Allowed values (case-insensitive; canonicalised to the declared spelling). */
   set?: readonly string[];
@@ -218,6 +228,8 @@ export interface CmdletContext<S = unknown> {
   removeVariable(name: string, scope?: 'global' | 'script' | 'local'): boolean;
   /** Text for the user, not the pipeline (Write-Host). */
   writeHost(text: string, options?: { noNewline?: boolean }): void;
+  /** Write-Information: shown like Write-Host when `show`; redirected (`6>&1`) whether shown or not. */
+  writeInformation(data: unknown, show: boolean): void;
   /** The command lines entered in this interactive session (Get-History); empty without one. */
   history(): readonly string[];
   /** Write-Progress: drawn by a host on a terminal, when $ProgressPreference allows. */
@@ -240,7 +252,12 @@ export interface CmdletContext<S = unknown> {
   invokeCollect(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): Promise<unknown[]>;
   getVariable(name: string): unknown;
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void;
-  listVariables(): { name: string; value: unknown }[];
+  /** The variables visible here, or in a scope: Global, Script, Local or a number (0 this scope, 1 its parent …). */
+  listVariables(scope?: VariableScope): { name: string; value: unknown }[];
+  /** Set-StrictMode's version where the command runs (0: off). */
+  readonly strictMode: number;
+  /** Whether that scope itself holds the variable (New-Variable's check). */
+  hasVariable(name: string, scope: VariableScope): boolean;
   /** A path relative to the shell's location. */
   resolvePath(path: string): string;
   /** The shell's location (Get-Location). */

@@ -2,7 +2,7 @@
 // ConversionError messages; the binder turns them into error records naming the parameter.
 import type { ParameterDeclaration } from './cmdlet.js';
 import { ScriptBlock } from './scriptblock.js';
-import { ConversionError, Hashtable, isPlainObject, toInt, toStr, tryToDate, tryToNumber } from './values.js';
+import { ConversionError, Hashtable, SwitchParameter, isPlainObject, toInt, toStr, tryToDate, tryToNumber } from './values.js';
 
 const describe = (value: unknown) => (typeof value === 'string' ? `'${value}'` : toStr(value));
 
@@ -20,6 +20,7 @@ function toEnum(value: unknown, allowed: readonly string[]): string {
 function toBoolean(value: unknown): boolean {
   const v = single(value);
   if (typeof v === 'boolean') return v;
+  if (v instanceof SwitchParameter) return v.IsPresent;
   if (typeof v === 'number') return v !== 0;
   if (v === null || v === undefined) return false;
   if (typeof v === 'string') {

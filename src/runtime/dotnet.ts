@@ -431,6 +431,13 @@ export function construct(type: string, args: unknown[], convert: ElementConvert
     case 'object':
     case 'psobject':
       return {};
+    case 'management.automation.psnoteproperty':
+    case 'psnoteproperty': {
+      // A property to add with $x.psobject.Properties.Add() (about_Intrinsic_Members § Object views).
+      if (args.length !== 2) break;
+      const property = { Name: toStr(args[0]), Value: args[1], MemberType: 'NoteProperty', IsSettable: true, IsGettable: true };
+      return Object.defineProperty(property, DOTNET_TYPE, { value: 'System.Management.Automation.PSNoteProperty' });
+    }
     case 'net.networkcredential':
     case 'pscredential':
     case 'management.automation.pscredential': {

@@ -130,9 +130,25 @@ export function newException(type: string, args: readonly unknown[]): DotNetExce
   return new DotNetException(full, text, inner instanceof DotNetException ? inner : null);
 }
 
+/** The messages .NET's own resources give the common exceptions made without one (System.Private.CoreLib Strings.resx). */
+const DEFAULT_MESSAGES: Record<string, string> = {
+  'System.FormatException': 'One of the identified items was in an invalid format.',
+  'System.ArgumentException': 'Value does not fall within the expected range.',
+  'System.ArgumentNullException': 'Value cannot be null.',
+  'System.ArgumentOutOfRangeException': 'Specified argument was out of the range of valid values.',
+  'System.InvalidOperationException': 'Operation is not valid due to the current state of the object.',
+  'System.NotSupportedException': 'Specified method is not supported.',
+  'System.NotImplementedException': 'The method or operation is not implemented.',
+  'System.DivideByZeroException': 'Attempted to divide by zero.',
+  'System.IndexOutOfRangeException': 'Index was outside the bounds of the array.',
+  'System.NullReferenceException': 'Object reference not set to an instance of an object.',
+  'System.InvalidCastException': 'Specified cast is not valid.',
+  'System.TimeoutException': 'The operation has timed out.',
+};
+
 /** .NET's message for an exception made without one. */
 function defaultMessage(type: string): string {
-  return `Exception of type '${type}' was thrown.`;
+  return DEFAULT_MESSAGES[type] ?? `Exception of type '${type}' was thrown.`;
 }
 
 /** The exception type of a record raised without one, by its id (how PowerShell's runtime raises them). */
@@ -149,7 +165,7 @@ const BY_RECORD_ID: Record<string, string> = {
   ParameterAlreadyBound: `${SMA}ParameterBindingException`,
   InputObjectNotBound: `${SMA}ParameterBindingException`,
   ParameterArgumentTransformation: `${SMA}ParameterBindingArgumentTransformationException`,
-  ParameterBindingValidation: `${SMA}ParameterBindingValidationException`,
+  ParameterArgumentValidationError: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorNullNotAllowed: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorEmptyStringNotAllowed: `${SMA}ParameterBindingValidationException`,
   ParameterArgumentValidationErrorEmptyArrayNotAllowed: `${SMA}ParameterBindingValidationException`,

@@ -3,6 +3,7 @@
 // -First 1) the upstream generators are closed and stop working.
 import type {
   Assignment,
+  AttributeNode,
   CommandCall,
   Expression,
   FunctionDefinition,
@@ -10,6 +11,7 @@ import type {
   ParamBlock,
   Pipeline,
   PipelineChain,
+  Redirection,
   Script,
   ScriptBlockExpression,
   SourceSpan,
@@ -18,7 +20,7 @@ import type {
 } from '../language/ast.js';
 import { Binder, ERROR_ACTIONS, type ArgumentValue, type Binding } from './binder.js';
 import { confirmQuestion } from './confirm.js';
-import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type ParameterDeclaration, type ParameterDeclarations, type ParameterType } from './cmdlet.js';
+import { FORMATTED_TEXT, type CmdletContext, type CmdletDeclaration, type VariableScope } from './cmdlet.js';
 import {
   BreakSignal,
   ContinueSignal,
@@ -36,15 +38,20 @@ import {
 import { hasScriptMethod, intrinsicMethod } from './intrinsics.js';
 import { arithmetic, binaryOperator, bitwiseNot, regex } from './operators.js';
 import { allMatches, splitAt, splitWhitespace } from './regex.js';
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { LoopEnumerator } from './enumerator.js';
+import { InformationRecord, StreamRecord, streamsOf, type StreamRoutes } from './streams.js';
+import { getEnvironment, onDrive, setEnvironment } from './drives.js';
+import { invalidArgument, paramTarget as buildParamTarget, simpleTarget, validationRules, type ParamTarget } from './paramblock.js';
+import { validationProblemNow } from './validation.js';
 import { DotNetException, TypedConversionError, exceptionTypeNamed, newException } from './exceptions.js';
 import type { Scope } from './scope.js';
 import { ScriptBlock } from './scriptblock.js';
 import type { ProgressRecord, RunOptions, Session } from './session.js';
 import { didYouMean } from './suggest.js';
 import { TypeRef, callMethod, callStatic, cast, getStatic, isType } from './types.js';
+import { psTypeNames } from './typeinfo.js';
 import {
   ConversionError,
   Hashtable,
@@ -54,6 +61,8 @@ import {
   getMember,
   isPlainObject,
   setMember,
+  SHOWN_AS_TEXT,
+  SwitchParameter,
   toBool,
   toNumber,
   toStr,
@@ -72,6 +81,8 @@ export interface Env {
   scriptFile: boolean;
   /** Functions, script blocks and scripts being run, nested: limited to maxCallDepth. */
   depth: number;
+  /** Redirected streams (`2>&1`, `4>$null` …) of the command running, and of what it calls. */
+  streams?: StreamRoutes;
 }
 
 /**
@@ -99,6 +110,7 @@ export async function execute(session: Session, script: Script, options: RunOpti
   const scriptFile = options.scriptFile ?? false;
   const scope = scriptFile ? session.global.child('script') : session.global;
   const env: Env = { session, scope, signal: options.signal, inTry: false, scriptFile, depth: 0 };
+  session.sources.set(script.span.file, script.source);
   if (scriptFile) defineScriptVariables(scope, resolve(session.cwd, script.span.file), script.span.file);
   await bindScriptArguments(script, options.args ?? [], env);
   const output = script.blocks ? runNamedBlocks(script.blocks, env, null) : runBlock(script.body, env);
@@ -190,7 +202,9 @@ async function* executeTrapped(statements: readonly Statement[], traps: readonly
       yield* executeStatements([statement], trying);
     } catch (e) {
       if (!(e instanceof RuntimeError)) throw e;
-      const trap = traps.find((t) => catchMatches(t.types, e.record, t.span));
+      // A trap for the error's type goes before a trap for any error, wherever each is written (about_Trap).
+      const matching = traps.filter((t) => catchMatches(t.types, e.record, t.span));
+      const trap = matching.find((t) => t.types.length > 0) ?? matching[0];
       if (!trap) throw e;
       e.record.span ??= statement.span;
       const scope = env.scope.transparentChild({ _: e.record, PSItem: e.record });
@@ -286,6 +300,8 @@ async function* throwing(signal: unknown): Output {
 
 async function* runChain(chain: PipelineChain, env: Env): Output {
   const before = env.session.errorCount;
+  // The left side's own success decides, not an earlier statement's failure.
+  if (chain.left.kind === 'Pipeline') env.session.lastSuccess = true;
   yield* chain.left.kind === 'Pipeline' ? runPipeline(chain.left, env) : runChain(chain.left, env);
   const succeeded = env.session.errorCount === before && env.session.lastSuccess;
   if (chain.operator === '&&' ? succeeded : !succeeded) yield* runPipeline(chain.right, env);
@@ -302,6 +318,10 @@ async function assign(statement: Assignment, env: Env): Promise<void> {
   }
   let value = await statementValue(statement.value, env);
   if (statement.operator !== '=') value = combined(statement, await evaluate(statement.target, env), value);
+  if (statement.attributes && statement.target.kind === 'Variable') {
+    setVariable(statement.target, value, env, statement.typeConstraint, await variableCheck(statement.target.name, statement.attributes, env));
+    return;
+  }
   await assignTo(statement.target, value, env, statement.typeConstraint);
 }
 
@@ -330,8 +350,39 @@ function distribute(count: number, value: unknown): unknown[] {
 }
 
 /** Sets a variable; `[int]$x = …` makes `int` its type, and a typed variable converts what it is given. */
-function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string): void {
-  guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint), 'InvalidArgument');
+function setVariable(target: Extract<Expression, { kind: 'Variable' }>, value: unknown, env: Env, typeConstraint?: string, check?: (value: unknown) => void): void {
+  const drive = target.name.includes(':') ? onDrive(target.name) : null;
+  if (drive?.drive === 'env') return setEnvironment(drive.name, value === null || value === undefined ? null : toStr(value));
+  if (drive) return setVariable({ ...target, name: drive.name }, value, env, typeConstraint, check);
+  try {
+    guard(target.span, 'InvalidCastConversion', () => env.scope.set(target.name, value, target.scope, typeConstraint, check), 'InvalidArgument');
+  } catch (e) {
+    // A failed validation check knows no place: the assignment's.
+    if (e instanceof RuntimeError) e.record.span ??= target.span;
+    throw e;
+  }
+}
+
+/**
+ * The check a variable's validation attributes make of every value it is given (about_Functions_Advanced_Parameters:
+ * "validation attributes on variables"): PowerShell's ValidationMetadataException when one fails. Its
+ * [ValidateScript()] runs synchronously, so it must be one expression (`{ $_ -gt 0 }`).
+ */
+async function variableCheck(name: string, attributes: readonly AttributeNode[], env: Env): Promise<(value: unknown) => void> {
+  const rules = await validationRules(attributes, (e) => evaluate(e, env));
+  const runScript = (block: ScriptBlock, item: unknown): unknown => {
+    const body = block.node.body;
+    if (block.node.params !== null || body.length !== 1 || !isSyncStatement(body[0]!)) {
+      throw new ConversionError(`The [ValidateScript()] of variable $${name} must be a single expression in mcshell (a command in it needs a function parameter instead).`);
+    }
+    return runSyncStatement(body[0]!, { ...env, scope: blockScope(block, { input: item }) });
+  };
+  return (value) => {
+    const problem = validationProblemNow(rules, value, runScript);
+    if (problem !== null) {
+      throw runtimeError({ id: 'ValidateSetFailure', category: 'InvalidData', message: `The variable cannot be validated because the value ${toStr(value)} is not a valid value for the ${name} variable. ${problem}`, target: value, exception: 'System.Management.Automation.ValidationMetadataException' });
+    }
+  };
 }
 
 /** assign() for a statement where isSyncStatement holds, given the value. */
@@ -651,7 +702,8 @@ function syncExpression(statement: Statement): Expression | undefined {
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
 function isSyncStatement(statement: Statement): boolean {
   // `??=` evaluates its value only when the target is $null: assign() does that.
-  if (statement.kind === 'Assignment') return statement.operator !== '??=' && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
+  // A declaration with validation attributes works them out first (assign()).
+  if (statement.kind === 'Assignment') return statement.operator !== '??=' && !statement.attributes && syncExpression(statement.value) !== undefined && (statement.target.kind === 'Variable' || isSync(statement.target));
   return syncExpression(statement) !== undefined;
 }
 
@@ -744,6 +796,8 @@ export function lookupVariable(name: string, env: Env): unknown {
     case 'psitem':
       return env.scope.get('_');
   }
+  const drive = name.includes(':') ? onDrive(name) : null;
+  if (drive) return drive.drive === 'env' ? getEnvironment(drive.name) : lookupVariable(drive.name, env);
   return env.scope.get(name);
 }
 
@@ -822,6 +876,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
 
 function memberValue(expr: { isStatic: boolean; span: SourceSpan }, object: unknown, name: string, env: Env): unknown {
   if (expr.isStatic && object instanceof TypeRef) return guard(expr.span, 'InvalidMember', () => getStatic(object, name));
+  if (object !== null && object !== undefined && name.toLowerCase() === 'pstypenames') return psTypeNames(object);
   const value = getMember(object, name);
   // Strict mode 2+: a property an object lacks is an error (hashtable keys and arrays aside).
   if (value === null && isPlainObject(object) && env.scope.strictVersion() >= 2 && !hasProperty(object, name)) {
@@ -989,6 +1044,12 @@ async function evaluateMethod(expr: Extract<Expression, { kind: 'MethodCall' }>,
   if (object instanceof ScriptBlock && (lower === 'invoke' || lower === 'invokereturnasis')) {
     return unwrap(await collectScriptBlock(object, env, { args }));
   }
+  if (object instanceof ScriptBlock && lower === 'getnewclosure') {
+    // The variables visible now, copied: later changes to them do not reach the closure (about_Script_Blocks).
+    const closure = env.session.global.child();
+    for (const { name, value } of env.scope.list()) closure.define(name, value);
+    return new ScriptBlock(object.node, closure);
+  }
   if (lower === 'foreach' || lower === 'where' || hasScriptMethod(object, lower)) {
     const run = (block: ScriptBlock, input: unknown, blockArgs: unknown[]) => collectScriptBlock(block, env, { input, args: blockArgs, dotSource: true });
     const result = await guardAsync(expr.span, 'MethodInvocationFailed', () => intrinsicMethod(object, lower, args, run));
@@ -1068,121 +1129,23 @@ async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeO
 
 // ---------------------------------------------------------------- functions and param() blocks
 
-interface ParamTarget {
-  name: string;
-  parameters: ParameterDeclarations;
-  /** `[CmdletBinding(SupportsShouldProcess, ConfirmImpact = …)]`: -WhatIf and -Confirm, and this impact. */
-  impact?: CmdletDeclaration['impact'];
-  /** `[CmdletBinding()]` or a `[Parameter()]`: an advanced function ($PSCmdlet; no $args). */
-  advanced: boolean;
-  acceptsExtraArguments: boolean;
-  defaults: Map<string, Expression>;
-  types: Map<string, string>;
-}
-
 const paramTargets = new WeakMap<object, ParamTarget>();
 
-const TYPE_FOR: Record<string, ParameterType> = {
-  int: 'int',
-  int32: 'int',
-  int64: 'int',
-  long: 'int',
-  double: 'number',
-  float: 'number',
-  decimal: 'number',
-  string: 'string',
-  'string[]': 'string[]',
-  'int[]': 'int[]',
-  switch: 'switch',
-  bool: 'bool',
-  boolean: 'bool',
-  datetime: 'date',
-  scriptblock: 'scriptblock',
-  hashtable: 'hashtable',
-  'object[]': 'object[]',
-  array: 'object[]',
-};
-
-/** A binder target for a `param()` block: functions, script blocks and script files bind like cmdlets. */
+/** The binder target of a `param()` block, worked out once per block. */
 async function paramTarget(block: ParamBlock, env: Env, name: string, key: object): Promise<ParamTarget> {
-  const cached = paramTargets.get(key);
-  if (cached) return cached;
-  const parameters: ParameterDeclarations = {};
-  const defaults = new Map<string, Expression>();
-  const types = new Map<string, string>();
-  const binding = block.attributes?.find((a) => a.name.toLowerCase() === 'cmdletbinding');
-  let advanced = binding !== undefined;
-  let impact: ParamTarget['impact'];
-  for (const named of binding?.named ?? []) {
-    const name = named.name.toLowerCase();
-    const value = named.value ? await evaluate(named.value, env) : true;
-    if (name === 'supportsshouldprocess' && toBool(value)) impact ??= 'medium';
-    if (name === 'confirmimpact') {
-      const level = toStr(value).toLowerCase();
-      if (level === 'low' || level === 'medium' || level === 'high') impact = level;
-    }
+  let target = paramTargets.get(key);
+  if (!target) {
+    target = await buildParamTarget(block, name, (e) => evaluate(e, env));
+    paramTargets.set(key, target);
   }
-  if (impact !== undefined && !binding!.named.some((n) => n.name.toLowerCase() === 'supportsshouldprocess')) impact = undefined;
-  const literal = async (e: Expression | null) => (e ? evaluate(e, env) : true);
-  for (const [index, p] of block.params.entries()) {
-    const decl: { -readonly [K in keyof ParameterDeclaration]: ParameterDeclaration[K] } = {
-      type: (p.type && TYPE_FOR[p.type.replace(/^system\./, '')]) || 'object',
-      description: '',
-      position: index,
-    };
-    if (p.type) types.set(p.name, p.type);
-    const validate: NonNullable<ParameterDeclaration['validate']> & Record<string, unknown> = {};
-    for (const attribute of p.attributes) {
-      const attr = attribute.name.toLowerCase();
-      const positional: unknown[] = [];
-      for (const e of attribute.positional) positional.push(await evaluate(e, env));
-      if (attr === 'parameter') {
-        advanced = true;
-        for (const named of attribute.named) {
-          const value = await literal(named.value);
-          switch (named.name.toLowerCase()) {
-            case 'mandatory':
-              decl.mandatory = toBool(value);
-              break;
-            case 'position':
-              decl.position = toNumber(value);
-              break;
-            case 'valuefrompipeline':
-              if (toBool(value)) decl.pipeline = decl.pipeline === 'property' ? 'both' : 'value';
-              break;
-            case 'valuefrompipelinebypropertyname':
-              if (toBool(value)) decl.pipeline = decl.pipeline === 'value' ? 'both' : 'property';
-              break;
-            case 'parametersetname':
-              decl.sets = [toStr(value)];
-              break;
-            case 'helpmessage':
-              decl.description = toStr(value);
-              break;
-          }
-        }
-      } else if (attr === 'validateset') validate.set = positional.map(toStr);
-      else if (attr === 'validaterange') validate.range = [toNumber(positional[0]), toNumber(positional[1])];
-      else if (attr === 'validatepattern') validate.pattern = toStr(positional[0]);
-      else if (attr === 'validatenotnullorempty' || attr === 'validatenotnull') validate.notEmpty = true;
-      else if (attr === 'alias') decl.aliases = positional.map(toStr);
-      else if (attr === 'allownull') decl.allowNull = true;
-      else if (attr === 'allowemptystring') decl.allowEmptyString = true;
-      else if (attr === 'allowemptycollection') decl.allowEmptyCollection = true;
-    }
-    if (Object.keys(validate).length) decl.validate = validate;
-    if (decl.type === 'switch') delete decl.position;
-    if (p.defaultValue) defaults.set(p.name, p.defaultValue);
-    parameters[p.name] = decl;
-  }
-  const target: ParamTarget = { name, parameters, advanced, acceptsExtraArguments: !advanced, defaults, types, ...(impact && { impact }) };
-  paramTargets.set(key, target);
   return target;
 }
 
 /** Sets each parameter as a variable: bound value, else its default expression, else $null/$false. */
-async function defineParameters(target: ParamTarget, binding: Binding, binder: Binder, env: Env, scope: Scope): Promise<void> {
+async function defineParameters(target: ParamTarget, binding: Binding, binder: Binder, env: Env, scope: Scope, span: SourceSpan | null = null): Promise<void> {
   const values = binder.finalValues(binding);
+  const invalid = await invalidArgument(target, values, binding.bound, (block, value) => collectScriptBlock(block, env, { input: value }).then(unwrap), span);
+  if (invalid) throw invalid;
   for (const name of Object.keys(target.parameters)) {
     let value = values[name];
     if (!binding.bound.has(name)) {
@@ -1193,13 +1156,16 @@ async function defineParameters(target: ParamTarget, binding: Binding, binder: B
         if (type) value = cast(type, value);
       } else if (value === undefined) value = null;
     }
-    scope.define(name, value);
+    scope.define(name, target.parameters[name]!.type === 'switch' ? new SwitchParameter(toBool(value)) : value);
   }
   scope.define('args', binding.extra);
   if (target.advanced) {
     scope.define('PSCmdlet', new ScriptCmdlet(env, binding, target));
     // -WhatIf on an advanced function reaches the commands it runs (about_Functions_CmdletBindingAttribute).
     if (binding.common.whatIf) scope.define('WhatIfPreference', true);
+    // So do -ErrorAction and -Verbose, as the preference variables of its scope (about_CommonParameters).
+    if (binding.common.errorAction) scope.define('ErrorActionPreference', binding.common.errorAction);
+    if (binding.bound.has('Verbose')) scope.define('VerbosePreference', binding.common.verbose ? 'Continue' : 'SilentlyContinue');
   }
   scope.define('PSBoundParameters', Hashtable.fromEntries([...binding.bound].filter((n) => n in binding.values).map((n) => [n, binding.values[n]])));
 }
@@ -1231,15 +1197,49 @@ async function* expressionStage(expr: Expression, env: Env): Output {
 export async function* runPipeline(pipeline: Pipeline, env: Env, input: AsyncIterable<unknown> | null = null): Output {
   const stages: Stage[] = [];
   for (const [i, element] of pipeline.elements.entries()) {
-    if (element.kind === 'ExpressionElement') {
-      stages.push(() => expressionStage(element.expression, env));
-    } else {
-      stages.push(await prepareCommand(element, env, i > 0 || input !== null));
-    }
+    const redirection = element.redirections ? await redirect(element.redirections, env) : null;
+    const elementEnv = redirection?.env ?? env;
+    const stage: Stage = element.kind === 'ExpressionElement' ? () => expressionStage(element.expression, elementEnv) : await prepareCommand(element, elementEnv, i > 0 || input !== null);
+    stages.push(redirection ? (upstream) => redirection.wrap(stage(upstream)) : stage);
   }
   let stream: AsyncIterable<unknown> | null = input;
   for (const stage of stages) stream = stage(stream);
   yield* stream!;
+}
+
+/**
+ * The environment an element with redirections runs in, and the wrapper of its output: records
+ * merged into the output (`4>&1`) come out before the next object, dropped ones (`2>$null`)
+ * vanish, and those for a file are written to it when the element ends.
+ */
+async function redirect(redirections: readonly Redirection[], env: Env): Promise<{ env: Env; wrap: (output: AsyncIterable<unknown>) => Output }> {
+  const merged: unknown[] = [];
+  const files: { path: string; append: boolean; lines: string[] }[] = [];
+  const streams: StreamRoutes = { ...env.streams };
+  for (const r of redirections) {
+    const target = r.target === null ? undefined : await evaluate(r.target, env);
+    let route: (record: unknown) => void;
+    if (target === undefined) route = (record) => merged.push(record);
+    else if (target === null) route = () => {};
+    else {
+      const file = { path: resolve(env.session.cwd, toStr(target)), append: r.append, lines: [] as string[] };
+      files.push(file);
+      route = (record) => file.lines.push(record instanceof ErrorRecord ? record.message : toStr(record));
+    }
+    for (const stream of streamsOf(r.stream)) streams[stream] = route;
+  }
+  async function* wrap(output: AsyncIterable<unknown>): Output {
+    try {
+      for await (const item of output) {
+        while (merged.length > 0) yield merged.shift();
+        yield item;
+      }
+      while (merged.length > 0) yield merged.shift();
+    } finally {
+      for (const file of files) (file.append ? appendFileSync : writeFileSync)(file.path, file.lines.map((l) => `${l}\n`).join(''));
+    }
+  }
+  return { env: { ...env, streams }, wrap };
 }
 
 async function evaluateArguments(call: CommandCall, env: Env): Promise<ArgumentValue[]> {
@@ -1337,7 +1337,7 @@ async function* runBlock(statements: readonly Statement[], env: Env): Output {
  * objects no process block took), and `clean` last whatever happened, its output dropped
  * (about_Functions_Advanced_Methods). The blocks share env.scope.
  */
-async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => boolean): Output {
+async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIterable<unknown> | null, bindItem?: (item: unknown) => Promise<boolean>): Output {
   const scope = env.scope;
   // Clean runs only when another block ran (PipelineBehaviour.Tests.ps1).
   let ran = false;
@@ -1352,7 +1352,7 @@ async function* runNamedBlocks(blocks: NamedBlocks, env: Env, upstream: AsyncIte
         for await (const item of upstream) {
           const turn = checkpoint(env);
           if (turn) await turn;
-          if (bindItem && !bindItem(item)) continue;
+          if (bindItem && !(await bindItem(item))) continue;
           scope.define('_', item);
           scope.define('PSItem', item);
           scope.define('input', new LoopEnumerator([item]));
@@ -1404,6 +1404,7 @@ async function loadScriptFile(file: string, written: string, env: Env, span: Sou
     throw runtimeError({ id: 'ParseError', category: 'ParserError', message: e.format(), target: file, span, exception: 'System.Management.Automation.ParseException' });
   }
   parsedScripts.set(file, { mtimeMs: stats.mtimeMs, size: stats.size, script });
+  env.session.sources.set(script.span.file, script.source);
   return script;
 }
 
@@ -1441,10 +1442,35 @@ async function functionTarget(fn: FunctionDefinition, env: Env): Promise<ParamTa
   if (block) return paramTarget(block, env, fn.name, fn);
   let target = paramTargets.get(fn);
   if (!target) {
-    target = { name: fn.name, parameters: {}, advanced: false, acceptsExtraArguments: true, defaults: new Map(), types: new Map() };
+    target = simpleTarget(fn.name);
     paramTargets.set(fn, target);
   }
   return target;
+}
+
+/** A function's scope: its own, or dot-sourced (`. Set-Here`) the caller's, where what it assigns stays. */
+function functionScope(call: CommandCall, env: Env, fn: FunctionDefinition): Scope {
+  const scope = call.dotSource ? env.scope.transparentChild({}) : env.scope.child('function');
+  scope.define('MyInvocation', functionInvocation(call, env, fn));
+  return scope;
+}
+
+/** A function's $MyInvocation: its name, how it was called, and the line that called it (about_Automatic_Variables). */
+function functionInvocation(call: CommandCall, env: Env, fn: FunctionDefinition): Record<string, unknown> {
+  const source = env.session.sources.get(call.span.file) ?? '';
+  return {
+    MyCommand: { Name: fn.name, CommandType: 'Function' },
+    InvocationName: typeof call.name === 'string' ? call.name : fn.name,
+    // Worked out when read: most functions never look.
+    get Line(): string {
+      const lineStart = source.lastIndexOf('\n', call.span.startOffset - 1) + 1;
+      const lineEnd = source.indexOf('\n', call.span.startOffset);
+      return source.slice(lineStart, lineEnd < 0 ? source.length : lineEnd).replace(/\r$/, '');
+    },
+    ScriptLineNumber: call.span.startLine,
+    OffsetInLine: call.span.startColumn,
+    ScriptName: call.span.file.startsWith('<') ? '' : call.span.file,
+  };
 }
 
 /** A function binds like a cmdlet. With a pipeline parameter its body runs once per input object; otherwise once, with $input. */
@@ -1457,16 +1483,22 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   const blocks = fn.body.blocks;
   if (blocks) {
     return async function* (upstream) {
-      const scope = env.scope.child('function');
+      const scope = functionScope(call, env, fn);
       const fnEnv = called(env, scope);
-      await defineParameters(target, binding, binder, fnEnv, scope);
-      const bindItem = (item: unknown): boolean => {
+      await defineParameters(target, binding, binder, fnEnv, scope, call.span);
+      const bindItem = async (item: unknown): Promise<boolean> => {
         const bound = binder.bindInput(binding, item, call.span);
         if (bound instanceof ErrorRecord) {
           env.session.reportError(bound);
           return false;
         }
         const values = binder.finalValues(bound);
+        const fromInput = [...bound.bound].filter((name) => !binding.bound.has(name));
+        const invalid = await invalidArgument(target, values, fromInput, (block, value) => collectScriptBlock(block, fnEnv, { input: value }).then(unwrap), call.span);
+        if (invalid) {
+          env.session.reportError(invalid.record);
+          return false;
+        }
         for (const name of bound.bound) if (!binding.bound.has(name)) scope.define(name, values[name]);
         return true;
       };
@@ -1475,10 +1507,10 @@ async function functionStage(fn: FunctionDefinition, call: CommandCall, env: Env
   }
 
   async function* body(bound: Binding, locals: Record<string, unknown>): Output {
-    const scope = env.scope.child('function');
+    const scope = functionScope(call, env, fn);
     for (const [k, v] of Object.entries(locals)) scope.define(k, v);
     const fnEnv = called(env, scope);
-    await defineParameters(target, bound, binder, fnEnv, scope);
+    await defineParameters(target, bound, binder, fnEnv, scope, call.span);
     try {
       yield* executeStatements(fn.body.body, fnEnv);
     } catch (e) {
@@ -1584,7 +1616,9 @@ class Context implements CmdletContext {
     const action = this.binding.common.errorAction ?? ERROR_ACTIONS.find((a) => a.toLowerCase() === preference.toLowerCase()) ?? 'Continue';
     if (action === 'Stop') throw new RuntimeError(record, true);
     if (action === 'Ignore') return;
-    this.env.session.reportError(record, action === 'SilentlyContinue');
+    const route = this.env.streams?.error;
+    this.env.session.reportError(record, action === 'SilentlyContinue' || route !== undefined);
+    if (route && action !== 'SilentlyContinue') route(record);
   }
   error(error: ErrorInit): RuntimeError {
     return new RuntimeError(this.record(error));
@@ -1593,11 +1627,21 @@ class Context implements CmdletContext {
     throw new StopUpstreamSignal();
   }
   writeWarning(message: string): void {
-    this.env.session.warn(message, null);
+    const route = this.env.streams?.warning;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.warn(message, null);
   }
   writeVerbose(message: string): void {
     const preference = toStr(this.env.scope.get('VerbosePreference')).toLowerCase();
-    if (this.binding.common.verbose || preference === 'continue') this.env.session.host.writeVerbose(message);
+    if (!(this.binding.common.verbose || preference === 'continue')) return;
+    const route = this.env.streams?.verbose;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.host.writeVerbose(message);
+  }
+  writeInformation(data: unknown, show: boolean): void {
+    const route = this.env.streams?.information;
+    if (route) route(new InformationRecord(data, toStr(data)));
+    else if (show) this.env.session.host.writeHost(toStr(data), false);
   }
   history(): readonly string[] {
     return this.env.session.host.history?.() ?? [];
@@ -1610,7 +1654,10 @@ class Context implements CmdletContext {
     return host.readLine ? host.readLine(prompt, options) : null;
   }
   writeDebug(message: string): void {
-    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() !== 'silentlycontinue') this.env.session.host.writeDebug?.(message);
+    if (toStr(this.env.scope.get('DebugPreference')).toLowerCase() === 'silentlycontinue') return;
+    const route = this.env.streams?.debug;
+    if (route) route(new StreamRecord(message));
+    else this.env.session.host.writeDebug?.(message);
   }
   bindScriptBlock(node: ScriptBlockExpression): ScriptBlock {
     return new ScriptBlock(node, this.env.scope);
@@ -1619,7 +1666,9 @@ class Context implements CmdletContext {
     return (scope === 'global' || scope === 'script' ? this.env.scope.find(scope) : this.env.scope).remove(name, scope === undefined);
   }
   writeHost(text: string, options: { noNewline?: boolean } = {}): void {
-    this.env.session.host.writeHost(text, options.noNewline ?? false);
+    const route = this.env.streams?.information;
+    if (route) route(new InformationRecord(text, text));
+    else this.env.session.host.writeHost(text, options.noNewline ?? false);
   }
   shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     return shouldProcess(this.env, this.binding, { command: this.decl.name, impact: this.decl.impact, state: this.confirmState, force: options.force }, target, action, this.span);
@@ -1636,8 +1685,20 @@ class Context implements CmdletContext {
   setVariable(name: string, value: unknown, scope?: 'global' | 'script' | 'local'): void {
     this.env.scope.set(name, value, scope ?? null);
   }
-  listVariables() {
-    return this.env.scope.list();
+  listVariables(scope?: VariableScope) {
+    return scope === undefined ? this.env.scope.list() : this.scopeNamed(scope).list();
+  }
+  get strictMode(): number {
+    return this.env.scope.strictVersion();
+  }
+  hasVariable(name: string, scope: VariableScope): boolean {
+    return this.scopeNamed(scope).hasLocal(name);
+  }
+  private scopeNamed(scope: VariableScope): Scope {
+    if (scope === 'global' || scope === 'script') return this.env.scope.find(scope);
+    const found = this.env.scope.ancestor(scope === 'local' ? 0 : scope);
+    if (!found) throw this.error({ id: 'ArgumentOutOfRange', category: 'InvalidArgument', message: `The scope number '${scope}' exceeds the number of active scopes.`, target: scope });
+    return found;
   }
   resolvePath(path: string): string {
     if (path.includes('\0')) throw this.error({ id: 'InvalidPath', category: 'InvalidArgument', message: `The path '${path.replaceAll('\0', '\\0')}' holds a NUL character, which no file name can.`, target: path });
@@ -1714,6 +1775,10 @@ class ScriptCmdlet {
     private readonly target: ParamTarget,
   ) {}
 
+  get ParameterSetName(): string {
+    return new Binder(this.target).chooseSet(this.binding);
+  }
+
   get MyInvocation(): { MyCommand: { Name: string } } {
     return { MyCommand: { Name: this.target.name } };
   }
@@ -1747,7 +1812,7 @@ async function* cmdletStage(
   function emitted(item: unknown): unknown {
     if (env.signal.aborted) throw new PipelineStoppedError();
     if (typeName && isPlainObject(item) && !(TYPE_NAME in item)) withTypeName(item, typeName);
-    if (formatsText && typeof item === 'string') env.session.formattedText.add(item);
+    if (formatsText && (typeof item === 'string' || (typeof item === 'object' && item !== null && SHOWN_AS_TEXT in item))) env.session.formattedText.add(item);
     if (outVariable) collected.push(item);
     if (pipelineVariable) env.scope.setLocal(pipelineVariable, item);
     return item;

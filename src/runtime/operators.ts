@@ -50,6 +50,9 @@ export function compareStrings(a: string, b: string, caseSensitive = false): num
   return (insensitive ??= new Intl.Collator('en', { sensitivity: 'accent' })).compare(a, b);
 }
 
+/** A value type's own equality (type objects: `$x.GetType() -eq [int]`), for classes this module cannot import. */
+export const EQUALS = Symbol.for('mcshell.equals');
+
 export function valuesEqual(left: unknown, right: unknown, caseSensitive = false): boolean {
   if (left === null || left === undefined) return right === null || right === undefined;
   if (right === null || right === undefined) return false;
@@ -69,6 +72,7 @@ export function valuesEqual(left: unknown, right: unknown, caseSensitive = false
   }
   if (left instanceof TimeSpan) return right instanceof TimeSpan && left.ticks === right.ticks;
   if (left instanceof Version) return left.compareTo(right instanceof Version ? right : Version.parse(toStr(right))) === 0;
+  if (typeof left === 'object' && EQUALS in left) return (left as { [EQUALS](other: unknown): boolean })[EQUALS](right);
   return left === right;
 }
 

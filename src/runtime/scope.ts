@@ -10,6 +10,10 @@ interface Variable {
   value: unknown;
   /** `[int]$x = …`: every value assigned later is converted to it. */
   type?: string;
+  /** `$private:x`: visible only in the scope that set it, not in child scopes (about_Scopes). */
+  private?: boolean;
+  /** `[ValidateSet(…)]$x = …`: checks every value assigned (after conversion); throws when one fails. */
+  check?: (value: unknown) => void;
 }
 
 export class Scope {
@@ -46,9 +50,12 @@ export class Scope {
 
   private lookup(name: string): Variable | undefined {
     const key = name.toLowerCase();
+    // Private variables are seen up to the first real (non-transparent) scope, not past it.
+    let own = true;
     for (let s: Scope | null = this; s; s = s.parent) {
       const v = s.variables.get(key);
-      if (v) return v;
+      if (v && (own || !v.private)) return v;
+      if (!s.transparent) own = false;
     }
     return undefined;
   }
@@ -68,19 +75,22 @@ export class Scope {
    * is converted and the variable keeps the type; a typed variable converts every value it is given.
    * A failed conversion throws a ConversionError.
    */
-  setLocal(name: string, value: unknown, type?: string): void {
+  setLocal(name: string, value: unknown, type?: string, isPrivate = false, check?: Variable['check']): void {
     const key = name.toLowerCase();
     const existing = this.variables.get(key);
     if (!existing && this.transparent) {
-      this.parent!.setLocal(name, value, type);
+      this.parent!.setLocal(name, value, type, isPrivate, check);
       return;
     }
     const declared = type ?? existing?.type;
     const converted = declared === undefined ? value : cast(declared, value);
+    (check ?? existing?.check)?.(converted);
     if (existing) {
       existing.value = converted;
       if (type !== undefined) existing.type = type;
     } else this.variables.set(key, type === undefined ? { name, value: converted } : { name, value: converted, type });
+    if (isPrivate) this.variables.get(key)!.private = true;
+    if (check) this.variables.get(key)!.check = check;
   }
 
   removeLocal(name: string): void {
@@ -96,6 +106,22 @@ export class Scope {
     return false;
   }
 
+  /** The scope `levels` up (0: this one), counting only real (non-transparent) scopes; null past the global scope. */
+  ancestor(levels: number): Scope | null {
+    let s: Scope | null = this;
+    while (s?.transparent) s = s.parent;
+    for (let i = 0; i < levels && s; i++) {
+      s = s.parent;
+      while (s?.transparent) s = s.parent;
+    }
+    return s;
+  }
+
+  /** Whether this scope itself (not a parent) holds the variable. */
+  hasLocal(name: string): boolean {
+    return this.variables.has(name.toLowerCase());
+  }
+
   /** The nearest enclosing scope of a kind (`script` falls back to global outside a script). */
   find(kind: 'global' | 'script'): Scope {
     let s: Scope = this;
@@ -106,9 +132,9 @@ export class Scope {
     return s;
   }
 
-  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | null = null, type?: string): void {
-    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type);
-    else this.setLocal(name, value, type);
+  set(name: string, value: unknown, scope: 'global' | 'script' | 'local' | 'private' | null = null, type?: string, check?: Variable['check']): void {
+    if (scope === 'global' || scope === 'script') this.find(scope).setLocal(name, value, type, false, check);
+    else this.setLocal(name, value, type, scope === 'private', check);
   }
 
   /** Visible variables, innermost first, each name once. */

@@ -1,13 +1,14 @@
 // A shell session: global scope, the command table, error history ($Error, $?), and the host the
 // runtime writes errors, warnings and messages to (the CLI provides it; tests provide a fake).
 import { homedir, release, type } from 'node:os';
-import type { Script, SourceSpan } from '../language/ast.js';
+import type { FunctionDefinition, Script, SourceSpan } from '../language/ast.js';
 import type { ArgumentValue } from './binder.js';
 import type { ConfirmAnswer, ConfirmQuestion } from './confirm.js';
 import { briefOf, type CmdletDeclaration, type CommandBrief, type CommandSummary, type HostInfo, type OutputType } from './cmdlet.js';
 import { BreakSignal, ContinueSignal, ErrorRecord, ExitSignal, PipelineStoppedError, ReturnSignal, RuntimeError, resourceError } from './errors.js';
+import { functionDeclaration } from './commenthelp.js';
 import { Scope } from './scope.js';
-import { Version } from './dotnet.js';
+import { PSList, Version } from './dotnet.js';
 import { Hashtable } from './values.js';
 import { MCSHELL_VERSION } from './version.js';
 
@@ -78,7 +79,8 @@ export class Session {
   readonly site: string | undefined;
   readonly views = new Map<string, NonNullable<OutputType['view']>>();
   /** $Error: newest first. */
-  readonly errors: ErrorRecord[] = [];
+  /** $Error: an ArrayList, newest first, so scripts can `$Error.Clear()` it (about_Automatic_Variables). */
+  readonly errors = PSList.create(null, [], (_, value) => value) as PSList & ErrorRecord[];
   /** Any error was written (drives exit code 1). */
   errorWritten = false;
   /** Number of errors raised so far (for $?). */
@@ -87,6 +89,8 @@ export class Session {
   lastSuccess = true;
   /** The text FORMATTED_TEXT commands output in the current run, so the output can tell it from other strings. */
   readonly formattedText = new TextLedger();
+  /** The text of each script run (by its span's file name), for $MyInvocation.Line. */
+  readonly sources = new Map<string, string>();
   private readonly byName = new Map<string, CommandEntry>();
   private readonly loaded = new Map<CommandEntry, Promise<CmdletDeclaration>>();
   private readonly warned = new Set<string>();
@@ -156,7 +160,7 @@ export class Session {
       load: () => this.loadCmdlet(entry),
       brief: async () => entry.brief?.() ?? briefOf(await this.loadCmdlet(entry)),
     }));
-    return [...cmdlets, ...scope.listFunctions().map((f) => functionSummary(f.name, f.span))];
+    return [...cmdlets, ...scope.listFunctions().map((f) => functionSummary(f, this.sources.get(f.span.file)))];
   }
 
   /** Writes a non-terminating (or uncaught) error: $Error, $?, the host, the exit code. */
@@ -207,12 +211,13 @@ export class Session {
  * whether a formatting command produced this text in this run (and not yet claimed).
  */
 export class TextLedger {
-  private readonly counts = new Map<string, number>();
-  add(text: string): void {
+  private readonly counts = new Map<unknown, number>();
+  /** Text, or an object shown as its text (Get-Help's help). */
+  add(text: unknown): void {
     this.counts.set(text, (this.counts.get(text) ?? 0) + 1);
   }
   /** Whether the text is one of them, claiming it. */
-  take(text: string): boolean {
+  take(text: unknown): boolean {
     const count = this.counts.get(text);
     if (!count) return false;
     if (count === 1) this.counts.delete(text);
@@ -236,12 +241,9 @@ function versionTable(): Hashtable {
   return table;
 }
 
-function functionSummary(name: string, span: SourceSpan): CommandSummary {
-  const decl: CmdletDeclaration = {
-    name,
-    synopsis: `Function defined at ${span.file}:${span.startLine}.`,
-    parameters: {},
-    examples: [],
-  };
-  return { name, kind: 'Function', aliases: [], load: async () => decl, brief: async () => briefOf(decl) };
+/** A function as Get-Help and Get-Command see it: its parameters and comment-based help, worked out when asked for. */
+function functionSummary(fn: FunctionDefinition, source: string | undefined): CommandSummary {
+  let decl: CmdletDeclaration | undefined;
+  const declaration = () => (decl ??= functionDeclaration(fn, source));
+  return { name: fn.name, kind: 'Function', aliases: [], load: async () => declaration(), brief: async () => briefOf(declaration()) };
 }

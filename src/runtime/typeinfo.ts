@@ -75,7 +75,7 @@ export function fullTypeName(value: unknown): string {
   if (value instanceof Date) return 'System.DateTime';
   if (value instanceof PSList) return value.typeName;
   if (Array.isArray(value)) return (value as { [DOTNET_TYPE]?: string })[DOTNET_TYPE] ?? 'System.Object[]';
-  if (value instanceof Hashtable) return value.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable';
+  if (value instanceof Hashtable) return (value as { [DOTNET_TYPE]?: string })[DOTNET_TYPE] ?? (value.ordered ? 'System.Collections.Specialized.OrderedDictionary' : 'System.Collections.Hashtable');
   if (value instanceof ScriptBlock) return 'System.Management.Automation.ScriptBlock';
   if (value instanceof ErrorRecord) return 'System.Management.Automation.ErrorRecord';
   if (value !== null && typeof value === 'object') {
@@ -102,6 +102,15 @@ export function typeProperties(fullName: string): Record<string, unknown> {
   const base = VALUE_TYPES.has(fullName) ? 'System.ValueType' : fullName.endsWith('[]') ? 'System.Array' : fullName === 'System.Object' ? null : 'System.Object';
   const dot = fullName.lastIndexOf('.', fullName.endsWith('[]') ? fullName.length - 3 : fullName.length);
   return { IsPublic: true, IsSerial: true, Name: shortTypeName(fullName), BaseType: base, FullName: fullName, Namespace: dot > 0 ? fullName.slice(0, dot) : null };
+}
+
+/** `.pstypenames`: the object's type names, most derived first (about_Intrinsic_Members § Type information). */
+export function psTypeNames(value: unknown): string[] {
+  const names: string[] = [];
+  const stamped = isPlainObject(value) ? typeNameOf(value) : undefined;
+  if (stamped && !stamped.startsWith('System.')) names.push(stamped);
+  for (let type: string | null = fullTypeName(value); type; type = typeProperties(type)['BaseType'] as string | null) names.push(type);
+  return names;
 }
 
 // ---------------------------------------------------------------- members (Get-Member)

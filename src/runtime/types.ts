@@ -2,7 +2,7 @@
 // members scripts use (`.ToUpper()`, `.Split()`, `[Math]::Round()`, `[string]::IsNullOrEmpty()`).
 import { basename, dirname, extname, join } from 'node:path';
 import { DOTNET_TYPE, NO_METHOD, Regex, TimeSpan, asTimeSpan, callDotNetStatic, castDotNet, getDotNetStatic, hasMethods } from './dotnet.js';
-import { compareValues, regex, valuesEqual } from './operators.js';
+import { EQUALS, compareValues, regex, valuesEqual } from './operators.js';
 import { ScriptBlock } from './scriptblock.js';
 import { formatDate, formatNumber, formatOperator } from './textformat.js';
 import { fullTypeName, hasTypeName, resolveTypeName, shortTypeName, typeProperties } from './typeinfo.js';
@@ -12,6 +12,8 @@ import {
   enumerate,
   withTypeName,
   isPlainObject,
+  PROPERTIES_OF,
+  hasProperty,
   roundHalfEven,
   toBool,
   toInt,
@@ -25,6 +27,10 @@ export class TypeRef {
   constructor(readonly name: string) {}
   toString(): string {
     return this.name;
+  }
+  /** `[int] -eq [System.Int32]`: the same type, however written. */
+  [EQUALS](other: unknown): boolean {
+    return other instanceof TypeRef && resolveTypeName(other.name).toLowerCase() === resolveTypeName(this.name).toLowerCase();
   }
   /** The type object's properties (`[int].Name` is Int32, `.FullName` System.Int32). */
   toJSON(): Record<string, unknown> {
@@ -292,10 +298,19 @@ export function callMethod(value: unknown, name: string, args: unknown[]): unkno
     const result = value.invokeMethod(lower, args);
     if (result !== NO_METHOD) return result;
   }
+  if (Array.isArray(value) && PROPERTIES_OF in value && lower === 'add') {
+    const property = args[0];
+    if (!isPlainObject(property) || typeof property['Name'] !== 'string') throw new ConversionError('Properties.Add() takes a property: [psnoteproperty]::new(name, value).');
+    const target = (value as { [PROPERTIES_OF]: Record<string, unknown> })[PROPERTIES_OF];
+    if (hasProperty(target, property['Name'])) throw new ConversionError(`Cannot add a member with the name "${property['Name']}" because a member with that name already exists.`);
+    target[property['Name']] = property['Value'];
+    return undefined;
+  }
   if (Array.isArray(value)) return arrayMethod(value, name, args);
   if (value instanceof Hashtable) {
     switch (lower) {
       case 'containskey':
+      case 'contains': // IDictionary.Contains: a key
         return value.has(args[0]);
       case 'containsvalue':
         return value.values().some((v) => valuesEqual(v, args[0]));

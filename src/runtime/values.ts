@@ -20,6 +20,27 @@ export function withTypeName<T extends object>(value: T, typeName: string): T {
 /** Marks objects the shell shows as their text (ToString()), not as a table: Select-String's MatchInfo. */
 export const SHOWN_AS_TEXT = Symbol.for('mcshell.shownAsText');
 
+/**
+ * A script's `[switch]` parameter (System.Management.Automation.SwitchParameter): `.IsPresent`, and
+ * true or false wherever a boolean is wanted (`if ($Force)`, `-not`, `-eq $true`, `-Force:$Force`).
+ */
+export class SwitchParameter {
+  constructor(readonly IsPresent: boolean) {
+    // dotnet.ts' DOTNET_TYPE (GetType()), which this module cannot import.
+    Object.defineProperty(this, Symbol.for('mcshell.dotnetType'), { value: 'System.Management.Automation.SwitchParameter' });
+  }
+  toString(): string {
+    return this.IsPresent ? 'True' : 'False';
+  }
+  toJSON(): { IsPresent: boolean } {
+    return { IsPresent: this.IsPresent };
+  }
+  /** operators.ts' EQUALS protocol: equal to what converts to the same boolean. */
+  [Symbol.for('mcshell.equals')](other: unknown): boolean {
+    return this.IsPresent === toBool(other);
+  }
+}
+
 export class Hashtable {
   private readonly map = new Map<string, [unknown, unknown]>();
   /** Made by `[ordered]`: reports itself as an OrderedDictionary (every Hashtable keeps insertion order). */
@@ -208,6 +229,7 @@ export function toBool(value: unknown): boolean {
     if (value.length === 0) return false;
     return value.length === 1 ? toBool(value[0]) : true;
   }
+  if (value instanceof SwitchParameter) return value.IsPresent;
   return true;
 }
 
@@ -308,6 +330,8 @@ export function getMember(value: unknown, name: string): unknown {
     return unwrap(collected);
   }
   if (value instanceof Hashtable) {
+    // `.psbase`: the dictionary's own members, also when a key hides one ($h.keys with a key 'keys').
+    if (lower === 'psbase') return { Keys: value.keys(), Values: value.values(), Count: value.size };
     if (value.has(name)) return value.get(name);
     if (lower === 'count') return value.size;
     if (lower === 'keys') return value.keys();
@@ -341,8 +365,13 @@ export function getMember(value: unknown, name: string): unknown {
 function psObjectOf(value: unknown): Record<string, unknown> {
   const note = isPlainObject(value);
   const Properties = propertyNames(value).map((Name) => ({ Name, Value: getMember(value, Name), MemberType: note ? 'NoteProperty' : 'Property', IsSettable: note, IsGettable: true }));
+  // `.psobject.Properties.Add(note property)` adds to the object itself (types.ts).
+  if (note) Object.defineProperty(Properties, PROPERTIES_OF, { value });
   return { Properties, BaseObject: value, ImmediateBaseObject: value };
 }
+
+/** On `.psobject.Properties` of a custom object: that object. */
+export const PROPERTIES_OF = Symbol.for('mcshell.propertiesOf');
 
 export function setMember(target: unknown, name: string, value: unknown): void {
   if (target instanceof Hashtable) {

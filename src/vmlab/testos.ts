@@ -94,11 +94,35 @@ export function buildTestOsDisk(options: TestOsOptions): TestOsDisk {
   try {
     const initrd = join(work, 'initrd.img');
     buildInitramfs(options.kernel, join(work, 'initramfs'), initrd);
+    const written: [string, string][] = [
+      ['testos/version', `${options.version}\n`],
+      ...(options.hostname ? ([['testos/hostname', `${options.hostname}\n`]] as [string, string][]) : []),
+    ];
+    return writeBootableDisk({ kernel: options.kernel.vmlinuz, initrd, written, partitionBytes: PARTITION_BYTES, append: LAB_KERNEL_APPEND }, options.out);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** What a bootable disk of the lab holds: a kernel, its initramfs, small text files, and the kernel's command line. */
+export interface BootableDiskSpec {
+  kernel: string;
+  initrd: string;
+  /** Files written into the FAT partition: [path, text]. */
+  written: [string, string][];
+  partitionBytes: number;
+  append: string;
+}
+
+/** Writes `out`: the MBR, then the FAT partition that syslinux boots (BIOS and UEFI); reproducible. */
+export function writeBootableDisk(spec: BootableDiskSpec, out: string): TestOsDisk {
+  const work = mkdtempSync(join(tmpdir(), 'mcshell-disk-'));
+  try {
     const partition = join(work, 'partition.img');
-    buildPartition(options, initrd, join(work, 'files'), partition);
-    writeDisk(partition, options.out);
-    const bytes = readFileSync(options.out);
-    return { path: options.out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    buildPartition(spec, join(work, 'files'), partition);
+    writeDisk(partition, out);
+    const bytes = readFileSync(out);
+    return { path: out, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -146,30 +170,30 @@ function buildInitramfs(kernel: DebianKernel, root: string, out: string): void {
   writeFileSync(out, zstd.stdout);
 }
 
-// no_timer_check: on an overloaded host an emulated machine's timer can miss the kernel's early
-// IO-APIC timer check, which then panics ("IO-APIC + timer doesn't work!").
-const SYSLINUX_CFG = `DEFAULT testos
+/**
+ * The kernel command line of the lab's disks. no_timer_check: on an overloaded host an emulated
+ * machine's timer can miss the kernel's early IO-APIC timer check, which then panics ("IO-APIC +
+ * timer doesn't work!").
+ */
+export const LAB_KERNEL_APPEND = 'console=ttyS0 loglevel=4 no_timer_check';
+
+const syslinuxCfg = (append: string) => `DEFAULT testos
 PROMPT 0
 TIMEOUT 0
 LABEL testos
   LINUX /vmlinuz
   INITRD /initrd.img
-  APPEND console=ttyS0 loglevel=4 no_timer_check
+  APPEND ${append}
 `;
 
-function buildPartition(options: TestOsOptions, initrd: string, staging: string, out: string): void {
+function buildPartition(spec: BootableDiskSpec, staging: string, out: string): void {
   const files: [source: string, target: string][] = [
-    [options.kernel.vmlinuz, 'vmlinuz'],
-    [initrd, 'initrd.img'],
+    [spec.kernel, 'vmlinuz'],
+    [spec.initrd, 'initrd.img'],
     [SYSLINUX_EFI, 'EFI/BOOT/BOOTX64.EFI'],
     [LDLINUX_E64, 'EFI/BOOT/ldlinux.e64'],
   ];
-  const written: [string, string][] = [
-    ['syslinux.cfg', SYSLINUX_CFG],
-    ['EFI/BOOT/syslinux.cfg', SYSLINUX_CFG],
-    ['testos/version', `${options.version}\n`],
-    ...(options.hostname ? ([['testos/hostname', `${options.hostname}\n`]] as [string, string][]) : []),
-  ];
+  const written: [string, string][] = [['syslinux.cfg', syslinuxCfg(spec.append)], ['EFI/BOOT/syslinux.cfg', syslinuxCfg(spec.append)], ...spec.written];
   for (const [source, target] of files) {
     mkdirSync(dirname(join(staging, target)), { recursive: true });
     copyFileSync(source, join(staging, target));
@@ -180,7 +204,7 @@ function buildPartition(options: TestOsOptions, initrd: string, staging: string,
   }
   pinTimes(staging);
   closeSync(openSync(out, 'w'));
-  spawnOrThrow('truncate', ['-s', String(PARTITION_BYTES), out]);
+  spawnOrThrow('truncate', ['-s', String(spec.partitionBytes), out]);
   // Hidden sectors = where the partition starts, so the BIOS boot code finds itself on the disk.
   spawnOrThrow('mkfs.vfat', ['-F', '32', '-S', '512', '-s', '1', '-h', String(PARTITION_START_SECTOR), '-n', 'TESTOS', '--invariant', '--mbr=n', out]);
   const mtools = { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH), MTOOLS_SKIP_CHECK: '1', MTOOLSRC: '/dev/null' };

@@ -145,7 +145,7 @@ test('Get-Date and Start-Sleep', async () => {
   const started = Date.now();
   await values('Start-Sleep -Milliseconds 50');
   assert.ok(Date.now() - started >= 45);
-  assert.equal((await run('Start-Sleep -Seconds -1')).errors[0]?.id, 'ParameterBindingValidation');
+  assert.equal((await run('Start-Sleep -Seconds -1')).errors[0]?.id, 'ParameterArgumentValidationError');
 });
 
 test('Get-Command: wildcards, -Verb, -Noun, functions, did-you-mean', async () => {

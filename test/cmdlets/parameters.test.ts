@@ -44,7 +44,8 @@ test('ForEach-Object with -Begin/-Process/-End named and several process blocks'
 test('ConvertFrom-Json: several piped JSON texts, and one text split over several strings (ConvertFrom-Json.Tests.ps1)', async () => {
   assert.deepEqual(await values("'{\"a\":1}', '{\"a\":2}' | ConvertFrom-Json | ForEach-Object a"), [1, 2]);
   assert.deepEqual(await values("'{', '\"a\": 3', '}' | ConvertFrom-Json | ForEach-Object a"), [3]);
-  assert.deepEqual(await values("$h = '{\"k\":{\"n\":1}}' | ConvertFrom-Json -AsHashtable; $h.GetType().Name; $h.k.n"), ['Hashtable', 1]);
+  // PowerShell 7.3+ makes OrderedHashtables (JsonObject.cs), keeping the JSON's key order.
+  assert.deepEqual(await values("$h = '{\"k\":{\"n\":1}}' | ConvertFrom-Json -AsHashtable; $h.GetType().Name; $h.k.n"), ['OrderedHashtable', 1]);
 });
 
 test('Get-Date -UFormat (Get-Date.md "-UFormat" table) and -UnixTimeSeconds', async () => {

@@ -129,14 +129,14 @@ test('conversion failures name the parameter and what it takes', async () => {
 
 test('validation errors: set, range, pattern, not-empty — each names the parameter and the allowed values', async () => {
   const range = await probeError('a -Count 300');
-  assert.equal(range.fullyQualifiedId, 'ParameterBindingValidation,Set-Probe');
-  assert.match(range.message, /-Count.*300.*1 to 200/);
+  assert.equal(range.fullyQualifiedId, 'ParameterArgumentValidationError,Set-Probe');
+  assert.match(range.message, /parameter 'Count'.*300.*1 to 200/);
   const set = await probeError('a -Speed warp');
-  assert.match(set.message, /-Speed.*Slow, Medium, Fast/);
+  assert.match(set.message, /parameter 'Speed'.*Slow, Medium, Fast/);
   const pattern = await probeError('a -Mac nope');
-  assert.match(pattern.message, /-Mac.*pattern/);
+  assert.match(pattern.message, /parameter 'Mac'.*pattern/);
   const empty = await probeError("a -Label ''");
-  assert.match(empty.message, /-Label.*empty/);
+  assert.match(empty.message, /parameter 'Label'.*empty/);
   assert.equal(empty.span?.startLine, 1);
 });
 

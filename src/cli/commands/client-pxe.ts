@@ -45,7 +45,7 @@ export async function runPxeMode(options: PxeModeOptions): Promise<number> {
     } else lastTenth = -1;
     say(line);
   };
-  say(`PXE: machine ${commandLine.mac ?? '(no MAC given)'}, DP ${commandLine.dp ?? '(none given)'}`);
+  say(commandLine.refresh ? `refresh: continuing deployment ${commandLine.refresh} after the restart into the boot image, DP ${commandLine.dp ?? '(none given)'}` : `PXE: machine ${commandLine.mac ?? '(no MAC given)'}, DP ${commandLine.dp ?? '(none given)'}`);
   const inBootImage = pins !== null;
   const result = await runPxe({
     commandLine,

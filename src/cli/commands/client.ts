@@ -1,5 +1,6 @@
 // `mcshell client …`: the client agent for the machine being imaged. The first run enrolls it
 // with a token (`--enroll`); later runs use the credential that enrollment saved.
+import { tmpdir } from 'node:os';
 import { duration, integer, parse, progressWriter, runCommand, UsageError } from './transport-args.js';
 import { eventWriter, writeResult } from './client-output.js';
 
@@ -10,8 +11,10 @@ options: [--credential <file>] [--interface <name|address>] [--deployment <id>] 
 Enrolls this machine with the distribution point once (the token comes from New-EnrollmentToken
 on the site; it also pins the DP's certificate), then identifies itself with the saved credential,
 runs its deployment's task sequence (apply the image by multicast or unicast, verify it, run
-commands) and reports each step. A required deployment that already succeeded on this machine is
-not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
+commands) and reports each step. A step Restart -Into BootImage (refresh) downloads the boot image
+from the DP, checks it against the site's hashes and restarts this machine into it with kexec
+(kexec-tools, as root); the later steps run there (the machine's disk is re-imaged). A required
+deployment that already succeeded on this machine is not run again (as ConfigMgr runs it once): the client says so and exits 0; --rerun runs it again.
 While its multicast session waits for more clients, the client says for how many and until when.
 The credential is kept in --credential (default ~/.config/mcshell/client-credential.json, readable
 by its owner only).
@@ -107,6 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     const server = values.server ?? credential.server;
     const iface = multicastInterface(server, values.interface);
     const { runClient } = await import('../../engine/client/agent.js');
+    const { kexecRestarter } = await import('../../engine/client/kexec.js');
     const show = progressWriter(values.progress === true);
     const result = await runClient({
       credential,
@@ -115,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
       deployment: values.deployment,
       rerun: values.rerun === true,
       waitForDPMs,
+      // The installed agent may restart its machine: into a boot image with kexec (refresh).
+      restartIntoBootImage: kexecRestarter(tmpdir()),
       signal: abort.signal,
       onEvent: eventWriter(show, onWaiting),
     });

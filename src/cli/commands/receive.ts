@@ -1,4 +1,6 @@
 // `mcshell receive --interface <name|address> --out <path|-> …`: fetch one image and verify it.
+import type { ApplyResult } from '../../engine/disk/apply.js';
+import type { ReceiveSummary } from '../../engine/transport/receiver.js';
 import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError, writeWarning } from './transport-args.js';
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
@@ -7,6 +9,13 @@ Without --group/--port the receiver joins the session announced on the link; sho
 restart (the same image in a new session), it joins the new session and resumes with what it holds.
 Exits 0 only after the image is verified. On a full disk it removes its partial copy and names the
 disk. With --out - the image goes to stdout and the --json summary to stderr.
+A disk image (Import-OSImage of a raw disk) is applied as it arrives: its partition table, then each
+chunk of used blocks as soon as its stored bytes are complete, whatever their order; free space is
+not written (a file stays sparse; an existing file is a disk of its size, and a larger one grows the
+last partition); chunks a block device already holds are not written again; everything is read back
+at the end. A block device's copy of the stored image goes to a spool file first (--spool).
+  --spool <file>      where the stored image goes when --out is a block device (default: in the
+                      temporary directory; a flat image is copied from it onto the device at the end).
 The session socket asks for a 16 MiB receive buffer; when net.core.rmem_max caps it (no CAP_NET_ADMIN,
 or no native addon) the receiver warns on stderr and in the summary's "warnings", with the sysctl to run.
   --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
@@ -31,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         'sender-timeout': { type: 'string' },
         'key-file': { type: 'string' },
         'verify-key': { type: 'string' },
+        spool: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       false,
@@ -48,10 +58,15 @@ export async function main(argv: string[]): Promise<number> {
     const manifestPublicKey = readEd25519('verify-key', values['verify-key'], 'public');
     const transport = await import('../../engine/transport/index.js');
     const show = progressWriter(values.progress === true);
-    const summary = await transport.receive({
-      signal: abortOnSignals(),
+    const { DiskReceive } = await import('../../engine/disk/receive-target.js');
+    const stop = new AbortController();
+    let applyError: unknown = null;
+    const disk = values.out === '-' ? null : await DiskReceive.prepare(values.out, { spool: values.spool, onNote: (note) => writeWarning('receive', note), onFailed: (error) => ((applyError = error), stop.abort()) });
+    const summary: ReceiveSummary & { disk?: ApplyResult & { appliedWhileReceiving: number } } = await transport.receive({
+      signal: AbortSignal.any([abortOnSignals(), stop.signal]),
       interface: values.interface,
-      out: values.out,
+      out: disk?.transportOut ?? values.out,
+      onBlockStored: disk?.onBlockStored,
       group: values.group,
       port,
       senderTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
@@ -69,6 +84,21 @@ export async function main(argv: string[]): Promise<number> {
         : undefined,
     });
     if (show && process.stderr.isTTY) process.stderr.write('\n');
+    if (disk && summary.ok) {
+      try {
+        const applied = await disk.finish();
+        if (applied) {
+          summary.disk = applied;
+          summary.message += `; applied the disk image to ${values.out}: ${applied.chunksWritten} chunks written (${applied.appliedWhileReceiving} of ${applied.chunksWritten + applied.chunksSkipped} while receiving), ${applied.chunksSkipped} already there, read back and verified${applied.grown ? `, partition ${applied.grown.number} grown to ${mib(applied.grown.sizeBytes)}` : ''}`;
+        }
+      } catch (error) {
+        applyError = error;
+      }
+    } else await disk?.abandon();
+    if (applyError) {
+      summary.ok = false;
+      summary.message = `applying the disk image to ${values.out} failed: ${(applyError as Error).message}`;
+    }
     if (!summary.ok && values.out !== '-') {
       const { discardAfterWriteFailure, isDiskFull } = await import('../../engine/client/disk.js');
       // A full disk: what was kept for resuming only holds the space (a later run starts over anyway

@@ -18,7 +18,7 @@ export interface BootTarget {
 const header = '#!ipxe\n';
 
 /** Kernel command line of the boot image (contract 2). */
-export function kernelCommandLine(target: BootTarget): string {
+export function kernelCommandLine(target: Pick<BootTarget, 'dp' | 'fingerprint' | 'mac' | 'uuid' | 'ticket'>): string {
   return [
     'initrd=initrd.img',
     'console=ttyS0',

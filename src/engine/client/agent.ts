@@ -11,12 +11,16 @@ import { pipeline } from 'node:stream/promises';
 import { discardPartialOutput, partialOutputFiles, readPartialOutput, receive, type PartialOutput } from '../transport/index.js';
 import { allocatedBytes, describeDisk, diskOf, discardAfterWriteFailure, formatBytes, isDiskFull } from './disk.js';
 import type { TaskStep } from '../site/model.js';
+import { verifyDisk } from '../disk/apply.js';
+import type { DiskIndex } from '../disk/format.js';
+import { DiskReceive } from '../disk/receive-target.js';
 import { expandVariables } from '../deploy/device-variables.js';
 import { blockDeviceBytes, isDiskTarget, selectDisk } from './disks.js';
 import type { ContentOffer, SessionReply } from '../dp/control.js';
 import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
+import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
 
 export interface ClientOptions {
   /** What enrollment gave this client: the credential, the pinned DP certificate, the site's key. */
@@ -37,6 +41,12 @@ export interface ClientOptions {
   waitForDPMs?: number | undefined;
   /** Sets the running machine's host name (SetHostname); only a boot image's agent is given one. */
   setHostname?: ((name: string) => Promise<void>) | undefined;
+  /** Loads a boot image to restart into (Restart -Into BootImage); only the installed agent, which may restart its machine, is given one. */
+  restartIntoBootImage?: BootImageRestarter | undefined;
+  /** In a boot image a refresh restarted into: the steps up to this one (the Restart -Into BootImage) ran before it. */
+  resumeAfterStep?: number | undefined;
+  /** The agent runs in a boot image (network-booted): a Restart -Into BootImage step has nothing to do. */
+  inBootImage?: boolean | undefined;
   onEvent?: (event: ClientEvent) => void;
   signal?: AbortSignal;
 }
@@ -71,6 +81,8 @@ export interface ClientResult {
   device: { id: string; name: string } | null;
   deploymentId: string | null;
   steps: StepResult[];
+  /** The sequence goes on in the boot image now loaded: the caller restarts the machine into it. */
+  restartIntoBootImage?: boolean;
 }
 
 interface Assignment {
@@ -79,7 +91,7 @@ interface Assignment {
   option: string;
   /** How this device's last run of the deployment ended, as the DP recorded it. */
   lastRun: { state: string; updatedAt: string } | null;
-  taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number })[] };
+  taskSequence: { id: string; name: string; steps: (TaskStep & { sha256?: string; sizeBytes?: number } & Partial<BootImageStep>)[] };
 }
 
 const PROGRESS_REPORT_MS = 1000;
@@ -138,8 +150,8 @@ function dpWait(options: ClientOptions): DPWait {
 
 class TaskSequenceRun {
   private readonly results: StepResult[];
-  /** What the last ApplyImage step wrote, for Verify and RunCommand. */
-  private applied: { target: string; sha256: string; sizeBytes: number } | null = null;
+  /** What the last ApplyImage step wrote, for Verify and RunCommand: a flat image's bytes at the target's start, or a disk image (its index). */
+  private applied: { target: string; sha256: string; sizeBytes: number; disk?: { index: DiskIndex; grownPartition: number | null } } | null = null;
   /** Set by SetHostname: {hostname} in later steps, MCSHELL_HOSTNAME for commands. */
   private hostname: string | null = null;
   /** The site's manifest-signing key, learned at enrollment. */
@@ -158,8 +170,18 @@ class TaskSequenceRun {
   async run(): Promise<ClientResult> {
     const { deploymentId, taskSequence } = this.assignment;
     this.options.onEvent?.({ type: 'deployment', deploymentId, taskSequence: taskSequence.name, steps: taskSequence.steps.length });
-    await this.report({ state: 'InProgress', step: 0, message: `started ${taskSequence.name}` });
+    const resumeAfter = this.options.resumeAfterStep ?? 0;
+    if (resumeAfter > 0) {
+      const restart = taskSequence.steps[resumeAfter - 1];
+      if (restart?.type !== 'Restart' || restart.into !== 'BootImage') {
+        const message = `this boot image was started to continue ${taskSequence.name} after its step ${resumeAfter} (Restart -Into BootImage), but that step is now ${restart ? restart.type : 'gone'}: the task sequence changed; nothing was done`;
+        await this.report({ state: 'Failed', step: resumeAfter, message });
+        return this.result(false, message);
+      }
+      for (const result of this.results.slice(0, resumeAfter)) Object.assign(result, { state: 'Succeeded', message: 'ran before the restart into the boot image' });
+    } else await this.report({ state: 'InProgress', step: 0, message: `started ${taskSequence.name}` });
     for (const [position, step] of taskSequence.steps.entries()) {
+      if (position < resumeAfter) continue;
       const result = this.results[position]!;
       this.options.onEvent?.({ type: 'step', index: result.index, step, state: 'Running', message: '' });
       try {
@@ -175,6 +197,17 @@ class TaskSequenceRun {
         return this.result(false, message);
       }
       await this.report({ state: 'InProgress', step: result.index, message: result.message });
+      if (step.type === 'Restart' && step.into === 'BootImage' && !this.options.inBootImage) {
+        try {
+          await this.options.restartIntoBootImage!.restart();
+        } catch (error) {
+          Object.assign(result, { state: 'Failed', message: describe(error) });
+          const message = `Step ${result.index} (Restart) failed: ${result.message}`;
+          await this.report({ state: 'Failed', step: result.index, message });
+          return this.result(false, message);
+        }
+        return { ...this.result(true, `${taskSequence.name}: ${result.message}; the sequence continues there`), restartIntoBootImage: true };
+      }
     }
     const message = `${taskSequence.name}: ${taskSequence.steps.length} step(s) succeeded`;
     await this.report({ state: 'Succeeded', step: taskSequence.steps.length, message });
@@ -191,6 +224,9 @@ class TaskSequenceRun {
         return this.applyImage(step.imageId, this.target(step.target), index);
       case 'Verify': {
         if (!this.applied) throw new ClientError('NothingToVerify', 'there is no image applied before this Verify step');
+        const { disk, target } = this.applied;
+        if (disk?.grownPartition) return { message: `${target} was read back and verified when the disk image was applied, before partition ${disk.grownPartition} grew (growing rewrites its filesystem's metadata)`, sha256: this.applied.sha256, target };
+        if (disk) return { message: `verified the disk image on ${target}`, sha256: await verifyDisk(disk.index, target), target };
         const actual = await hashFile(this.applied.target, this.applied.sizeBytes);
         if (actual !== this.applied.sha256) throw new ClientError('VerifyFailed', `${this.applied.target} has SHA-256 ${actual}, expected ${this.applied.sha256}`);
         return { message: `verified ${this.applied.target}`, sha256: actual, target: this.applied.target };
@@ -207,9 +243,16 @@ class TaskSequenceRun {
         return { message: `host name ${name}${this.options.setHostname ? '' : ' (for the later steps; this agent does not rename the machine it runs on)'}` };
       }
       case 'Restart':
-        if (step.into === 'BootImage') throw new ClientError('NotSupported', 'Restart -Into BootImage (refreshing a running machine) is not built yet');
+        if (step.into === 'BootImage') return { message: this.options.inBootImage ? 'already running in a boot image (network-booted)' : await this.loadBootImage(step as BootImageStep, index) };
         return { message: 'restarting into the deployed OS from its disk when the sequence ends' };
     }
+  }
+
+  private async loadBootImage(step: BootImageStep, index: number): Promise<string> {
+    const restarter = this.options.restartIntoBootImage;
+    if (!restarter) throw new ClientError('CannotRestart', 'this agent does not restart the machine it runs on (only the installed agent, `mcshell client`, restarts into a boot image)');
+    const { credential } = this.options;
+    return loadBootImageForRefresh(step, { dp: this.dp, credential, server: this.options.server ?? credential.server, deploymentId: this.assignment.deploymentId, step: index, interface: this.options.interface, restarter });
   }
 
   /** The device's variables in a step's text ({name}, {mac}, custom ones, and {hostname} once set). */
@@ -230,6 +273,11 @@ class TaskSequenceRun {
     let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
+    // A disk image is received like any image (into the target file's partial copy, or a spool file
+    // for a device) and applied to the disk as its chunks arrive.
+    const disk = offer.diskImage ? await DiskReceive.prepare(target, { onNote: (message) => this.options.onEvent?.({ type: 'warning', index, message }) }) : null;
+    const diskTarget = target;
+    target = disk?.transportOut ?? target;
     try {
       await this.checkSpace(target, offer.sizeBytes);
     } catch (error) {
@@ -244,7 +292,7 @@ class TaskSequenceRun {
           got = await this.download(offer, target, index);
           break;
         }
-        const outcome = await this.receiveMulticast(offer, target, index);
+        const outcome = await this.receiveMulticast(offer, target, index, disk?.onBlockStored);
         if (outcome.kind === 'verified') {
           got = outcome;
           mode = 'multicast';
@@ -270,13 +318,38 @@ class TaskSequenceRun {
         break;
       }
     } catch (error) {
+      await disk?.abandon();
       const code = (error as NodeJS.ErrnoException).code;
       throw isDiskFull(code) ? await this.diskError(target, code!, describe(error)) : error;
     }
-    if (got.sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    if (got.sha256 !== offer.sha256) {
+      await disk?.abandon();
+      throw new ClientError('HashMismatch', `${target} has SHA-256 ${got.sha256}, expected ${offer.sha256}`);
+    }
+    if (disk) return this.finishDisk(disk, diskTarget, imageId, mode, note);
     this.applied = { target, sha256: got.sha256, sizeBytes: offer.sizeBytes };
     const kept = got.resumedBytes > 0 ? `; ${formatBytes(got.resumedBytes)} of ${formatBytes(offer.sizeBytes)} were already on disk` : '';
     return { mode, target, sha256: got.sha256, resumedBytes: got.resumedBytes, message: `applied ${imageId} to ${target} by ${mode}${note}${kept}` };
+  }
+
+  /** The disk image's last chunks are applied, everything is read back, the last partition grown. */
+  private async finishDisk(disk: DiskReceive, target: string, imageId: string, mode: 'multicast' | 'unicast', note: string): Promise<Partial<StepResult>> {
+    let applied;
+    try {
+      applied = await disk.finish();
+    } catch (error) {
+      throw new ClientError('ApplyFailed', `applying disk image ${imageId} to ${target} failed: ${describe(error)}`);
+    }
+    if (!applied || !disk.index) throw new ClientError('ApplyFailed', `image ${imageId} was offered as a disk image, but what arrived is not one`);
+    this.applied = { target, sha256: applied.sha256, sizeBytes: applied.targetBytes, disk: { index: disk.index, grownPartition: applied.grown?.number ?? null } };
+    const grown = applied.grown ? `; partition ${applied.grown.number} grown to ${formatBytes(applied.grown.sizeBytes)}${applied.grown.filesystemGrown ? ' with its filesystem' : ''}` : '';
+    return {
+      mode,
+      target,
+      sha256: applied.sha256,
+      resumedBytes: 0,
+      message: `applied disk image ${imageId} to ${target} by ${mode}${note}: ${applied.chunksWritten} chunks written, ${applied.chunksSkipped} already on the disk${grown}`,
+    };
   }
 
   /** Refuses to start when the target's disk cannot hold what is still to come. */
@@ -306,7 +379,7 @@ class TaskSequenceRun {
     return this.dp.untilAnswered(attempt, dpWait(this.options));
   }
 
-  private async receiveMulticast(offer: ContentOffer, target: string, index: number): Promise<MulticastOutcome> {
+  private async receiveMulticast(offer: ContentOffer, target: string, index: number, onBlockStored?: (offset: number, length: number) => void): Promise<MulticastOutcome> {
     const abort = new AbortController();
     const stopOnParent = () => abort.abort();
     this.options.signal?.addEventListener('abort', stopOnParent, { once: true });
@@ -353,6 +426,7 @@ class TaskSequenceRun {
         imageSha256: Buffer.from(offer.sha256, 'hex'),
         ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
+        onBlockStored,
         onWarning: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
         onProgress: (progress) => {
           receiving = progress.phase !== 'discovering';

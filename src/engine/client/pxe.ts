@@ -12,6 +12,7 @@ import { runClient, type ClientOptions, type ClientResult } from './agent.js';
 import { describe, DPConnection } from './connection.js';
 import { listDisks, type DiskInfo } from './disks.js';
 import type { ClientCredential } from './enrollment.js';
+import { REFRESH_HANDOFF, type RefreshHandoff } from './refresh.js';
 
 /** What the DP's iPXE script put on the kernel command line (contract 2). */
 export interface PxeCommandLine {
@@ -22,6 +23,8 @@ export interface PxeCommandLine {
   mac: string | null;
   uuid: string | null;
   ticket: string | null;
+  /** A refresh restarted into this boot image to continue this deployment (the enrolled agent's handoff is in the initramfs). */
+  refresh: string | null;
 }
 
 export function parseKernelCommandLine(text: string): PxeCommandLine {
@@ -32,7 +35,7 @@ export function parseKernelCommandLine(text: string): PxeCommandLine {
   }
   const value = (key: string) => values.get(key) || null;
   const fingerprint = value('fp')?.toLowerCase().replace(/:/g, '') ?? null;
-  return { dp: value('dp'), fingerprint, mac: value('mac')?.toLowerCase().replace(/-/g, ':') ?? null, uuid: value('uuid')?.toLowerCase() ?? null, ticket: value('ticket') };
+  return { dp: value('dp'), fingerprint, mac: value('mac')?.toLowerCase().replace(/-/g, ':') ?? null, uuid: value('uuid')?.toLowerCase() ?? null, ticket: value('ticket'), refresh: value('refresh') };
 }
 
 /** What the boot image holds for the agent (boot-image.json): nothing secret. */
@@ -104,6 +107,8 @@ export interface PxeOptions extends Omit<ClientOptions, 'credential' | 'server' 
   /** The boot image's pins (null outside a boot image: then the command line's fingerprint is used, and the manifest key must come from the hello). */
   pins: BootImagePins | null;
   inventoryRoot?: string;
+  /** Where a refresh's handoff is (default REFRESH_HANDOFF). */
+  handoffPath?: string;
 }
 
 export interface PxeResult extends ClientResult {
@@ -127,6 +132,7 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
   if (!mac) return failed('this machine has no network interface with a MAC address');
   const iface = options.interface ?? inventory.nics.find((nic) => nic.mac === mac)?.name;
   if (!iface) return failed(`no network interface of this machine has the MAC address ${mac} that it booted from`);
+  if (commandLine.refresh) return continueRefresh(options, commandLine.refresh, fingerprint, iface);
   const dp = new DPConnection(commandLine.dp, { fingerprint }, null, options.signal);
   let answer: PxeHelloAnswer & { signingPublicKey?: string };
   let certificate: string;
@@ -146,7 +152,28 @@ export async function runPxe(options: PxeOptions): Promise<PxeResult> {
   const signingPublicKey = pins?.signingPublicKey ?? answer.signingPublicKey;
   if (!signingPublicKey) return failed("no key to check the site's multicast manifests with: this agent does not run from an mcshell boot image (its /etc/mcshell/boot-image.json holds the key)");
   const credential: ClientCredential = { server: commandLine.dp, fingerprint, certificate, signingPublicKey, credential: answer.credential, device: { id: device.id, name: device.name, mac }, enrolledAt: new Date().toISOString() };
-  const result = await runClient({ ...options, interface: iface, credential, server: commandLine.dp });
+  const result = await runClient({ ...options, interface: iface, credential, server: commandLine.dp, inBootImage: pins !== null });
   const restart = result.ok && result.steps.some((step) => step.type === 'Restart' && step.state === 'Succeeded');
+  return { ...result, action: 'deploy', restart };
+}
+
+/**
+ * A refresh restarted the machine into this boot image: the enrolled agent's handoff (its
+ * credential, the deployment, the step it stopped after) continues the deployment as that device,
+ * with no PXE hello, from the step after the Restart -Into BootImage.
+ */
+async function continueRefresh(options: PxeOptions, deploymentId: string, fingerprint: string, iface: string): Promise<PxeResult> {
+  const failed = (message: string): PxeResult => ({ ok: false, message, device: null, deploymentId, steps: [], action: null, restart: false });
+  const path = options.handoffPath ?? REFRESH_HANDOFF;
+  let handoff: RefreshHandoff;
+  try {
+    handoff = JSON.parse(readFileSync(path, 'utf8')) as RefreshHandoff;
+  } catch (error) {
+    return failed(`the kernel command line says this boot continues deployment ${deploymentId} (mcshell.refresh), but the enrolled agent's handoff ${path} cannot be read (${describe(error)}): the machine was not restarted into this boot image by its agent`);
+  }
+  if (handoff.deploymentId !== deploymentId) return failed(`the handoff in ${path} is for deployment ${handoff.deploymentId}, the kernel command line names ${deploymentId}`);
+  if (handoff.credential.fingerprint !== fingerprint) return failed(`the agent's handoff pins the DP certificate ${handoff.credential.fingerprint}, this boot image pins ${fingerprint}: the boot image was built for another site or before its certificate changed (build it again with New-BootImage)`);
+  const result = await runClient({ ...options, interface: iface, credential: handoff.credential, server: handoff.credential.server, deployment: deploymentId, resumeAfterStep: handoff.step });
+  const restart = result.ok && result.steps.some((step, index) => index >= handoff.step && step.type === 'Restart' && step.state === 'Succeeded');
   return { ...result, action: 'deploy', restart };
 }

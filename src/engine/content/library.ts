@@ -1,10 +1,12 @@
 // The content library: imported OS images, stored content-addressed as `<sha256>.img` under the
 // site's content directory. An import copies and hashes in one pass into a temporary file and
 // renames it only when complete, then records the image in the site store; if recording fails,
-// the copy is removed again, so a failed import leaves neither a record nor a file.
+// the copy is removed again, so a failed import leaves neither a record nor a file. A raw disk (a
+// file with a partition table) is converted into the disk image format (src/engine/disk) on the
+// way; any other file is stored as it is (a flat image).
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, open, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -15,6 +17,11 @@ import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState }
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
+import { convertDisk } from '../disk/convert.js';
+import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
+import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
+import { shrinkLastPartition } from '../disk/shrink.js';
+import { blockDeviceBytes } from '../disk/tools.js';
 
 export interface ImportProgress {
   bytesDone: number;
@@ -27,6 +34,14 @@ export interface ImportRequest {
   name?: string;
   version?: string;
   description?: string;
+  /** The path is a disk (a block device or a raw disk file): it must have a partition table (capture). */
+  fromDisk?: boolean;
+  /** Capture shrinkable: the last partition's filesystem is stored shrunk to its minimum (ext2/3/4), so the image fits smaller disks. */
+  shrinkable?: boolean;
+  /** zstd level for a raw disk's chunks (default: format.ts DEFAULT_LEVEL). */
+  compressionLevel?: number;
+  /** Told what an admin should know that does not fail the import (a partition kept whole, and why). */
+  onNote?: (message: string) => void;
   /** Encrypt its multicast sessions (ConfigMgr's "Encrypt multicast packages"). */
   encrypt?: boolean;
   onProgress?: (progress: ImportProgress) => void;
@@ -37,15 +52,46 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   const name = requireName(request.name ?? basename(request.path).replace(/\.[^.]*$/, ''), 'image');
   assertNameFree(store.read(), name);
   const source = await stat(request.path).catch(() => null);
-  if (!source?.isFile()) {
-    throw new EngineError('ImageFileNotFound', 'ObjectNotFound', `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …).`, request.path);
+  const device = request.fromDisk === true && source?.isBlockDevice() === true;
+  if (!source?.isFile() && !device) {
+    throw new EngineError(
+      'ImageFileNotFound',
+      'ObjectNotFound',
+      request.fromDisk ? `Path '${request.path}' is neither a block device nor a readable file; give a disk (/dev/sdX, /dev/loopN) or a raw disk file.` : `Path '${request.path}' is not a readable file; give the path of an image file (.img, .wim, .raw …), or a disk with -FromDisk.`,
+      request.path,
+    );
   }
   await store.ensureExists();
+  const table = await diskTable(request.path);
+  if ((request.fromDisk || request.shrinkable) && !table) {
+    throw new EngineError('DiskHasNoPartitionTable', 'InvalidArgument', `${request.path} has no GPT or MBR partition table that sfdisk can read; -FromDisk and -Shrinkable are for partitioned disks (import a plain file without them).`, request.path);
+  }
+  const sourceBytes = device ? await blockDeviceBytes(request.path) : source!.size;
   const partial = partialPath(store.contentDir);
+  const scratch = partialPath(store.contentDir);
+  const shrinkCopy = partialPath(store.contentDir);
   const release = removeIfInterrupted(partial);
+  const releaseScratch = removeIfInterrupted(scratch);
+  const releaseShrinkCopy = removeIfInterrupted(shrinkCopy);
   let sha256: string;
+  let disk: DiskSummary | undefined;
   try {
-    sha256 = await copyAndHash(request.path, partial, source.size, request);
+    if (table) {
+      const shrunk = request.shrinkable ? await shrinkLastPartition(request.path, table, shrinkCopy) : undefined;
+      const index = await convertDisk(request.path, sourceBytes, table, partial, {
+        shrunk,
+        level: request.compressionLevel,
+        onNote: request.onNote,
+        signal: request.signal,
+        scratch,
+        onProgress: request.onProgress && ((bytesDone, bytesTotal) => request.onProgress!({ bytesDone, bytesTotal })),
+      });
+      disk = summarize(index);
+      sha256 = await hashFile(partial, request.signal);
+    } else {
+      sha256 = await copyAndHash(request.path, partial, sourceBytes, request);
+      if (isDiskImageFile(partial)) disk = summarize(readDiskImage(partial).index);
+    }
     // Read-only: an image written to while a session sends it no longer matches its manifest.
     await chmod(partial, IMAGE_FILE);
   } catch (error) {
@@ -56,9 +102,13 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     if (isDiskFull(code) || code === 'EROFS') await rethrowDiskError(`Importing ${request.path}`, store.contentDir, error);
     throw error;
   } finally {
+    await unlink(shrinkCopy).catch(() => undefined);
+    releaseShrinkCopy();
+    releaseScratch();
     release();
   }
   const file = `${sha256}.img`;
+  const sizeBytes = (await stat(partial)).size;
   await rename(partial, join(store.contentDir, file));
   try {
     return await store.update((site) => {
@@ -69,10 +119,11 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
         version: request.version ?? '1.0',
         description: request.description ?? '',
         file,
-        sizeBytes: source.size,
+        sizeBytes,
         sha256,
         importedAt: new Date().toISOString(),
         multicast: { allow: true, encrypt: request.encrypt ?? false, multicastOnly: false },
+        ...(disk ? { disk } : {}),
       };
       site.images.push(image);
       return image;
@@ -143,6 +194,28 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
 
 function assertNameFree(site: SiteState, name: string): void {
   assertUnique(site.images, name, 'image', 'ImageExists', 'choose another -Name or remove the old one with Remove-OSImage');
+}
+
+/**
+ * The partition table of a raw disk, or null for any other file (stored flat). Only a file with the
+ * MBR signature (0x55AA at byte 510: every MBR and every GPT's protective MBR) is asked to sfdisk.
+ */
+async function diskTable(path: string): Promise<PartitionTable | null> {
+  const head = Buffer.alloc(512);
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead } = await handle.read(head, 0, 512, 0);
+    if (bytesRead < 512 || head.readUInt16BE(510) !== 0x55aa || head.subarray(0, MAGIC.length).equals(MAGIC)) return null;
+  } finally {
+    await handle.close();
+  }
+  return readPartitionTable(path);
+}
+
+async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(piece as Buffer);
+  return hash.digest('hex');
 }
 
 async function copyAndHash(from: string, to: string, total: number, request: ImportRequest): Promise<string> {

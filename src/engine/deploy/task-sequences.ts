@@ -1,6 +1,7 @@
 // Task sequences: the ordered steps a client agent runs.
 import { EngineError } from '../errors.js';
 import { findImage } from '../content/library.js';
+import { findBootImageRecord } from '../boot/image/library.js';
 import type { SiteState, TaskSequenceRecord, TaskStep } from '../site/model.js';
 import { assertNameFree, findRecord, nextId, requireName } from '../site/records.js';
 import type { SiteStore } from '../site/store.js';
@@ -11,7 +12,8 @@ export type StepSpec =
   | { type: 'Verify' }
   | { type: 'RunCommand'; command: string }
   | { type: 'SetHostname'; name: string }
-  | { type: 'Restart'; into: 'Disk' | 'BootImage' };
+  /** bootImage (name or id), for -Into BootImage: default the DP's PXE boot image, else the site's only one. */
+  | { type: 'Restart'; into: 'Disk' | 'BootImage'; bootImage?: string | undefined };
 
 export function findTaskSequence(site: SiteState, nameOrId: string): TaskSequenceRecord {
   return findRecord(site.taskSequences, nameOrId, 'task sequence', 'TaskSequenceNotFound');
@@ -37,12 +39,27 @@ function resolveSteps(site: SiteState, steps: readonly StepSpec[]): TaskStep[] {
         if (!step.name.trim()) throw new EngineError('MissingHostname', 'InvalidArgument', `Step ${index + 1} (SetHostname) needs a name, e.g. {name} (the device's name) or lab-{Room}.`);
         return { type: 'SetHostname', name: step.name.trim() };
       case 'Restart':
-        if (step.into === 'BootImage') throw new EngineError('NotSupported', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage): restarting a running machine into the boot image (refresh) is not built yet; network-boot the machine instead.`);
+        if (step.into === 'BootImage') {
+          // Refresh: the running machine restarts into the boot image, and the later steps run there.
+          if (index === steps.length - 1) throw new EngineError('NothingAfterBootImage', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage) needs steps after it: they run in the boot image (e.g. ApplyImage -Target Disk:0, then Restart).`);
+          if (steps.slice(0, index).some((earlier) => earlier.type === 'Restart')) throw new EngineError('TwoRestartsIntoBootImage', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage): a task sequence restarts into the boot image once.`);
+          return { type: 'Restart', into: 'BootImage', bootImageId: refreshBootImage(site, step.bootImage, index).id };
+        }
         // Into the deployed OS: the sequence is over once the machine restarts, so nothing may follow.
         if (index !== steps.length - 1) throw new EngineError('RestartNotLast', 'InvalidArgument', `Step ${index + 1} (Restart -Into Disk) must be the last step: the machine leaves the boot image there.`);
-        return { type: 'Restart', into: step.into };
+        return { type: 'Restart', into: 'Disk' };
     }
   });
+}
+
+/** The boot image a refresh restarts into: the one named, else the DP's PXE boot image, else the site's only one. */
+function refreshBootImage(site: SiteState, named: string | undefined, index: number) {
+  if (named?.trim()) return findBootImageRecord(site, named.trim());
+  const pxe = site.dp.pxe.bootImageId;
+  if (pxe) return findBootImageRecord(site, pxe);
+  if (site.bootImages.length === 1) return site.bootImages[0]!;
+  const why = site.bootImages.length === 0 ? 'the site has no boot image (New-BootImage builds one)' : `the site has ${site.bootImages.length} boot images and the DP's PXE setting names none`;
+  throw new EngineError('BootImageNotChosen', 'InvalidArgument', `Step ${index + 1} (Restart -Into BootImage) needs a boot image: ${why}; name one with BootImage='<name>'.`);
 }
 
 export async function newTaskSequence(store: SiteStore, request: { name: string; steps: readonly StepSpec[] }): Promise<TaskSequenceRecord> {

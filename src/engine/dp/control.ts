@@ -8,6 +8,7 @@
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
+//   GET  /v1/boot/<id>/<file> (vmlinuz or initrd.img)              → a boot image a deployment of the device restarts into (refresh)
 //   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
 // A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
 // deployments available to PXE only (boot/pxe-deployments.ts).
@@ -22,8 +23,9 @@ import { findImage, imagePath } from '../content/library.js';
 import { assignmentsFor, type Assignment } from '../deploy/targeting.js';
 import { authenticateClient, enrollClient } from '../site/enrollment.js';
 import type { SiteIdentity } from '../site/identity.js';
-import type { DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
+import type { BootImageRecord, DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
+import { bootImageById } from '../boot/boot-images.js';
 import { pxeCredentialKey, verifyPxeCredential } from '../boot/pxe-credential.js';
 import { pxeAssignmentsFor } from '../boot/pxe-deployments.js';
 import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
@@ -51,6 +53,8 @@ export interface ContentOffer {
   reason?: string;
   /** Multicast of an encrypted image: the session's AES-256 key, base64 (sent only over TLS, only to authorized clients). */
   encryptionKey?: string;
+  /** The image is a disk image (src/engine/disk): the client applies it to the disk rather than copying it. */
+  diskImage?: boolean;
 }
 
 /** The answer to a client's report on its session: leave it, move to a slower stream, or what the waiting session waits for. */
@@ -96,6 +100,8 @@ export class HttpError extends Error {
 
 /** Only image ids name content: nothing in a request becomes a file path. */
 const CONTENT_PATH = /^\/v1\/content\/(IMG\d{5})$/;
+/** Only boot image ids and the two file names of a boot image (contract 1). */
+const BOOT_FILE_PATH = /^\/v1\/boot\/(BOOT\d{4})\/(vmlinuz|initrd\.img)$/;
 
 export const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
@@ -159,13 +165,14 @@ export class ControlEndpoint {
     // Enrolled clients' reports and downloads are not limited; everything else is, before any
     // work on the site: only a request that presents a credential on those paths is
     // authenticated first (a lookup in the cached site, whatever its size).
-    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || path === '/v1/sessions');
+    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || BOOT_FILE_PATH.test(path) || path === '/v1/sessions');
     let device = mayBeUnlimited ? this.authenticate(request) : null;
     if (!device) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     if (method === 'POST' && path === '/v1/pxe/hello') return sendJson(response, 200, await this.pxeHello(await readJson(request)));
     const content = CONTENT_PATH.exec(path);
-    const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && path === '/v1/sessions') || ((method === 'GET' || method === 'HEAD') && content);
+    const bootFile = BOOT_FILE_PATH.exec(path);
+    const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && (path === '/v1/sessions' || bootFile)) || ((method === 'GET' || method === 'HEAD') && content);
     if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
     device ??= mayBeUnlimited ? null : this.authenticate(request);
     const site = this.store.read();
@@ -177,6 +184,7 @@ export class ControlEndpoint {
     if (path === '/v1/content' && method === 'POST') return sendJson(response, 200, await this.offer(site, device, await readJson(request), request.socket.remoteAddress ?? '', scope));
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request), scope));
     if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device, scope));
+    if (bootFile) return this.bootImageFile(site, device, bootFile[1]!, bootFile[2]!, response, scope);
     return this.download(site, device, content![1]!, request, response, scope);
   }
 
@@ -232,7 +240,11 @@ export class ControlEndpoint {
         taskSequence: {
           id: taskSequence.id,
           name: taskSequence.name,
-          steps: taskSequence.steps.map((step) => (step.type === 'ApplyImage' ? { ...step, ...imageFacts(site.images.find((image) => image.id === step.imageId)) } : step)),
+          steps: taskSequence.steps.map((step) => {
+            if (step.type === 'ApplyImage') return { ...step, ...imageFacts(site.images.find((image) => image.id === step.imageId)) };
+            if (step.type === 'Restart' && step.into === 'BootImage') return { ...step, ...bootImageFacts(site.bootImages.find((image) => image.id === step.bootImageId)) };
+            return step;
+          }),
         },
       })),
     };
@@ -243,7 +255,7 @@ export class ControlEndpoint {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId, scope);
-    const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256 };
+    const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
     if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
@@ -281,6 +293,11 @@ export class ControlEndpoint {
       }
       if (client.state === 'Disconnected') return { disconnect: true, force: client.forcedDisconnect, reason: client.message };
       const { state, waitingFor } = this.sessions.get(sessionId);
+      // The transmission is over and this client lacks part of the image: its receiver may never
+      // learn it (the END datagrams lost, or the session never reached it), so the DP says so.
+      if (state !== 'Waiting' && state !== 'Running' && client.state !== 'Done' && client.percent < 100) {
+        return { disconnect: true, reason: `multicast session ${sessionId} ended (${state}) before this client had the whole image (${client.percent}%)` };
+      }
       return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
@@ -321,6 +338,18 @@ export class ControlEndpoint {
       return;
     }
     createReadStream(file, { start, end }).on('error', () => response.destroy()).pipe(response);
+  }
+
+  /** A file of a boot image that a deployment available to the device restarts into (refresh); the agent checks it against the hello's hashes. */
+  private bootImageFile(site: SiteState, device: DeviceRecord, bootImageId: string, name: string, response: ServerResponse, scope: Scope): void {
+    const image = site.bootImages.find((candidate) => candidate.id === bootImageId);
+    const files = bootImageById(this.store, bootImageId);
+    if (!image || !files) throw new HttpError(404, 'BootImageNotFound', `The site has no boot image ${bootImageId}.`);
+    const restartsInto = scope(site, device.id, new Date()).some(({ taskSequence }) => taskSequence.steps.some((step) => step.type === 'Restart' && step.into === 'BootImage' && step.bootImageId === image.id));
+    if (!restartsInto) throw new HttpError(403, 'NotDeployedToDevice', `No deployment available to device ${device.name} (${device.id}) restarts into boot image ${image.id}.`);
+    const bytes = name === 'vmlinuz' ? image.kernelBytes : image.initrdBytes;
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes), etag: `"${name === 'vmlinuz' ? image.kernelSha256 : image.initrdSha256}"` });
+    createReadStream(name === 'vmlinuz' ? files.kernelPath : files.initrdPath).on('error', () => response.destroy()).pipe(response);
   }
 
   private fail(request: IncomingMessage, response: ServerResponse, error: unknown): void {
@@ -392,7 +421,11 @@ function lastRun(site: SiteState, deploymentId: string, deviceId: string): { sta
 
 function multicastOffer(session: MulticastSession, key: Buffer | null): ContentOffer {
   const { image, channel } = session;
-  return { mode: 'multicast', imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, sessionId: session.id, group: channel.group, port: channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
+  return { mode: 'multicast', imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}), sessionId: session.id, group: channel.group, port: channel.port, ...(key ? { encryptionKey: key.toString('base64') } : {}) };
+}
+
+function bootImageFacts(image: BootImageRecord | undefined) {
+  return image ? { bootImageName: image.name, kernelBytes: image.kernelBytes, kernelSha256: image.kernelSha256, initrdBytes: image.initrdBytes, initrdSha256: image.initrdSha256 } : {};
 }
 
 function imageFacts(image: { sizeBytes: number; sha256: string; name: string } | undefined) {

@@ -2,6 +2,7 @@
 // plus the history of finished sessions. Plain JSON so it can live in a `conf` store.
 import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
+import type { DiskSummary } from '../disk/format.js';
 
 export const SITE_SCHEMA_VERSION = 7;
 
@@ -93,6 +94,8 @@ export interface ImageRecord {
   sha256: string;
   importedAt: string;
   multicast: ImageMulticastSettings;
+  /** Set for a disk image (src/engine/disk/format.ts): what its file holds; sizeBytes is the stored size. */
+  disk?: DiskSummary;
 }
 
 export interface DeviceRecord {
@@ -134,8 +137,12 @@ export type TaskStep =
   | { type: 'RunCommand'; command: string }
   /** Names the machine: written into the applied disk's /etc/hostname when a command step mounts it, and set as the running host name. */
   | { type: 'SetHostname'; name: string }
-  /** ConfigMgr's "Restart Computer": into the OS on the disk (when the sequence ends), or into the boot image (refresh). */
-  | { type: 'Restart'; into: 'Disk' | 'BootImage' };
+  /**
+   * ConfigMgr's "Restart Computer": into the OS on the disk (when the sequence ends), or into a boot
+   * image (refresh: a running machine restarts into it, and the later steps run there).
+   */
+  | { type: 'Restart'; into: 'Disk' }
+  | { type: 'Restart'; into: 'BootImage'; bootImageId: string };
 
 export interface TaskSequenceRecord {
   id: string;

@@ -5,6 +5,7 @@ const id = { type: 'string', minLength: 1 } as const;
 const text = { type: 'string' } as const;
 const nullableText = { type: ['string', 'null'] } as const;
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
 function record(properties: Record<string, object>, required: string[] = Object.keys(properties)) {
   return { type: 'object', properties, required, additionalProperties: false } as const;
@@ -46,17 +47,32 @@ const dpSettings = record({
   }),
 });
 
-const image = record({
-  id,
-  name: id,
-  version: text,
-  description: text,
-  file: id,
-  sizeBytes: { type: 'integer', minimum: 0 },
-  sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-  importedAt: text,
-  multicast: record({ allow: { type: 'boolean' }, encrypt: { type: 'boolean' }, multicastOnly: { type: 'boolean' } }),
+const bytes = { type: 'integer', minimum: 0 } as const;
+const diskSummary = record({
+  label: { enum: ['gpt', 'dos'] },
+  logicalBytes: bytes,
+  usedBytes: bytes,
+  chunks: bytes,
+  compressionLevel: { type: 'integer' },
+  sha256,
+  partitions: { type: 'array', items: record({ number: { type: 'integer', minimum: 1 }, filesystem: nullableText, sizeBytes: bytes, usedBytes: bytes, method: { enum: ['used-blocks', 'whole'] } }) },
 });
+
+const image = record(
+  {
+    id,
+    name: id,
+    version: text,
+    description: text,
+    file: id,
+    sizeBytes: bytes,
+    sha256,
+    importedAt: text,
+    multicast: record({ allow: { type: 'boolean' }, encrypt: { type: 'boolean' }, multicastOnly: { type: 'boolean' } }),
+    disk: diskSummary,
+  },
+  ['id', 'name', 'version', 'description', 'file', 'sizeBytes', 'sha256', 'importedAt', 'multicast'],
+);
 
 const inventory = record({
   hostname: nullableText,
@@ -76,7 +92,7 @@ const step = {
     record({ type: { const: 'Verify' } }),
     record({ type: { const: 'RunCommand' }, command: id }),
     record({ type: { const: 'SetHostname' }, name: id }),
-    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] } }),
+    record({ type: { const: 'Restart' }, into: { enum: ['Disk', 'BootImage'] }, bootImageId: id }, ['type', 'into']),
   ],
 } as const;
 
@@ -118,8 +134,6 @@ const session = record(
   },
   ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'startReason', 'clients'],
 );
-
-const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 
 const enrollmentToken = record({
   id,

@@ -74,6 +74,12 @@ export interface ReceiveOptions {
   /** TEST ONLY: impair arriving datagrams (see net.ts). */
   impairment?: Impairment;
   onProgress?: (p: ReceiveProgress) => void;
+  /**
+   * Told of each block of a file output once it is verified and written to `<out>.mcpart` (and of
+   * the blocks a resumed output already holds): a consumer may read those bytes there at once, in
+   * whatever order they come (a disk image applier decodes its chunks as they complete).
+   */
+  onBlockStored?: (offset: number, length: number) => void;
   /** Told of each condition worth an admin's attention that does not stop the receive (see ReceiveSummary.warnings). */
   onWarning?: (message: string) => void;
   signal?: AbortSignal;
@@ -871,6 +877,7 @@ export class Receiver {
     const held = unpackBlocks(s.written, this.g.blockCount);
     for (let b = 0; b < this.g.blockCount; b++) {
       if (held[b]) {
+        this.opts.onBlockStored?.(this.g.offsetOf(b), this.g.bytesIn(b));
         this.complete[b] = 1;
         this.written[b] = 1;
         this.blocksDone++;
@@ -911,6 +918,7 @@ export class Receiver {
       // A file system that takes only part of a write has no room for the rest.
       if (written !== bytes) return this.fail(`cannot write ${this.opts.out}: only ${written} of ${bytes} bytes of a block were written`, 'ENOSPC');
       h.written = true;
+      if (this.out.kind === 'file') this.opts.onBlockStored?.(this.g.offsetOf(block), bytes);
       this.written[block] = 1;
       this.blocksWritten++;
       this.stateDirty = true;

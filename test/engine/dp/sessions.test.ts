@@ -161,3 +161,18 @@ test('a version 3 site gets the session counter past its history and a start rea
   assert.equal(migrated.lastSessionNumber, 2);
   assert.deepEqual(migrated.sessionHistory.map((record) => [record.id, record.startReason]), [['MC0001-1700000000000', null], ['MC0001-1700000009999', null]]);
 });
+
+test('a client whose receiver never hears its session (stopped before it was sent) learns from the DP that the session ended, and finishes by unicast', { timeout: 120_000 }, async (t) => {
+  const lab = await makeLab({ devices: 1, imageBytes: 4 * 1024 * 1024, dp: { scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 2 } } });
+  const { dp, server } = await startDP(t, lab.store);
+  const credentials = await enrollDevices(lab.store, server, lab.devices);
+  const client = runClient({ credential: credentials.get('lab-01')!, interface: 'lo' });
+  await until(() => dp.sessions.list()[0]?.clients.get('DEV001')?.state === 'Waiting', 'lab-01 to wait in the session');
+  // Stopped while it waits: nothing is ever sent on its group, so its receiver hears no END.
+  const session = dp.sessions.stop(dp.sessions.list()[0]!.id);
+  const result = await client;
+  assert.equal(result.ok, true, result.message);
+  assert.equal(result.steps[0]!.mode, 'unicast');
+  assert.match(result.steps[0]!.message, new RegExp(`unicast after multicast ended: multicast session ${session.id} ended \\(Stopped\\) before this client had the whole image \\(0%\\)`));
+  assert.equal(await sha256Of(lab.target('lab-01')), lab.sha256);
+});

@@ -7,9 +7,9 @@
 // manifest-signing key only.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
-import { basename, dirname, join, posix } from 'node:path';
+import { basename, dirname, join, posix, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../../errors.js';
 import { writeCpio, type CpioEntry } from './cpio.js';
@@ -33,8 +33,8 @@ export interface BootImageInputs {
   drivers: readonly string[];
   /** What the agent pins: the DP certificate's SHA-256 and the site's manifest-signing public key (PEM). */
   site: { fingerprint: string; signingPublicKey: string };
-  /** The bundled agent (agent.mjs) and, when built, the native addon (mcnet.node). */
-  agent: { bundle: string; addon: string | null };
+  /** The bundled agent (agent.mjs), when built the native addon (mcnet.node), and the zstd-napi package's folder (disk images). */
+  agent: { bundle: string; addon: string | null; zstdModule?: string | null };
   /** Folder the image's files are written to (it exists). */
   outDir: string;
   onProgress?: (progress: BuildProgress) => void;
@@ -91,7 +91,19 @@ export async function buildBootImage(inputs: BootImageInputs): Promise<BuiltBoot
   const warnings: string[] = [];
   const modulesRoot = `/lib/modules/${kernelVersion}`;
   const node = process.execPath;
-  const libraries = [...new Set([...sharedLibraries(node), ...(inputs.agent.addon ? sharedLibraries(inputs.agent.addon) : [])])];
+  const diskTools = DISK_TOOLS.flatMap((command) => {
+    try {
+      return [{ command, path: findTool({ command, debian: '', why: '' }) }];
+    } catch {
+      return [];
+    }
+  });
+  const zstdModule = inputs.agent.zstdModule ? zstdModuleFiles(inputs.agent.zstdModule) : [];
+  const libraries = [...new Set([...sharedLibraries(node), ...(inputs.agent.addon ? sharedLibraries(inputs.agent.addon) : []), ...diskTools.flatMap((tool) => sharedLibraries(tool.path)), ...zstdModule.filter((f) => f.endsWith('.node')).flatMap((f) => sharedLibraries(f))])];
+  const missingDiskTools = DISK_TOOLS.filter((command) => !diskTools.some((tool) => tool.command === command));
+  if (missingDiskTools.length > 0 || zstdModule.length === 0) {
+    warnings.push(`applying disk images in this boot image lacks ${[...missingDiskTools, ...(zstdModule.length === 0 ? ['the zstd-napi module (npm ci)'] : [])].join(', ')} (Debian: fdisk, util-linux, mount, e2fsprogs, ntfs-3g, fatresize, xfsprogs, btrfs-progs)`);
+  }
   if (!inputs.agent.addon) warnings.push('the native addon (native/build/Release/mcnet.node) is not built: the agent in this boot image receives through Node\'s dgram, slower per datagram (install g++, make and python3, then npm run build)');
   const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((name) => /^[\w.[-]+$/.test(name) && name !== 'busybox');
   const entries: CpioEntry[] = [
@@ -101,7 +113,9 @@ export async function buildBootImage(inputs: BootImageInputs): Promise<BuiltBoot
     ...['/proc', '/sys', '/run', '/tmp', '/root', '/mnt'].map((path): CpioEntry => ({ path, kind: 'dir' })),
     file('/init', 0o755, INIT_SCRIPT),
     hostFile('/bin/busybox', 0o755, busybox),
-    ...applets.map((name): CpioEntry => ({ path: `/bin/${name}`, kind: 'symlink', target: 'busybox' })),
+    // The host's tools for applying disk images take the place of busybox's applets of the same name.
+    ...applets.filter((name) => !diskTools.some((tool) => tool.command === name)).map((name): CpioEntry => ({ path: `/bin/${name}`, kind: 'symlink', target: 'busybox' })),
+    ...diskTools.map((tool) => hostFile(`/bin/${tool.command}`, 0o755, realpathSync(tool.path))),
     { path: '/sbin', kind: 'symlink', target: 'bin' },
     { path: '/usr/bin', kind: 'symlink', target: '../bin' },
     { path: '/usr/sbin', kind: 'symlink', target: '../bin' },
@@ -109,6 +123,7 @@ export async function buildBootImage(inputs: BootImageInputs): Promise<BuiltBoot
     ...libraries.map((library) => hostFile(library, 0o755, realpathSync(library))),
     hostFile('/opt/mcshell/agent.mjs', 0o644, inputs.agent.bundle),
     ...(inputs.agent.addon ? [hostFile('/opt/mcshell/mcnet.node', 0o755, inputs.agent.addon)] : []),
+    ...zstdModule.map((path) => hostFile(`/opt/mcshell/node_modules/zstd-napi/${relative(inputs.agent.zstdModule!, path)}`, 0o644, path)),
     file('/bin/mcshell', 0o755, '#!/bin/sh\n# mcshell in the boot image: the client agent only.\n[ "$1" = client ] && shift\nexec /bin/node /opt/mcshell/agent.mjs "$@"\n'),
     file('/etc/mcshell/udhcpc.script', 0o755, UDHCPC_SCRIPT),
     file('/etc/mcshell/modules', 0o644, `${loadOrder.map(imageModulePath).join('\n')}\n`),
@@ -184,8 +199,20 @@ export function kernelInputs(kernel: string | undefined, modulesDir: string | un
   return { kernel, modulesDir: realpathSync(modulesDir) };
 }
 
-/** The agent's bundle and addon in this mcshell's build (dist/agent/agent.mjs, native/build/Release/mcnet.node). */
-export function agentFiles(root: string): { bundle: string; addon: string | null } {
+/** The agent's bundle and addon in this mcshell's build (dist/agent/agent.mjs, native/build/Release/mcnet.node), and zstd-napi. */
+export function agentFiles(root: string): { bundle: string; addon: string | null; zstdModule: string | null } {
   const addon = join(root, 'native', 'build', 'Release', 'mcnet.node');
-  return { bundle: join(root, 'dist', 'agent', 'agent.mjs'), addon: existsSync(addon) && process.env.MCSHELL_NATIVE !== '0' ? addon : null };
+  const zstdModule = join(root, 'node_modules', 'zstd-napi');
+  return { bundle: join(root, 'dist', 'agent', 'agent.mjs'), addon: existsSync(addon) && process.env.MCSHELL_NATIVE !== '0' ? addon : null, zstdModule: existsSync(join(zstdModule, 'build', 'Release', 'binding.node')) ? zstdModule : null };
+}
+
+/** What applying a disk image runs (src/engine/disk): the partition table, discard, loop devices, growing filesystems. */
+const DISK_TOOLS = ['sfdisk', 'blockdev', 'blkdiscard', 'losetup', 'mount', 'umount', 'e2fsck', 'resize2fs', 'ntfsresize', 'fatresize', 'xfs_growfs', 'btrfs'];
+
+/** The files zstd-napi needs at run time: its package.json, its JavaScript and the built addon. */
+function zstdModuleFiles(dir: string): string[] {
+  const files = [join(dir, 'package.json'), join(dir, 'binding.js'), join(dir, 'build', 'Release', 'binding.node')];
+  const dist = join(dir, 'dist');
+  for (const name of readdirSync(dist)) if (name.endsWith('.js')) files.push(join(dist, name));
+  return files;
 }

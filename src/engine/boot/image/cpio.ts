@@ -3,7 +3,7 @@
 // that order, every owner root and every time the same fixed mtime. It can also hold device nodes
 // (/dev/console, which the kernel opens for init before anything is mounted) without root.
 import { createReadStream } from 'node:fs';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 
 export type CpioEntry =
   | { path: string; kind: 'dir'; mode?: number }
@@ -97,4 +97,17 @@ export async function writeCpio(entries: readonly CpioEntry[], out: Writable, mt
   }
   await put(out, head(TRAILER, 0, 0, 1, 0, 0));
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+}
+
+/** The archive of `entries` in memory, for small ones (a refresh's handoff, a test OS's overlay). */
+export async function cpioBytes(entries: readonly CpioEntry[], mtime: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk);
+      done();
+    },
+  });
+  await writeCpio(entries, sink, mtime);
+  return Buffer.concat(chunks);
 }
