@@ -1,4 +1,4 @@
-import { defineCmdlet } from '../../src/runtime/cmdlet.js';
+import { defineCmdlet, type CmdletContext } from '../../src/runtime/cmdlet.js';
 import type { ScriptBlock } from '../../src/runtime/scriptblock.js';
 import { callMethod } from '../../src/runtime/types.js';
 import { ConversionError, getMember, hasProperty } from '../../src/runtime/values.js';
@@ -13,6 +13,24 @@ function roles(params: { Process?: ScriptBlock[]; Begin?: ScriptBlock; End?: Scr
   if (params.Begin || params.End || blocks.length === 1) return { begin: params.Begin, process: blocks, end: params.End };
   if (blocks.length === 2) return { begin: blocks[0], process: [blocks[1]!] };
   return { begin: blocks[0], process: blocks.slice(1, -1), end: blocks.at(-1) };
+}
+
+/** `ForEach-Object Name`: the property of each object, or the method called. */
+async function* member(item: unknown, name: string, args: unknown[] | undefined, ctx: CmdletContext): AsyncGenerator<unknown> {
+  if (hasProperty(item, name) || (args === undefined && getMember(item, name) !== null)) {
+    yield getMember(item, name);
+    return;
+  }
+  try {
+    yield callMethod(item, name, args ?? []);
+  } catch (e) {
+    if (!(e instanceof ConversionError)) throw e;
+    ctx.writeError({ id: 'MethodInvocationFailed', category: 'InvalidOperation', message: e.message, target: item });
+  }
+}
+
+async function* eachBlock(blocks: ScriptBlock[], item: unknown, ctx: CmdletContext): AsyncGenerator<unknown> {
+  for (const block of blocks) yield* ctx.invoke(block, { input: item, dotSource: true });
 }
 
 export default defineCmdlet({
@@ -41,23 +59,11 @@ export default defineCmdlet({
     const { begin } = roles(params);
     if (begin) yield* ctx.invoke(begin, { dotSource: true });
   },
-  async *process(params, ctx) {
-    const item = params.InputObject;
-    if (params.MemberName !== undefined) {
-      const name = params.MemberName;
-      if (hasProperty(item, name) || (params.ArgumentList === undefined && getMember(item, name) !== null)) {
-        yield getMember(item, name);
-        return;
-      }
-      try {
-        yield callMethod(item, name, params.ArgumentList ?? []);
-      } catch (e) {
-        if (!(e instanceof ConversionError)) throw e;
-        ctx.writeError({ id: 'MethodInvocationFailed', category: 'InvalidOperation', message: e.message, target: item });
-      }
-      return;
-    }
-    for (const block of roles(params).process) yield* ctx.invoke(block, { input: item, dotSource: true });
+  process(params, ctx) {
+    if (params.MemberName !== undefined) return member(params.InputObject, params.MemberName, params.ArgumentList, ctx);
+    // One block (the usual case) runs without a generator of its own around it: one per object adds up.
+    const blocks = roles(params).process;
+    return blocks.length === 1 ? ctx.invoke(blocks[0]!, { input: params.InputObject, dotSource: true }) : eachBlock(blocks, params.InputObject, ctx);
   },
   async *end(params, ctx) {
     const { end } = roles(params);

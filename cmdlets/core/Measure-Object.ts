@@ -46,18 +46,51 @@ export default defineCmdlet({
     { title: 'A script block as the property', code: "'a', 'bb' | Measure-Object { $_.Length * 10 } -Sum | ForEach-Object Sum", output: [30] },
   ],
   state: () => ({ stats: new Map<string, Stats>(), text: new Map<string, TextStats>(), order: [] as string[] }),
-  async process(params, ctx) {
+  process(params, ctx) {
     if (!ctx.expectingInput && params.InputObject === undefined) return;
     const item = params.InputObject;
-    let selectors: PropertySelector[] | null;
+    const tally = (measured: [string, unknown][]): void => {
+      const textMode = params.Line || params.Word || params.Character;
+      for (const [key, value] of measured) {
+        if (!ctx.state.order.includes(key)) ctx.state.order.push(key);
+        if (textMode) {
+          const text = toStr(value);
+          const t = ctx.state.text.get(key) ?? { lines: 0, words: 0, characters: 0 };
+          ctx.state.text.set(key, t);
+          t.lines += text.split('\n').filter((l) => l !== '').length;
+          t.words += text.split(/\s+/).filter((w) => w !== '').length;
+          t.characters += params.IgnoreWhiteSpace ? text.replace(/\s/g, '').length : text.length;
+          continue;
+        }
+        const s = ctx.state.stats.get(key) ?? { count: 0, sum: 0, squares: 0, min: undefined, max: undefined };
+        ctx.state.stats.set(key, s);
+        s.count++;
+        const n = typeof value === 'string' && value.trim() === '' ? undefined : tryToNumber(value);
+        const wantsNumbers = params.Sum || params.Average || params.StandardDeviation || params.AllStats;
+        if (n === undefined) {
+          if (wantsNumbers) {
+            ctx.writeError({ id: 'NonNumericInputObject', category: 'InvalidType', message: `Input object "${String(value)}" is not numeric.`, target: value });
+            continue;
+          }
+        } else {
+          s.sum += n;
+          s.squares += n * n;
+        }
+        const comparable = n ?? value;
+        if (s.min === undefined || compareValues(comparable, s.min) < 0) s.min = comparable;
+        if (s.max === undefined || compareValues(comparable, s.max) > 0) s.max = comparable;
+      }
+    };
+    // Without -Property nothing needs awaiting: no promise per object.
+    if (!params.Property) return tally([['', item]]);
+    let selectors: PropertySelector[];
     try {
-      selectors = params.Property ? expandSelectors(parseSelectors(params.Property), item) : null;
+      selectors = expandSelectors(parseSelectors(params.Property), item);
     } catch (e) {
       throw ctx.error({ id: 'InvalidCalculatedProperty', category: 'InvalidArgument', message: (e as Error).message });
     }
-    const measured: [string, unknown][] = [];
-    if (!selectors) measured.push(['', item]);
-    else {
+    return (async () => {
+      const measured: [string, unknown][] = [];
       for (const s of selectors) {
         // An object without the property is skipped; one that no object had is an error only under Set-StrictMode 2+ (MeasureObjectCommand).
         if (typeof s.expression === 'string' && !hasProperty(item, s.expression)) {
@@ -66,37 +99,8 @@ export default defineCmdlet({
         }
         measured.push([s.label, await selectValue(s, item, ctx)]);
       }
-    }
-    const textMode = params.Line || params.Word || params.Character;
-    for (const [key, value] of measured) {
-      if (!ctx.state.order.includes(key)) ctx.state.order.push(key);
-      if (textMode) {
-        const text = toStr(value);
-        const t = ctx.state.text.get(key) ?? { lines: 0, words: 0, characters: 0 };
-        ctx.state.text.set(key, t);
-        t.lines += text.split('\n').filter((l) => l !== '').length;
-        t.words += text.split(/\s+/).filter((w) => w !== '').length;
-        t.characters += params.IgnoreWhiteSpace ? text.replace(/\s/g, '').length : text.length;
-        continue;
-      }
-      const s = ctx.state.stats.get(key) ?? { count: 0, sum: 0, squares: 0, min: undefined, max: undefined };
-      ctx.state.stats.set(key, s);
-      s.count++;
-      const n = typeof value === 'string' && value.trim() === '' ? undefined : tryToNumber(value);
-      const wantsNumbers = params.Sum || params.Average || params.StandardDeviation || params.AllStats;
-      if (n === undefined) {
-        if (wantsNumbers) {
-          ctx.writeError({ id: 'NonNumericInputObject', category: 'InvalidType', message: `Input object "${String(value)}" is not numeric.`, target: value });
-          continue;
-        }
-      } else {
-        s.sum += n;
-        s.squares += n * n;
-      }
-      const comparable = n ?? value;
-      if (s.min === undefined || compareValues(comparable, s.min) < 0) s.min = comparable;
-      if (s.max === undefined || compareValues(comparable, s.max) > 0) s.max = comparable;
-    }
+      tally(measured);
+    })();
   },
   *end(params, ctx) {
     const keys = ctx.state.order.length ? ctx.state.order : [''];

@@ -29,18 +29,28 @@ export default defineCmdlet({
     { title: 'Objects without a value', code: "[pscustomobject]@{N='a'; Tag=''}, [pscustomobject]@{N='b'; Tag='x'} | Where-Object -Not Tag | ForEach-Object N", output: ['a'] },
     { title: 'Wildcards', code: "'alpha', 'beta', 'gamma' | Where-Object { $_ -like '*a' }", output: ['alpha', 'beta', 'gamma'] },
   ],
-  async *process(params, ctx) {
+  // Kept objects come as arrays: a generator per object (and a promise per filter run) adds up.
+  process(params, ctx) {
     const item = params.InputObject;
     if (params.FilterScript) {
-      if (toBool(unwrap(await ctx.invokeCollect(params.FilterScript, { input: item, dotSource: true })))) yield item;
-      return;
+      const output = ctx.invoke(params.FilterScript, { input: item, dotSource: true });
+      return Array.isArray(output) ? keptIf(output, item) : keptAfter(output, item);
     }
     const value = getMember(item, params.Property!);
     const op = OPERATORS.find((o) => params[o]);
-    if (!op) {
-      if (toBool(value) !== params.Not) yield item;
-      return;
-    }
-    if (toBool(comparison(`-${op.toLowerCase()}`, value, params.Value, () => {}))) yield item;
+    if (!op) return toBool(value) !== params.Not ? [item] : [];
+    return toBool(comparison(`-${op.toLowerCase()}`, value, params.Value, () => {})) ? [item] : [];
   },
 });
+
+/** `[item]` when the filter's output is true. */
+function keptIf(output: unknown[], item: unknown): unknown[] {
+  return toBool(unwrap(output)) ? [item] : [];
+}
+
+/** The same for a filter whose output comes as it runs. */
+async function* keptAfter(output: AsyncIterable<unknown>, item: unknown): AsyncGenerator<unknown> {
+  const values: unknown[] = [];
+  for await (const value of output) values.push(value);
+  yield* keptIf(values, item);
+}

@@ -35,7 +35,7 @@ function must<T>(value: T | undefined): T {
 
 /** The alternatives of the `statement` and `postfixExpression` rules, the commonest first. */
 const statementAlternatives = [
-  'pipelineStatement', 'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
+  'ifStatement', 'foreachStatement', 'whileStatement', 'forStatement', 'switchStatement', 'tryStatement',
   'trapStatement', 'functionDefinition', 'flowStatement', 'exitStatement', 'loopControl', 'doStatement', 'labeledStatement',
 ];
 const loopAlternatives = ['foreachStatement', 'whileStatement', 'forStatement', 'doStatement', 'switchStatement'];
@@ -243,6 +243,8 @@ export class AstBuilder {
 
   statement(node: CstNode): A.Statement {
     const c = node.children;
+    // The pipelineStatement rule is inlined in the statement rule.
+    if (c.pipeline !== undefined) return this.pipelineStatement(node);
     const name = which(c, statementAlternatives);
     const child = c[name]![0];
     switch (name) {
@@ -270,10 +272,8 @@ export class AstBuilder {
         return this.loopControl(child as CstNode);
       case 'flowStatement':
         return this.flowStatement(child as CstNode);
-      case 'exitStatement':
-        return this.exitStatement(child as CstNode);
       default:
-        return this.pipelineStatement(child as CstNode);
+        return this.exitStatement(child as CstNode);
     }
   }
 
@@ -621,9 +621,9 @@ export class AstBuilder {
 
   pipeline(node: CstNode): A.Pipeline {
     const c = node.children;
-    const expressionNode = nodeOf(c, 'expression');
     const elements: A.PipelineElement[] = [];
-    if (expressionNode) elements.push(this.redirected(this.expressionElement(this.expression(expressionNode)), nodesOf(c, 'redirection'), elements));
+    // The expression rule is inlined in the pipeline rule.
+    if (c.unary !== undefined) elements.push(this.redirected(this.expressionElement(this.expression(node)), nodesOf(c, 'redirection'), elements));
     for (const command of nodesOf(c, 'command')) elements.push(this.redirected(this.command(command), nodesOf(command.children, 'redirection'), elements));
     return { kind: 'Pipeline', span: this.span(elements[0]!.span, elements[elements.length - 1]!.span), elements };
   }
@@ -775,7 +775,8 @@ export class AstBuilder {
       return { kind: 'Unary', span: this.span(op, operand.span), operator: op.image.toLowerCase() as A.UnaryExpression['operator'], operand };
     }
     const typed = nodeOf(c, 'typeExpression');
-    return typed ? this.typeExpression(typed) : this.postfixExpression(must(nodeOf(c, 'postfixExpression')));
+    // The postfixExpression rule is inlined in the unary rule.
+    return typed ? this.typeExpression(typed) : this.postfixExpression(node);
   }
 
   typeExpression(node: CstNode): A.Expression {

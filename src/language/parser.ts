@@ -259,7 +259,8 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.loopControl) },
       { ALT: () => this.SUBRULE(this.flowStatement) },
       { ALT: () => this.SUBRULE(this.exitStatement) },
-      { ALT: () => this.SUBRULE(this.pipelineStatement) },
+      // Most statements: inlined (not a subrule) to spare a rule invocation and a CST node each.
+      { ALT: () => this.pipelineStatementBody() },
     ]));
   });
 
@@ -494,7 +495,10 @@ export class McshellParser extends chevrotain.CstParser {
   // ------------------------------------------------------------ pipelines and commands
 
   /** A pipeline, then either `= value` (an assignment) or `&& …` / `|| …` (a chain). */
-  pipelineStatement = this.RULE('pipelineStatement', () => {
+  pipelineStatement = this.RULE('pipelineStatement', () => this.pipelineStatementBody());
+
+  /** The pipelineStatement rule's productions, also part of the statement rule. */
+  private pipelineStatementBody(): void {
     this.SUBRULE(this.pipeline);
     this.OPTION(() => {
       this.CONSUME(T.AssignOp);
@@ -504,19 +508,20 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.ChainOp);
       this.SUBRULE2(this.pipeline);
     });
-  });
+  }
 
   pipeline = this.RULE('pipeline', () => {
-    this.OR((this.alternatives.pipeline ??= [
+    // An expression is inlined (not a subrule) to spare a rule invocation and a CST node each.
+    this.OR2((this.alternatives.pipeline ??= [
       { ALT: () => this.SUBRULE(this.command) },
       {
         ALT: () => {
-          this.SUBRULE(this.expression);
-          this.MANY2(() => this.SUBRULE(this.redirection));
+          this.expressionBody();
+          this.MANY3(() => this.SUBRULE(this.redirection));
         },
       },
     ]));
-    this.MANY(() => {
+    this.MANY2(() => {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
     });
@@ -571,7 +576,10 @@ export class McshellParser extends chevrotain.CstParser {
    * cascade of rules would build ~8 CST nodes per operand). `noComma`: inside argument lists and
    * defaults, where `,` separates arguments instead of building an array.
    */
-  expression = this.RULE('expression', (noComma?: boolean) => {
+  expression = this.RULE('expression', (noComma?: boolean) => this.expressionBody(noComma));
+
+  /** The expression rule's productions, also part of the pipeline rule (whose own OR and MANY are the second). */
+  private expressionBody(noComma?: boolean): void {
     this.SUBRULE(this.unary);
     this.MANY({
       GATE: () => noComma !== true || this.LA(1).tokenType !== T.Comma,
@@ -587,7 +595,7 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.Colon);
       this.SUBRULE4(this.expression, { LABEL: 'whenFalse', ARGS: [noComma] });
     });
-  });
+  }
 
   unary = this.RULE('unary', () => {
     this.OR((this.alternatives.unary ??= [
@@ -612,7 +620,8 @@ export class McshellParser extends chevrotain.CstParser {
         },
       },
       { ALT: () => this.SUBRULE(this.typeExpression) },
-      { ALT: () => this.SUBRULE(this.postfixExpression) },
+      // Most operands: inlined (not a subrule) to spare a rule invocation and a CST node each.
+      { ALT: () => this.postfixExpressionBody() },
     ]));
   });
 
@@ -627,8 +636,11 @@ export class McshellParser extends chevrotain.CstParser {
   });
 
   /** A primary value (a literal, variable, bracketed expression) with `.x`, `::x`, `[i]` after it. */
-  postfixExpression = this.RULE('postfixExpression', () => {
-    this.OR((this.alternatives.postfixExpression ??= [
+  postfixExpression = this.RULE('postfixExpression', () => this.postfixExpressionBody());
+
+  /** The postfixExpression rule's productions, also part of the unary rule (whose own OR is the first). */
+  private postfixExpressionBody(): void {
+    this.OR2((this.alternatives.postfixExpression ??= [
       { ALT: () => this.CONSUME(T.NumberToken) },
       { ALT: () => this.CONSUME(T.StringToken) },
       { ALT: () => this.CONSUME(T.Variable) },
@@ -639,7 +651,7 @@ export class McshellParser extends chevrotain.CstParser {
       { ALT: () => this.SUBRULE(this.parenExpression) },
     ]));
     this.MANY(() => this.SUBRULE(this.postfixOperator));
-  });
+  }
 
   postfixOperator = this.RULE('postfixOperator', () => {
     this.OR((this.alternatives.postfixOperator ??= [

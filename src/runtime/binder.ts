@@ -128,6 +128,18 @@ interface PipelineCandidates {
 
 const pipelineCandidates = new WeakMap<Binding, PipelineCandidates>();
 
+/**
+ * A binding whose pipeline objects all bind the same way: to its one pipeline parameter, of type
+ * object, without validation (InputObject, mostly). Each object's values are then `values` with
+ * the object as `name`, and nothing needs checking per object.
+ */
+interface DirectInput {
+  name: string;
+  values: Record<string, unknown>;
+}
+
+const directInputs = new WeakMap<Binding, DirectInput | null>();
+
 function allSets(target: Bindable): string[] {
   const sets = new Set<string>();
   for (const decl of Object.values(target.parameters)) for (const s of decl.sets ?? []) sets.add(s);
@@ -416,6 +428,39 @@ export class Binder {
     }
     const missing = this.missingMandatory(perItem, false);
     return missing ?? perItem;
+  }
+
+  /**
+   * The values a block receives for one pipeline object (finalValues of bindInput), or the error
+   * record of a failed binding. The command-line binding must not change afterwards.
+   */
+  inputValues(binding: Binding, item: unknown, span: SourceSpan | null): Record<string, unknown> | ErrorRecord {
+    const direct = this.directInput(binding);
+    if (direct) {
+      const values = { ...direct.values };
+      values[direct.name] = item;
+      return values;
+    }
+    const bound = this.bindInput(binding, item, span);
+    return bound instanceof ErrorRecord ? bound : this.finalValues(bound);
+  }
+
+  /** The DirectInput of a binding, when every object binds as the same one parameter would (worked out once). */
+  private directInput(binding: Binding): DirectInput | null {
+    let direct = directInputs.get(binding);
+    if (direct === undefined) {
+      direct = null;
+      const { all } = this.pipelineParameters(binding);
+      const info = all[0];
+      if (all.length === 1 && info!.decl.pipeline !== 'property' && info!.decl.type === 'object' && !info!.decl.mandatory && !info!.decl.validate) {
+        // What binding any object leaves for the rest of the checks: the same for every object.
+        const sets = info!.decl.sets ? binding.sets.filter((s) => inSets(info!.decl, [s])) : binding.sets;
+        const bound = { ...binding, bound: new Set([...binding.bound, info!.name]), sets };
+        if (sets.length > 0 && this.missingMandatory(bound, false) === null) direct = { name: info!.name, values: this.finalValues(binding) };
+      }
+      directInputs.set(binding, direct);
+    }
+    return direct;
   }
 
   /** The parameter set a binding resolves to ($PSCmdlet.ParameterSetName). */

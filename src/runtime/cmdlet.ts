@@ -243,8 +243,11 @@ export interface CmdletContext<S = unknown> {
   shouldProcess(target: string, action: string, options?: { force?: boolean }): Promise<boolean>;
   /** Ends the pipeline's upstream work (Select-Object -First): the commands before this one stop; end blocks still run. */
   stopUpstream(): never;
-  /** Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object). */
-  invoke(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): AsyncIterable<unknown>;
+  /**
+   * Runs a script block; `input` becomes `$_`. With `dotSource` it runs in the caller's scope (Where-Object, ForEach-Object).
+   * A block that is one simple statement has run already: its output comes as an array.
+   */
+  invoke(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): unknown[] | AsyncIterable<unknown>;
   /** The same, collecting the output. */
   invokeCollect(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): Promise<unknown[]>;
   getVariable(name: string): unknown;

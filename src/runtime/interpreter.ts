@@ -145,16 +145,15 @@ function defineScriptVariables(scope: Scope, path: string, invokedAs: string): v
 
 // ---------------------------------------------------------------- statements
 
-/** The `trap` statements of each statement list (most have none). */
-const trapsOf = new WeakMap<readonly Statement[], TrapStatement[]>();
+const noTraps: TrapStatement[] = [];
 
+/**
+ * The `trap` statements of a statement list (most have none). Looked for each time: the list is
+ * about to run, which costs more than the look, and most lists of a script run once.
+ */
 function trapsIn(statements: readonly Statement[]): TrapStatement[] {
-  let traps = trapsOf.get(statements);
-  if (traps === undefined) {
-    traps = statements.filter((s): s is TrapStatement => s.kind === 'Trap');
-    trapsOf.set(statements, traps);
-  }
-  return traps;
+  for (const statement of statements) if (statement.kind === 'Trap') return statements.filter((s): s is TrapStatement => s.kind === 'Trap');
+  return noTraps;
 }
 
 export async function* executeStatements(statements: readonly Statement[], env: Env): Output {
@@ -643,11 +642,11 @@ function loneExpression(statement: Statement): Expression | undefined {
 // nothing in them needs awaiting. Evaluating those synchronously spares a promise per node, and a
 // script block that is one such expression (a Where-Object filter) runs without generators.
 
-/** isSync of composite expressions and syncExpression of statements, worked out once per node. */
-const syncCache = new WeakMap<Expression, boolean>();
-const syncStatements = new WeakMap<Statement, Expression | null>();
-
-/** Whether `expr` can be evaluated by evaluateNow. */
+/**
+ * Whether `expr` can be evaluated by evaluateNow. Worked out each time rather than cached per node:
+ * the walk reads a few fields of the nodes evaluation visits anyway, and most code of a script runs
+ * once, where a cache (a WeakMap keyed by node) cost more than all the walks it spared.
+ */
 function isSync(expr: Expression): boolean {
   switch (expr.kind) {
     case 'Number':
@@ -657,12 +656,7 @@ function isSync(expr: Expression): boolean {
     case 'TypeLiteral':
       return true;
   }
-  let sync = syncCache.get(expr);
-  if (sync === undefined) {
-    sync = isSyncComposite(expr);
-    syncCache.set(expr, sync);
-  }
-  return sync;
+  return isSyncComposite(expr);
 }
 
 function isSyncComposite(expr: Expression): boolean {
@@ -682,7 +676,7 @@ function isSyncComposite(expr: Expression): boolean {
     case 'Unary':
       return !incrementOperators.has(expr.operator) && isSync(expr.operand);
     case 'Binary':
-      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.test(expr.operator) && !isLiteral(expr.right));
+      return isSync(expr.left) && isSync(expr.right) && !(takesScriptBlock.has(expr.operator) && !isLiteral(expr.right));
     case 'Cast':
       return isSync(expr.operand);
     case 'Ternary':
@@ -693,7 +687,7 @@ function isSyncComposite(expr: Expression): boolean {
 }
 
 /** -split and -replace may take a script block (run asynchronously) unless their right side is literal text. */
-const takesScriptBlock = /^-[ci]?(?:split|replace)$/;
+const takesScriptBlock = new Set(['-split', '-csplit', '-isplit', '-replace', '-creplace', '-ireplace']);
 
 function isLiteral(expr: Expression): boolean {
   if (expr.kind === 'String' || expr.kind === 'Number') return true;
@@ -702,13 +696,8 @@ function isLiteral(expr: Expression): boolean {
 
 /** The lone expression of `statement` when it is synchronous. */
 function syncExpression(statement: Statement): Expression | undefined {
-  let sync = syncStatements.get(statement);
-  if (sync === undefined) {
-    const lone = loneExpression(statement);
-    sync = lone !== undefined && isSync(lone) ? lone : null;
-    syncStatements.set(statement, sync);
-  }
-  return sync ?? undefined;
+  const lone = loneExpression(statement);
+  return lone !== undefined && isSync(lone) ? lone : undefined;
 }
 
 /** A lone synchronous expression, or an assignment of one to a variable or synchronous property or element. */
@@ -875,7 +864,7 @@ export async function evaluate(expr: Expression, env: Env): Promise<unknown> {
       const decided = shortCircuit(expr, left);
       if (decided !== undecided) return decided;
       const right = await evaluate(expr.right, env);
-      const withBlock = takesScriptBlock.test(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
+      const withBlock = takesScriptBlock.has(expr.operator) ? await scriptBlockOperator(expr, left, right, env) : undefined;
       return withBlock !== undefined ? withBlock : binaryValue(expr, left, right, env);
     }
     case 'Cast':
@@ -1121,14 +1110,24 @@ async function bindBlockParameters(block: ScriptBlock, args: readonly unknown[],
 }
 
 /**
- * Runs a script block and collects its output. A block that is one synchronous statement
- * (`{ $_ % 2 -eq 0 }`, the usual Where-Object filter) runs without generators.
+ * A script block that is one synchronous statement (`{ $_ % 2 -eq 0 }`, the usual Where-Object
+ * filter, `{ $_ }`) runs without generators: its output, at once; undefined for other blocks.
  */
+function syncBlockOutput(block: ScriptBlock, env: Env, options: InvokeOptions): unknown[] | undefined {
+  const node = block.node;
+  if (node.params !== null || node.blocks || node.body.length !== 1 || !isSyncStatement(node.body[0]!)) return undefined;
+  const value = runSyncStatement(node.body[0]!, { ...env, scope: blockScope(block, options) });
+  return Array.isArray(value) ? [...value] : value instanceof LoopEnumerator ? value.drain() : value === undefined ? [] : [value];
+}
+
+/** Runs a script block: a synchronous one's output at once, another's as it comes. */
+function runScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions): unknown[] | AsyncIterable<unknown> {
+  return syncBlockOutput(block, env, options) ?? invokeScriptBlock(block, env, options);
+}
+
+/** Runs a script block and collects its output. */
 async function collectScriptBlock(block: ScriptBlock, env: Env, options: InvokeOptions): Promise<unknown[]> {
-  const body = block.node.body;
-  if (block.node.params !== null || body.length !== 1 || !isSyncStatement(body[0]!)) return collect(invokeScriptBlock(block, env, options));
-  const value = runSyncStatement(body[0]!, { ...env, scope: blockScope(block, options) });
-  return Array.isArray(value) ? [...value] : value === undefined ? [] : [value];
+  return syncBlockOutput(block, env, options) ?? collect(invokeScriptBlock(block, env, options));
 }
 
 // ---------------------------------------------------------------- functions and param() blocks
@@ -1677,8 +1676,8 @@ class Context implements CmdletContext {
   shouldProcess(target: string, action: string, options: { force?: boolean } = {}): Promise<boolean> {
     return shouldProcess(this.env, this.binding, { command: this.decl.name, impact: this.decl.impact, state: this.confirmState, force: options.force }, target, action, this.span);
   }
-  invoke(block: ScriptBlock, options?: InvokeOptions): AsyncIterable<unknown> {
-    return invokeScriptBlock(block, this.env, options);
+  invoke(block: ScriptBlock, options: InvokeOptions = {}): unknown[] | AsyncIterable<unknown> {
+    return runScriptBlock(block, this.env, options);
   }
   invokeCollect(block: ScriptBlock, options: InvokeOptions = {}): Promise<unknown[]> {
     return collectScriptBlock(block, this.env, options);
@@ -1833,13 +1832,14 @@ async function* cmdletStage(
         for await (const item of upstream) {
           const turn = checkpoint(env);
           if (turn) await turn;
-          const perItem = binder.bindInput(binding, item, span);
-          if (perItem instanceof ErrorRecord) {
-            ctx.writeError(perItem);
+          const values = binder.inputValues(binding, item, span);
+          if (values instanceof ErrorRecord) {
+            ctx.writeError(values);
             continue;
           }
-          const processed = start(decl.process, binder.finalValues(perItem));
+          const processed = start(decl.process, values);
           if (processed instanceof Promise) await processed;
+          else if (Array.isArray(processed)) for (const out of processed) yield emitted(out);
           else if (processed) for await (const out of processed) yield emitted(out);
         }
       } else {
