@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 export const netlan = join(root, 'scripts/netlan.sh');
@@ -13,6 +14,37 @@ const GRACE_MS = 15_000;
 
 export function hostAddress(i) {
   return `198.18.0.${i + 1}`;
+}
+
+/**
+ * The command line: the benchmark's own options plus those every benchmark has (--receivers,
+ * --timeout, --dir, --keep, --json, -h). Prints the usage for -h; reports bad input through fail.
+ * Returns the values, with receivers as a number.
+ */
+export function readCommandLine(usage, own, { receivers, fail }) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        ...own,
+        receivers: { type: 'string', default: String(receivers) },
+        timeout: { type: 'string' },
+        dir: { type: 'string' },
+        keep: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    fail(`${error.message}\n\n${usage}`);
+  }
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const count = Number(values.receivers);
+  if (!Number.isInteger(count) || count < 1 || count > 250) fail('--receivers must be 1..250');
+  return { ...values, receivers: count };
 }
 
 export function parseSize(text) {

@@ -6,9 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import {
-  fmt, hostAddress, lanPrefix, lanProblem, lastLine, mcshellBin, parseRate as rateBits, parseSize as sizeBytes, renderTable, runSession, sha256File,
+  fmt, hostAddress, lanPrefix, lanProblem, lastLine, mcshellBin, parseRate as rateBits, parseSize as sizeBytes, readCommandLine, renderTable, runSession, sha256File,
   sweepStale, teardownOnSignals, withLan,
 } from './bench-lan.mjs';
 import { ensurePrivateNamespace } from './netns-guard.mjs';
@@ -63,37 +62,23 @@ function parseLoss(text) {
 }
 
 function readOptions() {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        receivers: { type: 'string', default: '4' },
-        loss: { type: 'string', default: '0' },
-        rate: { type: 'string', default: '100mbit' },
-        'no-shape': { type: 'boolean', default: false },
-        size: { type: 'string', default: '32M' },
-        tools: { type: 'string', default: 'mcshell,udpcast,uftp' },
-        encrypt: { type: 'boolean', default: false },
-        'send-args': { type: 'string', default: '' },
-        cold: { type: 'boolean', default: false },
-        repeat: { type: 'string', default: '1' },
-        slow: { type: 'string' },
-        timeout: { type: 'string' },
-        dir: { type: 'string' },
-        keep: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (error) {
-    fail(`${error.message}\n\n${USAGE}`);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
-  const receivers = Number(values.receivers);
-  if (!Number.isInteger(receivers) || receivers < 1 || receivers > 250) fail('--receivers must be 1..250');
+  const values = readCommandLine(
+    USAGE,
+    {
+      loss: { type: 'string', default: '0' },
+      rate: { type: 'string', default: '100mbit' },
+      'no-shape': { type: 'boolean', default: false },
+      size: { type: 'string', default: '32M' },
+      tools: { type: 'string', default: 'mcshell,udpcast,uftp' },
+      encrypt: { type: 'boolean', default: false },
+      'send-args': { type: 'string', default: '' },
+      cold: { type: 'boolean', default: false },
+      repeat: { type: 'string', default: '1' },
+      slow: { type: 'string' },
+    },
+    { receivers: 4, fail },
+  );
+  const receivers = values.receivers;
   const repeat = Number(values.repeat);
   if (!Number.isInteger(repeat) || repeat < 1) fail('--repeat must be a positive integer');
   const tools = values.tools.split(',').map((t) => t.trim()).filter(Boolean);
