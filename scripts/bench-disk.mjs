@@ -174,14 +174,19 @@ function firstObject(stdout) {
   return null;
 }
 
-/** The stored file's path and size in Get-OSImage's object, and whether it describes partitions. */
+/**
+ * What Get-OSImage's object says of the stored image (i18-disk's contract): Format 'Disk' with its
+ * Partitions for a converted disk ('Flat' or no Format otherwise), Path the stored file, SizeBytes
+ * the stored (and sent) size beside LogicalSizeBytes, the disk it restores.
+ */
 function storedImage(image) {
-  const entries = Object.entries(image ?? {});
-  const path = entries.find(([k, v]) => /path|file/i.test(k) && typeof v === 'string' && existsSync(v))?.[1] ?? null;
-  const storedBytes = entries.find(([k, v]) => /stored/i.test(k) && typeof v === 'number')?.[1] ?? null;
-  const partitions = entries.find(([k]) => /partition/i.test(k))?.[1];
-  const partitioned = Array.isArray(partitions) ? partitions.length > 0 : typeof partitions === 'number' ? partitions > 0 : Boolean(partitions);
-  return { path, storedBytes, partitioned };
+  return {
+    partitioned: image?.Format === 'Disk' && Array.isArray(image.Partitions) && image.Partitions.length > 0,
+    path: typeof image?.Path === 'string' && existsSync(image.Path) ? image.Path : null,
+    storedBytes: typeof image?.SizeBytes === 'number' ? image.SizeBytes : null,
+    logicalBytes: typeof image?.LogicalSizeBytes === 'number' ? image.LogicalSizeBytes : null,
+    partitions: image?.Partitions ?? null,
+  };
 }
 
 /**
@@ -206,7 +211,7 @@ function importNewFormat(disk, work, log) {
   const probed = describe('probe', probe);
   if (probed.error) return { unavailable: probed.error };
   if (!probed.partitioned || !probed.path || probed.storedBytes === null) {
-    return { unavailable: 'not available yet: Import-OSImage stores disks as flat files (no partitions, stored path and size in Get-OSImage)' };
+    return { unavailable: "not available yet: Import-OSImage stores disks as flat files (Get-OSImage shows no Format 'Disk' with partitions and Path)" };
   }
   log('mcshell-new: importing the disk (Import-OSImage) ...');
   const load = loadavg()[0];
