@@ -346,7 +346,10 @@ async function runOnce(tool, settingName, options, c, work) {
       if (row.verified < n) {
         const bad = row.results.find((x) => !x.ok);
         const logFile = ctx.log(bad.host);
-        const why = bad.time === null ? lastLine(`${session.receivers[bad.host - 1].proc.tail}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}`) : `disk differs from the source: ${differences.get(ctx.out(bad.host))}`;
+        // A failed receiver's reason: its last line that says so (udp-receiver ends with "Transfer complete." even when dropped).
+        const output = `${session.receivers[bad.host - 1].proc.tail}\n${existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-4096) : ''}`;
+        const reason = output.split(/[\r\n]+/).findLast((l) => /drop|error|fail|abort/i.test(l))?.trim().slice(0, 160) ?? lastLine(output);
+        const why = bad.time === null ? `exit ${bad.exit}: ${reason}` : `disk differs from the source: ${differences.get(ctx.out(bad.host))}`;
         notes.push(`h${bad.host}: ${why}`);
       } else {
         row.time = last;
