@@ -7,7 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.js';
 
-/** NIC and disk-controller drivers every boot image holds: virtual machines and common hardware. */
+/**
+ * NIC and disk-controller drivers every boot image holds: virtual machines and common hardware; and
+ * loop, through which applying a disk image checks and grows a partition's filesystem.
+ */
 export const DEFAULT_DRIVERS: readonly string[] = [
   'virtio_pci',
   'virtio_net',
@@ -21,6 +24,7 @@ export const DEFAULT_DRIVERS: readonly string[] = [
   'ahci',
   'nvme',
   'sd_mod',
+  'loop',
 ];
 
 /** `e1000e`, `sd-mod` and `sd_mod` name one module: the kernel treats - and _ alike. */
