@@ -111,7 +111,7 @@ export class DiskApplier {
       throw new EngineError(
         'DiskTooSmall',
         'InvalidOperation',
-        `${target} holds ${targetBytes} bytes, but the image's partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes${index.shrunk ? ', and its last partition is already shrunk to its minimum' : ', and the image was not captured shrinkable: Import-OSImage -Shrinkable'}); apply it to a disk of at least ${needed} bytes.`,
+        `${target} holds ${targetBytes} bytes, smaller than the image: its partitions need ${needed} bytes (its disk had ${index.diskBytes} bytes${index.shrunk ? ', and its last partition is already shrunk to its minimum' : ', and the image was not captured shrinkable: Import-OSImage -Shrinkable'}); apply it to a disk of at least ${needed} bytes.`,
         target,
       );
     }

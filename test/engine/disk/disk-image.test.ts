@@ -105,7 +105,7 @@ test('a smaller disk is refused, naming both sizes, and left as it was', { skip 
   await writeFile(target, Buffer.alloc(128 * MiB, 0x5a));
   await assert.rejects(applyDiskImage(image, target), (error: Error & { id?: string }) => {
     assert.equal(error.id, 'DiskTooSmall');
-    assert.match(error.message, new RegExp(`holds ${128 * MiB} bytes, but the image's partitions need ${160 * MiB} bytes .*not captured shrinkable: Import-OSImage -Shrinkable`));
+    assert.match(error.message, new RegExp(`holds ${128 * MiB} bytes, smaller than the image: its partitions need ${160 * MiB} bytes .*not captured shrinkable: Import-OSImage -Shrinkable`));
     return true;
   });
   const content = Buffer.alloc(128 * MiB);
