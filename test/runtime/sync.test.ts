@@ -1,5 +1,5 @@
-// Expressions with no command or method inside are evaluated without promises (interpreter.ts,
-// "synchronous evaluation"); these pin that they behave exactly like the general path.
+// Expressions with no command or method inside are evaluated without promises
+// (src/runtime/interpreter/sync.ts); these pin that they behave exactly like the general path.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { run, values } from './harness.js';
