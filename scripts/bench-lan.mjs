@@ -269,13 +269,16 @@ export async function runSession({ prefix, receivers: n, runDir, receiverArgv, s
   const sender = launch(`${prefix}-h0`, senderArgv, { log: join(runDir, 'h0.log'), timeFile: join(runDir, 'h0.time'), done: null });
   const finishedAt = (r) => (done ? r.proc.doneAt : r.proc.code === 0 ? r.proc.exitedAt : null);
   const receiverDone = (r) => r.proc.doneAt !== null || r.proc.exitedAt !== null;
-  // Until the sender exits and every receiver is done, or the deadline; after one side ends the
-  // other gets a grace period (a sender that fails at once must not hold the run until the deadline).
+  // Until the sender exits and every receiver is done, or the deadline; a sender that fails, or
+  // receivers that are all done, leave the other side a grace period (a sender that fails at once
+  // must not hold the run until the deadline). After a sender that succeeded, receivers may still
+  // be writing (a disk image is applied and read back after its last block arrived): they get
+  // until the deadline.
   while (performance.now() < deadline) {
     const senderGone = sender.exitedAt !== null;
     const allDone = receivers.every(receiverDone);
     if (senderGone && allDone) break;
-    if (senderGone && performance.now() > sender.exitedAt + GRACE_MS) break;
+    if (senderGone && sender.code !== 0 && performance.now() > sender.exitedAt + GRACE_MS) break;
     const lastDone = allDone ? Math.max(...receivers.map((r) => r.proc.doneAt ?? r.proc.exitedAt)) : null;
     if (allDone && performance.now() > lastDone + GRACE_MS) break;
     await sleep(20);
