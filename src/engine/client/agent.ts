@@ -3,8 +3,8 @@
 // sequence's steps in order: apply an image (multicast — decrypted with the session key the DP
 // gave it, the manifest checked against the site's key — or unicast where the image and
 // deployment allow it), verify it, run a command. It reports each step and ends with a clear result.
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { pipeline } from 'node:stream/promises';
@@ -21,6 +21,7 @@ import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
+import { sha256OfFile } from '../file-hash.js';
 
 export interface ClientOptions {
   /** What enrollment gave this client: the credential, the pinned DP certificate, the site's key. */
@@ -227,7 +228,7 @@ class TaskSequenceRun {
         const { disk, target } = this.applied;
         if (disk?.grownPartition) return { message: `${target} was read back and verified when the disk image was applied, before partition ${disk.grownPartition} grew (growing rewrites its filesystem's metadata)`, sha256: this.applied.sha256, target };
         if (disk) return { message: `verified the disk image on ${target}`, sha256: await verifyDisk(disk.index, target), target };
-        const actual = await hashFile(this.applied.target, this.applied.sizeBytes);
+        const actual = await sha256OfFile(this.applied.target, { bytes: this.applied.sizeBytes });
         if (actual !== this.applied.sha256) throw new ClientError('VerifyFailed', `${this.applied.target} has SHA-256 ${actual}, expected ${this.applied.sha256}`);
         return { message: `verified ${this.applied.target}`, sha256: actual, target: this.applied.target };
       }
@@ -490,7 +491,7 @@ class TaskSequenceRun {
     const body = response;
     body.on('data', (chunk: Buffer) => progress(chunk.length));
     await pipeline(body, createWriteStream(partial, { flags: resumed ? 'a' : 'w' }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
-    const sha256 = await hashFile(partial);
+    const sha256 = await sha256OfFile(partial);
     if (sha256 !== offer.sha256) {
       await unlink(partial).catch(() => undefined);
       throw new ClientError('HashMismatch', `the unicast download has SHA-256 ${sha256}, expected ${offer.sha256}; discarded`);
@@ -509,7 +510,7 @@ class TaskSequenceRun {
     response.on('data', (chunk: Buffer) => progress(chunk.length));
     // flush: the device is synced before it is closed, so the read-back below sees the disk.
     await pipeline(response, createWriteStream(target, { flags: 'r+', start: 0, flush: true }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
-    const sha256 = await hashFile(target, offer.sizeBytes);
+    const sha256 = await sha256OfFile(target, { bytes: offer.sizeBytes });
     if (sha256 !== offer.sha256) throw new ClientError('HashMismatch', `${target} reads back with SHA-256 ${sha256} after the unicast download, expected ${offer.sha256}`);
     return { sha256, resumedBytes: 0 };
   }
@@ -538,7 +539,7 @@ class TaskSequenceRun {
       response.on('data', (chunk: Buffer) => progress(chunk.length));
       await pipeline(response, createWriteStream(held.part, { flags: 'r+', start }), ...(this.options.signal ? [{ signal: this.options.signal }] : []));
     }
-    const sha256 = await hashFile(held.part);
+    const sha256 = await sha256OfFile(held.part);
     if (sha256 !== offer.sha256) {
       discardPartialOutput(target);
       throw new ClientError('HashMismatch', `the image completed by unicast has SHA-256 ${sha256}, expected ${offer.sha256}; discarded`);
@@ -585,13 +586,6 @@ class TaskSequenceRun {
 
 /** A host name label (RFC 1123). */
 const HOSTNAME = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
-
-/** SHA-256 of the file, or of its first `bytes` (an image on a larger disk). */
-async function hashFile(path: string, bytes?: number): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(path, { highWaterMark: 1 << 20, ...(bytes ? { end: bytes - 1 } : {}) }), hash);
-  return hash.digest('hex');
-}
 
 function runCommand(command: string, env: Record<string, string>, signal: AbortSignal | undefined): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -22,6 +22,7 @@ import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } fr
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
 import { shrinkLastPartition } from '../disk/shrink.js';
 import { blockDeviceBytes } from '../disk/tools.js';
+import { sha256OfFile } from '../file-hash.js';
 
 export interface ImportProgress {
   bytesDone: number;
@@ -87,7 +88,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
         onProgress: request.onProgress && ((bytesDone, bytesTotal) => request.onProgress!({ bytesDone, bytesTotal })),
       });
       disk = summarize(index);
-      sha256 = await hashFile(partial, request.signal);
+      sha256 = await sha256OfFile(partial, { signal: request.signal });
     } else {
       sha256 = await copyAndHash(request.path, partial, sourceBytes, request);
       if (isDiskImageFile(partial)) disk = summarize(readDiskImage(partial).index);
@@ -210,12 +211,6 @@ async function diskTable(path: string): Promise<PartitionTable | null> {
     await handle.close();
   }
   return readPartitionTable(path);
-}
-
-async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: 1 << 20, signal })) hash.update(piece as Buffer);
-  return hash.digest('hex');
 }
 
 async function copyAndHash(from: string, to: string, total: number, request: ImportRequest): Promise<string> {
