@@ -10,15 +10,15 @@ import type { DPControl } from '../src/engine/dp/dp-control.js';
 const openSites = new Map<string, Promise<SiteStore>>();
 const services = new Map<string, DPService>();
 
-/** The site of this shell (`--site`, MCSHELL_HOME, or the user's config directory), opened once. */
+/** The site of this shell (`--site`, MCSHELL_SITE, MCSHELL_HOME, or the user's config directory), opened once. */
 export async function openSite(site: string | undefined): Promise<SiteStore> {
-  const { SiteStore, resolveSiteHome } = await import('../src/engine/site/store.js');
-  const home = resolveSiteHome({ site });
-  let store = openSites.get(home);
+  const { openSiteStore, resolveSite, resolveSiteHome } = await import('../src/engine/site/store.js');
+  const key = `${resolveSite({ site })}\n${resolveSiteHome({ site })}`;
+  let store = openSites.get(key);
   if (!store) {
-    store = SiteStore.open(home);
-    openSites.set(home, store);
-    store.catch(() => openSites.delete(home));
+    store = openSiteStore({ site });
+    openSites.set(key, store);
+    store.catch(() => openSites.delete(key));
   }
   return store;
 }

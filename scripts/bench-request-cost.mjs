@@ -140,9 +140,9 @@ function message(child) {
 
 /** Child: the DP of `root`'s build on the site at `home`, reporting its port and, when asked, its CPU time. */
 async function serve(root, home, perSecond) {
-  const { SiteStore } = await import(join(root, 'dist/src/engine/site/store.js'));
+  const { FileSiteStore } = await import(join(root, 'dist/src/engine/site/file-store.js'));
   const { DPService } = await import(join(root, 'dist/src/engine/dp/service.js'));
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   const service = new DPService(store, { port: 0, interface: 'lo', requestsPerSecond: perSecond });
   const { port } = await service.start();
   process.on('message', () => process.send(process.cpuUsage()));

@@ -9,6 +9,7 @@ const subcommands: Record<keyof typeof SUBCOMMANDS, () => Promise<{ main(argv: s
   client: () => import('./commands/client.js'),
   serve: () => import('./commands/serve.js'),
   demo: () => import('./commands/demo.js'),
+  site: () => import('./commands/site.js'),
 };
 
 /**

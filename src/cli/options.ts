@@ -8,7 +8,7 @@ export const OPTIONS = {
   command: { alias: 'c', type: 'string', describe: 'Run this script text and exit', requiresArg: true },
   output: { alias: 'o', type: 'string', choices: ['text', 'json', 'jsonl', 'csv'], describe: 'Output format (default: text on a terminal, jsonl otherwise)', requiresArg: true },
   'error-format': { type: 'string', choices: ['text', 'json'], describe: 'Error format on stderr (default: json with --output json/jsonl, else text)', requiresArg: true },
-  site: { type: 'string', describe: 'Site directory (default: $MCSHELL_HOME or the user config directory)', requiresArg: true },
+  site: { type: 'string', describe: 'Site directory or site database URL postgres://… (default: $MCSHELL_SITE, else $MCSHELL_HOME or the user config directory)', requiresArg: true },
   help: { alias: 'h', type: 'boolean', describe: 'Show this help' },
   version: { alias: 'V', type: 'boolean', describe: 'Show the version' },
 } as const;
@@ -20,6 +20,7 @@ export const SUBCOMMANDS = {
   serve: 'Run the distribution point headless (JSON-lines log; SIGTERM stops it)',
   client: 'The client agent: enroll this machine, then run its deployment',
   demo: 'A whole deployment on loopback: temporary site, image, N clients',
+  site: 'The site database: `site upgrade` applies its schema, `site migrate` copies a file site into it',
   send: 'Send one file to receivers by multicast, without a site',
   receive: 'Receive one file sent by `mcshell send` (or a session announced on the link)',
 } as const;

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addBootImage } from '../engine/boot/fixtures.js';
-import { SiteStore } from '../../src/engine/site/store.js';
+import { openTestSite } from '../postgres/test-site.js';
 import { setPxeSettings } from '../../src/engine/boot/settings.js';
 import { DPService } from '../../src/engine/dp/service.js';
 import type { PxeEvent } from '../../src/engine/boot/pxe-services.js';
@@ -132,7 +132,7 @@ test('a UEFI machine chains OVMF PXE → proxyDHCP → TFTP snponly.efi → iPXE
   children.push(dnsmasq);
 
   // The site: a boot image, a device known by MAC with a required deployment available to PXE.
-  const store = await SiteStore.open(join(dir, 'site'));
+  const store = await openTestSite(join(dir, 'site'));
   await store.ensureExists();
   await addBootImage(store, 'BOOT0001', 'Marker', readFileSync(debianKernel()!), readFileSync(markerInitrd(dir)));
   await setPxeSettings(store, { enabled: true, interface: 'pxe20br', bootImage: 'BOOT0001' });

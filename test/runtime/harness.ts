@@ -8,6 +8,7 @@ import type { ErrorRecord } from '../../src/runtime/errors.js';
 import { Session, type CommandEntry, type Host } from '../../src/runtime/session.js';
 import { commands as coreCommands } from '../../cmdlets/index.js';
 import { toPlainData } from '../../src/runtime/values.js';
+import { testPostgres, testSiteFor } from '../postgres/test-site.js';
 
 export interface Recorded {
   output: unknown[];
@@ -51,6 +52,16 @@ export function recordingHost(into: Pick<Recorded, 'errors' | 'warnings' | 'verb
   };
 }
 
+/**
+ * The default site of a run in `cwd`: its `site` folder, or (a --postgres run) a site database
+ * with that folder as the local state folder (MCSHELL_HOME, which the shell reads for a database site).
+ */
+async function siteIn(cwd: string): Promise<string> {
+  const home = join(cwd, 'site');
+  if (testPostgres) process.env.MCSHELL_HOME = home;
+  return testSiteFor(home);
+}
+
 export async function run(source: string, options: RunOptions = {}): Promise<Recorded> {
   const recorded: Recorded = { output: [], data: [], errors: [], warnings: [], verbose: [], hostText: [], exitCode: null, session: undefined as never };
   const session =
@@ -59,7 +70,7 @@ export async function run(source: string, options: RunOptions = {}): Promise<Rec
       host: recordingHost(recorded, options.confirm),
       commands: options.commands ?? coreCommands,
       cwd: options.cwd,
-      site: options.site ?? (options.cwd ? join(options.cwd, 'site') : undefined),
+      site: options.site ?? (options.cwd ? await siteIn(options.cwd) : undefined),
     });
   recorded.session = session;
   const script = parseScript(source, options.file ?? '<test>');

@@ -63,7 +63,7 @@ async function runDemo(options: PxeDemoOptions, say: (line: string) => void): Pr
     return 1;
   }
   const lab = await Lab.start({ keep: options.keep });
-  const { SiteStore } = await import('../../engine/site/store.js');
+  const { openSiteStore } = await import('../../engine/site/store.js');
   const { DPService } = await import('../../engine/dp/service.js');
   let service: InstanceType<typeof DPService> | undefined;
   try {
@@ -74,7 +74,7 @@ async function runDemo(options: PxeDemoOptions, say: (line: string) => void): Pr
     const setUpStarted = Date.now();
     const { site } = setUpPxeLabSite({ lab, kernel, image: os.path, bin: process.argv[1]!, script: SCRIPT, machines: PXE_LAB_MACHINES });
     say(`demo: site ready in ${((Date.now() - setUpStarted) / 1000).toFixed(0)} s; starting the DP service`);
-    service = new DPService(await SiteStore.open(site), {});
+    service = new DPService(await openSiteStore({ site }), {});
     const address = await service.start();
     say(`demo: DP on ${address.host}:${address.port}; PXE on ${service.pxeListeners().map((l) => `${l.Service} ${l.Address}`).join(', ')}`);
     say(`demo: powering on ${PXE_LAB_MACHINES.map((m) => `${m.name} (${m.firmware.toUpperCase()}${m.known ? '' : ', unknown'})`).join(', ')}`);

@@ -85,7 +85,7 @@ function parseSize(text: string): number {
 const SETUP_SCRIPT = fileURLToPath(new URL('../../../../examples/deploy-lab.mcs', import.meta.url));
 
 async function prepareSite(dir: string, clients: number, imageBytes: number, encrypt: boolean, say: (line: string) => void) {
-  const { SiteStore } = await import('../../engine/site/store.js');
+  const { openSiteStore } = await import('../../engine/site/store.js');
   const { DPService } = await import('../../engine/dp/service.js');
   const imageFile = join(dir, 'demo-os.img');
   const imageSha256 = await writeRandomImage(imageFile, imageBytes);
@@ -99,7 +99,7 @@ async function prepareSite(dir: string, clients: number, imageBytes: number, enc
   const [deployment, enrollment] = setup.stdout.trim().split('\n').map((line) => JSON.parse(line)) as [{ Id: string; TaskSequence: string; Collection: string; Targeted: number }, { Id: string; Token: string }];
   say(`demo: deployment ${deployment.Id}: '${deployment.TaskSequence}' to '${deployment.Collection}' (${deployment.Targeted} devices), scheduled multicast for ${clients} clients${encrypt ? ', encrypted' : ''}`);
   say(`demo: enrollment token ${enrollment.Id} for ${clients} clients`);
-  const store = await SiteStore.open(site);
+  const store = await openSiteStore({ site });
   const service = new DPService(store, { port: 0 });
   const { host, port } = await service.start();
   say(`demo: step 4: DP on ${host}:${port} (loopback only), ${clients} client agents, image ${mib(imageBytes)}`);

@@ -4,7 +4,7 @@
 // The session cmdlets of any shell of the same site watch and control it through its admin socket.
 import { integer, parse, runCommand } from './transport-args.js';
 
-const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, default 8734>] [--interface <name|address>]
+const USAGE = `usage: mcshell serve [--site <dir | postgres://…>] [--port <control port, default 8734>] [--interface <name|address>]
 Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
 certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
@@ -22,10 +22,10 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const port = integer('port', values.port, 0, 65535);
-    const { SiteStore, resolveSiteHome } = await import('../../engine/site/store.js');
+    const { openSiteStore } = await import('../../engine/site/store.js');
     const { DPService, DEFAULT_CONTROL_PORT } = await import('../../engine/dp/service.js');
     const { sessionView, clientView } = await import('../../engine/dp/views.js');
-    const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
+    const store = await openSiteStore({ site: values.site });
     if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
     const service = new DPService(store, {
@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const address = await service.start();
     for (const warning of service.warnings) process.stderr.write(`mcshell serve: ${warning}\n`);
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.adminSocket, pxe: service.pxeListeners() });
+    log('listening', { site: store.location, home: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.adminSocket, pxe: service.pxeListeners() });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

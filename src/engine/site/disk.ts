@@ -16,3 +16,6 @@ export async function rethrowDiskError(action: string, path: string, error: unkn
   if (!kind) throw error;
   throw new EngineError(kind.id, 'ResourceUnavailable', `${action} failed: ${describeDisk(await diskOf(path), path)} ${kind.what} (${code}); ${kind.remedy}.`, path);
 }
+
+/** Images in the content library: the owner's, and read-only. */
+export const IMAGE_FILE = 0o400;

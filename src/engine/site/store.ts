@@ -1,377 +1,88 @@
-// The site store: one JSON document (`site.json`) under the site home, validated against the JSON
-// schema. Every change is a transaction: take the site lock, read, apply the change to a copy,
-// validate, write (write-and-rename, so readers never see half a file), release. A change that
-// throws writes nothing, and two shells on one site serialise instead of overwriting each other.
-// Reading takes no lock and writes nothing, so a read-only or full disk still shows the site, and
-// a site that does not exist yet is created by its first change, not by looking at it.
-//
-// The validated document is kept in memory and read again only when the file changed (its
-// inode, size, times and revision), so a DP answering many requests does not parse a large site
-// each time.
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync, type BigIntStats } from 'node:fs';
-import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+// The site store: one interface, two implementations. The file store (file-store.ts, one JSON
+// document under the site home) is the embedded default; a PostgreSQL site database
+// (postgres/store.ts) serves a site with several machines. Both keep the whole site as a frozen
+// snapshot in memory, so read() is synchronous and cheap, and both run every change as a
+// transaction: all-or-nothing, validated against the same JSON schema and integrity rules, and
+// serialised with every other writer so that nobody's change is lost.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { sweepStalePartials } from '../content/partials.js';
-import { EngineError } from '../errors.js';
-import { rethrowDiskError } from './disk.js';
-import { newIntegrityProblems } from './integrity.js';
-import { LockFile } from './lock.js';
-import { applyRetention, defaultPxeSettings, defaultSlowClientSettings, DEFAULT_HISTORY_RETENTION_DAYS, emptySite, SITE_SCHEMA_VERSION, UNKNOWN_COMPUTERS_COLLECTION, type SiteState } from './model.js';
-import { siteSchema } from './schema.js';
+import type { SiteState } from './model.js';
+
+export { IMAGE_FILE } from './disk.js';
+
+/** Top-level parts of the site (`devices`, `dp`, …) whose changes a listener follows. */
+export type SiteKind = keyof SiteState;
+
+/** Called after the site changed, with the new snapshot and which of the watched parts changed. */
+export type SiteChangeListener = (site: SiteState, changed: ReadonlySet<SiteKind>) => void;
+
+export interface SiteStore {
+  /**
+   * The local state folder of this machine: the site identity, content library, boot images and
+   * admin socket. The site's records are in it (site.json) or in the site database.
+   */
+  readonly home: string;
+  /** Directory of the content library (imported images). */
+  readonly contentDir: string;
+  /** Where the records are, for messages: the file's path, or the database URL without its password. */
+  readonly location: string;
+  /** A validated, frozen snapshot of the whole site (shared until the site changes); change it with update(). */
+  read(): SiteState;
+  /**
+   * Applies `change` to a copy of the site and saves it as one transaction. If `change` throws, or
+   * the result fails the schema or leaves records pointing at nothing, nothing is saved and the
+   * error propagates. Session history and deployment status past the site's retention are dropped.
+   */
+  update<T>(change: (site: SiteState) => T): Promise<T>;
+  /** Creates the site's folders and records when they do not exist yet. */
+  ensureExists(): Promise<void>;
+  /**
+   * Calls `listener` whenever one of `kinds` changes, by this process or another one (on another
+   * machine too, for the site database); returns what unsubscribes it.
+   */
+  onChange(kinds: readonly SiteKind[], listener: SiteChangeListener): () => void;
+  /** Lets go of connections and watchers (the last snapshot stays readable). */
+  close(): Promise<void>;
+}
 
 export interface SiteLocation {
-  /** `--site <dir>` from the command line. */
+  /** `--site <dir | postgres://…>` from the command line. */
   site?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
-/** `--site` wins, then MCSHELL_HOME, then the user's config directory. */
+/** A site database URL (postgres:// or postgresql://). */
+export function isDatabaseUrl(site: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(site);
+}
+
+/** The site to open: `--site` wins, then MCSHELL_SITE, then the local state folder (a file site there). */
+export function resolveSite({ site, env = process.env }: SiteLocation): string {
+  return site || env.MCSHELL_SITE || resolveSiteHome({ env });
+}
+
+/**
+ * The local state folder: the site's folder for a file site (`--site <dir>`, MCSHELL_SITE=<dir>);
+ * otherwise MCSHELL_HOME, then the user's config directory (also for a site in PostgreSQL).
+ */
 export function resolveSiteHome({ site, env = process.env }: SiteLocation): string {
-  if (site) return site;
+  const chosen = site || env.MCSHELL_SITE;
+  if (chosen && !isDatabaseUrl(chosen)) return chosen;
   if (env.MCSHELL_HOME) return env.MCSHELL_HOME;
   return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'mcshell');
 }
 
-/** Upgrades a store written by an older schema version to the next version. */
-const migrations: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {
-  // 1 → 2: client enrollment (tokens and enrolled clients); no client is enrolled yet.
-  1: (old) => ({ ...old, enrollmentTokens: [], enrolledClients: [] }),
-  // 2 → 3: slow-client policy gains the sustained period and the Multistream stream count.
-  2: (old) => {
-    const dp = old.dp as { slowClients: object };
-    return { ...old, dp: { ...dp, slowClients: { ...defaultSlowClientSettings(), ...dp.slowClients } } };
-  },
-  // 3 → 4: session history and deployment status are kept for a number of days.
-  3: (old) => ({ ...old, dp: { ...(old.dp as object), historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS } }),
-  // 4 → 5: session ids from a site-wide counter, and each history record's start reason. The
-  // older ids carry their end time (MC0001-<ms>), so numbering from the history's length repeats none.
-  4: (old) => {
-    const history = old.sessionHistory as object[];
-    return { ...old, sessionHistory: history.map((record) => ({ startReason: null, ...record })), lastSessionNumber: history.length };
-  },
-  // 5 → 6: network boot: the DP's PXE settings (off), PXE clears, and the built-in collection
-  // "All Unknown Computers" (a site that already has a collection of that name keeps its own).
-  5: (old) => {
-    const collections = old.collections as { id: string; name: string }[];
-    const builtIn = collections.some((collection) => collection.id === UNKNOWN_COMPUTERS_COLLECTION.id || collection.name.toLowerCase() === UNKNOWN_COMPUTERS_COLLECTION.name.toLowerCase());
-    return { ...old, dp: { ...(old.dp as object), pxe: defaultPxeSettings() }, collections: builtIn ? collections : [...collections, structuredClone(UNKNOWN_COMPUTERS_COLLECTION)], pxeClears: [] };
-  },
-  // 6 → 7: boot images (network boot); none is built yet.
-  6: (old) => ({ ...old, bootImages: [] }),
-};
-
-const STORE_FILE = 'site.json';
-const LOCK_WAIT_MS = 15_000;
 /**
- * Every write starts the file with a new random revision. With the file's inode, size and times
- * it tells whether the cached document is still the file's: times are coarse (a clock tick), so
- * two writes within one tick could leave all of those alike, but never the revision.
+ * Opens the site `--site`/MCSHELL_SITE names: a postgres:// URL opens the site database (its schema
+ * applied on first use), anything else the file store in that folder.
  */
-const REVISION = /^\{\s*"revision":\s*"([0-9a-f]{16})"/;
-const HEAD_BYTES = 64;
-/** Home and content hold the store, the site's keys and its images: the owner's only. */
-const PRIVATE_DIR = 0o700;
-const PRIVATE_FILE = 0o600;
-/** Images in the content library: the owner's, and read-only. */
-export const IMAGE_FILE = 0o400;
-
-interface Cached {
-  /** The file's identity, times, size and revision when it was read. */
-  key: string;
-  site: SiteState;
-}
-
-export class SiteStore {
-  private cache: Cached | null = null;
-  /** The file was seen: from then on its disappearance is an error, not a new site. */
-  private existed: boolean;
-
-  private constructor(
-    readonly home: string,
-    existed: boolean,
-  ) {
-    this.existed = existed;
+export async function openSiteStore(location: SiteLocation): Promise<SiteStore> {
+  const site = resolveSite(location);
+  const home = resolveSiteHome(location);
+  if (isDatabaseUrl(site)) {
+    const { PostgresSiteStore } = await import('./postgres/store.js');
+    return PostgresSiteStore.open(site, home);
   }
-
-  /**
-   * Opens the site at `home` without writing anything, except to migrate a store written by an
-   * older mcshell (under the lock) and to take group and other access away from its files.
-   * A site that does not exist yet reads as an empty one until its first change creates it.
-   */
-  static async open(home: string): Promise<SiteStore> {
-    const store = new SiteStore(home, false);
-    let version: number | null;
-    try {
-      const site = store.read();
-      version = store.existed ? site.schemaVersion : null;
-    } catch (error) {
-      // A store of an older (or newer) schema version does not pass today's schema.
-      if (!(error instanceof EngineError && error.id === 'SiteStoreUnreadable')) throw error;
-      version = storedVersion(store.path);
-      if (version === SITE_SCHEMA_VERSION) throw error;
-    }
-    if (version === null) {
-      await refuseOrphanedContent(home, store.path);
-      return store;
-    }
-    await tightenModes(home);
-    await sweepStalePartials(store.contentDir);
-    if (version > SITE_SCHEMA_VERSION) {
-      throw new EngineError('SiteStoreTooNew', 'InvalidOperation', `The site store ${store.path} has schema version ${version}, newer than this mcshell understands (${SITE_SCHEMA_VERSION}); upgrade mcshell.`);
-    }
-    if (version < SITE_SCHEMA_VERSION) await store.locked(() => store.migrate());
-    return store;
-  }
-
-  get path(): string {
-    return join(this.home, STORE_FILE);
-  }
-
-  /** Directory of the content library (imported images). */
-  get contentDir(): string {
-    return join(this.home, 'content');
-  }
-
-  /**
-   * A validated snapshot of the whole site. It is shared (the same object until the file
-   * changes) and frozen: change the site with update().
-   */
-  read(): SiteState {
-    const key = fileKey(this.path);
-    if (key === null) {
-      if (this.existed) {
-        throw new EngineError('SiteStoreMissing', 'ResourceUnavailable', `The site store ${this.path} has disappeared while mcshell was using it; restore it from a backup (opening the site again says how to start a new one instead).`);
-      }
-      return (this.cache ??= { key: 'none', site: deepFreeze(emptySite()) }).site;
-    }
-    this.existed = true;
-    if (this.cache?.key === key) return this.cache.site;
-    let text: string;
-    try {
-      text = readFileSync(this.path, 'utf8');
-    } catch (error) {
-      throw unreadable(this.path, error);
-    }
-    // Changed between fileKey and readFileSync: cached under the older key, so read again next time.
-    const site = deepFreeze(parseSite(this.path, text));
-    this.cache = { key, site };
-    return site;
-  }
-
-  /**
-   * Applies `change` to a copy of the site and saves it atomically. If `change` throws, or the
-   * result fails the schema or leaves records pointing at nothing, the store is left exactly as
-   * it was and the error propagates. Session history and deployment status past the site's
-   * retention are dropped on the way.
-   */
-  async update<T>(change: (site: SiteState) => T): Promise<T> {
-    await this.ensureExists();
-    return this.locked(() => {
-      const current = this.read();
-      const draft = structuredClone(current);
-      const result = change(draft);
-      applyRetention(draft, new Date());
-      const problems = newIntegrityProblems(current, draft);
-      if (problems.length > 0) throw new EngineError('SiteStoreInvalid', 'InvalidOperation', `The change was not saved: ${problems.join('; ')}.`);
-      const errors = schemaErrors(draft);
-      if (errors) throw new EngineError('SiteStoreInvalid', 'InvalidOperation', `The change was not saved: ${errors}.`);
-      this.write(draft);
-      return result;
-    });
-  }
-
-  /**
-   * Creates the site's folders and store when they do not exist yet (the owner's only, whatever
-   * the umask); a disk that cannot take them gives an error naming it.
-   */
-  async ensureExists(): Promise<void> {
-    if (this.existed) return;
-    try {
-      for (const dir of [this.home, this.contentDir]) {
-        if (await mkdir(dir, { recursive: true, mode: PRIVATE_DIR })) await chmod(dir, PRIVATE_DIR);
-      }
-    } catch (error) {
-      await rethrowDiskError(`Creating the site at ${this.home}`, this.home, error);
-    }
-    await this.locked(() => {
-      if (storedVersion(this.path) === null) this.write(emptySite());
-      this.existed = true;
-    });
-  }
-
-  /** Saves `site` (write-and-rename) and keeps it as the cached document. */
-  private write(site: SiteState): void {
-    site.revision = randomBytes(8).toString('hex');
-    const { revision, ...rest } = site;
-    writeAtomically(this.path, `${JSON.stringify({ revision, ...rest }, null, '\t')}\n`);
-    this.cache = { key: fileKey(this.path)!, site: deepFreeze(site) };
-    this.existed = true;
-  }
-
-  /** Rewrites a store of an older schema version at the current one. */
-  private migrate(): void {
-    let raw = JSON.parse(readFileSync(this.path, 'utf8')) as Record<string, unknown>;
-    let version = typeof raw.schemaVersion === 'number' ? raw.schemaVersion : 0;
-    if (version >= SITE_SCHEMA_VERSION) return; // another process migrated it meanwhile
-    while (version < SITE_SCHEMA_VERSION) {
-      const migrate = migrations[version];
-      if (!migrate) throw new EngineError('SiteStoreTooOld', 'InvalidOperation', `The site store ${this.path} has schema version ${version}, which this mcshell cannot migrate.`);
-      raw = { ...migrate(raw), schemaVersion: ++version };
-    }
-    this.write(parseSite(this.path, JSON.stringify(raw)));
-  }
-
-  /** Runs `body` holding the site lock; a disk that cannot take the lock or the change gives an error naming it. */
-  private async locked<T>(body: () => T): Promise<T> {
-    const lock = new LockFile(join(this.home, 'site.lock'));
-    const action = `Saving the change to the site at ${this.home}`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      const acquired = await lock.tryAcquire().catch((error: unknown) => rethrowDiskError(action, this.home, error));
-      if (acquired) break;
-      if (Date.now() > deadline) {
-        throw new EngineError('SiteBusy', 'ResourceUnavailable', `The site at ${this.home} is locked by another mcshell (${lock.path}); try again when it has finished.`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
-    }
-    try {
-      return body();
-    } catch (error) {
-      if (error instanceof EngineError || !(error as NodeJS.ErrnoException).code) throw error;
-      return await rethrowDiskError(action, this.home, error);
-    } finally {
-      await lock.release();
-    }
-  }
-}
-
-/** What identifies the store file's content without reading it all (see REVISION); null when there is none. */
-function fileKey(path: string): string | null {
-  let info: BigIntStats;
-  const head = Buffer.alloc(HEAD_BYTES);
-  let length: number;
-  try {
-    info = statSync(path, { bigint: true });
-    const fd = openSync(path, 'r');
-    try {
-      length = readSync(fd, head, 0, HEAD_BYTES, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw unreadable(path, error);
-  }
-  const revision = REVISION.exec(head.subarray(0, length).toString('latin1'))?.[1] ?? '-';
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}:${revision}`;
-}
-
-function unreadable(path: string, error: unknown): EngineError {
-  return new EngineError('SiteStoreUnreadable', 'ResourceUnavailable', `The site store ${path} cannot be read (${(error as Error).message}); restore it from a backup, or move it away to start a new site.`);
-}
-
-/** The schema version of the store at `path`, or null when there is no store. */
-function storedVersion(path: string): number | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw unreadable(path, error);
-  }
-  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
-  return typeof version === 'number' ? version : 0;
-}
-
-let validator: ValidateFunction | null = null;
-
-/** What is wrong with `site` by the schema, or null when nothing is. */
-function schemaErrors(site: unknown): string | null {
-  validator ??= new Ajv({ allErrors: true }).compile(siteSchema);
-  if (validator(site)) return null;
-  return (validator.errors ?? []).map(({ instancePath, message = '' }) => `\`${instancePath.slice(1)}\` ${message}`).join('; ');
-}
-
-function parseSite(path: string, text: string): SiteState {
-  let site: unknown;
-  try {
-    site = JSON.parse(text);
-  } catch (error) {
-    throw unreadable(path, error);
-  }
-  const errors = schemaErrors(site);
-  if (errors) throw unreadable(path, new Error(`it breaks the site schema: ${errors}`));
-  return site as SiteState;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
-}
-
-/** Write-and-rename, so a crash leaves either the old or the new file, never half of one; a failed write leaves nothing. */
-function writeAtomically(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    const fd = openSync(temporary, 'w', PRIVATE_FILE);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // Never created, or already renamed.
-    }
-    throw error;
-  }
-}
-
-/**
- * A site folder with the site's identity or images but no store lost its store (deleted by
- * mistake, or a failed restore): starting an empty site there would orphan its images and the
- * certificate its clients pinned, so it is refused with what to do.
- */
-async function refuseOrphanedContent(home: string, path: string): Promise<void> {
-  const identity = await stat(join(home, 'identity')).then(() => true, () => false);
-  const images = (await readdir(join(home, 'content')).catch(() => [])).filter((name) => name.endsWith('.img'));
-  if (!identity && images.length === 0) return;
-  const holds = [identity ? 'its identity (identity/, the certificate its clients pinned)' : '', images.length ? `${images.length} image(s) in content/` : ''].filter(Boolean).join(' and ');
-  throw new EngineError(
-    'SiteStoreMissing',
-    'ResourceUnavailable',
-    `The site store ${path} is missing, but ${home} still holds ${holds}; mcshell will not start an empty site over them. Restore site.json from a backup of ${home}; or, to start a new site, move ${home} away (or delete it) and run the command again (clients enrolled with the old site must enroll again).`,
-    path,
-  );
-}
-
-/**
- * Takes group and other access away from the site's folders and store, and makes its images
- * read-only (a sender notices, but cannot undo, an image changed under it), when its owner opens
- * it: a site made by an older mcshell followed the umask. Best effort: a read-only disk or
- * another user's site is left as it is.
- */
-async function tightenModes(home: string): Promise<void> {
-  const content = join(home, 'content');
-  const images = (await readdir(content).catch(() => [])).filter((name) => name.endsWith('.img')).map((name) => join(content, name));
-  const wanted = (path: string, mode: number) => (images.includes(path) ? IMAGE_FILE : mode & 0o700);
-  for (const path of [home, content, join(home, STORE_FILE), ...images]) {
-    try {
-      const info = await stat(path);
-      const mode = wanted(path, info.mode & 0o777);
-      if (info.uid === process.getuid?.() && (info.mode & 0o777) !== mode) await chmod(path, mode);
-    } catch {
-      // Left as it is (see above).
-    }
-  }
+  const { FileSiteStore } = await import('./file-store.js');
+  return FileSiteStore.open(home);
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { bootFolder, newBootImage, removeBootImage, setBootImage } from '../../../src/engine/boot/image/library.js';
 import type { BuildProgress } from '../../../src/engine/boot/image/build.js';
@@ -16,7 +16,7 @@ const isEngineError = (id: string, message?: RegExp) => (error: unknown) => erro
 async function site(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-bootimage-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  return { dir, store: await SiteStore.open(join(dir, 'site')) };
+  return { dir, store: await openTestSite(join(dir, 'site')) };
 }
 
 /** The paths an initrd.img holds (zstd → cpio -t). */

@@ -7,7 +7,8 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import type { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { HttpBootListener, type BootScriptEvent } from '../../../src/engine/boot/http-boot.js';
 import { resolvePxeInterface } from '../../../src/engine/boot/interface.js';
 import { PxeTickets } from '../../../src/engine/boot/tickets.js';
@@ -45,7 +46,7 @@ const deployment = (id: string, fields: Partial<DeploymentRecord>): DeploymentRe
 before(async () => {
   if (skip) return;
   dir = await mkdtemp(join(tmpdir(), 'mcshell-pxe-http-'));
-  store = await SiteStore.open(join(dir, 'site'));
+  store = await openTestSite(join(dir, 'site'));
   await store.ensureExists();
   boot = await makeBootImage(store, 'BOOT0001', 'Lab boot');
   await mkdir(join(dir, 'ipxe'));

@@ -11,7 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { after } from 'node:test';
 import { bootFolder, newBootImage } from '../../../src/engine/boot/image/library.js';
 import { testKernel } from './kernel.js';
@@ -41,7 +41,7 @@ after(() => siteDir && rm(siteDir, { recursive: true, force: true }));
 function bootImage(): Promise<string> {
   built ??= (async () => {
     const dir = (siteDir = await mkdtemp(join(tmpdir(), 'mcshell-qemu-boot-')));
-    const store = await SiteStore.open(join(dir, 'site'));
+    const store = await openTestSite(join(dir, 'site'));
     const kernel = testKernel();
     const { record } = await newBootImage(store, { name: 'Lab', kernel: kernel.vmlinuz, modulesPath: kernel.modules });
     return bootFolder(store, record.id);

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { FileSiteStore } from '../../../src/engine/site/file-store.js';
+import type { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { SITE_SCHEMA_VERSION, UNKNOWN_COMPUTERS_COLLECTION } from '../../../src/engine/site/model.js';
 import { checkPxePassword, setPxeSettings } from '../../../src/engine/boot/settings.js';
 import { clearPxeDeployments, pxeDecision } from '../../../src/engine/boot/pxe-deployments.js';
@@ -14,7 +16,7 @@ import { makeBootImage } from './fixtures.js';
 async function tempSite(t: { after: (fn: () => Promise<void>) => void }): Promise<SiteStore> {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-pxe-settings-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  return SiteStore.open(join(dir, 'site'));
+  return openTestSite(join(dir, 'site'));
 }
 
 const refuses = (id: string, message: RegExp) => (error: unknown) => error instanceof EngineError && error.id === id && message.test(error.message);
@@ -25,8 +27,8 @@ test('a version 5 site gains PXE settings (off), no PXE clears and the built-in 
   const { pxe: _pxe, ...dp } = store.read().dp;
   const { pxeClears: _clears, ...rest } = store.read();
   const version5 = { ...rest, schemaVersion: 5, dp, collections: [] };
-  await writeFile(store.path, JSON.stringify(version5));
-  const migrated = (await SiteStore.open(store.home)).read();
+  await writeFile(join(store.home, 'site.json'), JSON.stringify(version5));
+  const migrated = (await FileSiteStore.open(store.home)).read();
   assert.equal(migrated.schemaVersion, SITE_SCHEMA_VERSION);
   assert.equal(migrated.dp.pxe.enabled, false);
   assert.equal(migrated.dp.pxe.dhcpMode, 'ProxyDhcp');

@@ -4,14 +4,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite, storedSite } from '../../postgres/test-site.js';
 import { importImage, imagePath, removeImage, type ImportProgress } from '../../../src/engine/content/library.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
 async function setUp(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-content-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const store = await SiteStore.open(join(dir, 'site'));
+  const store = await openTestSite(join(dir, 'site'));
   const image = join(dir, 'win11.img');
   const bytes = randomBytes(3 * 1024 * 1024 + 17);
   await writeFile(image, bytes);
@@ -37,11 +37,11 @@ test('an import copies the image into the library under its SHA-256, records it,
 test('a duplicate name or a missing file is refused, leaving store and library as they were', async (t) => {
   const { store, image, dir } = await setUp(t);
   await importImage(store, { path: image, name: 'Lab' });
-  const before = await readFile(store.path, 'utf8');
+  const before = await storedSite(store);
   const filesBefore = (await readdir(store.contentDir)).sort();
   await assert.rejects(importImage(store, { path: image, name: 'lab' }), isEngineError('ImageExists'));
   await assert.rejects(importImage(store, { path: join(dir, 'nope.img'), name: 'Other' }), isEngineError('ImageFileNotFound'));
-  assert.equal(await readFile(store.path, 'utf8'), before);
+  assert.equal(await storedSite(store), before);
   assert.deepEqual((await readdir(store.contentDir)).sort(), filesBefore);
 });
 

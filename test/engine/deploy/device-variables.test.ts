@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expandVariables, setDeviceVariable } from '../../../src/engine/deploy/device-variables.js';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { EngineError } from '../../../src/engine/errors.js';
 
 const device = { id: 'DEV001', name: 'pc-07', mac: '02:00:00:00:00:07', variables: { Room: 'B12', Role: 'kiosk' } };
@@ -19,7 +19,7 @@ test("a step's text gets the device's name, id, MAC and variables (names case-in
 test('Set-DeviceVariable sets, replaces (whatever the case) and removes; built-in names and bad names or values are refused', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-variables-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const store = await SiteStore.open(join(dir, 'site'));
+  const store = await openTestSite(join(dir, 'site'));
   await store.update((site) => void site.devices.push({ id: 'DEV001', name: 'pc-07', mac: '02:00:00:00:00:07' }));
   assert.deepEqual((await setDeviceVariable(store, 'pc-07', 'Room', 'B12')).variables, { Room: 'B12' });
   assert.deepEqual((await setDeviceVariable(store, '02-00-00-00-00-07', 'ROOM', 'C3')).variables, { ROOM: 'C3' });

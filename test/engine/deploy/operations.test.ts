@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite, storedSite } from '../../postgres/test-site.js';
 import { EngineError } from '../../../src/engine/errors.js';
 import { importImage, setImageMulticast } from '../../../src/engine/content/library.js';
 import { addCollectionMember, newCollection, removeCollectionMember } from '../../../src/engine/deploy/collections.js';
@@ -18,7 +18,7 @@ const fails = (id: string) => (error: unknown) => error instanceof EngineError &
 async function site(t: { after(fn: () => Promise<void>): void }) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-ops-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const store = await SiteStore.open(join(dir, 'site'));
+  const store = await openTestSite(join(dir, 'site'));
   await writeFile(join(dir, 'os.img'), 'image bytes');
   const image = await importImage(store, { path: join(dir, 'os.img'), name: 'Win11' });
   await newCollection(store, { name: 'Lab' });
@@ -39,11 +39,11 @@ test('members: new devices are created, known ones reused, contradictions refuse
   assert.deepEqual(first, { id: 'DEV00001', name: 'pc-1', mac: '00:11:22:33:44:01' });
   assert.equal((await addCollectionMember(store, 'lab', { mac: '001122334401' })).id, 'DEV00001', 'the same MAC is the same device');
   await addCollectionMember(store, 'Lab', { name: 'pc-2' });
-  const before = await readFile(store.path, 'utf8');
+  const before = await storedSite(store);
   await assert.rejects(addCollectionMember(store, 'Lab', { name: 'pc-2', mac: '00:11:22:33:44:01' }), fails('DeviceConflict'));
   await assert.rejects(addCollectionMember(store, 'Lab', {}), fails('MemberNotIdentified'));
   await assert.rejects(addCollectionMember(store, 'Nope', { name: 'pc-3' }), fails('CollectionNotFound'));
-  assert.equal(await readFile(store.path, 'utf8'), before);
+  assert.equal(await storedSite(store), before);
   assert.equal((await removeCollectionMember(store, 'Lab', '00:11:22:33:44:01')).name, 'pc-1');
   assert.deepEqual(store.read().collections.find((collection) => collection.name === 'Lab')!.memberIds, ['DEV00002']);
   assert.equal(store.read().devices.length, 2, 'the device stays known to the site');

@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { reachSiteDP } from '../../../src/engine/dp/admin-client.js';
 import { adminSocketPath } from '../../../src/engine/dp/dp-control.js';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 
 test('the admin socket is 0600, works from a long site path, and is trusted only when it is the user’s own', async (t) => {
   const base = await mkdtemp(join(tmpdir(), 'mcshell-admin-'));
   t.after(() => rm(base, { recursive: true, force: true }));
   const home = join(base, 'a-site-home-with-a-long-name-'.repeat(4), 'site');
   assert.ok(Buffer.byteLength(adminSocketPath(home)) > 107, 'longer than a socket address holds');
-  const dp = new DPService(await SiteStore.open(home), { port: 0 });
+  const dp = new DPService(await openTestSite(home), { port: 0 });
   await dp.start();
   t.after(() => dp.stop());
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:https';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import type { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
 import { importImage } from '../../../src/engine/content/library.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { newEnrollmentToken } from '../../../src/engine/site/enrollment.js';
@@ -29,7 +30,7 @@ after(() => Promise.all(labDirs.map((dir) => rm(dir, { recursive: true, force: t
 export async function makeLab(options: LabOptions) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-dp-'));
   labDirs.push(dir);
-  const store = await SiteStore.open(join(dir, 'site'));
+  const store = await openTestSite(join(dir, 'site'));
   const bytes = randomBytes(options.imageBytes ?? 2 * 1024 * 1024 + 333);
   await writeFile(join(dir, 'source.img'), bytes);
   const image = await importImage(store, { path: join(dir, 'source.img'), name: 'Win11' });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { storedSite } from '../../postgres/test-site.js';
 import { DPService } from '../../../src/engine/dp/service.js';
 import type { RefusalEvent } from '../../../src/engine/dp/control.js';
 import { runClient } from '../../../src/engine/client/agent.js';
@@ -32,8 +33,7 @@ test('the site identity is made once, kept 0600 under the site home, and not in 
   assert.equal((await stat(join(lab.store.home, 'identity'))).mode & 0o777, 0o700);
   assert.match(identity.fingerprint, /^[0-9a-f]{64}$/);
   assert.equal(identity.signingKey.asymmetricKeyType, 'ed25519');
-  const { readFile } = await import('node:fs/promises');
-  assert.doesNotMatch(await readFile(lab.store.path, 'utf8'), /PRIVATE KEY/);
+  assert.doesNotMatch(await storedSite(lab.store), /PRIVATE KEY/);
 });
 
 test('an unenrolled client gets neither deployment, nor content offer, nor key, nor image bytes', async (t) => {

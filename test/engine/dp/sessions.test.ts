@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { runClient } from '../../../src/engine/client/agent.js';
 import { imagePath, importImage } from '../../../src/engine/content/library.js';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { FileSiteStore } from '../../../src/engine/site/file-store.js';
 import { enrollDevices, errorId, makeLab, rawRequest } from './fixtures.js';
 
 const sha256Of = async (path: string) => createHash('sha256').update(await readFile(path)).digest('hex');
@@ -156,8 +156,8 @@ test('a version 3 site gets the session counter past its history and a start rea
   const lab = await makeLab({ devices: 1 });
   const { lastSessionNumber: _n, ...current } = lab.store.read();
   const old = { id: 'MC0001-1700000000000', imageId: lab.image.id, group: '239.255.0.1', port: 63000, startedAt: new Date().toISOString(), endedAt: new Date().toISOString(), state: 'Completed', clients: [] };
-  await writeFile(lab.store.path, JSON.stringify({ ...current, schemaVersion: 3, sessionHistory: [old, { ...old, id: 'MC0001-1700000009999' }] }));
-  const migrated = (await SiteStore.open(lab.store.home)).read();
+  await writeFile(join(lab.store.home, 'site.json'), JSON.stringify({ ...current, schemaVersion: 3, sessionHistory: [old, { ...old, id: 'MC0001-1700000009999' }] }));
+  const migrated = (await FileSiteStore.open(lab.store.home)).read();
   assert.equal(migrated.lastSessionNumber, 2);
   assert.deepEqual(migrated.sessionHistory.map((record) => [record.id, record.startReason]), [['MC0001-1700000000000', null], ['MC0001-1700000009999', null]]);
 });

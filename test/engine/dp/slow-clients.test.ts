@@ -4,9 +4,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FollowSlowest, LeaveBehind, streamSendOptions } from '../../../src/engine/dp/slow-clients.js';
 import { MulticastSessions, type MulticastSession } from '../../../src/engine/dp/sessions.js';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { FileSiteStore } from '../../../src/engine/site/file-store.js';
 import { defaultSlowClientSettings, SITE_SCHEMA_VERSION, type SlowClientSettings } from '../../../src/engine/site/model.js';
 import { makeLab } from './fixtures.js';
 
@@ -124,8 +125,8 @@ test('a version 1 site gets the slow-client settings added by the migration, its
   const lab = await makeLab({ devices: 1 });
   const current = lab.store.read();
   const { sustainSeconds: _s, streams: _n, ...oldSlow } = { ...current.dp.slowClients, policy: 'Disconnect' as const, thresholdBps: 25e6 };
-  await writeFile(lab.store.path, JSON.stringify({ ...current, schemaVersion: 1, dp: { ...current.dp, slowClients: oldSlow } }));
-  const migrated = (await SiteStore.open(lab.store.home)).read();
+  await writeFile(join(lab.store.home, 'site.json'), JSON.stringify({ ...current, schemaVersion: 1, dp: { ...current.dp, slowClients: oldSlow } }));
+  const migrated = (await FileSiteStore.open(lab.store.home)).read();
   assert.equal(migrated.schemaVersion, SITE_SCHEMA_VERSION);
   assert.deepEqual(migrated.dp.slowClients, { policy: 'Disconnect', thresholdBps: 25e6, unicastFallback: true, sustainSeconds: 10, streams: 2 });
 });

@@ -1,12 +1,13 @@
-// Child process for the store tests: `add <home> <count> <prefix>` adds devices one update at a
+// Child process for the store tests: `add <site> <count> <prefix>` adds devices one update at a
 // time; `hang <home>` starts an update and never finishes it (the test kills it mid-change);
 // `umask <home> <octal umask> <image file>` makes a site under that umask: a change, an imported
 // image and the site identity.
-import { SiteStore } from '../../../src/engine/site/store.js';
+// <site> is a folder, or a site database URL (then MCSHELL_HOME names the local state folder).
+import { openSiteStore } from '../../../src/engine/site/store.js';
 
 const [mode, home, count, prefix] = process.argv.slice(2);
 if (mode === 'umask') process.umask(Number.parseInt(count!, 8));
-const store = await SiteStore.open(home!);
+const store = await openSiteStore({ site: home! });
 if (mode === 'add') {
   for (let i = 0; i < Number(count); i++) {
     await store.update((site) => {
@@ -27,3 +28,4 @@ if (mode === 'add') {
   await importImage(store, { path: prefix!, name: 'win11' });
   await siteIdentity(store);
 }
+await store.close();

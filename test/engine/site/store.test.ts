@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SiteStore, resolveSiteHome } from '../../../src/engine/site/store.js';
+import { FileSiteStore } from '../../../src/engine/site/file-store.js';
+import { resolveSite, resolveSiteHome } from '../../../src/engine/site/store.js';
 import { EngineError } from '../../../src/engine/errors.js';
 import { SITE_SCHEMA_VERSION } from '../../../src/engine/site/model.js';
 
@@ -37,7 +38,7 @@ async function siteMadeUnder(t: { after(fn: () => Promise<void>): void }, umask:
 }
 
 test('a new site starts empty, at the current schema version, serving on loopback with multicast off', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   const site = store.read();
   assert.equal(site.schemaVersion, SITE_SCHEMA_VERSION);
   assert.equal(site.dp.interface, 'lo');
@@ -48,11 +49,11 @@ test('a new site starts empty, at the current schema version, serving on loopbac
 
 test('a version 1 store (before client enrollment) is migrated: its data kept, no token and no client enrolled', async (t) => {
   const home = await tempHome(t);
-  const current = await SiteStore.open(home);
+  const current = await FileSiteStore.open(home);
   const { enrollmentTokens: _tokens, enrolledClients: _clients, ...version1 } = { ...current.read(), schemaVersion: 1 };
   version1.devices = [{ id: 'DEV00001', name: 'lab-01', mac: null }];
   await writeFile(current.path, JSON.stringify(version1));
-  const migrated = (await SiteStore.open(home)).read();
+  const migrated = (await FileSiteStore.open(home)).read();
   assert.equal(migrated.schemaVersion, SITE_SCHEMA_VERSION);
   assert.deepEqual(migrated.devices, version1.devices);
   assert.deepEqual([migrated.enrollmentTokens, migrated.enrolledClients], [[], []]);
@@ -60,20 +61,20 @@ test('a version 1 store (before client enrollment) is migrated: its data kept, n
 
 test('a change is saved and seen by a store opened later', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   const returned = await store.update((site) => {
     site.dp.enabled = true;
     site.devices.push({ id: 'd1', name: 'lab-01', mac: '00:11:22:33:44:55' });
     return site.devices.length;
   });
   assert.equal(returned, 1);
-  const reopened = await SiteStore.open(home);
+  const reopened = await FileSiteStore.open(home);
   assert.equal(reopened.read().dp.enabled, true);
   assert.deepEqual(reopened.read().devices, [{ id: 'd1', name: 'lab-01', mac: '00:11:22:33:44:55' }]);
 });
 
 test('a change that throws leaves the store file byte for byte as it was', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   await store.update((site) => void site.devices.push({ id: 'd1', name: 'keep', mac: null }));
   const before = await readFile(store.path, 'utf8');
   await assert.rejects(
@@ -91,7 +92,7 @@ test('a change that throws leaves the store file byte for byte as it was', async
 });
 
 test('a change that breaks the schema is refused with SiteStoreInvalid and nothing is written', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   await store.ensureExists();
   const before = await readFile(store.path, 'utf8');
   await assert.rejects(
@@ -109,34 +110,34 @@ test('a change that breaks the schema is refused with SiteStoreInvalid and nothi
 
 test('a store written by a newer schema version is refused, not overwritten', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   const newer = { ...store.read(), schemaVersion: 99 };
   await writeFile(store.path, JSON.stringify(newer));
-  await assert.rejects(SiteStore.open(home), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreTooNew');
+  await assert.rejects(FileSiteStore.open(home), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreTooNew');
   assert.equal(JSON.parse(await readFile(store.path, 'utf8')).schemaVersion, 99);
 });
 
 test('a store that is not JSON is reported and left for the admin to recover', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   await writeFile(store.path, '{"schemaVersion": 1, "dp": ');
-  await assert.rejects(SiteStore.open(home), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreUnreadable');
+  await assert.rejects(FileSiteStore.open(home), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreUnreadable');
   assert.equal(await readFile(store.path, 'utf8'), '{"schemaVersion": 1, "dp": ');
 });
 
 test('two processes changing one site at the same time lose none of each other\'s changes', async (t) => {
   const home = await tempHome(t);
-  await SiteStore.open(home);
+  await FileSiteStore.open(home);
   const codes = await Promise.all([runWorker(['add', home, '150', 'a']), runWorker(['add', home, '150', 'b'])]);
   assert.deepEqual(codes, [0, 0]);
-  const devices = (await SiteStore.open(home)).read().devices.map((device) => device.id);
+  const devices = (await FileSiteStore.open(home)).read().devices.map((device) => device.id);
   assert.equal(devices.length, 300);
   assert.equal(new Set(devices).size, 300);
 });
 
 test('a process killed in the middle of a change leaves the store intact and its lock is recovered', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   await store.update((site) => void site.devices.push({ id: 'd1', name: 'before', mac: null }));
   const before = await readFile(store.path, 'utf8');
   const child = spawn(process.execPath, [worker, 'hang', home], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -152,7 +153,7 @@ test('a process killed in the middle of a change leaves the store intact and its
 
 test('a stale lock of a dead process is taken over by one process only: four processes racing for it lose no change, in 25 trials', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   await store.ensureExists();
   const exited = spawn(process.execPath, ['-e', '']);
   const deadPid = exited.pid!;
@@ -167,14 +168,24 @@ test('a stale lock of a dead process is taken over by one process only: four pro
   }
 });
 
-test('the site home comes from --site, then MCSHELL_HOME, then the user config directory', () => {
+test('the site home comes from --site, then MCSHELL_SITE, then MCSHELL_HOME, then the user config directory', () => {
   assert.equal(resolveSiteHome({ site: '/srv/site', env: { MCSHELL_HOME: '/x' } }), '/srv/site');
+  assert.equal(resolveSiteHome({ env: { MCSHELL_SITE: '/srv/other', MCSHELL_HOME: '/x' } }), '/srv/other');
   assert.equal(resolveSiteHome({ env: { MCSHELL_HOME: '/x' } }), '/x');
   assert.equal(resolveSiteHome({ env: { XDG_CONFIG_HOME: '/cfg' } }), '/cfg/mcshell');
 });
 
+test('a site database URL names the site; the local state folder then comes from MCSHELL_HOME or the config directory', () => {
+  const url = 'postgres://mcshell@db.example/site';
+  assert.equal(resolveSite({ site: url, env: { MCSHELL_SITE: '/srv/other' } }), url);
+  assert.equal(resolveSite({ env: { MCSHELL_SITE: url, MCSHELL_HOME: '/x' } }), url);
+  assert.equal(resolveSite({ env: { MCSHELL_HOME: '/x' } }), '/x');
+  assert.equal(resolveSiteHome({ site: url, env: { MCSHELL_HOME: '/x' } }), '/x');
+  assert.equal(resolveSiteHome({ env: { MCSHELL_SITE: url, XDG_CONFIG_HOME: '/cfg' } }), '/cfg/mcshell');
+});
+
 test('a store file deleted while in use is reported as missing, not read as an empty site', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   await store.ensureExists();
   await rm(store.path);
   assert.throws(() => store.read(), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreMissing');
@@ -200,7 +211,7 @@ test('a site left open to others by an older mcshell is made the owner\'s only w
   const [imageFile] = (await readdir(join(home, 'content'))).filter((name) => name.endsWith('.img'));
   const paths = { home, content: join(home, 'content'), store: join(home, 'site.json'), image: join(home, 'content', imageFile!) };
   for (const path of Object.values(paths)) await chmod(path, (await stat(path)).isDirectory() ? 0o777 : 0o666);
-  await SiteStore.open(home);
+  await FileSiteStore.open(home);
   const modes = Object.fromEntries(await Promise.all(Object.entries(paths).map(async ([name, path]) => [name, (await stat(path)).mode & 0o777])));
   assert.deepEqual(modes, { home: 0o700, content: 0o700, store: 0o600, image: 0o400 });
 });
@@ -208,7 +219,7 @@ test('a site left open to others by an older mcshell is made the owner\'s only w
 test('opening a site that does not exist, and reading it, creates nothing; its first change creates it', async (t) => {
   const dir = await tempHome(t);
   const home = join(dir, 'config', 'mcshell');
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   assert.deepEqual(store.read().devices, []);
   assert.deepEqual(await readdir(dir), []);
   await store.update((site) => void site.devices.push({ id: 'DEV00001', name: 'lab-01', mac: null }));
@@ -217,7 +228,7 @@ test('opening a site that does not exist, and reading it, creates nothing; its f
 
 test('a snapshot is kept until the file changes: the same object while unchanged, the other process\'s change once it is saved', async (t) => {
   const home = await tempHome(t);
-  const store = await SiteStore.open(home);
+  const store = await FileSiteStore.open(home);
   await store.ensureExists();
   const first = store.read();
   assert.equal(store.read(), first);
@@ -231,7 +242,7 @@ test('a snapshot is kept until the file changes: the same object while unchanged
 });
 
 test('a change that leaves a collection member that is no device, or two devices with one id, is refused and nothing is written', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   await store.update((site) => {
     site.devices.push({ id: 'DEV00001', name: 'lab-01', mac: null });
     site.collections.push({ id: 'COL00001', name: 'Lab', description: '', memberIds: ['DEV00001'] });
@@ -253,17 +264,17 @@ test('a site whose site.json is gone but whose identity and images remain is ref
   const home = await siteMadeUnder(t, '022');
   await rm(join(home, 'site.json'));
   await assert.rejects(
-    SiteStore.open(home),
+    FileSiteStore.open(home),
     (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreMissing' && /identity\/.*1 image\(s\) in content\//.test(error.message) && /Restore site\.json from a backup/.test(error.message) && /move .* away \(or delete it\)/.test(error.message),
   );
   assert.deepEqual((await readdir(home)).sort(), ['content', 'identity'], 'nothing is created over the remains');
   // Starting anew, as the message says: the folder moved away.
   await rename(home, `${home}.old`);
-  assert.deepEqual((await SiteStore.open(home)).read().images, []);
+  assert.deepEqual((await FileSiteStore.open(home)).read().images, []);
 });
 
 test('session history past the site\'s retention, and old status of expired deployments, are dropped on the next change', async (t) => {
-  const store = await SiteStore.open(await tempHome(t));
+  const store = await FileSiteStore.open(await tempHome(t));
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
   const session = (id: string, endedAt: string) => ({ id, imageId: 'IMG00001', group: '239.1.1.1', port: 63000, startedAt: endedAt, endedAt, state: 'Completed' as const, startReason: 'Manual', clients: [] });
   const status = (deploymentId: string, updatedAt: string) => ({ deploymentId, deviceId: 'DEV00001', state: 'Succeeded' as const, step: 1, message: '', updatedAt });
