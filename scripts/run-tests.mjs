@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: build, then run every compiled test file with Node's test runner inside a private
 // network namespace (see ../shared/brief/testbed.md). Arguments narrow the run to test paths,
-// e.g. `npm test -- test/transport`.
+// e.g. `npm test -- test/transport`. With --postgres the tests run on the site database: a
+// PostgreSQL server started for the run, a fresh database per test site (test/postgres/).
 import { readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -54,6 +55,7 @@ if (files.length === 0) {
 // Tests that forget to name a site get a throwaway one, never the user's own; likewise the cache
 // where senders keep manifests of images sent before.
 const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
+const postgres = process.argv.includes('--postgres') ? (await import(join(root, 'dist/test/postgres/server.js'))).startPostgres() : null;
 // Virtual-machine tests (test/vmlab) boot emulated machines, several minutes per file: they get their
 // own, longer limit, after the others.
 const isVmTest = (file) => file.startsWith(join('dist', 'test', 'vmlab') + '/');
@@ -65,9 +67,10 @@ let status = 0;
 for (const run of runs) {
   const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${run.timeoutMs}`, ...run.files], {
     stdio: 'inherit',
-    env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') },
+    env: { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache'), ...(postgres ? { MCSHELL_TEST_POSTGRES: postgres.url } : {}) },
   });
   if (result.status !== 0) status = result.status ?? 1;
 }
+postgres?.remove();
 rmSync(siteHome, { recursive: true, force: true });
 process.exit(status);

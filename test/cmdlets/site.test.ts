@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../runtime/harness.js';
+import { testSiteFor } from '../postgres/test-site.js';
 
 /** Runs each source in turn in one fresh site directory. */
 async function inSite<T>(fn: (cwd: string) => Promise<T>): Promise<T> {
@@ -74,7 +75,7 @@ test('Get-MulticastClient lists by session, then name in natural order (pc-2 bef
     );
     assert.deepEqual(setup.errors, []);
     const { openSite, runningService } = await import('../../cmdlets/engine.js');
-    const store = await openSite(join(cwd, 'site'));
+    const store = await openSite(await testSiteFor(join(cwd, 'site')));
     try {
       const image = store.read().images[0]!;
       for (const name of ['pc-10', 'pc-2', 'lab-b', 'pc-1']) await runningService(store)!.sessions.request(image, { deviceId: `id-${name}`, name, address: '127.0.0.1' });

@@ -77,8 +77,10 @@ export class PostgresSiteStore implements SiteStore {
     this.retryMs = options.retryMs ?? RETRY_MS;
     // Idle connections do not keep the process alive: a shell whose script has finished exits.
     this.pool = new pg.Pool({ connectionString: url, max: 2, allowExitOnIdle: true });
-    // An idle connection the server dropped (a restart): the pool replaces it on next use.
+    // A connection the server dropped (a restart): the pool replaces it on next use, and the
+    // query that was using it fails (and is retried), so the connection's own error event is no news.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /**
@@ -133,7 +135,22 @@ export class PostgresSiteStore implements SiteStore {
   }
 
   onChange(kinds: readonly SiteKind[], listener: SiteChangeListener): () => void {
-    return this.feed.subscribe(kinds, listener);
+    const unsubscribe = this.feed.subscribe(kinds, listener);
+    this.holdProcess();
+    return () => {
+      unsubscribe();
+      this.holdProcess();
+    };
+  }
+
+  /**
+   * The listening connection keeps the process alive only while someone follows changes: like an
+   * idle pooled connection, it otherwise lets a shell whose script has finished exit.
+   */
+  private holdProcess(): void {
+    const client = this.listener as (pg.Client & { ref(): void; unref(): void }) | null;
+    if (this.feed.watched) client?.ref();
+    else client?.unref();
   }
 
   async close(): Promise<void> {
@@ -141,9 +158,16 @@ export class PostgresSiteStore implements SiteStore {
     this.closed = true;
     const listener = this.listener;
     this.listener = null;
-    await listener?.end().catch(() => undefined);
-    await this.queue.catch(() => undefined);
-    await this.pool.end().catch(() => undefined);
+    // Idle connections do not hold the process open (see the constructor), so closing them would
+    // not either: this timer keeps the process until they are closed.
+    const keepAlive = setInterval(() => undefined, 1_000);
+    try {
+      await listener?.end().catch(() => undefined);
+      await this.queue.catch(() => undefined);
+      await this.pool.end().catch(() => undefined);
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /**
@@ -378,10 +402,8 @@ export class PostgresSiteStore implements SiteStore {
     client.on('end', lost);
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
-    // Only waits for notifications from now on: like an idle pooled connection, it does not keep
-    // the process alive (pg has no option for it, so its socket is unreferenced directly).
-    (client as unknown as { connection: { stream: { unref?(): void } } }).connection.stream.unref?.();
     this.listener = client;
+    this.holdProcess();
   }
 
   /** Keeps trying to listen again (a DP outlives a database restart); then catches up with what it missed. */
@@ -392,7 +414,7 @@ export class PostgresSiteStore implements SiteStore {
         await this.refresh();
         return;
       } catch {
-        await sleep(Math.min(2_000, 100 * 2 ** attempt), { ref: false });
+        await sleep(Math.min(2_000, 100 * 2 ** attempt), { ref: this.feed.watched });
       }
     }
   }
