@@ -301,14 +301,11 @@ export class ControlEndpoint {
       return state === 'Waiting' && waitingFor ? { waiting: { clients: waitingFor.clients, startsBy: new Date(waitingFor.startsBy).toISOString() } } : {};
     }
     const step = typeof body.step === 'number' && Number.isInteger(body.step) && body.step >= 0 ? body.step : 0;
-    await this.store.update((site) => {
+    const record = { deploymentId, deviceId, state, step, message, updatedAt: new Date().toISOString() } as const;
+    await this.store.putRecord('deploymentStatus', record, (site) => {
       if (!scope(site, deviceId, new Date()).some(({ deployment }) => deployment.id === deploymentId)) {
         throw new HttpError(403, 'NotDeployedToDevice', `Deployment ${deploymentId} is not available to device ${device.name}.`);
       }
-      const record = { deploymentId, deviceId, state, step, message, updatedAt: new Date().toISOString() } as const;
-      const index = site.deploymentStatus.findIndex((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
-      if (index >= 0) site.deploymentStatus[index] = record;
-      else site.deploymentStatus.push(record);
     });
     return {};
   }

@@ -124,7 +124,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   private async open(image: ImageRecord, stream: number): Promise<MulticastSession> {
-    const number = await this.options.store.update((site) => ++site.lastSessionNumber);
+    const number = await this.options.store.nextSessionNumber();
     const session: MulticastSession = {
       id: `MC${String(number).padStart(4, '0')}`,
       image,
@@ -342,7 +342,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     this.keys.delete(session.id);
     this.schedule();
     const recorded = this.settle(session)
-      .then(() => this.options.store.update((site) => void site.sessionHistory.push(historyRecord(session))))
+      .then(() => this.options.store.putRecord('sessionHistory', historyRecord(session)))
       .catch((error: unknown) => {
         // The transmission is over either way; losing its history line must not crash the DP.
         process.emitWarning(`session ${session.id}: history not saved: ${(error as Error).message}`);

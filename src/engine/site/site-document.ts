@@ -56,6 +56,27 @@ export function tooNew(where: string, version: number): EngineError {
 }
 
 let validator: ValidateFunction | null = null;
+const recordValidators = new Map<string, ValidateFunction>();
+
+/** What is wrong with `record`, one of the list `kind`, by the schema, or null when nothing is. */
+export function recordErrors(kind: string, record: unknown): string | null {
+  let validate = recordValidators.get(kind);
+  if (!validate) {
+    const list = (siteSchema.properties as Record<string, { items?: object }>)[kind];
+    if (!list?.items) throw new Error(`${kind} is not a list of the site`);
+    recordValidators.set(kind, (validate = new Ajv({ allErrors: true }).compile(list.items)));
+  }
+  if (validate(record)) return null;
+  return (validate.errors ?? []).map(({ instancePath, message = '' }) => `\`${kind}${instancePath}\` ${message}`).join('; ');
+}
+
+/** Replaces the record of `list` with `record`'s key (keyOf), or adds it at the end. */
+export function putInList<T>(list: T[], record: T, keyOf: (record: T) => string): void {
+  const key = keyOf(record);
+  const index = list.findIndex((entry) => keyOf(entry) === key);
+  if (index >= 0) list[index] = record;
+  else list.push(record);
+}
 
 /** What is wrong with `site` by the schema, or null when nothing is. */
 export function schemaErrors(site: unknown): string | null {

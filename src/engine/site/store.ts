@@ -7,6 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SiteState } from './model.js';
+import type { RecordKind } from './record-kinds.js';
 
 export { IMAGE_FILE } from './disk.js';
 
@@ -34,6 +35,15 @@ export interface SiteStore {
    * error propagates. Session history and deployment status past the site's retention are dropped.
    */
   update<T>(change: (site: SiteState) => T): Promise<T>;
+  /**
+   * Saves one record of `kind`, replacing the one with its key or else adding it at the end, once
+   * `check` (given the current site, read-only) has not thrown: what a DP writes per request, at
+   * a cost that does not grow with the site on the site database. The record is validated against
+   * its kind's schema; retention is applied by the next update().
+   */
+  putRecord<K extends RecordKind>(kind: K, record: SiteState[K][number], check?: (site: SiteState) => void): Promise<void>;
+  /** Takes the site's next multicast session number (lastSessionNumber + 1). */
+  nextSessionNumber(): Promise<number>;
   /** Creates the site's folders and records when they do not exist yet. */
   ensureExists(): Promise<void>;
   /**

@@ -224,3 +224,28 @@ test('a shell on a site database: cmdlets of one process see what another saved,
   assert.equal(upgrade.status, 0, upgrade.stderr);
   assert.equal((JSON.parse(upgrade.stdout) as { schemaVersion: number }).schemaVersion, SITE_SCHEMA_VERSION);
 });
+
+test("a DP's writes (putRecord, nextSessionNumber) touch one row: other replicas follow, order and checks hold, a bad record is refused", async (t) => {
+  const { open } = await site(t);
+  const [dp, shell] = [await open(), await open()];
+  await dp.update((draft) => void draft.devices.push(device('pc-1'), device('pc-2')));
+  const status = (deviceId: string, step: number) => ({ deploymentId: 'DEP00001', deviceId, state: 'InProgress' as const, step, message: '', updatedAt: new Date().toISOString() });
+  await dp.putRecord('deploymentStatus', status('pc-1', 1));
+  await dp.putRecord('deploymentStatus', status('pc-2', 1));
+  const seen = nextChange(shell, ['deploymentStatus']);
+  await dp.putRecord('deploymentStatus', status('pc-1', 2));
+  assert.deepEqual(dp.read().deploymentStatus.map((entry) => [entry.deviceId, entry.step]), [['pc-1', 2], ['pc-2', 1]]);
+  const followed = (await seen).deploymentStatus.length === 2 && shell.read().deploymentStatus[0]!.step === 2 ? shell.read() : await nextChange(shell, ['deploymentStatus']);
+  assert.deepEqual(followed.deploymentStatus, dp.read().deploymentStatus);
+  assert.deepEqual([await dp.nextSessionNumber(), await shell.nextSessionNumber(), await dp.nextSessionNumber()], [1, 2, 3]);
+  const saved = await storedSite(dp);
+  await assert.rejects(dp.putRecord('deploymentStatus', { ...status('pc-2', 5), state: 'Sleeping' } as never), (error: unknown) => error instanceof EngineError && error.id === 'SiteStoreInvalid' && /deploymentStatus\/state/.test(error.message));
+  await assert.rejects(
+    dp.putRecord('deploymentStatus', status('pc-2', 5), () => {
+      throw new Error('not deployed to pc-2');
+    }),
+    /not deployed to pc-2/,
+  );
+  assert.equal(await storedSite(dp), saved);
+  assert.deepEqual((await open()).read(), dp.read());
+});

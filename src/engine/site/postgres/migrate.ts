@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { EngineError } from '../../errors.js';
 import { FileSiteStore } from '../file-store.js';
-import { recordKey, VALUE_KEY } from './kinds.js';
-import { PostgresSiteStore } from './store.js';
+import { recordKey } from '../record-kinds.js';
+import { PostgresSiteStore, VALUE_KEY } from './store.js';
 
 export interface MigrationReport {
   /** Records copied and verified, per kind (a value such as `dp` counts one). */

@@ -1,5 +1,5 @@
 // The site database's tables, as versioned SQL migrations applied in order (`mcshell site upgrade`,
-// and on first use). Records are stored generically (kinds.ts), so a new kind of record
+// and on first use). Records are stored generically (../record-kinds.ts), so a new kind of record
 // needs no migration here; one is needed only for a new table or index.
 import type { PoolClient } from 'pg';
 

@@ -14,9 +14,9 @@ import pg from 'pg';
 import { EngineError } from '../../errors.js';
 import { ChangeFeed } from '../change-feed.js';
 import { emptySite, SITE_SCHEMA_VERSION, type SiteState } from '../model.js';
-import { applyChange, deepFreeze, documentVersion, schemaErrors, tooNew, upgradeDocument } from '../site-document.js';
+import { applyChange, deepFreeze, documentVersion, putInList, recordErrors, schemaErrors, tooNew, upgradeDocument } from '../site-document.js';
 import type { SiteChangeListener, SiteKind, SiteStore } from '../store.js';
-import { FILE_ONLY, RECORD_KINDS, recordKey, VALUE_KEY } from './kinds.js';
+import { RECORD_KINDS, recordKey, type RecordKind } from '../record-kinds.js';
 import { applyMigrations, SCHEMA_VERSION } from './schema.js';
 
 /** Lock key (pg_advisory_xact_lock) that serialises the site's changes. */
@@ -27,6 +27,10 @@ const RETRY_MS = 30_000;
 /** Changes kept in site_changes for stores catching up; one further behind loads the whole site. */
 const KEPT_CHANGES = 1_000;
 const PRIVATE_DIR = 0o700;
+/** Row key of a value stored whole (a setting such as `dp`, or `lastSessionNumber`). */
+export const VALUE_KEY = '';
+/** Parts of the document the database does not keep: the file store's revision. */
+const FILE_ONLY = new Set(['revision']);
 
 interface Row {
   pos: number;
@@ -37,6 +41,13 @@ interface Row {
 
 /** Rows of one kind, by key. */
 type Rows = Map<string, Row>;
+
+/** Records of a list replaced in place (old value → new) and added at its end, after the place `last`. */
+interface ListPatch {
+  last: number;
+  replaced: Map<unknown, unknown>;
+  added: unknown[];
+}
 
 interface Saved {
   writes: Write[];
@@ -127,6 +138,47 @@ export class PostgresSiteStore implements SiteStore {
     );
   }
 
+  /**
+   * One row, under the site's lock like any change, after catching up; the replica takes it in
+   * place. A site not created yet is created by a whole change instead.
+   */
+  async putRecord<K extends RecordKind>(kind: K, record: SiteState[K][number], check?: (site: SiteState) => void): Promise<void> {
+    const errors = recordErrors(kind, record);
+    if (errors) throw new EngineError('SiteStoreInvalid', 'InvalidOperation', `The change was not saved: ${errors}.`);
+    if (!this.exists) {
+      const keyOf = recordKey(kind)!;
+      return this.update((site) => {
+        check?.(site);
+        putInList(site[kind] as unknown[], structuredClone(record), keyOf);
+      });
+    }
+    const value = structuredClone(record);
+    const key = recordKey(kind)!(value);
+    await this.serial(() =>
+      this.transaction(async (client) => {
+        check?.(this.site);
+        const json = JSON.stringify(value);
+        const old = this.rows.get(kind)?.get(key);
+        if (old?.json === json) return { result: undefined, saved: null };
+        return { result: undefined, saved: await this.writeRows(client, [{ kind, key, row: { pos: old?.pos ?? this.lastPos(kind) + 1, json, value } }]) };
+      }),
+    );
+    // History is added in the order sessions end: once its first record is past the retention, a
+    // whole change drops what is (as every update() does), so a DP's history does not grow forever.
+    const oldest = this.site.sessionHistory[0];
+    if (kind === 'sessionHistory' && oldest && Date.parse(oldest.endedAt) < Date.now() - this.site.dp.historyRetentionDays * 86_400_000) await this.update(() => undefined);
+  }
+
+  async nextSessionNumber(): Promise<number> {
+    if (!this.exists) return this.update((site) => ++site.lastSessionNumber);
+    return this.serial(() =>
+      this.transaction(async (client) => {
+        const next = this.site.lastSessionNumber + 1;
+        return { result: next, saved: await this.writeRows(client, [{ kind: 'lastSessionNumber', key: VALUE_KEY, row: { pos: 0, json: String(next), value: next } }]) };
+      }),
+    );
+  }
+
   async ensureExists(): Promise<void> {
     for (const dir of [this.home, this.contentDir]) {
       if (await mkdir(dir, { recursive: true, mode: PRIVATE_DIR })) await chmod(dir, PRIVATE_DIR);
@@ -206,7 +258,11 @@ export class PostgresSiteStore implements SiteStore {
   /** Writes the rows of `draft` that differ from the replica, logs and announces them (at commit); null when nothing differs. */
   private async save(client: pg.PoolClient, draft: SiteState): Promise<Saved | null> {
     const writes = this.diff(draft);
-    if (writes.length === 0) return null;
+    return writes.length === 0 ? null : this.writeRows(client, writes);
+  }
+
+  /** Writes `writes`, logs them under the next sequence number and announces it (at commit). */
+  private async writeRows(client: pg.PoolClient, writes: Write[]): Promise<Saved> {
     const seq = Number((await client.query<{ seq: string }>('UPDATE site_meta SET seq = seq + 1 RETURNING seq')).rows[0]!.seq);
     const upserts = writes.filter((write) => write.row);
     const deletes = writes.filter((write) => !write.row);
@@ -254,22 +310,47 @@ export class PostgresSiteStore implements SiteStore {
    * Applies written (or caught-up) rows to the replica and publishes the new snapshot; `whole`
    * assembles every part again (the replica held no site before).
    */
-  private install(writes: readonly Write[], seq: number, whole = false): void {
+  private install(writes: readonly Write[], seq: number, whole = !this.exists): void {
     const changed = new Set<string>(whole ? [...Object.keys(RECORD_KINDS), ...this.rows.keys()] : []);
+    // A list whose records were only replaced in place or added after its last one is patched
+    // (what a DP writes per request); any other change assembles it again from its rows.
+    const patches = new Map<string, ListPatch | null>();
     for (const { kind, key, row } of writes) {
       let rows = this.rows.get(kind);
       if (!rows) this.rows.set(kind, (rows = new Map()));
-      if (row) rows.set(key, { ...row, value: deepFreeze(row.value) });
+      if (!whole && recordKey(kind) && !patches.has(kind)) patches.set(kind, { last: this.lastPos(kind), replaced: new Map(), added: [] });
+      const previous = rows.get(key);
+      const value = row ? deepFreeze(row.value) : undefined;
+      if (row) rows.set(key, { ...row, value });
       else rows.delete(key);
       changed.add(kind);
+      const patch = patches.get(kind);
+      if (!patch) continue;
+      if (row && previous?.pos === row.pos) patch.replaced.set(previous.value, value);
+      else if (row && !previous && row.pos > patch.last) {
+        patch.added.push(value);
+        patch.last = row.pos;
+      } else patches.set(kind, null);
     }
     const before = this.site;
     const next = (whole ? {} : { ...before }) as Record<string, unknown>;
-    for (const kind of changed) next[kind] = this.assemble(kind);
+    for (const kind of changed) {
+      const patch = patches.get(kind);
+      const list = before[kind as RecordKind] as readonly unknown[] | undefined;
+      const kept = patch && list && (patch.replaced.size === 0 ? list : list.map((value) => (patch.replaced.has(value) ? patch.replaced.get(value) : value)));
+      next[kind] = patch && kept ? Object.freeze([...kept, ...patch.added]) : this.assemble(kind);
+    }
     this.site = Object.freeze(next) as unknown as SiteState;
     this.seq = seq;
     this.exists = this.rows.get('schemaVersion')?.has(VALUE_KEY) ?? false;
     this.feed.publish(before, this.site, changed as Set<SiteKind>);
+  }
+
+  /** The place of the last record of `kind`. */
+  private lastPos(kind: string): number {
+    const list = this.site[kind as RecordKind] as readonly unknown[] | undefined;
+    const last = list?.at(-1);
+    return last === undefined ? 0 : (this.rows.get(kind)?.get(recordKey(kind)!(last))?.pos ?? 0);
   }
 
   /** The value of `kind` in the snapshot: its list in order, or its one value. */
@@ -288,7 +369,8 @@ export class PostgresSiteStore implements SiteStore {
       await client.query('COMMIT');
       this.rows = new Map();
       const writes = records.rows.map(({ kind, key, pos, body }) => ({ kind, key, row: { pos: Number(pos), json: JSON.stringify(body), value: body } }));
-      this.install(writes, Number(meta.rows[0]!.seq), true);
+      this.exists = false;
+      this.install(writes, Number(meta.rows[0]!.seq));
       if (!this.exists) this.site = deepFreeze(emptySite());
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -310,7 +392,6 @@ export class PostgresSiteStore implements SiteStore {
     this.install(
       rows.map(({ kind, key, pos, body }) => (pos === null ? { kind, key } : { kind, key, row: { pos: Number(pos), json: JSON.stringify(body), value: body } })),
       seq,
-      !this.exists,
     );
     if (!this.exists) this.site = deepFreeze(emptySite());
   }

@@ -1,9 +1,10 @@
-// How the site's records map to rows of the site database: each top-level list of SiteState is a
-// kind, one row per record, keyed as below. A new list in SiteState takes one line here; any
-// other top-level value (dp settings, counters, a list not named here) is one row of its own.
-import type { SiteState } from '../model.js';
+// The site's kinds of records: each top-level list of SiteState whose records have a key, as
+// below. The site database keeps one row per record of these (any other top-level value, such as
+// the dp settings or a list not named here, is one row of its own), and putRecord() saves one
+// record of them. A new list in SiteState takes one line here.
+import type { SiteState } from './model.js';
 
-type ListKind = { [K in keyof SiteState]-?: NonNullable<SiteState[K]> extends readonly unknown[] ? K : never }[keyof SiteState];
+export type ListKind = { [K in keyof SiteState]-?: NonNullable<SiteState[K]> extends readonly unknown[] ? K : never }[keyof SiteState];
 type KeyOf<K extends ListKind> = (record: NonNullable<SiteState[K]>[number]) => string;
 
 const byId = (record: { id: string }) => record.id;
@@ -27,8 +28,5 @@ export function recordKey(kind: string): ((record: unknown) => string) | undefin
   return (RECORD_KINDS as Record<string, (record: unknown) => string>)[kind];
 }
 
-/** Row key of a value stored whole (a setting such as `dp`, or `lastSessionNumber`). */
-export const VALUE_KEY = '';
-
-/** Parts of the document the database does not keep: the file store's revision. */
-export const FILE_ONLY = new Set(['revision']);
+/** A kind of record putRecord() saves. */
+export type RecordKind = keyof typeof RECORD_KINDS;
