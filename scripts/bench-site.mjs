@@ -31,6 +31,7 @@ const dist = (path) => join(root, 'dist', path);
 const { FileSiteStore } = await import(dist('src/engine/site/file-store.js'));
 const { PostgresSiteStore } = await import(dist('src/engine/site/postgres/store.js'));
 const { emptySite } = await import(dist('src/engine/site/model.js'));
+const { siteIndex } = await import(dist('src/engine/site/site-index.js'));
 const { startPostgres, freshDatabase } = await import(dist('test/postgres/server.js'));
 
 const SIZE = { devices: 10_000, collections: 200, deployments: 1_000, history: Number(values.history ?? 50_000) };
@@ -75,13 +76,21 @@ try {
       // What the DP writes (putRecord, nextSessionNumber), then the same status report as a whole change.
       const statusRecord = (i) => ({ deploymentId: 'DEP00001', deviceId: `DEV${pad(i + 1)}`, state: 'InProgress', step: 2, message: `step ${i}`, updatedAt: now });
       const statusPut = await cpuPerCall(writes, (i) => store.putRecord('deploymentStatus', statusRecord(i)));
+      // The DP's per-request read after such a write: the snapshot and its lookups by id.
+      const lookupMs = [];
+      for (let i = 0; i < writes; i++) {
+        await store.putRecord('deploymentStatus', statusRecord(i + writes));
+        const started = process.cpuUsage();
+        siteIndex(store.read()).devices.get(`DEV${pad(i + 1)}`);
+        lookupMs.push(cpuMs(started));
+      }
       const sessionNumber = await cpuPerCall(writes, () => store.nextSessionNumber());
       const sessionEnd = await cpuPerCall(writes, (i) => store.putRecord('sessionHistory', history(SIZE.history + 1 + i, now)));
       const readStarted = process.cpuUsage();
       for (let i = 0; i < 1000; i++) store.read().devices.length;
       const readUs = cpuMs(readStarted) / 1000 * 1000;
       await store.close();
-      results.push({ store: kind, openMs: Math.round(openMs), devices, deployments, readUsPerRequest: +readUs.toFixed(3), cpuMsPerWrite: { statusReport: statusPut, sessionNumber, sessionEnd, statusReportAsUpdate: statusReport } });
+      results.push({ store: kind, openMs: Math.round(openMs), devices, deployments, readUsPerRequest: +readUs.toFixed(3), readAfterWriteMs: +(lookupMs.reduce((a, b) => a + b, 0) / lookupMs.length).toFixed(3), cpuMsPerWrite: { statusReport: statusPut, sessionNumber, sessionEnd, statusReportAsUpdate: statusReport } });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
@@ -93,9 +102,9 @@ try {
 if (values.json) console.log(JSON.stringify({ size: SIZE, writes, results }, null, 2));
 else {
   console.log(`site store at ${SIZE.devices} devices, ${SIZE.collections} collections, ${SIZE.deployments} deployments, ${SIZE.history} history records (${writes} writes per kind)`);
-  console.log('store     open ms | Get-Device|Measure ms | Get-TSDeployment|Measure ms | read() µs | DP CPU ms per write: status report, session number, session end | status report as a whole update()');
+  console.log('store     open ms | Get-Device|Measure ms | Get-TSDeployment|Measure ms | read() µs | read after a write ms | DP CPU ms per write: status report, session number, session end | status report as a whole update()');
   for (const r of results) {
-    console.log(`${r.store.padEnd(8)} ${String(r.openMs).padStart(8)} | ${String(r.devices.ms).padStart(10)} (${r.devices.count}) | ${String(r.deployments.ms).padStart(12)} (${r.deployments.count}) | ${String(r.readUsPerRequest).padStart(9)} | ${r.cpuMsPerWrite.statusReport}, ${r.cpuMsPerWrite.sessionNumber}, ${r.cpuMsPerWrite.sessionEnd} | ${r.cpuMsPerWrite.statusReportAsUpdate}`);
+    console.log(`${r.store.padEnd(8)} ${String(r.openMs).padStart(8)} | ${String(r.devices.ms).padStart(10)} (${r.devices.count}) | ${String(r.deployments.ms).padStart(12)} (${r.deployments.count}) | ${String(r.readUsPerRequest).padStart(9)} | ${String(r.readAfterWriteMs).padStart(8)} | ${r.cpuMsPerWrite.statusReport}, ${r.cpuMsPerWrite.sessionNumber}, ${r.cpuMsPerWrite.sessionEnd} | ${r.cpuMsPerWrite.statusReportAsUpdate}`);
   }
 }
 

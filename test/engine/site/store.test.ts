@@ -294,3 +294,21 @@ test('session history past the site\'s retention, and old status of expired depl
   await store.update((draft) => void (draft.dp.historyRetentionDays = 7));
   assert.deepEqual(store.read().sessionHistory.map((record) => record.id), ['MC0003']);
 });
+
+test("onChange: a file site's listener hears its own process's changes and another process's, with the parts that changed", async (t) => {
+  const home = await tempHome(t);
+  const store = await FileSiteStore.open(home);
+  await store.ensureExists();
+  t.after(() => store.close());
+  const heard: string[][] = [];
+  let wake: () => void = () => undefined;
+  store.onChange(['devices', 'dp'], (site, changed) => {
+    heard.push([...changed, String(site.devices.length)]);
+    wake();
+  });
+  await store.update((site) => void (site.dp.maximumClients = 7));
+  assert.equal(await runWorker(['add', home, '1', 'other']), 0);
+  // fs.watch tells of the other process's rename: wait for it.
+  while (heard.length < 2) await new Promise<void>((resolve) => (wake = resolve));
+  assert.deepEqual(heard, [['dp', '0'], ['devices', '1']]);
+});
