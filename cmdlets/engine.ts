@@ -23,6 +23,16 @@ export async function openSite(site: string | undefined): Promise<SiteStore> {
   return store;
 }
 
+/** Closes the sites this shell opened that no DP service of it uses (their connections to a site database). */
+export async function closeSites(): Promise<void> {
+  for (const [key, opening] of openSites) {
+    const store = await opening.catch(() => null);
+    if (store && services.has(store.home)) continue;
+    openSites.delete(key);
+    await store?.close();
+  }
+}
+
 /**
  * Runs an engine action. An engine error becomes a non-terminating error record of this cmdlet
  * (so a pipeline over many items goes on) and the result is undefined.

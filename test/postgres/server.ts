@@ -41,7 +41,8 @@ export function startPostgres(): PostgresServer {
   }
   const run = (tool: string, args: string[]) => execFileSync(root ? 'runuser' : join(BIN, tool), root ? ['-u', 'postgres', '--', join(BIN, tool), ...args] : args, { stdio: ['ignore', 'pipe', 'pipe'] });
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  const options = `-k ${socket} -c listen_addresses= -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+  // Tests open many sites (a database each) in one process: room for their connections.
+  const options = `-k ${socket} -c listen_addresses= -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
   const urlOf = (database: string) => `postgres://postgres@localhost/${database}?host=${encodeURIComponent(socket)}`;
   const server: PostgresServer = {
     url: urlOf('postgres'),

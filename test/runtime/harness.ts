@@ -7,6 +7,7 @@ import type { ConfirmAnswer, ConfirmQuestion } from '../../src/runtime/confirm.j
 import type { ErrorRecord } from '../../src/runtime/errors.js';
 import { Session, type CommandEntry, type Host } from '../../src/runtime/session.js';
 import { commands as coreCommands } from '../../cmdlets/index.js';
+import { closeSites } from '../../cmdlets/engine.js';
 import { toPlainData } from '../../src/runtime/values.js';
 import { testPostgres, testSiteFor } from '../postgres/test-site.js';
 
@@ -58,7 +59,11 @@ export function recordingHost(into: Pick<Recorded, 'errors' | 'warnings' | 'verb
  */
 async function siteIn(cwd: string): Promise<string> {
   const home = join(cwd, 'site');
-  if (testPostgres) process.env.MCSHELL_HOME = home;
+  if (testPostgres && process.env.MCSHELL_HOME !== home) {
+    // A run in another folder is another test's site: let go of the last one's connections.
+    await closeSites();
+    process.env.MCSHELL_HOME = home;
+  }
   return testSiteFor(home);
 }
 

@@ -86,8 +86,9 @@ export class PostgresSiteStore implements SiteStore {
     options: PostgresStoreOptions,
   ) {
     this.retryMs = options.retryMs ?? RETRY_MS;
-    // Idle connections do not keep the process alive: a shell whose script has finished exits.
-    this.pool = new pg.Pool({ connectionString: url, max: 2, allowExitOnIdle: true });
+    // One connection: the store's steps take turns anyway (serial). Idle connections do not keep
+    // the process alive: a shell whose script has finished exits.
+    this.pool = new pg.Pool({ connectionString: url, max: 1, allowExitOnIdle: true });
     // A connection the server dropped (a restart): the pool replaces it on next use, and the
     // query that was using it fails (and is retried), so the connection's own error event is no news.
     this.pool.on('error', () => undefined);
