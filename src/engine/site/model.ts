@@ -4,7 +4,7 @@ import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 import type { DiskSummary } from '../disk/format.js';
 
-export const SITE_SCHEMA_VERSION = 7;
+export const SITE_SCHEMA_VERSION = 8;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -231,6 +231,80 @@ export interface BootImageRecord {
   createdAt: string;
 }
 
+/**
+ * A distribution point of the site (ConfigMgr's DP): a machine running `mcshell serve --name …`. It
+ * registers itself when it starts and heartbeats while it runs; its record is how clients, other DPs
+ * and admin shells find and trust it.
+ */
+export interface DistributionPointRecord {
+  /** DP-EAST: unique in the site (case-insensitive), and the DP's id. */
+  name: string;
+  description: string;
+  /** `host:port` of its pinned HTTPS control endpoint (clients, other DPs, admin shells); null until it first serves. */
+  controlEndpoint: string | null;
+  /** SHA-256 (lowercase hex) of its control certificate, which whoever reaches it pins; null until it first serves. */
+  certificateFingerprint: string | null;
+  /** Its manifest-signing public key (SPKI PEM): what clients it serves verify its multicast with; null until it first serves. */
+  signingPublicKey: string | null;
+  /** Interfaces it serves on, each with its IPv4 addresses in CIDR form (10.2.0.5/16). */
+  interfaces: { name: string; addresses: string[] }[];
+  /** The IPv4 subnets (CIDR) it serves: those of its interfaces. */
+  subnets: string[];
+  /** mcshell version it runs. */
+  version: string;
+  registeredAt: string;
+  /** Last heartbeat; a DP silent for longer than the site's heartbeat timeout is Offline. */
+  lastHeartbeatAt: string | null;
+}
+
+/** ConfigMgr's boundary: a network location clients are in. */
+export interface BoundaryRecord {
+  /** BND00001, … */
+  id: string;
+  name: string;
+  /** IPSubnet: `10.2.0.0/16`; IPRange: `10.2.0.10-10.2.0.200`. */
+  type: 'IPSubnet' | 'IPRange';
+  value: string;
+}
+
+/** ConfigMgr's boundary group: clients in its boundaries are served by its distribution points. */
+export interface BoundaryGroupRecord {
+  /** BG00001, … */
+  id: string;
+  name: string;
+  description: string;
+  boundaryIds: string[];
+  /** Names of the DPs that serve the group, in the order clients are referred to them. */
+  distributionPoints: string[];
+}
+
+/** ConfigMgr's distribution point group: a name for several DPs, to distribute content to all of them at once. */
+export interface DistributionPointGroupRecord {
+  /** DPG00001, … */
+  id: string;
+  name: string;
+  description: string;
+  distributionPoints: string[];
+}
+
+export type ContentDistributionState = 'Waiting' | 'InProgress' | 'Success' | 'Failed';
+
+/** Where one image stands on one DP (ConfigMgr's content status). */
+export interface ContentDistributionRecord {
+  imageId: string;
+  distributionPoint: string;
+  state: ContentDistributionState;
+  /** Bytes of the image's file the DP holds, verified (InProgress: percent of the image's sizeBytes). */
+  bytesDone: number;
+  /** Why it failed (Failed), or what it waits for (Waiting); empty otherwise. */
+  message: string;
+  /** DP the content is pulled from; null = any DP that holds it. */
+  sourceDistributionPoint: string | null;
+  /** Cap on the pull rate in bits per second; null = none. */
+  rateLimitBps: number | null;
+  updatedAt: string;
+}
+
 export interface SiteState {
   /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
   revision?: string;
@@ -249,6 +323,11 @@ export interface SiteState {
   enrolledClients: EnrolledClientRecord[];
   pxeClears: PxeClearRecord[];
   bootImages: BootImageRecord[];
+  distributionPoints: DistributionPointRecord[];
+  boundaries: BoundaryRecord[];
+  boundaryGroups: BoundaryGroupRecord[];
+  distributionPointGroups: DistributionPointGroupRecord[];
+  contentDistributions: ContentDistributionRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {
@@ -317,6 +396,11 @@ export function emptySite(): SiteState {
     enrolledClients: [],
     pxeClears: [],
     bootImages: [],
+    distributionPoints: [],
+    boundaries: [],
+    boundaryGroups: [],
+    distributionPointGroups: [],
+    contentDistributions: [],
   };
 }
 

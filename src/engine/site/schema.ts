@@ -160,6 +160,38 @@ const bootImage = record({
   createdAt: text,
 });
 
+const ipv4Cidr = { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' } as const;
+
+const distributionPoint = record({
+  name: id,
+  description: text,
+  controlEndpoint: nullableText,
+  certificateFingerprint: { anyOf: [{ type: 'null' }, sha256] },
+  signingPublicKey: nullableText,
+  interfaces: { type: 'array', items: record({ name: id, addresses: { type: 'array', items: ipv4Cidr } }) },
+  subnets: { type: 'array', items: ipv4Cidr },
+  version: text,
+  registeredAt: text,
+  lastHeartbeatAt: nullableText,
+});
+
+const boundary = record({ id: { type: 'string', pattern: '^BND\\d{5,}$' }, name: id, type: { enum: ['IPSubnet', 'IPRange'] }, value: id });
+
+const boundaryGroup = record({ id: { type: 'string', pattern: '^BG\\d{5,}$' }, name: id, description: text, boundaryIds: { type: 'array', items: id }, distributionPoints: { type: 'array', items: id } });
+
+const distributionPointGroup = record({ id: { type: 'string', pattern: '^DPG\\d{5,}$' }, name: id, description: text, distributionPoints: { type: 'array', items: id } });
+
+const contentDistribution = record({
+  imageId: id,
+  distributionPoint: id,
+  state: { enum: ['Waiting', 'InProgress', 'Success', 'Failed'] },
+  bytesDone: bytes,
+  message: text,
+  sourceDistributionPoint: nullableText,
+  rateLimitBps: { type: ['number', 'null'], exclusiveMinimum: 0 },
+  updatedAt: text,
+});
+
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 const siteProperties = {
@@ -178,6 +210,11 @@ const siteProperties = {
   enrolledClients: list(enrolledClient),
   pxeClears: list(record({ deviceId: id, clearedAt: text })),
   bootImages: list(bootImage),
+  distributionPoints: list(distributionPoint),
+  boundaries: list(boundary),
+  boundaryGroups: list(boundaryGroup),
+  distributionPointGroups: list(distributionPointGroup),
+  contentDistributions: list(contentDistribution),
 };
 
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
