@@ -120,6 +120,12 @@ function pxeBootImageId(site: SiteState): string | null {
 export async function removeBootImage(store: SiteStore, nameOrId: string, force: boolean): Promise<BootImageRecord> {
   const removed = await store.update((site) => {
     const image = findBootImageRecord(site, nameOrId);
+    // A refresh restarts running machines into the boot image: its task sequences would point at nothing.
+    const refreshing = site.taskSequences.filter((sequence) => sequence.steps.some((step) => step.type === 'Restart' && step.into === 'BootImage' && step.bootImageId === image.id));
+    if (refreshing.length > 0) {
+      const names = refreshing.map((sequence) => `${sequence.name} (${sequence.id})`).join(', ');
+      throw new EngineError('BootImageInUse', 'InvalidOperation', `Task sequence(s) ${names} restart machines into ${image.name} (${image.id}); change or remove their 'Restart -Into BootImage' step first.`, nameOrId);
+    }
     if (pxeBootImageId(site) === image.id) {
       if (!force) {
         throw new EngineError('BootImageInUse', 'InvalidOperation', `The DP's PXE setting boots machines into ${image.name} (${image.id}); choose another with Set-DPPxe -BootImage first, or use -Force (PXE then has no boot image until one is set).`, nameOrId);
