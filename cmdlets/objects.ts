@@ -107,6 +107,7 @@ export function bootImageObject(image: BootImageRecord) {
     KernelSha256: image.kernelSha256,
     InitrdSha256: image.initrdSha256,
     Drivers: image.drivers,
+    KernelArguments: image.kernelArguments ?? [],
     CreatedAt: image.createdAt,
   };
 }

@@ -156,7 +156,7 @@ export class HttpBootListener {
       ticket = this.options.tickets.issue(mac);
     }
     log('deploy', { deploymentId });
-    const target = { httpBase: this.httpBase, bootImageId: bootImage.id, dp: `${this.options.iface.address}:${this.options.controlPort}`, fingerprint: this.options.fingerprint, mac, uuid, ...(ticket ? { ticket } : {}) };
+    const target = { httpBase: this.httpBase, bootImageId: bootImage.id, dp: `${this.options.iface.address}:${this.options.controlPort}`, fingerprint: this.options.fingerprint, mac, uuid, kernelArguments: bootImage.kernelArguments, ...(ticket ? { ticket } : {}) };
     return bootImageScript(target, `booting boot image ${bootImage.id} for deployment ${deploymentId}`);
   }
 

@@ -425,7 +425,7 @@ function multicastOffer(session: MulticastSession, key: Buffer | null): ContentO
 }
 
 function bootImageFacts(image: BootImageRecord | undefined) {
-  return image ? { bootImageName: image.name, kernelBytes: image.kernelBytes, kernelSha256: image.kernelSha256, initrdBytes: image.initrdBytes, initrdSha256: image.initrdSha256 } : {};
+  return image ? { bootImageName: image.name, kernelArguments: image.kernelArguments ?? [], kernelBytes: image.kernelBytes, kernelSha256: image.kernelSha256, initrdBytes: image.initrdBytes, initrdSha256: image.initrdSha256 } : {};
 }
 
 function imageFacts(image: { sizeBytes: number; sha256: string; name: string } | undefined) {

@@ -229,6 +229,8 @@ export interface BootImageRecord {
   /** Kernel modules the image holds (NIC and disk drivers with their dependencies). */
   drivers: string[];
   createdAt: string;
+  /** Added to the kernel command line the image boots with (PXE and refresh), e.g. no_timer_check for hardware that needs it. */
+  kernelArguments?: string[];
 }
 
 /**

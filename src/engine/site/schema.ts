@@ -1,6 +1,8 @@
 // JSON schema of the site store (validated when the file is read and before every write). It guards the
 // shape of the data; the rules between fields (ranges, start ≤ end) live in model.ts.
 
+import { KERNEL_ARGUMENT } from '../boot/kernel-arguments.js';
+
 const id = { type: 'string', minLength: 1 } as const;
 const text = { type: 'string' } as const;
 const nullableText = { type: ['string', 'null'] } as const;
@@ -158,7 +160,8 @@ const bootImage = record({
   initrdSha256: sha256,
   drivers: { type: 'array', items: id },
   createdAt: text,
-});
+  kernelArguments: { type: 'array', items: { type: 'string', pattern: KERNEL_ARGUMENT.source } },
+}, ['id', 'name', 'kernelVersion', 'kernelBytes', 'initrdBytes', 'kernelSha256', 'initrdSha256', 'drivers', 'createdAt']);
 
 const ipv4Cidr = { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' } as const;
 

@@ -6,6 +6,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { validKernelArguments } from '../kernel-arguments.js';
 import { EngineError } from '../../errors.js';
 import { siteIdentity } from '../../site/identity.js';
 import type { BootImageRecord, SiteState } from '../../site/model.js';
@@ -21,6 +22,8 @@ export interface NewBootImageRequest {
   modulesPath?: string | undefined;
   /** Drivers added to the default set (DEFAULT_DRIVERS). */
   drivers?: readonly string[] | undefined;
+  /** Added to its kernel command line (kernel-arguments.ts). */
+  kernelArguments?: readonly string[] | undefined;
   onProgress?: (progress: BuildProgress) => void;
 }
 
@@ -48,6 +51,7 @@ async function mcshellVersion(): Promise<string> {
 
 export async function newBootImage(store: SiteStore, request: NewBootImageRequest): Promise<NewBootImageResult> {
   const name = requireName(request.name, 'boot image');
+  const kernelArguments = validKernelArguments(request.kernelArguments ?? []);
   assertNameFree(store.read().bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name, or remove the old one with Remove-BootImage');
   const { kernel, modulesDir } = kernelInputs(request.kernel, request.modulesPath, release());
   const drivers = [...new Set([...DEFAULT_DRIVERS, ...(request.drivers ?? []).map(moduleName)])];
@@ -82,6 +86,7 @@ export async function newBootImage(store: SiteStore, request: NewBootImageReques
         initrdSha256: built.initrd.sha256,
         drivers: built.modules,
         createdAt: new Date().toISOString(),
+        ...(kernelArguments.length > 0 ? { kernelArguments } : {}),
       };
       site.bootImages.push(image);
       // Under the site lock, so that the id and its folder cannot be taken twice.
@@ -139,8 +144,9 @@ export async function removeBootImage(store: SiteStore, nameOrId: string, force:
   return removed;
 }
 
-/** Renames a boot image (the record and its manifest, which the DP reads). */
-export async function setBootImage(store: SiteStore, nameOrId: string, change: { newName?: string | undefined }): Promise<BootImageRecord> {
+/** Renames a boot image (the record and its manifest, which the DP reads), or changes its kernel arguments. */
+export async function setBootImage(store: SiteStore, nameOrId: string, change: { newName?: string | undefined; kernelArguments?: readonly string[] | undefined }): Promise<BootImageRecord> {
+  const kernelArguments = change.kernelArguments && validKernelArguments(change.kernelArguments);
   let previous = '';
   const image = await store.update((site) => {
     const found = findBootImageRecord(site, nameOrId);
@@ -149,6 +155,10 @@ export async function setBootImage(store: SiteStore, nameOrId: string, change: {
       const name = requireName(change.newName, 'boot image');
       if (name.toLowerCase() !== found.name.toLowerCase()) assertNameFree(site.bootImages, name, 'boot image', 'BootImageExists', 'choose another -NewName');
       found.name = name;
+    }
+    if (kernelArguments) {
+      if (kernelArguments.length > 0) found.kernelArguments = kernelArguments;
+      else delete found.kernelArguments;
     }
     return found;
   });
