@@ -1,7 +1,7 @@
 // What the deployment cmdlets emit: engine records shaped as PowerShell-style objects
 // (PascalCase properties, names resolved, sizes readable). One shape per kind, shared by every
 // cmdlet that outputs that kind.
-import type { BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+import type { AdminCredentialRecord, BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
 import type { TokenState } from '../src/engine/site/enrollment.js';
 
 export function formatBytes(bytes: number): string {
@@ -153,6 +153,10 @@ export function deploymentObject(site: SiteState, deployment: DeploymentRecord) 
 }
 
 /** An enrollment token without its secret (the site keeps only a hash of it). */
+export function adminCredentialObject(credential: AdminCredentialRecord) {
+  return { Id: credential.id, Name: credential.name, State: credential.revokedAt ? 'Revoked' : 'Active', CreatedAt: credential.createdAt, RevokedAt: credential.revokedAt };
+}
+
 export function enrollmentTokenObject(token: EnrollmentTokenRecord, state: TokenState) {
   return {
     Id: token.id,
@@ -188,6 +192,7 @@ export const DEVICE_VIEW = { properties: ['Id', 'Name', 'MacAddress', 'Collectio
 export const BOOT_IMAGE_VIEW = { properties: ['Id', 'Name', 'KernelVersion', 'Size'] } as const;
 export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Steps'] } as const;
 export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
+export const ADMIN_CREDENTIAL_VIEW = { properties: ['Id', 'Name', 'State', 'CreatedAt'] } as const;
 export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', 'ExpiresAt'] } as const;
 export const ENROLLED_CLIENT_VIEW = { properties: ['Id', 'Device', 'MacAddress', 'Collections'] } as const;
 export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent', 'StartsBy'], layout: 'table' } as const;
