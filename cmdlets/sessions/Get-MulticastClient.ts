@@ -1,5 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, requireDP, selectByName } from '../engine.js';
+import { completeSessions, engine, selectByName } from '../engine.js';
+import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
 import { CLIENT_VIEW } from '../objects.js';
 
 export default defineCmdlet({
@@ -9,12 +10,13 @@ export default defineCmdlet({
   parameters: {
     SessionId: { type: 'string', position: 0, pipeline: 'property', aliases: ['Id'], complete: completeSessions, description: 'Only clients of this session.' },
     Name: { type: 'string', description: 'Client name or device id (wildcards allowed).' },
+    DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
   outputType: { name: 'MulticastClient', view: CLIENT_VIEW },
   examples: [{ title: 'The DP service must run', code: 'Get-MulticastClient', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     const clients = await engine(ctx, async (store) => {
-      const dp = await requireDP(store);
+      const dp = await chooseDP(ctx, store, params.DistributionPoint);
       const { clientView } = await import('../../src/engine/dp/views.js');
       const sessions = params.SessionId ? [await dp.getSession(params.SessionId)] : await dp.listSessions();
       // By session, then name (pc-2 before pc-10): the order a lab is read in, whatever order clients joined.

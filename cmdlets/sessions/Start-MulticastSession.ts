@@ -1,5 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeImages, engine, requireDP } from '../engine.js';
+import { completeImages, engine } from '../engine.js';
+import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
 import { SESSION_VIEW } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
@@ -12,13 +13,14 @@ export default defineCmdlet({
   parameters: {
     Image: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'ImageId'], complete: completeImages, description: 'Name or id of the image.' },
     Wait: { type: 'switch', description: 'Wait until the session has ended, showing progress on a terminal.' },
+    DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },
   examples: [{ title: 'The DP service must run first', code: 'Start-MulticastSession Win11', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(params.Image, 'Start multicast session'))) return;
     const session = await engine(ctx, async (store) => {
-      const dp = await requireDP(store);
+      const dp = await chooseDP(ctx, store, params.DistributionPoint);
       const started = await dp.startSession(params.Image);
       if (!params.Wait) return started;
       await watchSessions(ctx, dp, [started.id], 1, store.read().dp.transferRateBps);

@@ -1,5 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeSessions, engine, requireDP } from '../engine.js';
+import { completeSessions, engine } from '../engine.js';
+import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
 import { SESSION_VIEW } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
@@ -7,10 +8,11 @@ export default defineCmdlet({
   name: 'Watch-MulticastSession',
   synopsis: 'Follows multicast sessions until they end, showing their progress.',
   description:
-    'Watches the given sessions, or every waiting and running one, printing a progress line per session at each interval on a terminal; then outputs their final state. The DP may run in this shell or in another process on this machine (`mcshell serve`). With no session waiting or running, it waits on a terminal for the first one (q or Ctrl+C leaves); elsewhere it writes a NoMulticastSession error. Ctrl+C stops watching (the sessions go on).',
+    'Watches the given sessions, or every waiting and running one, printing a progress line per session at each interval on a terminal; then outputs their final state. The DP may run in this shell or in another process on this machine (`mcshell serve`); -DistributionPoint follows the sessions of several DPs of the site at once (* = every Online one), through each one’s event stream. With no session waiting or running, it waits on a terminal for the first one (q or Ctrl+C leaves); elsewhere it writes a NoMulticastSession error. Ctrl+C stops watching (the sessions go on).',
   parameters: {
     Id: { type: 'string[]', position: 0, pipeline: 'property', complete: completeSessions, description: 'Sessions to watch (default: all waiting and running ones).' },
     Interval: { type: 'number', default: 1, validate: { range: [0.1, 60] }, description: 'Seconds between progress lines.' },
+    DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
   outputType: { name: 'MulticastSession', view: SESSION_VIEW },
   examples: [
@@ -19,7 +21,7 @@ export default defineCmdlet({
   ],
   async *process(params, ctx) {
     const sessions = await engine(ctx, async (store) => {
-      const dp = await requireDP(store);
+      const dp = await chooseDP(ctx, store, params.DistributionPoint);
       const { isActive } = await import('../../src/engine/dp/dp-control.js');
       const ids = params.Id?.length ? await Promise.all(params.Id.map(async (id) => (await dp.getSession(id)).id)) : (await dp.listSessions()).filter(isActive).map((session) => session.id);
       if (ids.length === 0 && !ctx.host.isTerminal) {

@@ -167,8 +167,9 @@ test('frames of a session progressing to completion, with a failing client', asy
   assert.match(final, /pc-03 .* failed/);
 });
 
-const panel = (id: string, clients: number): SessionPanel => ({
+const panel = (id: string, clients: number, distributionPoint: string | null = null): SessionPanel => ({
   id,
+  distributionPoint,
   state: 'Running',
   status: null,
   image: 'win11',
@@ -182,6 +183,16 @@ const panel = (id: string, clients: number): SessionPanel => ({
   etaSeconds: 10,
   overhead: null,
   clients: Array.from({ length: clients }, (_, i) => ({ id: `d${i}`, name: `pc-${i}`, address: `10.0.0.${i}`, state: i % 5 === 0 ? 'done' : 'receiving', percent: 50, rateBps: 1e7, lossPercent: 0.5, message: '' })),
+});
+
+test('sessions of several DPs each name their DP', (t) => {
+  const view = render(<SessionDashboard sessions={[panel('MC0001', 1, 'DP-EAST'), panel('MC0002', 1, 'DP-WEST')]} rows={20} columns={100} interactive={false} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /MC0001 on DP-EAST Running win11/);
+  assert.match(view.lastFrame()!, /MC0002 on DP-WEST Running win11/);
+  const local = render(<SessionDashboard sessions={[panel('MC0003', 1)]} rows={20} columns={100} interactive={false} />);
+  t.after(() => local.unmount());
+  assert.match(local.lastFrame()!, /MC0003 Running win11/);
 });
 
 test('the live area never grows taller than the terminal: rows beyond are summarised, sessions too', async (t) => {

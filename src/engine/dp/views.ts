@@ -22,6 +22,8 @@ export interface SessionView {
   RequestedAt: string;
   StartedAt: string | null;
   EndedAt: string | null;
+  /** The DP that runs it, when sessions of several DPs are listed (-DistributionPoint). */
+  DistributionPoint?: string;
 }
 
 export interface ClientView {
@@ -35,6 +37,8 @@ export interface ClientView {
   LossPercent: number | null;
   Message: string;
   UpdatedAt: string;
+  /** The DP whose session it is in, when sessions of several DPs are listed (-DistributionPoint). */
+  DistributionPoint?: string;
 }
 
 const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
@@ -68,8 +72,11 @@ export function sessionView(session: MulticastSession): SessionView {
     RequestedAt: new Date(session.requestedAt).toISOString(),
     StartedAt: iso(session.startedAt),
     EndedAt: iso(session.endedAt),
+    ...byDP(session),
   };
 }
+
+const byDP = (session: MulticastSession) => (session.distributionPoint === undefined ? {} : { DistributionPoint: session.distributionPoint });
 
 /** A client's loss in percent, to one decimal. */
 export function lossPercent(client: SessionClient): number | null {
@@ -87,5 +94,6 @@ export function clientView(session: MulticastSession, client: SessionClient): Cl
     LossPercent: lossPercent(client),
     Message: client.message,
     UpdatedAt: new Date(client.updatedAt).toISOString(),
+    ...byDP(session),
   };
 }

@@ -1,0 +1,167 @@
+// Remote administration: a shell on any machine that has the site and an admin key watches and
+// controls the sessions of the site's DPs through their control endpoints (the admin routes under
+// /v1/admin/, see control.ts), pinning each DP's certificate by the fingerprint of its site
+// record: the key is never sent to anyone else. Fleet joins the DPs into one DPControl, so the
+// session cmdlets and the dashboard follow several DPs as they follow one.
+import { request, type Agent } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { DPConnection, ClientError } from '../client/connection.js';
+import { EngineError } from '../errors.js';
+import type { DistributionPointRecord } from '../site/model.js';
+import { RemoteDP, type AdminChannel, type DPInfo } from './admin-client.js';
+import type { DPControl, SessionChange } from './dp-control.js';
+import type { MulticastSession, SessionClient } from './sessions.js';
+
+/**
+ * Silence after which a DP counts as Offline. Stands in for the fleet part's `isOnline` and its
+ * timeout (site/distribution-points.ts) until the branches meet.
+ */
+const HEARTBEAT_TIMEOUT_MS = 90_000;
+export const isOnline = (record: DistributionPointRecord, now: number): boolean => record.lastHeartbeatAt !== null && now - Date.parse(record.lastHeartbeatAt) <= HEARTBEAT_TIMEOUT_MS;
+
+/** A DP's control endpoint over HTTPS pinned to its record's certificate, presenting an admin key. */
+export class PinnedChannel implements AdminChannel {
+  readonly where: string;
+  private readonly connection: DPConnection;
+  private agent: Promise<Agent> | null = null;
+
+  constructor(
+    record: DistributionPointRecord & { controlEndpoint: string; certificateFingerprint: string },
+    private readonly key: string,
+  ) {
+    this.where = `${record.name} at ${record.controlEndpoint}`;
+    this.connection = new DPConnection(record.controlEndpoint, { fingerprint: record.certificateFingerprint }, null);
+  }
+
+  async send(method: string, path: string, body: string | undefined, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<IncomingMessage> {
+    // The certificate is checked before anything is sent: a DP that presents another is refused, key unsent.
+    this.agent ??= this.connection.pinnedAgent();
+    let agent: Agent;
+    try {
+      agent = await this.agent;
+    } catch (error) {
+      this.agent = null;
+      throw refusedOrUnreachable(this.where, error);
+    }
+    const url = new URL(`https://${this.connection.base}`);
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname.replace(/^\[|\]$/g, ''),
+          port: Number(url.port),
+          method,
+          path: `/v1/admin/${path.replace(/^\/v1\//, '')}`,
+          agent,
+          ...(options.signal ? { signal: options.signal } : {}),
+          headers: { authorization: `Bearer ${this.key}`, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+        },
+        resolve,
+      );
+      if (options.timeoutMs) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs! / 1000} s`)));
+      req.on('error', (error: NodeJS.ErrnoException) => reject(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code ?? '') ? mismatch(this.where, error.code!) : error));
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.connection.close();
+  }
+}
+
+function mismatch(where: string, detail: string): EngineError {
+  return new EngineError('CertificateMismatch', 'InvalidOperation', `The distribution point ${where} presented a certificate other than the one its site record pins (${detail}): not that DP, or someone in between; nothing was sent to it.`, where);
+}
+
+function refusedOrUnreachable(where: string, error: unknown): Error {
+  if (error instanceof ClientError && error.id === 'CertificateMismatch') return mismatch(where, error.message);
+  return error as Error;
+}
+
+/** The DP of `record` over its control endpoint, answering as the admin key's holder. */
+export async function reachRemoteDP(record: DistributionPointRecord, key: string): Promise<RemoteDP> {
+  if (!record.controlEndpoint || !record.certificateFingerprint) {
+    throw new EngineError('DPNotServing', 'ResourceUnavailable', `The distribution point ${record.name} has not served yet: its site record has no control endpoint or certificate.`, record.name);
+  }
+  const channel = new PinnedChannel({ ...record, controlEndpoint: record.controlEndpoint, certificateFingerprint: record.certificateFingerprint }, key);
+  // What the DP says about itself: also proves the key before any session is touched.
+  const info = await new RemoteDP(channel, { pid: 0, site: '', endpoint: record.controlEndpoint, interface: '' }).send<DPInfo>('GET', '/v1/dp');
+  return new RemoteDP(channel, info);
+}
+
+/** A DP of the fleet by its site name. */
+export interface NamedDP {
+  name: string;
+  dp: DPControl;
+}
+
+/**
+ * Several DPs as one: sessions carry the name of the DP that runs them, each command goes to the
+ * DP that runs its session, and the change feed is all the DPs' feeds together (`closed` once
+ * every one has ended). Session ids are the site's, so unique across its DPs.
+ */
+export class Fleet implements DPControl {
+  /** Which DP runs a session, learnt from lists and the feeds. */
+  private readonly owners = new Map<string, NamedDP>();
+
+  constructor(readonly members: readonly NamedDP[]) {}
+
+  async listSessions(): Promise<MulticastSession[]> {
+    const lists = await Promise.all(this.members.map(async (member) => (await member.dp.listSessions()).map((session) => this.tag(member, session))));
+    return lists.flat();
+  }
+
+  async getSession(id: string): Promise<MulticastSession> {
+    const member = await this.ownerOf(id);
+    return this.tag(member, await member.dp.getSession(id));
+  }
+
+  async startSession(image: string): Promise<MulticastSession> {
+    if (this.members.length !== 1) {
+      throw new EngineError('AmbiguousDistributionPoint', 'InvalidArgument', `Start a session on one distribution point at a time; ${this.members.length} are selected (${this.names()}).`);
+    }
+    return this.tag(this.members[0]!, await this.members[0]!.dp.startSession(image));
+  }
+
+  async stopSession(id: string): Promise<MulticastSession> {
+    const member = await this.ownerOf(id);
+    return this.tag(member, await member.dp.stopSession(id));
+  }
+
+  async disconnectClient(sessionId: string, client: string, force: boolean): Promise<{ session: MulticastSession; client: SessionClient }> {
+    const member = await this.ownerOf(sessionId);
+    const result = await member.dp.disconnectClient(sessionId, client, force);
+    return { session: this.tag(member, result.session), client: result.client };
+  }
+
+  onChange(listener: (change: SessionChange, sessionId: string | null) => void): () => void {
+    let open = this.members.length;
+    const stops = this.members.map((member) =>
+      member.dp.onChange((change, sessionId) => {
+        if (change === 'closed') {
+          if (--open === 0) listener('closed', null);
+          return;
+        }
+        if (sessionId !== null) this.owners.set(sessionId, member);
+        listener(change, sessionId);
+      }),
+    );
+    return () => stops.forEach((stop) => stop());
+  }
+
+  private tag(member: NamedDP, session: MulticastSession): MulticastSession {
+    this.owners.set(session.id, member);
+    return { ...session, distributionPoint: member.name };
+  }
+
+  private async ownerOf(id: string): Promise<NamedDP> {
+    const wanted = id.trim().toUpperCase();
+    if (!this.owners.has(wanted)) await this.listSessions();
+    const member = this.owners.get(wanted);
+    if (!member) throw new EngineError('SessionNotFound', 'ObjectNotFound', `No multicast session '${id}' on the distribution points ${this.names() || '(none reached)'}.`, id);
+    return member;
+  }
+
+  private names(): string {
+    return this.members.map((member) => member.name).join(', ');
+  }
+}
