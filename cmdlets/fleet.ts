@@ -48,7 +48,8 @@ async function reachFleet(ctx: CmdletContext<unknown>, store: SiteStore, pattern
         return { name: record.name, dp: await reachRemoteDP(record, key) };
       } catch (error) {
         if (!(error instanceof EngineError)) throw error;
-        if (error.id === 'DPUnreachable' || error.id === 'DPNotServing') ctx.writeWarning(`Distribution point ${record.name} cannot be reached: ${error.message}`);
+        // Both messages name the DP.
+        if (error.id === 'DPUnreachable' || error.id === 'DPNotServing') ctx.writeWarning(error.message);
         else ctx.writeError({ id: error.id, category: error.category, message: `Distribution point ${record.name}: ${error.message}`, target: record.name });
         return null;
       }

@@ -32,7 +32,7 @@ interface Answer {
  * record, with an admin key (remote-admin.ts).
  */
 export interface AdminChannel {
-  /** Where the DP is, for messages: its socket path or `DP-EAST at host:port`. */
+  /** Where the DP is, for messages: its socket path or `DP-EAST (host:port)`. */
   readonly where: string;
   /** Sends one request for `path` (/v1/…); resolves with the response once it begins. */
   send(method: string, path: string, body: string | undefined, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<IncomingMessage>;

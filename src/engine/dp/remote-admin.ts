@@ -29,7 +29,7 @@ export class PinnedChannel implements AdminChannel {
     record: DistributionPointRecord & { controlEndpoint: string; certificateFingerprint: string },
     private readonly key: string,
   ) {
-    this.where = `${record.name} at ${record.controlEndpoint}`;
+    this.where = `${record.name} (${record.controlEndpoint})`;
     this.connection = new DPConnection(record.controlEndpoint, { fingerprint: record.certificateFingerprint }, null);
   }
 
@@ -74,6 +74,8 @@ function mismatch(where: string, detail: string): EngineError {
 
 function refusedOrUnreachable(where: string, error: unknown): Error {
   if (error instanceof ClientError && error.id === 'CertificateMismatch') return mismatch(where, error.message);
+  // "cannot reach the DP at host:port: connect ECONNREFUSED …": the cause, where is said already.
+  if (error instanceof ClientError) return new Error(error.message.replace(/^cannot reach the DP at \S+: /, ''));
   return error as Error;
 }
 
