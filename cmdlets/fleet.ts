@@ -5,6 +5,7 @@ import type { CmdletContext } from '../src/runtime/cmdlet.js';
 import { isWildcard, matchesWildcard } from '../src/runtime/wildcard.js';
 import type { SiteStore } from '../src/engine/site/store.js';
 import type { DPControl } from '../src/engine/dp/dp-control.js';
+import type { MulticastSession } from '../src/engine/dp/sessions.js';
 import { requireDP } from './engine.js';
 
 /** The -DistributionPoint parameter, the same on every session cmdlet. */
@@ -56,4 +57,18 @@ async function reachFleet(ctx: CmdletContext<unknown>, store: SiteStore, pattern
     }),
   );
   return new Fleet(reached.filter((member) => member !== null));
+}
+
+/** Start-MulticastSession: the image's session on the DP, or on each DP -DistributionPoint chose (a DP that fails is an error naming it). */
+export async function startOnEach(ctx: CmdletContext<unknown>, dp: DPControl, image: string): Promise<MulticastSession[]> {
+  const { Fleet } = await import('../src/engine/dp/remote-admin.js');
+  if (!(dp instanceof Fleet)) return [await dp.startSession(image)];
+  const { EngineError } = await import('../src/engine/errors.js');
+  const started: MulticastSession[] = [];
+  for (const result of await dp.startSessions(image)) {
+    if ('session' in result) started.push(result.session);
+    else if (result.error instanceof EngineError) ctx.writeError({ id: result.error.id, category: result.error.category, message: `Distribution point ${result.name}: ${result.error.message}`, target: result.name });
+    else throw result.error;
+  }
+  return started;
 }

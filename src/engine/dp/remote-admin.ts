@@ -119,9 +119,21 @@ export class Fleet implements DPControl {
 
   async startSession(image: string): Promise<MulticastSession> {
     if (this.members.length !== 1) {
-      throw new EngineError('AmbiguousDistributionPoint', 'InvalidArgument', `Start a session on one distribution point at a time; ${this.members.length} are selected (${this.names()}).`);
+      throw new EngineError('AmbiguousDistributionPoint', 'InvalidArgument', `One session of one distribution point was asked for, but ${this.members.length} are selected (${this.names() || 'none reached'}).`);
     }
     return this.tag(this.members[0]!, await this.members[0]!.dp.startSession(image));
+  }
+
+  /** The image's session started now on every DP; one that fails does not keep the others from starting. */
+  async startSessions(image: string): Promise<({ name: string; session: MulticastSession } | { name: string; error: unknown })[]> {
+    return Promise.all(
+      this.members.map((member) =>
+        member.dp.startSession(image).then(
+          (session) => ({ name: member.name, session: this.tag(member, session) }),
+          (error: unknown) => ({ name: member.name, error }),
+        ),
+      ),
+    );
   }
 
   async stopSession(id: string): Promise<MulticastSession> {

@@ -107,6 +107,14 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
     ['DP-WEST', 'Stopped'],
   ]);
 
+  // Starting an image's session on every DP: one each.
+  const started = await mcshell(site, key, 'Start-MulticastSession Win11 -DistributionPoint * -Confirm:$false');
+  assert.equal(started.status, 0, started.stderr);
+  assert.deepEqual(started.objects.map((session) => session.DistributionPoint).sort(), ['DP-EAST', 'DP-WEST']);
+  for (const [dp, session] of [[east, started.objects.find((s) => s.DistributionPoint === 'DP-EAST')], [west, started.objects.find((s) => s.DistributionPoint === 'DP-WEST')]] as const) {
+    assert.ok(dp.sessions.list().some((own) => own.id === session!.Id && own.manualStart), `${String(session!.Id)} runs on its DP`);
+  }
+
   // A key the site does not know, then alice's once revoked: every DP refuses it.
   const forged = await mcshell(site, `ADM00001.${'A'.repeat(43)}`, 'Get-MulticastSession -DistributionPoint DP-EAST');
   assert.notEqual(forged.status, 0);
@@ -122,6 +130,15 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
       [401, 'AdminCredentialRefused', '/v1/admin/dp'],
     ],
   );
+
+  // Failed attempts are limited per address (here one a second, bursts of two); an admin's own requests are not.
+  const strict = new DPService(store, { port: 0, adminSocket: join(lab.dir, 'dp-strict.sock'), requestsPerSecond: 1 });
+  await strict.start();
+  t.after(() => strict.stop());
+  const { key: bob } = await newAdminCredential(store, 'bob');
+  const attempt = (credential: string) => Promise.all(Array.from({ length: 5 }, () => rawRequest(strict.endpoint, 'GET', '/v1/admin/sessions', { credential })));
+  assert.ok((await attempt(`ADM00002.${'B'.repeat(43)}`)).some((answer) => answer.status === 429));
+  assert.deepEqual((await attempt(bob)).map((answer) => answer.status), [200, 200, 200, 200, 200]);
 
   // A record whose fingerprint is not the DP's certificate: the shell sends nothing, so the
   // revoked key, which the DP would refuse and log, never reaches it.
