@@ -9,7 +9,7 @@ import { DPConnection, ClientError } from '../client/connection.js';
 import { EngineError } from '../errors.js';
 import type { DistributionPointRecord } from '../site/model.js';
 import { RemoteDP, type AdminChannel, type DPInfo } from './admin-client.js';
-import type { DPControl, SessionChange } from './dp-control.js';
+import { isActive, type DPControl, type SessionChange } from './dp-control.js';
 import type { MulticastSession, SessionClient } from './sessions.js';
 
 /**
@@ -99,22 +99,45 @@ export interface NamedDP {
 /**
  * Several DPs as one: sessions carry the name of the DP that runs them, each command goes to the
  * DP that runs its session, and the change feed is all the DPs' feeds together (`closed` once
- * every one has ended). Session ids are the site's, so unique across its DPs.
+ * every one has ended). Session ids are the site's, so unique across its DPs. A DP that stops
+ * answering does not end the others' watch: its sessions are shown as last seen, Failed, with
+ * the reason (the fleet marks them failed in the site too when the DP misses its heartbeats).
  */
 export class Fleet implements DPControl {
   /** Which DP runs a session, learnt from lists and the feeds. */
   private readonly owners = new Map<string, NamedDP>();
+  /** Each session as last seen, for when its DP stops answering. */
+  private readonly lastSeen = new Map<string, MulticastSession>();
+  /** DPs that stopped answering (their feed ended, or a request found nobody), and since when. */
+  private readonly lost = new Map<NamedDP, number>();
 
   constructor(readonly members: readonly NamedDP[]) {}
 
   async listSessions(): Promise<MulticastSession[]> {
-    const lists = await Promise.all(this.members.map(async (member) => (await member.dp.listSessions()).map((session) => this.tag(member, session))));
+    const lists = await Promise.all(
+      this.members.map(async (member) => {
+        try {
+          return (await member.dp.listSessions()).map((session) => this.tag(member, session));
+        } catch (error) {
+          this.loseIfUnreachable(member, error);
+          return [...this.lastSeen.values()].filter((session) => this.owners.get(session.id) === member).map((session) => this.asLost(member, session));
+        }
+      }),
+    );
     return lists.flat();
   }
 
   async getSession(id: string): Promise<MulticastSession> {
     const member = await this.ownerOf(id);
-    return this.tag(member, await member.dp.getSession(id));
+    const last = this.lastSeen.get(id.trim().toUpperCase());
+    if (this.lost.has(member) && last) return this.asLost(member, last);
+    try {
+      return this.tag(member, await member.dp.getSession(id));
+    } catch (error) {
+      this.loseIfUnreachable(member, error);
+      if (!last) throw error;
+      return this.asLost(member, last);
+    }
   }
 
   async startSession(image: string): Promise<MulticastSession> {
@@ -152,6 +175,9 @@ export class Fleet implements DPControl {
     const stops = this.members.map((member) =>
       member.dp.onChange((change, sessionId) => {
         if (change === 'closed') {
+          this.lose(member);
+          // Its sessions are over as far as a watch goes: they will not change any more.
+          for (const session of this.lastSeen.values()) if (this.owners.get(session.id) === member && isActive(session)) listener('ended', session.id);
           if (--open === 0) listener('closed', null);
           return;
         }
@@ -164,7 +190,26 @@ export class Fleet implements DPControl {
 
   private tag(member: NamedDP, session: MulticastSession): MulticastSession {
     this.owners.set(session.id, member);
-    return { ...session, distributionPoint: member.name };
+    this.lost.delete(member);
+    const tagged = { ...session, distributionPoint: member.name };
+    this.lastSeen.set(session.id, tagged);
+    return tagged;
+  }
+
+  private lose(member: NamedDP): void {
+    if (!this.lost.has(member)) this.lost.set(member, Date.now());
+  }
+
+  private loseIfUnreachable(member: NamedDP, error: unknown): void {
+    if (!(error instanceof EngineError && error.id === 'DPUnreachable')) throw error;
+    this.lose(member);
+  }
+
+  /** A session of a DP that stopped answering, as last seen: an active one as Failed, saying why. */
+  private asLost(member: NamedDP, session: MulticastSession): MulticastSession {
+    const since = this.lost.get(member) ?? Date.now();
+    const lost = `${member.name} stopped answering at ${new Date(since).toISOString()}; last seen ${session.state}`;
+    return isActive(session) ? { ...session, state: 'Failed', endedAt: since, lostContact: lost } : { ...session, lostContact: lost };
   }
 
   private async ownerOf(id: string): Promise<NamedDP> {

@@ -58,6 +58,8 @@ export interface MulticastSession {
   waitingFor: { clients: number; startsBy: number } | null;
   /** The DP that runs it, when sessions of several DPs are shown together (remote-admin.ts). */
   distributionPoint?: string;
+  /** Why it is shown as last seen: its DP stopped answering the admin shell (remote-admin.ts). */
+  lostContact?: string;
 }
 
 export interface SessionsOptions {

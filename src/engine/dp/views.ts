@@ -15,7 +15,7 @@ export interface SessionView {
   RateMbps: number | null;
   WireRatio: number | null;
   StartReason: string | null;
-  /** A waiting scheduled session: what it waits for and until when ("waiting for 1 more client; starts by 19:42 at the latest"). */
+  /** A waiting scheduled session: what it waits for and until when ("waiting for 1 more client; starts by 19:42 at the latest"); or why a session of another DP is shown as last seen. */
   Status: string | null;
   /** When a waiting scheduled session starts at the latest. */
   StartsBy: string | null;
@@ -67,7 +67,7 @@ export function sessionView(session: MulticastSession): SessionView {
     RateMbps: progress && session.state === 'Running' ? Math.round(progress.rateBitsPerSecond / 1e4) / 100 : null,
     WireRatio: session.summary ? Math.round(session.summary.wireRatio * 1000) / 1000 : null,
     StartReason: session.startReason,
-    Status: session.state === 'Waiting' && session.waitingFor ? waitingText(session.waitingFor.clients, session.waitingFor.startsBy) : null,
+    Status: session.lostContact ?? (session.state === 'Waiting' && session.waitingFor ? waitingText(session.waitingFor.clients, session.waitingFor.startsBy) : null),
     StartsBy: session.state === 'Waiting' ? iso(session.waitingFor?.startsBy ?? null) : null,
     RequestedAt: new Date(session.requestedAt).toISOString(),
     StartedAt: iso(session.startedAt),

@@ -1,8 +1,9 @@
 // Remote administration (issue 19): an admin shell reaches the site's DPs over their pinned HTTPS
-// control endpoints with an admin key. Two real DPs and one that has stopped, all of one file-store
-// site: until a DP's local home is apart from the site (the site-store part), they share the site
-// home, each with its own admin socket away from dp.sock, so the admin shell (`mcshell -c`, the
-// real binary) can reach them only over HTTPS.
+// control endpoints with an admin key. Three DPs of one file-store site: DP-EAST in this process,
+// DP-WEST a `mcshell serve` process (killed mid-watch), DP-SOUTH stopped before anyone asks.
+// Until a DP's local home is apart from the site (the site-store part), they share the site home;
+// the in-process ones keep their admin sockets away from dp.sock, so the admin shell (`mcshell -c`,
+// the real binary) reaches DP-WEST's socket without -DistributionPoint and every DP over HTTPS with it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
@@ -32,35 +33,51 @@ function mcshell(site: string, key: string, command: string): Promise<Run> {
   });
 }
 
+/** `mcshell serve` of the site on a free port: the process and its control endpoint. */
+function serve(site: string): Promise<{ process: ReturnType<typeof spawn>; endpoint: string; fingerprint: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--site', site, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const event = JSON.parse(line) as { event: string; port?: number; fingerprint?: string };
+      if (event.event === 'listening') resolve({ process: child, endpoint: `127.0.0.1:${event.port}`, fingerprint: event.fingerprint! });
+    });
+    child.once('exit', (code) => reject(new Error(`mcshell serve exited ${code}`)));
+  });
+}
+
 test('an admin shell lists, watches, disconnects from and stops the sessions of several DPs; a bad or revoked key is refused', async (t) => {
   // Scheduled sessions that wait for five clients (or ten minutes): they stay open while the test acts on them.
   const lab = await makeLab({ devices: 3, dp: { scheduled: { enabled: true, startDelayMinutes: 10, minimumSessionSize: 5 } } });
   const { store } = lab;
+  const site = store.home;
   const refusals: RefusalEvent[] = [];
-  const names = ['DP-EAST', 'DP-WEST', 'DP-SOUTH'];
-  const dps = names.map((_, i) => new DPService(store, { port: 0, adminSocket: join(lab.dir, `dp-${i}.sock`), onRefused: (event) => refusals.push(event) }));
-  for (const dp of dps) await dp.start();
-  t.after(() => Promise.all(dps.map((dp) => dp.stop())));
-  const [east, west, south] = dps as [DPService, DPService, DPService];
+  const east = new DPService(store, { port: 0, adminSocket: join(lab.dir, 'east.sock'), onRefused: (event) => refusals.push(event) });
+  const south = new DPService(store, { port: 0, adminSocket: join(lab.dir, 'south.sock') });
+  await east.start();
+  await south.start();
+  t.after(() => east.stop());
+  const west = await serve(site);
+  t.after(() => void west.process.kill('SIGKILL'));
   // The DP records the fleet part writes when a DP registers and heartbeats.
   const { signingPublicKey } = await siteIdentity(store);
   const now = new Date().toISOString();
-  const records = await Promise.all(
-    dps.map(async (dp, i) => ({ name: names[i]!, description: '', controlEndpoint: dp.endpoint, certificateFingerprint: await dp.fingerprint(), signingPublicKey, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now })),
-  );
+  const record = (name: string, controlEndpoint: string, certificateFingerprint: string) => ({ name, description: '', controlEndpoint, certificateFingerprint, signingPublicKey, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now });
+  const records = [record('DP-EAST', east.endpoint, await east.fingerprint()), record('DP-WEST', west.endpoint, west.fingerprint), record('DP-SOUTH', south.endpoint, await south.fingerprint())];
   await store.update((site) => void site.distributionPoints.push(...records));
   // DP-SOUTH stops without a word: its record still says Online, but nothing answers.
   await south.stop();
 
   const credentials = await enrollDevices(store, east.endpoint, lab.devices);
-  const ask = (dp: DPService, device: string) =>
-    rawRequest(dp.endpoint, 'POST', '/v1/content', { credential: credentials.get(device)!.credential, body: JSON.stringify({ deploymentId: 'DEP001', imageId: lab.image.id }) });
-  for (const [dp, device] of [[east, 'lab-01'], [east, 'lab-02'], [west, 'lab-03']] as const) assert.equal((await ask(dp, device)).status, 200);
+  const ask = (endpoint: string, device: string) =>
+    rawRequest(endpoint, 'POST', '/v1/content', { credential: credentials.get(device)!.credential, body: JSON.stringify({ deploymentId: 'DEP001', imageId: lab.image.id }) });
+  for (const [endpoint, device] of [[east.endpoint, 'lab-01'], [east.endpoint, 'lab-02'], [west.endpoint, 'lab-03']] as const) assert.equal((await ask(endpoint, device)).status, 200);
   const [eastSession] = east.sessions.list();
-  const [westSession] = west.sessions.list();
-
   const { key } = await newAdminCredential(store, 'alice');
-  const site = store.home;
+  // Without -DistributionPoint the shell uses the DP of its machine's site home, as before: DP-WEST's socket.
+  const local = await mcshell(site, '', 'Get-MulticastSession');
+  assert.equal(local.objects.length, 1, local.stderr);
+  assert.equal(local.objects[0]!.DistributionPoint, undefined);
+  const westSession = local.objects[0]!.Id as string;
 
   // Every Online DP's sessions, each tagged with its DP; the silent DP is a warning, not a failure.
   const listed = await mcshell(site, key, 'Get-MulticastSession -DistributionPoint *');
@@ -69,53 +86,52 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
     listed.objects.map((session) => [session.DistributionPoint, session.Id, session.Clients]).sort(),
     [
       ['DP-EAST', eastSession!.id, 2],
-      ['DP-WEST', westSession!.id, 1],
+      ['DP-WEST', westSession, 1],
     ],
   );
   assert.match(listed.stderr, /The distribution point at DP-SOUTH \(127\.0\.0\.1:\d+\) does not answer \(connect ECONNREFUSED/);
   const clients = await mcshell(site, key, 'Get-MulticastClient -DistributionPoint DP-W*');
   assert.deepEqual(clients.objects.map((client) => [client.DistributionPoint, client.Name]), [['DP-WEST', 'lab-03']]);
 
-  // Without -DistributionPoint the shell looks for a DP of its own machine's site home, as before: none there.
-  assert.deepEqual((await mcshell(site, key, 'Get-MulticastSession')).objects, []);
-
   const disconnected = await mcshell(site, key, `Disconnect-MulticastClient -SessionId ${eastSession!.id} lab-01 -DistributionPoint * -Confirm:$false -PassThru`);
   assert.equal(disconnected.status, 0, disconnected.stderr);
   assert.equal(east.sessions.get(eastSession!.id).clients.get('DEV001')?.state, 'Disconnected');
 
-  const stopped = await mcshell(site, key, `Stop-MulticastSession ${westSession!.id} -DistributionPoint DP-WEST -Force -PassThru`);
+  const stopped = await mcshell(site, key, `Stop-MulticastSession ${westSession} -DistributionPoint DP-WEST -Force -PassThru`);
   assert.equal(stopped.status, 0, stopped.stderr);
   assert.deepEqual([stopped.objects[0]?.State, stopped.objects[0]?.DistributionPoint], ['Stopped', 'DP-WEST']);
-  assert.equal(west.sessions.get(westSession!.id).state, 'Stopped');
+  assert.equal((await mcshell(site, '', 'Get-MulticastSession')).objects.find((session) => session.Id === westSession)?.State, 'Stopped');
 
-  // A watch of both DPs follows their event streams: it ends when the sessions on both end. The
-  // interval is long, so only the DPs' events end its waits.
-  assert.equal((await ask(west, 'lab-03')).status, 200);
-  const westNext = west.sessions.list().find((session) => session.state === 'Waiting')!;
-  const feeds = () => east.sessions.listenerCount('ended') + west.sessions.listenerCount('ended');
+  // A watch of both DPs follows their event streams; the interval is long, so only events end its
+  // waits. DP-EAST's session is stopped and DP-WEST is killed: the watch ends, showing DP-WEST's
+  // session as last seen, Failed, with the reason.
+  assert.equal((await ask(west.endpoint, 'lab-03')).status, 200);
+  const westNext = (await mcshell(site, '', 'Get-MulticastSession')).objects.find((session) => session.State === 'Waiting')!.Id as string;
+  const feeds = () => east.sessions.listenerCount('ended');
   const before = feeds();
-  const watch = spawn(process.execPath, [bin, '--site', site, '-c', `Watch-MulticastSession ${eastSession!.id},${westNext.id} -DistributionPoint * -Interval 60`], { env: { ...process.env, MCSHELL_ADMIN_KEY: key }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const watch = spawn(process.execPath, [bin, '--site', site, '-c', `Watch-MulticastSession ${eastSession!.id},${westNext} -DistributionPoint * -Interval 60`], { env: { ...process.env, MCSHELL_ADMIN_KEY: key }, stdio: ['ignore', 'pipe', 'ignore'] });
   t.after(() => void watch.kill('SIGKILL'));
   const watched: Record<string, unknown>[] = [];
   createInterface({ input: watch.stdout! }).on('line', (line) => watched.push(JSON.parse(line) as Record<string, unknown>));
   const exited = new Promise<number | null>((resolve) => watch.once('exit', resolve));
-  while (feeds() < before + 2) await new Promise((resolve) => setTimeout(resolve, 50));
-  await Promise.all([east.stopSession(eastSession!.id), west.stopSession(westNext.id)]);
+  while (feeds() === before) await new Promise((resolve) => setTimeout(resolve, 50));
+  west.process.kill('SIGKILL');
+  await east.stopSession(eastSession!.id);
   assert.equal(await exited, 0);
-  assert.deepEqual(watched.map((session) => [session.DistributionPoint, session.State]).sort(), [
-    ['DP-EAST', 'Stopped'],
-    ['DP-WEST', 'Stopped'],
+  assert.deepEqual(watched.map((session) => [session.DistributionPoint, session.Id, session.State]).sort(), [
+    ['DP-EAST', eastSession!.id, 'Stopped'],
+    ['DP-WEST', westNext, 'Failed'],
   ]);
+  assert.match(String(watched.find((session) => session.Id === westNext)?.Status), /^DP-WEST stopped answering at .*; last seen Waiting$/);
 
-  // Starting an image's session on every DP: one each.
+  // Starting an image's session on every DP: one on each that answers.
   const started = await mcshell(site, key, 'Start-MulticastSession Win11 -DistributionPoint * -Confirm:$false');
   assert.equal(started.status, 0, started.stderr);
-  assert.deepEqual(started.objects.map((session) => session.DistributionPoint).sort(), ['DP-EAST', 'DP-WEST']);
-  for (const [dp, session] of [[east, started.objects.find((s) => s.DistributionPoint === 'DP-EAST')], [west, started.objects.find((s) => s.DistributionPoint === 'DP-WEST')]] as const) {
-    assert.ok(dp.sessions.list().some((own) => own.id === session!.Id && own.manualStart), `${String(session!.Id)} runs on its DP`);
-  }
+  assert.deepEqual(started.objects.map((session) => session.DistributionPoint), ['DP-EAST']);
+  assert.ok(east.sessions.list().some((own) => own.id === started.objects[0]!.Id && own.manualStart));
+  assert.match(started.stderr, /DP-WEST .* does not answer/);
 
-  // A key the site does not know, then alice's once revoked: every DP refuses it.
+  // A key the site does not know, then alice's once revoked: the DP refuses it.
   const forged = await mcshell(site, `ADM00001.${'A'.repeat(43)}`, 'Get-MulticastSession -DistributionPoint DP-EAST');
   assert.notEqual(forged.status, 0);
   assert.match(forged.stderr, /AdminCredentialRefused/);
