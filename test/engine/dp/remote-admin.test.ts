@@ -7,12 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DPService } from '../../../src/engine/dp/service.js';
 import type { RefusalEvent } from '../../../src/engine/dp/control.js';
-import { newAdminCredential, revokeAdminCredential } from '../../../src/engine/site/admin-credentials.js';
+import { newAdminCredential } from '../../../src/engine/site/admin-credentials.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { enrollDevices, makeLab, rawRequest } from './fixtures.js';
 
@@ -24,9 +25,11 @@ interface Run {
   objects: Record<string, unknown>[];
 }
 
-function mcshell(site: string, key: string, command: string): Promise<Run> {
+/** `mcshell -c command` on the site; `key` is the admin key, or the environment that says where it is. */
+function mcshell(site: string, key: string | Record<string, string>, command: string): Promise<Run> {
+  const env = { ...process.env, ...(typeof key === 'string' ? { MCSHELL_ADMIN_KEY: key } : key) };
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, '--site', site, '-c', command], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MCSHELL_ADMIN_KEY: key } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [bin, '--site', site, '-c', command], { encoding: 'utf8', timeout: 60_000, env }, (error, stdout, stderr) => {
       const objects = stdout.trim() ? stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) : [];
       resolve({ status: typeof error?.code === 'number' ? error.code : error ? -1 : 0, stderr, objects });
     });
@@ -72,7 +75,11 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
     rawRequest(endpoint, 'POST', '/v1/content', { credential: credentials.get(device)!.credential, body: JSON.stringify({ deploymentId: 'DEP001', imageId: lab.image.id }) });
   for (const [endpoint, device] of [[east.endpoint, 'lab-01'], [east.endpoint, 'lab-02'], [west.endpoint, 'lab-03']] as const) assert.equal((await ask(endpoint, device)).status, 200);
   const [eastSession] = east.sessions.list();
-  const { key } = await newAdminCredential(store, 'alice');
+  // The admin's key, in a file only its owner reads.
+  const keyFile = join(lab.dir, 'alice.key');
+  assert.equal((await mcshell(site, '', `New-AdminCredential alice -OutFile ${keyFile}`)).status, 0);
+  assert.equal((await stat(keyFile)).mode & 0o777, 0o600);
+  const key = (await readFile(keyFile, 'utf8')).trim();
   // Without -DistributionPoint the shell uses the DP of its machine's site home, as before: DP-WEST's socket.
   const local = await mcshell(site, '', 'Get-MulticastSession');
   assert.equal(local.objects.length, 1, local.stderr);
@@ -80,7 +87,7 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
   const westSession = local.objects[0]!.Id as string;
 
   // Every Online DP's sessions, each tagged with its DP; the silent DP is a warning, not a failure.
-  const listed = await mcshell(site, key, 'Get-MulticastSession -DistributionPoint *');
+  const listed = await mcshell(site, { MCSHELL_ADMIN_KEY_FILE: keyFile }, 'Get-MulticastSession -DistributionPoint *');
   assert.equal(listed.status, 0, listed.stderr);
   assert.deepEqual(
     listed.objects.map((session) => [session.DistributionPoint, session.Id, session.Clients]).sort(),
@@ -135,7 +142,7 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
   const forged = await mcshell(site, `ADM00001.${'A'.repeat(43)}`, 'Get-MulticastSession -DistributionPoint DP-EAST');
   assert.notEqual(forged.status, 0);
   assert.match(forged.stderr, /AdminCredentialRefused/);
-  await revokeAdminCredential(store, 'alice');
+  assert.equal((await mcshell(site, '', 'Revoke-AdminCredential alice -Force')).status, 0);
   const revoked = await mcshell(site, key, 'Get-MulticastSession -DistributionPoint DP-EAST');
   assert.match(revoked.stderr, /AdminCredentialRefused/);
   assert.deepEqual(revoked.objects, []);
