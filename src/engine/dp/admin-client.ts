@@ -148,13 +148,23 @@ export class RemoteDP implements DPControl {
     return () => abort.abort();
   }
 
-  async send<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const answer = await call(this.channel, method, path, body, REQUEST_TIMEOUT_MS);
-    if (answer.status >= 400) {
-      const { error } = answer.body as { error: { id: string; category?: EngineErrorCategory; message: string; target?: unknown } };
-      // The control endpoint's own refusals (a credential refused, too many attempts) carry no category.
-      throw new EngineError(error.id, error.category ?? (answer.status === 429 ? 'ResourceUnavailable' : 'InvalidOperation'), error.message, error.target);
-    }
-    return answer.body as T;
+  private send<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return ask<T>(this.channel, method, path, body);
   }
+}
+
+/** The DP `channel` reaches, once it has said who it is (which also proves a remote channel's key). */
+export async function connectDP(channel: AdminChannel): Promise<RemoteDP> {
+  return new RemoteDP(channel, await ask<DPInfo>(channel, 'GET', '/v1/dp'));
+}
+
+/** One admin request; the DP's error answer becomes its EngineError. */
+async function ask<T>(channel: AdminChannel, method: string, path: string, body?: unknown): Promise<T> {
+  const answer = await call(channel, method, path, body, REQUEST_TIMEOUT_MS);
+  if (answer.status >= 400) {
+    const { error } = answer.body as { error: { id: string; category?: EngineErrorCategory; message: string; target?: unknown } };
+    // The control endpoint's own refusals (a credential refused, too many attempts) carry no category.
+    throw new EngineError(error.id, error.category ?? (answer.status === 429 ? 'ResourceUnavailable' : 'InvalidOperation'), error.message, error.target);
+  }
+  return answer.body as T;
 }

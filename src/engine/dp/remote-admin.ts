@@ -5,10 +5,10 @@
 // session cmdlets and the dashboard follow several DPs as they follow one.
 import { request, type Agent } from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { DPConnection, ClientError } from '../client/connection.js';
+import { DPConnection, ClientError, parseServer } from '../client/connection.js';
 import { EngineError } from '../errors.js';
 import type { DistributionPointRecord } from '../site/model.js';
-import { RemoteDP, type AdminChannel, type DPInfo } from './admin-client.js';
+import { connectDP, type AdminChannel, type RemoteDP } from './admin-client.js';
 import { isActive, type DPControl, type SessionChange } from './dp-control.js';
 import type { MulticastSession, SessionClient } from './sessions.js';
 
@@ -22,6 +22,8 @@ export const isOnline = (record: DistributionPointRecord, now: number): boolean 
 /** A DP's control endpoint over HTTPS pinned to its record's certificate, presenting an admin key. */
 export class PinnedChannel implements AdminChannel {
   readonly where: string;
+  private readonly host: string;
+  private readonly port: number;
   private readonly connection: DPConnection;
   private agent: Promise<Agent> | null = null;
 
@@ -30,6 +32,7 @@ export class PinnedChannel implements AdminChannel {
     private readonly key: string,
   ) {
     this.where = `${record.name} (${record.controlEndpoint})`;
+    ({ host: this.host, port: this.port } = parseServer(record.controlEndpoint));
     this.connection = new DPConnection(record.controlEndpoint, { fingerprint: record.certificateFingerprint }, null);
   }
 
@@ -43,12 +46,11 @@ export class PinnedChannel implements AdminChannel {
       this.agent = null;
       throw refusedOrUnreachable(this.where, error);
     }
-    const url = new URL(`https://${this.connection.base}`);
     return new Promise<IncomingMessage>((resolve, reject) => {
       const req = request(
         {
-          host: url.hostname.replace(/^\[|\]$/g, ''),
-          port: Number(url.port),
+          host: this.host,
+          port: this.port,
           method,
           path: `/v1/admin/${path.replace(/^\/v1\//, '')}`,
           agent,
@@ -61,10 +63,6 @@ export class PinnedChannel implements AdminChannel {
       req.on('error', (error: NodeJS.ErrnoException) => reject(/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(error.code ?? '') ? mismatch(this.where, error.code!) : error));
       req.end(body);
     });
-  }
-
-  close(): void {
-    this.connection.close();
   }
 }
 
@@ -84,10 +82,13 @@ export async function reachRemoteDP(record: DistributionPointRecord, key: string
   if (!record.controlEndpoint || !record.certificateFingerprint) {
     throw new EngineError('DPNotServing', 'ResourceUnavailable', `The distribution point ${record.name} has not served yet: its site record has no control endpoint or certificate.`, record.name);
   }
-  const channel = new PinnedChannel({ ...record, controlEndpoint: record.controlEndpoint, certificateFingerprint: record.certificateFingerprint }, key);
-  // What the DP says about itself: also proves the key before any session is touched.
-  const info = await new RemoteDP(channel, { pid: 0, site: '', endpoint: record.controlEndpoint, interface: '' }).send<DPInfo>('GET', '/v1/dp');
-  return new RemoteDP(channel, info);
+  let channel: PinnedChannel;
+  try {
+    channel = new PinnedChannel({ ...record, controlEndpoint: record.controlEndpoint, certificateFingerprint: record.certificateFingerprint }, key);
+  } catch (error) {
+    throw new EngineError('DPNotServing', 'ResourceUnavailable', `The distribution point ${record.name} has no usable control endpoint in its site record: ${(error as Error).message}.`, record.name);
+  }
+  return connectDP(channel);
 }
 
 /** A DP of the fleet by its site name. */
