@@ -6,11 +6,12 @@ import { isWildcard, matchesWildcard } from '../src/runtime/wildcard.js';
 import type { SiteStore } from '../src/engine/site/store.js';
 import type { DPControl } from '../src/engine/dp/dp-control.js';
 import type { MulticastSession } from '../src/engine/dp/sessions.js';
-import { requireDP } from './engine.js';
+import { completeDistributionPoints, requireDP } from './engine.js';
 
 /** The -DistributionPoint parameter, the same on every session cmdlet. */
 export const DISTRIBUTION_POINT_PARAMETER = {
   type: 'string',
+  complete: completeDistributionPoints,
   description: "The site's DPs to act on, by name (wildcards allowed; * = every Online DP), reached over their control endpoints with this shell's admin key (MCSHELL_ADMIN_KEY, see New-AdminCredential). Default: the DP of this shell or machine.",
 } as const;
 

@@ -3,6 +3,7 @@
 // cmdlet that outputs that kind.
 import type { AdminCredentialRecord, BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
 import type { TokenState } from '../src/engine/site/enrollment.js';
+import { withTypeName } from '../src/runtime/values.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -197,3 +198,17 @@ export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', '
 export const ENROLLED_CLIENT_VIEW = { properties: ['Id', 'Device', 'MacAddress', 'Collections'] } as const;
 export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent', 'StartsBy'], layout: 'table' } as const;
 export const CLIENT_VIEW = { properties: ['SessionId', 'Name', 'Address', 'State', 'Percent'] } as const;
+
+/** Sessions and clients of several DPs (-DistributionPoint) are typed `<type>#DistributionPoint`, whose views lead with the DP. */
+const BY_DP = '#DistributionPoint';
+export const SESSION_OUTPUT = {
+  name: 'MulticastSession',
+  view: SESSION_VIEW,
+  variants: { [`MulticastSession${BY_DP}`]: { properties: ['DistributionPoint', ...SESSION_VIEW.properties.filter((name) => name !== 'Group' && name !== 'Port')], layout: 'table' } },
+} as const;
+export const CLIENT_OUTPUT = { name: 'MulticastClient', view: CLIENT_VIEW, variants: { [`MulticastClient${BY_DP}`]: { properties: ['DistributionPoint', ...CLIENT_VIEW.properties], layout: 'table' } } } as const;
+
+/** A session or client view of a DP of several (it has a DistributionPoint) gets the view that shows it. */
+export function shownWithDP<T extends { DistributionPoint?: string }>(row: T, output: { name: string }): T {
+  return row.DistributionPoint === undefined ? row : withTypeName(row, `${output.name}${BY_DP}`);
+}

@@ -1,6 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeSessions, engine, reachDP, selectByName } from '../engine.js';
-import { SESSION_VIEW } from '../objects.js';
+import { SESSION_OUTPUT, shownWithDP } from '../objects.js';
 import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
 
 export default defineCmdlet({
@@ -12,7 +12,7 @@ export default defineCmdlet({
     History: { type: 'switch', description: 'Finished sessions from the site history.' },
     DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
-  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  outputType: SESSION_OUTPUT,
   examples: [{ title: 'No session has run on a new site', code: '@(Get-MulticastSession -History).Count', output: [0] }],
   async *process(params, ctx) {
     const sessions = await engine(ctx, async (store) => {
@@ -38,7 +38,7 @@ export default defineCmdlet({
       const dp = params.DistributionPoint === undefined ? await reachDP(store) : await chooseDP(ctx, store, params.DistributionPoint);
       if (!dp) return [];
       const { sessionView } = await import('../../src/engine/dp/views.js');
-      return (await dp.listSessions()).map(sessionView);
+      return (await dp.listSessions()).map((session) => shownWithDP(sessionView(session), SESSION_OUTPUT));
     });
     if (sessions) yield* selectByName<{ Id: string }>(ctx, params.Id, sessions, (s) => [s.Id], { id: 'SessionNotFound', what: 'a multicast session with the id' });
   },

@@ -1,7 +1,7 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeImages, engine } from '../engine.js';
 import { chooseDP, DISTRIBUTION_POINT_PARAMETER, startOnEach } from '../fleet.js';
-import { SESSION_VIEW } from '../objects.js';
+import { SESSION_OUTPUT, shownWithDP } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
 export default defineCmdlet({
@@ -15,7 +15,7 @@ export default defineCmdlet({
     Wait: { type: 'switch', description: 'Wait until the session has ended, showing progress on a terminal.' },
     DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
-  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  outputType: SESSION_OUTPUT,
   examples: [{ title: 'The DP service must run first', code: 'Start-MulticastSession Win11', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(params.Image, 'Start multicast session'))) return;
@@ -27,6 +27,6 @@ export default defineCmdlet({
       return Promise.all(started.map((one) => dp.getSession(one.id)));
     });
     const { sessionView } = await import('../../src/engine/dp/views.js');
-    for (const session of sessions ?? []) yield sessionView(session);
+    for (const session of sessions ?? []) yield shownWithDP(sessionView(session), SESSION_OUTPUT);
   },
 });

@@ -1,7 +1,7 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeSessions, engine } from '../engine.js';
 import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
-import { SESSION_VIEW } from '../objects.js';
+import { SESSION_OUTPUT, shownWithDP } from '../objects.js';
 
 export default defineCmdlet({
   name: 'Stop-MulticastSession',
@@ -14,7 +14,7 @@ export default defineCmdlet({
     PassThru: { type: 'switch', description: 'Outputs the session.' },
     DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
-  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  outputType: SESSION_OUTPUT,
   examples: [{ title: 'The DP service must run', code: 'Stop-MulticastSession MC0001', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     const target = await engine(ctx, async (store) => {
@@ -25,7 +25,7 @@ export default defineCmdlet({
     const session = await engine(ctx, () => target.dp.stopSession(target.session.id));
     if (session && params.PassThru) {
       const { sessionView } = await import('../../src/engine/dp/views.js');
-      yield sessionView(session);
+      yield shownWithDP(sessionView(session), SESSION_OUTPUT);
     }
   },
 });

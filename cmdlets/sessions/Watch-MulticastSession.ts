@@ -1,7 +1,7 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeSessions, engine } from '../engine.js';
 import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
-import { SESSION_VIEW } from '../objects.js';
+import { SESSION_OUTPUT, shownWithDP } from '../objects.js';
 import { watchSessions } from '../watch.js';
 
 export default defineCmdlet({
@@ -14,7 +14,7 @@ export default defineCmdlet({
     Interval: { type: 'number', default: 1, validate: { range: [0.1, 60] }, description: 'Seconds between progress lines.' },
     DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
-  outputType: { name: 'MulticastSession', view: SESSION_VIEW },
+  outputType: SESSION_OUTPUT,
   examples: [
     { title: 'The DP service must run', code: 'Watch-MulticastSession', error: 'DPServiceNotRunning' },
     { title: 'Off a terminal, no session means nothing to watch', code: 'Start-DPService -Port 0 | Out-Null; Watch-MulticastSession; Stop-DPService', error: 'NoMulticastSession' },
@@ -32,6 +32,6 @@ export default defineCmdlet({
       return Promise.all(watched.map((id) => dp.getSession(id)));
     });
     const { sessionView } = await import('../../src/engine/dp/views.js');
-    for (const session of sessions ?? []) yield sessionView(session);
+    for (const session of sessions ?? []) yield shownWithDP(sessionView(session), SESSION_OUTPUT);
   },
 });

@@ -21,7 +21,9 @@ const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url)
 
 interface Run {
   status: number;
+  stdout: string;
   stderr: string;
+  /** stdout as JSON lines (objects piped out of `mcshell -c`); none for formatted text. */
   objects: Record<string, unknown>[];
 }
 
@@ -30,8 +32,9 @@ function mcshell(site: string, key: string | Record<string, string>, command: st
   const env = { ...process.env, ...(typeof key === 'string' ? { MCSHELL_ADMIN_KEY: key } : key) };
   return new Promise((resolve) => {
     execFile(process.execPath, [bin, '--site', site, '-c', command], { encoding: 'utf8', timeout: 60_000, env }, (error, stdout, stderr) => {
-      const objects = stdout.trim() ? stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) : [];
-      resolve({ status: typeof error?.code === 'number' ? error.code : error ? -1 : 0, stderr, objects });
+      const lines = stdout.trim() ? stdout.trim().split('\n') : [];
+      const objects = lines.every((line) => line.startsWith('{')) ? lines.map((line) => JSON.parse(line) as Record<string, unknown>) : [];
+      resolve({ status: typeof error?.code === 'number' ? error.code : error ? -1 : 0, stdout, stderr, objects });
     });
   });
 }
@@ -97,6 +100,10 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
     ],
   );
   assert.match(listed.stderr, /The distribution point at DP-SOUTH \(127\.0\.0\.1:\d+\) does not answer \(connect ECONNREFUSED/);
+  // As a table, the DP comes first.
+  const table = (await mcshell(site, key, 'Get-MulticastSession -DistributionPoint DP-EAST | Out-String')).stdout;
+  assert.match(table, /^DistributionPoint +Id +State +Image/m);
+  assert.match(table, new RegExp(`^DP-EAST +${eastSession!.id} +Waiting +Win11`, 'm'));
   const clients = await mcshell(site, key, 'Get-MulticastClient -DistributionPoint DP-W*');
   assert.deepEqual(clients.objects.map((client) => [client.DistributionPoint, client.Name]), [['DP-WEST', 'lab-03']]);
 
