@@ -12,6 +12,8 @@
 //   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
 // A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
 // deployments available to PXE only (boot/pxe-deployments.ts).
+//   /v1/admin/…  (Authorization: Bearer <admin key>)                → the DP's admin routes (admin-endpoint.ts), for remote shells
+// An admin key is checked against the site's admin credentials (site/admin-credentials.ts).
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -22,6 +24,7 @@ import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
 import { assignmentsFor, type Assignment } from '../deploy/targeting.js';
 import { authenticateClient, enrollClient } from '../site/enrollment.js';
+import { authenticateAdmin } from '../site/admin-credentials.js';
 import type { SiteIdentity } from '../site/identity.js';
 import type { BootImageRecord, DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
@@ -78,11 +81,21 @@ export interface RefusalEvent {
   device?: string;
 }
 
+/** The DP's admin API (admin-endpoint.ts), which the control endpoint serves to remote admin shells. */
+export interface AdminRoutes {
+  /** Answers one request for `path` (/v1/…), errors included. */
+  serve(request: IncomingMessage, response: ServerResponse, path: string): Promise<void>;
+}
+
 export interface ControlOptions {
   /** Enroll/hello/content requests per second per source address (default 20, bursts of twice that). */
   requestsPerSecond?: number;
   onRefused?: (event: RefusalEvent) => void;
+  /** Serves /v1/admin/… to holders of an admin credential; without it those paths are 404. */
+  admin?: AdminRoutes;
 }
+
+const ADMIN_PREFIX = '/v1/admin/';
 
 /** Default request rate per source address. */
 export const DEFAULT_REQUESTS_PER_SECOND = 20;
@@ -162,6 +175,7 @@ export class ControlEndpoint {
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
     const method = request.method ?? '';
+    if (path.startsWith(ADMIN_PREFIX) && this.options.admin) return this.admin(request, response, path, this.options.admin);
     // Enrolled clients' reports and downloads are not limited; everything else is, before any
     // work on the site: only a request that presents a credential on those paths is
     // authenticated first (a lookup in the cached site, whatever its size).
@@ -186,6 +200,20 @@ export class ControlEndpoint {
     if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device, scope));
     if (bootFile) return this.bootImageFile(site, device, bootFile[1]!, bootFile[2]!, response, scope);
     return this.download(site, device, content![1]!, request, response, scope);
+  }
+
+  /**
+   * A remote admin shell's request: served when it presents a valid admin key. Failed attempts
+   * are limited per address like any unauthenticated request; an admin's own are not (its shell
+   * follows the event stream and may act on many sessions at once).
+   */
+  private async admin(request: IncomingMessage, response: ServerResponse, path: string, admin: AdminRoutes): Promise<void> {
+    const key = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!key || !authenticateAdmin(this.store.read(), key)) {
+      this.limit(request, path);
+      throw new HttpError(401, 'AdminCredentialRefused', 'This DP accepts remote administration only with a valid admin credential of its site (New-AdminCredential makes one; its holder sets MCSHELL_ADMIN_KEY); the one presented is missing, unknown or revoked.');
+    }
+    return admin.serve(request, response, `/v1/${path.slice(ADMIN_PREFIX.length)}`);
   }
 
   private async pxeHello(body: Record<string, unknown>) {

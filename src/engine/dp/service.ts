@@ -30,6 +30,11 @@ export interface DPServiceOptions {
   onRefused?: (event: RefusalEvent) => void;
   /** What the PXE services did (offers, TFTP transfers, boot scripts, warnings), for the log. */
   onPxeEvent?: (event: PxeEvent) => void;
+  /**
+   * Where the admin socket goes (default dp.sock in the site home). Several DPs of one file-store
+   * site on one machine need one each, until a DP's local home is apart from the site.
+   */
+  adminSocket?: string;
 }
 
 export class DPService implements DPControl {
@@ -56,11 +61,12 @@ export class DPService implements DPControl {
       ...(options.joinWaitSeconds !== undefined ? { joinWaitSeconds: options.joinWaitSeconds } : {}),
       ...(options.receiverTimeoutSeconds !== undefined ? { receiverTimeoutSeconds: options.receiverTimeoutSeconds } : {}),
     });
+    this.admin = new AdminEndpoint(this, () => ({ pid: process.pid, site: store.home, endpoint: this.endpoint, interface: this.interface }));
     this.control = new ControlEndpoint(store, this.sessions, {
       ...(options.requestsPerSecond !== undefined ? { requestsPerSecond: options.requestsPerSecond } : {}),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+      admin: this.admin,
     });
-    this.admin = new AdminEndpoint(this, () => ({ pid: process.pid, site: store.home, endpoint: this.endpoint, interface: this.interface }));
   }
 
   /** Starts listening on the DP interface's address; returns where clients reach it. */
@@ -75,9 +81,10 @@ export class DPService implements DPControl {
     // The identity first: it creates the site if this is its first use (the socket lives in its home).
     const identity = await siteIdentity(this.store);
     // Then the admin socket: it refuses while another process serves this site.
+    const socket = this.options.adminSocket ?? adminSocketPath(this.store.home);
     try {
-      await this.admin.listen(adminSocketPath(this.store.home));
-      this.adminSocket = adminSocketPath(this.store.home);
+      await this.admin.listen(socket);
+      this.adminSocket = socket;
     } catch (error) {
       if (!(error instanceof EngineError && error.id === 'AdminSocketDiskUnavailable')) throw error;
       this.warnings.push(error.message);

@@ -56,6 +56,10 @@ export interface MulticastSession {
   manualStart: boolean;
   /** A waiting scheduled session: how many more clients it waits for, and when it starts at the latest (ms since epoch). */
   waitingFor: { clients: number; startsBy: number } | null;
+  /** The DP that runs it, when sessions of several DPs are shown together (remote-admin.ts). */
+  distributionPoint?: string;
+  /** Why it is shown as last seen: its DP stopped answering the admin shell (remote-admin.ts). */
+  lostContact?: string;
 }
 
 export interface SessionsOptions {

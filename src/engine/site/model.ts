@@ -307,6 +307,21 @@ export interface ContentDistributionRecord {
   updatedAt: string;
 }
 
+/**
+ * A key an administrator's shell presents to DPs of the site to watch and control their sessions
+ * from another machine (remote administration). The site keeps only a hash of its secret.
+ */
+export interface AdminCredentialRecord {
+  /** ADM00001, … */
+  id: string;
+  /** Whose or what it is (alice, the NOC dashboard): unique in the site. */
+  name: string;
+  secretSha256: string;
+  createdAt: string;
+  /** Once revoked, no DP accepts it; the record stays for the record. */
+  revokedAt: string | null;
+}
+
 export interface SiteState {
   /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
   revision?: string;
@@ -330,6 +345,8 @@ export interface SiteState {
   boundaryGroups: BoundaryGroupRecord[];
   distributionPointGroups: DistributionPointGroupRecord[];
   contentDistributions: ContentDistributionRecord[];
+  /** Remote administration keys; absent on a site that never had one. */
+  adminCredentials?: AdminCredentialRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {

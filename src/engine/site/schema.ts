@@ -195,6 +195,8 @@ const contentDistribution = record({
   updatedAt: text,
 });
 
+const adminCredential = record({ id: { type: 'string', pattern: '^ADM\\d{5,}$' }, name: id, secretSha256: sha256, createdAt: text, revokedAt: nullableText });
+
 const list = (items: object) => ({ type: 'array', items }) as const;
 
 const siteProperties = {
@@ -218,7 +220,11 @@ const siteProperties = {
   boundaryGroups: list(boundaryGroup),
   distributionPointGroups: list(distributionPointGroup),
   contentDistributions: list(contentDistribution),
+  adminCredentials: list(adminCredential),
 };
 
+/** Kinds of records a site may lack (added after schema 8 without a migration). */
+const optional = new Set(['revision', 'adminCredentials']);
+
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
-export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => key !== 'revision'));
+export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => !optional.has(key)));
