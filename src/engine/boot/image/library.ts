@@ -11,7 +11,7 @@ import { siteIdentity } from '../../site/identity.js';
 import type { BootImageRecord, SiteState } from '../../site/model.js';
 import { assertNameFree, findRecord, requireName } from '../../site/records.js';
 import type { SiteStore } from '../../site/store.js';
-import { mcshellRoot } from './assets.js';
+import { mcshellRoot, mcshellVersion } from './assets.js';
 import { agentFiles, buildBootImage, kernelInputs, type BuildProgress } from './build.js';
 import { DEFAULT_DRIVERS, moduleName } from './modules.js';
 
@@ -42,10 +42,6 @@ export function findBootImageRecord(site: SiteState, nameOrId: string): BootImag
   return findRecord(site.bootImages, nameOrId, 'boot image', 'BootImageNotFound');
 }
 
-async function mcshellVersion(): Promise<string> {
-  return (JSON.parse(await readFile(join(mcshellRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 export async function newBootImage(store: SiteStore, request: NewBootImageRequest): Promise<NewBootImageResult> {
   const name = requireName(request.name, 'boot image');
   assertNameFree(store.read().bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name, or remove the old one with Remove-BootImage');
@@ -68,7 +64,7 @@ export async function newBootImage(store: SiteStore, request: NewBootImageReques
       outDir: building,
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    const version = await mcshellVersion();
+    const version = mcshellVersion();
     let placed: string | null = null;
     const record = await store.update((site) => {
       assertNameFree(site.bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name');
