@@ -190,7 +190,7 @@ export class ControlEndpoint {
 
   private async pxeHello(body: Record<string, unknown>) {
     try {
-      return await pxeHello({ store: this.store, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
+      return await pxeHello({ store: this.store, dpName: this.sessions.distributionPoint, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
     } catch (error) {
       if (error instanceof PxeHelloRefused) throw new HttpError(403, error.id, error.message);
       throw error;

@@ -110,6 +110,7 @@ export class DPService implements DPControl {
     if (this.sessions.settings().pxe.enabled) {
       const pxe = new PxeServices({
         store: this.store,
+        dpName: this.name,
         dpInterface: this.interface,
         controlPort: this.address.port,
         fingerprint: identity.fingerprint,

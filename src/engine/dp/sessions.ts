@@ -97,6 +97,10 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     new SlowClientMonitor(this, () => this.settings().slowClients);
   }
 
+  get distributionPoint(): string {
+    return this.options.distributionPoint;
+  }
+
   /** The settings of this DP (its own, or the site's defaults), as they are now. */
   settings(): DPMulticastSettings {
     return dpSettings(this.options.store.read(), this.options.distributionPoint);

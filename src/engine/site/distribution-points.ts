@@ -92,6 +92,11 @@ export function settingsTarget(site: SiteState, name: string | undefined, localN
   );
 }
 
+/** The settings Get-DPMulticast and Get-DPPxe show: those of the settingsTarget. */
+export function targetSettings(site: SiteState, name: string | undefined): DPMulticastSettings {
+  return dpSettings(site, settingsTarget(site, name)?.name ?? null);
+}
+
 /**
  * Changes the settings of `target` (null: the site's defaults) inside a site update. A DP that
  * still follows the defaults gets its own copy first, so the change is its alone. History
@@ -188,4 +193,52 @@ export function subnetOf(cidr: string): string {
   const prefix = Number(bits);
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   return `${formatIPv4((parseIPv4(address)! & mask) >>> 0)}/${prefix}`;
+}
+
+/** Set-DistributionPoint: what an admin may change of a DP's record (the rest is the DP's own). */
+export interface DistributionPointChange {
+  description?: string;
+}
+
+export function setDistributionPoint(site: SiteState, name: string, change: DistributionPointChange): DistributionPointRecord {
+  const record = requireDistributionPoint(site, name);
+  if (change.description !== undefined) record.description = change.description;
+  return record;
+}
+
+/** What Remove-DistributionPoint took away with the DP, so that the site stays whole. */
+export interface RemovedDistributionPoint {
+  record: DistributionPointRecord;
+  boundaryGroups: string[];
+  distributionPointGroups: string[];
+  contentStatuses: number;
+  closedSessions: ClosedSessions;
+}
+
+/**
+ * Removes a DP's record and every reference to it: its place in boundary groups and DP groups,
+ * its content status, and its running sessions (closed as failed). Refused while it is Online
+ * unless `force` (a running DP that is removed is told so at its next heartbeat).
+ */
+export function removeDistributionPoint(site: SiteState, name: string, force: boolean, now: Date = new Date()): RemovedDistributionPoint {
+  const record = requireDistributionPoint(site, name);
+  if (!force && isOnline(record, now.getTime())) {
+    throw new EngineError(
+      'DistributionPointOnline',
+      'InvalidOperation',
+      `The distribution point ${record.name} is Online (it heartbeated at ${record.lastHeartbeatAt}); stop it first (Stop-DPService, or end its \`mcshell serve\`), or use -Force to remove it while it runs.`,
+      name,
+    );
+  }
+  const key = record.name.toLowerCase();
+  const isThis = (dpName: string) => dpName.toLowerCase() === key;
+  const boundaryGroups = site.boundaryGroups.filter((group) => group.distributionPoints.some(isThis));
+  for (const group of boundaryGroups) group.distributionPoints = group.distributionPoints.filter((dpName) => !isThis(dpName));
+  const dpGroups = site.distributionPointGroups.filter((group) => group.distributionPoints.some(isThis));
+  for (const group of dpGroups) group.distributionPoints = group.distributionPoints.filter((dpName) => !isThis(dpName));
+  const statuses = site.contentDistributions.length;
+  site.contentDistributions = site.contentDistributions.filter((status) => !isThis(status.distributionPoint));
+  const closedSessions = closeSessions(site, (session) => isThis(session.distributionPoint), `distribution point ${record.name} was removed from the site`, now);
+  site.distributionPoints = site.distributionPoints.filter((candidate) => candidate !== record);
+  return { record, boundaryGroups: boundaryGroups.map((group) => group.name), distributionPointGroups: dpGroups.map((group) => group.name), contentStatuses: statuses - site.contentDistributions.length, closedSessions };
 }

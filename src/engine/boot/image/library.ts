@@ -8,7 +8,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from '../../errors.js';
 import { siteIdentity } from '../../site/identity.js';
-import type { BootImageRecord, SiteState } from '../../site/model.js';
+import type { BootImageRecord, DPPxeSettings, SiteState } from '../../site/model.js';
 import { assertNameFree, findRecord, requireName } from '../../site/records.js';
 import type { SiteStore } from '../../site/store.js';
 import { mcshellRoot, mcshellVersion } from './assets.js';
@@ -108,19 +108,20 @@ function writeManifest(folder: string, image: BootImageRecord, mcshellVersion: s
   writeFileSync(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
 }
 
-/** The DP's PXE setting names the boot image it serves (P's dp.pxe.bootImageId, when the site has it). */
-function pxeBootImageId(site: SiteState): string | null {
-  return (site.dp as { pxe?: { bootImageId?: string | null } }).pxe?.bootImageId ?? null;
+/** The PXE settings (the site's defaults, and each DP's own) that boot machines into boot image `id`. */
+function pxeSettingsUsing(site: SiteState, id: string): DPPxeSettings[] {
+  return [site.dp.pxe, ...site.distributionPoints.flatMap((dp) => (dp.settings ? [dp.settings.pxe] : []))].filter((pxe) => pxe.bootImageId === id);
 }
 
 export async function removeBootImage(store: SiteStore, nameOrId: string, force: boolean): Promise<BootImageRecord> {
   const removed = await store.update((site) => {
     const image = findBootImageRecord(site, nameOrId);
-    if (pxeBootImageId(site) === image.id) {
+    const using = pxeSettingsUsing(site, image.id);
+    if (using.length > 0) {
       if (!force) {
         throw new EngineError('BootImageInUse', 'InvalidOperation', `The DP's PXE setting boots machines into ${image.name} (${image.id}); choose another with Set-DPPxe -BootImage first, or use -Force (PXE then has no boot image until one is set).`, nameOrId);
       }
-      (site.dp as { pxe?: { bootImageId: string | null } }).pxe!.bootImageId = null;
+      for (const pxe of using) pxe.bootImageId = null;
     }
     site.bootImages = site.bootImages.filter((candidate) => candidate.id !== image.id);
     return image;
