@@ -20,7 +20,7 @@ export default defineCmdlet({
       code: 'Start-DPService -Port 0 -Name DP-OLD | Out-Null; Stop-DPService; Remove-DistributionPoint DP-OLD -Confirm:$false; @(Get-DistributionPoint).Count',
       output: [0],
     },
-    { title: 'A DP that is Online is refused without -Force', code: 'Start-DPService -Port 0 -Name DP-EAST | Out-Null; Remove-DistributionPoint DP-EAST -Confirm:$false', error: 'DistributionPointOnline' },
+    { title: 'A DP that is Online is refused without -Force', code: 'Start-DPService -Port 0 -Name DP-EAST | Out-Null; Remove-DistributionPoint DP-EAST -Confirm:$false; Stop-DPService', error: 'DistributionPointOnline' },
     { title: 'A name that is no DP of the site', code: 'Remove-DistributionPoint DP-NOWHERE -Force', error: 'DistributionPointNotFound' },
   ],
   async *process(params, ctx) {
