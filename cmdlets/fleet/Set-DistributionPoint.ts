@@ -1,6 +1,6 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
 import { completeDistributionPoints, engine } from '../engine.js';
-import { distributionPointObject, DISTRIBUTION_POINT_VIEW } from './dp-object.js';
+import { distributionPointObject, DISTRIBUTION_POINT_VIEW } from '../fleet-objects.js';
 
 export default defineCmdlet({
   name: 'Set-DistributionPoint',

@@ -1,5 +1,5 @@
 // A distribution point as the fleet cmdlets show it.
-import type { DistributionPointRecord, SiteState } from '../../src/engine/site/model.js';
+import type { DistributionPointRecord, SiteState } from '../src/engine/site/model.js';
 
 export const DISTRIBUTION_POINT_VIEW = { properties: ['Name', 'Status', 'Endpoint', 'Subnets', 'Sessions', 'LastHeartbeat'], layout: 'table' } as const;
 
