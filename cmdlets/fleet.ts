@@ -27,7 +27,8 @@ export async function chooseDP(ctx: CmdletContext<unknown>, store: SiteStore, pa
 async function reachFleet(ctx: CmdletContext<unknown>, store: SiteStore, pattern: string): Promise<DPControl> {
   const { EngineError } = await import('../src/engine/errors.js');
   const { loadAdminKey } = await import('../src/engine/site/admin-credentials.js');
-  const { Fleet, isOnline, reachRemoteDP } = await import('../src/engine/dp/remote-admin.js');
+  const { Fleet, reachRemoteDP } = await import('../src/engine/dp/remote-admin.js');
+  const { isOnline } = await import('../src/engine/site/distribution-points.js');
   const records = store.read().distributionPoints.filter((record) => matchesWildcard(record.name, pattern));
   if (records.length === 0 && !isWildcard(pattern)) {
     const known = store.read().distributionPoints.map((record) => record.name).join(', ') || 'none registered';

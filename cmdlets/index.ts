@@ -99,6 +99,10 @@ export const commands: readonly CommandEntry[] = [
   entry('Revoke-EnrollmentToken', [], () => import('./site/Revoke-EnrollmentToken.js')),
   entry('Set-DPMulticast', [], () => import('./site/Set-DPMulticast.js')),
   entry('Set-ImageMulticast', [], () => import('./site/Set-ImageMulticast.js')),
+  // The fleet: the site's distribution points.
+  entry('Get-DistributionPoint', [], () => import('./fleet/Get-DistributionPoint.js')),
+  entry('Remove-DistributionPoint', [], () => import('./fleet/Remove-DistributionPoint.js')),
+  entry('Set-DistributionPoint', [], () => import('./fleet/Set-DistributionPoint.js')),
   // Network boot: the DP's PXE services.
   entry('Clear-PxeDeployment', [], () => import('./boot/Clear-PxeDeployment.js')),
   entry('Get-DPPxe', [], () => import('./boot/Get-DPPxe.js')),

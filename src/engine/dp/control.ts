@@ -218,7 +218,7 @@ export class ControlEndpoint {
 
   private async pxeHello(body: Record<string, unknown>) {
     try {
-      return await pxeHello({ store: this.store, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
+      return await pxeHello({ store: this.store, dpName: this.sessions.distributionPoint, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
     } catch (error) {
       if (error instanceof PxeHelloRefused) throw new HttpError(403, error.id, error.message);
       throw error;
@@ -286,11 +286,12 @@ export class ControlEndpoint {
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
-    if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
+    const settings = this.sessions.settings();
+    if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !settings.enabled) return unicast();
     const session = await this.sessions.request(image, { deviceId: device.id, name: device.name, address });
     if (!session) {
-      if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
-      return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
+      if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${settings.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
+      return unicast(`the DP serves its maximum of ${settings.maximumClients} multicast clients`);
     }
     return multicastOffer(session, this.sessions.encryptionKey(session));
   }

@@ -12,13 +12,6 @@ import { connectDP, type AdminChannel, type RemoteDP } from './admin-client.js';
 import { isActive, type DPControl, type SessionChange } from './dp-control.js';
 import type { MulticastSession, SessionClient } from './sessions.js';
 
-/**
- * Silence after which a DP counts as Offline. Stands in for the fleet part's `isOnline` and its
- * timeout (site/distribution-points.ts) until the branches meet.
- */
-const HEARTBEAT_TIMEOUT_MS = 90_000;
-export const isOnline = (record: DistributionPointRecord, now: number): boolean => record.lastHeartbeatAt !== null && now - Date.parse(record.lastHeartbeatAt) <= HEARTBEAT_TIMEOUT_MS;
-
 /** A DP's control endpoint over HTTPS pinned to its record's certificate, presenting an admin key. */
 export class PinnedChannel implements AdminChannel {
   readonly where: string;

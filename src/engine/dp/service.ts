@@ -7,10 +7,12 @@ import { EngineError } from '../errors.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
+import { defaultDPName, dpSettings, validateDPName } from '../site/distribution-points.js';
 import { findImage } from '../content/library.js';
 import { PxeServices, type PxeEvent, type PxeListener } from '../boot/pxe-services.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
+import { FleetMember, type FleetEvents } from './fleet-member.js';
 import { adminSocketPath, type DPControl, type SessionChange } from './dp-control.js';
 import { MulticastSessions, type MulticastSession, type SessionClient, type SessionEvents } from './sessions.js';
 
@@ -18,6 +20,10 @@ import { MulticastSessions, type MulticastSession, type SessionClient, type Sess
 export const DEFAULT_CONTROL_PORT = 8734;
 
 export interface DPServiceOptions {
+  /** The DP's name in the site (default: this host's name in upper case, defaultDPName). */
+  name?: string;
+  /** Sessions the fleet closed as failed, and heartbeats not saved, for the log. */
+  fleet?: FleetEvents;
   /** Control endpoint port (0 = any free port). */
   port?: number;
   /** Overrides the DP's configured interface for this run. */
@@ -45,6 +51,9 @@ export class DPService implements DPControl {
   /** The PXE services, while PXE is enabled and the service runs. */
   private pxe: PxeServices | null = null;
   readonly interface: string;
+  /** The DP's name in the site: its record, its settings and the sessions it runs are under it. */
+  readonly name: string;
+  private readonly fleet: FleetMember;
   /** What start() could not set up but served without (e.g. the admin socket on a read-only site disk). */
   readonly warnings: string[] = [];
   /** Where other processes watch and control this DP; null when it could not be created. */
@@ -54,9 +63,12 @@ export class DPService implements DPControl {
     readonly store: SiteStore,
     private readonly options: DPServiceOptions = {},
   ) {
-    this.interface = options.interface ?? store.read().dp.interface;
+    this.name = validateDPName(options.name ?? defaultDPName());
+    this.interface = options.interface ?? dpSettings(store.read(), this.name).interface;
+    this.fleet = new FleetMember(store, this.name, { onWarning: (message) => process.emitWarning(message), ...options.fleet }, () => new Set(this.sessions.list().map((session) => session.id)));
     this.sessions = new MulticastSessions({
       store,
+      distributionPoint: this.name,
       interface: this.interface,
       ...(options.joinWaitSeconds !== undefined ? { joinWaitSeconds: options.joinWaitSeconds } : {}),
       ...(options.receiverTimeoutSeconds !== undefined ? { receiverTimeoutSeconds: options.receiverTimeoutSeconds } : {}),
@@ -95,9 +107,17 @@ export class DPService implements DPControl {
       await this.admin.close();
       throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
     }
-    if (this.store.read().dp.pxe.enabled) {
+    // Then the site's record of this DP: refused while another DP runs under its name.
+    try {
+      await this.fleet.join(this.endpoint, identity, this.interface);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    if (this.sessions.settings().pxe.enabled) {
       const pxe = new PxeServices({
         store: this.store,
+        dpName: this.name,
         dpInterface: this.interface,
         controlPort: this.address.port,
         fingerprint: identity.fingerprint,
@@ -140,6 +160,7 @@ export class DPService implements DPControl {
     await this.pxe?.stop();
     this.pxe = null;
     await this.sessions.close();
+    await this.fleet.leave();
     await this.admin.close();
     await this.control.close();
     this.address = null;

@@ -133,6 +133,7 @@ const session = record(
     startReason: nullableText,
     clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
     message: text,
+    distributionPoint: id,
   },
   ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'startReason', 'clients'],
 );
@@ -165,18 +166,24 @@ const bootImage = record({
 
 const ipv4Cidr = { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' } as const;
 
-const distributionPoint = record({
-  name: id,
-  description: text,
-  controlEndpoint: nullableText,
-  certificateFingerprint: { anyOf: [{ type: 'null' }, sha256] },
-  signingPublicKey: nullableText,
-  interfaces: { type: 'array', items: record({ name: id, addresses: { type: 'array', items: ipv4Cidr } }) },
-  subnets: { type: 'array', items: ipv4Cidr },
-  version: text,
-  registeredAt: text,
-  lastHeartbeatAt: nullableText,
-});
+const distributionPoint = record(
+  {
+    name: id,
+    description: text,
+    controlEndpoint: nullableText,
+    certificateFingerprint: { anyOf: [{ type: 'null' }, sha256] },
+    signingPublicKey: nullableText,
+    interfaces: { type: 'array', items: record({ name: id, addresses: { type: 'array', items: ipv4Cidr } }) },
+    subnets: { type: 'array', items: ipv4Cidr },
+    version: text,
+    registeredAt: text,
+    lastHeartbeatAt: nullableText,
+    settings: dpSettings,
+  },
+  ['name', 'description', 'controlEndpoint', 'certificateFingerprint', 'signingPublicKey', 'interfaces', 'subnets', 'version', 'registeredAt', 'lastHeartbeatAt'],
+);
+
+const runningSession = record({ id, imageId: id, distributionPoint: id, group: text, port, openedAt: text });
 
 const boundary = record({ id: { type: 'string', pattern: '^BND\\d{5,}$' }, name: id, type: { enum: ['IPSubnet', 'IPRange'] }, value: id });
 
@@ -221,10 +228,11 @@ const siteProperties = {
   distributionPointGroups: list(distributionPointGroup),
   contentDistributions: list(contentDistribution),
   adminCredentials: list(adminCredential),
+  runningSessions: list(runningSession),
 };
 
-/** Kinds of records a site may lack (added after schema 8 without a migration). */
-const optional = new Set(['revision', 'adminCredentials']);
+/** Fields a site may lack: those added without a schema version (absent reads as empty). */
+const optionalFields = new Set(['revision', 'adminCredentials', 'runningSessions']);
 
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
-export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => !optional.has(key)));
+export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => !optionalFields.has(key)));

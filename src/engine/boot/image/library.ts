@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { validKernelArguments } from '../kernel-arguments.js';
 import { EngineError } from '../../errors.js';
 import { siteIdentity } from '../../site/identity.js';
-import type { BootImageRecord, SiteState } from '../../site/model.js';
+import type { BootImageRecord, DPPxeSettings, SiteState } from '../../site/model.js';
 import { assertNameFree, findRecord, requireName } from '../../site/records.js';
 import type { SiteStore } from '../../site/store.js';
-import { mcshellRoot } from './assets.js';
+import { mcshellRoot, mcshellVersion } from './assets.js';
 import { agentFiles, buildBootImage, kernelInputs, type BuildProgress } from './build.js';
 import { DEFAULT_DRIVERS, moduleName } from './modules.js';
 
@@ -45,10 +45,6 @@ export function findBootImageRecord(site: SiteState, nameOrId: string): BootImag
   return findRecord(site.bootImages, nameOrId, 'boot image', 'BootImageNotFound');
 }
 
-async function mcshellVersion(): Promise<string> {
-  return (JSON.parse(await readFile(join(mcshellRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 export async function newBootImage(store: SiteStore, request: NewBootImageRequest): Promise<NewBootImageResult> {
   const name = requireName(request.name, 'boot image');
   const kernelArguments = validKernelArguments(request.kernelArguments ?? []);
@@ -72,7 +68,7 @@ export async function newBootImage(store: SiteStore, request: NewBootImageReques
       outDir: building,
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    const version = await mcshellVersion();
+    const version = mcshellVersion();
     let placed: string | null = null;
     const record = await store.update((site) => {
       assertNameFree(site.bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name');
@@ -117,9 +113,9 @@ function writeManifest(folder: string, image: BootImageRecord, mcshellVersion: s
   writeFileSync(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
 }
 
-/** The DP's PXE setting names the boot image it serves (P's dp.pxe.bootImageId, when the site has it). */
-function pxeBootImageId(site: SiteState): string | null {
-  return (site.dp as { pxe?: { bootImageId?: string | null } }).pxe?.bootImageId ?? null;
+/** The PXE settings (the site's defaults, and each DP's own) that boot machines into boot image `id`. */
+function pxeSettingsUsing(site: SiteState, id: string): DPPxeSettings[] {
+  return [site.dp.pxe, ...site.distributionPoints.flatMap((dp) => (dp.settings ? [dp.settings.pxe] : []))].filter((pxe) => pxe.bootImageId === id);
 }
 
 export async function removeBootImage(store: SiteStore, nameOrId: string, force: boolean): Promise<BootImageRecord> {
@@ -131,11 +127,12 @@ export async function removeBootImage(store: SiteStore, nameOrId: string, force:
       const names = refreshing.map((sequence) => `${sequence.name} (${sequence.id})`).join(', ');
       throw new EngineError('BootImageInUse', 'InvalidOperation', `Task sequence(s) ${names} restart machines into ${image.name} (${image.id}); change or remove their 'Restart -Into BootImage' step first.`, nameOrId);
     }
-    if (pxeBootImageId(site) === image.id) {
+    const using = pxeSettingsUsing(site, image.id);
+    if (using.length > 0) {
       if (!force) {
         throw new EngineError('BootImageInUse', 'InvalidOperation', `The DP's PXE setting boots machines into ${image.name} (${image.id}); choose another with Set-DPPxe -BootImage first, or use -Force (PXE then has no boot image until one is set).`, nameOrId);
       }
-      (site.dp as { pxe?: { bootImageId: string | null } }).pxe!.bootImageId = null;
+      for (const pxe of using) pxe.bootImageId = null;
     }
     site.bootImages = site.bootImages.filter((candidate) => candidate.id !== image.id);
     return image;
