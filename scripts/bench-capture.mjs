@@ -3,8 +3,8 @@
 // default) to a DP on loopback in a private network namespace: a fresh site whose deployment lets
 // one enrolled device capture, the DP in this process, the capture a separate `mcshell capture`
 // process (the issue's target: ≤ 2 minutes on a 2-core machine), its progress on stderr with the
-// time since it started. Prints one JSON line: the time,
-// chunks, stored and uploaded bytes, and the load average before and after.
+// time since it started. Prints one JSON line: the time, chunks, stored and uploaded bytes, and
+// the load average before and after.
 //   sudo node scripts/bench-capture.mjs [--size 8G] [--cache /var/cache/mcshell-bench] [--level 12]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
