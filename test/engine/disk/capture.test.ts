@@ -2,7 +2,8 @@
 // a real DP in the test's namespace, real processes, a real partitioned disk in a file. A capture
 // killed mid-upload leaves nothing in Get-OSImage; run again it sends only the chunks the DP lacks;
 // the finished image applies back to a disk whose filesystems match the source byte for byte. A
-// device no deployment lets capture, a name the site has and another device's capture are refused.
+// device no deployment lets capture, a name the site has and another device's capture are refused;
+// the agent's CaptureImage step captures as the CLI does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -10,6 +11,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DPService } from '../../../src/engine/dp/service.js';
+import { runClient } from '../../../src/engine/client/agent.js';
 import { imagePath } from '../../../src/engine/content/library.js';
 import { captureId } from '../../../src/engine/content/capture.js';
 import { captureToDP } from '../../../src/engine/client/capture.js';
@@ -94,7 +96,7 @@ test('capture: killed mid-upload nothing shows in Get-OSImage; run again it send
   await assertDiskMatches(disk, target);
 });
 
-test('capture: refused to a device no deployment lets capture, for a name the site has, and while another device captures that name', { skip: !root && 'loop devices need root' }, async (t) => {
+test('capture: refused to a device no deployment lets capture, for a name the site has, and while another device captures that name; the agent'"'"'s CaptureImage step completes it', { skip: !root && 'loop devices need root' }, async (t) => {
   const dir = await scratch(t);
   const { lab, reference, other } = await captureLab(t);
   const disk = await makeDisk(dir, 'dos');
@@ -125,4 +127,16 @@ test('capture: refused to a device no deployment lets capture, for a name the si
   await dp.post('/v1/capture', { name: 'Golden' });
   assert.equal(await refusal(other, 'Golden'), 'CaptureInProgress');
   assert.deepEqual(lab.store.read().images.map((image) => image.name), ['Win11']);
+
+  // The task sequence's CaptureImage step, run by lab-01's agent, completes Golden.
+  await lab.store.update((site) => {
+    site.taskSequences.find((sequence) => sequence.id === 'TS002')!.steps = [{ type: 'CaptureImage', imageName: 'Golden', target: disk.file }];
+  });
+  const run = await runClient({ credential: reference, interface: 'lo', deployment: 'DEP002', waitForDPMs: 0 });
+  assert.equal(run.ok, true, run.message);
+  assert.match(run.steps[0]!.message, /^captured .* as image Golden \(IMG\d+, .*\): \d+ chunks, \d+ uploaded$/);
+  const golden = lab.store.read().images.find((image) => image.name === 'Golden');
+  assert.equal(golden?.disk?.label, 'dos');
+  assert.equal(run.steps[0]!.sha256, golden.sha256);
+  assert.equal(lab.store.read().deploymentStatus.find((status) => status.deploymentId === 'DEP002')?.state, 'Succeeded');
 });
