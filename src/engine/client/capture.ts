@@ -84,6 +84,7 @@ class ChunkUploads implements ChunkStore {
   held = 0;
   sentBytes = 0;
   bytes: [number, number] = [0, 0];
+  private failure: unknown;
 
   constructor(
     private readonly dp: DPConnection,
@@ -99,8 +100,17 @@ class ChunkUploads implements ChunkStore {
       return [0, 0];
     }
     // Compressed at once (the pool copies `data`, which the reader reuses).
-    const frame = await this.pool.compress(data, this.request.level ?? DEFAULT_LEVEL);
-    await this.dp.untilAnswered(() => this.dp.put(`/v1/capture/${this.captureId}/chunks/${sha256}`, frame), this.request.wait);
+    const compressed = this.pool.compress(data, this.request.level ?? DEFAULT_LEVEL);
+    let frame: Buffer;
+    try {
+      frame = await compressed;
+      await this.dp.untilAnswered(() => this.dp.put(`/v1/capture/${this.captureId}/chunks/${sha256}`, frame), this.request.wait);
+    } catch (error) {
+      // Uploads run side by side: the first failure is the cause (a full DP removes the capture, and
+      // the uploads under way then find it gone), whichever chunk's failure is looked at first.
+      this.failure ??= error;
+      throw this.failure;
+    }
     this.sent++;
     this.sentBytes += frame.length;
     this.report();

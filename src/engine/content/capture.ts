@@ -91,6 +91,8 @@ export async function putChunk(store: SiteStore, id: string, deviceId: string, s
     await touch(folder);
   } catch (error) {
     await rm(temporary, { force: true });
+    // The folder went meanwhile (a full disk removed it on another chunk's upload).
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(id);
     throw await diskError(folder, meta.name, error);
   }
 }
@@ -190,9 +192,11 @@ function checkIndex(sent: unknown, name: string): DiskIndex {
 async function openCapture(store: SiteStore, id: string, deviceId: string): Promise<{ folder: string; meta: CaptureMeta }> {
   const folder = folderOf(store, id);
   const meta = await readMeta(folder);
-  if (!meta || meta.deviceId !== deviceId) throw new EngineError('CaptureNotFound', 'ObjectNotFound', `This device has no capture ${id} under way (it was completed, or removed after a full disk or ${CAPTURE_STALE_MS / 3600_000} hours without uploads); start the capture again.`, id);
+  if (!meta || meta.deviceId !== deviceId) throw notFound(id);
   return { folder, meta };
 }
+
+const notFound = (id: string) => new EngineError('CaptureNotFound', 'ObjectNotFound', `This device has no capture ${id} under way (it was completed, or removed after a full disk or ${CAPTURE_STALE_MS / 3600_000} hours without uploads); start the capture again.`, id);
 
 async function readMeta(folder: string): Promise<CaptureMeta | null> {
   try {

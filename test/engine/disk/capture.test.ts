@@ -6,7 +6,7 @@
 // the agent's CaptureImage step captures as the CLI does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +96,7 @@ test('capture: killed mid-upload nothing shows in Get-OSImage; run again it send
   await assertDiskMatches(disk, target);
 });
 
-test('capture: refused to a device no deployment lets capture, for a name the site has, and while another device captures that name; the agent'"'"'s CaptureImage step completes it', { skip: !root && 'loop devices need root' }, async (t) => {
+test("capture: refused to a device no deployment lets capture, for a name the site has, and while another device captures that name; the agent's CaptureImage step completes it", { skip: !root && 'loop devices need root' }, async (t) => {
   const dir = await scratch(t);
   const { lab, reference, other } = await captureLab(t);
   const disk = await makeDisk(dir, 'dos');
@@ -139,4 +139,23 @@ test('capture: refused to a device no deployment lets capture, for a name the si
   assert.equal(golden?.disk?.label, 'dos');
   assert.equal(run.steps[0]!.sha256, golden.sha256);
   assert.equal(lab.store.read().deploymentStatus.find((status) => status.deploymentId === 'DEP002')?.state, 'Succeeded');
+});
+
+test('capture: a DP whose content library fills up removes the capture and says so', { skip: !root && 'loop devices need root' }, async (t) => {
+  const dir = await scratch(t);
+  const disk = await makeDisk(dir, 'gpt');
+  const { lab, reference } = await captureLab(t);
+  // A content library on a 6 MiB filesystem: the disk's chunks (some 12 MiB of random files) do not fit.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=6m', 'tmpfs', lab.store.contentDir]);
+  t.after(() => void execFileSync('umount', [lab.store.contentDir]));
+  const dp = new CountingConnection(reference);
+  t.after(() => dp.close());
+  await assert.rejects(captureToDP(dp, { disk: disk.file, name: 'Golden', wait: noWait }), (error: ClientError) => {
+    assert.equal(error.id, 'DPDiskFull');
+    assert.match(error.message, /no space left for capture 'Golden' .*the capture was removed/);
+    return true;
+  });
+  assert.ok(dp.chunkUploads > 0);
+  assert.deepEqual(readdirSync(lab.store.contentDir), [], 'nothing of the capture is left');
+  assert.ok(!lab.store.read().images.some((image) => image.name === 'Golden'));
 });
