@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { isDiskFull } from '../client/disk.js';
 import { CHUNK_BYTES, dataOffsetFor, encodeHeader, HEADER_BYTES, summarize, type DiskIndex } from '../disk/format.js';
-import { decompress } from '../disk/zstd.js';
+import { decompress, decompressUntrusted } from '../disk/zstd.js';
 import type { ImageRecord } from '../site/model.js';
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { addImage, assertNameFree } from './library.js';
@@ -76,9 +76,9 @@ export async function putChunk(store: SiteStore, id: string, deviceId: string, s
   const { folder, meta } = await openCapture(store, id, deviceId);
   let bytes: Buffer;
   try {
-    bytes = await decompress(frame);
+    bytes = await decompressUntrusted(frame, CHUNK_BYTES);
   } catch (error) {
-    throw new EngineError('ChunkDamaged', 'InvalidArgument', `The chunk ${sha256} of capture '${meta.name}' is not a zstd frame (${(error as Error).message}); send it again.`, sha256);
+    throw new EngineError('ChunkDamaged', 'InvalidArgument', `The chunk ${sha256} of capture '${meta.name}' is not a chunk's zstd frame (${(error as Error).message}); send it again.`, sha256);
   }
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length > CHUNK_BYTES || actual !== sha256) {

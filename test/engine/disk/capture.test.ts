@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,8 @@ import { captureToDP } from '../../../src/engine/client/capture.js';
 import { ClientError, DPConnection } from '../../../src/engine/client/connection.js';
 import { saveCredential, type ClientCredential } from '../../../src/engine/client/enrollment.js';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
+import { CHUNK_BYTES } from '../../../src/engine/disk/format.js';
+import { compress } from '../../../src/engine/disk/zstd.js';
 import { enrollDevices, makeLab } from '../dp/fixtures.js';
 import { assertDiskMatches, makeDisk, root, scratch } from './fixtures.js';
 
@@ -124,8 +127,14 @@ test("capture: refused to a device no deployment lets capture, for a name the si
   // lab-01 starts Golden (the DP holds its capture); lab-02, now allowed too, may not take it over.
   const dp = new CountingConnection(reference);
   t.after(() => dp.close());
-  await dp.post('/v1/capture', { name: 'Golden' });
+  const { captureId: id } = await dp.post<{ captureId: string }>('/v1/capture', { name: 'Golden' });
   assert.equal(await refusal(other, 'Golden'), 'CaptureInProgress');
+  // A chunk that is not what its name says, or that would decompress beyond a chunk's size, is refused unwritten.
+  const damaged = (error: ClientError, pattern: RegExp) => error.id === 'ChunkDamaged' && pattern.test(error.message);
+  const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+  const oversized = Buffer.alloc(CHUNK_BYTES + 1);
+  await assert.rejects(dp.put(`/v1/capture/${id}/chunks/${sha(oversized)}`, await compress(oversized, 1)), (error: ClientError) => damaged(error, /declares 4194305 bytes; at most 4194304/));
+  await assert.rejects(dp.put(`/v1/capture/${id}/chunks/${'0'.repeat(64)}`, await compress(Buffer.from('not that chunk'), 1)), (error: ClientError) => damaged(error, /decompresses to 14 bytes with SHA-256/));
   assert.deepEqual(lab.store.read().images.map((image) => image.name), ['Win11']);
 
   // The task sequence's CaptureImage step, run by lab-01's agent, completes Golden.
