@@ -21,6 +21,7 @@ import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
 import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
+import { captureToDP } from './capture.js';
 import { sha256OfFile } from '../file-hash.js';
 
 export interface ClientOptions {
@@ -223,6 +224,8 @@ class TaskSequenceRun {
     switch (step.type) {
       case 'ApplyImage':
         return this.applyImage(step.imageId, this.target(step.target), index);
+      case 'CaptureImage':
+        return this.captureImage(step.imageName, this.target(step.target), index);
       case 'Verify': {
         if (!this.applied) throw new ClientError('NothingToVerify', 'there is no image applied before this Verify step');
         const { disk, target } = this.applied;
@@ -254,6 +257,27 @@ class TaskSequenceRun {
     if (!restarter) throw new ClientError('CannotRestart', 'this agent does not restart the machine it runs on (only the installed agent, `mcshell client`, restarts into a boot image)');
     const { credential } = this.options;
     return loadBootImageForRefresh(step, { dp: this.dp, credential, server: this.options.server ?? credential.server, deploymentId: this.assignment.deploymentId, step: index, interface: this.options.interface, restarter });
+  }
+
+  /** Uploads the disk to the DP as a new image (resuming what an interrupted run of this step sent). */
+  private async captureImage(name: string, disk: string, index: number): Promise<Partial<StepResult>> {
+    let lastReport = 0;
+    const result = await captureToDP(this.dp, {
+      disk,
+      name,
+      deploymentId: this.assignment.deploymentId,
+      wait: dpWait(this.options),
+      signal: this.options.signal,
+      onNote: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
+      onProgress: ({ bytesDone, bytesTotal }) => {
+        if (Date.now() - lastReport < PROGRESS_REPORT_MS) return;
+        lastReport = Date.now();
+        this.options.onEvent?.({ type: 'progress', index, mode: 'unicast', percent: bytesTotal ? Math.floor((100 * bytesDone) / bytesTotal) : 100 });
+      },
+    });
+    const { image } = result;
+    const held = result.chunksHeld > 0 ? `, ${result.chunksHeld} the DP held from an interrupted capture` : '';
+    return { target: disk, sha256: image.sha256, message: `captured ${disk} as image ${image.name} (${image.id}, ${formatBytes(image.sizeBytes)}): ${result.chunks} chunks, ${result.chunksSent} uploaded${held}` };
   }
 
   /** The device's variables in a step's text ({name}, {mac}, custom ones, and {hostname} once set). */
