@@ -21,9 +21,8 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const boundaries = await engine(ctx, async (store) => {
       const site = store.read();
-      const { boundariesOfAddress, parseBoundaryValue } = await import('../../src/engine/site/boundaries.js');
-      if (params.IPAddress !== undefined) parseBoundaryValue('IPRange', `${params.IPAddress}-${params.IPAddress}`);
-      const candidates = params.IPAddress === undefined ? site.boundaries : boundariesOfAddress(site, params.IPAddress);
+      const { boundariesOfAddress, requireIPv4 } = await import('../../src/engine/site/boundaries.js');
+      const candidates = params.IPAddress === undefined ? site.boundaries : boundariesOfAddress(site, requireIPv4(params.IPAddress, '-IPAddress'));
       return selectByName(ctx, params.Name, candidates, (b) => [b.name, b.id], { id: 'BoundaryNotFound', what: 'a boundary with the name or id' }).map((boundary) => boundaryObject(site, boundary));
     });
     yield* boundaries ?? [];

@@ -22,9 +22,8 @@ export default defineCmdlet({
   async *process(params, ctx) {
     const groups = await engine(ctx, async (store) => {
       const site = store.read();
-      const { groupsOfAddress, parseBoundaryValue } = await import('../../src/engine/site/boundaries.js');
-      if (params.IPAddress !== undefined) parseBoundaryValue('IPRange', `${params.IPAddress}-${params.IPAddress}`);
-      const candidates = params.IPAddress === undefined ? site.boundaryGroups : groupsOfAddress(site, params.IPAddress);
+      const { groupsOfAddress, requireIPv4 } = await import('../../src/engine/site/boundaries.js');
+      const candidates = params.IPAddress === undefined ? site.boundaryGroups : groupsOfAddress(site, requireIPv4(params.IPAddress, '-IPAddress'));
       return selectByName(ctx, params.Name, candidates, (g) => [g.name, g.id], { id: 'BoundaryGroupNotFound', what: 'a boundary group with the name or id' }).map((group) => boundaryGroupObject(site, group));
     });
     yield* groups ?? [];

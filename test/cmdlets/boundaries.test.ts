@@ -52,7 +52,7 @@ test('bad boundaries are refused with what was meant, and change nothing', async
     ['New-Boundary -IPRange 10.2.0.200-10.2.0.10', 'InvalidBoundary', /ends before it starts; give the lower address first: 10\.2\.0\.10-10\.2\.0\.200/],
     ['New-Boundary -IPRange 10.2.0.10', 'InvalidBoundary', /not an IPv4 address range/],
     ['New-Boundary -IPSubnet 10.9.0.0/16 -Name Second', 'BoundaryExists', /already has the IPSubnet boundary 10\.9\.0\.0\/16 \(First, BND00001\)/],
-    ['Get-BoundaryGroup -IPAddress 10.2', 'InvalidBoundary', /not an IPv4 address range/],
+    ['Get-BoundaryGroup -IPAddress 10.2', 'InvalidIPAddress', /-IPAddress '10\.2' is not an IPv4 address/],
   ];
   assert.deepEqual((await run('New-Boundary -IPSubnet 10.9.0.0/16 -Name First | Out-Null', { cwd })).errors, []);
   for (const [command, id, message] of cases) {

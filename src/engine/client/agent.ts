@@ -100,6 +100,15 @@ const PROGRESS_REPORT_MS = 1000;
 /** How often a client joins a new session for one image. */
 const MAX_REJOINS = 5;
 
+/**
+ * A transfer that ended because the DP (not this machine) failed: unreachable, its session ended,
+ * or it broke off a download (the connection reset when it stopped).
+ */
+function dpFailed(error: unknown): boolean {
+  if (error instanceof ClientError) return ['DPUnreachable', 'MulticastFailed', 'UnicastFailed'].includes(error.id);
+  return (error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET';
+}
+
 /** How one multicast attempt ended. */
 type MulticastOutcome =
   | { kind: 'verified'; sha256: string; resumedBytes: number }
@@ -274,18 +283,26 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    const located = await locateContent(this.asked, request, {
-      credential: this.options.credential.credential,
-      wait: dpWait(this.options),
-      signal: this.options.signal,
-      onSkipped: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
-    });
-    this.source = located.source;
-    try {
-      return await this.applyOffered(imageId, target, index, request, located.offer, located.note);
-    } finally {
-      if (this.source !== this.asked) this.source.dp.close();
-      this.source = this.asked;
+    const warn = (message: string) => this.options.onEvent?.({ type: 'warning', index, message });
+    /** DPs of the boundary group that failed this transfer, and how. */
+    const failed = new Map<string, string>();
+    for (;;) {
+      const located = await locateContent(this.asked, request, { credential: this.options.credential.credential, wait: dpWait(this.options), signal: this.options.signal, failed, onSkipped: warn });
+      this.source = located.source;
+      try {
+        return await this.applyOffered(imageId, target, index, request, located.offer, located.note);
+      } catch (error) {
+        // The DP the client was referred to went away, or its session failed, mid-transfer: ask
+        // again where to go, without it (the group's other DPs, or the referring DP as last
+        // resort); what arrived is kept and resumed there.
+        const referredTo = this.source.referredTo;
+        if (!referredTo || !dpFailed(error)) throw error;
+        failed.set(referredTo, `failed during the transfer (${describe(error)})`);
+        warn(`${referredTo} failed during the transfer (${describe(error)}); asking ${this.asked.dp.base} for another DP of the boundary group`);
+      } finally {
+        if (this.source !== this.asked) this.source.dp.close();
+        this.source = this.asked;
+      }
     }
   }
 
@@ -396,9 +413,12 @@ class TaskSequenceRun {
     return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', message);
   }
 
-  /** Runs `attempt` until the content's DP answers (it may be restarting, or not up yet). */
+  /**
+   * Runs `attempt` until the content's DP answers (it may be restarting, or not up yet); a DP the
+   * client was referred to is tried once (applyImage turns to the group's others).
+   */
   private whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
-    return this.source.dp.untilAnswered(attempt, dpWait(this.options));
+    return this.source.dp.untilAnswered(attempt, this.source.referredTo ? { waitMs: 0 } : dpWait(this.options));
   }
 
   private async receiveMulticast(offer: ContentOffer, target: string, index: number, onBlockStored?: (offset: number, length: number) => void): Promise<MulticastOutcome> {
@@ -475,7 +495,11 @@ class TaskSequenceRun {
         // longer knows the session means "join again"; one that does, that the session really ended.
         const known = await this.whenReachable(() => this.reportSession(offer, 'Failed', percent, bytes, summary.message, loss)).then(
           () => true,
-          (error: unknown) => !sessionUnknown(error),
+          (error: unknown) => {
+            // A DP the client was referred to is not waited for: its group has others (applyImage).
+            if (this.source.referredTo && error instanceof ClientError && error.id === 'DPUnreachable') throw error;
+            return !sessionUnknown(error);
+          },
         );
         if (!known) return { kind: 'gone', sessionId: offer.sessionId! };
       }

@@ -30,13 +30,25 @@ export interface ContentRequest {
 export async function locateContent(
   asked: ContentSource,
   request: ContentRequest,
-  options: { credential: string; wait: DPWait; signal?: AbortSignal | undefined; onSkipped: (message: string) => void },
+  options: {
+    credential: string;
+    wait: DPWait;
+    signal?: AbortSignal | undefined;
+    /** DPs that already failed this transfer (stopped mid-way): not tried again for it. */
+    failed: ReadonlyMap<string, string>;
+    onSkipped: (message: string) => void;
+  },
 ): Promise<{ source: ContentSource; offer: ContentOffer; note: string }> {
   const answer = await asked.dp.untilAnswered(() => asked.dp.post<ContentOffer | ContentReferral>('/v1/content', { ...request, acceptsReferral: true }), options.wait);
   if (!('referral' in answer)) return { source: asked, offer: answer, note: '' };
   const groups = `boundary group${answer.boundaryGroups.length === 1 ? '' : 's'} ${answer.boundaryGroups.join(', ')}`;
   const skipped: string[] = [];
   for (const referred of answer.referral) {
+    const failure = options.failed.get(referred.name);
+    if (failure !== undefined) {
+      skipped.push(`${referred.name}: ${failure}`);
+      continue;
+    }
     const dp = new DPConnection(referred.controlEndpoint, { fingerprint: referred.certificateFingerprint }, options.credential, options.signal);
     try {
       // One attempt: a DP that is down is skipped for the next of the group, not waited for.

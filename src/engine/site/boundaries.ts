@@ -51,9 +51,18 @@ export function parseBoundaryValue(type: BoundaryType, text: string): { value: s
   return { value: `${formatIPv4(first)}-${formatIPv4(last)}`, span: { first, last } };
 }
 
+/**
+ * Spans of the records of read snapshots: a DP places every client request, and a snapshot's
+ * records never change (a change works on a copy), so each is parsed once.
+ */
+const spans = new WeakMap<BoundaryRecord, AddressSpan>();
+
 /** The addresses a stored boundary covers. */
 export function boundarySpan(boundary: BoundaryRecord): AddressSpan {
-  return parseBoundaryValue(boundary.type, boundary.value).span;
+  if (!Object.isFrozen(boundary)) return parseBoundaryValue(boundary.type, boundary.value).span;
+  let span = spans.get(boundary);
+  if (!span) spans.set(boundary, (span = parseBoundaryValue(boundary.type, boundary.value).span));
+  return span;
 }
 
 const overlaps = (a: AddressSpan, b: AddressSpan) => a.first <= b.last && b.first <= a.last;
@@ -75,6 +84,13 @@ export function groupsOfBoundary(site: SiteState, boundary: BoundaryRecord): Bou
 export function overlappingBoundaries(site: SiteState, boundary: BoundaryRecord): BoundaryRecord[] {
   const span = boundarySpan(boundary);
   return site.boundaries.filter((other) => other.id !== boundary.id && overlaps(span, boundarySpan(other)));
+}
+
+/** An address an admin asks about (-IPAddress): dotted IPv4, or a clear error. */
+export function requireIPv4(text: string, parameter: string): string {
+  const value = parseIPv4(text);
+  if (value === null) throw new EngineError('InvalidIPAddress', 'InvalidArgument', `${parameter} '${text}' is not an IPv4 address; expected four numbers 0-255, e.g. 10.2.5.7 (boundaries are IPv4).`, text);
+  return formatIPv4(value);
 }
 
 /** The boundaries that hold `address` (dotted IPv4), in site order; none for anything else (IPv6). */

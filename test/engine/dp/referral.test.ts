@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DPService } from '../../../src/engine/dp/service.js';
-import { runClient } from '../../../src/engine/client/agent.js';
+import { runClient, type ClientEvent } from '../../../src/engine/client/agent.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { SiteStore } from '../../../src/engine/site/store.js';
 import type { SiteState } from '../../../src/engine/site/model.js';
@@ -18,8 +18,8 @@ import { enrollDevices, makeLab } from './fixtures.js';
 type Hooks = { after(fn: () => Promise<void>): void };
 
 /** DP-A, DP-B and DP-C, registered in every copy of the site; `holding` get the image's content status Success. */
-async function makeFleet(t: Hooks, holding: string[]) {
-  const lab = await makeLab({ devices: 1, imageBytes: 300_000 + 17 });
+async function makeFleet(t: Hooks, holding: string[], imageBytes = 300_000 + 17) {
+  const lab = await makeLab({ devices: 1, imageBytes });
   const dps = new Map<string, DPService>();
   const start = async (name: string, store: SiteStore) => {
     const dp = new DPService(store, { port: 0, joinWaitSeconds: 5 });
@@ -67,7 +67,17 @@ async function makeFleet(t: Hooks, holding: string[]) {
       }),
     );
   const warnings: string[] = [];
-  const deploy = () => runClient({ credential, interface: 'lo', waitForDPMs: 0, rerun: true, onEvent: (event) => event.type === 'warning' && warnings.push(event.message) });
+  const deploy = (onEvent?: (event: ClientEvent) => void) =>
+    runClient({
+      credential,
+      interface: 'lo',
+      waitForDPMs: 0,
+      rerun: true,
+      onEvent: (event) => {
+        if (event.type === 'warning') warnings.push(event.message);
+        onEvent?.(event);
+      },
+    });
   const sessionsOn = (name: string) => dps.get(name)!.sessions.list().length;
   const verified = async () => createHash('sha256').update(await readFile(lab.target('lab-01'))).digest('hex') === lab.sha256;
   return { lab, dps, records, everywhere, boundaryGroup, deploy, sessionsOn, verified, warnings };
@@ -134,3 +144,34 @@ test('a referral whose fingerprint is not the DP\'s certificate is refused; the 
   assert.deepEqual([fleet.sessionsOn('DP-A'), fleet.sessionsOn('DP-B')], [1, 0]);
   assert.equal(await fleet.verified(), true);
 });
+
+test('when the DP a client was referred to stops mid-transfer, the client turns to the next DP of the group', async (t) => {
+  // Three multicast blocks (of about 1.4 MB) from DP-B, sent slowly (about 1.5 s a block) so that it can be stopped after two.
+  const fleet = await makeFleet(t, ['DP-A', 'DP-B', 'DP-C'], 4_000_000);
+  await fleet.boundaryGroup('127.0.0.1/32', ['DP-B', 'DP-C']);
+  const dpB = fleet.dps.get('DP-B')!;
+  await dpB.store.update((site) => {
+    site.dp.transferRateBps = 8_000_000;
+  });
+  // Multicast only: the client cannot fetch the rest from DP-B by unicast while DP-B is shutting down.
+  await fleet.everywhere((site) => {
+    site.images[0]!.multicast.multicastOnly = true;
+  });
+  let stopping: Promise<void> | null = null;
+  const result = await runClientStoppingAt(fleet, (percent) => {
+    if (percent >= 60 && !stopping) stopping = dpB.stop();
+  });
+  assert.ok(stopping, 'DP-B was stopped mid-transfer');
+  assert.equal(result.ok, true, result.message);
+  assert.match(fleet.warnings.join('\n'), /DP-B failed during the transfer .*; asking \S+ for another DP of the boundary group/);
+  assert.match(result.steps[0]!.message, /from DP-C \(boundary group Lab-East; skipped DP-B: failed during the transfer/);
+  assert.equal(fleet.sessionsOn('DP-C'), 1);
+  assert.equal(await fleet.verified(), true);
+});
+
+/** Runs the fleet's client, calling `onPercent` with its multicast progress. */
+function runClientStoppingAt(fleet: Awaited<ReturnType<typeof makeFleet>>, onPercent: (percent: number) => void) {
+  return fleet.deploy((event) => {
+    if (event.type === 'progress' && event.mode === 'multicast') onPercent(event.percent);
+  });
+}
