@@ -20,7 +20,7 @@ import type { ContentOffer, SessionReply } from '../dp/control.js';
 import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
-import { locateContent, type ContentSource } from './referral.js';
+import { transferFromBoundaryGroup, type ContentSource } from './referral.js';
 import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
 import { sha256OfFile } from '../file-hash.js';
 
@@ -99,15 +99,6 @@ interface Assignment {
 const PROGRESS_REPORT_MS = 1000;
 /** How often a client joins a new session for one image. */
 const MAX_REJOINS = 5;
-
-/**
- * A transfer that ended because the DP (not this machine) failed: unreachable, its session ended,
- * or it broke off a download (the connection reset when it stopped).
- */
-function dpFailed(error: unknown): boolean {
-  if (error instanceof ClientError) return ['DPUnreachable', 'MulticastFailed', 'UnicastFailed'].includes(error.id);
-  return (error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET';
-}
 
 /** How one multicast attempt ended. */
 type MulticastOutcome =
@@ -283,27 +274,15 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    const warn = (message: string) => this.options.onEvent?.({ type: 'warning', index, message });
-    /** DPs of the boundary group that failed this transfer, and how. */
-    const failed = new Map<string, string>();
-    for (;;) {
-      const located = await locateContent(this.asked, request, { credential: this.options.credential.credential, wait: dpWait(this.options), signal: this.options.signal, failed, onSkipped: warn });
-      this.source = located.source;
+    const options = { credential: this.options.credential.credential, wait: dpWait(this.options), signal: this.options.signal, onSkipped: (message: string) => this.options.onEvent?.({ type: 'warning', index, message }) };
+    return transferFromBoundaryGroup(this.asked, request, options, async (source, offer, note) => {
+      this.source = source;
       try {
-        return await this.applyOffered(imageId, target, index, request, located.offer, located.note);
-      } catch (error) {
-        // The DP the client was referred to went away, or its session failed, mid-transfer: ask
-        // again where to go, without it (the group's other DPs, or the referring DP as last
-        // resort); what arrived is kept and resumed there.
-        const referredTo = this.source.referredTo;
-        if (!referredTo || !dpFailed(error)) throw error;
-        failed.set(referredTo, `failed during the transfer (${describe(error)})`);
-        warn(`${referredTo} failed during the transfer (${describe(error)}); asking ${this.asked.dp.base} for another DP of the boundary group`);
+        return await this.applyOffered(imageId, target, index, request, offer, note);
       } finally {
-        if (this.source !== this.asked) this.source.dp.close();
         this.source = this.asked;
       }
-    }
+    });
   }
 
   /** Receives the offered image (from this.source) and writes it to the target; `from` names a referred DP for the step's message. */

@@ -22,22 +22,55 @@ export interface ContentRequest {
   imageId: string;
 }
 
+export interface LocateOptions {
+  credential: string;
+  wait: DPWait;
+  signal?: AbortSignal | undefined;
+  /** Says each DP skipped, and why. */
+  onSkipped: (message: string) => void;
+}
+
+/**
+ * Runs `transfer` with the image's source (locateContent). When a DP the client was referred to
+ * fails during the transfer (it went away, or its session ended under the client), asks again and
+ * goes on with the group's next DP, or the referring DP as the last resort, never the failed one
+ * again for this image; what arrived is kept and resumed there.
+ */
+export async function transferFromBoundaryGroup<T>(asked: ContentSource, request: ContentRequest, options: LocateOptions, transfer: (source: ContentSource, offer: ContentOffer, note: string) => Promise<T>): Promise<T> {
+  const failed = new Map<string, string>();
+  for (;;) {
+    const { source, offer, note } = await locateContent(asked, request, { ...options, failed });
+    try {
+      return await transfer(source, offer, note);
+    } catch (error) {
+      if (!source.referredTo || !dpFailed(error)) throw error;
+      failed.set(source.referredTo, `failed during the transfer (${describe(error)})`);
+      options.onSkipped(`${source.referredTo} failed during the transfer (${describe(error)}); asking ${asked.dp.base} for another DP of the boundary group`);
+    } finally {
+      if (source !== asked) source.dp.close();
+    }
+  }
+}
+
+/**
+ * A transfer that ended because the DP (not this machine) failed: unreachable, its session ended,
+ * or it broke off a download (the connection reset when it stopped).
+ */
+function dpFailed(error: unknown): boolean {
+  if (error instanceof ClientError) return ['DPUnreachable', 'MulticastFailed', 'UnicastFailed'].includes(error.id);
+  return (error as NodeJS.ErrnoException | null)?.code === 'ECONNRESET';
+}
+
 /**
  * Asks `asked` where to get the image and follows a referral. Returns the source to take it from
  * (its connection is the caller's to close, unless it is `asked`'s), the offer, and a note for the
  * step's message (empty when the DP asked serves it without referring).
  */
-export async function locateContent(
+async function locateContent(
   asked: ContentSource,
   request: ContentRequest,
-  options: {
-    credential: string;
-    wait: DPWait;
-    signal?: AbortSignal | undefined;
-    /** DPs that already failed this transfer (stopped mid-way): not tried again for it. */
-    failed: ReadonlyMap<string, string>;
-    onSkipped: (message: string) => void;
-  },
+  /** `failed`: DPs that already failed this transfer, not tried again for it. */
+  options: LocateOptions & { failed: ReadonlyMap<string, string> },
 ): Promise<{ source: ContentSource; offer: ContentOffer; note: string }> {
   const answer = await asked.dp.untilAnswered(() => asked.dp.post<ContentOffer | ContentReferral>('/v1/content', { ...request, acceptsReferral: true }), options.wait);
   if (!('referral' in answer)) return { source: asked, offer: answer, note: '' };
