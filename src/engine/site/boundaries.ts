@@ -51,18 +51,40 @@ export function parseBoundaryValue(type: BoundaryType, text: string): { value: s
   return { value: `${formatIPv4(first)}-${formatIPv4(last)}`, span: { first, last } };
 }
 
-/**
- * Spans of the records of read snapshots: a DP places every client request, and a snapshot's
- * records never change (a change works on a copy), so each is parsed once.
- */
-const spans = new WeakMap<BoundaryRecord, AddressSpan>();
-
 /** The addresses a stored boundary covers. */
 export function boundarySpan(boundary: BoundaryRecord): AddressSpan {
-  if (!Object.isFrozen(boundary)) return parseBoundaryValue(boundary.type, boundary.value).span;
-  let span = spans.get(boundary);
-  if (!span) spans.set(boundary, (span = parseBoundaryValue(boundary.type, boundary.value).span));
-  return span;
+  return parseBoundaryValue(boundary.type, boundary.value).span;
+}
+
+/**
+ * The boundaries sorted by first address, with the highest last address up to each (so a lookup
+ * stops as soon as no earlier boundary can reach the address), and the groups of each boundary.
+ */
+interface BoundaryIndex {
+  sorted: { span: AddressSpan; boundary: BoundaryRecord; position: number }[];
+  reach: number[];
+  groupsOf: ReadonlyMap<string, readonly number[]>;
+}
+
+/**
+ * A DP places the client of every content request: a snapshot from the store is frozen and shared
+ * until the site changes (as site-index.ts), so its index is built once and kept with it.
+ */
+const indexes = new WeakMap<SiteState, BoundaryIndex>();
+
+function boundaryIndex(site: SiteState): BoundaryIndex {
+  const known = indexes.get(site);
+  if (known) return known;
+  const sorted = site.boundaries.map((boundary, position) => ({ span: boundarySpan(boundary), boundary, position })).sort((a, b) => a.span.first - b.span.first);
+  const reach: number[] = [];
+  for (const [i, { span }] of sorted.entries()) reach.push(Math.max(span.last, i > 0 ? reach[i - 1]! : -1));
+  const groupsOf = new Map<string, number[]>();
+  for (const [position, group] of site.boundaryGroups.entries()) {
+    for (const id of group.boundaryIds) groupsOf.set(id, [...(groupsOf.get(id) ?? []), position]);
+  }
+  const index = { sorted, reach, groupsOf };
+  if (Object.isFrozen(site)) indexes.set(site, index);
+  return index;
 }
 
 const overlaps = (a: AddressSpan, b: AddressSpan) => a.first <= b.last && b.first <= a.last;
@@ -97,16 +119,25 @@ export function requireIPv4(text: string, parameter: string): string {
 export function boundariesOfAddress(site: SiteState, address: string): BoundaryRecord[] {
   const value = parseIPv4(address);
   if (value === null) return [];
-  return site.boundaries.filter((boundary) => {
-    const { first, last } = boundarySpan(boundary);
-    return value >= first && value <= last;
-  });
+  const { sorted, reach } = boundaryIndex(site);
+  // The last boundary starting at or before the address, then back while one can still reach it.
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (sorted[middle]!.span.first <= value) low = middle + 1;
+    else high = middle;
+  }
+  const found: { boundary: BoundaryRecord; position: number }[] = [];
+  for (let i = low - 1; i >= 0 && reach[i]! >= value; i--) if (sorted[i]!.span.last >= value) found.push(sorted[i]!);
+  return found.sort((a, b) => a.position - b.position).map(({ boundary }) => boundary);
 }
 
 /** The boundary groups a client at `address` falls in: every group of every boundary that holds it, in site order. */
 export function groupsOfAddress(site: SiteState, address: string): BoundaryGroupRecord[] {
-  const ids = new Set(boundariesOfAddress(site, address).map((boundary) => boundary.id));
-  return site.boundaryGroups.filter((group) => group.boundaryIds.some((id) => ids.has(id)));
+  const { groupsOf } = boundaryIndex(site);
+  const positions = new Set(boundariesOfAddress(site, address).flatMap((boundary) => groupsOf.get(boundary.id) ?? []));
+  return [...positions].sort((a, b) => a - b).map((position) => site.boundaryGroups[position]!);
 }
 
 export async function newBoundary(store: SiteStore, request: { type: BoundaryType; value: string; name?: string | undefined }): Promise<BoundaryRecord> {
