@@ -4,7 +4,8 @@
 // and the device is the one the credential was enrolled for, never what the body claims.
 //   POST /v1/enroll           {token, mac?, name?}                  → the client's credential and the site's signing key
 //   POST /v1/hello            {}                                    → the device and its deployments (403 when it has none)
-//   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
+//   POST /v1/content          {deploymentId, imageId, acceptsReferral?} → where to get the image (multicast session and key, or unicast URL),
+//                                                                   or a referral to the DPs of the client's boundary groups (referral.ts)
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
@@ -41,6 +42,7 @@ import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
 import { PxeTickets } from '../boot/tickets.js';
 import { siteIndex } from '../site/site-index.js';
 import { RateLimiter } from './rate-limit.js';
+import { clientAddress, referralFor, type ContentReferral } from './referral.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
 
@@ -307,11 +309,20 @@ export class ControlEndpoint {
     };
   }
 
-  /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
-  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string, scope: Scope): Promise<ContentOffer> {
+  /**
+   * Where a client gets an image: the multicast session to join (and its key), or the unicast URL;
+   * or, to a client that accepts referrals, the DPs of its boundary groups when this DP serves none
+   * of them. A PXE credential is this DP's own (boot/pxe-credential.ts), so PXE-booted agents are
+   * served here: they reached this DP by broadcast, from its own subnet.
+   */
+  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string, scope: Scope): Promise<ContentOffer | ContentReferral> {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId, scope);
+    if (body.acceptsReferral === true && scope === assignmentsFor) {
+      const referral = referralFor(site, this.ownName(site), clientAddress(address), image.id, new Date());
+      if (referral) return referral;
+    }
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
@@ -323,6 +334,15 @@ export class ControlEndpoint {
       return unicast(`the DP serves its maximum of ${settings.maximumClients} multicast clients`);
     }
     return multicastOffer(session, this.sessions.encryptionKey(session));
+  }
+
+  /**
+   * This DP's name in the site: the DP record that carries its certificate (each DP has its own
+   * identity); null for a DP the site has no record of.
+   */
+  private ownName(site: SiteState): string | null {
+    const fingerprint = this.identity?.fingerprint;
+    return site.distributionPoints.find((dp) => dp.certificateFingerprint === fingerprint)?.name ?? null;
   }
 
   /**
