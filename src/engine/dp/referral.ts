@@ -7,7 +7,7 @@
 // client behind NAT (or a proxy) is placed by the NAT's address. No header (X-Forwarded-For) is
 // believed: the control endpoint is reached directly over pinned TLS, and a header would let a
 // client pick its own DP.
-import type { DistributionPointRecord, SiteState } from '../site/model.js';
+import type { SiteState } from '../site/model.js';
 import { groupsOfAddress } from '../site/boundaries.js';
 import { isOnline } from '../site/distribution-points.js';
 
