@@ -22,7 +22,7 @@ async function makeFleet(t: Hooks, holding: string[], imageBytes = 300_000 + 17)
   const lab = await makeLab({ devices: 1, imageBytes });
   const dps = new Map<string, DPService>();
   const start = async (name: string, store: SiteStore) => {
-    const dp = new DPService(store, { port: 0, joinWaitSeconds: 5 });
+    const dp = new DPService(store, { name, port: 0, joinWaitSeconds: 5 });
     await dp.start();
     t.after(() => dp.stop());
     dps.set(name, dp);
@@ -53,7 +53,8 @@ async function makeFleet(t: Hooks, holding: string[], imageBytes = 300_000 + 17)
   );
   const everywhere = (change: (site: SiteState) => void) => Promise.all([...dps.values()].map((dp) => dp.store.update(change)));
   await everywhere((site) => {
-    site.distributionPoints.push(...structuredClone(records));
+    // Each DP registered itself in its own copy only: every copy gets all three records.
+    site.distributionPoints = [...site.distributionPoints.filter((dp) => !dps.has(dp.name)), ...structuredClone(records)];
     for (const name of holding) site.contentDistributions.push({ imageId: lab.image.id, distributionPoint: name, state: 'Success', bytesDone: lab.image.sizeBytes, message: '', sourceDistributionPoint: null, rateLimitBps: null, updatedAt: now });
   });
   /** The boundary group Lab-East: `subnet`, served by `members` in that order (made with the engine's functions on every copy). */
