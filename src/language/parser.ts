@@ -56,7 +56,25 @@ export class FirstTokenLookahead extends chevrotain.LLkLookaheadStrategy {
     const build = (): ReturnType<Alternation> => {
       const alternation = findProduction(options.rule, chevrotain.Alternation, options.prodOccurrence);
       const firsts = alternation.definition.map((alternative) => this.sequenceFirst(definitionOf(alternative)));
-      if (options.hasPredicates || firsts.some((f) => f.nullable)) return super.buildLookaheadForAlternation(options);
+      if (firsts.some((f) => f.nullable)) return super.buildLookaheadForAlternation(options);
+      if (options.hasPredicates) {
+        // The alternatives that can start with each token, in order; the first whose GATE allows
+        // it wins (Chevrotain's own function for gated alternations maps every GATE and walks every
+        // alternative on each call, and `unary`, run for every operand, has one).
+        const candidates: number[][] = [];
+        firsts.forEach((first, alternative) => {
+          for (const idx of new Set(tokenIndexes(first.types))) (candidates[idx] ??= []).push(alternative);
+        });
+        return function (this: Deciding, orAlts?: IOrAlt<unknown>[]) {
+          const possible = candidates[this.LA(1).tokenTypeIdx];
+          if (possible === undefined) return undefined;
+          for (const alternative of possible) {
+            const gate = (orAlts![alternative] as { GATE?: () => boolean }).GATE;
+            if (gate === undefined || gate.call(this) !== false) return alternative;
+          }
+          return undefined;
+        };
+      }
       const choice: number[] = [];
       firsts.forEach((first, alternative) => {
         for (const idx of tokenIndexes(first.types)) choice[idx] ??= alternative;
