@@ -19,6 +19,7 @@ type OptionName = keyof typeof OPTIONS;
 export const SUBCOMMANDS = {
   serve: 'Run the distribution point headless (JSON-lines log; SIGTERM stops it)',
   client: 'The client agent: enroll this machine, then run its deployment',
+  capture: "Capture this machine's disk into a new image on the DP (a reference machine)",
   demo: 'A whole deployment on loopback: temporary site, image, N clients',
   site: 'The site database: `site upgrade` applies its schema, `site migrate` copies a file site into it',
   send: 'Send one file to receivers by multicast, without a site',

@@ -17,7 +17,7 @@ import { EngineError } from '../errors.js';
 import { IMAGE_FILE, rethrowDiskError } from './disk.js';
 import { LockFile } from './lock.js';
 import { emptySite, SITE_SCHEMA_VERSION, type SiteState } from './model.js';
-import { recordKey, type RecordKind } from './record-kinds.js';
+import { recordKey, type RecordKind, type RecordOf } from './record-kinds.js';
 import { applyChange, deepFreeze, documentVersion, putInList, schemaErrors, tooNew, upgradeDocument } from './site-document.js';
 import { ChangeFeed } from './change-feed.js';
 import type { SiteChangeListener, SiteKind, SiteStore } from './store.js';
@@ -142,11 +142,11 @@ export class FileSiteStore implements SiteStore {
   }
 
   /** One record, written as any change is (the file is rewritten whole either way). */
-  putRecord<K extends RecordKind>(kind: K, record: SiteState[K][number], check?: (site: SiteState) => void): Promise<void> {
+  putRecord<K extends RecordKind>(kind: K, record: RecordOf<K>, check?: (site: SiteState) => void): Promise<void> {
     const keyOf = recordKey(kind)!;
     return this.update((site) => {
       check?.(site);
-      putInList(site[kind] as unknown[], structuredClone(record), keyOf);
+      putInList(((site as unknown as Record<string, unknown[]>)[kind] ??= []), structuredClone(record), keyOf);
     });
   }
 

@@ -5,7 +5,7 @@ import type { SiteState } from './model.js';
 /** What is wrong with `site` (empty when nothing is), in words an admin can act on. */
 export function integrityProblems(site: SiteState): string[] {
   const problems: string[] = [];
-  const kinds = { devices: 'device', images: 'image', collections: 'collection', taskSequences: 'task sequence', deployments: 'deployment', enrollmentTokens: 'enrollment token', enrolledClients: 'enrolled client', bootImages: 'boot image' } as const;
+  const kinds = { devices: 'device', images: 'image', collections: 'collection', taskSequences: 'task sequence', deployments: 'deployment', enrollmentTokens: 'enrollment token', enrolledClients: 'enrolled client', bootImages: 'boot image', boundaries: 'boundary', boundaryGroups: 'boundary group', distributionPointGroups: 'distribution point group' } as const;
   for (const [list, kind] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
     for (const id of duplicates(site[list].map((record) => record.id))) problems.push(`two ${kind}s have the id ${id}`);
   }
@@ -21,6 +21,22 @@ export function integrityProblems(site: SiteState): string[] {
     if (!collections.has(deployment.collectionId)) problems.push(`deployment ${deployment.id} targets collection ${deployment.collectionId}, which does not exist`);
     if (!sequences.has(deployment.taskSequenceId)) problems.push(`deployment ${deployment.id} runs task sequence ${deployment.taskSequenceId}, which does not exist`);
   }
+  const dps = new Set(site.distributionPoints.map((dp) => dp.name.toLowerCase()));
+  for (const name of duplicates(site.distributionPoints.map((dp) => dp.name.toLowerCase()))) problems.push(`two distribution points are named ${name}`);
+  const boundaries = new Set(site.boundaries.map((boundary) => boundary.id));
+  for (const group of site.boundaryGroups) {
+    for (const id of group.boundaryIds) if (!boundaries.has(id)) problems.push(`boundary group ${group.name} (${group.id}) has a boundary ${id} that does not exist`);
+    for (const name of group.distributionPoints) if (!dps.has(name.toLowerCase())) problems.push(`boundary group ${group.name} (${group.id}) lists distribution point ${name}, which is not a DP of the site`);
+  }
+  for (const group of site.distributionPointGroups) {
+    for (const name of group.distributionPoints) if (!dps.has(name.toLowerCase())) problems.push(`distribution point group ${group.name} (${group.id}) lists distribution point ${name}, which is not a DP of the site`);
+  }
+  const images = new Set(site.images.map((image) => image.id));
+  for (const status of site.contentDistributions) {
+    if (!images.has(status.imageId)) problems.push(`content status for image ${status.imageId}, which does not exist`);
+    if (!dps.has(status.distributionPoint.toLowerCase())) problems.push(`content status of image ${status.imageId} on ${status.distributionPoint}, which is not a DP of the site`);
+  }
+  for (const key of duplicates(site.contentDistributions.map((status) => `${status.imageId} on ${status.distributionPoint.toLowerCase()}`))) problems.push(`two content statuses for image ${key}`);
   return problems;
 }
 

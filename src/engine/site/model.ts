@@ -4,7 +4,7 @@ import { EngineError } from '../errors.js';
 import { aliasesLinkLocalControl, formatIPv4, parseMulticastAddress } from './ipv4.js';
 import type { DiskSummary } from '../disk/format.js';
 
-export const SITE_SCHEMA_VERSION = 7;
+export const SITE_SCHEMA_VERSION = 8;
 
 /**
  * What the DP does about a client that cannot keep up (WDS's "transfer settings"): None keeps the
@@ -133,6 +133,8 @@ export interface CollectionRecord {
 
 export type TaskStep =
   | { type: 'ApplyImage'; imageId: string; target: string }
+  /** ConfigMgr's "Capture Operating System Image": the machine uploads its disk (target: a disk, Disk:0 …) to the DP as a new image of this name. */
+  | { type: 'CaptureImage'; imageName: string; target: string }
   | { type: 'Verify' }
   | { type: 'RunCommand'; command: string }
   /** Names the machine: written into the applied disk's /etc/hostname when a command step mounts it, and set as the running host name. */
@@ -188,6 +190,22 @@ export interface SessionHistoryRecord {
   clients: { id: string; name: string; state: string; sha256: string | null }[];
   /** Why a session that did not complete ended (e.g. its image changed while it was sent). */
   message?: string;
+  /** Name of the DP that ran it (absent in history written before the fleet). */
+  distributionPoint?: string;
+}
+
+/**
+ * A session a DP runs now, recorded in the same write that takes its id from the site's counter
+ * and replaced by its history record when it ends; only the DP it names may close it, unless that
+ * DP stops heartbeating (any other DP then closes it as failed, distribution-points.ts).
+ */
+export interface RunningSessionRecord {
+  id: string;
+  imageId: string;
+  distributionPoint: string;
+  group: string;
+  port: number;
+  openedAt: string;
 }
 
 /**
@@ -229,12 +247,106 @@ export interface BootImageRecord {
   /** Kernel modules the image holds (NIC and disk drivers with their dependencies). */
   drivers: string[];
   createdAt: string;
+  /** Added to the kernel command line the image boots with (PXE and refresh), e.g. no_timer_check for hardware that needs it. */
+  kernelArguments?: string[];
+}
+
+/**
+ * A distribution point of the site (ConfigMgr's DP): a machine running `mcshell serve --name …`. It
+ * registers itself when it starts and heartbeats while it runs; its record is how clients, other DPs
+ * and admin shells find and trust it.
+ */
+export interface DistributionPointRecord {
+  /** DP-EAST: unique in the site (case-insensitive), and the DP's id. */
+  name: string;
+  description: string;
+  /** `host:port` of its pinned HTTPS control endpoint (clients, other DPs, admin shells); null until it first serves. */
+  controlEndpoint: string | null;
+  /** SHA-256 (lowercase hex) of its control certificate, which whoever reaches it pins; null until it first serves. */
+  certificateFingerprint: string | null;
+  /** Its manifest-signing public key (SPKI PEM): what clients it serves verify its multicast with; null until it first serves. */
+  signingPublicKey: string | null;
+  /** Interfaces it serves on, each with its IPv4 addresses in CIDR form (10.2.0.5/16). */
+  interfaces: { name: string; addresses: string[] }[];
+  /** The IPv4 subnets (CIDR) it serves: those of its interfaces. */
+  subnets: string[];
+  /** mcshell version it runs. */
+  version: string;
+  registeredAt: string;
+  /** Last heartbeat; a DP silent for longer than the site's heartbeat timeout is Offline. */
+  lastHeartbeatAt: string | null;
+  /** Its own multicast and PXE settings (Set-DPMulticast/Set-DPPxe -DistributionPoint); absent: it follows the site's defaults (`SiteState.dp`). */
+  settings?: DPMulticastSettings;
+}
+
+/** ConfigMgr's boundary: a network location clients are in. */
+export interface BoundaryRecord {
+  /** BND00001, … */
+  id: string;
+  name: string;
+  /** IPSubnet: `10.2.0.0/16`; IPRange: `10.2.0.10-10.2.0.200`. */
+  type: 'IPSubnet' | 'IPRange';
+  value: string;
+}
+
+/** ConfigMgr's boundary group: clients in its boundaries are served by its distribution points. */
+export interface BoundaryGroupRecord {
+  /** BG00001, … */
+  id: string;
+  name: string;
+  description: string;
+  boundaryIds: string[];
+  /** Names of the DPs that serve the group, in the order clients are referred to them. */
+  distributionPoints: string[];
+}
+
+/** ConfigMgr's distribution point group: a name for several DPs, to distribute content to all of them at once. */
+export interface DistributionPointGroupRecord {
+  /** DPG00001, … */
+  id: string;
+  name: string;
+  description: string;
+  distributionPoints: string[];
+}
+
+export type ContentDistributionState = 'Waiting' | 'InProgress' | 'Success' | 'Failed';
+
+/** Where one image stands on one DP (ConfigMgr's content status). */
+export interface ContentDistributionRecord {
+  imageId: string;
+  distributionPoint: string;
+  state: ContentDistributionState;
+  /** Bytes of the image's file the DP holds, verified (InProgress: percent of the image's sizeBytes). */
+  bytesDone: number;
+  /** Why it failed (Failed), or what it waits for (Waiting); empty otherwise. */
+  message: string;
+  /** DP the content is pulled from; null = any DP that holds it. */
+  sourceDistributionPoint: string | null;
+  /** Cap on the pull rate in bits per second; null = none. */
+  rateLimitBps: number | null;
+  updatedAt: string;
+}
+
+/**
+ * A key an administrator's shell presents to DPs of the site to watch and control their sessions
+ * from another machine (remote administration). The site keeps only a hash of its secret.
+ */
+export interface AdminCredentialRecord {
+  /** ADM00001, … */
+  id: string;
+  /** Whose or what it is (alice, the NOC dashboard): unique in the site. */
+  name: string;
+  secretSha256: string;
+  createdAt: string;
+  /** Once revoked, no DP accepts it; the record stays for the record. */
+  revokedAt: string | null;
 }
 
 export interface SiteState {
   /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
   revision?: string;
   schemaVersion: number;
+  /** The DP settings of the site: those of a DP that has none of its own (a new one, or the embedded default). */
   dp: DPMulticastSettings;
   images: ImageRecord[];
   devices: DeviceRecord[];
@@ -249,6 +361,15 @@ export interface SiteState {
   enrolledClients: EnrolledClientRecord[];
   pxeClears: PxeClearRecord[];
   bootImages: BootImageRecord[];
+  distributionPoints: DistributionPointRecord[];
+  boundaries: BoundaryRecord[];
+  boundaryGroups: BoundaryGroupRecord[];
+  distributionPointGroups: DistributionPointGroupRecord[];
+  contentDistributions: ContentDistributionRecord[];
+  /** Remote administration keys; absent on a site that never had one. */
+  adminCredentials?: AdminCredentialRecord[];
+  /** Sessions the site's DPs run now (absent: none). */
+  runningSessions?: RunningSessionRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {
@@ -317,6 +438,11 @@ export function emptySite(): SiteState {
     enrolledClients: [],
     pxeClears: [],
     bootImages: [],
+    distributionPoints: [],
+    boundaries: [],
+    boundaryGroups: [],
+    distributionPointGroups: [],
+    contentDistributions: [],
   };
 }
 

@@ -21,6 +21,13 @@ export const RECORD_KINDS: { [K in ListKind]?: KeyOf<K> } = {
   enrolledClients: byId,
   pxeClears: (clear) => clear.deviceId,
   bootImages: byId,
+  distributionPoints: (dp) => dp.name,
+  boundaries: byId,
+  boundaryGroups: byId,
+  distributionPointGroups: byId,
+  contentDistributions: (distribution) => `${distribution.imageId}/${distribution.distributionPoint}`,
+  adminCredentials: byId,
+  runningSessions: byId,
 };
 
 /** The key of a record of a list kind, or undefined when `kind` is stored as one value. */
@@ -28,5 +35,6 @@ export function recordKey(kind: string): ((record: unknown) => string) | undefin
   return (RECORD_KINDS as Record<string, (record: unknown) => string>)[kind];
 }
 
-/** A kind of record putRecord() saves. */
+/** A kind of record putRecord() saves, and its records. */
 export type RecordKind = keyof typeof RECORD_KINDS;
+export type RecordOf<K extends RecordKind> = NonNullable<SiteState[K]>[number];

@@ -32,6 +32,9 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
   },
   // 6 → 7: boot images (network boot); none is built yet.
   6: (old) => ({ ...old, bootImages: [] }),
+  // 7 → 8: a site of several distribution points: DPs, boundaries and boundary groups, DP groups,
+  // and where each image stands on each DP; none yet.
+  7: (old) => ({ ...old, distributionPoints: [], boundaries: [], boundaryGroups: [], distributionPointGroups: [], contentDistributions: [] }),
 };
 
 /** The schema version a raw document was written with (0 before versions were recorded). */

@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { SiteState } from './model.js';
-import type { RecordKind } from './record-kinds.js';
+import type { RecordKind, RecordOf } from './record-kinds.js';
 
 export { IMAGE_FILE } from './disk.js';
 
@@ -41,7 +41,7 @@ export interface SiteStore {
    * a cost that does not grow with the site on the site database. The record is validated against
    * its kind's schema; retention is applied by the next update().
    */
-  putRecord<K extends RecordKind>(kind: K, record: SiteState[K][number], check?: (site: SiteState) => void): Promise<void>;
+  putRecord<K extends RecordKind>(kind: K, record: RecordOf<K>, check?: (site: SiteState) => void): Promise<void>;
   /** Takes the site's next multicast session number (lastSessionNumber + 1). */
   nextSessionNumber(): Promise<number>;
   /** Creates the site's folders and records when they do not exist yet. */

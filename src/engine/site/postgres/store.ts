@@ -16,7 +16,7 @@ import { ChangeFeed } from '../change-feed.js';
 import { emptySite, SITE_SCHEMA_VERSION, type SiteState } from '../model.js';
 import { applyChange, deepFreeze, documentVersion, putInList, recordErrors, schemaErrors, tooNew, upgradeDocument } from '../site-document.js';
 import type { SiteChangeListener, SiteKind, SiteStore } from '../store.js';
-import { RECORD_KINDS, recordKey, type RecordKind } from '../record-kinds.js';
+import { recordKey, type RecordKind, type RecordOf } from '../record-kinds.js';
 import { applyMigrations, SCHEMA_VERSION } from './schema.js';
 
 /** Lock key (pg_advisory_xact_lock) that serialises the site's changes. */
@@ -143,14 +143,14 @@ export class PostgresSiteStore implements SiteStore {
    * One row, under the site's lock like any change, after catching up; the replica takes it in
    * place. A site not created yet is created by a whole change instead.
    */
-  async putRecord<K extends RecordKind>(kind: K, record: SiteState[K][number], check?: (site: SiteState) => void): Promise<void> {
+  async putRecord<K extends RecordKind>(kind: K, record: RecordOf<K>, check?: (site: SiteState) => void): Promise<void> {
     const errors = recordErrors(kind, record);
     if (errors) throw new EngineError('SiteStoreInvalid', 'InvalidOperation', `The change was not saved: ${errors}.`);
     if (!this.exists) {
       const keyOf = recordKey(kind)!;
       return this.update((site) => {
         check?.(site);
-        putInList(site[kind] as unknown[], structuredClone(record), keyOf);
+        putInList(((site as unknown as Record<string, unknown[]>)[kind] ??= []), structuredClone(record), keyOf);
       });
     }
     const value = structuredClone(record);
@@ -312,7 +312,8 @@ export class PostgresSiteStore implements SiteStore {
    * assembles every part again (the replica held no site before).
    */
   private install(writes: readonly Write[], seq: number, whole = !this.exists): void {
-    const changed = new Set<string>(whole ? [...Object.keys(RECORD_KINDS), ...this.rows.keys()] : []);
+    // A whole site has every part of a new one (its lists empty when they have no rows), and those it has rows of.
+    const changed = new Set<string>(whole ? [...Object.keys(emptySite()), ...this.rows.keys()] : []);
     // A list whose records were only replaced in place or added after its last one is patched
     // (what a DP writes per request); any other change assembles it again from its rows.
     const patches = new Map<string, ListPatch | null>();
