@@ -5,9 +5,8 @@
 // `Get-Device | Measure-Object` and `Get-TSDeployment | Measure-Object` (a whole `mcshell -c`
 // process: start, open the site, run), how long a store takes to open, and the CPU a DP spends in
 // the store for what it writes per request: a client's status report (deploymentStatus), the end
-// of a session (history record) and a new session number, with putRecord/nextSessionNumber as the
-// DP writes them, and a status report as a whole update() for comparison. Runs in a private
-// network namespace.
+// of a session (history record), as one-record writes (putRecord: the DP writes status reports
+// so), and a status report as a whole update() for comparison. Runs in a private network namespace.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +72,7 @@ try {
           else draft.deploymentStatus.push(record);
         }),
       );
-      // What the DP writes (putRecord, nextSessionNumber), then the same status report as a whole change.
+      // One-record writes (the DP writes status reports so), then the same status report as a whole change.
       const statusRecord = (i) => ({ deploymentId: 'DEP00001', deviceId: `DEV${pad(i + 1)}`, state: 'InProgress', step: 2, message: `step ${i}`, updatedAt: now });
       const statusPut = await cpuPerCall(writes, (i) => store.putRecord('deploymentStatus', statusRecord(i)));
       // The DP's per-request read after such a write: the snapshot and its lookups by id.
@@ -84,13 +83,12 @@ try {
         siteIndex(store.read()).devices.get(`DEV${pad(i + 1)}`);
         lookupMs.push(cpuMs(started));
       }
-      const sessionNumber = await cpuPerCall(writes, () => store.nextSessionNumber());
-      const sessionEnd = await cpuPerCall(writes, (i) => store.putRecord('sessionHistory', history(SIZE.history + 1 + i, now)));
+      const historyRecord = await cpuPerCall(writes, (i) => store.putRecord('sessionHistory', history(SIZE.history + 1 + i, now)));
       const readStarted = process.cpuUsage();
       for (let i = 0; i < 1000; i++) store.read().devices.length;
       const readUs = cpuMs(readStarted) / 1000 * 1000;
       await store.close();
-      results.push({ store: kind, openMs: Math.round(openMs), devices, deployments, readUsPerRequest: +readUs.toFixed(3), readAfterWriteMs: +(lookupMs.reduce((a, b) => a + b, 0) / lookupMs.length).toFixed(3), cpuMsPerWrite: { statusReport: statusPut, sessionNumber, sessionEnd, statusReportAsUpdate: statusReport } });
+      results.push({ store: kind, openMs: Math.round(openMs), devices, deployments, readUsPerRequest: +readUs.toFixed(3), readAfterWriteMs: +(lookupMs.reduce((a, b) => a + b, 0) / lookupMs.length).toFixed(3), cpuMsPerWrite: { statusReport: statusPut, historyRecord, statusReportAsUpdate: statusReport } });
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
@@ -102,9 +100,9 @@ try {
 if (values.json) console.log(JSON.stringify({ size: SIZE, writes, results }, null, 2));
 else {
   console.log(`site store at ${SIZE.devices} devices, ${SIZE.collections} collections, ${SIZE.deployments} deployments, ${SIZE.history} history records (${writes} writes per kind)`);
-  console.log('store     open ms | Get-Device|Measure ms | Get-TSDeployment|Measure ms | read() µs | read after a write ms | DP CPU ms per write: status report, session number, session end | status report as a whole update()');
+  console.log('store     open ms | Get-Device|Measure ms | Get-TSDeployment|Measure ms | read() µs | read after a write ms | CPU ms per write: status report (putRecord, as the DP writes it), a history record (putRecord) | status report as a whole update()');
   for (const r of results) {
-    console.log(`${r.store.padEnd(8)} ${String(r.openMs).padStart(8)} | ${String(r.devices.ms).padStart(10)} (${r.devices.count}) | ${String(r.deployments.ms).padStart(12)} (${r.deployments.count}) | ${String(r.readUsPerRequest).padStart(9)} | ${String(r.readAfterWriteMs).padStart(8)} | ${r.cpuMsPerWrite.statusReport}, ${r.cpuMsPerWrite.sessionNumber}, ${r.cpuMsPerWrite.sessionEnd} | ${r.cpuMsPerWrite.statusReportAsUpdate}`);
+    console.log(`${r.store.padEnd(8)} ${String(r.openMs).padStart(8)} | ${String(r.devices.ms).padStart(10)} (${r.devices.count}) | ${String(r.deployments.ms).padStart(12)} (${r.deployments.count}) | ${String(r.readUsPerRequest).padStart(9)} | ${String(r.readAfterWriteMs).padStart(8)} | ${r.cpuMsPerWrite.statusReport}, ${r.cpuMsPerWrite.historyRecord} | ${r.cpuMsPerWrite.statusReportAsUpdate}`);
   }
 }
 

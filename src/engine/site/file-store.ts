@@ -150,10 +150,6 @@ export class FileSiteStore implements SiteStore {
     });
   }
 
-  nextSessionNumber(): Promise<number> {
-    return this.update((site) => ++site.lastSessionNumber);
-  }
-
   /**
    * Creates the site's folders and store when they do not exist yet (the owner's only, whatever
    * the umask); a disk that cannot take them gives an error naming it.

@@ -42,8 +42,6 @@ export interface SiteStore {
    * its kind's schema; retention is applied by the next update().
    */
   putRecord<K extends RecordKind>(kind: K, record: RecordOf<K>, check?: (site: SiteState) => void): Promise<void>;
-  /** Takes the site's next multicast session number (lastSessionNumber + 1). */
-  nextSessionNumber(): Promise<number>;
   /** Creates the site's folders and records when they do not exist yet. */
   ensureExists(): Promise<void>;
   /**

@@ -170,16 +170,6 @@ export class PostgresSiteStore implements SiteStore {
     if (kind === 'sessionHistory' && oldest && Date.parse(oldest.endedAt) < Date.now() - this.site.dp.historyRetentionDays * 86_400_000) await this.update(() => undefined);
   }
 
-  async nextSessionNumber(): Promise<number> {
-    if (!this.exists) return this.update((site) => ++site.lastSessionNumber);
-    return this.serial(() =>
-      this.transaction(async (client) => {
-        const next = this.site.lastSessionNumber + 1;
-        return { result: next, saved: await this.writeRows(client, [{ kind: 'lastSessionNumber', key: VALUE_KEY, row: { pos: 0, json: String(next), value: next } }]) };
-      }),
-    );
-  }
-
   async ensureExists(): Promise<void> {
     for (const dir of [this.home, this.contentDir]) {
       if (await mkdir(dir, { recursive: true, mode: PRIVATE_DIR })) await chmod(dir, PRIVATE_DIR);
