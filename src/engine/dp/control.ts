@@ -10,13 +10,14 @@
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 //   GET  /v1/boot/<id>/<file> (vmlinuz or initrd.img)              → a boot image a deployment of the device restarts into (refresh)
 //   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
+//   GET  /v1/dp/content/<image> (one Range)                         → for another DP of the site only (content-source.ts)
 // A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
 // deployments available to PXE only (boot/pxe-deployments.ts).
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
@@ -31,6 +32,7 @@ import { pxeAssignmentsFor } from '../boot/pxe-deployments.js';
 import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
 import { PxeTickets } from '../boot/tickets.js';
 import { siteIndex } from '../site/site-index.js';
+import { authenticateDP, DP_CONTENT_PATH, serveContentRange } from './content-source.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
@@ -135,7 +137,8 @@ export class ControlEndpoint {
     this.identity = identity;
     this.pxeKey = pxeCredentialKey(identity);
     // Stalled handshakes and requests (slowloris) are closed: a request has 10 s to arrive whole.
-    const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
+    // A client certificate is asked for, not required: other DPs present theirs (content-source.ts).
+    const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000, requestCert: true, rejectUnauthorized: false } as const;
     const server = createServer(options, (request, response) => {
       this.route(request, response).catch((error: unknown) => this.fail(request, response, error));
     });
@@ -170,6 +173,11 @@ export class ControlEndpoint {
     if (!device) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     if (method === 'POST' && path === '/v1/pxe/hello') return sendJson(response, 200, await this.pxeHello(await readJson(request)));
+    const dpContent = method === 'GET' ? DP_CONTENT_PATH.exec(path) : null;
+    if (dpContent) {
+      authenticateDP(this.store, request);
+      return serveContentRange(this.store, dpContent[1]!, request, response);
+    }
     const content = CONTENT_PATH.exec(path);
     const bootFile = BOOT_FILE_PATH.exec(path);
     const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && (path === '/v1/sessions' || bootFile)) || ((method === 'GET' || method === 'HEAD') && content);
@@ -255,6 +263,7 @@ export class ControlEndpoint {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId, scope);
+    this.assertHeld(image);
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
@@ -320,7 +329,7 @@ export class ControlEndpoint {
     if (image.multicast.multicastOnly) {
       throw new HttpError(403, 'MulticastOnly', `Image ${image.id} is set to transfer only via multicast; it is not served by unicast.`);
     }
-    const file = imagePath(this.store, image);
+    const file = this.assertHeld(image);
     const range = parseRange(request.headers.range, image.sizeBytes);
     const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag: `"${image.sha256}"` };
     if (range === 'unsatisfiable') {
@@ -338,6 +347,15 @@ export class ControlEndpoint {
       return;
     }
     createReadStream(file, { start, end }).on('error', () => response.destroy()).pipe(response);
+  }
+
+  /** The image's file in this DP's content library, or ConfigMgr's "content not distributed". */
+  private assertHeld(image: ImageRecord): string {
+    const file = imagePath(this.store, image);
+    if (!existsSync(file)) {
+      throw new HttpError(404, 'ContentNotDistributed', `Content not distributed: this distribution point does not hold image ${image.id} ('${image.name}'); the administrator distributes it here with Start-ContentDistribution, or the client is served by a DP that holds it.`);
+    }
+    return file;
   }
 
   /** A file of a boot image that a deployment available to the device restarts into (refresh); the agent checks it against the hello's hashes. */

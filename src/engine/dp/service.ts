@@ -11,7 +11,8 @@ import { findImage } from '../content/library.js';
 import { PxeServices, type PxeEvent, type PxeListener } from '../boot/pxe-services.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
-import { adminSocketPath, type DPControl, type SessionChange } from './dp-control.js';
+import { ContentPuller } from './content-puller.js';
+import { adminSocketPath, isActive, type DPControl, type SessionChange } from './dp-control.js';
 import { MulticastSessions, type MulticastSession, type SessionClient, type SessionEvents } from './sessions.js';
 
 /** Default TCP port of the control endpoint. */
@@ -30,6 +31,8 @@ export interface DPServiceOptions {
   onRefused?: (event: RefusalEvent) => void;
   /** What the PXE services did (offers, TFTP transfers, boot scripts, warnings), for the log. */
   onPxeEvent?: (event: PxeEvent) => void;
+  /** The DP's name in the site, under which it pulls the content distributed to it (the fleet's DP name, on merge). */
+  pullContentAs?: string;
 }
 
 export class DPService implements DPControl {
@@ -39,6 +42,8 @@ export class DPService implements DPControl {
   private address: AddressInfo | null = null;
   /** The PXE services, while PXE is enabled and the service runs. */
   private pxe: PxeServices | null = null;
+  /** Pulls the content distributed to this DP, while the service runs (content-puller.ts). */
+  private puller: ContentPuller | null = null;
   readonly interface: string;
   /** What start() could not set up but served without (e.g. the admin socket on a read-only site disk). */
   readonly warnings: string[] = [];
@@ -106,6 +111,10 @@ export class DPService implements DPControl {
       }
       this.pxe = pxe;
     }
+    if (this.options.pullContentAs) {
+      this.puller = new ContentPuller(this.store, this.options.pullContentAs, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
+      this.puller.start();
+    }
     return { host: this.address.address, port: this.address.port };
   }
 
@@ -130,6 +139,8 @@ export class DPService implements DPControl {
 
   /** Stops the PXE services, the sessions (their transmissions end) and the control endpoint. */
   async stop(): Promise<void> {
+    await this.puller?.stop();
+    this.puller = null;
     await this.pxe?.stop();
     this.pxe = null;
     await this.sessions.close();
