@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { EngineError } from '../errors.js';
 import type { ContentDistributionRecord, DistributionPointRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
-import { findImage } from './library.js';
+import { findRecord } from '../site/records.js';
 import { findDistributionPointGroup, findDP } from './dp-groups.js';
 
 /** True when the image's content status on the DP is Success: the DP holds a verified copy. */
@@ -123,6 +123,11 @@ function targetDPs(site: SiteState, request: DistributionRequest): string[] {
   for (const group of request.distributionPointGroups ?? []) names.push(...findDistributionPointGroup(site, group).distributionPoints);
   if (names.length === 0) throw new EngineError('NoDistributionPointGiven', 'InvalidArgument', 'Name the DPs to distribute to with -DistributionPoint or -DistributionPointGroup (a group with members).');
   return [...new Map(names.map((name) => [name.toLowerCase(), name])).values()];
+}
+
+/** As library.ts findImage (which imports this file for imports' content status). */
+function findImage(site: SiteState, nameOrId: string): ImageRecord {
+  return findRecord(site.images, nameOrId, 'image', 'ImageNotFound');
 }
 
 function assertSomewhere(site: SiteState, image: ImageRecord): void {
