@@ -35,6 +35,11 @@ export interface ContentPullerOptions {
   chunkBytes?: number;
   /** Whether a session of this DP sends the image now (its copy is then kept until it ends). */
   inUse?: (imageId: string) => boolean;
+  /**
+   * This DP's local state folder (content library, identity) when it is not the site store's own:
+   * a test that runs several DPs on one file site gives each its own.
+   */
+  local?: SiteStore;
 }
 
 const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -51,6 +56,7 @@ export class ContentPuller {
   /** Bytes received from sources since this puller started (what a resumed pull did not take again). */
   bytesFetched = 0;
   private readonly retries = new Map<string, { attempt: number; notBefore: number }>();
+  private readonly local: SiteStore;
 
   constructor(
     /** The site (records): shared by every DP. */
@@ -58,7 +64,9 @@ export class ContentPuller {
     /** This DP's name in the site. */
     readonly dpName: string,
     private readonly options: ContentPullerOptions = {},
-  ) {}
+  ) {
+    this.local = options.local ?? store;
+  }
 
   start(): void {
     if (this.timer) return;
@@ -129,7 +137,7 @@ export class ContentPuller {
 
   /** A complete copy already in the library (Update-ContentDistribution asks the DP to check it). */
   private async alreadyHeld(image: ImageRecord): Promise<boolean> {
-    const file = imagePath(this.store, image);
+    const file = imagePath(this.local, image);
     if (!(await stat(file).catch(() => null))) return false;
     if ((await sha256OfFile(file)) === image.sha256) return true;
     await unlink(file);
@@ -155,13 +163,14 @@ export class ContentPuller {
 
   private async transfer(image: ImageRecord, source: { name: string; endpoint: string; fingerprint: string }, rateLimitBps: number | null, signal: AbortSignal): Promise<void> {
     const chunkBytes = Math.min(this.options.chunkBytes ?? DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES);
-    const partial = join(this.store.contentDir, `pull-${image.sha256}.partial`);
+    await this.local.ensureExists();
+    const partial = join(this.local.contentDir, `pull-${image.sha256}.partial`);
     // Only whole ranges count: a range cut short by a crash is fetched again.
     const held = (await stat(partial).catch(() => null))?.size ?? 0;
     let done = Math.min(held - (held % chunkBytes), image.sizeBytes);
     if (held > 0) await truncate(partial, done);
     await this.setStatus(image, { state: 'InProgress', bytesDone: done, message: `pulling from ${source.name}` });
-    const identity = await siteIdentity(this.store);
+    const identity = await siteIdentity(this.local);
     const agent = clientAgent(identity);
     const pacer = rateLimitBps ? new Pacer(rateLimitBps) : null;
     const handle = await open(partial, 'a', 0o600);
@@ -188,7 +197,7 @@ export class ContentPuller {
       throw new FinalError(`the content pulled from ${source.name} does not match image ${image.id}'s SHA-256 (expected ${image.sha256}, got ${digest}): ${source.name}'s copy is damaged; the partial copy was discarded`);
     }
     await chmod(partial, IMAGE_FILE);
-    await rename(partial, imagePath(this.store, image));
+    await rename(partial, imagePath(this.local, image));
     await this.setStatus(image, { state: 'Success', bytesDone: image.sizeBytes, message: '' });
   }
 
@@ -208,14 +217,14 @@ export class ContentPuller {
    * longer to this DP, are deleted, unless a session of this DP still sends them.
    */
   private async removeUndistributed(site: SiteState): Promise<void> {
-    const names = await readdir(this.store.contentDir).catch(() => [] as string[]);
+    const names = await readdir(this.local.contentDir).catch(() => [] as string[]);
     const me = this.dpName.toLowerCase();
     for (const image of site.images) {
       const statuses = site.contentDistributions.filter((status) => status.imageId === image.id);
       if (statuses.length === 0 || statuses.some((status) => status.distributionPoint.toLowerCase() === me)) continue;
       if (site.images.some((other) => other.file === image.file && site.contentDistributions.some((status) => status.imageId === other.id && status.distributionPoint.toLowerCase() === me))) continue;
       if (this.options.inUse?.(image.id)) continue;
-      for (const name of [image.file, `pull-${image.sha256}.partial`]) if (names.includes(name)) await unlink(join(this.store.contentDir, name)).catch(() => undefined);
+      for (const name of [image.file, `pull-${image.sha256}.partial`]) if (names.includes(name)) await unlink(join(this.local.contentDir, name)).catch(() => undefined);
     }
   }
 }
@@ -296,9 +305,15 @@ export class Pacer {
     this.bytes += bytes;
     const due = this.startedAt + (this.bytes * 8 * 1000) / this.bitsPerSecond;
     const wait = due - Date.now();
-    if (wait > 0) await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, wait);
-      signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    if (wait <= 0 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 }
