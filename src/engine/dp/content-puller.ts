@@ -57,12 +57,17 @@ export class ContentPuller {
   bytesFetched = 0;
   private readonly retries = new Map<string, { attempt: number; notBefore: number }>();
   private readonly local: SiteStore;
+  /** The DP's name as last found in the site. */
+  private dpName = '';
+  /** The site last looked at for copies to delete, and whether one was kept for a session then. */
+  private sweptSite: SiteState | null = null;
+  private keptForSession = false;
 
   constructor(
     /** The site (records): shared by every DP. */
     private readonly store: SiteStore,
-    /** This DP's name in the site. */
-    readonly dpName: string,
+    /** This DP's name in the site, or how to find it there (null: not registered yet). */
+    private readonly dp: string | ((site: SiteState) => string | null),
     private readonly options: ContentPullerOptions = {},
   ) {
     this.local = options.local ?? store;
@@ -92,8 +97,14 @@ export class ContentPuller {
     } catch {
       return; // The site is briefly unreadable: the next tick tries again.
     }
-    void this.removeUndistributed(site);
-    const me = this.dpName.toLowerCase();
+    const name = typeof this.dp === 'string' ? this.dp : this.dp(site);
+    if (!name) return;
+    this.dpName = name;
+    if (site !== this.sweptSite || this.keptForSession) {
+      this.sweptSite = site;
+      void this.removeUndistributed(site);
+    }
+    const me = name.toLowerCase();
     const now = Date.now();
     const work = site.contentDistributions.find((status) => status.distributionPoint.toLowerCase() === me && (status.state === 'Waiting' || status.state === 'InProgress') && (this.retries.get(status.imageId)?.notBefore ?? 0) <= now);
     if (!work) return;
@@ -219,11 +230,16 @@ export class ContentPuller {
   private async removeUndistributed(site: SiteState): Promise<void> {
     const names = await readdir(this.local.contentDir).catch(() => [] as string[]);
     const me = this.dpName.toLowerCase();
+    this.keptForSession = false;
     for (const image of site.images) {
       const statuses = site.contentDistributions.filter((status) => status.imageId === image.id);
       if (statuses.length === 0 || statuses.some((status) => status.distributionPoint.toLowerCase() === me)) continue;
       if (site.images.some((other) => other.file === image.file && site.contentDistributions.some((status) => status.imageId === other.id && status.distributionPoint.toLowerCase() === me))) continue;
-      if (this.options.inUse?.(image.id)) continue;
+      if (!names.includes(image.file) && !names.includes(`pull-${image.sha256}.partial`)) continue;
+      if (this.options.inUse?.(image.id)) {
+        this.keptForSession = true;
+        continue;
+      }
       for (const name of [image.file, `pull-${image.sha256}.partial`]) if (names.includes(name)) await unlink(join(this.local.contentDir, name)).catch(() => undefined);
     }
   }

@@ -4,6 +4,7 @@
 // lets the session cmdlets of other processes on this machine watch and control it.
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
+import type { SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
@@ -31,8 +32,6 @@ export interface DPServiceOptions {
   onRefused?: (event: RefusalEvent) => void;
   /** What the PXE services did (offers, TFTP transfers, boot scripts, warnings), for the log. */
   onPxeEvent?: (event: PxeEvent) => void;
-  /** The DP's name in the site, under which it pulls the content distributed to it (the fleet's DP name, on merge). */
-  pullContentAs?: string;
 }
 
 export class DPService implements DPControl {
@@ -111,10 +110,11 @@ export class DPService implements DPControl {
       }
       this.pxe = pxe;
     }
-    if (this.options.pullContentAs) {
-      this.puller = new ContentPuller(this.store, this.options.pullContentAs, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
-      this.puller.start();
-    }
+    // The DP pulls the content distributed to it under the name its record in the site has: the
+    // record that carries its certificate (none on a one-machine site, where it pulls nothing).
+    const thisDP = (site: SiteState) => site.distributionPoints.find((record) => record.certificateFingerprint === identity.fingerprint)?.name ?? null;
+    this.puller = new ContentPuller(this.store, thisDP, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
+    this.puller.start();
     return { host: this.address.address, port: this.address.port };
   }
 

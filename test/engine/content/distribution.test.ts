@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SiteStore } from '../../../src/engine/site/store.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { importImage, imagePath } from '../../../src/engine/content/library.js';
-import { dpHoldsImage, startDistribution, statusOf } from '../../../src/engine/content/distribution.js';
+import { dpHoldsImage, removeDistribution, startDistribution, statusOf, updateDistribution } from '../../../src/engine/content/distribution.js';
 import { sha256OfFile } from '../../../src/engine/file-hash.js';
 import { DPService } from '../../../src/engine/dp/service.js';
 import { ContentPuller } from '../../../src/engine/dp/content-puller.js';
@@ -78,7 +78,7 @@ test('a flat image and a disk image are pulled by DP-B from DP-A, verified, and 
   await startDistribution(lab.site, { image: 'Flat', distributionPoints: ['DP-B'] });
   await startDistribution(lab.site, { image: 'Disk', distributionPoints: ['dp-b'] });
   assert.equal(statusOf(lab.site.read(), flat.id, 'DP-B')?.state, 'Waiting');
-  lab.puller();
+  const pulling = lab.puller();
   for (const image of [flat, disk]) {
     const status = await statusOnB(lab.site, image, (s) => s.state === 'Success' || s.state === 'Failed');
     assert.equal(status.state, 'Success', status.message);
@@ -88,6 +88,17 @@ test('a flat image and a disk image are pulled by DP-B from DP-A, verified, and 
     assert.ok(dpHoldsImage(lab.site.read(), 'dp-b', image.id));
   }
   assert.deepEqual((await readdir(lab.homeB.contentDir)).filter((name) => name.endsWith('.partial')), [], 'no partial left');
+
+  // Redistributed: DP-B checks the copy it has (it matches) and fetches nothing again.
+  const fetched = pulling.bytesFetched;
+  await updateDistribution(lab.site, 'Disk');
+  assert.equal((await statusOnB(lab.site, disk, (s) => s.state === 'Success')).bytesDone, disk.sizeBytes);
+  assert.equal(pulling.bytesFetched, fetched);
+  // Taken off DP-B: its copy goes; DP-A's, the last one, cannot be taken off.
+  await removeDistribution(lab.site, 'Flat', ['DP-B']);
+  while (await stat(imagePath(lab.homeB, flat)).catch(() => null)) await new Promise((resolve) => setTimeout(resolve, 50));
+  await assert.rejects(removeDistribution(lab.site, 'Flat', ['DP-A']), { id: 'LastContentCopy' });
+  assert.ok(await stat(imagePath(lab.site, flat)));
 });
 
 test('a stopped pull resumes from the ranges it holds; the rate limit holds the pace', async (t) => {
