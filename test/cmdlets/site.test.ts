@@ -98,17 +98,17 @@ test('New-TSDeployment identical to an existing deployment is refused, naming it
   });
 });
 
-test('content distribution cmdlets: a DP group, a rate in ConfigMgr units, statuses per DP, refusals; New-TSDeployment warns while the image is on its source only', async () => {
+test('content distribution cmdlets: an import marks its DP, a DP group, a rate in ConfigMgr units, statuses per DP, refusals; New-TSDeployment warns while the image is on its source only', async () => {
   await inSite(async (cwd) => {
     const { SiteStore } = await import('../../src/engine/site/store.js');
-    await run("Set-Content a.img 'abc'; Import-OSImage a.img -Name Win11 | Out-Null", { cwd });
     const store = await SiteStore.open(join(cwd, 'site'));
     const now = new Date().toISOString();
     const dp = { description: '', controlEndpoint: null, certificateFingerprint: null, signingPublicKey: null, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now };
-    await store.update((site) => {
-      site.distributionPoints.push({ ...dp, name: 'DP-A' }, { ...dp, name: 'DP-EAST' }, { ...dp, name: 'DP-WEST' });
-      site.contentDistributions.push({ imageId: 'IMG00001', distributionPoint: 'DP-A', state: 'Success', bytesDone: 3, message: '', sourceDistributionPoint: null, rateLimitBps: null, updatedAt: now });
-    });
+    await store.update((site) => void site.distributionPoints.push({ ...dp, name: 'DP-A' }));
+    // Imported on the machine of the site's only DP: the content is on that DP.
+    const imported = await run("Set-Content a.img 'abc'; Import-OSImage a.img -Name Win11 | Out-Null; Get-ContentDistributionStatus Win11 | Select-Object DistributionPoint, State, Percent", { cwd });
+    assert.deepEqual(imported.data, [{ DistributionPoint: 'DP-A', State: 'Success', Percent: 100 }]);
+    await store.update((site) => void site.distributionPoints.push({ ...dp, name: 'DP-EAST' }, { ...dp, name: 'DP-WEST' }));
     const deployed = await run('New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 | Out-Null', { cwd });
     assert.match(deployed.warnings.join('\n'), /Content not distributed: image\(s\) IMG00001 are on no distribution point but their source/);
 

@@ -19,13 +19,11 @@ export const DP_CONTENT_PATH = /^\/v1\/dp\/content\/(IMG\d{5})$/;
 /** Largest range one request may ask for: what a puller holds in memory to verify before writing. */
 export const MAX_CHUNK_BYTES = 16 * 1024 * 1024;
 
-/** The DP whose certificate the request's TLS connection presented, or a 401. */
-export function authenticateDP(store: SiteStore, request: IncomingMessage): string {
+/** The registered DP whose certificate the request's TLS connection presented, or null. */
+export function registeredDP(store: SiteStore, request: IncomingMessage): string | null {
   const certificate = (request.socket as TLSSocket).getPeerCertificate?.();
   const fingerprint = certificate?.raw ? certificateFingerprint(certificate.raw) : null;
-  const dp = fingerprint ? store.read().distributionPoints.find((record) => record.certificateFingerprint === fingerprint) : undefined;
-  if (!dp) throw new HttpError(401, 'NotADistributionPoint', 'Content is served to distribution points of the site only: present the control certificate of a registered DP as the TLS client certificate.');
-  return dp.name;
+  return (fingerprint && store.read().distributionPoints.find((record) => record.certificateFingerprint === fingerprint)?.name) || null;
 }
 
 /** One range of an image the DP holds, with the range's SHA-256. */

@@ -32,7 +32,7 @@ import { pxeAssignmentsFor } from '../boot/pxe-deployments.js';
 import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
 import { PxeTickets } from '../boot/tickets.js';
 import { siteIndex } from '../site/site-index.js';
-import { authenticateDP, DP_CONTENT_PATH, serveContentRange } from './content-source.js';
+import { DP_CONTENT_PATH, registeredDP, serveContentRange } from './content-source.js';
 import { RateLimiter } from './rate-limit.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
@@ -170,12 +170,14 @@ export class ControlEndpoint {
     // authenticated first (a lookup in the cached site, whatever its size).
     const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || BOOT_FILE_PATH.test(path) || path === '/v1/sessions');
     let device = mayBeUnlimited ? this.authenticate(request) : null;
-    if (!device) this.limit(request, path);
+    // Another DP pulling content is not limited either (it paces itself; a refusal would stall it).
+    const dpContent = method === 'GET' ? DP_CONTENT_PATH.exec(path) : null;
+    const peerDP = dpContent ? registeredDP(this.store, request) : null;
+    if (!device && !peerDP) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     if (method === 'POST' && path === '/v1/pxe/hello') return sendJson(response, 200, await this.pxeHello(await readJson(request)));
-    const dpContent = method === 'GET' ? DP_CONTENT_PATH.exec(path) : null;
     if (dpContent) {
-      authenticateDP(this.store, request);
+      if (!peerDP) throw new HttpError(401, 'NotADistributionPoint', 'Content is served to distribution points of the site only: present the control certificate of a registered DP as the TLS client certificate.');
       return serveContentRange(this.store, dpContent[1]!, request, response);
     }
     const content = CONTENT_PATH.exec(path);
