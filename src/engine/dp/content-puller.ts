@@ -125,7 +125,8 @@ export class ContentPuller {
       }
       const source = this.pickSource(image, status);
       if (!source) {
-        await this.setStatus(image, { state: 'Waiting', message: status.sourceDistributionPoint ? `waiting for ${status.sourceDistributionPoint} to be Online` : `waiting for an Online distribution point that holds image ${image.id}` });
+        const message = status.sourceDistributionPoint ? `waiting for ${status.sourceDistributionPoint} to be Online` : `waiting for an Online distribution point that holds image ${image.id}`;
+        if (status.state !== 'Waiting' || status.message !== message) await this.setStatus(image, { state: 'Waiting', message });
         this.retries.set(image.id, { attempt: this.retries.get(image.id)?.attempt ?? 0, notBefore: Date.now() + (this.options.pollMs ?? 1_000) * 5 });
         return;
       }
@@ -190,7 +191,7 @@ export class ContentPuller {
       while (done < image.sizeBytes) {
         const end = Math.min(done + chunkBytes, image.sizeBytes) - 1;
         const chunk = await fetchRange(agent, source, image.id, done, end, pacer, signal, (bytes) => (this.bytesFetched += bytes));
-        await handle.write(chunk, 0, chunk.length, done);
+        await handle.write(chunk); // appended: the partial holds exactly the ranges before `done`
         done = end + 1;
         if (Date.now() - reportedAt >= PROGRESS_EVERY_MS) {
           reportedAt = Date.now();
