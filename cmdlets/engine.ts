@@ -159,6 +159,7 @@ export const completeCollections = namesFrom((store) => store.read().collections
 export const completeDevices = namesFrom((store) => store.read().devices.map((device) => device.name));
 export const completeTaskSequences = namesFrom((store) => store.read().taskSequences.map((sequence) => sequence.name));
 export const completeBootImages = namesFrom((store) => store.read().bootImages.map((image) => image.name));
+export const completeDistributionPoints = namesFrom((store) => store.read().distributionPoints.map((dp) => dp.name));
 export const completeDeployments = namesFrom((store) => store.read().deployments.map((deployment) => deployment.id));
 const liveSessions = async (store: SiteStore) => (await (await reachDP(store))?.listSessions()) ?? [];
 export const completeSessions = namesFrom(async (store) => (await liveSessions(store)).map((session) => session.id));

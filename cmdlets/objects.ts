@@ -1,8 +1,9 @@
 // What the deployment cmdlets emit: engine records shaped as PowerShell-style objects
 // (PascalCase properties, names resolved, sizes readable). One shape per kind, shared by every
 // cmdlet that outputs that kind.
-import type { BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
+import type { AdminCredentialRecord, BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
 import type { TokenState } from '../src/engine/site/enrollment.js';
+import { withTypeName } from '../src/runtime/values.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -107,6 +108,7 @@ export function bootImageObject(image: BootImageRecord) {
     KernelSha256: image.kernelSha256,
     InitrdSha256: image.initrdSha256,
     Drivers: image.drivers,
+    KernelArguments: image.kernelArguments ?? [],
     CreatedAt: image.createdAt,
   };
 }
@@ -153,6 +155,10 @@ export function deploymentObject(site: SiteState, deployment: DeploymentRecord) 
 }
 
 /** An enrollment token without its secret (the site keeps only a hash of it). */
+export function adminCredentialObject(credential: AdminCredentialRecord) {
+  return { Id: credential.id, Name: credential.name, State: credential.revokedAt ? 'Revoked' : 'Active', CreatedAt: credential.createdAt, RevokedAt: credential.revokedAt };
+}
+
 export function enrollmentTokenObject(token: EnrollmentTokenRecord, state: TokenState) {
   return {
     Id: token.id,
@@ -188,7 +194,22 @@ export const DEVICE_VIEW = { properties: ['Id', 'Name', 'MacAddress', 'Collectio
 export const BOOT_IMAGE_VIEW = { properties: ['Id', 'Name', 'KernelVersion', 'Size'] } as const;
 export const TASK_SEQUENCE_VIEW = { properties: ['Id', 'Name', 'StepCount', 'Steps'] } as const;
 export const DEPLOYMENT_VIEW = { properties: ['Id', 'TaskSequence', 'Collection', 'Purpose', 'DeploymentOption', 'Succeeded', 'Failed'], layout: 'table' } as const;
+export const ADMIN_CREDENTIAL_VIEW = { properties: ['Id', 'Name', 'State', 'CreatedAt'] } as const;
 export const ENROLLMENT_TOKEN_VIEW = { properties: ['Id', 'State', 'UsesLeft', 'ExpiresAt'] } as const;
 export const ENROLLED_CLIENT_VIEW = { properties: ['Id', 'Device', 'MacAddress', 'Collections'] } as const;
 export const SESSION_VIEW = { properties: ['Id', 'State', 'Image', 'Group', 'Port', 'Clients', 'Verified', 'Percent', 'StartsBy'], layout: 'table' } as const;
 export const CLIENT_VIEW = { properties: ['SessionId', 'Name', 'Address', 'State', 'Percent'] } as const;
+
+/** Sessions and clients of several DPs (-DistributionPoint) are typed `<type>#DistributionPoint`, whose views lead with the DP. */
+const BY_DP = '#DistributionPoint';
+export const SESSION_OUTPUT = {
+  name: 'MulticastSession',
+  view: SESSION_VIEW,
+  variants: { [`MulticastSession${BY_DP}`]: { properties: ['DistributionPoint', ...SESSION_VIEW.properties.filter((name) => name !== 'Group' && name !== 'Port')], layout: 'table' } },
+} as const;
+export const CLIENT_OUTPUT = { name: 'MulticastClient', view: CLIENT_VIEW, variants: { [`MulticastClient${BY_DP}`]: { properties: ['DistributionPoint', ...CLIENT_VIEW.properties], layout: 'table' } } } as const;
+
+/** A session or client view of a DP of several (it has a DistributionPoint) gets the view that shows it. */
+export function shownWithDP<T extends { DistributionPoint?: string }>(row: T, output: { name: string }): T {
+  return row.DistributionPoint === undefined ? row : withTypeName(row, `${output.name}${BY_DP}`);
+}

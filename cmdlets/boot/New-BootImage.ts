@@ -14,10 +14,12 @@ export default defineCmdlet({
     Kernel: { type: 'string', description: 'The kernel (a vmlinuz file); default: this host\'s /boot/vmlinuz-<running version>.' },
     ModulesPath: { type: 'string', description: "The kernel's modules folder (lib/modules/<version>); default: beside an unpacked kernel package's boot/, else /lib/modules/<version>." },
     Driver: { type: 'string[]', aliases: ['Drivers'], description: 'Kernel modules to add to the default NIC and disk drivers (their dependencies come too).' },
+    KernelArgument: { type: 'string[]', aliases: ['KernelArguments'], description: "Added to the kernel command line machines boot it with, by PXE and by refresh (e.g. no_timer_check for hardware or hypervisors whose timer check fails); one word each, of letters, digits and . , : / = + - _." },
   },
   outputType: { name: 'BootImage', view: BOOT_IMAGE_VIEW },
   examples: [
     { title: 'A kernel that does not exist is refused', code: 'New-BootImage Lab -Kernel ./no-such-vmlinuz -ModulesPath ./modules', error: 'KernelNotFound' },
+    { title: 'Kernel arguments are plain words: anything iPXE could read as a command is refused', code: "New-BootImage Lab -KernelArgument 'quiet;reboot'", error: 'InvalidKernelArgument' },
   ],
   async *process(params, ctx) {
     const kernel = params.Kernel === undefined ? undefined : ctx.resolvePath(params.Kernel);
@@ -32,6 +34,7 @@ export default defineCmdlet({
         kernel,
         modulesPath,
         drivers: params.Driver,
+        kernelArguments: params.KernelArgument,
         onProgress: (step) => {
           if (step.phase !== phase) ctx.writeVerbose((phase = step.phase, step.message));
           progress.update(step.bytesDone, step.bytesTotal);

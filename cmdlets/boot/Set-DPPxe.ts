@@ -1,14 +1,15 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { engine, runningService } from '../engine.js';
+import { completeDistributionPoints, engine, runningService } from '../engine.js';
 import { pxeObject, PXE_VIEW } from '../pxe-objects.js';
 
 export default defineCmdlet({
   name: 'Set-DPPxe',
   synopsis: "Changes the distribution point's PXE settings (ConfigMgr's DP PXE tab).",
   description:
-    "Only the parameters given change; the result is checked as a whole and an invalid change leaves the settings as they were. ConfigMgr's names are accepted (-EnablePxe, -AllowPxeResponse, -EnableUnknownComputerSupport, -PxePassword, -PxeServerResponseDelaySec). With PXE enabled the DP service answers network-booting machines on its interface: proxyDHCP (UDP 67 and 4011, boot information only, beside the network's own DHCP server), TFTP of iPXE's first stages from -BootFolder, and HTTP boot (-HttpPort) of per-machine iPXE scripts and the boot image. -DhcpMode Full also hands out addresses from -DhcpStartAddress..-DhcpEndAddress: use it only on an isolated lab network that has no DHCP server. Changes take effect when the DP service starts next.",
+    "Only the parameters given change; the result is checked as a whole and an invalid change leaves the settings as they were. ConfigMgr's names are accepted (-EnablePxe, -AllowPxeResponse, -EnableUnknownComputerSupport, -PxePassword, -PxeServerResponseDelaySec). With PXE enabled the DP service answers network-booting machines on its interface: proxyDHCP (UDP 67 and 4011, boot information only, beside the network's own DHCP server), TFTP of iPXE's first stages from -BootFolder, and HTTP boot (-HttpPort) of per-machine iPXE scripts and the boot image. -DhcpMode Full also hands out addresses from -DhcpStartAddress..-DhcpEndAddress: use it only on an isolated lab network that has no DHCP server. Changes take effect when the DP service starts next. Each distribution point has its own PXE settings (-DistributionPoint).",
   impact: 'medium',
   parameters: {
+    DistributionPoint: { type: 'string', complete: completeDistributionPoints, description: 'The distribution point whose PXE settings these are (default: the only one, or the one on this host; on a site with no DP yet, the defaults its DPs start from).' },
     Enable: { type: 'switch', aliases: ['EnablePxe'], booleanUnder: ['EnablePxe'], description: 'Turns PXE on (-Enable:$false or -EnablePxe $false turns it off).' },
     AllowPxeResponse: { type: 'switch', booleanUnder: ['AllowPxeResponse'], description: 'The DP answers PXE requests (-AllowPxeResponse $false keeps PXE set up but silent). On by default.' },
     EnableUnknownComputerSupport: { type: 'switch', booleanUnder: ['EnableUnknownComputerSupport'], description: 'Machines the site does not know are registered into the collection "All Unknown Computers" (name UNKNOWN-<last 6 hex of the MAC>), where a deployment can target them; without it they boot from their disk.' },
@@ -64,9 +65,11 @@ export default defineCmdlet({
         ...(params.PromptSeconds !== undefined ? { promptSeconds: params.PromptSeconds } : {}),
       };
       if (!(await ctx.shouldProcess('distribution point PXE settings', 'Set'))) return undefined;
-      const pxe = await setPxeSettings(store, change as Parameters<typeof setPxeSettings>[1]);
+      const pxe = await setPxeSettings(store, change as Parameters<typeof setPxeSettings>[1], params.DistributionPoint);
       if (runningService(store)) ctx.writeWarning('The DP service running in this shell keeps its PXE settings until it is restarted (Stop-DPService; Start-DPService).');
-      return pxeObject(pxe, store.read().dp.interface, runningService(store)?.pxeListeners() ?? null);
+      const { targetSettings } = await import('../../src/engine/site/distribution-points.js');
+      const site = store.read();
+      return pxeObject(pxe, targetSettings(site, params.DistributionPoint).interface, runningService(store)?.pxeListeners() ?? null);
     });
     if (settings && params.PassThru) yield settings;
   },

@@ -1,6 +1,7 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeClients, completeSessions, engine, requireDP } from '../engine.js';
-import { CLIENT_VIEW } from '../objects.js';
+import { completeClients, completeSessions, engine } from '../engine.js';
+import { chooseDP, DISTRIBUTION_POINT_PARAMETER } from '../fleet.js';
+import { CLIENT_OUTPUT, shownWithDP } from '../objects.js';
 
 export default defineCmdlet({
   name: 'Disconnect-MulticastClient',
@@ -12,15 +13,16 @@ export default defineCmdlet({
     Client: { type: 'string', position: 0, mandatory: true, pipeline: 'property', aliases: ['Name', 'DeviceId'], complete: completeClients, description: 'Client name or device id.' },
     Force: { type: 'switch', description: 'End the client’s installation instead of letting it fall back to unicast.' },
     PassThru: { type: 'switch', description: 'Outputs the client.' },
+    DistributionPoint: DISTRIBUTION_POINT_PARAMETER,
   },
-  outputType: { name: 'MulticastClient', view: CLIENT_VIEW },
+  outputType: CLIENT_OUTPUT,
   examples: [{ title: 'The DP service must run', code: 'Disconnect-MulticastClient -SessionId MC0001 pc-01 -Confirm:$false', error: 'DPServiceNotRunning' }],
   async *process(params, ctx) {
     if (!(await ctx.shouldProcess(`${params.Client} in ${params.SessionId}`, params.Force ? 'Disconnect and end installation' : 'Disconnect (unicast fallback)'))) return;
     const client = await engine(ctx, async (store) => {
-      const { session, client } = await (await requireDP(store)).disconnectClient(params.SessionId, params.Client, params.Force);
+      const { session, client } = await (await chooseDP(ctx, store, params.DistributionPoint)).disconnectClient(params.SessionId, params.Client, params.Force);
       const { clientView } = await import('../../src/engine/dp/views.js');
-      return clientView(session, client);
+      return shownWithDP(clientView(session, client), CLIENT_OUTPUT);
     });
     if (client && params.PassThru) yield client;
   },

@@ -1,14 +1,15 @@
 import { defineCmdlet, type CmdletContext } from '../../src/runtime/cmdlet.js';
-import { engine, parseBitsPerSecond } from '../engine.js';
+import { completeDistributionPoints, engine, parseBitsPerSecond } from '../engine.js';
 import { dpObject, DP_VIEW } from '../objects.js';
 
 export default defineCmdlet({
   name: 'Set-DPMulticast',
   synopsis: "Changes the distribution point's multicast settings (ConfigMgr's DP Multicast tab).",
   description:
-    "Only the parameters given change; the result is checked as a whole (multicast addresses in 239.0.0.0/8, start ≤ end, ports 1024–65535, minimum session size ≤ maximum clients) and an invalid change leaves the settings as they were. ConfigMgr's parameter names are accepted as aliases. Serving a real network needs an explicit -Interface; a new site serves on loopback (lo) only.",
+    "Only the parameters given change; the result is checked as a whole (multicast addresses in 239.0.0.0/8, start ≤ end, ports 1024–65535, minimum session size ≤ maximum clients) and an invalid change leaves the settings as they were. ConfigMgr's parameter names are accepted as aliases. Serving a real network needs an explicit -Interface; a new site serves on loopback (lo) only. Each distribution point has its own settings (-DistributionPoint); a DP without settings of its own follows the site's defaults, which are what this changes on a site with no DP yet; HistoryRetentionDays is the site's, whichever DP is named.",
   impact: 'medium',
   parameters: {
+    DistributionPoint: { type: 'string', complete: completeDistributionPoints, description: 'The distribution point whose settings these are (default: the only one, or the one on this host; on a site with no DP yet, the defaults its DPs start from).' },
     Enable: { type: 'switch', aliases: ['EnableMulticast'], booleanUnder: ['EnableMulticast'], description: 'Turns multicast on (-Enable:$false or -EnableMulticast $false turns it off; clients then get unicast).' },
     Interface: { type: 'string', validate: { notEmpty: true }, description: 'The network interface (name or IPv4 address) the DP serves on, e.g. eth0. The default lo keeps everything on this machine.' },
     StartIPAddress: { type: 'string', description: 'First multicast group of the range sessions take their groups from (239.x.y.z).' },
@@ -63,6 +64,11 @@ export default defineCmdlet({
       code: 'Set-DPMulticast -HistoryRetentionDays 7 -PassThru | Select-Object HistoryRetentionDays',
       output: [{ HistoryRetentionDays: 7 }],
     },
+    {
+      title: 'Settings of one DP of several: the others keep theirs',
+      code: "Start-DPService -Port 0 -Name DP-EAST | Out-Null; Stop-DPService; Start-DPService -Port 0 -Name DP-WEST | Out-Null; Stop-DPService; Set-DPMulticast -DistributionPoint DP-EAST -MaximumClients 40; (Get-DPMulticast -DistributionPoint DP-EAST).MaximumClients; (Get-DPMulticast -DistributionPoint DP-WEST).MaximumClients",
+      output: [40, 100],
+    },
   ],
   async *process(params, ctx) {
     const bound = ctx.boundParameters;
@@ -96,7 +102,7 @@ export default defineCmdlet({
         },
       };
       if (!(await ctx.shouldProcess('distribution point multicast settings', 'Set'))) return undefined;
-      return setDPSettings(store, change as Parameters<typeof setDPSettings>[1]);
+      return setDPSettings(store, change as Parameters<typeof setDPSettings>[1], params.DistributionPoint);
     });
     if (settings && params.Interface !== undefined) await warnIfNotHere(params.Interface, ctx);
     if (settings && params.PassThru) yield dpObject(settings);

@@ -117,6 +117,8 @@ export interface OutputType {
   description?: string;
   /** Further type names the cmdlet stamps on its objects itself that share the view (files and directories). */
   alsoFor?: readonly string[];
+  /** Type names the cmdlet stamps on some of its objects itself, each with a view of its own (sessions of several DPs name their DP). */
+  variants?: Readonly<Record<string, NonNullable<OutputType['view']>>>;
 }
 
 export interface CmdletExample {

@@ -144,6 +144,7 @@ export class Session {
         const decl = module.default;
         const output = decl.outputType;
         if (output?.view) for (const name of [output.name, ...(output.alsoFor ?? [])]) this.views.set(name, output.view);
+        for (const [name, view] of Object.entries(output?.variants ?? {})) this.views.set(name, view);
         return decl;
       });
       this.loaded.set(entry, pending);

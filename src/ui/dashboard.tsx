@@ -1,5 +1,5 @@
 // The live multicast session dashboard: per session its state, image, group/port, elapsed time,
-// rate (now, average, cap), percent, ETA and wire overhead, then a row per client with a progress
+// rate (now, average, cap), percent, ETA and wire overhead (and the DP that runs it, when several are followed), then a row per client with a progress
 // bar, rate, loss and state. It renders the data it is given (see session-watch.ts for the engine
 // side) and never grows taller than `rows`: beyond that, client rows are windowed around the
 // selection and the rest summarised; with no session yet, it says it waits for one. Keys: ↑/↓ select a client, d disconnects it (after y), q leaves.
@@ -25,6 +25,8 @@ export interface ClientRow {
 
 export interface SessionPanel {
   id: string;
+  /** The DP that runs it, when the dashboard follows several DPs; null otherwise. */
+  distributionPoint: string | null;
   state: string;
   /** What a waiting session waits for and until when; null otherwise. */
   status: string | null;
@@ -220,7 +222,8 @@ export function SessionDashboard({ sessions, rows, columns, interactive = true, 
       {panels.map(({ panel, shown, hidden }) => (
         <Box key={panel.id} flexDirection="column">
           <Text wrap="truncate-end">
-            <Text bold>{panel.id}</Text> <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text>
+            <Text bold>{panel.id}</Text>
+            {panel.distributionPoint !== null ? <Text color="blue">{` on ${panel.distributionPoint}`}</Text> : null} <Text color={STATE_COLOR[panel.state]}>{panel.state}</Text>
             {panel.status ? <Text dimColor>{` (${panel.status})`}</Text> : null} {panel.image}{' '}
             <Text dimColor>
               {panel.group}:{panel.port}

@@ -40,6 +40,7 @@ export class SessionPanels {
     const overhead = session.summary ? session.summary.wireRatio - 1 : progress && fraction > 0 ? progress.wireBytes / (fraction * size) - 1 : null;
     return {
       id: view.Id,
+      distributionPoint: session.distributionPoint ?? null,
       state: view.State,
       status: view.Status,
       image: view.Image,

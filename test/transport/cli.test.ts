@@ -394,3 +394,15 @@ test('a final-hash failure leaves neither the output nor its partial copy nor it
   assert.deepEqual([out, `${out}.mcpart`, `${out}.mcstate`].filter((path) => existsSync(path)), []);
   await sender.done;
 });
+
+test('--start-timeout: a receiver that finds no session gives up in time, saying what to check, and leaves nothing', async () => {
+  const dir = tempDir();
+  const ch = channel();
+  const announced = await mcshell(['receive', '--interface', ch.interface, '--out', join(dir, 'a'), '--start-timeout', '1', '--json']).done;
+  assert.equal(announced.code, 1);
+  assert.match(announced.stderr, /no session was found on the link within 1 s \(--start-timeout\)/);
+  const explicit = await mcshell(['receive', ...sessionArgs(ch), '--out', join(dir, 'b'), '--start-timeout', '1']).done;
+  assert.equal(explicit.code, 1);
+  assert.match(explicit.stderr, new RegExp(`no session was found on ${ch.group.replaceAll('.', '\\.')}:${ch.port} within 1 s`));
+  for (const name of ['a', 'a.mcpart', 'b', 'b.mcpart']) assert.equal(existsSync(join(dir, name)), false, name);
+});

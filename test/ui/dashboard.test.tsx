@@ -8,6 +8,7 @@ import type { ClientState, MulticastSession } from '../../src/engine/dp/sessions
 import { SessionDashboard, formatDuration, formatLoss, formatRate, progressBar, type SessionPanel } from '../../src/ui/dashboard.js';
 import { liveViewElement, type LiveViewData } from '../../src/ui/live-views.js';
 import { SessionPanels, watchLive } from '../../src/ui/session-watch.js';
+import { Fleet } from '../../src/engine/dp/remote-admin.js';
 
 const tick = (ms = 25) => new Promise((resolve) => setTimeout(resolve, ms));
 const MB = 1024 * 1024;
@@ -167,8 +168,9 @@ test('frames of a session progressing to completion, with a failing client', asy
   assert.match(final, /pc-03 .* failed/);
 });
 
-const panel = (id: string, clients: number): SessionPanel => ({
+const panel = (id: string, clients: number, distributionPoint: string | null = null): SessionPanel => ({
   id,
+  distributionPoint,
   state: 'Running',
   status: null,
   image: 'win11',
@@ -182,6 +184,16 @@ const panel = (id: string, clients: number): SessionPanel => ({
   etaSeconds: 10,
   overhead: null,
   clients: Array.from({ length: clients }, (_, i) => ({ id: `d${i}`, name: `pc-${i}`, address: `10.0.0.${i}`, state: i % 5 === 0 ? 'done' : 'receiving', percent: 50, rateBps: 1e7, lossPercent: 0.5, message: '' })),
+});
+
+test('sessions of several DPs each name their DP', (t) => {
+  const view = render(<SessionDashboard sessions={[panel('MC0001', 1, 'DP-EAST'), panel('MC0002', 1, 'DP-WEST')]} rows={20} columns={100} interactive={false} />);
+  t.after(() => view.unmount());
+  assert.match(view.lastFrame()!, /MC0001 on DP-EAST Running win11/);
+  assert.match(view.lastFrame()!, /MC0002 on DP-WEST Running win11/);
+  const local = render(<SessionDashboard sessions={[panel('MC0003', 1)]} rows={20} columns={100} interactive={false} />);
+  t.after(() => local.unmount());
+  assert.match(local.lastFrame()!, /MC0003 Running win11/);
 });
 
 test('the live area never grows taller than the terminal: rows beyond are summarised, sessions too', async (t) => {
@@ -309,4 +321,25 @@ test('watchLive with no session yet says it waits for one, then shows the first 
   assert.match(live.shown!.lastFrame()!, /MC0001 Waiting win11/);
   live.shown!.stdin.write('q');
   assert.deepEqual(await watching, [session.id]);
+});
+
+test('watchLive of several DPs: their sessions side by side, each named by its DP, refreshed by each DP\'s events', async (t) => {
+  const eastSession = fakeSession(1, Date.now());
+  const westSession = { ...fakeSession(2, Date.now()), id: 'MC0002' };
+  const east = fakeDP([eastSession]);
+  const west = fakeDP([westSession]);
+  const live = testHost(t);
+  const watching = watchLive(live, new Fleet([{ name: 'DP-EAST', dp: east.dp }, { name: 'DP-WEST', dp: west.dp }]), [], new AbortController().signal, null);
+  await tick(250);
+  assert.match(live.shown!.lastFrame()!, /MC0001 on DP-EAST Waiting win11/);
+  assert.match(live.shown!.lastFrame()!, /MC0002 on DP-WEST Waiting win11/);
+  advance(westSession, 30, Date.now());
+  west.emit('progress', westSession);
+  await tick(250);
+  assert.match(live.shown!.lastFrame()!, /MC0002 on DP-WEST Running .* 30\.0%/s);
+  advance(eastSession, 100, Date.now());
+  east.emit('ended', eastSession);
+  advance(westSession, 100, Date.now());
+  west.emit('ended', westSession);
+  assert.deepEqual(await watching, ['MC0001', 'MC0002']);
 });

@@ -4,7 +4,8 @@ import type { ReceiveSummary } from '../../engine/transport/receiver.js';
 import { abortOnSignals, integer, mib, parse, progressWriter, readEd25519, readKeyFile, runCommand, seconds, UsageError, writeWarning } from './transport-args.js';
 
 const USAGE = `usage: mcshell receive --interface <name|address> --out <path|-> [--group <239.x.y.z> --port <n>]
-                       [--json] [--progress] [--sender-timeout <seconds>] [--key-file <file>] [--verify-key <pem>]
+                       [--json] [--progress] [--start-timeout <seconds>] [--sender-timeout <seconds>]
+                       [--key-file <file>] [--verify-key <pem>]
 Without --group/--port the receiver joins the session announced on the link; should its sender
 restart (the same image in a new session), it joins the new session and resumes with what it holds.
 Exits 0 only after the image is verified. On a full disk it removes its partial copy and names the
@@ -16,6 +17,9 @@ last partition); chunks a block device already holds are not written again; ever
 at the end. A block device's copy of the stored image goes to a spool file first (--spool).
   --spool <file>      where the stored image goes when --out is a block device (default: in the
                       temporary directory; a flat image is copied from it onto the device at the end).
+  --start-timeout <s> give up when no session is found within this many seconds (default: wait
+                      until one is, as udp-receiver does).
+  --sender-timeout <s> give up when the sender of the session found is silent this long (default 30).
 The session socket asks for a 16 MiB receive buffer; when net.core.rmem_max caps it (no CAP_NET_ADMIN,
 or no native addon) the receiver warns on stderr and in the summary's "warnings", with the sysctl to run.
   --key-file <file>   the encrypted session's key (64 hex digits, the sender's --key-file); only an
@@ -38,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         progress: { type: 'boolean' },
         'sender-timeout': { type: 'string' },
+        'start-timeout': { type: 'string' },
         'key-file': { type: 'string' },
         'verify-key': { type: 'string' },
         spool: { type: 'string' },
@@ -54,6 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     if ((values.group === undefined) !== (values.port === undefined)) throw new UsageError('--group and --port go together (or leave both out to use the announced session)');
     const port = integer('port', values.port, 1, 65535);
     const timeout = seconds('sender-timeout', values['sender-timeout']);
+    const startTimeout = seconds('start-timeout', values['start-timeout']);
     const encryptionKey = readKeyFile('key-file', values['key-file']);
     const manifestPublicKey = readEd25519('verify-key', values['verify-key'], 'public');
     const transport = await import('../../engine/transport/index.js');
@@ -70,6 +76,7 @@ export async function main(argv: string[]): Promise<number> {
       group: values.group,
       port,
       senderTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+      startTimeoutMs: startTimeout === undefined ? undefined : startTimeout * 1000,
       encryptionKey,
       manifestPublicKey,
       impairment: transport.impairmentFromEnv(process.env),

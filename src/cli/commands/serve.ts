@@ -4,19 +4,23 @@
 // The session cmdlets of any shell of the same site watch and control it through its admin socket.
 import { integer, parse, runCommand } from './transport-args.js';
 
-const USAGE = `usage: mcshell serve [--site <dir>] [--port <control port, default 8734>] [--interface <name|address>]
+const USAGE = `usage: mcshell serve [--site <dir>] [--name <DP name>] [--port <control port, default 8734>] [--interface <name|address>]
 Runs the distribution point: the control endpoint client agents talk to (HTTPS with the site's
 certificate; clients enroll with New-EnrollmentToken tokens) and the multicast sessions.
 The interface defaults to the DP's configured one (Set-DPMulticast -Interface; loopback on a new site).
 With PXE enabled (Set-DPPxe -Enable) it also answers network-booting machines on the PXE interface:
 proxyDHCP (UDP 67, 4011), TFTP (UDP 69) and HTTP boot (TCP 8736 by default); it runs as root for those.
+It registers in the site as the distribution point --name (default: this host's name in upper
+case) and heartbeats every 10 s; Get-DistributionPoint shows it Online, and Offline 30 s after it
+stops heartbeating (its running sessions are then marked failed by another DP). A second DP under
+a name whose DP still runs is refused.
 Watch and control it from a shell of the same site: Get-MulticastSession, Watch-MulticastSession,
 Stop-MulticastSession … reach it through its admin socket <site>/dp.sock (only the site's owner can).
 `;
 
 export async function main(argv: string[]): Promise<number> {
   return runCommand('serve', USAGE, async () => {
-    const { values } = parse(argv, { site: { type: 'string' }, port: { type: 'string' }, interface: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
+    const { values } = parse(argv, { site: { type: 'string' }, name: { type: 'string' }, port: { type: 'string' }, interface: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, false);
     if (values.help) {
       process.stdout.write(USAGE);
       return 0;
@@ -26,14 +30,19 @@ export async function main(argv: string[]): Promise<number> {
     const { DPService, DEFAULT_CONTROL_PORT } = await import('../../engine/dp/service.js');
     const { sessionView, clientView } = await import('../../engine/dp/views.js');
     const store = await SiteStore.open(resolveSiteHome({ site: values.site }));
-    if (!store.read().dp.enabled) process.stderr.write('mcshell serve: multicast is disabled on this DP (Set-DPMulticast -Enable); clients get unicast only\n');
     const log = (event: string, data: object) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...data })}\n`);
     const service = new DPService(store, {
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      fleet: {
+        onClosed: (sessions, reason) => log('sessions-closed', { sessions, reason }),
+        onWarning: (message) => process.stderr.write(`mcshell serve: ${message}\n`),
+      },
       port: port ?? DEFAULT_CONTROL_PORT,
       ...(values.interface ? { interface: values.interface } : {}),
       onRefused: (refusal) => log('refused', refusal),
       onPxeEvent: ({ event, ...data }) => log(event, data),
     });
+    if (!service.sessions.settings().enabled) process.stderr.write(`mcshell serve: multicast is disabled on ${service.name} (Set-DPMulticast -Enable); clients get unicast only\n`);
     service.sessions.on('started', (session) => log('session-started', sessionView(session)));
     // A client reports every second: log when its state changes.
     const clientStates = new Map<string, string>();
@@ -49,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     const address = await service.start();
     for (const warning of service.warnings) process.stderr.write(`mcshell serve: ${warning}\n`);
-    log('listening', { site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.adminSocket, pxe: service.pxeListeners() });
+    log('listening', { name: service.name, site: store.home, interface: service.interface, ...address, fingerprint: await service.fingerprint(), adminSocket: service.adminSocket, pxe: service.pxeListeners() });
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

@@ -10,11 +10,12 @@ export interface BootImageFiles {
   name: string;
   kernelPath: string;
   initrdPath: string;
+  kernelArguments: readonly string[];
 }
 
 function filesOf(store: SiteStore, image: BootImageRecord): BootImageFiles {
   const folder = join(store.home, 'boot', image.id);
-  return { id: image.id, name: image.name, kernelPath: join(folder, 'vmlinuz'), initrdPath: join(folder, 'initrd.img') };
+  return { id: image.id, name: image.name, kernelPath: join(folder, 'vmlinuz'), initrdPath: join(folder, 'initrd.img'), kernelArguments: image.kernelArguments ?? [] };
 }
 
 /** The boot image the site records under `id`, with its files' paths; undefined when there is none. */

@@ -10,6 +10,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { normalizeMac } from '../deploy/targeting.js';
 import { RateLimiter } from '../dp/rate-limit.js';
+import { dpSettings } from '../site/distribution-points.js';
+import type { DPPxeSettings, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveBootFile } from './boot-folder.js';
 import { bootImageById } from './boot-images.js';
@@ -42,6 +44,8 @@ export interface BootScriptEvent {
 
 export interface HttpBootOptions {
   store: SiteStore;
+  /** The DP's name: boot scripts follow its PXE settings (absent: the site's defaults). */
+  dpName?: string;
   iface: PxeInterface;
   port: number;
   /** Port of the DP's control endpoint (HTTPS), for the kernel command line. */
@@ -58,6 +62,10 @@ export class HttpBootListener {
   private readonly passwordLimiter = new RateLimiter(PASSWORDS_PER_SECOND, 5);
 
   constructor(private readonly options: HttpBootOptions) {}
+
+  private pxe(site: SiteState): DPPxeSettings {
+    return dpSettings(site, this.options.dpName ?? null).pxe;
+  }
 
   get httpBase(): string {
     return `http://${this.options.iface.address}:${this.address?.port ?? this.options.port}`;
@@ -107,7 +115,7 @@ export class HttpBootListener {
     if (image) return this.sendImageFile(request, response, image[1]!, image[2]!);
     const loader = /^\/boot\/([a-z.]+)$/.exec(url.pathname)?.[1];
     if (loader && LOADERS.has(loader)) {
-      const file = resolveBootFile(this.options.store.read().dp.pxe.bootFolder, loader);
+      const file = resolveBootFile(this.pxe(this.options.store.read()).bootFolder, loader);
       if ('path' in file) return sendFile(request, response, file.path, file.size);
     }
     send(response, 404, 'not found\n');
@@ -120,7 +128,7 @@ export class HttpBootListener {
     const uuidText = (query.get('uuid') ?? '').toLowerCase();
     const uuid = UUID.test(uuidText) && !/^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(uuidText) ? uuidText : null;
     const arch = /^\d{1,5}$/.test(query.get('arch') ?? '') ? query.get('arch')! : null;
-    const { device, decision } = machineDecision(site, mac, uuid, new Date());
+    const { device, decision } = machineDecision(site, mac, uuid, new Date(), this.pxe(site));
     const log = (action: BootScriptEvent['action'], extra: Partial<BootScriptEvent> = {}) =>
       this.options.onEvent?.({ event: 'pxe-script', address, mac, uuid, arch, device: device?.name ?? null, action, ...extra });
     if (!mac) {
@@ -131,7 +139,7 @@ export class HttpBootListener {
       log('localboot', { reason: decision.reason });
       return localBootScript(decision.reason);
     }
-    const { pxe } = site.dp;
+    const pxe = this.pxe(site);
     const deploymentId = decision.assignment.deployment.id;
     const bootImage = pxe.bootImageId ? bootImageById(this.options.store, pxe.bootImageId) : undefined;
     if (!bootImage) {
@@ -156,7 +164,7 @@ export class HttpBootListener {
       ticket = this.options.tickets.issue(mac);
     }
     log('deploy', { deploymentId });
-    const target = { httpBase: this.httpBase, bootImageId: bootImage.id, dp: `${this.options.iface.address}:${this.options.controlPort}`, fingerprint: this.options.fingerprint, mac, uuid, ...(ticket ? { ticket } : {}) };
+    const target = { httpBase: this.httpBase, bootImageId: bootImage.id, dp: `${this.options.iface.address}:${this.options.controlPort}`, fingerprint: this.options.fingerprint, mac, uuid, kernelArguments: bootImage.kernelArguments, ...(ticket ? { ticket } : {}) };
     return bootImageScript(target, `booting boot image ${bootImage.id} for deployment ${deploymentId}`);
   }
 

@@ -13,16 +13,19 @@ export interface BootTarget {
   mac: string;
   uuid: string | null;
   ticket?: string;
+  /** The boot image's own kernel arguments (kernel-arguments.ts). */
+  kernelArguments?: readonly string[];
 }
 
 const header = '#!ipxe\n';
 
 /** Kernel command line of the boot image (contract 2). */
-export function kernelCommandLine(target: Pick<BootTarget, 'dp' | 'fingerprint' | 'mac' | 'uuid' | 'ticket'>): string {
+export function kernelCommandLine(target: Pick<BootTarget, 'dp' | 'fingerprint' | 'mac' | 'uuid' | 'ticket' | 'kernelArguments'>): string {
   return [
     'initrd=initrd.img',
     'console=ttyS0',
     'console=tty0',
+    ...(target.kernelArguments ?? []),
     `mcshell.dp=${target.dp}`,
     `mcshell.fp=${target.fingerprint}`,
     `mcshell.mac=${target.mac}`,

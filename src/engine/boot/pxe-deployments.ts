@@ -5,7 +5,7 @@
 // from its disk instead of being imaged in a loop, until the admin clears it (Clear-PxeDeployment).
 import { EngineError } from '../errors.js';
 import { assignmentsIn, normalizeMac, type Assignment } from '../deploy/targeting.js';
-import { UNKNOWN_COMPUTERS_COLLECTION, type DeploymentRecord, type DeviceRecord, type SiteState } from '../site/model.js';
+import { UNKNOWN_COMPUTERS_COLLECTION, type DeploymentRecord, type DeviceRecord, type DPPxeSettings, type SiteState } from '../site/model.js';
 import { siteIndex } from '../site/site-index.js';
 import type { SiteStore } from '../site/store.js';
 
@@ -54,11 +54,11 @@ function decide(site: SiteState, device: DeviceRecord, assignments: Assignment[]
  * support on, gets the deployments of "All Unknown Computers" (it is registered when its boot
  * image says hello); without it, it boots from its disk.
  */
-export function machineDecision(site: SiteState, mac: string | null, uuid: string | null, now: Date): { device: DeviceRecord | null; decision: PxeDecision } {
+export function machineDecision(site: SiteState, mac: string | null, uuid: string | null, now: Date, pxe: DPPxeSettings = site.dp.pxe): { device: DeviceRecord | null; decision: PxeDecision } {
   const device = findBootingDevice(site, mac, uuid);
   if (device) return { device, decision: pxeDecision(site, device, now) };
   const who = mac ?? uuid ?? 'an unidentified machine';
-  if (!site.dp.pxe.unknownComputerSupport) return { device: null, decision: { action: 'localboot', reason: `${who} is not known to this site and unknown computer support is off` } };
+  if (!pxe.unknownComputerSupport) return { device: null, decision: { action: 'localboot', reason: `${who} is not known to this site and unknown computer support is off` } };
   const assignments = assignmentsIn(site, new Set([UNKNOWN_COMPUTERS_COLLECTION.id]), now, PXE_AVAILABILITY);
   if (assignments.length === 0) return { device: null, decision: { action: 'localboot', reason: `no deployment available to PXE targets All Unknown Computers` } };
   const unknown: DeviceRecord = { id: '', name: unknownName(mac), mac };

@@ -7,6 +7,7 @@ import { EngineError } from '../errors.js';
 import { normalizeMac } from '../deploy/targeting.js';
 import { nextId } from '../site/records.js';
 import { UNKNOWN_COMPUTERS_COLLECTION, type DeviceInventory, type DeviceRecord, type SiteState } from '../site/model.js';
+import { dpSettings } from '../site/distribution-points.js';
 import type { SiteStore } from '../site/store.js';
 import { issuePxeCredential } from './pxe-credential.js';
 import { findBootingDevice, pxeDecision, unknownName } from './pxe-deployments.js';
@@ -84,12 +85,14 @@ export function parsePxeHello(body: Record<string, unknown>): PxeHelloRequest {
 
 export interface PxeHelloContext {
   store: SiteStore;
+  /** The DP answering: its PXE settings apply. */
+  dpName: string;
   tickets: PxeTickets;
   credentialKey: Buffer;
 }
 
 export async function pxeHello(context: PxeHelloContext, request: PxeHelloRequest): Promise<PxeHelloAnswer> {
-  const { pxe } = context.store.read().dp;
+  const { pxe } = dpSettings(context.store.read(), context.dpName);
   if (!pxe.enabled || !pxe.allowResponse) return { device: null, action: 'localboot', message: 'PXE is not enabled on this distribution point (Set-DPPxe -Enable).' };
   if (pxe.passwordHash && !(request.ticket && context.tickets.redeem(request.ticket, request.mac))) {
     throw new PxeHelloRefused('PxeTicketInvalid', 'This distribution point has a PXE password: the hello needs the one-time ticket from the password step (mcshell.ticket on the kernel command line), unused, not expired and for this MAC address. Boot the machine from the network again.');
@@ -98,7 +101,7 @@ export async function pxeHello(context: PxeHelloContext, request: PxeHelloReques
   const device = await context.store.update((site): DeviceRecord | null => {
     let known = findBootingDevice(site, request.mac, request.uuid);
     if (!known) {
-      if (!site.dp.pxe.unknownComputerSupport) return null;
+      if (!dpSettings(site, context.dpName).pxe.unknownComputerSupport) return null;
       known = { id: nextId('DEV', site.devices), name: freeName(site, unknownName(request.mac)), mac: request.mac };
       site.devices.push(known);
       const collection = site.collections.find((candidate) => candidate.id === UNKNOWN_COMPUTERS_COLLECTION.id);

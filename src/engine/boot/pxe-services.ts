@@ -3,6 +3,7 @@
 // else the DP's). If one cannot start, those already started are stopped and the error says why.
 import { EngineError } from '../errors.js';
 import type { SiteStore } from '../site/store.js';
+import { dpSettings } from '../site/distribution-points.js';
 import { servesBootFile } from './boot-folder.js';
 import { bootImageById } from './boot-images.js';
 import { PxeDhcpServer, type DhcpEvent } from './dhcp-server.js';
@@ -20,6 +21,8 @@ export interface PxeListener {
 
 export interface PxeServicesOptions {
   store: SiteStore;
+  /** The DP's name: PXE runs with its settings. */
+  dpName: string;
   /** The DP's interface: PXE answers there unless its own interface is set. */
   dpInterface: string;
   controlPort: number;
@@ -37,7 +40,7 @@ export class PxeServices {
 
   async start(): Promise<void> {
     const { store, onEvent } = this.options;
-    const { pxe } = store.read().dp;
+    const { pxe } = dpSettings(store.read(), this.options.dpName);
     const iface = resolvePxeInterface(pxe.interface ?? this.options.dpInterface);
     const warn = (message: string) => onEvent?.({ event: 'pxe-warning', message });
     if (!pxe.bootImageId) warn('No boot image is set for PXE (Set-DPPxe -BootImage): machines with a deployment boot from their disk until one is.');
@@ -46,7 +49,7 @@ export class PxeServices {
       warn(`The boot folder ${pxe.bootFolder} has none of undionly.kpxe, snponly.efi, ipxe.efi: PXE firmware gets no answer (Debian: apt-get install ipxe; or Set-DPPxe -BootFolder).`);
     }
     try {
-      this.http = new HttpBootListener({ store, iface, port: pxe.httpPort, controlPort: this.options.controlPort, fingerprint: this.options.fingerprint, tickets: this.options.tickets, ...(onEvent ? { onEvent } : {}) });
+      this.http = new HttpBootListener({ store, dpName: this.options.dpName, iface, port: pxe.httpPort, controlPort: this.options.controlPort, fingerprint: this.options.fingerprint, tickets: this.options.tickets, ...(onEvent ? { onEvent } : {}) });
       await this.http.start().catch((error: NodeJS.ErrnoException) => {
         throw new EngineError('PxePortUnavailable', 'ResourceUnavailable', `The HTTP boot listener cannot listen on ${iface.address}:${pxe.httpPort}: ${error.code === 'EADDRINUSE' ? 'the port is in use (Set-DPPxe -HttpPort chooses another)' : error.message}.`);
       });
@@ -64,7 +67,7 @@ export class PxeServices {
 
   /** What listens where (Get-DPPxe). */
   listeners(): PxeListener[] {
-    const mode: PxeListener['Service'] = this.options.store.read().dp.pxe.dhcpMode === 'Full' ? 'DHCP' : 'proxyDHCP';
+    const mode: PxeListener['Service'] = dpSettings(this.options.store.read(), this.options.dpName).pxe.dhcpMode === 'Full' ? 'DHCP' : 'proxyDHCP';
     return [
       ...(this.dhcp?.listening.map((address) => ({ Service: mode, Address: address })) ?? []),
       ...(this.tftp ? [{ Service: 'TFTP' as const, Address: this.tftp.listening }] : []),

@@ -5,6 +5,7 @@ import { EngineError } from '../errors.js';
 import { formatIPv4, parseIPv4 } from '../site/ipv4.js';
 import type { DPPxeSettings, PxeDhcpMode, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
+import { changeSettings, settingsTarget } from '../site/distribution-points.js';
 import { findBootImageRecord } from './image/library.js';
 
 /** ConfigMgr allows a PXE response delay of 0 to 32 seconds. */
@@ -115,6 +116,7 @@ export function applyPxeChange(site: SiteState, current: DPPxeSettings, change: 
   return next;
 }
 
-export async function setPxeSettings(store: SiteStore, change: PxeSettingsChange): Promise<DPPxeSettings> {
-  return store.update((site) => (site.dp.pxe = applyPxeChange(site, site.dp.pxe, change)));
+/** Changes the PXE settings of the DP named (default as setDPSettings). */
+export async function setPxeSettings(store: SiteStore, change: PxeSettingsChange, distributionPoint?: string): Promise<DPPxeSettings> {
+  return store.update((site) => changeSettings(site, settingsTarget(site, distributionPoint), (current) => ({ ...current, pxe: applyPxeChange(site, current.pxe, change) })).pxe);
 }

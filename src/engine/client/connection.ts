@@ -165,7 +165,8 @@ export class DPConnection {
     });
   }
 
-  private async pinnedAgent(): Promise<Agent> {
+  /** An HTTPS agent that trusts exactly the pinned certificate (fetched and checked on first use). */
+  async pinnedAgent(): Promise<Agent> {
     if (this.agent) return this.agent;
     const ca = await this.certificate();
     const pinned = this.pin.fingerprint;

@@ -14,6 +14,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { kernelCommandLine } from '../boot/ipxe-script.js';
+import { validKernelArguments } from '../boot/kernel-arguments.js';
 import { cpioBytes } from '../boot/image/cpio.js';
 import { ClientError, type DPConnection } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
@@ -22,6 +23,8 @@ import type { ClientCredential } from './enrollment.js';
 export interface BootImageStep {
   bootImageId: string;
   bootImageName?: string;
+  /** The boot image's own kernel arguments (New-BootImage -KernelArgument). */
+  kernelArguments?: string[];
   kernelBytes?: number;
   kernelSha256?: string;
   initrdBytes?: number;
@@ -81,7 +84,7 @@ export async function loadBootImageForRefresh(step: BootImageStep, context: Refr
     const handoff: RefreshHandoff = { credential: { ...context.credential, server: context.server }, deploymentId: context.deploymentId, step: context.step };
     await writeInitrdWithHandoff(handoff, initrd, withHandoff);
     const running = inheritedKernelParameters(readRunningCommandLine());
-    const commandLine = [kernelCommandLine({ dp: context.server, fingerprint: context.credential.fingerprint, mac, uuid: null }), ...running, `mcshell.refresh=${context.deploymentId}`].join(' ');
+    const commandLine = [kernelCommandLine({ dp: context.server, fingerprint: context.credential.fingerprint, mac, uuid: null, kernelArguments: validKernelArguments(step.kernelArguments ?? []) }), ...running, `mcshell.refresh=${context.deploymentId}`].join(' ');
     await context.restarter.load(kernel, withHandoff, commandLine);
   } finally {
     // Loaded, the restart needs none of it; the handoff holds the credential, so it goes in any case.

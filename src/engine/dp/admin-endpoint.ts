@@ -7,11 +7,13 @@
 //   POST /v1/sessions/<id>/stop                    → the session, stopping
 //   POST /v1/sessions/<id>/disconnect {client, force} → the session and the client
 //   GET  /v1/events                      → a stream of JSON lines {change, session}, one per change
-// Errors are `{ "error": { "id", "category", "message", "target" } }`.
+// Errors are `{ "error": { "id", "category", "message", "target" } }`. The control endpoint serves
+// the same routes under /v1/admin/ over HTTPS to shells of other machines that present an admin
+// credential (remote administration, see control.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { chmod, lstat, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
-import { HttpError, readJson, sendJson, STATUS_FOR_CATEGORY } from './control.js';
+import { HttpError, readJson, sendJson, STATUS_FOR_CATEGORY, type AdminRoutes } from './control.js';
 import { probeDP, type DPInfo } from './admin-client.js';
 import { toSnapshot, withSocketAddress, type DPControl, type SessionChange } from './dp-control.js';
 
@@ -21,7 +23,7 @@ const COALESCED: ReadonlySet<SessionChange> = new Set(['progress', 'client']);
 
 const SESSION_PATH = /^\/v1\/sessions\/([^/]+)(?:\/(stop|disconnect))?$/;
 
-export class AdminEndpoint {
+export class AdminEndpoint implements AdminRoutes {
   private server: Server | null = null;
   /** The socket file this endpoint created: on close it removes that one only, not a successor's. */
   private socket: { path: string; inode: number } | null = null;
@@ -34,9 +36,7 @@ export class AdminEndpoint {
   /** Listens on `path` (mode 0600). A socket left by a DP that died is replaced; a live DP's is not. */
   async listen(path: string): Promise<void> {
     await clearStaleSocket(path);
-    const server = createServer((request, response) => {
-      this.route(request, response).catch((error: unknown) => sendError(response, error));
-    });
+    const server = createServer((request, response) => this.serve(request, response, new URL(request.url ?? '/', 'http://dp').pathname));
     try {
       await withSocketAddress(path, (address) => {
         const bound = new Promise<void>((resolve, reject) => {
@@ -81,9 +81,13 @@ export class AdminEndpoint {
     if (stats?.ino === socket!.inode) await unlink(socket!.path).catch(() => undefined);
   }
 
-  private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Answers one admin request for `path` (/v1/…), whichever channel it came by. */
+  serve(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
+    return this.route(request, response, path).catch((error: unknown) => sendError(response, error));
+  }
+
+  private async route(request: IncomingMessage, response: ServerResponse, path: string): Promise<void> {
     const method = request.method ?? '';
-    const path = new URL(request.url ?? '/', 'http://dp').pathname;
     if (method === 'GET' && path === '/v1/dp') return sendJson(response, 200, this.info());
     if (method === 'GET' && path === '/v1/events') return this.feed(request, response);
     if (method === 'GET' && path === '/v1/sessions') return sendJson(response, 200, (await this.control.listSessions()).map(toSnapshot));

@@ -13,6 +13,8 @@
 //   GET  /v1/dp/content/<image> (one Range)                         → for another DP of the site only (content-source.ts)
 // A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
 // deployments available to PXE only (boot/pxe-deployments.ts).
+//   /v1/admin/…  (Authorization: Bearer <admin key>)                → the DP's admin routes (admin-endpoint.ts), for remote shells
+// An admin key is checked against the site's admin credentials (site/admin-credentials.ts).
 // Enroll, hello, content offers and anything not from an enrolled client are limited per source
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
@@ -23,6 +25,7 @@ import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
 import { assignmentsFor, type Assignment } from '../deploy/targeting.js';
 import { authenticateClient, enrollClient } from '../site/enrollment.js';
+import { authenticateAdmin } from '../site/admin-credentials.js';
 import type { SiteIdentity } from '../site/identity.js';
 import type { BootImageRecord, DeviceRecord, ImageRecord, SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
@@ -80,11 +83,21 @@ export interface RefusalEvent {
   device?: string;
 }
 
+/** The DP's admin API (admin-endpoint.ts), which the control endpoint serves to remote admin shells. */
+export interface AdminRoutes {
+  /** Answers one request for `path` (/v1/…), errors included. */
+  serve(request: IncomingMessage, response: ServerResponse, path: string): Promise<void>;
+}
+
 export interface ControlOptions {
   /** Enroll/hello/content requests per second per source address (default 20, bursts of twice that). */
   requestsPerSecond?: number;
   onRefused?: (event: RefusalEvent) => void;
+  /** Serves /v1/admin/… to holders of an admin credential; without it those paths are 404. */
+  admin?: AdminRoutes;
 }
+
+const ADMIN_PREFIX = '/v1/admin/';
 
 /** Default request rate per source address. */
 export const DEFAULT_REQUESTS_PER_SECOND = 20;
@@ -165,6 +178,7 @@ export class ControlEndpoint {
   private async route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = requestPath(request.url);
     const method = request.method ?? '';
+    if (path.startsWith(ADMIN_PREFIX) && this.options.admin) return this.admin(request, response, path, this.options.admin);
     // Enrolled clients' reports and downloads are not limited; everything else is, before any
     // work on the site: only a request that presents a credential on those paths is
     // authenticated first (a lookup in the cached site, whatever its size).
@@ -198,9 +212,23 @@ export class ControlEndpoint {
     return this.download(site, device, content![1]!, request, response, scope);
   }
 
+  /**
+   * A remote admin shell's request: served when it presents a valid admin key. Failed attempts
+   * are limited per address like any unauthenticated request; an admin's own are not (its shell
+   * follows the event stream and may act on many sessions at once).
+   */
+  private async admin(request: IncomingMessage, response: ServerResponse, path: string, admin: AdminRoutes): Promise<void> {
+    const key = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (!key || !authenticateAdmin(this.store.read(), key)) {
+      this.limit(request, path);
+      throw new HttpError(401, 'AdminCredentialRefused', 'This DP accepts remote administration only with a valid admin credential of its site (New-AdminCredential makes one; its holder sets MCSHELL_ADMIN_KEY); the one presented is missing, unknown or revoked.');
+    }
+    return admin.serve(request, response, `/v1/${path.slice(ADMIN_PREFIX.length)}`);
+  }
+
   private async pxeHello(body: Record<string, unknown>) {
     try {
-      return await pxeHello({ store: this.store, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
+      return await pxeHello({ store: this.store, dpName: this.sessions.distributionPoint, tickets: this.tickets, credentialKey: this.pxeKey! }, parsePxeHello(body));
     } catch (error) {
       if (error instanceof PxeHelloRefused) throw new HttpError(403, error.id, error.message);
       throw error;
@@ -269,11 +297,12 @@ export class ControlEndpoint {
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
-    if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !site.dp.enabled) return unicast();
+    const settings = this.sessions.settings();
+    if (assignment.deployment.option === 'AccessDirectly' || !image.multicast.allow || !settings.enabled) return unicast();
     const session = await this.sessions.request(image, { deviceId: device.id, name: device.name, address });
     if (!session) {
-      if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${site.dp.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
-      return unicast(`the DP serves its maximum of ${site.dp.maximumClients} multicast clients`);
+      if (image.multicast.multicastOnly) throw new HttpError(503, 'DPAtMaximumClients', `The DP serves its maximum of ${settings.maximumClients} multicast clients and image ${image.id} is multicast-only; try again later.`);
+      return unicast(`the DP serves its maximum of ${settings.maximumClients} multicast clients`);
     }
     return multicastOffer(session, this.sessions.encryptionKey(session));
   }
@@ -445,7 +474,7 @@ function multicastOffer(session: MulticastSession, key: Buffer | null): ContentO
 }
 
 function bootImageFacts(image: BootImageRecord | undefined) {
-  return image ? { bootImageName: image.name, kernelBytes: image.kernelBytes, kernelSha256: image.kernelSha256, initrdBytes: image.initrdBytes, initrdSha256: image.initrdSha256 } : {};
+  return image ? { bootImageName: image.name, kernelArguments: image.kernelArguments ?? [], kernelBytes: image.kernelBytes, kernelSha256: image.kernelSha256, initrdBytes: image.initrdBytes, initrdSha256: image.initrdSha256 } : {};
 }
 
 function imageFacts(image: { sizeBytes: number; sha256: string; name: string } | undefined) {

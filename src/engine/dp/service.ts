@@ -4,15 +4,16 @@
 // lets the session cmdlets of other processes on this machine watch and control it.
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
-import type { SiteState } from '../site/model.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
+import { defaultDPName, dpSettings, validateDPName } from '../site/distribution-points.js';
 import { findImage } from '../content/library.js';
 import { PxeServices, type PxeEvent, type PxeListener } from '../boot/pxe-services.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
 import { ContentPuller } from './content-puller.js';
+import { FleetMember, type FleetEvents } from './fleet-member.js';
 import { adminSocketPath, isActive, type DPControl, type SessionChange } from './dp-control.js';
 import { MulticastSessions, type MulticastSession, type SessionClient, type SessionEvents } from './sessions.js';
 
@@ -20,6 +21,10 @@ import { MulticastSessions, type MulticastSession, type SessionClient, type Sess
 export const DEFAULT_CONTROL_PORT = 8734;
 
 export interface DPServiceOptions {
+  /** The DP's name in the site (default: this host's name in upper case, defaultDPName). */
+  name?: string;
+  /** Sessions the fleet closed as failed, and heartbeats not saved, for the log. */
+  fleet?: FleetEvents;
   /** Control endpoint port (0 = any free port). */
   port?: number;
   /** Overrides the DP's configured interface for this run. */
@@ -32,6 +37,11 @@ export interface DPServiceOptions {
   onRefused?: (event: RefusalEvent) => void;
   /** What the PXE services did (offers, TFTP transfers, boot scripts, warnings), for the log. */
   onPxeEvent?: (event: PxeEvent) => void;
+  /**
+   * Where the admin socket goes (default dp.sock in the site home). Several DPs of one file-store
+   * site on one machine need one each, until a DP's local home is apart from the site.
+   */
+  adminSocket?: string;
 }
 
 export class DPService implements DPControl {
@@ -44,6 +54,9 @@ export class DPService implements DPControl {
   /** Pulls the content distributed to this DP, while the service runs (content-puller.ts). */
   private puller: ContentPuller | null = null;
   readonly interface: string;
+  /** The DP's name in the site: its record, its settings and the sessions it runs are under it. */
+  readonly name: string;
+  private readonly fleet: FleetMember;
   /** What start() could not set up but served without (e.g. the admin socket on a read-only site disk). */
   readonly warnings: string[] = [];
   /** Where other processes watch and control this DP; null when it could not be created. */
@@ -53,18 +66,22 @@ export class DPService implements DPControl {
     readonly store: SiteStore,
     private readonly options: DPServiceOptions = {},
   ) {
-    this.interface = options.interface ?? store.read().dp.interface;
+    this.name = validateDPName(options.name ?? defaultDPName());
+    this.interface = options.interface ?? dpSettings(store.read(), this.name).interface;
+    this.fleet = new FleetMember(store, this.name, { onWarning: (message) => process.emitWarning(message), ...options.fleet }, () => new Set(this.sessions.list().map((session) => session.id)));
     this.sessions = new MulticastSessions({
       store,
+      distributionPoint: this.name,
       interface: this.interface,
       ...(options.joinWaitSeconds !== undefined ? { joinWaitSeconds: options.joinWaitSeconds } : {}),
       ...(options.receiverTimeoutSeconds !== undefined ? { receiverTimeoutSeconds: options.receiverTimeoutSeconds } : {}),
     });
+    this.admin = new AdminEndpoint(this, () => ({ pid: process.pid, site: store.home, endpoint: this.endpoint, interface: this.interface }));
     this.control = new ControlEndpoint(store, this.sessions, {
       ...(options.requestsPerSecond !== undefined ? { requestsPerSecond: options.requestsPerSecond } : {}),
       ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+      admin: this.admin,
     });
-    this.admin = new AdminEndpoint(this, () => ({ pid: process.pid, site: store.home, endpoint: this.endpoint, interface: this.interface }));
   }
 
   /** Starts listening on the DP interface's address; returns where clients reach it. */
@@ -79,9 +96,10 @@ export class DPService implements DPControl {
     // The identity first: it creates the site if this is its first use (the socket lives in its home).
     const identity = await siteIdentity(this.store);
     // Then the admin socket: it refuses while another process serves this site.
+    const socket = this.options.adminSocket ?? adminSocketPath(this.store.home);
     try {
-      await this.admin.listen(adminSocketPath(this.store.home));
-      this.adminSocket = adminSocketPath(this.store.home);
+      await this.admin.listen(socket);
+      this.adminSocket = socket;
     } catch (error) {
       if (!(error instanceof EngineError && error.id === 'AdminSocketDiskUnavailable')) throw error;
       this.warnings.push(error.message);
@@ -92,9 +110,17 @@ export class DPService implements DPControl {
       await this.admin.close();
       throw new EngineError('ControlPortUnavailable', 'ResourceUnavailable', `The control endpoint cannot listen on ${host}:${this.options.port ?? DEFAULT_CONTROL_PORT}: ${(error as Error).message}.`);
     }
-    if (this.store.read().dp.pxe.enabled) {
+    // Then the site's record of this DP: refused while another DP runs under its name.
+    try {
+      await this.fleet.join(this.endpoint, identity, this.interface);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    if (this.sessions.settings().pxe.enabled) {
       const pxe = new PxeServices({
         store: this.store,
+        dpName: this.name,
         dpInterface: this.interface,
         controlPort: this.address.port,
         fingerprint: identity.fingerprint,
@@ -110,10 +136,8 @@ export class DPService implements DPControl {
       }
       this.pxe = pxe;
     }
-    // The DP pulls the content distributed to it under the name its record in the site has: the
-    // record that carries its certificate (none on a one-machine site, where it pulls nothing).
-    const thisDP = (site: SiteState) => site.distributionPoints.find((record) => record.certificateFingerprint === identity.fingerprint)?.name ?? null;
-    this.puller = new ContentPuller(this.store, thisDP, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
+    // The content distributed to this DP: pulled from the DPs that hold it.
+    this.puller = new ContentPuller(this.store, this.name, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
     this.puller.start();
     return { host: this.address.address, port: this.address.port };
   }
@@ -144,6 +168,7 @@ export class DPService implements DPControl {
     await this.pxe?.stop();
     this.pxe = null;
     await this.sessions.close();
+    await this.fleet.leave();
     await this.admin.close();
     await this.control.close();
     this.address = null;

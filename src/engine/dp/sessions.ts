@@ -9,7 +9,8 @@ import { EventEmitter } from 'node:events';
 import { EngineError } from '../errors.js';
 import { allocateChannel, type Channel } from '../scheduler/allocation.js';
 import { decideStart, type StartDecision } from '../scheduler/start-policy.js';
-import type { ImageRecord, SessionHistoryRecord } from '../site/model.js';
+import type { DPMulticastSettings, ImageRecord, SessionHistoryRecord, SiteState } from '../site/model.js';
+import { dpSettings, ownedRunningSession } from '../site/distribution-points.js';
 import type { SiteStore } from '../site/store.js';
 import { imagePath } from '../content/library.js';
 import { siteIdentity } from '../site/identity.js';
@@ -56,10 +57,16 @@ export interface MulticastSession {
   manualStart: boolean;
   /** A waiting scheduled session: how many more clients it waits for, and when it starts at the latest (ms since epoch). */
   waitingFor: { clients: number; startsBy: number } | null;
+  /** The DP that runs it, when sessions of several DPs are shown together (remote-admin.ts). */
+  distributionPoint?: string;
+  /** Why it is shown as last seen: its DP stopped answering the admin shell (remote-admin.ts). */
+  lostContact?: string;
 }
 
 export interface SessionsOptions {
   store: SiteStore;
+  /** The DP that runs the sessions: they are recorded in the site under its name, and it runs with its settings. */
+  distributionPoint: string;
   /** Interface the multicast goes out on (name or address). */
   interface: string;
   /** Seconds a started session waits for its requested clients to join (default 30). */
@@ -91,7 +98,16 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
 
   constructor(private readonly options: SessionsOptions) {
     super();
-    new SlowClientMonitor(this, () => this.options.store.read().dp.slowClients);
+    new SlowClientMonitor(this, () => this.settings().slowClients);
+  }
+
+  get distributionPoint(): string {
+    return this.options.distributionPoint;
+  }
+
+  /** The settings of this DP (its own, or the site's defaults), as they are now. */
+  settings(): DPMulticastSettings {
+    return dpSettings(this.options.store.read(), this.options.distributionPoint);
   }
 
   list(): MulticastSession[] {
@@ -124,12 +140,19 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   private async open(image: ImageRecord, stream: number): Promise<MulticastSession> {
-    const number = await this.options.store.update((site) => ++site.lastSessionNumber);
+    const channel = allocateChannel(this.settings(), this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel));
+    const distributionPoint = this.options.distributionPoint;
+    // One write takes the id and records the session as running on this DP (so that, if the DP dies, another marks it failed).
+    const id = await this.options.store.update((site) => {
+      const id = `MC${String(++site.lastSessionNumber).padStart(4, '0')}`;
+      (site.runningSessions ??= []).push({ id, imageId: image.id, distributionPoint, group: channel.group, port: channel.port, openedAt: new Date().toISOString() });
+      return id;
+    });
     const session: MulticastSession = {
-      id: `MC${String(number).padStart(4, '0')}`,
+      id,
       image,
       stream,
-      channel: allocateChannel(this.options.store.read().dp, this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel)),
+      channel,
       state: 'Waiting',
       startReason: null,
       requestedAt: Date.now(),
@@ -164,7 +187,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   async request(image: ImageRecord, client: { deviceId: string; name: string; address: string }): Promise<MulticastSession | null> {
     // A client asking again (its agent restarted) goes back to the session it was in; one moved to a slower stream, to that one.
     const existing = this.list().find((session) => session.image.id === image.id && ACTIVE.has(session.state) && session.clients.has(client.deviceId) && session.clients.get(client.deviceId)!.state !== 'Moved');
-    const full = () => this.activeClientCount() >= this.options.store.read().dp.maximumClients;
+    const full = () => this.activeClientCount() >= this.settings().maximumClients;
     if (!existing && full()) return null;
     const session = existing ?? (await this.activeFor(image));
     // Others may have joined while the session opened.
@@ -263,7 +286,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const scheduled = this.options.store.read().dp.scheduled;
+    const scheduled = this.settings().scheduled;
     const now = Date.now();
     let nextCheck: number | null = null;
     for (const session of this.sessions.values()) {
@@ -280,7 +303,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   private launch(session: MulticastSession, reason: string): void {
-    const dp = this.options.store.read().dp;
+    const dp = this.settings();
     const abort = new AbortController();
     // The slow-client policy decides the stream's pacing; the DP's transfer rate caps every stream.
     const stream = streamSendOptions(dp.slowClients, session.stream);
@@ -342,7 +365,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
     this.keys.delete(session.id);
     this.schedule();
     const recorded = this.settle(session)
-      .then(() => this.options.store.update((site) => void site.sessionHistory.push(historyRecord(session))))
+      .then(() => this.options.store.update((site) => this.record(site, session)))
       .catch((error: unknown) => {
         // The transmission is over either way; losing its history line must not crash the DP.
         process.emitWarning(`session ${session.id}: history not saved: ${(error as Error).message}`);
@@ -352,6 +375,21 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
         this.emit('ended', session);
       });
     this.running.add(recorded);
+  }
+
+  /**
+   * Replaces the session's running record by its history record. Only the DP that owns it may: a
+   * session another DP already closed (this one was silent past the heartbeat timeout) keeps the
+   * failure it was given, and this DP says so.
+   */
+  private record(site: SiteState, session: MulticastSession): void {
+    const owned = ownedRunningSession(site, session.id, this.options.distributionPoint);
+    if (!owned) {
+      process.emitWarning(`session ${session.id}: not recorded as ${session.state}: the site no longer lists it as running on ${this.options.distributionPoint} (another DP closed it while this one was not heartbeating)`);
+      return;
+    }
+    site.runningSessions = site.runningSessions!.filter((record) => record !== owned);
+    site.sessionHistory.push(historyRecord(session, this.options.distributionPoint));
   }
 
   /**
@@ -385,7 +423,7 @@ function onlyLeaversFailed(session: MulticastSession, summary: SendSummary): boo
 }
 const CLIENT_SETTLE_MS = 5000;
 
-function historyRecord(session: MulticastSession): SessionHistoryRecord {
+function historyRecord(session: MulticastSession, distributionPoint: string): SessionHistoryRecord {
   return {
     id: session.id,
     imageId: session.image.id,
@@ -397,5 +435,6 @@ function historyRecord(session: MulticastSession): SessionHistoryRecord {
     startReason: session.startReason,
     clients: [...session.clients.values()].map((client) => ({ id: client.deviceId, name: client.name, state: client.state, sha256: client.state === 'Done' ? session.image.sha256 : null })),
     ...(session.state !== 'Completed' && session.summary ? { message: session.summary.message } : {}),
+    distributionPoint,
   };
 }

@@ -15,13 +15,15 @@ export interface SessionView {
   RateMbps: number | null;
   WireRatio: number | null;
   StartReason: string | null;
-  /** A waiting scheduled session: what it waits for and until when ("waiting for 1 more client; starts by 19:42 at the latest"). */
+  /** A waiting scheduled session: what it waits for and until when ("waiting for 1 more client; starts by 19:42 at the latest"); or why a session of another DP is shown as last seen. */
   Status: string | null;
   /** When a waiting scheduled session starts at the latest. */
   StartsBy: string | null;
   RequestedAt: string;
   StartedAt: string | null;
   EndedAt: string | null;
+  /** The DP that runs it, when sessions of several DPs are listed (-DistributionPoint). */
+  DistributionPoint?: string;
 }
 
 export interface ClientView {
@@ -35,6 +37,8 @@ export interface ClientView {
   LossPercent: number | null;
   Message: string;
   UpdatedAt: string;
+  /** The DP whose session it is in, when sessions of several DPs are listed (-DistributionPoint). */
+  DistributionPoint?: string;
 }
 
 const iso = (time: number | null): string | null => (time === null ? null : new Date(time).toISOString());
@@ -63,13 +67,16 @@ export function sessionView(session: MulticastSession): SessionView {
     RateMbps: progress && session.state === 'Running' ? Math.round(progress.rateBitsPerSecond / 1e4) / 100 : null,
     WireRatio: session.summary ? Math.round(session.summary.wireRatio * 1000) / 1000 : null,
     StartReason: session.startReason,
-    Status: session.state === 'Waiting' && session.waitingFor ? waitingText(session.waitingFor.clients, session.waitingFor.startsBy) : null,
+    Status: session.lostContact ?? (session.state === 'Waiting' && session.waitingFor ? waitingText(session.waitingFor.clients, session.waitingFor.startsBy) : null),
     StartsBy: session.state === 'Waiting' ? iso(session.waitingFor?.startsBy ?? null) : null,
     RequestedAt: new Date(session.requestedAt).toISOString(),
     StartedAt: iso(session.startedAt),
     EndedAt: iso(session.endedAt),
+    ...byDP(session),
   };
 }
+
+const byDP = (session: MulticastSession) => (session.distributionPoint === undefined ? {} : { DistributionPoint: session.distributionPoint });
 
 /** A client's loss in percent, to one decimal. */
 export function lossPercent(client: SessionClient): number | null {
@@ -87,5 +94,6 @@ export function clientView(session: MulticastSession, client: SessionClient): Cl
     LossPercent: lossPercent(client),
     Message: client.message,
     UpdatedAt: new Date(client.updatedAt).toISOString(),
+    ...byDP(session),
   };
 }

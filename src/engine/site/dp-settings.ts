@@ -4,6 +4,7 @@
 import type { DPMulticastSettings, SlowClientSettings } from './model.js';
 import { validateDPSettings } from './model.js';
 import type { SiteStore } from './store.js';
+import { changeSettings, settingsTarget } from './distribution-points.js';
 
 export interface DPSettingsChange {
   enabled?: boolean;
@@ -41,6 +42,7 @@ export function applyDPChange(current: DPMulticastSettings, change: DPSettingsCh
   });
 }
 
-export async function setDPSettings(store: SiteStore, change: DPSettingsChange): Promise<DPMulticastSettings> {
-  return store.update((site) => (site.dp = applyDPChange(site.dp, change)));
+/** Changes the settings of the DP named (default: the only one, or this host's; the site's defaults while there is none, see settingsTarget). */
+export async function setDPSettings(store: SiteStore, change: DPSettingsChange, distributionPoint?: string): Promise<DPMulticastSettings> {
+  return store.update((site) => changeSettings(site, settingsTarget(site, distributionPoint), (current) => applyDPChange(current, change)));
 }

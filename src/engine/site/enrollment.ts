@@ -33,9 +33,9 @@ function randomText(length: number): string {
   return text;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-function sameHash(secret: string, expectedSha256: string): boolean {
+export function sameHash(secret: string, expectedSha256: string): boolean {
   return timingSafeEqual(Buffer.from(sha256(secret), 'hex'), Buffer.from(expectedSha256, 'hex'));
 }
 

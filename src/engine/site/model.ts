@@ -188,6 +188,22 @@ export interface SessionHistoryRecord {
   clients: { id: string; name: string; state: string; sha256: string | null }[];
   /** Why a session that did not complete ended (e.g. its image changed while it was sent). */
   message?: string;
+  /** Name of the DP that ran it (absent in history written before the fleet). */
+  distributionPoint?: string;
+}
+
+/**
+ * A session a DP runs now, recorded in the same write that takes its id from the site's counter
+ * and replaced by its history record when it ends; only the DP it names may close it, unless that
+ * DP stops heartbeating (any other DP then closes it as failed, distribution-points.ts).
+ */
+export interface RunningSessionRecord {
+  id: string;
+  imageId: string;
+  distributionPoint: string;
+  group: string;
+  port: number;
+  openedAt: string;
 }
 
 /**
@@ -229,6 +245,8 @@ export interface BootImageRecord {
   /** Kernel modules the image holds (NIC and disk drivers with their dependencies). */
   drivers: string[];
   createdAt: string;
+  /** Added to the kernel command line the image boots with (PXE and refresh), e.g. no_timer_check for hardware that needs it. */
+  kernelArguments?: string[];
 }
 
 /**
@@ -255,6 +273,8 @@ export interface DistributionPointRecord {
   registeredAt: string;
   /** Last heartbeat; a DP silent for longer than the site's heartbeat timeout is Offline. */
   lastHeartbeatAt: string | null;
+  /** Its own multicast and PXE settings (Set-DPMulticast/Set-DPPxe -DistributionPoint); absent: it follows the site's defaults (`SiteState.dp`). */
+  settings?: DPMulticastSettings;
 }
 
 /** ConfigMgr's boundary: a network location clients are in. */
@@ -305,10 +325,26 @@ export interface ContentDistributionRecord {
   updatedAt: string;
 }
 
+/**
+ * A key an administrator's shell presents to DPs of the site to watch and control their sessions
+ * from another machine (remote administration). The site keeps only a hash of its secret.
+ */
+export interface AdminCredentialRecord {
+  /** ADM00001, … */
+  id: string;
+  /** Whose or what it is (alice, the NOC dashboard): unique in the site. */
+  name: string;
+  secretSha256: string;
+  createdAt: string;
+  /** Once revoked, no DP accepts it; the record stays for the record. */
+  revokedAt: string | null;
+}
+
 export interface SiteState {
   /** Random, new with every write: tells the store's cache that the file changed (store.ts). */
   revision?: string;
   schemaVersion: number;
+  /** The DP settings of the site: those of a DP that has none of its own (a new one, or the embedded default). */
   dp: DPMulticastSettings;
   images: ImageRecord[];
   devices: DeviceRecord[];
@@ -328,6 +364,10 @@ export interface SiteState {
   boundaryGroups: BoundaryGroupRecord[];
   distributionPointGroups: DistributionPointGroupRecord[];
   contentDistributions: ContentDistributionRecord[];
+  /** Remote administration keys; absent on a site that never had one. */
+  adminCredentials?: AdminCredentialRecord[];
+  /** Sessions the site's DPs run now (absent: none). */
+  runningSessions?: RunningSessionRecord[];
 }
 
 export function defaultSlowClientSettings(): SlowClientSettings {

@@ -1,6 +1,8 @@
 // JSON schema of the site store (validated when the file is read and before every write). It guards the
 // shape of the data; the rules between fields (ranges, start ≤ end) live in model.ts.
 
+import { KERNEL_ARGUMENT } from '../boot/kernel-arguments.js';
+
 const id = { type: 'string', minLength: 1 } as const;
 const text = { type: 'string' } as const;
 const nullableText = { type: ['string', 'null'] } as const;
@@ -131,6 +133,7 @@ const session = record(
     startReason: nullableText,
     clients: { type: 'array', items: record({ id, name: text, state: text, sha256: nullableText }) },
     message: text,
+    distributionPoint: id,
   },
   ['id', 'imageId', 'group', 'port', 'startedAt', 'endedAt', 'state', 'startReason', 'clients'],
 );
@@ -158,22 +161,29 @@ const bootImage = record({
   initrdSha256: sha256,
   drivers: { type: 'array', items: id },
   createdAt: text,
-});
+  kernelArguments: { type: 'array', items: { type: 'string', pattern: KERNEL_ARGUMENT.source } },
+}, ['id', 'name', 'kernelVersion', 'kernelBytes', 'initrdBytes', 'kernelSha256', 'initrdSha256', 'drivers', 'createdAt']);
 
 const ipv4Cidr = { type: 'string', pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$' } as const;
 
-const distributionPoint = record({
-  name: id,
-  description: text,
-  controlEndpoint: nullableText,
-  certificateFingerprint: { anyOf: [{ type: 'null' }, sha256] },
-  signingPublicKey: nullableText,
-  interfaces: { type: 'array', items: record({ name: id, addresses: { type: 'array', items: ipv4Cidr } }) },
-  subnets: { type: 'array', items: ipv4Cidr },
-  version: text,
-  registeredAt: text,
-  lastHeartbeatAt: nullableText,
-});
+const distributionPoint = record(
+  {
+    name: id,
+    description: text,
+    controlEndpoint: nullableText,
+    certificateFingerprint: { anyOf: [{ type: 'null' }, sha256] },
+    signingPublicKey: nullableText,
+    interfaces: { type: 'array', items: record({ name: id, addresses: { type: 'array', items: ipv4Cidr } }) },
+    subnets: { type: 'array', items: ipv4Cidr },
+    version: text,
+    registeredAt: text,
+    lastHeartbeatAt: nullableText,
+    settings: dpSettings,
+  },
+  ['name', 'description', 'controlEndpoint', 'certificateFingerprint', 'signingPublicKey', 'interfaces', 'subnets', 'version', 'registeredAt', 'lastHeartbeatAt'],
+);
+
+const runningSession = record({ id, imageId: id, distributionPoint: id, group: text, port, openedAt: text });
 
 const boundary = record({ id: { type: 'string', pattern: '^BND\\d{5,}$' }, name: id, type: { enum: ['IPSubnet', 'IPRange'] }, value: id });
 
@@ -191,6 +201,8 @@ const contentDistribution = record({
   rateLimitBps: { type: ['number', 'null'], exclusiveMinimum: 0 },
   updatedAt: text,
 });
+
+const adminCredential = record({ id: { type: 'string', pattern: '^ADM\\d{5,}$' }, name: id, secretSha256: sha256, createdAt: text, revokedAt: nullableText });
 
 const list = (items: object) => ({ type: 'array', items }) as const;
 
@@ -215,7 +227,12 @@ const siteProperties = {
   boundaryGroups: list(boundaryGroup),
   distributionPointGroups: list(distributionPointGroup),
   contentDistributions: list(contentDistribution),
+  adminCredentials: list(adminCredential),
+  runningSessions: list(runningSession),
 };
 
+/** Fields a site may lack: those added without a schema version (absent reads as empty). */
+const optionalFields = new Set(['revision', 'adminCredentials', 'runningSessions']);
+
 /** The schema of the whole document (the revision is new with every write; a file edited by hand may lack it). */
-export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => key !== 'revision'));
+export const siteSchema = record(siteProperties, Object.keys(siteProperties).filter((key) => !optionalFields.has(key)));

@@ -54,6 +54,8 @@ export interface ReceiveOptions {
   memoryBytes?: number;
   /** Give up when the sender has been silent this long after the session was found (default 30 s). */
   senderTimeoutMs?: number;
+  /** Give up when no session has been found this long after starting (udpcast's --start-timeout); default: wait. */
+  startTimeoutMs?: number;
   /** Where '-' writes (default process.stdout). */
   stdout?: Writable;
   /** The session's 32-byte AES-256 key: only an encrypted session that authenticates with it is joined. */
@@ -1092,6 +1094,10 @@ export class Receiver {
   private watchdog(): void {
     if (!this.ann && this.refusal && performance.now() - this.refusal.at > REFUSAL_GRACE_MS) return this.fail(this.refusal.message);
     const limit = this.opts.senderTimeoutMs ?? 30_000;
+    if (!this.ann && this.opts.startTimeoutMs !== undefined && performance.now() - this.started > this.opts.startTimeoutMs) {
+      const where = this.opts.group ? `on ${this.opts.group}:${this.opts.port}` : 'on the link';
+      return this.fail(`no session was found ${where} within ${Math.round(this.opts.startTimeoutMs / 1000)} s (--start-timeout): is the sender running on this network, and is the interface the one it sends on?`);
+    }
     if (!this.ann && this.opts.sameManifest && performance.now() - this.started > limit) {
       return this.fail(`the restarted sender's session of this image was not found within ${Math.round(limit / 1000)} s`);
     }

@@ -84,6 +84,10 @@ test("New-BootImage from Debian's kernel: contract 1's files and record, every p
   assert.equal(JSON.parse(await readFile(join(bootFolder(store, 'BOOT0002'), 'manifest.json'), 'utf8')).name, 'Lab 2');
   await assert.rejects(setBootImage(store, 'Lab 2', { newName: 'lab' }), isEngineError('BootImageExists'));
   await assert.rejects(newBootImage(store, { name: 'LAB', kernel: kernel.vmlinuz, modulesPath: kernel.modules }), isEngineError('BootImageExists'));
+  // A refresh task sequence restarting into it keeps it.
+  await store.update((draft) => void draft.taskSequences.push({ id: 'TS00001', name: 'Refresh', steps: [{ type: 'Restart', into: 'BootImage', bootImageId: 'BOOT0002' }] }));
+  await assert.rejects(removeBootImage(store, 'BOOT0002', true), isEngineError('BootImageInUse', /Refresh \(TS00001\) restart machines into Lab 2/));
+  await store.update((draft) => void (draft.taskSequences = []));
   await removeBootImage(store, 'BOOT0002', false);
   assert.deepEqual(await readdir(join(store.home, 'boot')), ['BOOT0001']);
   assert.deepEqual(store.read().bootImages.map((b) => b.id), ['BOOT0001']);

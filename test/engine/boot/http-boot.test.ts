@@ -16,6 +16,7 @@ import { clearPxeDeployments } from '../../../src/engine/boot/pxe-deployments.js
 import type { DeploymentRecord } from '../../../src/engine/site/model.js';
 import { clientNamespace, vethUnusable } from './netns.js';
 import { makeBootImage } from './fixtures.js';
+import { setBootImage } from '../../../src/engine/boot/image/library.js';
 
 const skip = vethUnusable();
 const SERVER = '198.18.10.1';
@@ -99,6 +100,19 @@ test('a known machine with a required PXE deployment boots the boot image: initr
   );
   assert.ok(lines.includes('boot || goto failed'));
   assert.deepEqual([events.at(-1)!.action, events.at(-1)!.deploymentId, events.at(-1)!.device], ['deploy', 'DEP00001', 'pc-01']);
+});
+
+test("a boot image's kernel arguments follow the consoles on its kernel line", { skip }, async () => {
+  await setBootImage(store, 'BOOT0001', { kernelArguments: ['no_timer_check', 'console=ttyS1,115200n8'] });
+  try {
+    const kernel = (await script('mac=52%3A54%3A00%3A00%3A00%3A01&uuid=&arch=0')).split('\n').find((line) => line.startsWith('kernel '));
+    assert.match(kernel!, / initrd=initrd\.img console=ttyS0 console=tty0 no_timer_check console=ttyS1,115200n8 mcshell\.dp=/);
+  } finally {
+    await setBootImage(store, 'BOOT0001', { kernelArguments: [] });
+  }
+  assert.equal(store.read().bootImages[0]!.kernelArguments, undefined);
+  await assert.rejects(setBootImage(store, 'BOOT0001', { kernelArguments: ['quiet', '${next}'] }), /kernel argument '\$\{next\}' is not allowed/);
+  await assert.rejects(setBootImage(store, 'BOOT0001', { kernelArguments: ['mcshell.dp=10.9.9.9:8734'] }), /mcshell's own/);
 });
 
 test('the kernel and initrd come byte for byte; nothing else of the site is served', { skip }, async () => {

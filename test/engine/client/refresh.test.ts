@@ -30,7 +30,7 @@ async function refreshLab(t: import('node:test').TestContext) {
   await writeFile(join(folder, 'initrd.img'), initrd);
   const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
   await lab.store.update((site) => {
-    site.bootImages.push({ id: 'BOOT0001', name: 'Lab boot image', kernelVersion: '6.1.0-test', kernelBytes: kernel.length, initrdBytes: initrd.length, kernelSha256: sha(kernel), initrdSha256: sha(initrd), drivers: [], createdAt: new Date().toISOString() });
+    site.bootImages.push({ id: 'BOOT0001', name: 'Lab boot image', kernelVersion: '6.1.0-test', kernelBytes: kernel.length, initrdBytes: initrd.length, kernelSha256: sha(kernel), initrdSha256: sha(initrd), drivers: [], createdAt: new Date().toISOString(), kernelArguments: ['no_timer_check'] });
     site.taskSequences[0]!.steps = [
       { type: 'Restart', into: 'BootImage', bootImageId: 'BOOT0001' },
       { type: 'ApplyImage', imageId: lab.image.id, target: join(lab.dir, '{name}.img') },
@@ -91,6 +91,7 @@ test('refresh: the enrolled agent downloads and verifies the boot image, loads i
   assert.equal(load.commandLine.includes(credential.credential.split('.')[1]!), false, 'no secret on the kernel command line');
   const commandLine = parseKernelCommandLine(load.commandLine);
   assert.deepEqual([commandLine.dp, commandLine.fingerprint, commandLine.mac, commandLine.refresh], [server, identity.fingerprint, NIC.mac, 'DEP001']);
+  assert.ok(load.commandLine.split(' ').includes('no_timer_check'), "the boot image's own kernel arguments");
   assert.deepEqual(await readdir(restarter.workDir), [], 'nothing left behind (the handoff holds the credential)');
   assert.deepEqual(lab.store.read().deploymentStatus.map((status) => [status.state, status.step]), [['InProgress', 1]]);
 

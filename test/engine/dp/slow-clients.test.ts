@@ -69,7 +69,7 @@ test('each stream is sent as the policy says', () => {
 async function slowSession(t: TestContext, slowClients: Partial<SlowClientSettings>, seconds: number) {
   const lab = await makeLab({ devices: 2, imageBytes: 64 * 1024, dp: { scheduled: { enabled: true, startDelayMinutes: 60, minimumSessionSize: 5 }, slowClients: { ...defaultSlowClientSettings(), thresholdBps: 40e6, sustainSeconds: 5, ...slowClients } } });
   await lab.store.update((site) => void (site.images[0]!.sizeBytes = 1e12)); // nobody finishes during the test
-  const sessions = new MulticastSessions({ store: lab.store, interface: 'lo', joinWaitSeconds: 1 });
+  const sessions = new MulticastSessions({ store: lab.store, distributionPoint: 'DP-TEST', interface: 'lo', joinWaitSeconds: 1 });
   // Closing waits for the history records, and saving them waits on the clock: a real one.
   t.after(() => {
     t.mock.timers.reset();

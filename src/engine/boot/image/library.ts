@@ -6,12 +6,13 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { release } from 'node:os';
 import { join } from 'node:path';
+import { validKernelArguments } from '../kernel-arguments.js';
 import { EngineError } from '../../errors.js';
 import { siteIdentity } from '../../site/identity.js';
-import type { BootImageRecord, SiteState } from '../../site/model.js';
+import type { BootImageRecord, DPPxeSettings, SiteState } from '../../site/model.js';
 import { assertNameFree, findRecord, requireName } from '../../site/records.js';
 import type { SiteStore } from '../../site/store.js';
-import { mcshellRoot } from './assets.js';
+import { mcshellRoot, mcshellVersion } from './assets.js';
 import { agentFiles, buildBootImage, kernelInputs, type BuildProgress } from './build.js';
 import { DEFAULT_DRIVERS, moduleName } from './modules.js';
 
@@ -21,6 +22,8 @@ export interface NewBootImageRequest {
   modulesPath?: string | undefined;
   /** Drivers added to the default set (DEFAULT_DRIVERS). */
   drivers?: readonly string[] | undefined;
+  /** Added to its kernel command line (kernel-arguments.ts). */
+  kernelArguments?: readonly string[] | undefined;
   onProgress?: (progress: BuildProgress) => void;
 }
 
@@ -42,12 +45,9 @@ export function findBootImageRecord(site: SiteState, nameOrId: string): BootImag
   return findRecord(site.bootImages, nameOrId, 'boot image', 'BootImageNotFound');
 }
 
-async function mcshellVersion(): Promise<string> {
-  return (JSON.parse(await readFile(join(mcshellRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
-
 export async function newBootImage(store: SiteStore, request: NewBootImageRequest): Promise<NewBootImageResult> {
   const name = requireName(request.name, 'boot image');
+  const kernelArguments = validKernelArguments(request.kernelArguments ?? []);
   assertNameFree(store.read().bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name, or remove the old one with Remove-BootImage');
   const { kernel, modulesDir } = kernelInputs(request.kernel, request.modulesPath, release());
   const drivers = [...new Set([...DEFAULT_DRIVERS, ...(request.drivers ?? []).map(moduleName)])];
@@ -68,7 +68,7 @@ export async function newBootImage(store: SiteStore, request: NewBootImageReques
       outDir: building,
       ...(request.onProgress ? { onProgress: request.onProgress } : {}),
     });
-    const version = await mcshellVersion();
+    const version = mcshellVersion();
     let placed: string | null = null;
     const record = await store.update((site) => {
       assertNameFree(site.bootImages, name, 'boot image', 'BootImageExists', 'choose another -Name');
@@ -82,6 +82,7 @@ export async function newBootImage(store: SiteStore, request: NewBootImageReques
         initrdSha256: built.initrd.sha256,
         drivers: built.modules,
         createdAt: new Date().toISOString(),
+        ...(kernelArguments.length > 0 ? { kernelArguments } : {}),
       };
       site.bootImages.push(image);
       // Under the site lock, so that the id and its folder cannot be taken twice.
@@ -112,19 +113,26 @@ function writeManifest(folder: string, image: BootImageRecord, mcshellVersion: s
   writeFileSync(join(folder, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
 }
 
-/** The DP's PXE setting names the boot image it serves (P's dp.pxe.bootImageId, when the site has it). */
-function pxeBootImageId(site: SiteState): string | null {
-  return (site.dp as { pxe?: { bootImageId?: string | null } }).pxe?.bootImageId ?? null;
+/** The PXE settings (the site's defaults, and each DP's own) that boot machines into boot image `id`. */
+function pxeSettingsUsing(site: SiteState, id: string): DPPxeSettings[] {
+  return [site.dp.pxe, ...site.distributionPoints.flatMap((dp) => (dp.settings ? [dp.settings.pxe] : []))].filter((pxe) => pxe.bootImageId === id);
 }
 
 export async function removeBootImage(store: SiteStore, nameOrId: string, force: boolean): Promise<BootImageRecord> {
   const removed = await store.update((site) => {
     const image = findBootImageRecord(site, nameOrId);
-    if (pxeBootImageId(site) === image.id) {
+    // A refresh restarts running machines into the boot image: its task sequences would point at nothing.
+    const refreshing = site.taskSequences.filter((sequence) => sequence.steps.some((step) => step.type === 'Restart' && step.into === 'BootImage' && step.bootImageId === image.id));
+    if (refreshing.length > 0) {
+      const names = refreshing.map((sequence) => `${sequence.name} (${sequence.id})`).join(', ');
+      throw new EngineError('BootImageInUse', 'InvalidOperation', `Task sequence(s) ${names} restart machines into ${image.name} (${image.id}); change or remove their 'Restart -Into BootImage' step first.`, nameOrId);
+    }
+    const using = pxeSettingsUsing(site, image.id);
+    if (using.length > 0) {
       if (!force) {
         throw new EngineError('BootImageInUse', 'InvalidOperation', `The DP's PXE setting boots machines into ${image.name} (${image.id}); choose another with Set-DPPxe -BootImage first, or use -Force (PXE then has no boot image until one is set).`, nameOrId);
       }
-      (site.dp as { pxe?: { bootImageId: string | null } }).pxe!.bootImageId = null;
+      for (const pxe of using) pxe.bootImageId = null;
     }
     site.bootImages = site.bootImages.filter((candidate) => candidate.id !== image.id);
     return image;
@@ -133,8 +141,9 @@ export async function removeBootImage(store: SiteStore, nameOrId: string, force:
   return removed;
 }
 
-/** Renames a boot image (the record and its manifest, which the DP reads). */
-export async function setBootImage(store: SiteStore, nameOrId: string, change: { newName?: string | undefined }): Promise<BootImageRecord> {
+/** Renames a boot image (the record and its manifest, which the DP reads), or changes its kernel arguments. */
+export async function setBootImage(store: SiteStore, nameOrId: string, change: { newName?: string | undefined; kernelArguments?: readonly string[] | undefined }): Promise<BootImageRecord> {
+  const kernelArguments = change.kernelArguments && validKernelArguments(change.kernelArguments);
   let previous = '';
   const image = await store.update((site) => {
     const found = findBootImageRecord(site, nameOrId);
@@ -143,6 +152,10 @@ export async function setBootImage(store: SiteStore, nameOrId: string, change: {
       const name = requireName(change.newName, 'boot image');
       if (name.toLowerCase() !== found.name.toLowerCase()) assertNameFree(site.bootImages, name, 'boot image', 'BootImageExists', 'choose another -NewName');
       found.name = name;
+    }
+    if (kernelArguments) {
+      if (kernelArguments.length > 0) found.kernelArguments = kernelArguments;
+      else delete found.kernelArguments;
     }
     return found;
   });
