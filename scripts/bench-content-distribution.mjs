@@ -37,14 +37,13 @@ try {
   await new Promise((done) => out.end(done));
   const site = await SiteStore.open(join(dir, 'dp-a'));
   const homeB = await SiteStore.open(join(dir, 'dp-b'));
-  const source = new DPService(site, { port: 0 });
+  const source = new DPService(site, { port: 0, name: 'DP-A' });
   await source.start();
   const now = new Date().toISOString();
   const record = { description: '', interfaces: [], subnets: [], version: 'bench', registeredAt: now, lastHeartbeatAt: now, signingPublicKey: null };
-  const fingerprintA = await source.fingerprint();
   const fingerprintB = (await siteIdentity(homeB)).fingerprint;
   await site.update((state) => {
-    state.distributionPoints.push({ ...record, name: 'DP-A', controlEndpoint: source.endpoint, certificateFingerprint: fingerprintA }, { ...record, name: 'DP-B', controlEndpoint: null, certificateFingerprint: fingerprintB });
+    state.distributionPoints.push({ ...record, name: 'DP-B', controlEndpoint: null, certificateFingerprint: fingerprintB });
   });
   const image = await importImage(site, { path: file, name: 'Bench' });
   await site.update((state) => {

@@ -1,5 +1,5 @@
 import { defineCmdlet } from '../../src/runtime/cmdlet.js';
-import { completeImages, engine, runningService } from '../engine.js';
+import { completeImages, engine } from '../engine.js';
 import { contentStatusObject, CONTENT_STATUS_VIEW } from '../content-objects.js';
 
 export default defineCmdlet({
@@ -21,9 +21,8 @@ export default defineCmdlet({
     const removed = await engine(ctx, async (store) => {
       const { removeDistribution } = await import('../../src/engine/content/distribution.js');
       const site = store.read();
-      const statuses = await removeDistribution(store, params.Image, params.DistributionPoint);
-      const sending = runningService(store)?.sessions.list().filter((session) => (session.state === 'Waiting' || session.state === 'Running') && statuses.some((status) => status.imageId === session.image.id));
-      for (const session of sending ?? []) ctx.writeWarning(`Multicast session ${session.id} of this shell's DP sends image ${session.image.name}: the DP keeps its copy until the session ends.`);
+      const { removed: statuses, sending } = await removeDistribution(store, params.Image, params.DistributionPoint);
+      for (const session of sending) ctx.writeWarning(`Multicast session ${session.id} on ${session.distributionPoint} sends this image: ${session.distributionPoint} keeps its copy until the session ends, then deletes it.`);
       return statuses.map((status) => contentStatusObject(site, status));
     });
     if (removed && params.PassThru) yield* removed;

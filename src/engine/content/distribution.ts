@@ -4,10 +4,11 @@
 // ones naming it and fetches what it lacks from a DP that holds the image.
 import { hostname } from 'node:os';
 import { EngineError } from '../errors.js';
-import type { ContentDistributionRecord, DistributionPointRecord, ImageRecord, SiteState } from '../site/model.js';
+import type { ContentDistributionRecord, ImageRecord, RunningSessionRecord, SiteState } from '../site/model.js';
+import { defaultDPName, findDistributionPoint, requireDistributionPoint } from '../site/distribution-points.js';
 import type { SiteStore } from '../site/store.js';
 import { findRecord } from '../site/records.js';
-import { findDistributionPointGroup, findDP } from './dp-groups.js';
+import { findDistributionPointGroup } from './dp-groups.js';
 
 /** True when the image's content status on the DP is Success: the DP holds a verified copy. */
 export function dpHoldsImage(site: SiteState, dpName: string, imageId: string): boolean {
@@ -20,22 +21,12 @@ export function statusOf(site: SiteState, imageId: string, dpName: string): Cont
 }
 
 /**
- * A DP heartbeating within this time counts as Online. The fleet part owns the rule
- * (site/distribution-points.ts isOnline); this is the one place to switch to it.
- */
-const ONLINE_WITHIN_MS = 30_000;
-export function isOnlineDP(record: DistributionPointRecord, now: number = Date.now()): boolean {
-  return record.lastHeartbeatAt !== null && now - Date.parse(record.lastHeartbeatAt) <= ONLINE_WITHIN_MS;
-}
-
-/**
  * The DP of this machine, for an import that puts an image's content here: the site's only DP, or
  * the one named after this host (the fleet's default DP name); null when there is none.
  */
 export function localDPName(site: SiteState, host: string = hostname()): string | null {
   if (site.distributionPoints.length === 1) return site.distributionPoints[0]!.name;
-  const label = host.split('.')[0]!.toLowerCase();
-  return site.distributionPoints.find((dp) => dp.name.toLowerCase() === label)?.name ?? null;
+  return findDistributionPoint(site, defaultDPName(host))?.name ?? null;
 }
 
 /** Records that `dpName` holds the image's verified content (an import on that DP's machine). */
@@ -61,7 +52,7 @@ export async function startDistribution(store: SiteStore, request: DistributionR
   return store.update((site) => {
     const image = findImage(site, request.image);
     const targets = targetDPs(site, request);
-    const source = request.source === undefined ? null : findDP(site, request.source).name;
+    const source = request.source === undefined ? null : requireDistributionPoint(site, request.source).name;
     if (source !== null && !dpHoldsImage(site, source, image.id)) {
       throw new EngineError('SourceLacksContent', 'InvalidOperation', `-SourceDistributionPoint ${source} does not hold image '${image.name}' (its content status there is not Success); pick a DP that does (Get-ContentDistributionStatus -Image ${image.id}), or leave the source out.`, source);
     }
@@ -92,21 +83,22 @@ export async function updateDistribution(store: SiteStore, imageName: string, pr
 }
 
 /**
- * Remove-ContentDistribution: the statuses go; each DP's puller then deletes its copy (unless a
- * session of its own still sends it). The last DP that holds an image keeps it (Remove-OSImage
- * removes an image).
+ * Remove-ContentDistribution: the statuses go; each DP's puller then deletes its copy, except while
+ * a session of that DP sends the image (returned, so the admin is told; the copy goes when it ends).
+ * The last DP that holds an image keeps it (Remove-OSImage removes an image).
  */
-export async function removeDistribution(store: SiteStore, imageName: string, dpNames: readonly string[]): Promise<ContentDistributionRecord[]> {
+export async function removeDistribution(store: SiteStore, imageName: string, dpNames: readonly string[]): Promise<{ removed: ContentDistributionRecord[]; sending: RunningSessionRecord[] }> {
   return store.update((site) => {
     const image = findImage(site, imageName);
-    const names = new Set(dpNames.map((name) => findDP(site, name).name.toLowerCase()));
+    const names = new Set(dpNames.map((name) => requireDistributionPoint(site, name).name.toLowerCase()));
     const removed = site.contentDistributions.filter((status) => status.imageId === image.id && names.has(status.distributionPoint.toLowerCase()));
     const holdersLeft = site.contentDistributions.filter((status) => status.imageId === image.id && status.state === 'Success' && !names.has(status.distributionPoint.toLowerCase()));
     if (holdersLeft.length === 0 && removed.some((status) => status.state === 'Success')) {
       throw new EngineError('LastContentCopy', 'InvalidOperation', `Image '${image.name}' would be left on no distribution point; distribute it elsewhere first, or remove the image with Remove-OSImage.`, image.id);
     }
     site.contentDistributions = site.contentDistributions.filter((status) => !removed.includes(status));
-    return removed;
+    const sending = (site.runningSessions ?? []).filter((session) => session.imageId === image.id && names.has(session.distributionPoint.toLowerCase()));
+    return { removed, sending };
   });
 }
 
@@ -119,7 +111,7 @@ export function undistributedWarning(site: SiteState, imageIds: readonly string[
 }
 
 function targetDPs(site: SiteState, request: DistributionRequest): string[] {
-  const names = (request.distributionPoints ?? []).map((name) => findDP(site, name).name);
+  const names = (request.distributionPoints ?? []).map((name) => requireDistributionPoint(site, name).name);
   for (const group of request.distributionPointGroups ?? []) names.push(...findDistributionPointGroup(site, group).distributionPoints);
   if (names.length === 0) throw new EngineError('NoDistributionPointGiven', 'InvalidArgument', 'Name the DPs to distribute to with -DistributionPoint or -DistributionPointGroup (a group with members).');
   return [...new Map(names.map((name) => [name.toLowerCase(), name])).values()];

@@ -1,7 +1,8 @@
 // Distribution point groups (ConfigMgr's): a name for several DPs, to distribute content to all
 // of them at once (Start-ContentDistribution -DistributionPointGroup).
 import { EngineError } from '../errors.js';
-import type { DistributionPointGroupRecord, DistributionPointRecord, SiteState } from '../site/model.js';
+import type { DistributionPointGroupRecord, SiteState } from '../site/model.js';
+import { requireDistributionPoint } from '../site/distribution-points.js';
 import { assertNameFree, findRecord, nextId, requireName } from '../site/records.js';
 import type { SiteStore } from '../site/store.js';
 
@@ -53,17 +54,7 @@ export async function removeDistributionPointGroup(store: SiteStore, groupName: 
 
 function addMembers(site: SiteState, group: DistributionPointGroupRecord, dpNames: readonly string[]): void {
   for (const name of dpNames) {
-    const dp = findDP(site, name);
+    const dp = requireDistributionPoint(site, name);
     if (!group.distributionPoints.some((member) => member.toLowerCase() === dp.name.toLowerCase())) group.distributionPoints.push(dp.name);
   }
-}
-
-export function findDP(site: SiteState, name: string): DistributionPointRecord {
-  const wanted = name.trim().toLowerCase();
-  const record = site.distributionPoints.find((dp) => dp.name.toLowerCase() === wanted);
-  if (!record) {
-    const known = site.distributionPoints.map((dp) => dp.name).join(', ') || 'none registered yet (a DP registers when it starts serving)';
-    throw new EngineError('DistributionPointNotFound', 'ObjectNotFound', `No distribution point named '${name}' (distribution points: ${known}).`, name);
-  }
-  return record;
 }

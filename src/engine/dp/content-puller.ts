@@ -19,7 +19,8 @@ import { chmod, open, readdir, rename, stat, truncate, unlink } from 'node:fs/pr
 import { join } from 'node:path';
 import { EngineError } from '../errors.js';
 import { imagePath } from '../content/library.js';
-import { isOnlineDP, statusOf } from '../content/distribution.js';
+import { statusOf } from '../content/distribution.js';
+import { isOnline } from '../site/distribution-points.js';
 import { sha256OfFile } from '../file-hash.js';
 import { certificateFingerprint, siteIdentity, type SiteIdentity } from '../site/identity.js';
 import type { ContentDistributionRecord, ImageRecord, SiteState } from '../site/model.js';
@@ -57,8 +58,6 @@ export class ContentPuller {
   bytesFetched = 0;
   private readonly retries = new Map<string, { attempt: number; notBefore: number }>();
   private readonly local: SiteStore;
-  /** The DP's name as last found in the site. */
-  private dpName = '';
   /** The site last looked at for copies to delete, and whether one was kept for a session then. */
   private sweptSite: SiteState | null = null;
   private keptForSession = false;
@@ -66,8 +65,8 @@ export class ContentPuller {
   constructor(
     /** The site (records): shared by every DP. */
     private readonly store: SiteStore,
-    /** This DP's name in the site, or how to find it there (null: not registered yet). */
-    private readonly dp: string | ((site: SiteState) => string | null),
+    /** This DP's name in the site. */
+    readonly dpName: string,
     private readonly options: ContentPullerOptions = {},
   ) {
     this.local = options.local ?? store;
@@ -97,14 +96,11 @@ export class ContentPuller {
     } catch {
       return; // The site is briefly unreadable: the next tick tries again.
     }
-    const name = typeof this.dp === 'string' ? this.dp : this.dp(site);
-    if (!name) return;
-    this.dpName = name;
     if (site !== this.sweptSite || this.keptForSession) {
       this.sweptSite = site;
       void this.removeUndistributed(site);
     }
-    const me = name.toLowerCase();
+    const me = this.dpName.toLowerCase();
     const now = Date.now();
     const work = site.contentDistributions.find((status) => status.distributionPoint.toLowerCase() === me && (status.state === 'Waiting' || status.state === 'InProgress') && (this.retries.get(status.imageId)?.notBefore ?? 0) <= now);
     if (!work) return;
@@ -165,7 +161,7 @@ export class ContentPuller {
         dp.name.toLowerCase() !== me &&
         (status.sourceDistributionPoint === null || dp.name.toLowerCase() === status.sourceDistributionPoint.toLowerCase()) &&
         statusOf(site, image.id, dp.name)?.state === 'Success' &&
-        isOnlineDP(dp) &&
+        isOnline(dp) &&
         dp.controlEndpoint !== null &&
         dp.certificateFingerprint !== null,
     );

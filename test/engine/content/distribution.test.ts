@@ -27,15 +27,15 @@ async function twoDPs(t: TestContext) {
   t.after(() => rm(dir, { recursive: true, force: true }));
   const site = await SiteStore.open(join(dir, 'dp-a'));
   const homeB = await SiteStore.open(join(dir, 'dp-b'));
-  const source = new DPService(site, { port: 0 });
+  // DP-A registers itself in the site (the fleet); DP-B's record stands for a DP registered elsewhere.
+  const source = new DPService(site, { port: 0, name: 'DP-A' });
   await source.start();
   t.after(() => source.stop());
   const now = new Date().toISOString();
   const record = { description: '', interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now, signingPublicKey: null };
   const fingerprintB = (await siteIdentity(homeB)).fingerprint;
-  const fingerprintA = await source.fingerprint();
   await site.update((state) => {
-    state.distributionPoints.push({ ...record, name: 'DP-A', controlEndpoint: source.endpoint, certificateFingerprint: fingerprintA }, { ...record, name: 'DP-B', controlEndpoint: null, certificateFingerprint: fingerprintB });
+    state.distributionPoints.push({ ...record, name: 'DP-B', controlEndpoint: null, certificateFingerprint: fingerprintB });
   });
   /** An image imported on DP-A's machine, held by DP-A (Import-OSImage marks it so on a DP's own machine). */
   const importOnA = async (path: string, name: string): Promise<ImageRecord> => {
@@ -95,7 +95,7 @@ test('a flat image and a disk image are pulled by DP-B from DP-A, verified, and 
   assert.equal((await statusOnB(lab.site, disk, (s) => s.state === 'Success')).bytesDone, disk.sizeBytes);
   assert.equal(pulling.bytesFetched, fetched);
   // Taken off DP-B: its copy goes; DP-A's, the last one, cannot be taken off.
-  await removeDistribution(lab.site, 'Flat', ['DP-B']);
+  assert.deepEqual((await removeDistribution(lab.site, 'Flat', ['DP-B'])).sending, []);
   while (await stat(imagePath(lab.homeB, flat)).catch(() => null)) await new Promise((resolve) => setTimeout(resolve, 50));
   await assert.rejects(removeDistribution(lab.site, 'Flat', ['DP-A']), { id: 'LastContentCopy' });
   assert.ok(await stat(imagePath(lab.site, flat)));
