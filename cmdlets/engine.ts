@@ -161,6 +161,8 @@ export const completeTaskSequences = namesFrom((store) => store.read().taskSeque
 export const completeBootImages = namesFrom((store) => store.read().bootImages.map((image) => image.name));
 export const completeDistributionPoints = namesFrom((store) => store.read().distributionPoints.map((dp) => dp.name));
 export const completeDeployments = namesFrom((store) => store.read().deployments.map((deployment) => deployment.id));
+export const completeBoundaries = namesFrom((store) => store.read().boundaries.map((boundary) => boundary.name));
+export const completeBoundaryGroups = namesFrom((store) => store.read().boundaryGroups.map((group) => group.name));
 const liveSessions = async (store: SiteStore) => (await (await reachDP(store))?.listSessions()) ?? [];
 export const completeSessions = namesFrom(async (store) => (await liveSessions(store)).map((session) => session.id));
 export const completeClients = namesFrom(async (store) => (await liveSessions(store)).flatMap((session) => [...session.clients.values()].map((client) => client.name)));

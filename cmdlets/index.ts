@@ -133,4 +133,16 @@ export const commands: readonly CommandEntry[] = [
   entry('Remove-BootImage', [], () => import('./boot/Remove-BootImage.js')),
   entry('Set-BootImage', [], () => import('./boot/Set-BootImage.js')),
   entry('Set-DeviceVariable', [], () => import('./boot/Set-DeviceVariable.js')),
+  // A site of several DPs: boundaries and boundary groups.
+  entry('Add-BoundaryGroupDistributionPoint', [], () => import('./fleet/Add-BoundaryGroupDistributionPoint.js')),
+  entry('Add-BoundaryGroupMember', [], () => import('./fleet/Add-BoundaryGroupMember.js')),
+  entry('Get-Boundary', [], () => import('./fleet/Get-Boundary.js')),
+  entry('Get-BoundaryGroup', [], () => import('./fleet/Get-BoundaryGroup.js')),
+  entry('New-Boundary', [], () => import('./fleet/New-Boundary.js')),
+  entry('New-BoundaryGroup', [], () => import('./fleet/New-BoundaryGroup.js')),
+  entry('Remove-Boundary', [], () => import('./fleet/Remove-Boundary.js')),
+  entry('Remove-BoundaryGroup', [], () => import('./fleet/Remove-BoundaryGroup.js')),
+  entry('Remove-BoundaryGroupDistributionPoint', [], () => import('./fleet/Remove-BoundaryGroupDistributionPoint.js')),
+  entry('Remove-BoundaryGroupMember', [], () => import('./fleet/Remove-BoundaryGroupMember.js')),
+  entry('Set-Boundary', [], () => import('./fleet/Set-Boundary.js')),
 ];

@@ -117,6 +117,8 @@ function stepText(site: SiteState, step: TaskStep): string {
   switch (step.type) {
     case 'ApplyImage':
       return `ApplyImage ${site.images.find((image) => image.id === step.imageId)?.name ?? step.imageId} -> ${step.target}`;
+    case 'CaptureImage':
+      return `CaptureImage ${step.target} -> ${step.imageName}`;
     case 'Verify':
       return 'Verify';
     case 'RunCommand':

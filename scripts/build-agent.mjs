@@ -45,3 +45,16 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
 });
+
+// The compression worker a capture starts (disk/zstd-pool.ts finds it beside the bundle).
+await build({
+  entryPoints: [join(dist, 'src/engine/disk/zstd-worker.js')],
+  outfile: join(dist, 'agent', 'zstd-worker.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['zstd-napi'],
+  minifyWhitespace: true,
+  logLevel: 'warning',
+});

@@ -8,7 +8,7 @@ export default defineCmdlet({
   name: 'New-TaskSequence',
   synopsis: 'Creates a task sequence: the ordered steps a client runs (apply image, verify, run commands).',
   description:
-    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), Verify, RunCommand (Command), SetHostname (Name) or Restart (Into = Disk, the default, or BootImage with an optional BootImage = its name: by default the DP's PXE boot image, else the site's only one). A target is a file, a block device, or one of a network-booted machine's fixed disks: Disk:0 (the first), Disk:Serial=…, Disk:Model=… or Disk:MinSize=100G (never a removable disk nor the one the machine runs from; one smaller than the image is refused). Targets, commands and host names may contain {name}, {id}, {mac} and the device's variables (Set-DeviceVariable), replaced when the step runs. Commands run with MCSHELL_TARGET set to the applied target (and MCSHELL_HOSTNAME after SetHostname). Restart -Into Disk ends the sequence: the machine restarts into the OS just written. Restart -Into BootImage refreshes a running machine: its enrolled agent downloads the boot image from the DP (pinned HTTPS, checked against the site's hashes), restarts into it with kexec, and the steps after it run there as on bare metal.",
+    "The simple form applies one image to a target (-Image, -Target), verifies it (-Verify) and runs commands (-Command, in order). -Steps gives full control: hashtables with Type = ApplyImage (Image, Target), CaptureImage (ImageName, Target: the disk, default Disk:0; the machine uploads its disk to the DP as a new image of that name, which only a device this deployment targets may do), Verify, RunCommand (Command), SetHostname (Name) or Restart (Into = Disk, the default, or BootImage with an optional BootImage = its name: by default the DP's PXE boot image, else the site's only one). A target is a file, a block device, or one of a network-booted machine's fixed disks: Disk:0 (the first), Disk:Serial=…, Disk:Model=… or Disk:MinSize=100G (never a removable disk nor the one the machine runs from; one smaller than the image is refused). Targets, commands and host names may contain {name}, {id}, {mac} and the device's variables (Set-DeviceVariable), replaced when the step runs. Commands run with MCSHELL_TARGET set to the applied target (and MCSHELL_HOSTNAME after SetHostname). Restart -Into Disk ends the sequence: the machine restarts into the OS just written. Restart -Into BootImage refreshes a running machine: its enrolled agent downloads the boot image from the DP (pinned HTTPS, checked against the site's hashes), restarts into it with kexec, and the steps after it run there as on bare metal.",
   impact: 'low',
   defaultParameterSet: 'Simple',
   parameters: {
@@ -36,6 +36,12 @@ export default defineCmdlet({
       code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; (New-TaskSequence 'Bare metal' -Steps @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Verify'}, @{Type='SetHostname'; Name='{name}'}, @{Type='Restart'}).Steps",
       output: ['ApplyImage Debian -> Disk:0', 'Verify', 'SetHostname {name}', 'Restart -Into Disk'],
     },
+    {
+      title: "Capture a reference machine's first disk as a new image",
+      code: "(New-TaskSequence 'Capture reference' -Steps @{Type='CaptureImage'; ImageName='Golden'}, @{Type='Restart'}).Steps",
+      output: ['CaptureImage Disk:0 -> Golden', 'Restart -Into Disk'],
+    },
+    { title: 'A capture makes a new image: a name the site has is refused', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Golden | Out-Null; New-TaskSequence Recapture -Steps @{Type='CaptureImage'; ImageName='Golden'}", error: 'ImageExists' },
     { title: 'Nothing runs after a restart into the deployed OS', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; New-TaskSequence Broken -Steps @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Restart'}, @{Type='Verify'}", error: 'RestartNotLast' },
     { title: 'A refresh restarts into a boot image the site has', code: "Set-Content a.img 'a'; Import-OSImage a.img -Name Debian | Out-Null; New-TaskSequence Refresh -Steps @{Type='Restart'; Into='BootImage'}, @{Type='ApplyImage'; Image='Debian'; Target='Disk:0'}, @{Type='Restart'}", error: 'BootImageNotChosen' },
     { title: 'An unknown image is refused', code: 'New-TaskSequence Broken -Image NoSuchImage -Target /dev/sda', error: 'ImageNotFound' },
@@ -46,6 +52,7 @@ export default defineCmdlet({
       steps = params.Steps.map((step, index) => {
         const type = toStr(getMember(step, 'Type')).toLowerCase();
         if (type === 'applyimage') return { type: 'ApplyImage', image: toStr(getMember(step, 'Image')), target: toStr(getMember(step, 'Target')) };
+        if (type === 'captureimage') return { type: 'CaptureImage', imageName: toStr(getMember(step, 'ImageName')), target: getMember(step, 'Target') == null ? undefined : toStr(getMember(step, 'Target')) };
         if (type === 'verify') return { type: 'Verify' };
         if (type === 'runcommand') return { type: 'RunCommand', command: toStr(getMember(step, 'Command')) };
         if (type === 'sethostname') return { type: 'SetHostname', name: toStr(getMember(step, 'Name')) };
@@ -55,7 +62,7 @@ export default defineCmdlet({
           const bootImage = getMember(step, 'BootImage');
           return { type: 'Restart', into: into === 'disk' ? 'Disk' : 'BootImage', ...(bootImage !== undefined && bootImage !== null ? { bootImage: toStr(bootImage) } : {}) };
         }
-        throw ctx.error({ id: 'InvalidStepType', category: 'InvalidArgument', message: `Step ${index + 1} has Type '${toStr(getMember(step, 'Type'))}'; allowed: ApplyImage, Verify, RunCommand, SetHostname, Restart.`, target: step });
+        throw ctx.error({ id: 'InvalidStepType', category: 'InvalidArgument', message: `Step ${index + 1} has Type '${toStr(getMember(step, 'Type'))}'; allowed: ApplyImage, CaptureImage, Verify, RunCommand, SetHostname, Restart.`, target: step });
       });
     } else {
       steps = [{ type: 'ApplyImage', image: params.Image!, target: params.Target! }];

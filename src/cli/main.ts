@@ -7,6 +7,7 @@ const subcommands: Record<keyof typeof SUBCOMMANDS, () => Promise<{ main(argv: s
   send: () => import('./commands/send.js'),
   receive: () => import('./commands/receive.js'),
   client: () => import('./commands/client.js'),
+  capture: () => import('./commands/capture.js'),
   serve: () => import('./commands/serve.js'),
   demo: () => import('./commands/demo.js'),
 };

@@ -19,6 +19,7 @@ type OptionName = keyof typeof OPTIONS;
 export const SUBCOMMANDS = {
   serve: 'Run the distribution point headless (JSON-lines log; SIGTERM stops it)',
   client: 'The client agent: enroll this machine, then run its deployment',
+  capture: "Capture this machine's disk into a new image on the DP (a reference machine)",
   demo: 'A whole deployment on loopback: temporary site, image, N clients',
   send: 'Send one file to receivers by multicast, without a site',
   receive: 'Receive one file sent by `mcshell send` (or a session announced on the link)',

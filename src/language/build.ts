@@ -243,8 +243,8 @@ export class AstBuilder {
 
   statement(node: CstNode): A.Statement {
     const c = node.children;
-    // The pipelineStatement rule is inlined in the statement rule.
-    if (c.pipeline !== undefined) return this.pipelineStatement(node);
+    // The pipelineStatement rule, first pipeline and all, is inlined in the statement rule.
+    if (c.command !== undefined || c.unary !== undefined) return this.pipelineStatement(node);
     const name = which(c, statementAlternatives);
     const child = c[name]![0];
     switch (name) {
@@ -568,8 +568,8 @@ export class AstBuilder {
 
   pipelineStatement(node: CstNode): A.Statement {
     const c = node.children;
-    const pipelines = nodesOf(c, 'pipeline');
-    const first = this.pipeline(pipelines[0]!);
+    // The first pipeline is inlined; those after `&&` and `||` are pipeline nodes.
+    const first = this.pipeline(node);
     const assign = tokenOf(c, 'AssignOp');
     const single = first.elements.length === 1 && first.elements[0]!.kind === 'ExpressionElement' ? first.elements[0].expression : undefined;
     if (assign !== undefined) {
@@ -594,7 +594,7 @@ export class AstBuilder {
       if (attributes) assignment.attributes = attributes;
       return assignment;
     }
-    if (single !== undefined && pipelines.length === 1 && this.increments.delete(single as A.UnaryExpression)) {
+    if (single !== undefined && c.ChainOp === undefined && this.increments.delete(single as A.UnaryExpression)) {
       // `$i++` as a statement: PowerShell outputs nothing, exactly like `$i += 1`.
       const increment = single as A.UnaryExpression;
       const one: A.NumberLiteral = { kind: 'Number', span: increment.span, value: 1, raw: '1' };
@@ -605,7 +605,7 @@ export class AstBuilder {
     }
     let result: A.Pipeline | A.PipelineChain = first;
     tokensOf(c, 'ChainOp').forEach((op, i) => {
-      const right = this.pipeline(pipelines[i + 1]!);
+      const right = this.pipeline(must(nodesOf(c, 'pipeline')[i]));
       result = { kind: 'PipelineChain', span: this.span(result.span, right.span), left: result, operator: op.image as '&&' | '||', right };
     });
     return result;

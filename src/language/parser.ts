@@ -56,7 +56,25 @@ export class FirstTokenLookahead extends chevrotain.LLkLookaheadStrategy {
     const build = (): ReturnType<Alternation> => {
       const alternation = findProduction(options.rule, chevrotain.Alternation, options.prodOccurrence);
       const firsts = alternation.definition.map((alternative) => this.sequenceFirst(definitionOf(alternative)));
-      if (options.hasPredicates || firsts.some((f) => f.nullable)) return super.buildLookaheadForAlternation(options);
+      if (firsts.some((f) => f.nullable)) return super.buildLookaheadForAlternation(options);
+      if (options.hasPredicates) {
+        // The alternatives that can start with each token, in order; the first whose GATE allows
+        // it wins (Chevrotain's own function for gated alternations maps every GATE and walks every
+        // alternative on each call, and `unary`, run for every operand, has one).
+        const candidates: number[][] = [];
+        firsts.forEach((first, alternative) => {
+          for (const idx of new Set(tokenIndexes(first.types))) (candidates[idx] ??= []).push(alternative);
+        });
+        return function (this: Deciding, orAlts?: IOrAlt<unknown>[]) {
+          const possible = candidates[this.LA(1).tokenTypeIdx];
+          if (possible === undefined) return undefined;
+          for (const alternative of possible) {
+            const gate = (orAlts![alternative] as { GATE?: () => boolean }).GATE;
+            if (gate === undefined || gate.call(this) !== false) return alternative;
+          }
+          return undefined;
+        };
+      }
       const choice: number[] = [];
       firsts.forEach((first, alternative) => {
         for (const idx of tokenIndexes(first.types)) choice[idx] ??= alternative;
@@ -497,9 +515,13 @@ export class McshellParser extends chevrotain.CstParser {
   /** A pipeline, then either `= value` (an assignment) or `&& …` / `|| …` (a chain). */
   pipelineStatement = this.RULE('pipelineStatement', () => this.pipelineStatementBody());
 
-  /** The pipelineStatement rule's productions, also part of the statement rule. */
+  /**
+   * The pipelineStatement rule's productions, also part of the statement rule. The first pipeline
+   * is inlined (not a subrule) to spare a rule invocation and a CST node per statement; the
+   * pipelines of a chain are pipeline nodes.
+   */
   private pipelineStatementBody(): void {
-    this.SUBRULE(this.pipeline);
+    this.pipelineBody();
     this.OPTION(() => {
       this.CONSUME(T.AssignOp);
       this.SUBRULE(this.statement);
@@ -510,7 +532,13 @@ export class McshellParser extends chevrotain.CstParser {
     });
   }
 
-  pipeline = this.RULE('pipeline', () => {
+  pipeline = this.RULE('pipeline', () => this.pipelineBody());
+
+  /**
+   * The pipeline rule's productions, also part of the statement and pipelineStatement rules (their
+   * own OR, OPTION and MANY are the first; the expression's are numbered after these).
+   */
+  private pipelineBody(): void {
     // An expression is inlined (not a subrule) to spare a rule invocation and a CST node each.
     this.OR2((this.alternatives.pipeline ??= [
       { ALT: () => this.SUBRULE(this.command) },
@@ -525,7 +553,7 @@ export class McshellParser extends chevrotain.CstParser {
       this.CONSUME(T.Pipe);
       this.SUBRULE2(this.command);
     });
-  });
+  }
 
   command = this.RULE('command', () => {
     this.OR((this.alternatives.command ??= [
@@ -578,18 +606,21 @@ export class McshellParser extends chevrotain.CstParser {
    */
   expression = this.RULE('expression', (noComma?: boolean) => this.expressionBody(noComma));
 
-  /** The expression rule's productions, also part of the pipeline rule (whose own OR and MANY are the second). */
+  /**
+   * The expression rule's productions, also part of the pipeline body (whose own OR and MANYs are
+   * the second and third, after the statement's OR and the pipeline statement's OPTION and MANY).
+   */
   private expressionBody(noComma?: boolean): void {
     this.SUBRULE(this.unary);
-    this.MANY({
+    this.MANY4({
       GATE: () => noComma !== true || this.LA(1).tokenType !== T.Comma,
       DEF: () => {
-        this.OR((this.alternatives.expression ??= [{ ALT: () => this.CONSUME(T.BinaryOp) }, { ALT: () => this.CONSUME(T.Comma) }]));
+        this.OR3((this.alternatives.expression ??= [{ ALT: () => this.CONSUME(T.BinaryOp) }, { ALT: () => this.CONSUME(T.Comma) }]));
         this.SUBRULE2(this.unary);
       },
     });
     // `condition ? a : b`, below every binary operator; right-associative.
-    this.OPTION(() => {
+    this.OPTION2(() => {
       this.CONSUME(T.Question);
       this.SUBRULE3(this.expression, { LABEL: 'whenTrue', ARGS: [noComma] });
       this.CONSUME(T.Colon);

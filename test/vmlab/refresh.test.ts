@@ -4,13 +4,15 @@
 // channel, checks it against the site's hashes and restarts into it with kexec, by itself (the
 // machine boots from its disk only: no network boot is involved). In the boot image the sequence
 // goes on: the machine's own disk is re-imaged with version 2 by multicast, named after the device,
-// and the machine restarts into version 2. The site shows the deployment Succeeded.
+// captured into a new image on the DP (CaptureImage), and the machine restarts into version 2. The
+// site shows the deployment Succeeded, and the captured image applies back to that named disk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enroll, saveCredential } from '../../src/engine/client/enrollment.js';
+import { applyDiskImage } from '../../src/engine/disk/apply.js';
 import { buildEnrolledOsDisk, ENROLLED_OS_PATTERN } from '../../src/vmlab/enrolled-os.js';
 import { followMachine, LAB_TRANSFER_RATE } from '../../src/vmlab/pxe-lab.js';
 import { TESTOS_BOOT_IMAGE_DRIVERS, TESTOS_NAME_COMMAND } from '../../src/vmlab/testos.js';
@@ -19,7 +21,7 @@ import { bin, examples, serve, shell } from './serve.js';
 
 const MACHINE = { name: 'refresh-01', mac: '52:54:00:4d:02:01' };
 
-test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a required deployment, restarts into the boot image by kexec, is re-imaged with version 2 by multicast and boots it; Succeeded', { skip: skipUnless(vmLabUnavailable()) }, async (t) => {
+test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a required deployment, restarts into the boot image by kexec, is re-imaged with version 2 by multicast, captures it into a new image (CaptureImage) and boots it; Succeeded', { skip: skipUnless(vmLabUnavailable()) }, async (t) => {
   const lab = await startLab(t);
   const v2 = testOsDisk(lab, '2');
   const started = Date.now();
@@ -27,7 +29,7 @@ test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a req
   const csv = join(lab.dir, 'machines.csv');
   writeFileSync(csv, `Name,MAC\n${MACHINE.name},${MACHINE.mac}\n`);
   const { vmlinuz, modules } = kernel();
-  const setup = spawnSync(process.execPath, [bin, '--site', site, '--output', 'jsonl', join(examples, 'refresh-lab.mcs'), '-Image', v2.path, '-Devices', csv, '-Interface', lab.lan.bridge, '-TransferRate', LAB_TRANSFER_RATE, '-Kernel', vmlinuz, '-ModulesPath', modules, '-Driver', TESTOS_BOOT_IMAGE_DRIVERS.join(','), '-Customize', TESTOS_NAME_COMMAND], { encoding: 'utf8', timeout: 600_000 });
+  const setup = spawnSync(process.execPath, [bin, '--site', site, '--output', 'jsonl', join(examples, 'refresh-lab.mcs'), '-Image', v2.path, '-Devices', csv, '-Interface', lab.lan.bridge, '-TransferRate', LAB_TRANSFER_RATE, '-Kernel', vmlinuz, '-ModulesPath', modules, '-Driver', TESTOS_BOOT_IMAGE_DRIVERS.join(','), '-Customize', TESTOS_NAME_COMMAND, '-CaptureAs', 'Reference'], { encoding: 'utf8', timeout: 600_000 });
   assert.equal(setup.status, 0, `examples/refresh-lab.mcs failed: ${setup.stderr}`);
   const { Token: token } = JSON.parse(setup.stdout.trim().split('\n').at(-1)!) as { Token: string };
   t.diagnostic(`site set up (boot image built) in ${secondsSince(started)} s`);
@@ -63,4 +65,16 @@ test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a req
   assert.ok(!dp.events.some((event) => event.event.startsWith('pxe')), `no network boot was involved\n${dp.describe()}`);
   const status = shell<{ Succeeded: number; Failed: number }>(site, 'Get-TSDeployment | Select-Object Succeeded, Failed');
   assert.deepEqual(status, [{ Succeeded: 1, Failed: 0 }]);
+
+  // Before restarting, the boot image captured the re-imaged disk (CaptureImage) into a new image on
+  // the DP: a disk image whose FAT partition holds version 2 named after the device.
+  assert.match(console, /step \d+ CaptureImage: Succeeded\W+captured \/dev\/\w+ as image Reference/, `the boot image captured the disk\n${vm.tail(40)}`);
+  const [captured] = shell<{ Format: string; Partitions: string[]; Path: string }>(site, 'Get-OSImage Reference | Select-Object Format, Partitions, Path');
+  assert.equal(captured?.Format, 'Disk');
+  assert.match(captured!.Partitions[0]!, /^1: vfat/);
+  assert.doesNotMatch(captured!.Partitions[0]!, /whole/, `the boot image read the used blocks (partclone): ${console.split('\n').filter((line) => /warning/.test(line)).join('\n')}`);
+  const applied = join(lab.dir, 'reference.raw');
+  await applyDiskImage(captured!.Path, applied);
+  const hostname = spawnSync('mcopy', ['-i', `${applied}@@1M`, '::/testos/hostname', '-'], { encoding: 'utf8' });
+  assert.equal(hostname.stdout.trim(), MACHINE.name, `the captured disk is the re-imaged one, named after the device: ${hostname.stderr}`);
 });

@@ -3,7 +3,7 @@
 // sequence's steps in order: apply an image (multicast — decrypted with the session key the DP
 // gave it, the manifest checked against the site's key — or unicast where the image and
 // deployment allow it), verify it, run a command. It reports each step and ends with a clear result.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rename, stat, unlink } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
@@ -20,7 +20,9 @@ import type { ContentOffer, SessionReply } from '../dp/control.js';
 import { waitingText } from '../dp/views.js';
 import { ClientError, DEFAULT_DP_WAIT_MS, describe, DPConnection, type DPWait } from './connection.js';
 import type { ClientCredential } from './enrollment.js';
+import { transferFromBoundaryGroup, type ContentSource } from './referral.js';
 import { loadBootImageForRefresh, type BootImageRestarter, type BootImageStep } from './refresh.js';
+import { captureToDP } from './capture.js';
 import { sha256OfFile } from '../file-hash.js';
 
 export interface ClientOptions {
@@ -155,8 +157,10 @@ class TaskSequenceRun {
   private applied: { target: string; sha256: string; sizeBytes: number; disk?: { index: DiskIndex; grownPartition: number | null } } | null = null;
   /** Set by SetHostname: {hostname} in later steps, MCSHELL_HOSTNAME for commands. */
   private hostname: string | null = null;
-  /** The site's manifest-signing key, learned at enrollment. */
-  private readonly siteKey: KeyObject;
+  /** The DP the client asked, with the site's manifest-signing key learned at enrollment. */
+  private readonly asked: ContentSource;
+  /** Where the image being applied comes from: the DP asked, or the DP of its boundary group it was referred to. */
+  private source: ContentSource;
 
   constructor(
     private readonly dp: DPConnection,
@@ -164,7 +168,8 @@ class TaskSequenceRun {
     private readonly device: Device,
     private readonly assignment: Assignment,
   ) {
-    this.siteKey = createPublicKey(options.credential.signingPublicKey);
+    this.asked = { dp, signingKey: createPublicKey(options.credential.signingPublicKey), referredTo: null };
+    this.source = this.asked;
     this.results = assignment.taskSequence.steps.map((step, index) => ({ index: index + 1, type: step.type, state: 'NotRun', message: '' }));
   }
 
@@ -223,6 +228,8 @@ class TaskSequenceRun {
     switch (step.type) {
       case 'ApplyImage':
         return this.applyImage(step.imageId, this.target(step.target), index);
+      case 'CaptureImage':
+        return this.captureImage(step.imageName, this.target(step.target), index);
       case 'Verify': {
         if (!this.applied) throw new ClientError('NothingToVerify', 'there is no image applied before this Verify step');
         const { disk, target } = this.applied;
@@ -256,6 +263,27 @@ class TaskSequenceRun {
     return loadBootImageForRefresh(step, { dp: this.dp, credential, server: this.options.server ?? credential.server, deploymentId: this.assignment.deploymentId, step: index, interface: this.options.interface, restarter });
   }
 
+  /** Uploads the disk to the DP as a new image (resuming what an interrupted run of this step sent). */
+  private async captureImage(name: string, disk: string, index: number): Promise<Partial<StepResult>> {
+    let lastReport = 0;
+    const result = await captureToDP(this.dp, {
+      disk,
+      name,
+      deploymentId: this.assignment.deploymentId,
+      wait: dpWait(this.options),
+      signal: this.options.signal,
+      onNote: (message) => this.options.onEvent?.({ type: 'warning', index, message }),
+      onProgress: ({ bytesDone, bytesTotal }) => {
+        if (Date.now() - lastReport < PROGRESS_REPORT_MS) return;
+        lastReport = Date.now();
+        this.options.onEvent?.({ type: 'progress', index, mode: 'unicast', percent: bytesTotal ? Math.floor((100 * bytesDone) / bytesTotal) : 100 });
+      },
+    });
+    const { image } = result;
+    const held = result.chunksHeld > 0 ? `, ${result.chunksHeld} the DP held from an interrupted capture` : '';
+    return { target: disk, sha256: image.sha256, message: `captured ${disk} as image ${image.name} (${image.id}, ${formatBytes(image.sizeBytes)}): ${result.chunks} chunks, ${result.chunksSent} uploaded${held}` };
+  }
+
   /** The device's variables in a step's text ({name}, {mac}, custom ones, and {hostname} once set). */
   private expand(text: string): string {
     const variables = { ...this.device.variables, ...(this.hostname ? { hostname: this.hostname } : {}) };
@@ -270,8 +298,21 @@ class TaskSequenceRun {
 
   private async applyImage(imageId: string, target: string, index: number): Promise<Partial<StepResult>> {
     const request = { deviceId: this.device.id, deploymentId: this.assignment.deploymentId, imageId };
-    let offer = await this.whenReachable(() => this.dp.post<ContentOffer>('/v1/content', request));
-    let note = offer.reason ? ` (unicast: ${offer.reason})` : '';
+    const options = { credential: this.options.credential.credential, wait: dpWait(this.options), signal: this.options.signal, onSkipped: (message: string) => this.options.onEvent?.({ type: 'warning', index, message }) };
+    return transferFromBoundaryGroup(this.asked, request, options, async (source, offer, note) => {
+      this.source = source;
+      try {
+        return await this.applyOffered(imageId, target, index, request, offer, note);
+      } finally {
+        this.source = this.asked;
+      }
+    });
+  }
+
+  /** Receives the offered image (from this.source) and writes it to the target; `from` names a referred DP for the step's message. */
+  private async applyOffered(imageId: string, target: string, index: number, request: object, firstOffer: ContentOffer, from: string): Promise<Partial<StepResult>> {
+    let offer = firstOffer;
+    let note = `${from}${offer.reason ? ` (unicast: ${offer.reason})` : ''}`;
     let got: { sha256: string; resumedBytes: number };
     let mode = offer.mode;
     // A disk image is received like any image (into the target file's partial copy, or a spool file
@@ -300,21 +341,21 @@ class TaskSequenceRun {
           break;
         }
         if (outcome.kind === 'moved') {
-          note = ` (moved to the slower stream ${outcome.offer.sessionId})`;
+          note = `${from} (moved to the slower stream ${outcome.offer.sessionId})`;
           offer = outcome.offer;
           continue;
         }
         if (outcome.kind === 'gone') {
           // The DP no longer knows the session (it restarted): ask again; the new session resumes.
           if (++rejoins > MAX_REJOINS) throw new ClientError('MulticastFailed', `the DP lost the multicast session ${rejoins - 1} times`);
-          offer = await this.whenReachable(() => this.dp.post<ContentOffer>('/v1/content', request));
-          note = ` (the DP lost session ${outcome.sessionId}, e.g. on a restart; rejoined ${offer.mode === 'multicast' ? `in session ${offer.sessionId}` : 'by unicast'})`;
+          offer = await this.whenReachable(() => this.source.dp.post<ContentOffer>('/v1/content', request));
+          note = `${from} (the DP lost session ${outcome.sessionId}, e.g. on a restart; rejoined ${offer.mode === 'multicast' ? `in session ${offer.sessionId}` : 'by unicast'})`;
           continue;
         }
         if (outcome.kind === 'local') throw await this.diskError(target, outcome.code, outcome.reason);
         if (!outcome.unicastAllowed) throw new ClientError('MulticastFailed', outcome.reason);
         mode = 'unicast';
-        note = ` (unicast after multicast ended: ${outcome.reason})`;
+        note = `${from} (unicast after multicast ended: ${outcome.reason})`;
         got = await this.download({ ...offer, url: `/v1/content/${offer.imageId}` }, target, index);
         break;
       }
@@ -375,9 +416,12 @@ class TaskSequenceRun {
     return new ClientError(isDiskFull(code) ? 'DiskFull' : 'WriteFailed', message);
   }
 
-  /** Runs `attempt` until the DP answers (it may be restarting, or not up yet). */
+  /**
+   * Runs `attempt` until the content's DP answers (it may be restarting, or not up yet); a DP the
+   * client was referred to is tried once (applyImage turns to the group's others).
+   */
   private whenReachable<T>(attempt: () => Promise<T>): Promise<T> {
-    return this.dp.untilAnswered(attempt, dpWait(this.options));
+    return this.source.dp.untilAnswered(attempt, this.source.referredTo ? { waitMs: 0 } : dpWait(this.options));
   }
 
   private async receiveMulticast(offer: ContentOffer, target: string, index: number, onBlockStored?: (offset: number, length: number) => void): Promise<MulticastOutcome> {
@@ -423,7 +467,7 @@ class TaskSequenceRun {
         port: offer.port!,
         // The manifest must carry the site's signature and name the image offered (a replayed older
         // manifest is refused); an encrypted session's key came with the offer (over TLS).
-        manifestPublicKey: this.siteKey,
+        manifestPublicKey: this.source.signingKey,
         imageSha256: Buffer.from(offer.sha256, 'hex'),
         ...(offer.encryptionKey ? { encryptionKey: Buffer.from(offer.encryptionKey, 'base64') } : {}),
         signal: abort.signal,
@@ -454,7 +498,11 @@ class TaskSequenceRun {
         // longer knows the session means "join again"; one that does, that the session really ended.
         const known = await this.whenReachable(() => this.reportSession(offer, 'Failed', percent, bytes, summary.message, loss)).then(
           () => true,
-          (error: unknown) => !sessionUnknown(error),
+          (error: unknown) => {
+            // A DP the client was referred to is not waited for: its group has others (applyImage).
+            if (this.source.referredTo && error instanceof ClientError && error.id === 'DPUnreachable') throw error;
+            return !sessionUnknown(error);
+          },
         );
         if (!known) return { kind: 'gone', sessionId: offer.sessionId! };
       }
@@ -469,7 +517,7 @@ class TaskSequenceRun {
   /** The DP answers HEAD on the content endpoint only for images that allow unicast. */
   private async unicastAllowed(offer: ContentOffer): Promise<boolean> {
     if (this.assignment.option === 'AccessDirectly') return true;
-    return this.dp.head(`/v1/content/${offer.imageId}`);
+    return this.source.dp.head(`/v1/content/${offer.imageId}`);
   }
 
   /**
@@ -484,7 +532,7 @@ class TaskSequenceRun {
     discardPartialOutput(target);
     const partial = `${target}.partial`;
     const have = await stat(partial).then((info) => info.size, () => 0);
-    const response = await this.dp.get(offer.url!, have > 0 && have < offer.sizeBytes ? { range: `bytes=${have}-` } : {});
+    const response = await this.source.dp.get(offer.url!, have > 0 && have < offer.sizeBytes ? { range: `bytes=${have}-` } : {});
     const resumed = response.statusCode === 206;
     if (!resumed && have > 0) await unlink(partial).catch(() => undefined);
     const progress = this.unicastProgress(offer, index, resumed ? have : 0);
@@ -505,7 +553,7 @@ class TaskSequenceRun {
    * then read back and verified.
    */
   private async downloadToDevice(offer: ContentOffer, target: string, index: number): Promise<{ sha256: string; resumedBytes: number }> {
-    const response = await this.dp.get(offer.url!, {});
+    const response = await this.source.dp.get(offer.url!, {});
     const progress = this.unicastProgress(offer, index, 0);
     response.on('data', (chunk: Buffer) => progress(chunk.length));
     // flush: the device is synced before it is closed, so the read-back below sees the disk.
@@ -531,7 +579,7 @@ class TaskSequenceRun {
       while (block < blocks && !held.held[block]) block++;
       const start = first * held.blockBytes;
       const end = Math.min(held.imageSize, block * held.blockBytes) - 1;
-      const response = await this.dp.get(offer.url!, { range: `bytes=${start}-${end}` });
+      const response = await this.source.dp.get(offer.url!, { range: `bytes=${start}-${end}` });
       if (response.statusCode !== 206) {
         response.resume();
         throw new ClientError('UnicastFailed', `the DP answered ${response.statusCode} to a request for bytes ${start}-${end} of image ${offer.imageId}`);
@@ -569,7 +617,7 @@ class TaskSequenceRun {
 
   /** `loss`: the share of the session's datagrams this receiver lost (before repair), once known. */
   private reportSession(offer: ContentOffer, clientState: string, percent: number, bytes: number, message: string, loss?: number) {
-    return this.dp.post<SessionReply | null>('/v1/status', {
+    return this.source.dp.post<SessionReply | null>('/v1/status', {
       deviceId: this.device.id,
       deploymentId: this.assignment.deploymentId,
       state: 'InProgress',

@@ -100,6 +100,13 @@ export class DPConnection {
     return (text ? JSON.parse(text) : null) as T;
   }
 
+  /** Uploads bytes (a capture's chunk); the DP answers with JSON. */
+  async put<T>(path: string, body: Buffer): Promise<T> {
+    const response = await this.request('PUT', path, { 'content-type': 'application/octet-stream' }, body);
+    const text = await readText(response);
+    return (text ? JSON.parse(text) : null) as T;
+  }
+
   /** True when the DP answers HEAD with success. */
   async head(path: string): Promise<boolean> {
     try {
@@ -182,7 +189,7 @@ export class DPConnection {
     return this.agent;
   }
 
-  private async request(method: string, path: string, headers: Record<string, string>, body?: string): Promise<IncomingMessage> {
+  private async request(method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<IncomingMessage> {
     const agent = await this.pinnedAgent();
     const deadline = Date.now() + RATE_LIMIT_PATIENCE_MS;
     for (;;) {
@@ -206,7 +213,7 @@ export class DPConnection {
     }
   }
 
-  private send(agent: Agent, method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<IncomingMessage> {
+  private send(agent: Agent, method: string, path: string, headers: Record<string, string>, body: string | Buffer | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const request = httpsRequest({
         host: this.host,

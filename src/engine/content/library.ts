@@ -109,6 +109,26 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
     releaseScratch();
     release();
   }
+  return addImage(store, partial, { name, sha256, version: request.version, description: request.description, encrypt: request.encrypt, disk });
+}
+
+/** What the site records of a new image besides its content. */
+export interface NewImage {
+  name: string;
+  sha256: string;
+  version?: string | undefined;
+  description?: string | undefined;
+  encrypt?: boolean | undefined;
+  disk?: DiskSummary | undefined;
+}
+
+/**
+ * Adds a complete, verified, read-only content file (`partial`, in the content directory) to the
+ * library as `<sha256>.img` and records the image; if recording fails (its name taken meanwhile),
+ * an unreferenced copy is removed again.
+ */
+export async function addImage(store: SiteStore, partial: string, facts: NewImage): Promise<ImageRecord> {
+  const { name, sha256, disk } = facts;
   const file = `${sha256}.img`;
   const sizeBytes = (await stat(partial)).size;
   await rename(partial, join(store.contentDir, file));
@@ -118,13 +138,13 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
       const image: ImageRecord = {
         id: nextId('IMG', site.images),
         name,
-        version: request.version ?? '1.0',
-        description: request.description ?? '',
+        version: facts.version ?? '1.0',
+        description: facts.description ?? '',
         file,
         sizeBytes,
         sha256,
         importedAt: new Date().toISOString(),
-        multicast: { allow: true, encrypt: request.encrypt ?? false, multicastOnly: false },
+        multicast: { allow: true, encrypt: facts.encrypt ?? false, multicastOnly: false },
         ...(disk ? { disk } : {}),
       };
       site.images.push(image);
@@ -199,7 +219,7 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
   return removed;
 }
 
-function assertNameFree(site: SiteState, name: string): void {
+export function assertNameFree(site: SiteState, name: string): void {
   assertUnique(site.images, name, 'image', 'ImageExists', 'choose another -Name or remove the old one with Remove-OSImage');
 }
 

@@ -1,6 +1,6 @@
 // Task sequences: the ordered steps a client agent runs.
 import { EngineError } from '../errors.js';
-import { findImage } from '../content/library.js';
+import { assertNameFree as assertImageNameFree, findImage } from '../content/library.js';
 import { findBootImageRecord } from '../boot/image/library.js';
 import type { SiteState, TaskSequenceRecord, TaskStep } from '../site/model.js';
 import { assertNameFree, findRecord, nextId, requireName } from '../site/records.js';
@@ -9,6 +9,8 @@ import type { SiteStore } from '../site/store.js';
 /** A step as an admin writes it: the image by name or id. */
 export type StepSpec =
   | { type: 'ApplyImage'; image: string; target: string }
+  /** The name the captured image gets (a new image: refused when the site has one of that name); the disk, default Disk:0. */
+  | { type: 'CaptureImage'; imageName: string; target?: string | undefined }
   | { type: 'Verify' }
   | { type: 'RunCommand'; command: string }
   | { type: 'SetHostname'; name: string }
@@ -28,6 +30,11 @@ function resolveSteps(site: SiteState, steps: readonly StepSpec[]): TaskStep[] {
         if (!step.target.trim()) throw new EngineError('MissingTarget', 'InvalidArgument', `Step ${index + 1} (ApplyImage) needs a target file or block device, e.g. /dev/sda or /images/{name}.img.`);
         applied = true;
         return { type: 'ApplyImage', imageId: findImage(site, step.image).id, target: step.target.trim() };
+      }
+      case 'CaptureImage': {
+        const name = requireName(step.imageName, 'image');
+        assertImageNameFree(site, name);
+        return { type: 'CaptureImage', imageName: name, target: step.target?.trim() || 'Disk:0' };
       }
       case 'Verify':
         if (!applied) throw new EngineError('VerifyBeforeApply', 'InvalidArgument', `Step ${index + 1} (Verify) must come after an ApplyImage step.`);

@@ -8,7 +8,7 @@ import { open, unlink } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { CHUNK_BYTES, dataOffsetFor, DEFAULT_LEVEL, encodeHeader, HEADER_BYTES, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { detectFilesystem, lastOf, partcloneFor, usedRanges, type PartitionTable, type TablePartition } from './probe.js';
-import { CompressPool } from './zstd-pool.js';
+import { COMPRESS_WORKERS, CompressPool } from './zstd-pool.js';
 
 export interface ConvertOptions {
   level?: number;
@@ -40,7 +40,53 @@ export function bootAreaExtents(table: PartitionTable): [number, number][] {
   return extents;
 }
 
+/**
+ * Where the chunks of a disk being read go, each distinct chunk once: compressed into an image's
+ * chunk area (convertDisk), or uploaded to a DP (a capture, src/engine/client/capture.ts).
+ */
+export interface ChunkStore {
+  /**
+   * Keeps a chunk seen for the first time (`data` is reused once this returns: hand it on at once);
+   * resolves with where its frame lies in the chunk area ([offset, length]; a capture's DP lays the
+   * frames out itself and fills these in).
+   */
+  keep(sha256: string, data: Buffer): Promise<[number, number]>;
+}
+
 export async function convertDisk(source: string, diskBytes: number, table: PartitionTable, dest: string, options: ConvertOptions = {}): Promise<DiskIndex> {
+  const level = options.level ?? DEFAULT_LEVEL;
+  // Chunks go to a scratch file first: the index, which comes before them, is known only at the end.
+  const scratch = options.scratch ?? `${dest}.chunks`;
+  const chunksFile = await open(scratch, 'wx+', 0o600);
+  const pool = new CompressPool();
+  try {
+    const frames = new FrameFile(chunksFile, level, pool);
+    const index = await chunkDisk(source, diskBytes, table, frames, { ...options, level });
+    index.storedChunkBytes = frames.position;
+    const indexBytes = Buffer.from(JSON.stringify(index));
+    const output = await open(dest, 'wx', 0o600);
+    try {
+      await output.write(encodeHeader(indexBytes), 0, HEADER_BYTES, 0);
+      await output.write(indexBytes, 0, indexBytes.length, HEADER_BYTES);
+      await copyAll(chunksFile, frames.position, output, dataOffsetFor(indexBytes.length));
+      await output.sync();
+    } finally {
+      await output.close();
+    }
+    return index;
+  } finally {
+    await pool.close();
+    await chunksFile.close();
+    await unlink(scratch).catch(() => undefined);
+  }
+}
+
+/**
+ * Reads a disk into chunks: the partition table, the boot area, each partition's used blocks (or
+ * non-zero blocks); every distinct chunk goes to `store` as it is made. The index it returns has
+ * storedChunkBytes 0: the caller knows what its store wrote.
+ */
+export async function chunkDisk(source: string, diskBytes: number, table: PartitionTable, store: ChunkStore, options: Omit<ConvertOptions, 'scratch'> = {}): Promise<DiskIndex> {
   const started = performance.now();
   const level = options.level ?? DEFAULT_LEVEL;
   const plans: { partition: DiskPartition; extents: [number, number][]; shrunk: boolean }[] = [];
@@ -74,14 +120,10 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
   const boot = bootAreaExtents(table);
   const total = [...boot, ...plans.flatMap((plan) => plan.extents)].reduce((sum, [, length]) => sum + length, 0);
 
-  // Chunks go to a scratch file first: the index, which comes before them, is known only at the end.
-  const scratch = options.scratch ?? `${dest}.chunks`;
   const input = await open(source, 'r');
   const shrunkInput = options.shrunk ? await open(options.shrunk.path, 'r') : null;
-  const chunksFile = await open(scratch, 'wx+', 0o600);
-  const pool = new CompressPool();
   try {
-    const writer = new ChunkWriter(chunksFile, level, dump, pool);
+    const writer = new ChunkWriter(store, dump);
     let done = 0;
     const report = (bytes: number): void => {
       done += bytes;
@@ -96,7 +138,7 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       plan.partition.usedBytes = writer.logicalBytes - before;
     }
     await writer.finish();
-    const index: DiskIndex = {
+    return {
       format: 'mcshell-disk',
       version: 1,
       diskBytes,
@@ -107,27 +149,13 @@ export async function convertDisk(source: string, diskBytes: number, table: Part
       partitions: plans.map((plan) => plan.partition),
       compression: { codec: 'zstd', level },
       chunks: writer.chunks,
-      storedChunkBytes: writer.position,
+      storedChunkBytes: 0,
       sha256: writer.digest(),
       import: { seconds: (performance.now() - started) / 1000, readBytes: total },
     };
-    const indexBytes = Buffer.from(JSON.stringify(index));
-    const output = await open(dest, 'wx', 0o600);
-    try {
-      await output.write(encodeHeader(indexBytes), 0, HEADER_BYTES, 0);
-      await output.write(indexBytes, 0, indexBytes.length, HEADER_BYTES);
-      await copyAll(chunksFile, writer.position, output, dataOffsetFor(indexBytes.length));
-      await output.sync();
-    } finally {
-      await output.close();
-    }
-    return index;
   } finally {
-    await pool.close();
     await input.close();
     await shrunkInput?.close();
-    await chunksFile.close();
-    await unlink(scratch).catch(() => undefined);
   }
 }
 
@@ -191,29 +219,24 @@ function isZero(buf: Buffer, at: number): boolean {
 }
 
 /**
- * Gathers extents into chunks, compresses each once (on the pool, several at a time, written in
- * order), stores identical chunks once.
+ * Gathers extents into chunks and hands each distinct one to the store once (identical chunks are
+ * stored once), several at a time (every compression worker busy, memory bounded).
  */
 class ChunkWriter {
   readonly chunks: DiskChunk[] = [];
-  /** Bytes of stored frames so far (the next frame's offset from the data offset). */
-  position = 0;
   logicalBytes = 0;
   private readonly buf = Buffer.allocUnsafe(CHUNK_BYTES);
   private fill = 0;
   private extents: [number, number][] = [];
-  /** Each distinct chunk's stored range, once its frame is written. */
+  /** Each distinct chunk's stored range, once kept. */
   private readonly stored = new Map<string, Promise<[number, number]>>();
   private readonly whole = createHash('sha256');
-  /** Frames being compressed, oldest first; each resolves once written. */
+  /** Chunks being kept, oldest first. */
   private readonly inFlight: Promise<unknown>[] = [];
-  private written: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly output: FileHandle,
-    private readonly level: number,
+    private readonly store: ChunkStore,
     table: string,
-    private readonly pool: CompressPool,
   ) {
     this.whole.update(table);
   }
@@ -238,20 +261,42 @@ class ChunkWriter {
     this.whole.update(data);
     const chunk: DiskChunk = { sha256, bytes: this.fill, stored: [0, 0], extents: this.extents };
     this.chunks.push(chunk);
-    const stored = this.stored.get(sha256) ?? this.compress(sha256, data);
+    let stored = this.stored.get(sha256);
+    if (!stored) this.stored.set(sha256, (stored = this.store.keep(sha256, data)));
     const placed = stored.then((range) => void (chunk.stored = range));
     // Awaited below or in finish(); marked handled so that a failure is not also reported as unhandled.
     placed.catch(() => undefined);
     this.inFlight.push(placed);
-    // A few chunks per worker in flight: every core busy, memory bounded.
-    if (this.inFlight.length >= 2 * this.pool.size) await this.inFlight.shift();
+    if (this.inFlight.length >= 2 * COMPRESS_WORKERS) await this.inFlight.shift();
     this.logicalBytes += this.fill;
     this.fill = 0;
     this.extents = [];
   }
 
-  /** Compresses a distinct chunk's bytes and writes the frame after those before it. */
-  private compress(sha256: string, data: Buffer): Promise<[number, number]> {
+  /** Flushes the last chunk and waits for every chunk to be kept. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await Promise.all(this.inFlight);
+  }
+
+  digest(): string {
+    return this.whole.digest('hex');
+  }
+}
+
+/** An import's chunk area: each distinct chunk compressed on the pool, its frame written after those before it. */
+class FrameFile implements ChunkStore {
+  /** Bytes of frames so far (the next frame's offset from the data offset). */
+  position = 0;
+  private written: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly output: FileHandle,
+    private readonly level: number,
+    private readonly pool: CompressPool,
+  ) {}
+
+  keep(_sha256: string, data: Buffer): Promise<[number, number]> {
     const frame = this.pool.compress(data, this.level);
     const stored = this.written.then(async (): Promise<[number, number]> => {
       const bytes = await frame;
@@ -261,17 +306,6 @@ class ChunkWriter {
       return range;
     });
     this.written = stored;
-    this.stored.set(sha256, stored);
     return stored;
-  }
-
-  /** Flushes the last chunk and waits for every frame to be written. */
-  async finish(): Promise<void> {
-    await this.flush();
-    await Promise.all(this.inFlight);
-  }
-
-  digest(): string {
-    return this.whole.digest('hex');
   }
 }

@@ -90,7 +90,9 @@ export async function usedRanges(program: string, disk: string, start: number, s
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-domain-'));
   try {
     const domain = join(dir, 'domain');
-    await withLoop(disk, start, size, true, (device) => run(program, ['--domain', '--quiet', '--source', device, '--output', domain]));
+    // Its log beside the map: partclone that cannot open its default /var/log/partclone.log (a boot
+    // image has no /var/log) writes no map, and still exits 0.
+    await withLoop(disk, start, size, true, (device) => run(program, ['--domain', '--quiet', '--source', device, '--output', domain, '--logfile', join(dir, 'partclone.log')]));
     return parseDomain(await readFile(domain, 'utf8'));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -9,8 +9,11 @@ interface Job {
   reject: (error: Error) => void;
 }
 
+/** One compression worker per core (up to 8). */
+export const COMPRESS_WORKERS = Math.max(1, Math.min(availableParallelism(), 8));
+
 export class CompressPool {
-  readonly size = Math.max(1, Math.min(availableParallelism(), 8));
+  readonly size = COMPRESS_WORKERS;
   private readonly workers: Worker[] = [];
   private readonly jobs = new Map<number, Job>();
   private next = 0;

@@ -30,3 +30,23 @@ export async function compress(data: Uint8Array, level: number): Promise<Buffer>
 export async function decompress(frame: Uint8Array): Promise<Buffer> {
   return (await zstd()).decompress(frame);
 }
+
+interface ZstdBinding {
+  findFrameCompressedSize(frame: Uint8Array): number;
+  getFrameContentSize(frame: Uint8Array): number | null;
+}
+
+/**
+ * Decompresses bytes from elsewhere (a capture's upload): exactly one frame, which must declare its
+ * content size, at most `maxBytes`; checked before anything is allocated (zstd-napi allocates what a
+ * frame declares). Throws saying what is wrong otherwise.
+ */
+export async function decompressUntrusted(frame: Uint8Array, maxBytes: number): Promise<Buffer> {
+  await zstd();
+  const binding = (await import('zstd-napi/binding.js' as string)) as ZstdBinding | { default: ZstdBinding };
+  const { findFrameCompressedSize, getFrameContentSize } = 'default' in binding ? binding.default : binding;
+  if (findFrameCompressedSize(frame) !== frame.length) throw new Error('the bytes are not exactly one zstd frame');
+  const size = getFrameContentSize(frame);
+  if (size === null || size > maxBytes) throw new Error(`the frame declares ${size === null ? 'no content size' : `${size} bytes`}; at most ${maxBytes} bytes are allowed`);
+  return decompress(frame);
+}

@@ -4,13 +4,19 @@
 // and the device is the one the credential was enrolled for, never what the body claims.
 //   POST /v1/enroll           {token, mac?, name?}                  → the client's credential and the site's signing key
 //   POST /v1/hello            {}                                    → the device and its deployments (403 when it has none)
-//   POST /v1/content          {deploymentId, imageId}               → where to get the image (multicast session and key, or unicast URL)
+//   POST /v1/content          {deploymentId, imageId, acceptsReferral?} → where to get the image (multicast session and key, or unicast URL),
+//                                                                   or a referral to the DPs of the client's boundary groups (referral.ts)
 //   GET  /v1/content/<image>  (Range supported)                     → the image bytes, for images that allow unicast
 //   POST /v1/status           {deploymentId, step, state, message, sessionId?, percent?}
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 //   GET  /v1/boot/<id>/<file> (vmlinuz or initrd.img)              → a boot image a deployment of the device restarts into (refresh)
 //   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
 //   GET  /v1/dp/content/<image> (one Range)                         → for another DP of the site only (content-source.ts)
+//   POST /v1/capture          {name, deploymentId?}                 → start or resume capturing an image: its capture id and the chunks the DP holds
+//   PUT  /v1/capture/<id>/chunks/<sha256>  (a zstd frame)           → one chunk of the capture, checked against its name
+//   POST /v1/capture/<id>/finish  {the disk image index}            → the capture checked, assembled and added to the library: the image
+// A capture is allowed only to a device some deployment available to it captures that image name
+// for (a CaptureImage step, content/capture.ts): the reference machine needs its own credential only.
 // A PXE credential (from the PXE hello, `PXE.…`) works like an enrolled client's, for the
 // deployments available to PXE only (boot/pxe-deployments.ts).
 //   /v1/admin/…  (Authorization: Bearer <admin key>)                → the DP's admin routes (admin-endpoint.ts), for remote shells
@@ -23,6 +29,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
+import { captureId, finishCapture, MAX_FRAME_BYTES, putChunk, startCapture } from '../content/capture.js';
 import { assignmentsFor, type Assignment } from '../deploy/targeting.js';
 import { authenticateClient, enrollClient } from '../site/enrollment.js';
 import { authenticateAdmin } from '../site/admin-credentials.js';
@@ -37,10 +44,13 @@ import { PxeTickets } from '../boot/tickets.js';
 import { siteIndex } from '../site/site-index.js';
 import { DP_CONTENT_PATH, registeredDP, serveContentRange } from './content-source.js';
 import { RateLimiter } from './rate-limit.js';
+import { clientAddress, referralFor, type ContentReferral } from './referral.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
 import { sessionView } from './views.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** A capture's index: some 150 bytes per 4 MiB chunk, so room for disks of several TB. */
+const MAX_INDEX_BYTES = 64 << 20;
 const CLIENT_STATES: ReadonlySet<string> = new Set<ClientState>(['Waiting', 'Receiving', 'Verifying', 'Done', 'Failed', 'Disconnected']);
 
 export interface ContentOffer {
@@ -117,6 +127,9 @@ export class HttpError extends Error {
 const CONTENT_PATH = /^\/v1\/content\/(IMG\d{5})$/;
 /** Only boot image ids and the two file names of a boot image (contract 1). */
 const BOOT_FILE_PATH = /^\/v1\/boot\/(BOOT\d{4})\/(vmlinuz|initrd\.img)$/;
+/** A capture's chunk, by capture id and the SHA-256 of its uncompressed bytes; its completion. */
+const CAPTURE_CHUNK_PATH = /^\/v1\/capture\/([0-9a-f]{16})\/chunks\/([0-9a-f]{64})$/;
+const CAPTURE_FINISH_PATH = /^\/v1\/capture\/([0-9a-f]{16})\/finish$/;
 
 export const STATUS_FOR_CATEGORY: Record<EngineError['category'], number> = {
   InvalidArgument: 400,
@@ -182,7 +195,7 @@ export class ControlEndpoint {
     // Enrolled clients' reports and downloads are not limited; everything else is, before any
     // work on the site: only a request that presents a credential on those paths is
     // authenticated first (a lookup in the cached site, whatever its size).
-    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || BOOT_FILE_PATH.test(path) || path === '/v1/sessions');
+    const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || BOOT_FILE_PATH.test(path) || path === '/v1/sessions' || path.startsWith('/v1/capture'));
     let device = mayBeUnlimited ? this.authenticate(request) : null;
     // Another DP pulling content is not limited either (it paces itself; a refusal would stall it).
     const dpContent = method === 'GET' ? DP_CONTENT_PATH.exec(path) : null;
@@ -196,7 +209,10 @@ export class ControlEndpoint {
     }
     const content = CONTENT_PATH.exec(path);
     const bootFile = BOOT_FILE_PATH.exec(path);
-    const known = (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status'].includes(path)) || (method === 'GET' && (path === '/v1/sessions' || bootFile)) || ((method === 'GET' || method === 'HEAD') && content);
+    const captureChunk = method === 'PUT' ? CAPTURE_CHUNK_PATH.exec(path) : null;
+    const captureFinish = method === 'POST' ? CAPTURE_FINISH_PATH.exec(path) : null;
+    const known =
+      (method === 'POST' && ['/v1/hello', '/v1/content', '/v1/status', '/v1/capture'].includes(path)) || (method === 'GET' && (path === '/v1/sessions' || bootFile)) || ((method === 'GET' || method === 'HEAD') && content) || captureChunk || captureFinish;
     if (!known) throw new HttpError(404, 'NotFound', `No endpoint ${method} ${path.slice(0, 200)}.`);
     device ??= mayBeUnlimited ? null : this.authenticate(request);
     const site = this.store.read();
@@ -209,6 +225,21 @@ export class ControlEndpoint {
     if (path === '/v1/status') return sendJson(response, 200, await this.status(device, await readJson(request), scope));
     if (path === '/v1/sessions') return sendJson(response, 200, this.sessionsFor(site, device, scope));
     if (bootFile) return this.bootImageFile(site, device, bootFile[1]!, bootFile[2]!, response, scope);
+    if (path === '/v1/capture') {
+      const body = await readJson(request);
+      const name = allowedCapture(site, device, scope, requiredString(body, 'name'), optionalString(body, 'deploymentId'));
+      return sendJson(response, 200, await startCapture(this.store, name, device.id));
+    }
+    if (captureChunk) {
+      allowedCapture(site, device, scope, { id: captureChunk[1]! });
+      await putChunk(this.store, captureChunk[1]!, device.id, captureChunk[2]!, await readBody(request, MAX_FRAME_BYTES));
+      return sendJson(response, 200, {});
+    }
+    if (captureFinish) {
+      allowedCapture(site, device, scope, { id: captureFinish[1]! });
+      const image = await finishCapture(this.store, captureFinish[1]!, device.id, await readJson(request, MAX_INDEX_BYTES));
+      return sendJson(response, 200, { id: image.id, name: image.name, sizeBytes: image.sizeBytes, sha256: image.sha256, disk: image.disk });
+    }
     return this.download(site, device, content![1]!, request, response, scope);
   }
 
@@ -288,11 +319,21 @@ export class ControlEndpoint {
     };
   }
 
-  /** Where a client gets an image: the multicast session to join (and its key), or the unicast URL. */
-  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string, scope: Scope): Promise<ContentOffer> {
+  /**
+   * Where a client gets an image: the multicast session to join (and its key), or the unicast URL;
+   * or, to a client that accepts referrals, the DPs of its boundary groups when this DP serves none
+   * of them. A PXE credential is this DP's own (boot/pxe-credential.ts), so PXE-booted agents are
+   * served here: they reached this DP by broadcast, from its own subnet.
+   */
+  private async offer(site: SiteState, device: DeviceRecord, body: Record<string, unknown>, address: string, scope: Scope): Promise<ContentOffer | ContentReferral> {
     const deploymentId = requiredString(body, 'deploymentId');
     const image = findImage(site, requiredString(body, 'imageId'));
     const assignment = authorize(site, device, image, deploymentId, scope);
+    if (body.acceptsReferral === true && scope === assignmentsFor) {
+      const referral = referralFor(site, this.ownName(site), clientAddress(address), image.id, new Date());
+      if (referral) return referral;
+    }
+    // Not referred elsewhere: this DP serves it, so it must hold it.
     this.assertHeld(image);
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
@@ -305,6 +346,15 @@ export class ControlEndpoint {
       return unicast(`the DP serves its maximum of ${settings.maximumClients} multicast clients`);
     }
     return multicastOffer(session, this.sessions.encryptionKey(session));
+  }
+
+  /**
+   * This DP's name in the site: the DP record that carries its certificate (each DP has its own
+   * identity); null for a DP the site has no record of.
+   */
+  private ownName(site: SiteState): string | null {
+    const fingerprint = this.identity?.fingerprint;
+    return site.distributionPoints.find((dp) => dp.certificateFingerprint === fingerprint)?.name ?? null;
   }
 
   /**
@@ -463,6 +513,22 @@ function authorize(site: SiteState, device: DeviceRecord, image: ImageRecord, de
   return assignment;
 }
 
+/**
+ * The image name `device` may capture: one a CaptureImage step of a deployment available to it now
+ * names (the name given, or the capture whose id is given). Anything else is refused.
+ */
+function allowedCapture(site: SiteState, device: DeviceRecord, scope: Scope, wanted: string | { id: string }, deploymentId?: string): string {
+  for (const { deployment, taskSequence } of scope(site, device.id, new Date())) {
+    if (deploymentId !== undefined && deployment.id.toLowerCase() !== deploymentId.toLowerCase()) continue;
+    for (const step of taskSequence.steps) {
+      if (step.type !== 'CaptureImage') continue;
+      if (typeof wanted === 'string' ? step.imageName.toLowerCase() === wanted.toLowerCase() : captureId(step.imageName) === wanted.id) return step.imageName;
+    }
+  }
+  const what = typeof wanted === 'string' ? `an image named '${wanted}'` : `capture ${wanted.id}`;
+  throw new HttpError(403, 'CaptureNotAllowed', `No deployment available to device ${device.name} (${device.id}) captures ${what}: deploy a task sequence with a CaptureImage step of that name (New-TaskSequence -Steps @{Type='CaptureImage'; ImageName=…}) to the device's collection.`);
+}
+
 function lastRun(site: SiteState, deploymentId: string, deviceId: string): { state: string; updatedAt: string } | null {
   const status = site.deploymentStatus.find((entry) => entry.deploymentId === deploymentId && entry.deviceId === deviceId);
   return status ? { state: status.state, updatedAt: status.updatedAt } : null;
@@ -498,17 +564,23 @@ function parseRange(header: string | undefined, size: number): [number, number] 
   return start > end || start >= size ? 'unsatisfiable' : [start, end];
 }
 
-export async function readJson(request: IncomingMessage): Promise<Record<string, unknown>> {
+/** The request's body, refused beyond `limit` bytes. */
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'RequestTooLarge', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`, { connection: 'close' });
+    if (size > limit) throw new HttpError(413, 'RequestTooLarge', `Request bodies are limited to ${limit} bytes here.`, { connection: 'close' });
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+export async function readJson(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = (await readBody(request, limit)).toString('utf8');
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    body = JSON.parse(text || '{}');
   } catch {
     throw new HttpError(400, 'InvalidJson', 'The request body is not JSON.');
   }

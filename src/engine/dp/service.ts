@@ -4,6 +4,7 @@
 // lets the session cmdlets of other processes on this machine watch and control it.
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
+import { sweepStaleCaptures } from '../content/capture.js';
 import type { SiteStore } from '../site/store.js';
 import { resolveInterface } from '../transport/index.js';
 import { siteIdentity } from '../site/identity.js';
@@ -104,6 +105,8 @@ export class DPService implements DPControl {
       if (!(error instanceof EngineError && error.id === 'AdminSocketDiskUnavailable')) throw error;
       this.warnings.push(error.message);
     }
+    // Captures abandoned for days go before clients may start new ones.
+    await sweepStaleCaptures(this.store);
     try {
       this.address = await this.control.listen(host, this.options.port ?? DEFAULT_CONTROL_PORT, identity);
     } catch (error) {

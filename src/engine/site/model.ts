@@ -133,6 +133,8 @@ export interface CollectionRecord {
 
 export type TaskStep =
   | { type: 'ApplyImage'; imageId: string; target: string }
+  /** ConfigMgr's "Capture Operating System Image": the machine uploads its disk (target: a disk, Disk:0 …) to the DP as a new image of this name. */
+  | { type: 'CaptureImage'; imageName: string; target: string }
   | { type: 'Verify' }
   | { type: 'RunCommand'; command: string }
   /** Names the machine: written into the applied disk's /etc/hostname when a command step mounts it, and set as the running host name. */

@@ -91,6 +91,7 @@ const collection = record({ id, name: id, description: text, memberIds: { type: 
 const step = {
   oneOf: [
     record({ type: { const: 'ApplyImage' }, imageId: id, target: id }),
+    record({ type: { const: 'CaptureImage' }, imageName: id, target: id }),
     record({ type: { const: 'Verify' } }),
     record({ type: { const: 'RunCommand' }, command: id }),
     record({ type: { const: 'SetHostname' }, name: id }),

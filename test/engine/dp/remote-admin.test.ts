@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { DPService } from '../../../src/engine/dp/service.js';
 import type { RefusalEvent } from '../../../src/engine/dp/control.js';
 import { newAdminCredential } from '../../../src/engine/site/admin-credentials.js';
-import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { enrollDevices, makeLab, rawRequest } from './fixtures.js';
 
 const bin = fileURLToPath(new URL('../../../../bin/mcshell.js', import.meta.url));
@@ -40,8 +39,8 @@ function mcshell(site: string, key: string | Record<string, string>, command: st
 }
 
 /** `mcshell serve` of the site on a free port: the process and its control endpoint. */
-function serve(site: string): Promise<{ process: ReturnType<typeof spawn>; endpoint: string; fingerprint: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--site', site, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+function serve(site: string, name: string): Promise<{ process: ReturnType<typeof spawn>; endpoint: string; fingerprint: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--site', site, '--name', name, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const event = JSON.parse(line) as { event: string; port?: number; fingerprint?: string };
@@ -57,21 +56,17 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
   const { store } = lab;
   const site = store.home;
   const refusals: RefusalEvent[] = [];
-  const east = new DPService(store, { port: 0, adminSocket: join(lab.dir, 'east.sock'), onRefused: (event) => refusals.push(event) });
-  const south = new DPService(store, { port: 0, adminSocket: join(lab.dir, 'south.sock') });
+  const east = new DPService(store, { name: 'DP-EAST', port: 0, adminSocket: join(lab.dir, 'east.sock'), onRefused: (event) => refusals.push(event) });
+  const south = new DPService(store, { name: 'DP-SOUTH', port: 0, adminSocket: join(lab.dir, 'south.sock') });
   await east.start();
   await south.start();
   t.after(() => east.stop());
-  const west = await serve(site);
+  const west = await serve(site, 'DP-WEST');
   t.after(() => void west.process.kill('SIGKILL'));
-  // The DP records the fleet part writes when a DP registers and heartbeats.
-  const { signingPublicKey } = await siteIdentity(store);
-  const now = new Date().toISOString();
-  const record = (name: string, controlEndpoint: string, certificateFingerprint: string) => ({ name, description: '', controlEndpoint, certificateFingerprint, signingPublicKey, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now });
-  const records = [record('DP-EAST', east.endpoint, await east.fingerprint()), record('DP-WEST', west.endpoint, west.fingerprint), record('DP-SOUTH', south.endpoint, await south.fingerprint())];
-  await store.update((site) => void site.distributionPoints.push(...records));
-  // DP-SOUTH stops without a word: its record still says Online, but nothing answers.
+  // Each DP registered itself. DP-SOUTH then dies without a word: its record still says Online (a
+  // fresh heartbeat, as just before a crash), but nothing answers.
   await south.stop();
+  await store.update((site) => void (site.distributionPoints.find((dp) => dp.name === 'DP-SOUTH')!.lastHeartbeatAt = new Date().toISOString()));
 
   const credentials = await enrollDevices(store, east.endpoint, lab.devices);
   const ask = (endpoint: string, device: string) =>
@@ -172,7 +167,7 @@ test('an admin shell lists, watches, disconnects from and stops the sessions of 
 
   // A record whose fingerprint is not the DP's certificate: the shell sends nothing, so the
   // revoked key, which the DP would refuse and log, never reaches it.
-  await store.update((site) => void site.distributionPoints.push({ ...records[0]!, name: 'DP-IMPOSTOR', certificateFingerprint: 'f'.repeat(64) }));
+  await store.update((site) => void site.distributionPoints.push({ ...store.read().distributionPoints.find((dp) => dp.name === 'DP-EAST')!, name: 'DP-IMPOSTOR', certificateFingerprint: 'f'.repeat(64) }));
   const impostor = await mcshell(site, key, 'Get-MulticastSession -DistributionPoint DP-IMPOSTOR');
   assert.match(impostor.stderr, /CertificateMismatch/);
   assert.equal(refusals.length, 2, 'the DP saw no request');

@@ -102,7 +102,7 @@ export async function buildBootImage(inputs: BootImageInputs): Promise<BuiltBoot
   const libraries = [...new Set([...sharedLibraries(node), ...(inputs.agent.addon ? sharedLibraries(inputs.agent.addon) : []), ...diskTools.flatMap((tool) => sharedLibraries(tool.path)), ...zstdModule.filter((f) => f.endsWith('.node')).flatMap((f) => sharedLibraries(f))])];
   const missingDiskTools = DISK_TOOLS.filter((command) => !diskTools.some((tool) => tool.command === command));
   if (missingDiskTools.length > 0 || zstdModule.length === 0) {
-    warnings.push(`applying disk images in this boot image lacks ${[...missingDiskTools, ...(zstdModule.length === 0 ? ['the zstd-napi module (npm ci)'] : [])].join(', ')} (Debian: fdisk, util-linux, mount, e2fsprogs, ntfs-3g, fatresize, xfsprogs, btrfs-progs)`);
+    warnings.push(`applying disk images in this boot image lacks ${[...missingDiskTools, ...(zstdModule.length === 0 ? ['the zstd-napi module (npm ci)'] : [])].join(', ')} (Debian: fdisk, util-linux, mount, e2fsprogs, ntfs-3g, fatresize, xfsprogs, btrfs-progs, partclone)`);
   }
   if (!inputs.agent.addon) warnings.push('the native addon (native/build/Release/mcnet.node) is not built: the agent in this boot image receives through Node\'s dgram, slower per datagram (install g++, make and python3, then npm run build)');
   const applets = spawnSync(busybox, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((name) => /^[\w.[-]+$/.test(name) && name !== 'busybox');
@@ -122,6 +122,9 @@ export async function buildBootImage(inputs: BootImageInputs): Promise<BuiltBoot
     hostFile('/bin/node', 0o755, node),
     ...libraries.map((library) => hostFile(library, 0o755, realpathSync(library))),
     hostFile('/opt/mcshell/agent.mjs', 0o644, inputs.agent.bundle),
+    // The capture's compression workers (disk/zstd-pool.ts) load it from beside the agent.
+    // (an ES module, as a .js file in a folder whose package.json says so).
+    ...(existsSync(workerBeside(inputs.agent.bundle)) ? [hostFile('/opt/mcshell/zstd-worker.js', 0o644, workerBeside(inputs.agent.bundle)), file('/opt/mcshell/package.json', 0o644, '{"type":"module"}\n')] : []),
     ...(inputs.agent.addon ? [hostFile('/opt/mcshell/mcnet.node', 0o755, inputs.agent.addon)] : []),
     ...zstdModule.map((path) => hostFile(`/opt/mcshell/node_modules/zstd-napi/${relative(inputs.agent.zstdModule!, path)}`, 0o644, path)),
     file('/bin/mcshell', 0o755, '#!/bin/sh\n# mcshell in the boot image: the client agent only.\n[ "$1" = client ] && shift\nexec /bin/node /opt/mcshell/agent.mjs "$@"\n'),
@@ -197,6 +200,8 @@ export function kernelInputs(kernel: string | undefined, modulesDir: string | un
   return { kernel, modulesDir: realpathSync(modulesDir) };
 }
 
+const workerBeside = (bundle: string) => join(dirname(bundle), 'zstd-worker.js');
+
 /** The agent's bundle and addon in this mcshell's build (dist/agent/agent.mjs, native/build/Release/mcnet.node), and zstd-napi. */
 export function agentFiles(root: string): { bundle: string; addon: string | null; zstdModule: string | null } {
   const addon = join(root, 'native', 'build', 'Release', 'mcnet.node');
@@ -204,8 +209,8 @@ export function agentFiles(root: string): { bundle: string; addon: string | null
   return { bundle: join(root, 'dist', 'agent', 'agent.mjs'), addon: existsSync(addon) && process.env.MCSHELL_NATIVE !== '0' ? addon : null, zstdModule: existsSync(join(zstdModule, 'build', 'Release', 'binding.node')) ? zstdModule : null };
 }
 
-/** What applying a disk image runs (src/engine/disk): the partition table, discard, loop devices, growing filesystems. */
-const DISK_TOOLS = ['sfdisk', 'blockdev', 'blkdiscard', 'losetup', 'mount', 'umount', 'e2fsck', 'resize2fs', 'ntfsresize', 'fatresize', 'xfs_growfs', 'btrfs'];
+/** What applying a disk image runs (src/engine/disk): the partition table, discard, loop devices, growing filesystems; and capturing one (CaptureImage): filesystems and their used blocks. */
+const DISK_TOOLS = ['sfdisk', 'blockdev', 'blkdiscard', 'losetup', 'mount', 'umount', 'e2fsck', 'resize2fs', 'ntfsresize', 'fatresize', 'xfs_growfs', 'btrfs', 'blkid', 'partclone.extfs', 'partclone.fat', 'partclone.ntfs'];
 
 /** The files zstd-napi needs at run time: its package.json, its JavaScript and the built addon. */
 function zstdModuleFiles(dir: string): string[] {
