@@ -99,6 +99,16 @@ export const commands: readonly CommandEntry[] = [
   entry('Revoke-EnrollmentToken', [], () => import('./site/Revoke-EnrollmentToken.js')),
   entry('Set-DPMulticast', [], () => import('./site/Set-DPMulticast.js')),
   entry('Set-ImageMulticast', [], () => import('./site/Set-ImageMulticast.js')),
+  // Content distribution: DP groups and where each image is on each DP.
+  entry('Add-DistributionPointGroupMember', [], () => import('./content/Add-DistributionPointGroupMember.js')),
+  entry('Get-ContentDistributionStatus', [], () => import('./content/Get-ContentDistributionStatus.js')),
+  entry('Get-DistributionPointGroup', [], () => import('./content/Get-DistributionPointGroup.js')),
+  entry('New-DistributionPointGroup', [], () => import('./content/New-DistributionPointGroup.js')),
+  entry('Remove-ContentDistribution', [], () => import('./content/Remove-ContentDistribution.js')),
+  entry('Remove-DistributionPointGroup', [], () => import('./content/Remove-DistributionPointGroup.js')),
+  entry('Remove-DistributionPointGroupMember', [], () => import('./content/Remove-DistributionPointGroupMember.js')),
+  entry('Start-ContentDistribution', [], () => import('./content/Start-ContentDistribution.js')),
+  entry('Update-ContentDistribution', [], () => import('./content/Update-ContentDistribution.js')),
   // The fleet: the site's distribution points.
   entry('Get-DistributionPoint', [], () => import('./fleet/Get-DistributionPoint.js')),
   entry('Remove-DistributionPoint', [], () => import('./fleet/Remove-DistributionPoint.js')),

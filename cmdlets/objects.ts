@@ -16,7 +16,7 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-const rateText = (bps: number | null) => (bps === null ? null : `${Math.round(bps / 1e4) / 100} Mbit/s`);
+export const rateText = (bps: number | null) => (bps === null ? null : `${Math.round(bps / 1e4) / 100} Mbit/s`);
 
 export function dpObject(dp: DPMulticastSettings) {
   return {

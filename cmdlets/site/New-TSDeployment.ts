@@ -61,7 +61,12 @@ export default defineCmdlet({
         expiresAt: params.ExpiresAt,
         allowDuplicate: params.Force,
       });
-      return deploymentObject(store.read(), created);
+      const site = store.read();
+      const { undistributedWarning } = await import('../../src/engine/content/distribution.js');
+      const sequence = site.taskSequences.find((candidate) => candidate.id === created.taskSequenceId);
+      const warning = undistributedWarning(site, sequence?.steps.flatMap((step) => (step.type === 'ApplyImage' ? [step.imageId] : [])) ?? []);
+      if (warning) ctx.writeWarning(warning);
+      return deploymentObject(site, created);
     });
     if (deployment) yield deployment;
   },

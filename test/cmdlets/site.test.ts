@@ -98,3 +98,32 @@ test('New-TSDeployment identical to an existing deployment is refused, naming it
     assert.deepEqual(other.data, ['DEP00002', 'DEP00003']);
   });
 });
+
+test('content distribution cmdlets: an import marks its DP, a DP group, a rate in ConfigMgr units, statuses per DP, refusals; New-TSDeployment warns while the image is on its source only', async () => {
+  await inSite(async (cwd) => {
+    const { SiteStore } = await import('../../src/engine/site/store.js');
+    const store = await SiteStore.open(join(cwd, 'site'));
+    const now = new Date().toISOString();
+    const dp = { description: '', controlEndpoint: null, certificateFingerprint: null, signingPublicKey: null, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now };
+    await store.update((site) => void site.distributionPoints.push({ ...dp, name: 'DP-A' }));
+    // Imported on the machine of the site's only DP: the content is on that DP.
+    const imported = await run("Set-Content a.img 'abc'; Import-OSImage a.img -Name Win11 | Out-Null; Get-ContentDistributionStatus Win11 | Select-Object DistributionPoint, State, Percent", { cwd });
+    assert.deepEqual(imported.data, [{ DistributionPoint: 'DP-A', State: 'Success', Percent: 100 }]);
+    await store.update((site) => void site.distributionPoints.push({ ...dp, name: 'DP-EAST' }, { ...dp, name: 'DP-WEST' }));
+    const deployed = await run('New-TaskSequence Lab -Image Win11 -Target /dev/sda | Out-Null; New-DeviceCollection Lab1 | Out-Null; New-TSDeployment Lab Lab1 | Out-Null', { cwd });
+    assert.match(deployed.warnings.join('\n'), /Content not distributed: image\(s\) IMG00001 are on no distribution point but their source/);
+
+    const started = await run('New-DistributionPointGroup Branches -DistributionPoint DP-EAST, dp-west | Out-Null; Start-ContentDistribution Win11 -DistributionPointGroup Branches -RateLimit 50Mbps | Select-Object DistributionPoint, State, Percent, RateLimit', { cwd });
+    assert.deepEqual(started.errors, []);
+    assert.deepEqual(started.data, [
+      { DistributionPoint: 'DP-EAST', State: 'Waiting', Percent: 0, RateLimit: '50 Mbit/s' },
+      { DistributionPoint: 'DP-WEST', State: 'Waiting', Percent: 0, RateLimit: '50 Mbit/s' },
+    ]);
+    const listed = await run('(Get-ContentDistributionStatus -Image Win11 -DistributionPoint DP-*).DistributionPoint', { cwd });
+    assert.deepEqual(listed.data, ['DP-A', 'DP-EAST', 'DP-WEST']);
+    const refused = await run('Start-ContentDistribution Win11 -DistributionPoint DP-EAST -SourceDistributionPoint DP-WEST; Remove-ContentDistribution Win11 DP-A -Force; Remove-DistributionPointGroupMember Branches DP-A', { cwd });
+    assert.deepEqual(refused.errors.map((error) => error.id), ['SourceLacksContent', 'LastContentCopy', 'NotAGroupMember']);
+    const removed = await run('Remove-ContentDistribution Win11 DP-WEST -Force; (Get-ContentDistributionStatus Win11).DistributionPoint; Remove-DistributionPointGroupMember Branches DP-WEST -PassThru | Select-Object -ExpandProperty Members', { cwd });
+    assert.deepEqual(removed.data, ['DP-A', 'DP-EAST', 'DP-EAST']);
+  });
+});

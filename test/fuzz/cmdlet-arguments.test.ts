@@ -57,6 +57,13 @@ const VALID: Record<string, Record<string, string>> = {
   'Remove-BootImage': { Name: 'Lab' },
   'Set-BootImage': { Name: 'Lab', NewName: 'Lab2' },
   'Set-DeviceVariable': { Device: 'pc-01', Variable: 'Room' },
+  'New-DistributionPointGroup': { Name: 'Branches' },
+  'Add-DistributionPointGroupMember': { Group: 'Branches', DistributionPoint: 'DP-A' },
+  'Remove-DistributionPointGroupMember': { Group: 'Branches', DistributionPoint: 'DP-A' },
+  'Remove-DistributionPointGroup': { Name: 'Branches' },
+  'Start-ContentDistribution': { Image: 'Win11' },
+  'Update-ContentDistribution': { Image: 'Win11' },
+  'Remove-ContentDistribution': { Image: 'Win11', DistributionPoint: 'DP-A' },
 };
 
 const HUGE = 'a'.repeat(70_000);

@@ -17,6 +17,7 @@ import type { DeploymentRecord, ImageMulticastSettings, ImageRecord, SiteState }
 import { assertNameFree as assertUnique, findRecord, nextId, requireName } from '../site/records.js';
 import { IMAGE_FILE, type SiteStore } from '../site/store.js';
 import { partialPath, removeIfInterrupted } from './partials.js';
+import { localDPName, markHeld } from './distribution.js';
 import { convertDisk } from '../disk/convert.js';
 import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
@@ -147,6 +148,9 @@ export async function addImage(store: SiteStore, partial: string, facts: NewImag
         ...(disk ? { disk } : {}),
       };
       site.images.push(image);
+      // The content is on this machine's DP: the site knows where it lives, and distributes it from there.
+      const local = localDPName(site);
+      if (local) markHeld(site, image, local);
       return image;
     });
   } catch (error) {
@@ -205,6 +209,8 @@ export async function removeImage(store: SiteStore, nameOrId: string, force: boo
       throw new EngineError('ImageInUse', 'InvalidOperation', `Image '${image.name}' is used by deployment(s) ${deployments.map((d) => d.id).join(', ')}; remove them first, or use -Force.`, image.id);
     }
     site.images = site.images.filter((candidate) => candidate.id !== image.id);
+    // Its content status goes with it; each DP's puller deletes its copy (content-puller.ts).
+    site.contentDistributions = site.contentDistributions.filter((status) => status.imageId !== image.id);
     return image;
   });
   if (!store.read().images.some((image) => image.file === removed.file)) {

@@ -11,6 +11,7 @@
 //   GET  /v1/sessions                                               → the sessions of images deployed to the client's device
 //   GET  /v1/boot/<id>/<file> (vmlinuz or initrd.img)              → a boot image a deployment of the device restarts into (refresh)
 //   POST /v1/pxe/hello        {mac, uuid, ticket?, inventory}       → a network-booted machine: deploy (with a PXE credential) or localboot
+//   GET  /v1/dp/content/<image> (one Range)                         → for another DP of the site only (content-source.ts)
 //   POST /v1/capture          {name, deploymentId?}                 → start or resume capturing an image: its capture id and the chunks the DP holds
 //   PUT  /v1/capture/<id>/chunks/<sha256>  (a zstd frame)           → one chunk of the capture, checked against its name
 //   POST /v1/capture/<id>/finish  {the disk image index}            → the capture checked, assembled and added to the library: the image
@@ -24,7 +25,7 @@
 // address (429 beyond). Errors are `{ "error": { "id", "message" } }` with a fitting status code.
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { EngineError } from '../errors.js';
 import { findImage, imagePath } from '../content/library.js';
@@ -41,6 +42,7 @@ import { pxeAssignmentsFor } from '../boot/pxe-deployments.js';
 import { parsePxeHello, pxeHello, PxeHelloRefused } from '../boot/pxe-hello.js';
 import { PxeTickets } from '../boot/tickets.js';
 import { siteIndex } from '../site/site-index.js';
+import { DP_CONTENT_PATH, registeredDP, serveContentRange } from './content-source.js';
 import { RateLimiter } from './rate-limit.js';
 import { clientAddress, referralFor, type ContentReferral } from './referral.js';
 import type { ClientState, MulticastSession, MulticastSessions } from './sessions.js';
@@ -161,7 +163,8 @@ export class ControlEndpoint {
     this.identity = identity;
     this.pxeKey = pxeCredentialKey(identity);
     // Stalled handshakes and requests (slowloris) are closed: a request has 10 s to arrive whole.
-    const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000 } as const;
+    // A client certificate is asked for, not required: other DPs present theirs (content-source.ts).
+    const options = { key: identity.tlsKey, cert: identity.tlsCertificate, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, connectionsCheckingInterval: 1_000, requestCert: true, rejectUnauthorized: false } as const;
     const server = createServer(options, (request, response) => {
       this.route(request, response).catch((error: unknown) => this.fail(request, response, error));
     });
@@ -194,9 +197,16 @@ export class ControlEndpoint {
     // authenticated first (a lookup in the cached site, whatever its size).
     const mayBeUnlimited = request.headers.authorization !== undefined && ((method === 'POST' && path === '/v1/status') || CONTENT_PATH.test(path) || BOOT_FILE_PATH.test(path) || path === '/v1/sessions' || path.startsWith('/v1/capture'));
     let device = mayBeUnlimited ? this.authenticate(request) : null;
-    if (!device) this.limit(request, path);
+    // Another DP pulling content is not limited either (it paces itself; a refusal would stall it).
+    const dpContent = method === 'GET' ? DP_CONTENT_PATH.exec(path) : null;
+    const peerDP = dpContent ? registeredDP(this.store, request) : null;
+    if (!device && !peerDP) this.limit(request, path);
     if (method === 'POST' && path === '/v1/enroll') return sendJson(response, 200, await this.enroll(await readJson(request)));
     if (method === 'POST' && path === '/v1/pxe/hello') return sendJson(response, 200, await this.pxeHello(await readJson(request)));
+    if (dpContent) {
+      if (!peerDP) throw new HttpError(401, 'NotADistributionPoint', 'Content is served to distribution points of the site only: present the control certificate of a registered DP as the TLS client certificate.');
+      return serveContentRange(this.store, dpContent[1]!, request, response);
+    }
     const content = CONTENT_PATH.exec(path);
     const bootFile = BOOT_FILE_PATH.exec(path);
     const captureChunk = method === 'PUT' ? CAPTURE_CHUNK_PATH.exec(path) : null;
@@ -323,6 +333,8 @@ export class ControlEndpoint {
       const referral = referralFor(site, this.ownName(site), clientAddress(address), image.id, new Date());
       if (referral) return referral;
     }
+    // Not referred elsewhere: this DP serves it, so it must hold it.
+    this.assertHeld(image);
     const facts = { imageId: image.id, sizeBytes: image.sizeBytes, sha256: image.sha256, ...(image.disk ? { diskImage: true } : {}) };
     const unicast = (reason?: string): ContentOffer => ({ mode: 'unicast', ...facts, url: `/v1/content/${image.id}`, ...(reason ? { reason } : {}) });
     // ConfigMgr: "access content directly from the DP" never uses multicast.
@@ -395,7 +407,7 @@ export class ControlEndpoint {
     if (image.multicast.multicastOnly) {
       throw new HttpError(403, 'MulticastOnly', `Image ${image.id} is set to transfer only via multicast; it is not served by unicast.`);
     }
-    const file = imagePath(this.store, image);
+    const file = this.assertHeld(image);
     const range = parseRange(request.headers.range, image.sizeBytes);
     const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', etag: `"${image.sha256}"` };
     if (range === 'unsatisfiable') {
@@ -413,6 +425,15 @@ export class ControlEndpoint {
       return;
     }
     createReadStream(file, { start, end }).on('error', () => response.destroy()).pipe(response);
+  }
+
+  /** The image's file in this DP's content library, or ConfigMgr's "content not distributed". */
+  private assertHeld(image: ImageRecord): string {
+    const file = imagePath(this.store, image);
+    if (!existsSync(file)) {
+      throw new HttpError(404, 'ContentNotDistributed', `Content not distributed: this distribution point does not hold image ${image.id} ('${image.name}'); the administrator distributes it here with Start-ContentDistribution, or the client is served by a DP that holds it.`);
+    }
+    return file;
   }
 
   /** A file of a boot image that a deployment available to the device restarts into (refresh); the agent checks it against the hello's hashes. */

@@ -10,6 +10,7 @@
 import type { SiteState } from '../site/model.js';
 import { groupsOfAddress } from '../site/boundaries.js';
 import { isOnline } from '../site/distribution-points.js';
+import { dpHoldsImage } from '../content/distribution.js';
 
 /** What a referred client needs to reach and trust another DP: taken from its site record. */
 export interface ReferredDP {
@@ -27,12 +28,6 @@ export interface ContentReferral {
   referral: ReferredDP[];
   /** The referring DP holds the image too, and serves the client when none of them can. */
   lastResort: boolean;
-}
-
-/** Stand-in for the content part's `dpHoldsImage` in content/distribution.ts: replace it on merge. */
-export function dpHoldsImage(site: SiteState, dpName: string, imageId: string): boolean {
-  const name = dpName.toLowerCase();
-  return site.contentDistributions.some((status) => status.imageId === imageId && status.distributionPoint.toLowerCase() === name && status.state === 'Success');
 }
 
 /** The client's IPv4 address from the socket's peer address (`::ffff:10.2.0.7` on a dual-stack listener). */

@@ -13,8 +13,9 @@ import { findImage } from '../content/library.js';
 import { PxeServices, type PxeEvent, type PxeListener } from '../boot/pxe-services.js';
 import { AdminEndpoint } from './admin-endpoint.js';
 import { ControlEndpoint, type RefusalEvent } from './control.js';
+import { ContentPuller } from './content-puller.js';
 import { FleetMember, type FleetEvents } from './fleet-member.js';
-import { adminSocketPath, type DPControl, type SessionChange } from './dp-control.js';
+import { adminSocketPath, isActive, type DPControl, type SessionChange } from './dp-control.js';
 import { MulticastSessions, type MulticastSession, type SessionClient, type SessionEvents } from './sessions.js';
 
 /** Default TCP port of the control endpoint. */
@@ -51,6 +52,8 @@ export class DPService implements DPControl {
   private address: AddressInfo | null = null;
   /** The PXE services, while PXE is enabled and the service runs. */
   private pxe: PxeServices | null = null;
+  /** Pulls the content distributed to this DP, while the service runs (content-puller.ts). */
+  private puller: ContentPuller | null = null;
   readonly interface: string;
   /** The DP's name in the site: its record, its settings and the sessions it runs are under it. */
   readonly name: string;
@@ -136,6 +139,9 @@ export class DPService implements DPControl {
       }
       this.pxe = pxe;
     }
+    // The content distributed to this DP: pulled from the DPs that hold it.
+    this.puller = new ContentPuller(this.store, this.name, { inUse: (imageId) => this.sessions.list().some((session) => isActive(session) && session.image.id === imageId) });
+    this.puller.start();
     return { host: this.address.address, port: this.address.port };
   }
 
@@ -160,6 +166,8 @@ export class DPService implements DPControl {
 
   /** Stops the PXE services, the sessions (their transmissions end) and the control endpoint. */
   async stop(): Promise<void> {
+    await this.puller?.stop();
+    this.puller = null;
     await this.pxe?.stop();
     this.pxe = null;
     await this.sessions.close();
