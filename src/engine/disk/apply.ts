@@ -287,7 +287,7 @@ async function growLast(index: DiskIndex, target: string, options: ApplyOptions)
   const json = JSON.parse(await run('sfdisk', ['--json', target])) as { partitiontable: { partitions: { node: string; size: number }[] } };
   const entry = json.partitiontable.partitions.find((p) => Number(/(\d+)$/.exec(p.node)?.[1]) === last.number);
   const sizeBytes = (entry?.size ?? 0) * index.sectorSize;
-  const filesystemGrown = last.filesystem ? await growFilesystem(target, last, sizeBytes, options.onNote) : false;
+  const filesystemGrown = last.filesystem ? await growFilesystem(target, last, sizeBytes, index.sectorSize, options.onNote) : false;
   if (!last.filesystem) options.onNote?.(`Partition ${last.number} grew to ${sizeBytes} bytes; it holds no filesystem mcshell knows, so nothing inside it was grown.`);
   return { number: last.number, sizeBytes, filesystem: last.filesystem, filesystemGrown };
 }
