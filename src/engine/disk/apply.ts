@@ -55,13 +55,18 @@ export function fitTable(index: DiskIndex, targetBytes: number): string {
   let lines = index.table.split('\n').filter((line) => !/^last-lba:/.test(line));
   if (targetBytes > index.diskBytes || index.shrunk) {
     const last = lastPartition(index);
-    const grows = (line: string): boolean => {
+    // libparted (fatresize) refuses to resize a FAT whose MBR partition reaches the disk's last
+    // sector: such a partition ends one sector short of it.
+    const fatOnMbr = index.label === 'dos' && last.filesystem === 'vfat';
+    lines = lines.map((line) => {
       const number = Number(/^\S*?(\d+)\s*:/.exec(line)?.[1]);
-      const start = Number(/start=\s*(\d+)/.exec(line)?.[1]) * index.sectorSize;
+      const startSector = Number(/start=\s*(\d+)/.exec(line)?.[1]);
       const type = /type=\s*(\w+)/.exec(line)?.[1]?.toLowerCase() ?? '';
-      return number === last.number || (index.label === 'dos' && ['5', 'f', '85'].includes(type) && start < last.start && last.number > 4);
-    };
-    lines = lines.map((line) => (grows(line) ? line.replace(/,?\s*size=\s*\d+/, '') : line));
+      const holdsLast = index.label === 'dos' && ['5', 'f', '85'].includes(type) && startSector * index.sectorSize < last.start && last.number > 4;
+      if (number !== last.number && !holdsLast) return line;
+      const size = fatOnMbr && number === last.number ? `, size=${Math.floor(targetBytes / index.sectorSize) - startSector - 1}` : '';
+      return line.replace(/,?\s*size=\s*\d+/, size);
+    });
   }
   return lines.join('\n');
 }

@@ -1,11 +1,13 @@
 // Growing each filesystem mcshell grows on apply (root only: loop devices, mounts): a GPT disk whose
 // last partition holds FAT32, xfs or btrfs is converted and applied to a larger disk; the partition
-// and its filesystem fill the new space, the filesystem checks clean and its files match. Each disk
-// is about as small as its tools allow, and sparse.
+// and its filesystem fill the new space, the filesystem checks clean and its files match. And an MBR
+// disk with an extended partition and logical ones, the last FAT32: applied at its size and larger.
+// Each disk is about as small as its tools allow, and sparse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
@@ -68,6 +70,8 @@ const filesystems: Filesystem[] = [
   },
 ];
 
+const vfat = filesystems[0]!;
+
 for (const fs of filesystems) {
   test(`onto a larger disk a last partition holding ${fs.name} grows, and so does its filesystem: checked clean, files intact`, { skip }, async (t) => {
     const dir = await scratch(t);
@@ -117,5 +121,73 @@ async function mountedAt<T>(device: string, use: (dir: string) => Promise<T>): P
   } finally {
     sh('umount', [dir]);
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('an MBR disk with logical partitions in an extended one round-trips, and onto a larger disk its last logical FAT32 grows', { skip }, async (t) => {
+  const dir = await scratch(t);
+  const source = join(dir, 'source.raw');
+  sh('truncate', ['--size', String(300 * MiB), source]);
+  // 1 ext4 (primary), 2 extended: 5 unknown, 6 FAT32 (the rest).
+  sh('sfdisk', ['--quiet', source], 'label: dos\n,16M,83\n,,5\n,4M,da\n,,c\n');
+  const [ext4, extended, unknown, fat] = partitions(source);
+  assert.deepEqual([ext4!.number, extended!.number, unknown!.number, fat!.number], [1, 2, 5, 6]);
+  const files = sampleFiles('mbr');
+  await inFolder(files, (content) => withLoop(source, ext4!.start, ext4!.size, (device) => sh('mkfs.ext4', ['-q', '-d', content, device])));
+  const unknownBytes = randomBytes(MiB);
+  await writeAt(source, unknown!.start + MiB, unknownBytes);
+  await withLoop(source, fat!.start, fat!.size, (device) => vfat.make(device, files));
+  const image = join(dir, 'image.mcdisk');
+  const index = await convertDisk(source, (await stat(source)).size, (await readPartitionTable(source))!, image);
+  assert.deepEqual(index.partitions.map((p) => [p.number, p.filesystem, p.method]), [[1, 'ext4', 'used-blocks'], [5, null, 'whole'], [6, 'vfat', 'used-blocks']]);
+
+  const dump = (file: string) => sh('sfdisk', ['--dump', file]).replace(/^device:.*$/m, '').replaceAll(/^\S+?(\d+) :/gm, '$1 :');
+  const checkFiles = async (file: string) => {
+    const [e, , u, f] = partitions(file);
+    await withLoop(file, e!.start, e!.size, (device) => {
+      sh('e2fsck', ['-f', '-n', device]);
+      for (const [name, data] of files) assert.ok(spawnSync('debugfs', ['-R', `cat /${name}`, device], { maxBuffer: 64 * MiB }).stdout.equals(data), `ext4 ${name}`);
+    });
+    assert.ok((await readAt(file, u!.start + MiB, MiB)).equals(unknownBytes), 'the unknown logical partition is byte for byte the source');
+    await withLoop(file, f!.start, f!.size, async (device) => {
+      vfat.check(device);
+      for (const [name, data] of files) assert.ok((await vfat.read(device, name)).equals(data), `FAT ${name}`);
+    });
+  };
+  const same = join(dir, 'same.raw');
+  await applyDiskImage(image, same);
+  assert.equal(dump(same), dump(source), 'the table, extended and logical partitions included, is the source\'s');
+  await checkFiles(same);
+
+  const larger = join(dir, 'larger.raw');
+  sh('truncate', ['--size', String(332 * MiB), larger]);
+  const notes: string[] = [];
+  const result = await applyDiskImage(image, larger, { onNote: (note) => notes.push(note) });
+  assert.deepEqual(notes, []);
+  const grown = partitions(larger);
+  assert.equal(grown[1]!.size, extended!.size + 32 * MiB, 'the extended partition grew by the 32 MiB the disk grew');
+  assert.equal(grown[3]!.size, fat!.size + 32 * MiB - 512, 'the logical FAT partition grew with it (to a sector short of the end: libparted wants that)');
+  assert.deepEqual(result.grown, { number: 6, sizeBytes: grown[3]!.size, filesystem: 'vfat', filesystemGrown: true });
+  await withLoop(larger, grown[3]!.start, grown[3]!.size, (device) => assert.ok(vfat.bytes(device) > fat!.size + 28 * MiB, 'FAT32 fills its grown partition'));
+  await checkFiles(larger);
+});
+
+async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
+  const handle = await open(file, 'r+');
+  try {
+    await handle.write(data, 0, data.length, offset);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const data = Buffer.alloc(length);
+    await handle.read(data, 0, length, offset);
+    return data;
+  } finally {
+    await handle.close();
   }
 }
