@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { applyDiskImage } from '../../../src/engine/disk/apply.js';
 import { convertDisk } from '../../../src/engine/disk/convert.js';
 import { readPartitionTable } from '../../../src/engine/disk/probe.js';
-import { MiB, partitions, root, sampleFiles, scratch, sh, withLoop } from './fixtures.js';
+import { MiB, partitions, root, sampleFiles, scratch, sh, withLoop, writeBytes } from './fixtures.js';
 
 const skip = !root && 'loop devices and mounts need root';
 
@@ -135,7 +135,7 @@ test('an MBR disk with logical partitions in an extended one round-trips, and on
   const files = sampleFiles('mbr');
   await inFolder(files, (content) => withLoop(source, ext4!.start, ext4!.size, (device) => sh('mkfs.ext4', ['-q', '-d', content, device])));
   const unknownBytes = randomBytes(MiB);
-  await writeAt(source, unknown!.start + MiB, unknownBytes);
+  await writeBytes(source, unknown!.start + MiB, unknownBytes);
   await withLoop(source, fat!.start, fat!.size, (device) => vfat.make(device, files));
   const image = join(dir, 'image.mcdisk');
   const index = await convertDisk(source, (await stat(source)).size, (await readPartitionTable(source))!, image);
@@ -171,15 +171,6 @@ test('an MBR disk with logical partitions in an extended one round-trips, and on
   await withLoop(larger, grown[3]!.start, grown[3]!.size, (device) => assert.ok(vfat.bytes(device) > fat!.size + 28 * MiB, 'FAT32 fills its grown partition'));
   await checkFiles(larger);
 });
-
-async function writeAt(file: string, offset: number, data: Buffer): Promise<void> {
-  const handle = await open(file, 'r+');
-  try {
-    await handle.write(data, 0, data.length, offset);
-  } finally {
-    await handle.close();
-  }
-}
 
 async function readAt(file: string, offset: number, length: number): Promise<Buffer> {
   const handle = await open(file, 'r');
