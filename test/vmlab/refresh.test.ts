@@ -5,7 +5,8 @@
 // machine boots from its disk only: no network boot is involved). In the boot image the sequence
 // goes on: the machine's own disk is re-imaged with version 2 by multicast, named after the device,
 // captured into a new image on the DP (CaptureImage), and the machine restarts into version 2. The
-// site shows the deployment Succeeded, and the captured image applies back to that named disk.
+// site shows the deployment Succeeded; the captured image, applied to a new disk, boots another
+// machine into that named version 2.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import { enroll, saveCredential } from '../../src/engine/client/enrollment.js';
 import { applyDiskImage } from '../../src/engine/disk/apply.js';
 import { buildEnrolledOsDisk, ENROLLED_OS_PATTERN } from '../../src/vmlab/enrolled-os.js';
 import { followMachine, LAB_TRANSFER_RATE } from '../../src/vmlab/pxe-lab.js';
-import { TESTOS_BOOT_IMAGE_DRIVERS, TESTOS_NAME_COMMAND } from '../../src/vmlab/testos.js';
+import { TESTOS_BOOT_IMAGE_DRIVERS, TESTOS_MARKER_PATTERN, TESTOS_NAME_COMMAND } from '../../src/vmlab/testos.js';
 import { kernel, secondsSince, skipUnless, startLab, testOsDisk, vmLabUnavailable } from './harness.js';
 import { bin, examples, serve, shell } from './serve.js';
 
@@ -77,4 +78,13 @@ test('refresh (issue 17 flow 2): a running OS with the enrolled agent gets a req
   await applyDiskImage(captured!.Path, applied);
   const hostname = spawnSync('mcopy', ['-i', `${applied}@@1M`, '::/testos/hostname', '-'], { encoding: 'utf8' });
   assert.equal(hostname.stdout.trim(), MACHINE.name, `the captured disk is the re-imaged one, named after the device: ${hostname.stderr}`);
+
+  // The captured image, applied to a new disk, boots a machine of its own: the boot code, the table
+  // and the FAT's used blocks are a whole disk. (The refreshed machine is switched off first.)
+  await vm.stop();
+  const bootedAt = Date.now();
+  const copy = lab.startVm({ name: 'reference-01', firmware: 'bios', disk: { path: applied, format: 'raw' }, boot: 'disk' });
+  const booted = await copy.waitForSerial(TESTOS_MARKER_PATTERN, 300_000);
+  assert.deepEqual([booted[1], booted[2]], [MACHINE.name, '2'], 'the captured image boots version 2, named as the captured machine');
+  t.diagnostic(`a machine booted from the captured image in ${secondsSince(bootedAt)} s`);
 });

@@ -55,13 +55,18 @@ export function fitTable(index: DiskIndex, targetBytes: number): string {
   let lines = index.table.split('\n').filter((line) => !/^last-lba:/.test(line));
   if (targetBytes > index.diskBytes || index.shrunk) {
     const last = lastPartition(index);
-    const grows = (line: string): boolean => {
+    // libparted (fatresize) refuses to resize a FAT whose MBR partition reaches the disk's last
+    // sector: such a partition ends one sector short of it.
+    const fatOnMbr = index.label === 'dos' && last.filesystem === 'vfat';
+    lines = lines.map((line) => {
       const number = Number(/^\S*?(\d+)\s*:/.exec(line)?.[1]);
-      const start = Number(/start=\s*(\d+)/.exec(line)?.[1]) * index.sectorSize;
+      const startSector = Number(/start=\s*(\d+)/.exec(line)?.[1]);
       const type = /type=\s*(\w+)/.exec(line)?.[1]?.toLowerCase() ?? '';
-      return number === last.number || (index.label === 'dos' && ['5', 'f', '85'].includes(type) && start < last.start && last.number > 4);
-    };
-    lines = lines.map((line) => (grows(line) ? line.replace(/,?\s*size=\s*\d+/, '') : line));
+      const holdsLast = index.label === 'dos' && ['5', 'f', '85'].includes(type) && startSector * index.sectorSize < last.start && last.number > 4;
+      if (number !== last.number && !holdsLast) return line;
+      const size = fatOnMbr && number === last.number ? `, size=${Math.floor(targetBytes / index.sectorSize) - startSector - 1}` : '';
+      return line.replace(/,?\s*size=\s*\d+/, size);
+    });
   }
   return lines.join('\n');
 }
@@ -287,7 +292,7 @@ async function growLast(index: DiskIndex, target: string, options: ApplyOptions)
   const json = JSON.parse(await run('sfdisk', ['--json', target])) as { partitiontable: { partitions: { node: string; size: number }[] } };
   const entry = json.partitiontable.partitions.find((p) => Number(/(\d+)$/.exec(p.node)?.[1]) === last.number);
   const sizeBytes = (entry?.size ?? 0) * index.sectorSize;
-  const filesystemGrown = last.filesystem ? await growFilesystem(target, last, sizeBytes, options.onNote) : false;
+  const filesystemGrown = last.filesystem ? await growFilesystem(target, last, sizeBytes, index.sectorSize, options.onNote) : false;
   if (!last.filesystem) options.onNote?.(`Partition ${last.number} grew to ${sizeBytes} bytes; it holds no filesystem mcshell knows, so nothing inside it was grown.`);
   return { number: last.number, sizeBytes, filesystem: last.filesystem, filesystemGrown };
 }

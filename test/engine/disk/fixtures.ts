@@ -88,7 +88,7 @@ export async function makeDisk(dir: string, label: 'gpt' | 'dos'): Promise<TestD
   }
 }
 
-async function writeBytes(file: string, offset: number, data: Buffer): Promise<void> {
+export async function writeBytes(file: string, offset: number, data: Buffer): Promise<void> {
   const handle = await open(file, 'r+');
   try {
     await handle.write(data, 0, data.length, offset);
