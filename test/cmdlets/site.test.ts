@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../runtime/harness.js';
 import { testSiteFor } from '../postgres/test-site.js';
+import { openTestSite } from '../postgres/test-site.js';
 
 /** Runs each source in turn in one fresh site directory. */
 async function inSite<T>(fn: (cwd: string) => Promise<T>): Promise<T> {
@@ -101,8 +102,7 @@ test('New-TSDeployment identical to an existing deployment is refused, naming it
 
 test('content distribution cmdlets: an import marks its DP, a DP group, a rate in ConfigMgr units, statuses per DP, refusals; New-TSDeployment warns while the image is on its source only', async () => {
   await inSite(async (cwd) => {
-    const { SiteStore } = await import('../../src/engine/site/store.js');
-    const store = await SiteStore.open(join(cwd, 'site'));
+    const store = await openTestSite(join(cwd, 'site'));
     const now = new Date().toISOString();
     const dp = { description: '', controlEndpoint: null, certificateFingerprint: null, signingPublicKey: null, interfaces: [], subnets: [], version: 'test', registeredAt: now, lastHeartbeatAt: now };
     await store.update((site) => void site.distributionPoints.push({ ...dp, name: 'DP-A' }));

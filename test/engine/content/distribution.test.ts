@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SiteStore } from '../../../src/engine/site/store.js';
+import { openTestSite } from '../../postgres/test-site.js';
+import type { SiteStore } from '../../../src/engine/site/store.js';
 import { siteIdentity } from '../../../src/engine/site/identity.js';
 import { importImage, imagePath } from '../../../src/engine/content/library.js';
 import { dpHoldsImage, removeDistribution, startDistribution, statusOf, updateDistribution } from '../../../src/engine/content/distribution.js';
@@ -25,8 +26,8 @@ const CHUNK = 256 * KiB;
 async function twoDPs(t: TestContext) {
   const dir = await mkdtemp(join(tmpdir(), 'mcshell-distribution-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const site = await SiteStore.open(join(dir, 'dp-a'));
-  const homeB = await SiteStore.open(join(dir, 'dp-b'));
+  const site = await openTestSite(join(dir, 'dp-a'));
+  const homeB = await openTestSite(join(dir, 'dp-b'));
   // DP-A registers itself in the site (the fleet); DP-B's record stands for a DP registered elsewhere.
   const source = new DPService(site, { port: 0, name: 'DP-A' });
   await source.start();
