@@ -46,27 +46,43 @@ function collect(path, out) {
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const targets = wanted.length ? wanted.map((p) => join('dist', p.replace(/\.ts$/, '.js'))) : ['dist/test'];
-const files = targets.flatMap((t) => collect(t, []));
+const onPostgres = process.argv.includes('--postgres');
+const compiled = (paths) => paths.flatMap((p) => collect(join('dist', p.replace(/\.ts$/, '.js')), []));
+const files = wanted.length ? compiled(wanted) : collect('dist/test', []);
 if (files.length === 0) {
-  console.error(`no test files under ${targets.map((t) => relative(root, t)).join(', ')}`);
+  console.error(`no test files under ${wanted.join(', ') || 'test'}`);
   process.exit(1);
 }
+/**
+ * The suites that exercise the site store, which a whole run (no paths) runs a second time on a
+ * site database (issue 19: every cmdlet behaves the same on both stores). --postgres runs the
+ * given paths (or these) on it alone.
+ */
+const STORE_SUITES = ['test/engine/deploy', 'test/engine/content/library.test.ts', 'test/cmdlets/site.test.ts', 'test/cmdlets/boundaries.test.ts', 'test/cmdlets/completion.test.ts', 'test/cmdlets/registry.test.ts', 'test/engine/site/fleet.test.ts'];
 // Tests that forget to name a site get a throwaway one, never the user's own; likewise the cache
 // where senders keep manifests of images sent before.
 const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
-const postgres = process.argv.includes('--postgres') ? (await import(join(root, 'dist/test/postgres/server.js'))).startPostgres() : null;
+const needsPostgres = onPostgres || wanted.length === 0;
+const postgres = needsPostgres ? (await import(join(root, 'dist/test/postgres/server.js'))).startPostgres() : null;
 // Virtual-machine tests (test/vmlab) boot emulated machines, several minutes per file, mostly waiting
 // on the emulated machines: they get their own, longer limit and run beside the others (CI's time
 // budget), each kind one file at a time. The VM run's report is printed when it ends, so the two
-// reports do not interleave.
+// reports do not interleave. The store suites on PostgreSQL follow the other tests.
 const isVmTest = (file) => file.startsWith(join('dist', 'test', 'vmlab') + '/');
-const runs = [
-  { name: 'tests', files: files.filter((file) => !isVmTest(file)), timeoutMs: 300_000, live: true },
-  { name: 'VM tests', files: files.filter(isVmTest), timeoutMs: 900_000, live: false },
-].filter((run) => run.files.length > 0);
-const env = { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache'), ...(postgres ? { MCSHELL_TEST_POSTGRES: postgres.url } : {}) };
-const statuses = await Promise.all(runs.map((run) => runTests(run)));
+const env = { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') };
+const postgresRun = postgres && { name: 'store suites on PostgreSQL', files: onPostgres && wanted.length ? files : compiled(STORE_SUITES), timeoutMs: 300_000, live: true, env: { ...env, MCSHELL_TEST_POSTGRES: postgres.url } };
+const fileRun = !onPostgres && { name: 'tests', files: files.filter((file) => !isVmTest(file)), timeoutMs: 300_000, live: true, env };
+const vmRun = !onPostgres && { name: 'VM tests', files: files.filter(isVmTest), timeoutMs: 900_000, live: false, env };
+const sequence = async (...runs) => {
+  let status = 0;
+  for (const run of runs.filter((candidate) => candidate && candidate.files.length > 0)) {
+    if (run.live && run.name !== 'tests') process.stdout.write(`\n# ${run.name}:\n`);
+    const code = await runTests(run);
+    status ||= code;
+  }
+  return status;
+};
+const statuses = await Promise.all([sequence(fileRun, postgresRun), sequence(vmRun)]);
 postgres?.remove();
 rmSync(siteHome, { recursive: true, force: true });
 process.exit(statuses.find((status) => status !== 0) ?? 0);
@@ -74,7 +90,7 @@ process.exit(statuses.find((status) => status !== 0) ?? 0);
 function runTests(run) {
   const child = spawn(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${run.timeoutMs}`, ...run.files], {
     stdio: ['ignore', run.live ? 'inherit' : 'pipe', run.live ? 'inherit' : 'pipe'],
-    env,
+    env: run.env,
   });
   const held = [];
   child.stdout?.on('data', (data) => held.push(data));
