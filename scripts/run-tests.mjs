@@ -63,7 +63,18 @@ const STORE_SUITES = ['test/engine/deploy', 'test/engine/content/library.test.ts
 // where senders keep manifests of images sent before.
 const siteHome = mkdtempSync(join(tmpdir(), 'mcshell-test-home-'));
 const needsPostgres = onPostgres || wanted.length === 0;
-const postgres = needsPostgres ? (await import(join(root, 'dist/test/postgres/server.js'))).startPostgres() : null;
+const postgres = needsPostgres ? await startPostgres() : null;
+
+/** The run's PostgreSQL server; a whole run on a machine without PostgreSQL skips the second pass, saying so (CI fails instead, as for the VM tests). */
+async function startPostgres() {
+  try {
+    return (await import(join(root, 'dist/test/postgres/server.js'))).startPostgres();
+  } catch (error) {
+    if (onPostgres || process.env.CI === 'true') throw error;
+    console.log(`# store suites on PostgreSQL skipped: ${error.message}`);
+    return null;
+  }
+}
 // Virtual-machine tests (test/vmlab) boot emulated machines, several minutes per file, mostly waiting
 // on the emulated machines: they get their own, longer limit and run beside the others (CI's time
 // budget), each kind one file at a time. The VM run's report is printed when it ends, so the two
