@@ -95,6 +95,8 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   private timer: NodeJS.Timeout | null = null;
   /** Sessions being opened (their id is being allocated in the site), per image and stream. */
   private readonly opening = new Map<string, Promise<MulticastSession>>();
+  /** Channels of sessions being opened (their id not yet allocated): two images opening at once never get the same one. */
+  private readonly reserved = new Set<Channel>();
 
   constructor(private readonly options: SessionsOptions) {
     super();
@@ -140,14 +142,20 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
   }
 
   private async open(image: ImageRecord, stream: number): Promise<MulticastSession> {
-    const channel = allocateChannel(this.settings(), this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel));
+    const channel = allocateChannel(this.settings(), [...this.list().filter((s) => ACTIVE.has(s.state)).map((s) => s.channel), ...this.reserved]);
     const distributionPoint = this.options.distributionPoint;
+    this.reserved.add(channel);
     // One write takes the id and records the session as running on this DP (so that, if the DP dies, another marks it failed).
-    const id = await this.options.store.update((site) => {
-      const id = `MC${String(++site.lastSessionNumber).padStart(4, '0')}`;
-      (site.runningSessions ??= []).push({ id, imageId: image.id, distributionPoint, group: channel.group, port: channel.port, openedAt: new Date().toISOString() });
-      return id;
-    });
+    const id = await this.options.store
+      .update((site) => {
+        const id = `MC${String(++site.lastSessionNumber).padStart(4, '0')}`;
+        (site.runningSessions ??= []).push({ id, imageId: image.id, distributionPoint, group: channel.group, port: channel.port, openedAt: new Date().toISOString() });
+        return id;
+      })
+      .catch((error: unknown) => {
+        this.reserved.delete(channel);
+        throw error;
+      });
     const session: MulticastSession = {
       id,
       image,
@@ -165,6 +173,7 @@ export class MulticastSessions extends EventEmitter<SessionEvents> {
       waitingFor: null,
     };
     this.sessions.set(session.id, session);
+    this.reserved.delete(channel);
     if (image.multicast.encrypt) this.keys.set(session.id, randomBytes(32));
     this.emit('opened', session);
     return session;

@@ -52,6 +52,21 @@ test('two images deployed at once run as two sessions on different groups and po
   assert.deepEqual(sessions.map((session) => session.state), ['Completed', 'Completed']);
 });
 
+test('sessions of two images opened at the same moment get different channels (neither waits for the other to be recorded)', async (t) => {
+  // Scheduled: the sessions wait for clients that never come, so they stay open on their channels.
+  const lab = await makeLab({ devices: 2, dp: { scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 5 } } });
+  await writeFile(join(lab.dir, 'other.img'), randomBytes(4096));
+  const other = await importImage(lab.store, { path: join(lab.dir, 'other.img'), name: 'Server2022' });
+  const { dp } = await startDP(t, lab.store);
+  const [a, b] = await Promise.all([
+    dp.sessions.request(lab.image, { deviceId: 'DEV001', name: 'lab-01', address: '127.0.0.1' }),
+    dp.sessions.request(other, { deviceId: 'DEV002', name: 'lab-02', address: '127.0.0.1' }),
+  ]);
+  assert.notEqual(a!.id, b!.id);
+  assert.notEqual(a!.channel.group, b!.channel.group);
+  assert.notEqual(a!.channel.port, b!.channel.port);
+});
+
 test('beyond the maximum client count, clients get unicast when the image allows it and an error when it is multicast-only', async (t) => {
   const lab = await makeLab({ devices: 2, dp: { maximumClients: 1, scheduled: { enabled: true, startDelayMinutes: 30, minimumSessionSize: 1 } } });
   const { dp, server } = await startDP(t, lab.store);
