@@ -4,6 +4,7 @@
 import type { AdminCredentialRecord, BootImageRecord, CollectionRecord, DeploymentRecord, DeviceRecord, DPMulticastSettings, EnrolledClientRecord, EnrollmentTokenRecord, ImageRecord, SiteState, TaskSequenceRecord, TaskStep } from '../src/engine/site/model.js';
 import type { TokenState } from '../src/engine/site/enrollment.js';
 import { withTypeName } from '../src/runtime/values.js';
+import { siteIndex } from '../src/engine/site/site-index.js';
 
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
@@ -81,7 +82,7 @@ export function deviceObject(site: SiteState, device: DeviceRecord) {
     Id: device.id,
     Name: device.name,
     MacAddress: device.mac,
-    Collections: site.collections.filter((collection) => collection.memberIds.includes(device.id)).map((collection) => collection.name),
+    Collections: [...(siteIndex(site).collectionsOf.get(device.id) ?? [])].map((id) => site.collections.find((collection) => collection.id === id)!.name),
     // What a network-booted machine reported of itself (PXE hello); null until it did.
     Uuid: device.uuid ?? null,
     Inventory: device.inventory
@@ -135,7 +136,8 @@ export function taskSequenceObject(site: SiteState, sequence: TaskSequenceRecord
 }
 
 export function deploymentObject(site: SiteState, deployment: DeploymentRecord) {
-  const statuses = site.deploymentStatus.filter((status) => status.deploymentId === deployment.id);
+  const { devices, statusesOf } = siteIndex(site);
+  const statuses = statusesOf.get(deployment.id) ?? [];
   const count = (state: string) => statuses.filter((status) => status.state === state).length;
   const collection = site.collections.find((candidate) => candidate.id === deployment.collectionId);
   return {
@@ -151,7 +153,7 @@ export function deploymentObject(site: SiteState, deployment: DeploymentRecord) 
     Succeeded: count('Succeeded'),
     Failed: count('Failed'),
     InProgress: count('InProgress'),
-    Status: statuses.map((status) => ({ Device: site.devices.find((device) => device.id === status.deviceId)?.name ?? status.deviceId, State: status.state, Step: status.step, Message: status.message, UpdatedAt: status.updatedAt })),
+    Status: statuses.map((status) => ({ Device: devices.get(status.deviceId)?.name ?? status.deviceId, State: status.state, Step: status.step, Message: status.message, UpdatedAt: status.updatedAt })),
     CreatedAt: deployment.createdAt,
   };
 }

@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { EngineError } from '../errors.js';
 import { mcshellVersion } from '../boot/image/assets.js';
-import { findDistributionPoint, heartbeat, heartbeatIntervalMs, isOnline, register, signOff, type ClosedSessions, type Registration } from '../site/distribution-points.js';
+import { findDistributionPoint, hasSessionsOfSilentDPs, heartbeat, heartbeatIntervalMs, isOnline, register, signOff, type ClosedSessions, type Registration } from '../site/distribution-points.js';
+import type { DistributionPointRecord, SiteState } from '../site/model.js';
 import type { SiteIdentity } from '../site/identity.js';
 import type { SiteStore } from '../site/store.js';
 
@@ -62,8 +63,7 @@ export class FleetMember {
   /** One heartbeat (the registration, until it is saved); skipped while the previous one is still being saved (a busy site). */
   beat(): Promise<void> {
     const registering = !this.registered;
-    this.beating ??= this.store
-      .update((site) => (registering ? register(site, this.registration!, new Date(), this.live()) : heartbeat(site, this.name, new Date())))
+    this.beating ??= (registering ? this.store.update((site) => register(site, this.registration!, new Date(), this.live())) : this.heartbeat())
       .then(
         (closed) => {
           this.registered = true;
@@ -74,6 +74,31 @@ export class FleetMember {
       )
       .finally(() => (this.beating = null));
     return this.beating;
+  }
+
+  /**
+   * The heartbeat. Usually it only refreshes this DP's record: one record written (one row on the
+   * site database, whatever the site's size). When a silent DP's sessions are to be failed, or the
+   * record changed since this DP last saw it, it is a whole change of the site.
+   */
+  private async heartbeat(): Promise<ClosedSessions> {
+    const now = new Date();
+    const seen = findDistributionPoint(this.store.read(), this.name);
+    if (seen && !hasSessionsOfSilentDPs(this.store.read(), now)) {
+      const unchanged = (site: SiteState) => {
+        const current = findDistributionPoint(site, this.name);
+        if (!current || !sameApartFromHeartbeat(current, seen)) throw new StaleRecord();
+      };
+      const saved = await this.store.putRecord('distributionPoints', { ...seen, lastHeartbeatAt: now.toISOString() }, unchanged).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof StaleRecord) return false;
+          throw error;
+        },
+      );
+      if (saved) return [];
+    }
+    return this.store.update((site) => heartbeat(site, this.name, new Date()));
   }
 
   private warn(message: string): void {
@@ -114,4 +139,11 @@ function interfaceAddresses(spec: string): { name: string; addresses: string[] }
     if (name === spec || ipv4.some((address) => address.address === spec)) return { name, addresses: ipv4.map((address) => address.cidr!).filter(Boolean) };
   }
   return { name: spec, addresses: [] };
+}
+
+/** This DP's record changed since it was read (Set-DistributionPoint, another process): the heartbeat is saved as a whole change instead. */
+class StaleRecord extends Error {}
+
+function sameApartFromHeartbeat(a: DistributionPointRecord, b: DistributionPointRecord): boolean {
+  return JSON.stringify({ ...a, lastHeartbeatAt: null }) === JSON.stringify({ ...b, lastHeartbeatAt: null });
 }

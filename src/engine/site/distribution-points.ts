@@ -152,12 +152,22 @@ export function heartbeat(site: SiteState, name: string, now: Date, timeoutMs: n
   return sweepSilentDPs(site, now, timeoutMs);
 }
 
-/** Marks the running sessions of DPs that are not Online (or no longer exist) failed. */
-export function sweepSilentDPs(site: SiteState, now: Date, timeoutMs: number = heartbeatTimeoutMs()): ClosedSessions {
-  const silent = (record: RunningSessionRecord) => {
+/** Whether a running session's DP is not Online (or no longer exists). */
+function runOnSilentDP(site: SiteState, now: Date, timeoutMs: number): (record: RunningSessionRecord) => boolean {
+  return (record) => {
     const dp = findDistributionPoint(site, record.distributionPoint);
     return !dp || !isOnline(dp, now.getTime(), timeoutMs);
   };
+}
+
+/** Whether a heartbeat now would mark sessions failed (sweepSilentDPs would close some). */
+export function hasSessionsOfSilentDPs(site: SiteState, now: Date, timeoutMs: number = heartbeatTimeoutMs()): boolean {
+  return (site.runningSessions ?? []).some(runOnSilentDP(site, now, timeoutMs));
+}
+
+/** Marks the running sessions of DPs that are not Online (or no longer exist) failed. */
+export function sweepSilentDPs(site: SiteState, now: Date, timeoutMs: number = heartbeatTimeoutMs()): ClosedSessions {
+  const silent = runOnSilentDP(site, now, timeoutMs);
   const closed: ClosedSessions = [];
   for (const dpName of new Set((site.runningSessions ?? []).filter(silent).map((record) => record.distributionPoint))) {
     closed.push(...closeSessions(site, (record) => record.distributionPoint === dpName, `distribution point ${dpName} stopped heartbeating`, now));

@@ -4,13 +4,15 @@
 // one. Each lookup is kept with the list it indexes: the site database's snapshot after a change
 // shares the lists the change left alone (a status report leaves devices and collections), so
 // their lookups are not built again.
-import type { DeviceRecord, EnrolledClientRecord, SiteState } from './model.js';
+import type { DeploymentStatusRecord, DeviceRecord, EnrolledClientRecord, SiteState } from './model.js';
 
 export interface SiteIndex {
   devices: ReadonlyMap<string, DeviceRecord>;
   enrolledClients: ReadonlyMap<string, EnrolledClientRecord>;
   /** Ids of the collections each device is a member of. */
   collectionsOf: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The status reports of each deployment, in the site's order. */
+  statusesOf: ReadonlyMap<string, readonly DeploymentStatusRecord[]>;
 }
 
 const indexes = new WeakMap<SiteState, SiteIndex>();
@@ -31,6 +33,7 @@ export function siteIndex(site: SiteState): SiteIndex {
     devices: lookup(site.devices, () => new Map(site.devices.map((device) => [device.id, device]))),
     enrolledClients: lookup(site.enrolledClients, () => new Map(site.enrolledClients.map((client) => [client.id, client]))),
     collectionsOf: lookup(site.collections, () => membership(site)),
+    statusesOf: lookup(site.deploymentStatus, () => statusesByDeployment(site)),
   };
   if (Object.isFrozen(site)) indexes.set(site, index);
   return index;
@@ -46,4 +49,14 @@ function membership(site: SiteState): Map<string, Set<string>> {
     }
   }
   return collectionsOf;
+}
+
+function statusesByDeployment(site: SiteState): Map<string, DeploymentStatusRecord[]> {
+  const statusesOf = new Map<string, DeploymentStatusRecord[]>();
+  for (const status of site.deploymentStatus) {
+    let statuses = statusesOf.get(status.deploymentId);
+    if (!statuses) statusesOf.set(status.deploymentId, (statuses = []));
+    statuses.push(status);
+  }
+  return statusesOf;
 }
