@@ -108,6 +108,7 @@ export class Job {
   /** Stop-Job: asks the job's code to stop and waits until it has. */
   async stop(): Promise<void> {
     if (this.isFinished) return;
+    if (this.State === 'NotStarted') return this.ended('Stopped');
     this.#controller.abort();
     await this.#finished;
   }
