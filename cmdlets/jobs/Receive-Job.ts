@@ -20,6 +20,9 @@ export default defineCmdlet({
     { title: 'Errors of a job', code: "Start-Job { Write-Error 'disk full'; 'after' } | Receive-Job -Wait -ErrorVariable e -ErrorAction SilentlyContinue; \"$e\"", output: ['after', 'disk full'] },
   ],
   async *process(params, ctx) {
+    if (params.AutoRemoveJob && !params.Wait) {
+      throw ctx.error({ id: 'AutoRemoveCannotBeUsedWithoutWait', category: 'InvalidArgument', message: 'The AutoRemoveJob parameter cannot be used without the Wait parameter.' });
+    }
     for (const job of selectJobs(params, ctx) ?? []) {
       if (params.Wait) {
         for (;;) {

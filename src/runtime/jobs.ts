@@ -3,6 +3,7 @@
 // keeps what the block writes — output, errors, warnings, verbose, debug, information, progress —
 // until Receive-Job takes it. The session's JobTable numbers and finds its jobs.
 import type { ErrorRecord } from './errors.js';
+import type { DotNetException } from './exceptions.js';
 import type { ProgressRecord } from './session.js';
 import { InformationRecord, StreamRecord } from './streams.js';
 import { withTypeName } from './values.js';
@@ -12,11 +13,11 @@ export type JobState = 'NotStarted' | 'Running' | 'Completed' | 'Failed' | 'Stop
 /** The type name of job objects (their view, `Get-Member`). */
 export const JOB_TYPE_NAME = 'ThreadJob';
 
-/** $job.JobStateInfo: the state, and for a Failed job the error that ended it. */
+/** $job.JobStateInfo: the state, and for a Failed job the exception that ended it (`.Reason.Message`). */
 export class JobStateInfo {
   constructor(
     readonly State: JobState,
-    readonly Reason: ErrorRecord | null = null,
+    readonly Reason: DotNetException | null = null,
   ) {}
   toString(): string {
     return this.State;
@@ -49,6 +50,8 @@ export class Job {
   Debug: StreamRecord[] = [];
   Information: InformationRecord[] = [];
   Progress: ProgressRecord[] = [];
+  /** PowerShell's jobs hold their work in child jobs, and scripts read `$job.ChildJobs[0].JobStateInfo`: here the job is its own one child. */
+  readonly ChildJobs: Job[] = [this];
   readonly #controller = new AbortController();
   readonly #finished: Promise<void>;
   #finish!: () => void;
@@ -133,7 +136,7 @@ export class Job {
 
   private setState(state: JobState, reason: ErrorRecord | null = null): void {
     this.State = state;
-    this.JobStateInfo = new JobStateInfo(state, reason);
+    this.JobStateInfo = new JobStateInfo(state, reason?.exception ?? null);
   }
 
   toString(): string {
@@ -142,7 +145,7 @@ export class Job {
 
   toJSON(): Record<string, unknown> {
     const { Id, Name, PSJobTypeName, State, HasMoreData, Location, Command, PSBeginTime, PSEndTime } = this;
-    return { Id, Name, PSJobTypeName, State, HasMoreData, Location, Command, PSBeginTime, PSEndTime, Reason: this.JobStateInfo.Reason?.message ?? null };
+    return { Id, Name, PSJobTypeName, State, HasMoreData, Location, Command, PSBeginTime, PSEndTime, Reason: this.JobStateInfo.Reason?.Message ?? null };
   }
 }
 
