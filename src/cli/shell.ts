@@ -262,7 +262,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     sources,
     write,
     format,
-    exitWarning,
+    exitWarning: () => withRunningJobs(exitWarning(), session),
     async run(source, file, runOptions = {}) {
       sources.set(file, source);
       let script;
@@ -391,6 +391,21 @@ export async function main(argv: string[]): Promise<number> {
   const source = await readStdin();
   const shell = await createShell(options, false);
   return withCtrlC(shell, (signal) => shell.run(source, '<stdin>', { signal }));
+}
+
+/** Exiting also ends the background jobs still running (as PowerShell's exit does): the warning names them, and stopping stops them. */
+function withRunningJobs(engine: ReturnType<Shell['exitWarning']>, session: Session): ReturnType<Shell['exitWarning']> {
+  const running = session.jobs.list().filter((job) => !job.isFinished);
+  if (running.length === 0) return engine;
+  const one = running.length === 1;
+  const jobs = `${running.length} background job${one ? ' is' : 's are'} running (${running.map((job) => job.Name).join(', ')}); exiting stops ${one ? 'it' : 'them'}.`;
+  return {
+    warning: engine ? `${engine.warning} ${jobs}` : jobs,
+    async stop() {
+      await engine?.stop();
+      await session.jobs.stopAll();
+    },
+  };
 }
 
 /**
