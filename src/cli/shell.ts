@@ -262,7 +262,7 @@ async function createShell(options: CliOptions, interactive: boolean, io: ShellI
     sources,
     write,
     format,
-    exitWarning,
+    exitWarning: () => withRunningJobs(exitWarning(), session),
     async run(source, file, runOptions = {}) {
       sources.set(file, source);
       let script;
@@ -341,6 +341,7 @@ async function repl(options: CliOptions): Promise<number> {
     rl.prompt();
   }
   rl.close();
+  await shell.session.jobs.stopAll();
   return exitCode;
 }
 
@@ -368,7 +369,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   if (options.command !== undefined) {
     const shell = await createShell(options, false);
-    return withCtrlC((signal) => shell.run(options.command!, '<command line>', { signal }));
+    return withCtrlC(shell, (signal) => shell.run(options.command!, '<command line>', { signal }));
   }
   if (options.file !== undefined && options.file !== '-') {
     let source: string;
@@ -380,7 +381,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const shell = await createShell(options, false);
     const args = scriptArguments(options.fileArgs);
-    return withCtrlC((signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
+    return withCtrlC(shell, (signal) => shell.run(source, options.file!, { args, scriptFile: true, signal }));
   }
   if (opensInteractiveShell(options)) {
     const { runInteractive } = await import('../ui/start.js');
@@ -389,11 +390,29 @@ export async function main(argv: string[]): Promise<number> {
   if (process.stdin.isTTY && options.file === undefined) return repl(options);
   const source = await readStdin();
   const shell = await createShell(options, false);
-  return withCtrlC((signal) => shell.run(source, '<stdin>', { signal }));
+  return withCtrlC(shell, (signal) => shell.run(source, '<stdin>', { signal }));
 }
 
-/** Ctrl+C stops the running pipeline (its cmdlets see the signal; exit code 130); a second Ctrl+C exits at once. */
-async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise<number> {
+/** Exiting also ends the background jobs still running (as PowerShell's exit does): the warning names them, and stopping stops them. */
+function withRunningJobs(engine: ReturnType<Shell['exitWarning']>, session: Session): ReturnType<Shell['exitWarning']> {
+  const running = session.jobs.list().filter((job) => !job.isFinished);
+  if (running.length === 0) return engine;
+  const one = running.length === 1;
+  const jobs = `${running.length} background job${one ? ' is' : 's are'} running (${running.map((job) => job.Name).join(', ')}); exiting stops ${one ? 'it' : 'them'}.`;
+  return {
+    warning: engine ? `${engine.warning} ${jobs}` : jobs,
+    async stop() {
+      await engine?.stop();
+      await session.jobs.stopAll();
+    },
+  };
+}
+
+/**
+ * Ctrl+C stops the running pipeline (its cmdlets see the signal; exit code 130); a second Ctrl+C exits at once.
+ * When the script ends, its background jobs are stopped, as PowerShell's process exit ends them.
+ */
+async function withCtrlC(shell: Shell, run: (signal: AbortSignal) => Promise<number>): Promise<number> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -406,5 +425,6 @@ async function withCtrlC(run: (signal: AbortSignal) => Promise<number>): Promise
     return controller.signal.aborted ? 130 : code;
   } finally {
     process.off('SIGINT', onSigint);
+    await shell.session.jobs.stopAll();
   }
 }

@@ -5,6 +5,7 @@ import type { ErrorInit, ErrorRecord, RuntimeError } from './errors.js';
 import type { ScriptBlockExpression } from '../language/ast.js';
 import type { ScriptBlock } from './scriptblock.js';
 import type { ProgressRecord } from './session.js';
+import type { Job, JobTable } from './jobs.js';
 import type { Hashtable } from './values.js';
 
 /** How a parameter's argument is converted before the cmdlet sees it. */
@@ -250,6 +251,13 @@ export interface CmdletContext<S = unknown> {
    * A block that is one simple statement has run already: its output comes as an array.
    */
   invoke(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): unknown[] | AsyncIterable<unknown>;
+  /**
+   * Runs a script block as a background job of the session (Start-Job): returned at once, Running.
+   * The block sees its arguments and `$using:` values, not the caller's variables.
+   */
+  startJob(block: ScriptBlock, options: { name?: string; args?: unknown[] }): Job;
+  /** The session's background jobs. */
+  readonly jobs: JobTable;
   /** The same, collecting the output. */
   invokeCollect(block: ScriptBlock, options?: { input?: unknown; args?: unknown[]; dotSource?: boolean }): Promise<unknown[]>;
   getVariable(name: string): unknown;

@@ -10,6 +10,7 @@ import { functionDeclaration } from './commenthelp.js';
 import { Scope } from './scope.js';
 import { PSList, Version } from './dotnet.js';
 import { Hashtable } from './values.js';
+import { JobTable } from './jobs.js';
 import { MCSHELL_VERSION } from './version.js';
 
 export interface Host extends HostInfo {
@@ -91,6 +92,8 @@ export class Session {
   readonly formattedText = new TextLedger();
   /** The text of each script run (by its span's file name), for $MyInvocation.Line. */
   readonly sources = new Map<string, string>();
+  /** Background jobs started here (Start-Job). */
+  readonly jobs = new JobTable();
   private readonly byName = new Map<string, CommandEntry>();
   private readonly loaded = new Map<CommandEntry, Promise<CmdletDeclaration>>();
   private readonly warned = new Set<string>();
@@ -126,6 +129,11 @@ export class Session {
   setLocation(path: string): void {
     this.cwd = path;
     this.global.setLocal('PWD', path);
+  }
+
+  /** A session for a background job: the same commands, site and location; its own variables, $Error and host. */
+  forJob(host: Host): Session {
+    return new Session({ ...this.options, host, cwd: this.cwd });
   }
 
   get commandEntries(): readonly CommandEntry[] {

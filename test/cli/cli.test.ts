@@ -201,3 +201,8 @@ test('script runs load the shell bundle, and no compiled runtime module beside i
     assert.deepEqual(compiled, [], 'only the entry, the option parser and the manifest reader come from the compiled modules');
   }
 });
+
+test('a script that ends stops its background jobs, as PowerShell\'s process exit does: mcshell exits', () => {
+  const r = mcshell(['-o', 'text', '-c', '$j = Start-Job { while ($true) { } }; Start-Job { Start-Sleep 600 } | Out-Null; $j.State']);
+  assert.deepEqual([r.code, r.stdout.trim(), r.stderr], [0, 'Running', '']);
+});

@@ -23,6 +23,7 @@ import { TYPE_NAME, enumerate, isPlainObject, SHOWN_AS_TEXT, toStr, withTypeName
 import { type Env, type Output, checkpoint, lookupVariable, asRuntimeError } from './env.js';
 import { type ConfirmState, shouldProcess } from './should-process.js';
 import { type InvokeOptions, runScriptBlock, collectScriptBlock } from './blocks.js';
+import { type JobOptions, startJob } from './background.js';
 
 class Context implements CmdletContext {
   readonly boundParameters: ReadonlySet<string>;
@@ -137,6 +138,12 @@ class Context implements CmdletContext {
   }
   invoke(block: ScriptBlock, options: InvokeOptions = {}): unknown[] | AsyncIterable<unknown> {
     return runScriptBlock(block, this.env, options);
+  }
+  startJob(block: ScriptBlock, options: JobOptions) {
+    return startJob(block, this.env, options);
+  }
+  get jobs() {
+    return this.env.session.jobs;
   }
   invokeCollect(block: ScriptBlock, options: InvokeOptions = {}): Promise<unknown[]> {
     return collectScriptBlock(block, this.env, options);
