@@ -76,9 +76,12 @@ export default defineCmdlet({
           s.sum += n;
           s.squares += n * n;
         }
-        const comparable = n ?? value;
-        if (s.min === undefined || compareValues(comparable, s.min) < 0) s.min = comparable;
-        if (s.max === undefined || compareValues(comparable, s.max) > 0) s.max = comparable;
+        // Only when asked: comparing whole objects means rendering them as text (a deployment with 10,000 statuses).
+        if (params.Minimum || params.Maximum || params.AllStats) {
+          const comparable = n ?? value;
+          if (s.min === undefined || compareValues(comparable, s.min) < 0) s.min = comparable;
+          if (s.max === undefined || compareValues(comparable, s.max) > 0) s.max = comparable;
+        }
       }
     };
     // Without -Property nothing needs awaiting: no promise per object.
