@@ -153,6 +153,9 @@ export class AstBuilder {
    * integers: a span built by spreading another had three fields out of line and every number boxed.
    */
   private span(from: IToken | A.SourceSpan, to: IToken | A.SourceSpan = from): A.SourceSpan {
+    // A node covering exactly one other (a pipeline of one element, an element of one expression)
+    // shares its span: spans are never changed once built, and fewer objects are less to collect.
+    if (from === to && 'file' in to) return to;
     return {
       file: this.file,
       startOffset: from.startOffset,
