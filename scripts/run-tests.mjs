@@ -83,7 +83,9 @@ const isVmTest = (file) => file.startsWith(join('dist', 'test', 'vmlab') + '/');
 const env = { ...process.env, MCSHELL_TEST: '1', MCSHELL_HOME: siteHome, XDG_CACHE_HOME: join(siteHome, 'cache') };
 const postgresRun = postgres && { name: 'store suites on PostgreSQL', files: onPostgres && wanted.length ? files : compiled(STORE_SUITES), timeoutMs: 300_000, live: true, env: { ...env, MCSHELL_TEST_POSTGRES: postgres.url } };
 const fileRun = !onPostgres && { name: 'tests', files: files.filter((file) => !isVmTest(file)), timeoutMs: 300_000, live: true, env };
-const vmRun = !onPostgres && { name: 'VM tests', files: files.filter(isVmTest), timeoutMs: 900_000, live: false, env };
+// In a network namespace of their own: the bridges and taps of their LANs would otherwise stand in the
+// namespace the other tests run in, whose PXE tests refuse to run beside interfaces they did not make.
+const vmRun = !onPostgres && { name: 'VM tests', files: files.filter(isVmTest), timeoutMs: 900_000, live: false, env, ownNamespace: true };
 const sequence = async (...runs) => {
   let status = 0;
   for (const run of runs.filter((candidate) => candidate && candidate.files.length > 0)) {
@@ -99,7 +101,9 @@ rmSync(siteHome, { recursive: true, force: true });
 process.exit(statuses.find((status) => status !== 0) ?? 0);
 
 function runTests(run) {
-  const child = spawn(process.execPath, ['--test', '--test-concurrency=1', `--test-timeout=${run.timeoutMs}`, ...run.files], {
+  const argv = [process.execPath, '--test', '--test-concurrency=1', `--test-timeout=${run.timeoutMs}`, ...run.files];
+  const [command, ...args] = run.ownNamespace ? ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', ...argv] : argv;
+  const child = spawn(command, args, {
     stdio: ['ignore', run.live ? 'inherit' : 'pipe', run.live ? 'inherit' : 'pipe'],
     env: run.env,
   });
