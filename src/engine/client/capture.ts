@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { chunkDisk, type ChunkStore } from '../disk/convert.js';
 import { DEFAULT_LEVEL, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable } from '../disk/probe.js';
-import { blockDeviceBytes } from '../disk/tools.js';
+import { sizeOfBlockDevice } from '../disk/block-device.js';
 import { CompressPool } from '../disk/zstd-pool.js';
 import { ClientError, type DPConnection, type DPWait } from './connection.js';
 
@@ -55,7 +55,7 @@ export async function captureToDP(dp: DPConnection, request: CaptureRequest): Pr
   const started = performance.now();
   const source = await stat(request.disk).catch(() => null);
   if (!source?.isFile() && !source?.isBlockDevice()) throw new ClientError('DiskNotFound', `${request.disk} is neither a disk (block device) nor a raw disk image file`);
-  const diskBytes = source.isBlockDevice() ? await blockDeviceBytes(request.disk) : source.size;
+  const diskBytes = source.isBlockDevice() ? sizeOfBlockDevice(request.disk) : source.size;
   const table = await readPartitionTable(request.disk);
   if (!table) throw new ClientError('DiskHasNoPartitionTable', `${request.disk} has no GPT or MBR partition table that sfdisk can read: only a partitioned disk is captured`);
   const start = await dp.untilAnswered(() => dp.post<{ captureId: string; have: string[] }>('/v1/capture', { name: request.name, ...(request.deploymentId ? { deploymentId: request.deploymentId } : {}) }), request.wait);

@@ -1,9 +1,9 @@
 // The machine's disks, as a network-booted client sees them in /sys: which are fixed disks an image
-// may be written to, which one `Disk:0` (or `Disk:Serial=…`, `Disk:Model=…`, `Disk:MinSize=…`)
-// names, and how large a block device is. Never a removable disk, a RAM or loop device, nor a disk
+// may be written to, and which one `Disk:0` (or `Disk:Serial=…`, `Disk:Model=…`, `Disk:MinSize=…`)
+// names (a device's size: disk/block-device.ts). Never a removable disk, a RAM or loop device, nor a disk
 // with something mounted from it (the device the machine is running from). `root` lets tests point
 // at a fake /sys and /proc tree.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientError } from './connection.js';
 import { formatBytes } from './disk.js';
@@ -114,16 +114,3 @@ export function selectDisk(target: string, root = '/'): DiskInfo {
   return found;
 }
 
-/** Bytes of the block device at `path` (from /sys/dev/block/<major>:<minor>/size), or null when it is not one. */
-export function blockDeviceBytes(path: string, root = '/'): number | null {
-  let info;
-  try {
-    info = statSync(path);
-  } catch {
-    return null;
-  }
-  if (!info.isBlockDevice()) return null;
-  const major = Math.floor(info.rdev / 256) & 0xfff;
-  const minor = (info.rdev & 0xff) | ((info.rdev >> 12) & 0xfff00);
-  return Number(readText(join(root, `sys/dev/block/${major}:${minor}/size`)) || 0) * 512;
-}

@@ -22,7 +22,7 @@ import { convertDisk } from '../disk/convert.js';
 import { isDiskImageFile, MAGIC, readDiskImage, summarize, type DiskSummary } from '../disk/format.js';
 import { readPartitionTable, type PartitionTable } from '../disk/probe.js';
 import { shrinkLastPartition } from '../disk/shrink.js';
-import { blockDeviceBytes } from '../disk/tools.js';
+import { sizeOfBlockDevice } from '../disk/block-device.js';
 import { sha256OfFile } from '../file-hash.js';
 
 export interface ImportProgress {
@@ -68,7 +68,7 @@ export async function importImage(store: SiteStore, request: ImportRequest): Pro
   if ((request.fromDisk || request.shrinkable) && !table) {
     throw new EngineError('DiskHasNoPartitionTable', 'InvalidArgument', `${request.path} has no GPT or MBR partition table that sfdisk can read; -FromDisk and -Shrinkable are for partitioned disks (import a plain file without them).`, request.path);
   }
-  const sourceBytes = device ? await blockDeviceBytes(request.path) : source!.size;
+  const sourceBytes = device ? sizeOfBlockDevice(request.path) : source!.size;
   const partial = partialPath(store.contentDir);
   const scratch = partialPath(store.contentDir);
   const shrinkCopy = partialPath(store.contentDir);

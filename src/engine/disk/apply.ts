@@ -10,7 +10,8 @@ import { open, stat } from 'node:fs/promises';
 import { EngineError } from '../errors.js';
 import { readDiskImage, type DiskChunk, type DiskIndex, type DiskPartition } from './format.js';
 import { growFilesystem } from './grow.js';
-import { blockDeviceBytes, run } from './tools.js';
+import { run } from './tools.js';
+import { sizeOfBlockDevice } from './block-device.js';
 import { decompress } from './zstd.js';
 
 export interface ApplyOptions {
@@ -109,7 +110,7 @@ export class DiskApplier {
       throw new EngineError('DiskTargetInvalid', 'InvalidArgument', `${target} is neither a block device nor a regular file; give a disk (/dev/sdX, /dev/nvme0n1, /dev/loopN) or a disk-image file.`, target);
     }
     // An existing disk-image file is a disk of its size; a new (or empty) file gets the image's.
-    const targetBytes = device ? await blockDeviceBytes(target) : existing && existing.size > 0 ? existing.size : (options.newFileBytes ?? index.diskBytes);
+    const targetBytes = device ? sizeOfBlockDevice(target) : existing && existing.size > 0 ? existing.size : (options.newFileBytes ?? index.diskBytes);
     const holdsData = device || (existing?.size ?? 0) > 0;
     const needed = requiredBytes(index);
     if (targetBytes < needed) {

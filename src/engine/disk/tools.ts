@@ -31,10 +31,6 @@ function debianPackage(command: string): string {
   return packages[command] ?? command;
 }
 
-export async function blockDeviceBytes(device: string): Promise<number> {
-  return Number((await run('blockdev', ['--getsize64', device])).trim());
-}
-
 /** A loop device over [offset, offset + size) of a file or device; detach it with detachLoop. */
 export async function attachLoop(path: string, offset: number, size: number, readOnly: boolean): Promise<string> {
   const args = ['--find', '--show', '--offset', String(offset), '--sizelimit', String(size)];
