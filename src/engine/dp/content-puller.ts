@@ -226,12 +226,10 @@ export class ContentPuller {
    */
   private async removeUndistributed(site: SiteState): Promise<void> {
     const names = await readdir(this.local.contentDir).catch(() => [] as string[]);
-    const me = this.dpName.toLowerCase();
     this.keptForSession = false;
     for (const image of site.images) {
-      const statuses = site.contentDistributions.filter((status) => status.imageId === image.id);
-      if (statuses.length === 0 || statuses.some((status) => status.distributionPoint.toLowerCase() === me)) continue;
-      if (site.images.some((other) => other.file === image.file && site.contentDistributions.some((status) => status.imageId === other.id && status.distributionPoint.toLowerCase() === me))) continue;
+      if (!site.contentDistributions.some((status) => status.imageId === image.id) || statusOf(site, image.id, this.dpName)) continue;
+      if (site.images.some((other) => other.file === image.file && statusOf(site, other.id, this.dpName))) continue;
       if (!names.includes(image.file) && !names.includes(`pull-${image.sha256}.partial`)) continue;
       if (this.options.inUse?.(image.id)) {
         this.keptForSession = true;

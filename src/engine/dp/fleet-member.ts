@@ -83,8 +83,9 @@ export class FleetMember {
    */
   private async heartbeat(): Promise<ClosedSessions> {
     const now = new Date();
-    const seen = findDistributionPoint(this.store.read(), this.name);
-    if (seen && !hasSessionsOfSilentDPs(this.store.read(), now)) {
+    const site = this.store.read();
+    const seen = findDistributionPoint(site, this.name);
+    if (seen && !hasSessionsOfSilentDPs(site, now)) {
       const unchanged = (site: SiteState) => {
         const current = findDistributionPoint(site, this.name);
         if (!current || !sameApartFromHeartbeat(current, seen)) throw new StaleRecord();

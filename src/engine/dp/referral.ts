@@ -9,7 +9,7 @@
 // client pick its own DP.
 import type { SiteState } from '../site/model.js';
 import { groupsOfAddress } from '../site/boundaries.js';
-import { isOnline } from '../site/distribution-points.js';
+import { findDistributionPoint, isOnline } from '../site/distribution-points.js';
 import { dpHoldsImage } from '../content/distribution.js';
 
 /** What a referred client needs to reach and trust another DP: taken from its site record. */
@@ -52,7 +52,7 @@ export function referralFor(site: SiteState, self: string | null, address: strin
     const key = name.toLowerCase();
     if (seen.has(key)) continue;
     seen.add(key);
-    const dp = site.distributionPoints.find((candidate) => candidate.name.toLowerCase() === key);
+    const dp = findDistributionPoint(site, name);
     if (!dp || !dp.controlEndpoint || !dp.certificateFingerprint || !dp.signingPublicKey) continue;
     if (!isOnline(dp, now.getTime()) || !dpHoldsImage(site, dp.name, imageId)) continue;
     referral.push({ name: dp.name, controlEndpoint: dp.controlEndpoint, certificateFingerprint: dp.certificateFingerprint, signingPublicKey: dp.signingPublicKey });
